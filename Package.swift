@@ -1,0 +1,69 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+// Layers point inward: doorstep (CLI) → DoorstepServer → Storage/Imaging/Security → DoorstepCore.
+let package = Package(
+    name: "doorstep",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "doorstep", targets: ["doorstep"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird-auth.git", from: "2.5.0"),
+        .package(url: "https://github.com/hummingbird-project/swift-mustache.git", from: "2.1.1"),
+        .package(url: "https://github.com/vapor/sqlite-kit.git", from: "4.5.2"),
+        .package(url: "https://github.com/vapor/sql-kit.git", from: "3.36.0"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
+        .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
+    ],
+    targets: [
+        // libvips, found through pkg-config (Debian: libvips-dev).
+        .systemLibrary(name: "CVipsSys", pkgConfig: "vips", providers: [.apt(["libvips-dev"])]),
+        // Fixed-argument wrappers around libvips's variadic calls, which Swift cannot call.
+        .target(name: "CVips", dependencies: ["CVipsSys"]),
+
+        .target(name: "DoorstepCore"),
+        .target(name: "DoorstepImaging", dependencies: ["DoorstepCore", "CVips"]),
+        .target(name: "DoorstepSecurity", dependencies: [
+            "DoorstepCore",
+            .product(name: "Crypto", package: "swift-crypto"),
+            .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
+        ]),
+        .target(name: "DoorstepStorage", dependencies: [
+            "DoorstepCore",
+            .product(name: "SQLKit", package: "sql-kit"),
+            .product(name: "SQLiteKit", package: "sqlite-kit"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        .target(name: "DoorstepServer", dependencies: [
+            "DoorstepCore", "DoorstepImaging", "DoorstepSecurity", "DoorstepStorage",
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "Crypto", package: "swift-crypto"),
+            .product(name: "HTTPTypes", package: "swift-http-types"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "Mustache", package: "swift-mustache"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+        ]),
+        .executableTarget(name: "doorstep", dependencies: [
+            "DoorstepServer",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+
+        .testTarget(name: "DoorstepCoreTests", dependencies: ["DoorstepCore"]),
+        .testTarget(name: "DoorstepImagingTests", dependencies: ["DoorstepImaging"]),
+        .testTarget(name: "DoorstepSecurityTests", dependencies: ["DoorstepSecurity"]),
+        .testTarget(name: "DoorstepStorageTests", dependencies: ["DoorstepStorage"]),
+        .testTarget(name: "DoorstepServerTests", dependencies: [
+            "DoorstepServer",
+            .product(name: "HummingbirdTesting", package: "hummingbird"),
+            .product(name: "AsyncHTTPClient", package: "async-http-client"),
+        ]),
+    ]
+)

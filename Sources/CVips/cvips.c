@@ -1,0 +1,217 @@
+#include "CVips.h"
+#include <vips/vips.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static void copy_error(char *err, size_t err_length, const char *fallback) {
+    const char *message = vips_error_buffer();
+    snprintf(err, err_length, "%s", (message && *message) ? message : fallback);
+    vips_error_clear();
+}
+
+int dsv_init(char *err, size_t err_length) {
+    if (VIPS_INIT("doorstep")) {
+        copy_error(err, err_length, "libvips failed to start");
+        return -1;
+    }
+    // One image per worker thread: JPEG decoding is serial, and the pool gives the parallelism.
+    vips_concurrency_set(1);
+    vips_cache_set_max(0);
+    vips_cache_set_max_mem(0);
+    vips_cache_set_max_files(0);
+    vips_block_untrusted_set(TRUE);
+    // Allow-list: block every loader, then reopen only the four buffer loaders we call.
+    vips_operation_block_set("VipsForeignLoad", TRUE);
+    vips_operation_block_set("VipsForeignLoadJpegBuffer", FALSE);
+    vips_operation_block_set("VipsForeignLoadPngBuffer", FALSE);
+    vips_operation_block_set("VipsForeignLoadWebpBuffer", FALSE);
+    vips_operation_block_set("VipsForeignLoadHeifBuffer", FALSE);
+    return 0;
+}
+
+// shrink: JPEG shrink-on-load factor (1, 2, 4, 8); WebP takes a scale. Ignored by PNG and HEIF.
+static VipsImage *load(dsv_format format, const void *data, size_t length, int shrink, int sequential) {
+    VipsImage *image = NULL;
+    VipsAccess access = sequential ? VIPS_ACCESS_SEQUENTIAL : VIPS_ACCESS_RANDOM;
+    int rc = -1;
+    switch (format) {
+    case DSV_FORMAT_JPEG:
+        rc = vips_jpegload_buffer((void *)data, length, &image, "shrink", shrink, "access", access,
+                                  "fail_on", VIPS_FAIL_ON_ERROR, NULL);
+        break;
+    case DSV_FORMAT_PNG:
+        rc = vips_pngload_buffer((void *)data, length, &image, "access", access,
+                                 "fail_on", VIPS_FAIL_ON_ERROR, NULL);
+        break;
+    case DSV_FORMAT_WEBP:
+        rc = vips_webpload_buffer((void *)data, length, &image, "scale", 1.0 / shrink, "access", access,
+                                  "fail_on", VIPS_FAIL_ON_ERROR, NULL);
+        break;
+    case DSV_FORMAT_HEIF:
+        rc = vips_heifload_buffer((void *)data, length, &image, "access", access,
+                                  "fail_on", VIPS_FAIL_ON_ERROR, NULL);
+        break;
+    }
+    return rc == 0 ? image : NULL;
+}
+
+// Parses libvips's rendering of an EXIF rational triple, e.g. "52/1 31/1 1234/100 (52, 31, 12.34, …)".
+static int parse_dms(const char *text, double *degrees) {
+    long n[3], d[3];
+    if (sscanf(text, "%ld/%ld %ld/%ld %ld/%ld", &n[0], &d[0], &n[1], &d[1], &n[2], &d[2]) != 6) return -1;
+    for (int i = 0; i < 3; i++) if (d[i] == 0) return -1;
+    *degrees = (double)n[0] / d[0] + (double)n[1] / d[1] / 60.0 + (double)n[2] / d[2] / 3600.0;
+    return 0;
+}
+
+static int get_string(VipsImage *image, const char *field, const char **out) {
+    if (vips_image_get_typeof(image, field) == 0) return -1;
+    return vips_image_get_string(image, field, out);
+}
+
+static void read_gps(VipsImage *image, dsv_header *header) {
+    const char *lat = NULL, *lat_ref = NULL, *lon = NULL, *lon_ref = NULL;
+    double la, lo;
+    if (get_string(image, "exif-ifd3-GPSLatitude", &lat) || get_string(image, "exif-ifd3-GPSLongitude", &lon)) return;
+    if (parse_dms(lat, &la) || parse_dms(lon, &lo)) return;
+    if (get_string(image, "exif-ifd3-GPSLatitudeRef", &lat_ref) == 0 && lat_ref[0] == 'S') la = -la;
+    if (get_string(image, "exif-ifd3-GPSLongitudeRef", &lon_ref) == 0 && lon_ref[0] == 'W') lo = -lo;
+    if (la < -90 || la > 90 || lo < -180 || lo > 180) return;
+    header->has_gps = 1;
+    header->gps_latitude = la;
+    header->gps_longitude = lo;
+}
+
+int dsv_read_header(dsv_format format, const void *data, size_t length, dsv_header *header,
+                    char *err, size_t err_length) {
+    memset(header, 0, sizeof(*header));
+    VipsImage *image = load(format, data, length, 1, 1);
+    if (!image) {
+        copy_error(err, err_length, "not a decodable image");
+        return -1;
+    }
+    header->width = vips_image_get_width(image);
+    header->height = vips_image_get_height(image);
+    header->bands = vips_image_get_bands(image);
+    header->orientation = vips_image_get_orientation(image);
+    const char *when = NULL;
+    if (get_string(image, "exif-ifd2-DateTimeOriginal", &when) == 0 ||
+        get_string(image, "exif-ifd0-DateTime", &when) == 0) {
+        // The value is rendered as "2020:01:02 03:04:05 (2020:01:02 03:04:05, ASCII, …)".
+        snprintf(header->capture_time, sizeof(header->capture_time), "%.19s", when);
+    }
+    read_gps(image, header);
+    g_object_unref(image);
+    return 0;
+}
+
+// Largest JPEG shrink-on-load factor that still leaves the longest side at or above `target`.
+static int shrink_for(int longest, int target) {
+    int shrink = 1;
+    while (shrink < 8 && longest / (shrink * 2) >= target) shrink *= 2;
+    return shrink;
+}
+
+static int to_srgb(VipsImage *in, VipsImage **out) {
+    VipsImage *tmp = NULL;
+    // An embedded profile (Display P3, CMYK, …) is honoured before it is dropped, so colours don't shift.
+    if (vips_image_get_typeof(in, VIPS_META_ICC_NAME)) {
+        if (vips_icc_transform(in, &tmp, "srgb", "embedded", TRUE, "intent", VIPS_INTENT_PERCEPTUAL,
+                               "depth", 8, NULL) == 0) {
+            in = tmp;
+        } else {
+            vips_error_clear(); // a broken profile: fall back to a plain colourspace conversion
+        }
+    }
+    VipsImage *rgb = NULL;
+    int rc = vips_colourspace(in, &rgb, VIPS_INTERPRETATION_sRGB, NULL);
+    if (tmp) g_object_unref(tmp);
+    if (rc) return -1;
+    // Photos have no transparency worth keeping: flatten onto white, then force 8-bit.
+    if (vips_image_hasalpha(rgb)) {
+        VipsImage *flat = NULL;
+        VipsArrayDouble *white = vips_array_double_newv(3, 255.0, 255.0, 255.0);
+        rc = vips_flatten(rgb, &flat, "background", white, NULL);
+        vips_area_unref(VIPS_AREA(white));
+        g_object_unref(rgb);
+        if (rc) return -1;
+        rgb = flat;
+    }
+    if (vips_image_get_format(rgb) != VIPS_FORMAT_UCHAR) {
+        VipsImage *cast = NULL;
+        rc = vips_cast_uchar(rgb, &cast, NULL);
+        g_object_unref(rgb);
+        if (rc) return -1;
+        rgb = cast;
+    }
+    *out = rgb;
+    return 0;
+}
+
+static int resize_to(VipsImage *in, int longest, VipsImage **out) {
+    int w = vips_image_get_width(in), h = vips_image_get_height(in);
+    int current = w > h ? w : h;
+    if (current <= longest) {
+        return vips_copy(in, out, NULL);
+    }
+    return vips_resize(in, out, (double)longest / current, "kernel", VIPS_KERNEL_LANCZOS3, NULL);
+}
+
+static int save_jpeg(VipsImage *in, int quality, void **buffer, size_t *length) {
+    // strip=TRUE drops EXIF, XMP, IPTC, ICC and comments; the encoder writes only JFIF + pixels.
+    return vips_jpegsave_buffer(in, buffer, length, "Q", quality, "strip", TRUE,
+                                "optimize_coding", TRUE, "interlace", FALSE, NULL);
+}
+
+int dsv_process(dsv_format format, const void *data, size_t length, int display_max, int thumbnail_max,
+                int quality, dsv_output *output, char *err, size_t err_length) {
+    memset(output, 0, sizeof(*output));
+    VipsImage *header = load(format, data, length, 1, 1);
+    if (!header) {
+        copy_error(err, err_length, "not a decodable image");
+        return -1;
+    }
+    int w = vips_image_get_width(header), h = vips_image_get_height(header);
+    g_object_unref(header);
+    int shrink = (format == DSV_FORMAT_JPEG || format == DSV_FORMAT_WEBP) ? shrink_for(w > h ? w : h, display_max) : 1;
+
+    VipsImage *decoded = load(format, data, length, shrink, 1);
+    VipsImage *srgb = NULL, *resized = NULL, *memory = NULL, *display = NULL, *thumb = NULL;
+    int rc = -1;
+    if (!decoded) goto done;
+    if (to_srgb(decoded, &srgb)) goto done;
+    // Resize before rotating: the longest side doesn't change with a quarter turn, and rotating
+    // needs random access, which a sequential decode can't give.
+    if (resize_to(srgb, display_max, &resized)) goto done;
+    // Decode once into memory: the display and the thumbnail are both made from it, and a
+    // truncated or corrupt stream fails here, before anything is encoded.
+    memory = vips_image_copy_memory(resized);
+    if (!memory) goto done;
+    if (vips_autorot(memory, &display, NULL)) goto done;
+    if (resize_to(display, thumbnail_max, &thumb)) goto done;
+    if (save_jpeg(display, quality, &output->display, &output->display_length)) goto done;
+    output->display_width = vips_image_get_width(display);
+    output->display_height = vips_image_get_height(display);
+    if (save_jpeg(thumb, quality, &output->thumbnail, &output->thumbnail_length)) goto done;
+    output->thumbnail_width = vips_image_get_width(thumb);
+    output->thumbnail_height = vips_image_get_height(thumb);
+    if (vips_avg(thumb, &output->mean_brightness, NULL)) goto done;
+    rc = 0;
+done:
+    if (rc) {
+        copy_error(err, err_length, "image processing failed");
+        if (output->display) g_free(output->display);
+        if (output->thumbnail) g_free(output->thumbnail);
+        memset(output, 0, sizeof(*output));
+    }
+    if (thumb) g_object_unref(thumb);
+    if (display) g_object_unref(display);
+    if (memory) g_object_unref(memory);
+    if (resized) g_object_unref(resized);
+    if (srgb) g_object_unref(srgb);
+    if (decoded) g_object_unref(decoded);
+    return rc;
+}
+
+void dsv_free(void *pointer) { g_free(pointer); }

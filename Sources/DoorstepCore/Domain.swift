@@ -1,0 +1,150 @@
+import Foundation
+
+public struct Tenant: Codable, Sendable, Equatable {
+    public var id: String
+    public var name: String
+    public var createdAt: Date
+
+    public init(id: String, name: String, createdAt: Date) {
+        self.id = id
+        self.name = name
+        self.createdAt = createdAt
+    }
+}
+
+public struct Courier: Codable, Sendable, Equatable {
+    public var id: String
+    public var tenantID: String
+    public var username: String
+    public var displayName: String
+    public var createdAt: Date
+
+    public init(id: String, tenantID: String, username: String, displayName: String, createdAt: Date) {
+        self.id = id
+        self.tenantID = tenantID
+        self.username = username
+        self.displayName = displayName
+        self.createdAt = createdAt
+    }
+}
+
+public enum DeliveryState: String, Codable, Sendable {
+    case created
+    case outForDelivery = "out_for_delivery"
+    case delivered
+    case failed
+}
+
+public struct Recipient: Codable, Sendable, Equatable {
+    public var name: String
+    public var email: String
+    public var language: Language
+
+    public init(name: String, email: String, language: Language) {
+        self.name = name
+        self.email = email
+        self.language = language
+    }
+}
+
+public struct Delivery: Codable, Sendable, Equatable {
+    public var id: String
+    public var tenantID: String
+    public var orderReference: String
+    public var recipient: Recipient
+    public var address: String
+    public var location: Coordinate
+    public var instructions: String
+    public var courierID: String?
+    public var state: DeliveryState
+    public var placement: Placement?
+    public var note: String?
+    public var deliveredAt: Date?
+    public var createdAt: Date
+
+    public init(
+        id: String, tenantID: String, orderReference: String, recipient: Recipient, address: String,
+        location: Coordinate, instructions: String, courierID: String?, state: DeliveryState,
+        placement: Placement? = nil, note: String? = nil, deliveredAt: Date? = nil, createdAt: Date
+    ) {
+        self.id = id
+        self.tenantID = tenantID
+        self.orderReference = orderReference
+        self.recipient = recipient
+        self.address = address
+        self.location = location
+        self.instructions = instructions
+        self.courierID = courierID
+        self.state = state
+        self.placement = placement
+        self.note = note
+        self.deliveredAt = deliveredAt
+        self.createdAt = createdAt
+    }
+}
+
+/// One stored image of a photo: the blob that holds it and what it is.
+public struct PhotoVariant: Codable, Sendable, Equatable {
+    public var blobKey: String
+    public var width: Int
+    public var height: Int
+    public var byteCount: Int
+    /// Hex SHA-256 of the stored JPEG: lets a receipt prove which image was shown.
+    public var sha256: String
+
+    public init(blobKey: String, width: Int, height: Int, byteCount: Int, sha256: String) {
+        self.blobKey = blobKey
+        self.width = width
+        self.height = height
+        self.byteCount = byteCount
+        self.sha256 = sha256
+    }
+}
+
+public struct Photo: Codable, Sendable, Equatable {
+    public var id: String
+    public var deliveryID: String
+    public var tenantID: String
+    public var courierID: String
+    public var placement: Placement
+    public var note: String?
+    /// Capture time from the image's own metadata, when it had one.
+    public var capturedAt: Date?
+    public var imagePosition: Coordinate?
+    public var devicePosition: Coordinate?
+    /// Metres between the best capture position and the delivery address, when one is known.
+    public var distanceToAddress: Double?
+    public var meanBrightness: Double
+    public var display: PhotoVariant
+    public var thumbnail: PhotoVariant
+    public var createdAt: Date
+
+    public init(
+        id: String, deliveryID: String, tenantID: String, courierID: String, placement: Placement, note: String?,
+        capturedAt: Date?, imagePosition: Coordinate?, devicePosition: Coordinate?, distanceToAddress: Double?,
+        meanBrightness: Double, display: PhotoVariant, thumbnail: PhotoVariant, createdAt: Date
+    ) {
+        self.id = id
+        self.deliveryID = deliveryID
+        self.tenantID = tenantID
+        self.courierID = courierID
+        self.placement = placement
+        self.note = note
+        self.capturedAt = capturedAt
+        self.imagePosition = imagePosition
+        self.devicePosition = devicePosition
+        self.distanceToAddress = distanceToAddress
+        self.meanBrightness = meanBrightness
+        self.display = display
+        self.thumbnail = thumbnail
+        self.createdAt = createdAt
+    }
+
+    public enum VariantKind: String, Sendable, CaseIterable {
+        case display, thumbnail
+    }
+
+    public func variant(_ kind: VariantKind) -> PhotoVariant {
+        kind == .display ? display : thumbnail
+    }
+}

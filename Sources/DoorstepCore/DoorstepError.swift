@@ -1,0 +1,28 @@
+/// Every failure a caller can act on. The server maps each case to one RFC 9457 problem type;
+/// associated values never carry personal data, SQL or file paths.
+public enum DoorstepError: Error, Sendable, Equatable {
+    /// A field of a request is missing or malformed.
+    case invalidInput(field: String, reason: String)
+    /// No valid credentials were presented.
+    case unauthenticated
+    /// The caller may not do this. Used only where revealing existence is harmless.
+    case forbidden
+    /// Unknown, malformed or inaccessible id: all three look the same from outside.
+    case notFound
+    /// The link's signature is wrong, or it has expired.
+    case linkInvalid
+    case linkExpired
+    /// The request conflicts with current state (e.g. an order reference already used).
+    case conflict(reason: String)
+    /// The same Idempotency-Key was sent with a different request.
+    case idempotencyKeyReused
+    /// The upload is not an image format we accept.
+    case unsupportedMediaType
+    /// The upload is larger than the body limit (bytes) or the pixel limit.
+    case payloadTooLarge(limit: Int)
+    case tooManyPixels(limit: Int)
+    /// The bytes claim to be an image but cannot be decoded.
+    case undecodableImage
+    /// The server is at capacity; retry later.
+    case overloaded
+}

@@ -1,0 +1,21 @@
+import Foundation
+
+/// The languages Doorstep speaks to recipients and couriers. English is the fallback.
+public enum Language: String, Codable, Sendable, CaseIterable {
+    case en, fr
+
+    /// Picks a language from a value such as `fr`, `fr-CA` or an `Accept-Language` header.
+    public init(bestMatch value: String?) {
+        let candidates = (value ?? "").split(separator: ",").map {
+            $0.split(separator: ";")[0].trimmingCharacters(in: .whitespaces).lowercased()
+        }
+        for candidate in candidates {
+            let primary = candidate.split(separator: "-").first.map(String.init) ?? candidate
+            if let language = Language(rawValue: primary) {
+                self = language
+                return
+            }
+        }
+        self = .en
+    }
+}

@@ -1,0 +1,72 @@
+import Foundation
+
+/// What a tenant sends to create a delivery, checked before anything is stored.
+public struct NewDelivery: Codable, Sendable {
+    public var orderReference: String
+    public var recipient: Recipient
+    public var address: String
+    public var latitude: Double
+    public var longitude: Double
+    public var instructions: String?
+    public var courierID: String?
+
+    public init(
+        orderReference: String, recipient: Recipient, address: String, latitude: Double, longitude: Double,
+        instructions: String? = nil, courierID: String? = nil
+    ) {
+        self.orderReference = orderReference
+        self.recipient = recipient
+        self.address = address
+        self.latitude = latitude
+        self.longitude = longitude
+        self.instructions = instructions
+        self.courierID = courierID
+    }
+
+    /// Returns the validated, normalised form, or the first problem found.
+    public func validated() throws(DoorstepError) -> NewDelivery {
+        var copy = self
+        copy.orderReference = try Validate.text(orderReference, field: "order_reference", max: 100)
+        copy.recipient.name = try Validate.text(recipient.name, field: "recipient.name", max: 200)
+        copy.recipient.email = try Validate.email(recipient.email)
+        copy.address = try Validate.text(address, field: "address", max: 500)
+        _ = try Coordinate(latitude: latitude, longitude: longitude)
+        if let instructions {
+            copy.instructions = try Validate.text(instructions, field: "instructions", max: 1000, allowEmpty: true)
+        }
+        if let courierID, !Identifier.isValid(courierID) {
+            throw .invalidInput(field: "courier_id", reason: "must be a courier id")
+        }
+        return copy
+    }
+}
+
+public enum Validate {
+    public static func text(_ value: String, field: String, max: Int, allowEmpty: Bool = false) throws(DoorstepError) -> String {
+        let trimmed = value.trimmingCharacters(in: .whitespacesAndNewlines)
+        if trimmed.isEmpty && !allowEmpty {
+            throw .invalidInput(field: field, reason: "must not be empty")
+        }
+        if trimmed.count > max {
+            throw .invalidInput(field: field, reason: "must be at most \(max) characters")
+        }
+        if trimmed.unicodeScalars.contains(where: { $0.properties.generalCategory == .control && $0 != "\n" }) {
+            throw .invalidInput(field: field, reason: "must not contain control characters")
+        }
+        return trimmed
+    }
+
+    /// A pragmatic check (one @, a dot in the domain, no spaces) and lower-casing, so one
+    /// person is one recipient whatever the capitalisation.
+    public static func email(_ value: String) throws(DoorstepError) -> String {
+        let email = value.trimmingCharacters(in: .whitespacesAndNewlines).lowercased()
+        let parts = email.split(separator: "@", omittingEmptySubsequences: false)
+        guard email.count <= 254, parts.count == 2, !parts[0].isEmpty, parts[1].contains("."),
+              !parts[1].hasPrefix("."), !parts[1].hasSuffix("."),
+              !email.contains(where: { $0.isWhitespace || $0 == "<" || $0 == ">" })
+        else {
+            throw .invalidInput(field: "recipient.email", reason: "must be an email address")
+        }
+        return email
+    }
+}

@@ -1,0 +1,58 @@
+import DoorstepCore
+import Foundation
+
+/// Limits enforced before a single pixel is decoded.
+public struct ImageLimits: Sendable {
+    public var maxBytes: Int
+    public var maxPixels: Int
+
+    public init(maxBytes: Int = 20 * 1024 * 1024, maxPixels: Int = 60_000_000) {
+        self.maxBytes = maxBytes
+        self.maxPixels = maxPixels
+    }
+}
+
+/// What the output looks like: a display variant and a thumbnail, both JPEG.
+public struct ImageOutputSpec: Sendable {
+    public var displayMaxSide: Int
+    public var thumbnailMaxSide: Int
+    public var quality: Int
+
+    public init(displayMaxSide: Int = 1600, thumbnailMaxSide: Int = 320, quality: Int = 80) {
+        self.displayMaxSide = displayMaxSide
+        self.thumbnailMaxSide = thumbnailMaxSide
+        self.quality = quality
+    }
+}
+
+/// The little we read from an image's own metadata before it is stripped.
+public struct ImageHeader: Sendable, Equatable {
+    public var format: ImageFormat
+    public var width: Int
+    public var height: Int
+    public var orientation: Int
+    public var capturedAt: Date?
+    public var position: Coordinate?
+
+    public var pixelCount: Int { width * height }
+}
+
+public struct EncodedImage: Sendable {
+    public var jpeg: [UInt8]
+    public var width: Int
+    public var height: Int
+}
+
+public struct ProcessedImage: Sendable {
+    public var header: ImageHeader
+    public var display: EncodedImage
+    public var thumbnail: EncodedImage
+    /// Mean of all channels of the thumbnail, 0…255: the first quality signal (too dark).
+    public var meanBrightness: Double
+}
+
+/// Turns untrusted upload bytes into clean, metadata-free JPEG variants. Calls block: run them
+/// on a worker pool, never on an event loop.
+public protocol ImageProcessor: Sendable {
+    func process(_ bytes: [UInt8], limits: ImageLimits, output: ImageOutputSpec) throws(DoorstepError) -> ProcessedImage
+}

@@ -1,0 +1,41 @@
+import DoorstepCore
+import Foundation
+import Hummingbird
+import Logging
+import ServiceLifecycle
+
+/// Builds the whole application from its dependencies. `doorstep serve` and the tests call this
+/// same function, so there is one wiring path.
+public func buildApplication(
+    _ dependencies: AppDependencies, onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
+) throws -> some ApplicationProtocol {
+    let router = try buildRouter(dependencies)
+    let configuration = dependencies.configuration
+    return Application(
+        router: router,
+        configuration: .init(address: .hostname(configuration.hostname, port: configuration.port), serverName: "Doorstep"),
+        services: [OrphanBlobSweeper(dependencies: dependencies)],
+        onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? configuration.port) },
+        logger: dependencies.logger
+    )
+}
+
+func buildRouter(_ dependencies: AppDependencies) throws -> Router<AppRequestContext> {
+    let pages = try PageRenderer()
+    let router = Router(context: AppRequestContext.self)
+    router.add(middleware: AccessLogMiddleware())
+    router.add(middleware: SecurityHeadersMiddleware())
+    router.add(middleware: ErrorMiddleware(pages: pages))
+
+    HealthController(dependencies: dependencies).addRoutes(to: router)
+    TenantAPIController(dependencies: dependencies).addRoutes(to: router.group("api/v1"))
+    CourierAPIController(dependencies: dependencies).addRoutes(to: router.group("api/v1/courier"))
+    CustomerController(dependencies: dependencies, pages: pages).addRoutes(to: router)
+    router.get("/") { request, _ in
+        let strings = Strings.forLanguage(Language(bestMatch: request.headers[.acceptLanguage]))
+        return pages.message(
+            title: "Doorstep", body: "Photo-on-delivery. Customers open their delivery from the link in their message.",
+            strings: strings, status: .ok)
+    }
+    return router
+}

@@ -1,0 +1,39 @@
+import DoorstepImaging
+import Foundation
+import Logging
+
+/// Everything the server needs to start, with defaults that work on a first run.
+public struct AppConfiguration: Sendable {
+    public var hostname: String = "127.0.0.1"
+    public var port: Int = 8080
+    /// Folder holding the SQLite file, the photo blobs and the key files.
+    public var dataDirectory: URL = URL(fileURLWithPath: "doorstep-data")
+    /// Public address used in links sent to customers; defaults to http://hostname:port.
+    public var baseURL: String?
+    public var limits = ImageLimits()
+    public var output = ImageOutputSpec()
+    /// Image workers; one per core, since each decode is single-threaded.
+    public var imageWorkers: Int = ProcessInfo.processInfo.activeProcessorCount
+    /// Uploads allowed to wait for a worker before new ones get 503.
+    public var maxQueuedImages: Int = 64
+    public var databaseConnections: Int = 4
+    public var customerLinkLifetime: TimeInterval = 14 * 24 * 3600
+    public var courierSessionLifetime: TimeInterval = 12 * 3600
+    /// How old an unreferenced blob must be before the orphan sweep removes it: far longer than
+    /// any upload takes between writing its blobs and committing.
+    public var orphanGracePeriod: TimeInterval = 15 * 60
+    public var orphanSweepInterval: TimeInterval = 15 * 60
+    public var logLevel: Logger.Level = .info
+
+    public init() {}
+
+    public var resolvedBaseURL: String {
+        var base = baseURL ?? "http://\(hostname):\(port)"
+        while base.hasSuffix("/") { base.removeLast() }
+        return base
+    }
+
+    var databasePath: String { dataDirectory.appendingPathComponent("doorstep.sqlite").path }
+    var blobDirectory: URL { dataDirectory.appendingPathComponent("blobs") }
+    var linkKeyPath: String { dataDirectory.appendingPathComponent("keys/link-signing.key").path }
+}

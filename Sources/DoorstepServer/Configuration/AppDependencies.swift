@@ -1,0 +1,50 @@
+import DoorstepCore
+import DoorstepImaging
+import DoorstepSecurity
+import DoorstepStorage
+import Foundation
+import Logging
+
+/// The composition root: stores, imaging, keys and domain services, built once from the
+/// configuration. The server and the command line both start here, so there is one wiring path.
+public struct AppDependencies: Sendable {
+    public let configuration: AppConfiguration
+    public let store: any MetadataStore
+    public let blobs: any BlobStore
+    public let images: ImageWorkerPool
+    public let links: LinkSigner
+    public let passwords: PasswordHasher
+    public let effects: Effects
+    public let logger: Logger
+    private let closeStore: @Sendable () async throws -> Void
+
+    /// Opens (and on first run creates) the embedded default: SQLite file, blob folder, key files.
+    public static func open(
+        _ configuration: AppConfiguration, effects: Effects = .live, logger: Logger
+    ) async throws -> AppDependencies {
+        let manager = FileManager.default
+        try manager.createDirectory(at: configuration.dataDirectory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        let pool = try await SQLiteConnectionPool.open(
+            path: configuration.databasePath, size: configuration.databaseConnections, logger: logger)
+        let store = SQLMetadataStore(source: pool)
+        try await store.migrate()
+        let blobs = try DiskBlobStore(root: configuration.blobDirectory)
+        let links = LinkSigner(key: try KeyFile.loadOrCreate(at: configuration.linkKeyPath))
+        let images = try ImageWorkerPool(
+            processor: VipsImageProcessor(), workers: configuration.imageWorkers, maxQueued: configuration.maxQueuedImages)
+        return AppDependencies(
+            configuration: configuration, store: store, blobs: blobs, images: images, links: links,
+            passwords: PasswordHasher(), effects: effects, logger: logger,
+            closeStore: { try await pool.shutdown() })
+    }
+
+    public func close() async throws {
+        try await images.shutdown()
+        try await closeStore()
+    }
+
+    public var accounts: AccountService { AccountService(dependencies: self) }
+    public var deliveries: DeliveryService { DeliveryService(dependencies: self) }
+    public var ingest: PhotoIngestService { PhotoIngestService(dependencies: self) }
+    public var customerAccess: CustomerAccessService { CustomerAccessService(dependencies: self) }
+}

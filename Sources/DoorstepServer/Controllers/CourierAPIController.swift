@@ -1,0 +1,79 @@
+import DoorstepCore
+import DoorstepImaging
+import Hummingbird
+
+/// The courier API: log in, list today's stops, upload the photo of a stop.
+struct CourierAPIController {
+    let dependencies: AppDependencies
+
+    func addRoutes(to group: RouterGroup<AppRequestContext>) {
+        group.post("login", use: login)
+        group.get("deliveries", use: stops)
+        group.post("deliveries/:id/photo", use: upload)
+    }
+
+    private func courier(_ request: Request) async throws -> Courier {
+        guard let token = request.bearerToken else { throw DoorstepError.unauthenticated }
+        return try await dependencies.accounts.courier(sessionToken: token)
+    }
+
+    @Sendable func login(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let body = try await request.decode(as: LoginRequest.self, context: context)
+        return try JSONResponse.make(try await dependencies.accounts.login(username: body.username, password: body.password))
+    }
+
+    @Sendable func stops(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let courier = try await courier(request)
+        let deliveries = try await dependencies.store.deliveries(courierID: courier.id)
+        // Couriers get what they need at the door, not the recipient's email.
+        let items = deliveries.map { delivery in
+            var resource = DeliveryResource(delivery, uploadURL: dependencies.deliveries.uploadURL(for: delivery))
+            resource.recipient.email = ""
+            return resource
+        }
+        return try JSONResponse.make(DeliveryPage(items: items, nextCursor: nil))
+    }
+
+    /// The body is the image itself; placement, note and position are query parameters.
+    @Sendable func upload(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let courier = try await courier(request)
+        let deliveryID = context.parameters.get("id") ?? ""
+        let details = try PhotoUploadDetails(parameters: request.uri.queryParameters.reduce(into: [:]) {
+            $0[String($1.key)] = String($1.value)
+        })
+        let key = try IdempotencyKey.validate(request.headers[.idempotencyKey])
+        // Authorise before reading the body: a stranger's upload is not read at all.
+        _ = try await dependencies.ingest.assignedDelivery(deliveryID, to: courier)
+        if let type = request.headers[.contentType], ImageFormat.fromMediaType(type) == nil {
+            throw DoorstepError.unsupportedMediaType
+        }
+        let bytes = try await UploadBody.read(request, limit: dependencies.configuration.limits.maxBytes)
+        let outcome = try await dependencies.ingest.upload(
+            bytes, deliveryID: deliveryID, details: details, idempotencyKey: key, by: courier)
+        var headers: HTTPFields = [:]
+        headers[.location] = "/api/v1/courier/deliveries/\(deliveryID)/photo"
+        if outcome.replayed { headers[.idempotentReplayed] = "true" }
+        let result = UploadResult(
+            delivery: DeliveryResource(outcome.delivery, photo: outcome.photo), photo: PhotoResource(outcome.photo))
+        // A replay answers exactly as the original did (201), marked by Idempotent-Replayed.
+        return try JSONResponse.make(result, status: .created, headers: headers)
+    }
+}
+
+/// Reads an upload body as it streams in, refusing it the moment it passes the limit, so an
+/// oversized upload costs at most `limit` bytes of memory.
+enum UploadBody {
+    static func read(_ request: Request, limit: Int) async throws -> [UInt8] {
+        if let declared = request.headers[.contentLength].flatMap(Int.init), declared > limit {
+            throw DoorstepError.payloadTooLarge(limit: limit)
+        }
+        var bytes: [UInt8] = []
+        if let declared = request.headers[.contentLength].flatMap(Int.init) { bytes.reserveCapacity(declared) }
+        for try await buffer in request.body {
+            guard bytes.count + buffer.readableBytes <= limit else { throw DoorstepError.payloadTooLarge(limit: limit) }
+            bytes.append(contentsOf: buffer.readableBytesView)
+        }
+        guard !bytes.isEmpty else { throw DoorstepError.unsupportedMediaType }
+        return bytes
+    }
+}

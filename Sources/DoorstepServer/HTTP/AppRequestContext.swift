@@ -1,0 +1,41 @@
+import Foundation
+import Hummingbird
+
+/// Request context for every route: ISO 8601 dates both ways.
+public struct AppRequestContext: RequestContext {
+    public var coreContext: CoreRequestContextStorage
+
+    public init(source: ApplicationRequestContextSource) {
+        self.coreContext = .init(source: source)
+    }
+
+    public var requestDecoder: JSONDecoder {
+        let decoder = JSONDecoder()
+        decoder.dateDecodingStrategy = .iso8601
+        return decoder
+    }
+
+    public var responseEncoder: JSONEncoder {
+        JSONResponse.encoder
+    }
+}
+
+enum JSONResponse {
+    static let encoder: JSONEncoder = {
+        let encoder = JSONEncoder()
+        encoder.dateEncodingStrategy = .iso8601
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return encoder
+    }()
+
+    static func make(
+        _ value: some Encodable, status: HTTPResponse.Status = .ok, contentType: String = "application/json",
+        headers extra: HTTPFields = [:]
+    ) throws -> Response {
+        var headers = extra
+        headers[.contentType] = contentType
+        headers[.cacheControl] = "no-store"
+        let data = try encoder.encode(value)
+        return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: data)))
+    }
+}

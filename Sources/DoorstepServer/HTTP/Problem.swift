@@ -1,0 +1,72 @@
+import DoorstepCore
+import Foundation
+import Hummingbird
+
+/// An RFC 9457 problem. `type` is a stable URI reference per kind of problem, documented at
+/// that path on the server itself.
+struct Problem: Encodable, Sendable {
+    var type: String
+    var title: String
+    var status: Int
+    var detail: String
+    var field: String?
+    var limit: Int?
+
+    init(slug: String, title: String, status: HTTPResponse.Status, detail: String, field: String? = nil, limit: Int? = nil) {
+        self.type = "/problems/\(slug)"
+        self.title = title
+        self.status = status.code
+        self.detail = detail
+        self.field = field
+        self.limit = limit
+    }
+
+    var httpStatus: HTTPResponse.Status { .init(code: status) }
+
+    init(_ error: DoorstepError) {
+        switch error {
+        case .invalidInput(let field, let reason):
+            self.init(slug: "invalid-input", title: "Invalid input", status: .unprocessableContent,
+                      detail: "\(field) \(reason).", field: field)
+        case .unauthenticated:
+            self.init(slug: "unauthenticated", title: "Authentication required", status: .unauthorized,
+                      detail: "Send valid credentials as an Authorization: Bearer token.")
+        case .forbidden:
+            self.init(slug: "forbidden", title: "Forbidden", status: .forbidden, detail: "You may not do this.")
+        case .notFound:
+            self.init(slug: "not-found", title: "Not found", status: .notFound, detail: "There is nothing here that you can see.")
+        case .linkInvalid:
+            self.init(slug: "link-invalid", title: "Link not valid", status: .notFound,
+                      detail: "This link is not valid. Use the link from your notification exactly as sent.")
+        case .linkExpired:
+            self.init(slug: "link-expired", title: "Link expired", status: .gone, detail: "This link has expired.")
+        case .conflict(let reason):
+            self.init(slug: "conflict", title: "Conflict", status: .conflict, detail: reason.prefix(1).uppercased() + reason.dropFirst() + ".")
+        case .idempotencyKeyReused:
+            self.init(slug: "idempotency-key-reused", title: "Idempotency-Key reused", status: .unprocessableContent,
+                      detail: "This Idempotency-Key was already used for a different request.", field: "Idempotency-Key")
+        case .unsupportedMediaType:
+            self.init(slug: "unsupported-media-type", title: "Unsupported image type", status: .unsupportedMediaType,
+                      detail: "Send a JPEG, PNG, HEIC or WebP photo as the request body.")
+        case .payloadTooLarge(let limit):
+            self.init(slug: "payload-too-large", title: "Upload too large", status: .contentTooLarge,
+                      detail: "The upload is larger than \(limit) bytes.", limit: limit)
+        case .tooManyPixels(let limit):
+            self.init(slug: "too-many-pixels", title: "Image too large", status: .contentTooLarge,
+                      detail: "The image has more than \(limit) pixels.", limit: limit)
+        case .undecodableImage:
+            self.init(slug: "undecodable-image", title: "Image cannot be read", status: .unprocessableContent,
+                      detail: "The upload looks like an image but is damaged or incomplete. Take the photo again.")
+        case .overloaded:
+            self.init(slug: "overloaded", title: "Busy", status: .serviceUnavailable,
+                      detail: "The server is at capacity. Retry in a few seconds with the same Idempotency-Key.")
+        }
+    }
+
+    func response() throws -> Response {
+        var headers: HTTPFields = [:]
+        if status == 503 { headers[.retryAfter] = "5" }
+        if status == 401 { headers[.wwwAuthenticate] = "Bearer" }
+        return try JSONResponse.make(self, status: httpStatus, contentType: "application/problem+json", headers: headers)
+    }
+}

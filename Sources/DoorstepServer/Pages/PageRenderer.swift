@@ -1,0 +1,40 @@
+import DoorstepCore
+import Foundation
+import Hummingbird
+import Mustache
+
+/// Renders the HTML pages people see. Templates are compiled into the binary (no files to find
+/// at run time); mustache escapes every value.
+struct PageRenderer: Sendable {
+    private let library: MustacheLibrary
+
+    init() throws {
+        var library = MustacheLibrary()
+        try library.register(Templates.layout, named: "layout")
+        try library.register(Templates.delivery, named: "delivery")
+        try library.register(Templates.message, named: "message")
+        self.library = library
+    }
+
+    func render(_ template: String, title: String, strings: Strings, context: [String: Any]) -> String {
+        var values = context
+        values["title"] = title
+        values["lang"] = strings.lang
+        let body = library.render(values, withTemplate: template) ?? ""
+        return library.render(["title": title, "lang": strings.lang, "body": body], withTemplate: "layout") ?? body
+    }
+
+    func response(_ html: String, status: HTTPResponse.Status = .ok) -> Response {
+        var headers: HTTPFields = [:]
+        headers[.contentType] = "text/html; charset=utf-8"
+        // A customer page is theirs alone: never cached by shared caches, never framed.
+        headers[.cacheControl] = "private, no-store"
+        headers[.contentSecurityPolicy] = "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; script-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
+        return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(string: html)))
+    }
+
+    /// A page with a title and one sentence: errors, expired links.
+    func message(title: String, body: String, strings: Strings, status: HTTPResponse.Status) -> Response {
+        response(render("message", title: title, strings: strings, context: ["heading": title, "message": body]), status: status)
+    }
+}

@@ -1,0 +1,71 @@
+/// Page templates. Compiled in, so the binary needs no resource files at run time.
+enum Templates {
+    static let layout = """
+        <!doctype html>
+        <html lang="{{lang}}">
+        <head>
+        <meta charset="utf-8">
+        <meta name="viewport" content="width=device-width, initial-scale=1">
+        <meta name="referrer" content="no-referrer">
+        <meta name="robots" content="noindex, nofollow">
+        <title>{{title}} · Doorstep</title>
+        <style>
+        :root { color-scheme: light dark; --fg: #1b1b1f; --muted: #5d5d66; --bg: #f6f6f8; --card: #fff; --accent: #0b6e4f; }
+        @media (prefers-color-scheme: dark) { :root { --fg: #ececf1; --muted: #a5a5b0; --bg: #121216; --card: #1d1d23; --accent: #4fd1a5; } }
+        * { box-sizing: border-box; }
+        body { margin: 0; font: 17px/1.5 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; color: var(--fg); background: var(--bg); }
+        main { max-width: 40rem; margin: 0 auto; padding: 1rem; }
+        .card { background: var(--card); border-radius: 14px; padding: 1.25rem; box-shadow: 0 1px 3px rgba(0,0,0,.08); }
+        h1 { font-size: 1.5rem; line-height: 1.25; margin: .25rem 0 1rem; }
+        .status { color: var(--accent); font-weight: 600; font-size: .95rem; text-transform: uppercase; letter-spacing: .04em; }
+        figure { margin: 0 0 1rem; }
+        figure a { display: block; }
+        figure img { display: block; width: 100%; height: auto; border-radius: 10px; background: #ccc; }
+        dl { margin: 0; display: grid; gap: .75rem; }
+        dt { color: var(--muted); font-size: .9rem; }
+        dd { margin: 0; font-weight: 600; }
+        .placement { font-size: 1.2rem; }
+        .privacy, footer { color: var(--muted); font-size: .85rem; margin-top: 1rem; }
+        footer { text-align: center; }
+        </style>
+        </head>
+        <body>
+        <main>
+        {{{body}}}
+        <footer>Doorstep</footer>
+        </main>
+        <script src="/static/local-time.js"></script>
+        </body>
+        </html>
+        """
+
+    static let delivery = """
+        <article class="card">
+        {{#delivered}}<p class="status">✓ {{deliveredLabel}}</p>{{/delivered}}
+        <h1>{{heading}}</h1>
+        {{#photo}}
+        <figure>
+        <a href="{{displayURL}}"><img src="{{displayURL}}" width="{{width}}" height="{{height}}" alt="{{alt}}"></a>
+        </figure>
+        {{/photo}}
+        {{#delivered}}
+        <dl>
+        {{#placement}}<div><dt>{{leftAtLabel}}</dt><dd class="placement">{{placement}}</dd></div>{{/placement}}
+        <div><dt>{{deliveredLabel}}</dt><dd><time datetime="{{deliveredISO}}">{{deliveredText}}</time></dd></div>
+        {{#note}}<div><dt>{{noteLabel}}</dt><dd>{{note}}</dd></div>{{/note}}
+        <div><dt>{{orderLabel}}</dt><dd>{{orderReference}}</dd></div>
+        </dl>
+        {{^photo}}<p>{{noPhoto}}</p>{{/photo}}
+        {{#photo}}<p class="privacy">{{privacyNote}}</p>{{/photo}}
+        {{/delivered}}
+        {{^delivered}}<p>{{onTheWayBody}}</p>{{/delivered}}
+        </article>
+        """
+
+    static let message = """
+        <article class="card">
+        <h1>{{heading}}</h1>
+        <p>{{message}}</p>
+        </article>
+        """
+}

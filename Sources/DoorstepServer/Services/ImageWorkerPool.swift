@@ -1,0 +1,44 @@
+import DoorstepCore
+import DoorstepImaging
+import NIOPosix
+import Synchronization
+
+/// Runs image processing on its own threads, one per core, so decoding never blocks an event
+/// loop or Swift's cooperative pool. Admission is bounded: past `maxQueued` waiting jobs an
+/// upload is refused at once (503) rather than queued into memory without limit.
+public final class ImageWorkerPool: Sendable {
+    private let processor: any ImageProcessor
+    private let threadPool: NIOThreadPool
+    private let maxInFlight: Int
+    private let inFlight = Mutex(0)
+
+    public init(processor: any ImageProcessor, workers: Int, maxQueued: Int) {
+        self.processor = processor
+        self.threadPool = NIOThreadPool(numberOfThreads: max(1, workers))
+        self.maxInFlight = max(1, workers) + max(0, maxQueued)
+        threadPool.start()
+    }
+
+    public func process(_ bytes: [UInt8], limits: ImageLimits, output: ImageOutputSpec) async throws -> ProcessedImage {
+        let admitted = inFlight.withLock { count in
+            guard count < maxInFlight else { return false }
+            count += 1
+            return true
+        }
+        guard admitted else { throw DoorstepError.overloaded }
+        defer { inFlight.withLock { $0 -= 1 } }
+        let processor = self.processor
+        return try await threadPool.runIfActive {
+            try processor.process(bytes, limits: limits, output: output)
+        }
+    }
+
+    /// Runs other blocking work (password hashing) off the event loops, on the same bounded pool.
+    public func run<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
+        try await threadPool.runIfActive(work)
+    }
+
+    public func shutdown() async throws {
+        try await threadPool.shutdownGracefully()
+    }
+}

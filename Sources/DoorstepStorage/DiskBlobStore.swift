@@ -1,0 +1,104 @@
+import Foundation
+import NIOPosix
+
+/// Blobs as files under one root folder. A put writes a temporary file, fsyncs it and renames it
+/// into place, so a reader sees the old object or the whole new one, never a torn write; a crash
+/// leaves at most a `.tmp-` file, which `list` hides and the orphan sweep removes.
+public struct DiskBlobStore: BlobStore {
+    public let root: URL
+    private let threadPool: NIOThreadPool
+
+    public init(root: URL, threadPool: NIOThreadPool = .singleton) throws {
+        self.root = root
+        self.threadPool = threadPool
+        try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+    }
+
+    private func path(_ key: String) throws -> String {
+        guard BlobKey.isSafe(key) else { throw BlobStoreError(description: "unsafe blob key") }
+        return root.appendingPathComponent(key).path
+    }
+
+    public func put(_ key: String, bytes: [UInt8]) async throws {
+        let path = try path(key)
+        try await threadPool.runIfActive {
+            let folder = (path as NSString).deletingLastPathComponent
+            try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+            let temporary = "\(folder)/.tmp-\(UUID().uuidString)"
+            let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
+            guard fd >= 0 else { throw BlobStoreError(description: "cannot create blob file (errno \(errno))") }
+            var ok = bytes.withUnsafeBytes { buffer in
+                var offset = 0
+                while offset < buffer.count {
+                    let written = write(fd, buffer.baseAddress! + offset, buffer.count - offset)
+                    if written < 0 { if errno == EINTR { continue }; return false }
+                    offset += written
+                }
+                return true
+            }
+            ok = ok && fsync(fd) == 0
+            close(fd)
+            guard ok, rename(temporary, path) == 0 else {
+                unlink(temporary)
+                throw BlobStoreError(description: "cannot write blob file (errno \(errno))")
+            }
+            Self.syncDirectory(folder)
+        }
+    }
+
+    public func get(_ key: String) async throws -> [UInt8]? {
+        let path = try path(key)
+        return try await threadPool.runIfActive {
+            guard let data = FileManager.default.contents(atPath: path) else { return nil }
+            return Array(data)
+        }
+    }
+
+    public func delete(_ key: String) async throws {
+        let path = try path(key)
+        try await threadPool.runIfActive {
+            if unlink(path) != 0 && errno != ENOENT {
+                throw BlobStoreError(description: "cannot delete blob file (errno \(errno))")
+            }
+            // Drop the photo's folder once it is empty; failing because it isn't is fine.
+            rmdir((path as NSString).deletingLastPathComponent)
+        }
+    }
+
+    /// Lists regular files, including abandoned `.tmp-` files (reported under their own name so the
+    /// orphan sweep can remove them).
+    public func list(prefix: String) async throws -> [BlobListing] {
+        let root = self.root
+        return try await threadPool.runIfActive {
+            let manager = FileManager.default
+            guard let walker = manager.enumerator(at: root, includingPropertiesForKeys: [.contentModificationDateKey, .isRegularFileKey]) else {
+                return []
+            }
+            var listings: [BlobListing] = []
+            let rootPath = root.standardizedFileURL.path + "/"
+            for case let url as URL in walker {
+                let values = try url.resourceValues(forKeys: [.contentModificationDateKey, .isRegularFileKey])
+                guard values.isRegularFile == true else { continue }
+                let key = String(url.standardizedFileURL.path.dropFirst(rootPath.count))
+                guard key.hasPrefix(prefix) else { continue }
+                listings.append(BlobListing(key: key, modifiedAt: values.contentModificationDate ?? .distantPast))
+            }
+            return listings.sorted { $0.key < $1.key }
+        }
+    }
+
+    public func ping() async throws {
+        guard FileManager.default.isWritableFile(atPath: root.path) else {
+            throw BlobStoreError(description: "blob folder is not writable")
+        }
+    }
+
+    /// Makes the rename itself durable.
+    private static func syncDirectory(_ path: String) {
+        let fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        if fd >= 0 {
+            fsync(fd)
+            close(fd)
+        }
+    }
+}

@@ -1,0 +1,82 @@
+import DoorstepCore
+import Foundation
+
+/// Everything Doorstep remembers apart from image bytes. One interface, one contract test suite;
+/// implemented once over SQLKit for every SQL engine (SQLite embedded, PostgreSQL for scale-out).
+///
+/// Reads that a tenant makes are scoped by tenant id in the query itself, so a missing scope
+/// cannot leak another tenant's row.
+public protocol MetadataStore: Sendable {
+    func migrate() async throws
+    func ping() async throws
+
+    // Tenants and their API keys.
+    func createTenant(_ tenant: Tenant) async throws
+    func tenants() async throws -> [Tenant]
+    func addAPIKey(id: String, tenantID: String, digest: String, prefix: String, createdAt: Date) async throws
+    func tenant(forAPIKeyDigest digest: String) async throws -> Tenant?
+
+    // Couriers and their sessions.
+    /// Throws `DoorstepError.conflict` when the username is taken.
+    func createCourier(_ courier: Courier, passwordHash: String) async throws
+    func courierCredentials(username: String) async throws -> (courier: Courier, passwordHash: String)?
+    func courier(id: String, tenantID: String) async throws -> Courier?
+    func addCourierSession(digest: String, courierID: String, expiresAt: Date) async throws
+    func courier(forSessionDigest digest: String, now: Date) async throws -> Courier?
+
+    // Deliveries.
+    /// Throws `DoorstepError.conflict` when the tenant already used the order reference.
+    func createDelivery(_ delivery: Delivery) async throws
+    func delivery(id: String, tenantID: String) async throws -> Delivery?
+    /// Unscoped: only for callers that hold a capability for this delivery (a signed link, a courier
+    /// check on `courierID`).
+    func delivery(id: String) async throws -> Delivery?
+    /// Newest first; `after` is the last delivery of the previous page.
+    func deliveries(tenantID: String, limit: Int, after: DeliveryCursor?) async throws -> [Delivery]
+    func deliveries(courierID: String) async throws -> [Delivery]
+
+    // Photos.
+    /// In ONE transaction: claims the idempotency key (if any), retires the delivery's previous
+    /// photo (a retake), records the photo and marks the delivery delivered. The blobs must already
+    /// be written. Returns `.duplicate` when the key was already used, changing nothing.
+    func recordPhoto(_ photo: Photo, idempotency: IdempotencyClaim?) async throws -> RecordPhotoResult
+    func idempotentUpload(courierID: String, key: String) async throws -> IdempotencyClaim?
+    func photo(id: String) async throws -> Photo?
+    func currentPhoto(deliveryID: String) async throws -> Photo?
+    /// Of the given photo ids, those whose blobs must be kept (photo recorded and not deleted).
+    func livePhotoIDs(among ids: [String]) async throws -> Set<String>
+}
+
+public struct DeliveryCursor: Sendable, Equatable {
+    public var createdAt: Date
+    public var id: String
+
+    public init(createdAt: Date, id: String) {
+        self.createdAt = createdAt
+        self.id = id
+    }
+}
+
+/// An Idempotency-Key as stored: who used it, for which request, and the photo it made.
+public struct IdempotencyClaim: Sendable, Equatable {
+    public var courierID: String
+    public var key: String
+    /// Digest of what the request said (delivery, placement, body hash): the same key with a
+    /// different request is an error, not a replay.
+    public var fingerprint: String
+    public var photoID: String
+
+    public init(courierID: String, key: String, fingerprint: String, photoID: String) {
+        self.courierID = courierID
+        self.key = key
+        self.fingerprint = fingerprint
+        self.photoID = photoID
+    }
+}
+
+public enum RecordPhotoResult: Sendable, Equatable {
+    /// Recorded. `retired` lists the blob keys of the photo this one replaced, to delete now.
+    case recorded(retired: [String])
+    /// The key was claimed first by another request; nothing changed.
+    case duplicate(IdempotencyClaim)
+}

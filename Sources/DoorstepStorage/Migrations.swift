@@ -1,0 +1,124 @@
+import Foundation
+import SQLKit
+
+/// Numbered schema steps, written once in SQL that both SQLite and PostgreSQL accept: TEXT ids
+/// (lowercase UUIDs), BIGINT times in epoch milliseconds, DOUBLE PRECISION for coordinates.
+/// A step is never edited once released; a change is a new step.
+enum Migrations {
+    static let steps: [(version: Int, statements: [String])] = [
+        (1, [
+            """
+            CREATE TABLE tenants (
+                id TEXT PRIMARY KEY,
+                name TEXT NOT NULL,
+                created_at BIGINT NOT NULL)
+            """,
+            """
+            CREATE TABLE api_keys (
+                id TEXT PRIMARY KEY,
+                tenant_id TEXT NOT NULL REFERENCES tenants(id),
+                digest TEXT NOT NULL UNIQUE,
+                prefix TEXT NOT NULL,
+                created_at BIGINT NOT NULL,
+                revoked_at BIGINT)
+            """,
+            """
+            CREATE TABLE couriers (
+                id TEXT PRIMARY KEY,
+                tenant_id TEXT NOT NULL REFERENCES tenants(id),
+                username TEXT NOT NULL UNIQUE,
+                display_name TEXT NOT NULL,
+                password_hash TEXT NOT NULL,
+                created_at BIGINT NOT NULL)
+            """,
+            """
+            CREATE TABLE courier_sessions (
+                digest TEXT PRIMARY KEY,
+                courier_id TEXT NOT NULL REFERENCES couriers(id),
+                expires_at BIGINT NOT NULL)
+            """,
+            """
+            CREATE TABLE deliveries (
+                id TEXT PRIMARY KEY,
+                tenant_id TEXT NOT NULL REFERENCES tenants(id),
+                order_reference TEXT NOT NULL,
+                recipient_name TEXT NOT NULL,
+                recipient_email TEXT NOT NULL,
+                recipient_language TEXT NOT NULL,
+                address TEXT NOT NULL,
+                latitude DOUBLE PRECISION NOT NULL,
+                longitude DOUBLE PRECISION NOT NULL,
+                instructions TEXT NOT NULL,
+                courier_id TEXT REFERENCES couriers(id),
+                state TEXT NOT NULL,
+                placement TEXT,
+                note TEXT,
+                delivered_at BIGINT,
+                created_at BIGINT NOT NULL,
+                UNIQUE (tenant_id, order_reference))
+            """,
+            "CREATE INDEX deliveries_by_tenant ON deliveries (tenant_id, created_at, id)",
+            "CREATE INDEX deliveries_by_courier ON deliveries (courier_id, created_at)",
+            """
+            CREATE TABLE photos (
+                id TEXT PRIMARY KEY,
+                delivery_id TEXT NOT NULL REFERENCES deliveries(id),
+                tenant_id TEXT NOT NULL REFERENCES tenants(id),
+                courier_id TEXT NOT NULL REFERENCES couriers(id),
+                placement TEXT NOT NULL,
+                note TEXT,
+                captured_at BIGINT,
+                image_latitude DOUBLE PRECISION,
+                image_longitude DOUBLE PRECISION,
+                device_latitude DOUBLE PRECISION,
+                device_longitude DOUBLE PRECISION,
+                distance_to_address DOUBLE PRECISION,
+                mean_brightness DOUBLE PRECISION NOT NULL,
+                display_key TEXT NOT NULL,
+                display_width INTEGER NOT NULL,
+                display_height INTEGER NOT NULL,
+                display_bytes INTEGER NOT NULL,
+                display_sha256 TEXT NOT NULL,
+                thumbnail_key TEXT NOT NULL,
+                thumbnail_width INTEGER NOT NULL,
+                thumbnail_height INTEGER NOT NULL,
+                thumbnail_bytes INTEGER NOT NULL,
+                thumbnail_sha256 TEXT NOT NULL,
+                created_at BIGINT NOT NULL,
+                deleted_at BIGINT,
+                deleted_reason TEXT)
+            """,
+            "CREATE INDEX photos_by_delivery ON photos (delivery_id, deleted_at)",
+            """
+            CREATE TABLE idempotency_keys (
+                courier_id TEXT NOT NULL REFERENCES couriers(id),
+                idempotency_key TEXT NOT NULL,
+                fingerprint TEXT NOT NULL,
+                photo_id TEXT NOT NULL,
+                created_at BIGINT NOT NULL,
+                PRIMARY KEY (courier_id, idempotency_key))
+            """,
+        ]),
+    ]
+
+    /// Applies the steps not yet recorded, each in its own transaction with its version row, so a
+    /// crash mid-way leaves the schema at a known step. Concurrent migrators: the loser's insert of
+    /// the version row fails and its transaction rolls back.
+    static func apply(on source: any SQLConnectionSource) async throws {
+        try await source.withConnection { db in
+            try await db.raw("CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at BIGINT NOT NULL)").run()
+        }
+        for step in steps {
+            try await source.withTransaction { db in
+                let applied = try await db.raw("SELECT version FROM schema_migrations WHERE version = \(bind: step.version)").first()
+                guard applied == nil else { return }
+                for statement in step.statements {
+                    try await db.raw(SQLQueryString(statement)).run()
+                }
+                let now = Int64(Date().timeIntervalSince1970 * 1000)
+                try await db.raw("INSERT INTO schema_migrations (version, applied_at) VALUES (\(bind: step.version), \(bind: now))").run()
+            }
+        }
+    }
+}
+

@@ -1,0 +1,40 @@
+import SQLKit
+
+/// The SQL engines Doorstep speaks. Differences are few and named here, not scattered.
+public enum SQLEngine: Sendable {
+    case sqlite
+    case postgres
+
+    /// SQLite takes the write lock up front so two writers never deadlock on an upgrade.
+    var beginTransaction: String {
+        switch self {
+        case .sqlite: "BEGIN IMMEDIATE"
+        case .postgres: "BEGIN"
+        }
+    }
+}
+
+/// Hands out one connection at a time for exclusive use (a transaction needs all its statements
+/// on the same connection).
+public protocol SQLConnectionSource: Sendable {
+    var engine: SQLEngine { get }
+    func withConnection<T: Sendable>(_ body: @Sendable (any SQLDatabase) async throws -> T) async throws -> T
+    func shutdown() async throws
+}
+
+extension SQLConnectionSource {
+    /// Runs `body` in a transaction: committed if it returns, rolled back if it throws.
+    func withTransaction<T: Sendable>(_ body: @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
+        try await withConnection { db in
+            try await db.raw(SQLQueryString(engine.beginTransaction)).run()
+            do {
+                let result = try await body(db)
+                try await db.raw("COMMIT").run()
+                return result
+            } catch {
+                try? await db.raw("ROLLBACK").run()
+                throw error
+            }
+        }
+    }
+}

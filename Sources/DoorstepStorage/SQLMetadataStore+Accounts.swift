@@ -1,0 +1,123 @@
+import DoorstepCore
+import Foundation
+import SQLKit
+
+extension SQLMetadataStore {
+    public func createTenant(_ tenant: Tenant) async throws {
+        try await source.withConnection { db in
+            try await db.raw("""
+                INSERT INTO tenants (id, name, created_at)
+                VALUES (\(bind: tenant.id), \(bind: tenant.name), \(bind: tenant.createdAt.epochMilliseconds))
+                """).run()
+        }
+    }
+
+    public func tenants() async throws -> [Tenant] {
+        try await source.withConnection { db in
+            try await db.raw("SELECT id, name, created_at FROM tenants ORDER BY created_at, id")
+                .all(decoding: TenantRow.self, with: snakeCase).map(\.tenant)
+        }
+    }
+
+    public func addAPIKey(id: String, tenantID: String, digest: String, prefix: String, createdAt: Date) async throws {
+        try await source.withConnection { db in
+            try await db.raw("""
+                INSERT INTO api_keys (id, tenant_id, digest, prefix, created_at)
+                VALUES (\(bind: id), \(bind: tenantID), \(bind: digest), \(bind: prefix), \(bind: createdAt.epochMilliseconds))
+                """).run()
+        }
+    }
+
+    public func tenant(forAPIKeyDigest digest: String) async throws -> Tenant? {
+        try await source.withConnection { db in
+            try await db.raw("""
+                SELECT t.id, t.name, t.created_at FROM api_keys k JOIN tenants t ON t.id = k.tenant_id
+                WHERE k.digest = \(bind: digest) AND k.revoked_at IS NULL
+                """).first(decoding: TenantRow.self, with: snakeCase)?.tenant
+        }
+    }
+
+    public func createCourier(_ courier: Courier, passwordHash: String) async throws {
+        let inserted = try await source.withConnection { db in
+            try await db.insertIfAbsent("""
+                INSERT INTO couriers (id, tenant_id, username, display_name, password_hash, created_at)
+                VALUES (\(bind: courier.id), \(bind: courier.tenantID), \(bind: courier.username),
+                        \(bind: courier.displayName), \(bind: passwordHash), \(bind: courier.createdAt.epochMilliseconds))
+                ON CONFLICT DO NOTHING RETURNING 1 AS inserted
+                """)
+        }
+        guard inserted else { throw DoorstepError.conflict(reason: "that username is taken") }
+    }
+
+    public func courierCredentials(username: String) async throws -> (courier: Courier, passwordHash: String)? {
+        try await source.withConnection { db in
+            try await db.raw("""
+                SELECT \(unsafeRaw: CourierRow.columns()), password_hash FROM couriers WHERE username = \(bind: username)
+                """).first(decoding: CourierCredentialsRow.self, with: snakeCase).map { ($0.courier, $0.passwordHash) }
+        }
+    }
+
+    public func courier(id: String, tenantID: String) async throws -> Courier? {
+        try await source.withConnection { db in
+            try await db.raw("""
+                SELECT \(unsafeRaw: CourierRow.columns()) FROM couriers WHERE id = \(bind: id) AND tenant_id = \(bind: tenantID)
+                """).first(decoding: CourierRow.self, with: snakeCase)?.courier
+        }
+    }
+
+    public func addCourierSession(digest: String, courierID: String, expiresAt: Date) async throws {
+        try await source.withConnection { db in
+            try await db.raw("""
+                INSERT INTO courier_sessions (digest, courier_id, expires_at)
+                VALUES (\(bind: digest), \(bind: courierID), \(bind: expiresAt.epochMilliseconds))
+                """).run()
+        }
+    }
+
+    public func courier(forSessionDigest digest: String, now: Date) async throws -> Courier? {
+        try await source.withConnection { db in
+            try await db.raw("""
+                SELECT \(unsafeRaw: CourierRow.columns(of: "c"))
+                FROM courier_sessions s JOIN couriers c ON c.id = s.courier_id
+                WHERE s.digest = \(bind: digest) AND s.expires_at > \(bind: now.epochMilliseconds)
+                """).first(decoding: CourierRow.self, with: snakeCase)?.courier
+        }
+    }
+}
+
+struct TenantRow: Decodable {
+    var id: String
+    var name: String
+    var createdAt: Int64
+
+    var tenant: Tenant { Tenant(id: id, name: name, createdAt: Date(epochMilliseconds: createdAt)) }
+}
+
+struct CourierRow: Decodable {
+    static func columns(of alias: String? = nil) -> String {
+        columnList(["id", "tenant_id", "username", "display_name", "created_at"], of: alias)
+    }
+    var id: String
+    var tenantId: String
+    var username: String
+    var displayName: String
+    var createdAt: Int64
+
+    var courier: Courier {
+        Courier(id: id, tenantID: tenantId, username: username, displayName: displayName,
+                createdAt: Date(epochMilliseconds: createdAt))
+    }
+}
+
+struct CourierCredentialsRow: Decodable {
+    var id: String
+    var tenantId: String
+    var username: String
+    var displayName: String
+    var createdAt: Int64
+    var passwordHash: String
+
+    var courier: Courier {
+        CourierRow(id: id, tenantId: tenantId, username: username, displayName: displayName, createdAt: createdAt).courier
+    }
+}

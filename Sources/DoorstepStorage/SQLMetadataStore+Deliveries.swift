@@ -1,0 +1,102 @@
+import DoorstepCore
+import Foundation
+import SQLKit
+
+extension SQLMetadataStore {
+    public func createDelivery(_ delivery: Delivery) async throws {
+        let inserted = try await source.withConnection { db in
+            try await db.insertIfAbsent("""
+                INSERT INTO deliveries (id, tenant_id, order_reference, recipient_name, recipient_email,
+                    recipient_language, address, latitude, longitude, instructions, courier_id, state, created_at)
+                VALUES (\(bind: delivery.id), \(bind: delivery.tenantID), \(bind: delivery.orderReference),
+                    \(bind: delivery.recipient.name), \(bind: delivery.recipient.email),
+                    \(bind: delivery.recipient.language.rawValue), \(bind: delivery.address),
+                    \(bind: delivery.location.latitude), \(bind: delivery.location.longitude),
+                    \(bind: delivery.instructions), \(bind: delivery.courierID), \(bind: delivery.state.rawValue),
+                    \(bind: delivery.createdAt.epochMilliseconds))
+                ON CONFLICT DO NOTHING RETURNING 1 AS inserted
+                """)
+        }
+        guard inserted else { throw DoorstepError.conflict(reason: "this order reference already has a delivery") }
+    }
+
+    public func delivery(id: String, tenantID: String) async throws -> Delivery? {
+        try await source.withConnection { db in
+            try await db.raw("""
+                SELECT \(unsafeRaw: DeliveryRow.columns) FROM deliveries WHERE id = \(bind: id) AND tenant_id = \(bind: tenantID)
+                """).first(decoding: DeliveryRow.self, with: snakeCase)?.delivery()
+        }
+    }
+
+    public func delivery(id: String) async throws -> Delivery? {
+        try await source.withConnection { db in
+            try await db.raw("SELECT \(unsafeRaw: DeliveryRow.columns) FROM deliveries WHERE id = \(bind: id)")
+                .first(decoding: DeliveryRow.self, with: snakeCase)?.delivery()
+        }
+    }
+
+    public func deliveries(tenantID: String, limit: Int, after: DeliveryCursor?) async throws -> [Delivery] {
+        try await source.withConnection { db in
+            let rows: [DeliveryRow]
+            if let after {
+                let at = after.createdAt.epochMilliseconds
+                rows = try await db.raw("""
+                    SELECT \(unsafeRaw: DeliveryRow.columns) FROM deliveries
+                    WHERE tenant_id = \(bind: tenantID)
+                      AND (created_at < \(bind: at) OR (created_at = \(bind: at) AND id < \(bind: after.id)))
+                    ORDER BY created_at DESC, id DESC LIMIT \(bind: limit)
+                    """).all(decoding: DeliveryRow.self, with: snakeCase)
+            } else {
+                rows = try await db.raw("""
+                    SELECT \(unsafeRaw: DeliveryRow.columns) FROM deliveries WHERE tenant_id = \(bind: tenantID)
+                    ORDER BY created_at DESC, id DESC LIMIT \(bind: limit)
+                    """).all(decoding: DeliveryRow.self, with: snakeCase)
+            }
+            return try rows.map { try $0.delivery() }
+        }
+    }
+
+    public func deliveries(courierID: String) async throws -> [Delivery] {
+        try await source.withConnection { db in
+            try await db.raw("""
+                SELECT \(unsafeRaw: DeliveryRow.columns) FROM deliveries WHERE courier_id = \(bind: courierID)
+                ORDER BY created_at, id
+                """).all(decoding: DeliveryRow.self, with: snakeCase).map { try $0.delivery() }
+        }
+    }
+}
+
+struct DeliveryRow: Decodable {
+    static let columns = columnList([
+        "id", "tenant_id", "order_reference", "recipient_name", "recipient_email", "recipient_language", "address",
+        "latitude", "longitude", "instructions", "courier_id", "state", "placement", "note", "delivered_at", "created_at",
+    ], of: nil)
+
+    var id: String
+    var tenantId: String
+    var orderReference: String
+    var recipientName: String
+    var recipientEmail: String
+    var recipientLanguage: String
+    var address: String
+    var latitude: Double
+    var longitude: Double
+    var instructions: String
+    var courierId: String?
+    var state: String
+    var placement: String?
+    var note: String?
+    var deliveredAt: Int64?
+    var createdAt: Int64
+
+    func delivery() throws -> Delivery {
+        Delivery(
+            id: id, tenantID: tenantId, orderReference: orderReference,
+            recipient: Recipient(name: recipientName, email: recipientEmail, language: Language(rawValue: recipientLanguage) ?? .en),
+            address: address, location: try Coordinate(latitude: latitude, longitude: longitude),
+            instructions: instructions, courierID: courierId, state: DeliveryState(rawValue: state) ?? .created,
+            placement: placement.flatMap(Placement.init(rawValue:)), note: note,
+            deliveredAt: deliveredAt.map(Date.init(epochMilliseconds:)), createdAt: Date(epochMilliseconds: createdAt)
+        )
+    }
+}

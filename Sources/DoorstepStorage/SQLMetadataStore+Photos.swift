@@ -1,0 +1,160 @@
+import DoorstepCore
+import Foundation
+import SQLKit
+
+extension SQLMetadataStore {
+    public func recordPhoto(_ photo: Photo, idempotency: IdempotencyClaim?) async throws -> RecordPhotoResult {
+        try await source.withTransaction { db in
+            if let claim = idempotency {
+                // Claiming the key first makes a concurrent twin wait on the row lock, then see it taken.
+                let claimed = try await db.insertIfAbsent("""
+                    INSERT INTO idempotency_keys (courier_id, idempotency_key, fingerprint, photo_id, created_at)
+                    VALUES (\(bind: claim.courierID), \(bind: claim.key), \(bind: claim.fingerprint),
+                            \(bind: claim.photoID), \(bind: photo.createdAt.epochMilliseconds))
+                    ON CONFLICT DO NOTHING RETURNING 1 AS inserted
+                    """)
+                if !claimed, let existing = try await Self.claim(courierID: claim.courierID, key: claim.key, on: db) {
+                    return .duplicate(existing)
+                }
+            }
+            let retired = try await db.raw("""
+                SELECT display_key, thumbnail_key FROM photos
+                WHERE delivery_id = \(bind: photo.deliveryID) AND deleted_at IS NULL
+                """).all(decoding: BlobKeysRow.self, with: snakeCase).flatMap { [$0.displayKey, $0.thumbnailKey] }
+            let now = photo.createdAt.epochMilliseconds
+            try await db.raw("""
+                UPDATE photos SET deleted_at = \(bind: now), deleted_reason = 'replaced'
+                WHERE delivery_id = \(bind: photo.deliveryID) AND deleted_at IS NULL
+                """).run()
+            try await db.raw("""
+                INSERT INTO photos (id, delivery_id, tenant_id, courier_id, placement, note, captured_at,
+                    image_latitude, image_longitude, device_latitude, device_longitude, distance_to_address,
+                    mean_brightness, display_key, display_width, display_height, display_bytes, display_sha256,
+                    thumbnail_key, thumbnail_width, thumbnail_height, thumbnail_bytes, thumbnail_sha256, created_at)
+                VALUES (\(bind: photo.id), \(bind: photo.deliveryID), \(bind: photo.tenantID), \(bind: photo.courierID),
+                    \(bind: photo.placement.rawValue), \(bind: photo.note), \(bind: photo.capturedAt?.epochMilliseconds),
+                    \(bind: photo.imagePosition?.latitude), \(bind: photo.imagePosition?.longitude),
+                    \(bind: photo.devicePosition?.latitude), \(bind: photo.devicePosition?.longitude),
+                    \(bind: photo.distanceToAddress), \(bind: photo.meanBrightness),
+                    \(bind: photo.display.blobKey), \(bind: photo.display.width), \(bind: photo.display.height),
+                    \(bind: photo.display.byteCount), \(bind: photo.display.sha256),
+                    \(bind: photo.thumbnail.blobKey), \(bind: photo.thumbnail.width), \(bind: photo.thumbnail.height),
+                    \(bind: photo.thumbnail.byteCount), \(bind: photo.thumbnail.sha256), \(bind: now))
+                """).run()
+            try await db.raw("""
+                UPDATE deliveries SET state = \(bind: DeliveryState.delivered.rawValue), placement = \(bind: photo.placement.rawValue),
+                    note = \(bind: photo.note), delivered_at = \(bind: now)
+                WHERE id = \(bind: photo.deliveryID)
+                """).run()
+            return .recorded(retired: retired)
+        }
+    }
+
+    public func idempotentUpload(courierID: String, key: String) async throws -> IdempotencyClaim? {
+        try await source.withConnection { db in try await Self.claim(courierID: courierID, key: key, on: db) }
+    }
+
+    private static func claim(courierID: String, key: String, on db: any SQLDatabase) async throws -> IdempotencyClaim? {
+        try await db.raw("""
+            SELECT courier_id, idempotency_key, fingerprint, photo_id FROM idempotency_keys
+            WHERE courier_id = \(bind: courierID) AND idempotency_key = \(bind: key)
+            """).first(decoding: ClaimRow.self, with: snakeCase)
+            .map { IdempotencyClaim(courierID: $0.courierId, key: $0.idempotencyKey, fingerprint: $0.fingerprint, photoID: $0.photoId) }
+    }
+
+    public func photo(id: String) async throws -> Photo? {
+        try await source.withConnection { db in
+            try await db.raw("SELECT \(unsafeRaw: PhotoRow.columns) FROM photos WHERE id = \(bind: id) AND deleted_at IS NULL")
+                .first(decoding: PhotoRow.self, with: snakeCase)?.photo()
+        }
+    }
+
+    public func currentPhoto(deliveryID: String) async throws -> Photo? {
+        try await source.withConnection { db in
+            try await db.raw("""
+                SELECT \(unsafeRaw: PhotoRow.columns) FROM photos WHERE delivery_id = \(bind: deliveryID) AND deleted_at IS NULL
+                """).first(decoding: PhotoRow.self, with: snakeCase)?.photo()
+        }
+    }
+
+    public func livePhotoIDs(among ids: [String]) async throws -> Set<String> {
+        guard !ids.isEmpty else { return [] }
+        return try await source.withConnection { db in
+            var live = Set<String>()
+            // Bounded batches keep the statement under every engine's bind-parameter limit.
+            for start in stride(from: 0, to: ids.count, by: 500) {
+                let batch = ids[start..<min(start + 500, ids.count)]
+                let list = SQLList(batch.map { SQLBind($0) })
+                let rows = try await db.raw("SELECT id FROM photos WHERE deleted_at IS NULL AND id IN (\(list))").all()
+                for row in rows { live.insert(try row.decode(column: "id", as: String.self)) }
+            }
+            return live
+        }
+    }
+}
+
+struct BlobKeysRow: Decodable {
+    var displayKey: String
+    var thumbnailKey: String
+}
+
+struct ClaimRow: Decodable {
+    var courierId: String
+    var idempotencyKey: String
+    var fingerprint: String
+    var photoId: String
+}
+
+struct PhotoRow: Decodable {
+    static let columns = columnList([
+        "id", "delivery_id", "tenant_id", "courier_id", "placement", "note", "captured_at", "image_latitude",
+        "image_longitude", "device_latitude", "device_longitude", "distance_to_address", "mean_brightness",
+        "display_key", "display_width", "display_height", "display_bytes", "display_sha256",
+        "thumbnail_key", "thumbnail_width", "thumbnail_height", "thumbnail_bytes", "thumbnail_sha256", "created_at",
+    ], of: nil)
+
+    var id: String
+    var deliveryId: String
+    var tenantId: String
+    var courierId: String
+    var placement: String
+    var note: String?
+    var capturedAt: Int64?
+    var imageLatitude: Double?
+    var imageLongitude: Double?
+    var deviceLatitude: Double?
+    var deviceLongitude: Double?
+    var distanceToAddress: Double?
+    var meanBrightness: Double
+    var displayKey: String
+    var displayWidth: Int
+    var displayHeight: Int
+    var displayBytes: Int
+    var displaySha256: String
+    var thumbnailKey: String
+    var thumbnailWidth: Int
+    var thumbnailHeight: Int
+    var thumbnailBytes: Int
+    var thumbnailSha256: String
+    var createdAt: Int64
+
+    func photo() throws -> Photo {
+        func position(_ lat: Double?, _ lon: Double?) throws -> Coordinate? {
+            guard let lat, let lon else { return nil }
+            return try Coordinate(latitude: lat, longitude: lon)
+        }
+        return Photo(
+            id: id, deliveryID: deliveryId, tenantID: tenantId, courierID: courierId,
+            placement: Placement(rawValue: placement) ?? .other, note: note,
+            capturedAt: capturedAt.map(Date.init(epochMilliseconds:)),
+            imagePosition: try position(imageLatitude, imageLongitude),
+            devicePosition: try position(deviceLatitude, deviceLongitude),
+            distanceToAddress: distanceToAddress, meanBrightness: meanBrightness,
+            display: PhotoVariant(blobKey: displayKey, width: displayWidth, height: displayHeight,
+                                  byteCount: displayBytes, sha256: displaySha256),
+            thumbnail: PhotoVariant(blobKey: thumbnailKey, width: thumbnailWidth, height: thumbnailHeight,
+                                    byteCount: thumbnailBytes, sha256: thumbnailSha256),
+            createdAt: Date(epochMilliseconds: createdAt)
+        )
+    }
+}

@@ -1,0 +1,77 @@
+import ArgumentParser
+import DoorstepSecurity
+import DoorstepServer
+import Foundation
+
+struct TenantCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "tenant", abstract: "Manage tenants (carriers and shops).", subcommands: [Create.self, List.self])
+
+    struct Create: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Create a tenant and print its API key (shown once).")
+        @OptionGroup var common: CommonOptions
+        @Option(name: .long, help: "The tenant's name.") var name: String
+
+        func run() async throws {
+            let configuration = try common.configuration()
+            let created = try await withDependencies(configuration, logger: common.logger(configuration)) {
+                try await $0.accounts.createTenant(name: name)
+            }
+            print("tenant id: \(created.tenant.id)")
+            print("API key:   \(created.apiKey)")
+            print("Store the API key now: it is shown only once and kept only as a hash.")
+        }
+    }
+
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List tenants.")
+        @OptionGroup var common: CommonOptions
+
+        func run() async throws {
+            let configuration = try common.configuration()
+            let tenants = try await withDependencies(configuration, logger: common.logger(configuration)) {
+                try await $0.store.tenants()
+            }
+            for tenant in tenants { print("\(tenant.id)  \(tenant.name)") }
+        }
+    }
+}
+
+struct CourierCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "courier", abstract: "Manage courier accounts.", subcommands: [Create.self])
+
+    struct Create: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Create a courier. The password comes from DOORSTEP_COURIER_PASSWORD, or is generated and shown once.")
+        @OptionGroup var common: CommonOptions
+        @Option(name: .long, help: "Tenant id.") var tenant: String
+        @Option(name: .long, help: "Login name, unique across the server.") var username: String
+        @Option(name: .long, help: "Name shown to operators.") var name: String
+
+        func run() async throws {
+            let configuration = try common.configuration()
+            // Never a command-line flag: arguments are visible to every user in the process list.
+            let given = Environment.value("DOORSTEP_COURIER_PASSWORD")
+            let password = given ?? GeneratedPassword.make()
+            let courier = try await withDependencies(configuration, logger: common.logger(configuration)) {
+                try await $0.accounts.createCourier(tenantID: tenant, username: username, displayName: name, password: password)
+            }
+            print("courier id: \(courier.id)")
+            print("username:   \(courier.username)")
+            if given == nil {
+                print("password:   \(password)")
+                print("Give the password to the courier now: it is shown only once and kept only as a bcrypt hash.")
+            }
+        }
+    }
+}
+
+enum GeneratedPassword {
+    /// 20 characters from an alphabet without look-alikes (no 0/O, 1/l/I): ~114 bits.
+    static func make() -> String {
+        let alphabet = Array("abcdefghijkmnopqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789")
+        var generator = SystemRandomNumberGenerator()
+        return String((0..<20).map { _ in alphabet.randomElement(using: &generator)! })
+    }
+}

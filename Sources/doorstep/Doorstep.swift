@@ -1,0 +1,75 @@
+import ArgumentParser
+import DoorstepServer
+import Foundation
+import Logging
+
+@main
+struct Doorstep: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "doorstep",
+        abstract: "Photo-on-delivery: couriers photograph where they left the parcel; customers see it, privately.",
+        subcommands: [Serve.self, Migrate.self, TenantCommand.self, CourierCommand.self, Demo.self],
+        defaultSubcommand: Serve.self
+    )
+}
+
+/// Options every command shares. Each flag can also come from the environment, so a service
+/// manager can configure Doorstep without a command line.
+struct CommonOptions: ParsableArguments {
+    @Option(name: .long, help: "Data folder: SQLite file, photos, keys. Env: DOORSTEP_DATA. Default: ./doorstep-data")
+    var data: String?
+
+    @Option(name: .long, help: "Log level (trace, debug, info, notice, warning, error, critical). Env: DOORSTEP_LOG_LEVEL")
+    var logLevel: String?
+
+    func configuration() throws -> AppConfiguration {
+        var configuration = AppConfiguration()
+        if let folder = data ?? Environment.value("DOORSTEP_DATA") {
+            configuration.dataDirectory = URL(fileURLWithPath: folder)
+        }
+        if let level = logLevel ?? Environment.value("DOORSTEP_LOG_LEVEL") {
+            guard let parsed = Logger.Level(rawValue: level) else { throw ValidationError("unknown log level \(level)") }
+            configuration.logLevel = parsed
+        }
+        return configuration
+    }
+
+    func logger(_ configuration: AppConfiguration) -> Logger {
+        // Logs go to standard error, so standard output carries only what a command prints.
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = configuration.logLevel
+            return handler
+        }
+        var logger = Logger(label: "doorstep")
+        logger.logLevel = configuration.logLevel
+        return logger
+    }
+}
+
+enum Environment {
+    static func value(_ name: String) -> String? {
+        ProcessInfo.processInfo.environment[name].flatMap { $0.isEmpty ? nil : $0 }
+    }
+
+    static func int(_ name: String) throws -> Int? {
+        guard let text = value(name) else { return nil }
+        guard let number = Int(text) else { throw ValidationError("\(name) must be a whole number") }
+        return number
+    }
+}
+
+/// Opens the dependencies, runs `body`, and closes them whatever happens.
+func withDependencies<T>(
+    _ configuration: AppConfiguration, logger: Logger, _ body: (AppDependencies) async throws -> T
+) async throws -> T {
+    let dependencies = try await AppDependencies.open(configuration, logger: logger)
+    do {
+        let result = try await body(dependencies)
+        try await dependencies.close()
+        return result
+    } catch {
+        try? await dependencies.close()
+        throw error
+    }
+}

@@ -1,0 +1,65 @@
+import ArgumentParser
+import DoorstepServer
+import Foundation
+import Hummingbird
+
+struct Serve: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Run the server (the default command).")
+
+    @OptionGroup var common: CommonOptions
+
+    @Option(name: .long, help: "Address to listen on. Env: DOORSTEP_HOSTNAME. Default: 127.0.0.1")
+    var hostname: String?
+
+    @Option(name: .long, help: "Port to listen on. Env: DOORSTEP_PORT. Default: 8080")
+    var port: Int?
+
+    @Option(name: .long, help: "Public base URL used in customer links. Env: DOORSTEP_BASE_URL. Default: http://HOST:PORT")
+    var baseURL: String?
+
+    @Option(name: .long, help: "Largest upload body in bytes. Env: DOORSTEP_MAX_UPLOAD_BYTES. Default: 20971520 (20 MB)")
+    var maxUploadBytes: Int?
+
+    @Option(name: .long, help: "Largest image in pixels. Env: DOORSTEP_MAX_PIXELS. Default: 60000000")
+    var maxPixels: Int?
+
+    func run() async throws {
+        var configuration = try common.configuration()
+        configuration.hostname = hostname ?? Environment.value("DOORSTEP_HOSTNAME") ?? configuration.hostname
+        configuration.port = try port ?? Environment.int("DOORSTEP_PORT") ?? configuration.port
+        configuration.baseURL = baseURL ?? Environment.value("DOORSTEP_BASE_URL")
+        if let bytes = try maxUploadBytes ?? Environment.int("DOORSTEP_MAX_UPLOAD_BYTES") {
+            guard bytes > 0 else { throw ValidationError("--max-upload-bytes must be positive") }
+            configuration.limits.maxBytes = bytes
+        }
+        if let pixels = try maxPixels ?? Environment.int("DOORSTEP_MAX_PIXELS") {
+            guard pixels > 0 else { throw ValidationError("--max-pixels must be positive") }
+            configuration.limits.maxPixels = pixels
+        }
+        let logger = common.logger(configuration)
+        let (hostname, data) = (configuration.hostname, configuration.dataDirectory.path)
+        try await withDependencies(configuration, logger: logger) { dependencies in
+            let app = try buildApplication(dependencies) { port in
+                logger.notice("Doorstep is serving", metadata: [
+                    "address": "\(hostname):\(port)",
+                    "data": "\(data)",
+                ])
+            }
+            try await app.runService()
+        }
+    }
+}
+
+struct Migrate: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Create or upgrade the database schema, then exit.")
+
+    @OptionGroup var common: CommonOptions
+
+    func run() async throws {
+        let configuration = try common.configuration()
+        // Opening the dependencies applies pending migrations.
+        try await withDependencies(configuration, logger: common.logger(configuration)) { _ in
+            print("schema is up to date")
+        }
+    }
+}
