@@ -18,6 +18,23 @@ public struct AppDependencies: Sendable {
     public let logger: Logger
     private let closeStore: @Sendable () async throws -> Void
 
+    /// Assembles dependencies from parts: for tests that wrap a store or blob store to inject faults.
+    public init(
+        configuration: AppConfiguration, store: any MetadataStore, blobs: any BlobStore, images: ImageWorkerPool,
+        links: LinkSigner, passwords: PasswordHasher, effects: Effects, logger: Logger,
+        closeStore: @escaping @Sendable () async throws -> Void
+    ) {
+        self.configuration = configuration
+        self.store = store
+        self.blobs = blobs
+        self.images = images
+        self.links = links
+        self.passwords = passwords
+        self.effects = effects
+        self.logger = logger
+        self.closeStore = closeStore
+    }
+
     /// Opens (and on first run creates) the embedded default: SQLite file, blob folder, key files.
     public static func open(
         _ configuration: AppConfiguration, effects: Effects = .live, logger: Logger

@@ -1,0 +1,101 @@
+import Foundation
+import Testing
+
+@testable import DoorstepCore
+
+@Suite struct LanguageTests {
+    @Test(arguments: [(String?("fr"), Language.fr), ("fr-CA", .fr), ("de-DE, fr;q=0.8, en;q=0.5", .fr), ("en-GB", .en), ("de", .en), (nil, .en)])
+    func bestMatchPicksTheFirstLanguageWeSpeak(_ header: String?, _ expected: Language) {
+        #expect(Language(bestMatch: header) == expected)
+    }
+}
+
+@Suite struct CoordinateTests {
+    @Test func outOfRangeOrNonFinitePositionsAreRefused() {
+        for (lat, lon) in [(91.0, 0.0), (-91.0, 0.0), (0.0, 181.0), (Double.nan, 0.0), (0.0, Double.infinity)] {
+            #expect(throws: DoorstepError.self) { try Coordinate(latitude: lat, longitude: lon) }
+        }
+    }
+
+    @Test func distanceMatchesKnownValues() throws {
+        let paris = try Coordinate(latitude: 48.8566, longitude: 2.3522)
+        let london = try Coordinate(latitude: 51.5074, longitude: -0.1278)
+        #expect(abs(paris.distance(to: london) - 343_500) < 1_500)
+        // 0.0001° of latitude is ~11 m: doorstep scale must be right too.
+        let nextDoor = try Coordinate(latitude: 48.8567, longitude: 2.3522)
+        #expect(abs(paris.distance(to: nextDoor) - 11.1) < 0.2)
+        #expect(paris.distance(to: paris) == 0)
+    }
+}
+
+@Suite struct ValidationTests {
+    @Test(arguments: ["a@b.co", "  Jane.Doe+parcel@Example.COM "])
+    func emailsAreAcceptedAndNormalised(_ email: String) throws {
+        let normalised = try Validate.email(email)
+        #expect(normalised == normalised.lowercased() && !normalised.hasPrefix(" "))
+    }
+
+    @Test(arguments: ["", "plain", "a@b", "a@@b.co", "a b@c.co", "@b.co", "a@.co", "a@b.co.", "<a@b.co>"])
+    func malformedEmailsAreRefused(_ email: String) {
+        #expect(throws: DoorstepError.self) { try Validate.email(email) }
+    }
+
+    @Test func textIsTrimmedAndBounded() throws {
+        #expect(try Validate.text("  hello ", field: "f", max: 10) == "hello")
+        #expect(throws: DoorstepError.invalidInput(field: "f", reason: "must not be empty")) { try Validate.text("   ", field: "f", max: 10) }
+        #expect(throws: DoorstepError.self) { try Validate.text(String(repeating: "x", count: 11), field: "f", max: 10) }
+        #expect(throws: DoorstepError.self) { try Validate.text("bell\u{7}", field: "f", max: 10) }
+    }
+
+    @Test func aNewDeliveryIsValidatedField_by_field() throws {
+        let good = NewDelivery(
+            orderReference: " A-1 ", recipient: Recipient(name: "Ann", email: "ANN@example.com", language: .fr),
+            address: "1 Main St", latitude: 1, longitude: 2, instructions: nil, courierID: nil)
+        let validated = try good.validated()
+        #expect(validated.orderReference == "A-1" && validated.recipient.email == "ann@example.com")
+
+        var badCourier = good
+        badCourier.courierID = "not-an-id"
+        #expect(throws: DoorstepError.invalidInput(field: "courier_id", reason: "must be a courier id")) { try badCourier.validated() }
+        var badPosition = good
+        badPosition.latitude = 100
+        #expect(throws: DoorstepError.self) { try badPosition.validated() }
+    }
+}
+
+@Suite struct UploadDetailsTests {
+    @Test func placementIsRequiredAndMustBeKnown() {
+        #expect(throws: DoorstepError.self) { try PhotoUploadDetails(parameters: [:]) }
+        #expect(throws: DoorstepError.self) { try PhotoUploadDetails(parameters: ["placement": "roof"]) }
+    }
+
+    @Test func everyPlacementParses() throws {
+        for placement in Placement.allCases {
+            #expect(try PhotoUploadDetails(parameters: ["placement": placement.rawValue]).placement == placement)
+        }
+    }
+
+    @Test func positionComesAsAPairOfNumbers() throws {
+        let details = try PhotoUploadDetails(parameters: ["placement": "porch", "lat": "48.85", "lon": "-2.35", "note": " by the door "])
+        #expect(details.devicePosition == (try Coordinate(latitude: 48.85, longitude: -2.35)))
+        #expect(details.note == "by the door")
+        #expect(throws: DoorstepError.self) { try PhotoUploadDetails(parameters: ["placement": "porch", "lat": "48.85"]) }
+        #expect(throws: DoorstepError.self) { try PhotoUploadDetails(parameters: ["placement": "porch", "lat": "x", "lon": "1"]) }
+        #expect(try PhotoUploadDetails(parameters: ["placement": "porch", "note": "  "]).note == nil)
+    }
+
+    @Test func idempotencyKeysArePrintableAndShort() throws {
+        #expect(try IdempotencyKey.validate(nil) == nil)
+        #expect(try IdempotencyKey.validate("3f2c-abc") == "3f2c-abc")
+        #expect(throws: DoorstepError.self) { try IdempotencyKey.validate("") }
+        #expect(throws: DoorstepError.self) { try IdempotencyKey.validate("has space") }
+        #expect(throws: DoorstepError.self) { try IdempotencyKey.validate(String(repeating: "k", count: 129)) }
+    }
+
+    @Test func identifiersAreLowercaseUUIDs() {
+        #expect(Identifier.isValid("956ed28a-8a65-4e20-876f-9bddeab8077c"))
+        #expect(!Identifier.isValid("956ED28A-8A65-4E20-876F-9BDDEAB8077C"))
+        #expect(!Identifier.isValid("1"))
+        #expect(!Identifier.isValid("../../etc/passwd"))
+    }
+}

@@ -1,0 +1,148 @@
+import DoorstepCore
+import Foundation
+import Testing
+
+@testable import DoorstepImaging
+
+@Suite struct VipsPipelineTests {
+    let processor: VipsImageProcessor
+    let spec = ImageOutputSpec()
+
+    init() throws {
+        processor = try VipsImageProcessor()
+    }
+
+    @Test func testPhotosAreAvailable() {
+        #expect(TestPhotos.all.count >= 20, "test photos missing from \(TestPhotos.fixtures.path)")
+        #expect(TestPhotos.all.contains { $0.expect == "reject" })
+    }
+
+    @Test(arguments: TestPhotos.all)
+    func everyTestPhotoGetsItsExpectedOutcome(_ entry: TestPhotos.Entry) throws {
+        let result = Result { () throws(DoorstepError) in try processor.process(entry.bytes, limits: ImageLimits(), output: spec) }
+        switch (entry.expect, result) {
+        case ("reject", .success):
+            Issue.record("\(entry.name) was accepted but must be rejected")
+        case ("accept", .failure(let error)):
+            Issue.record("\(entry.name) was rejected (\(error)) but must be accepted")
+        case (_, .success(let output)):
+            try expectClean(output, from: entry)
+        case (_, .failure):
+            break  // rejected as expected ("reject"), or allowed to be ("either")
+        }
+    }
+
+    /// What every accepted photo must look like: right sizes, upright, 3-band sRGB JPEG, and
+    /// nothing but pixels (no EXIF, GPS, XMP, ICC, IPTC, comments, or smuggled payloads).
+    func expectClean(_ output: ProcessedImage, from entry: TestPhotos.Entry) throws {
+        let header = output.header
+        let quarterTurn = (5...8).contains(header.orientation)
+        let (uprightWidth, uprightHeight) = quarterTurn ? (header.height, header.width) : (header.width, header.height)
+        let longest = max(uprightWidth, uprightHeight)
+        for (image, limit) in [(output.display, spec.displayMaxSide), (output.thumbnail, spec.thumbnailMaxSide)] {
+            let jpeg = try #require(JPEGInspection(image.jpeg), "\(entry.name): output is not a JPEG")
+            #expect(jpeg.metadataMarkers.isEmpty, "\(entry.name): metadata segments left: \(jpeg.metadataMarkers.map { String($0, radix: 16) })")
+            for needle in ["Exif", "http://ns.adobe.com", "ICC_PROFILE", "Photoshop", "<script", "PK\u{3}\u{4}"] {
+                #expect(!image.jpeg.contains(ascii: needle), "\(entry.name): output contains \(needle)")
+            }
+            #expect(jpeg.components == 3, "\(entry.name): \(jpeg.components) colour components")
+            #expect((jpeg.width, jpeg.height) == (image.width, image.height))
+            #expect(max(image.width, image.height) == min(limit, longest), "\(entry.name): \(image.width)x\(image.height)")
+            // Upright: the aspect ratio of the oriented original, to within rounding.
+            let expectedRatio = Double(uprightWidth) / Double(uprightHeight)
+            let ratio = Double(image.width) / Double(image.height)
+            #expect(abs(ratio - expectedRatio) / expectedRatio < 0.02 || min(image.width, image.height) < 50,
+                    "\(entry.name): ratio \(ratio), expected \(expectedRatio)")
+        }
+    }
+
+    @Test(arguments: [
+        ("b04_zero_bytes.jpg", DoorstepError.unsupportedMediaType),
+        ("b05_text_named.jpg", .unsupportedMediaType),
+        ("b06_html_named.jpg", .unsupportedMediaType),
+        ("b19_svg_with_script.svg", .unsupportedMediaType),
+        ("b20_gif_animated_tiny.gif", .unsupportedMediaType),
+        ("b07_png_bomb_30000x30000_1bit.png", .tooManyPixels(limit: 60_000_000)),
+        ("b10_jpeg_valid_16384x16384_268MP.jpg", .tooManyPixels(limit: 60_000_000)),
+        ("b03_skimage_truncated_100x100.jpg", .undecodableImage),
+        ("b16_exif_only_no_image_data.jpg", .undecodableImage),
+    ])
+    func hostileFilesAreRejectedForTheRightReason(_ name: String, _ expected: DoorstepError) throws {
+        let entry = try #require(TestPhotos.named(name))
+        #expect(throws: expected) { try processor.process(entry.bytes, limits: ImageLimits(), output: spec) }
+    }
+
+    @Test func allEightOrientationsComeOutTheSameUprightImage() throws {
+        let names = [1, 2, 3, 4, 6, 8].map { "b28_orientation\($0)_goexif_f\($0).jpg" }
+        let decoded = try names.map { name in
+            let entry = try #require(TestPhotos.named(name))
+            let output = try processor.process(entry.bytes, limits: ImageLimits(), output: spec)
+            #expect((output.display.width, output.display.height) == (40, 80), "\(name)")
+            return try processor.decodePixels(output.display.jpeg)
+        }
+        for (name, pixels) in zip(names, decoded).dropFirst() {
+            let difference = try #require(pixels.meanAbsoluteDifference(to: decoded[0]))
+            // Same picture up to JPEG noise; a wrong rotation or mirror differs by far more (~60+).
+            #expect(difference < 8, "\(name) differs from orientation 1 by \(difference)")
+        }
+    }
+
+    @Test func aPortraitStoredSidewaysComesOutUpright() throws {
+        let entry = try #require(TestPhotos.named("x01_wine_stored3837x2560_o6_gps.jpg"))
+        let output = try processor.process(entry.bytes, limits: ImageLimits(), output: spec)
+        #expect(output.header.orientation == 6)
+        // 2560/3837 of 1600 is 1067.5 and of 320 is 213.5: either rounding is upright.
+        #expect(output.display.height == 1600 && (1067...1068).contains(output.display.width))
+        #expect(output.thumbnail.height == 320 && (213...214).contains(output.thumbnail.width))
+    }
+
+    @Test func readsCaptureTimeAndGPSBeforeStrippingThem() throws {
+        let entry = try #require(TestPhotos.named("x01_wine_stored3837x2560_o6_gps.jpg"))
+        let header = try processor.readHeader(entry.bytes)
+        let position = try #require(header.position)
+        #expect(abs(position.latitude - 52.52) < 0.001 && abs(position.longitude - 13.405) < 0.001)
+        #expect(header.capturedAt != nil)
+    }
+
+    @Test func westernAndSouthernCoordinatesAreNegative() throws {
+        // x03 (in ../shared only) carries 43.263N 2.935W.
+        guard let entry = TestPhotos.named("x03_sunset_o3_gps.jpg") else { return }
+        let position = try #require(try processor.readHeader(entry.bytes).position)
+        #expect(abs(position.longitude + 2.935) < 0.001)
+    }
+
+    @Test func limitsAreConfigurable() throws {
+        let entry = try #require(TestPhotos.named("r17_nikonD2H_500x375_gps.jpg"))
+        #expect(throws: DoorstepError.tooManyPixels(limit: 100_000)) {
+            try processor.process(entry.bytes, limits: ImageLimits(maxPixels: 100_000), output: spec)
+        }
+        #expect(throws: DoorstepError.payloadTooLarge(limit: 1000)) {
+            try processor.process(entry.bytes, limits: ImageLimits(maxBytes: 1000), output: spec)
+        }
+    }
+
+    @Test func darkerPhotosHaveLowerMeanBrightness() throws {
+        let entry = try #require(TestPhotos.named("r17_nikonD2H_500x375_gps.jpg"))
+        let output = try processor.process(entry.bytes, limits: ImageLimits(), output: spec)
+        #expect((1...254).contains(output.meanBrightness))
+    }
+}
+
+@Suite struct ImageFormatTests {
+    @Test func formatComesFromMagicBytesNotTheName() {
+        #expect(ImageFormat(sniffing: [0xFF, 0xD8, 0xFF, 0xE0]) == .jpeg)
+        #expect(ImageFormat(sniffing: [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 0]) == .png)
+        #expect(ImageFormat(sniffing: Array("RIFF\0\0\0\0WEBPVP8 ".utf8)) == .webp)
+        #expect(ImageFormat(sniffing: Array("\0\0\0\u{18}ftypheic\0\0\0\0".utf8)) == .heif)
+        #expect(ImageFormat(sniffing: Array("GIF89a".utf8)) == nil)
+        #expect(ImageFormat(sniffing: Array("<svg xmlns".utf8)) == nil)
+        #expect(ImageFormat(sniffing: [UInt8]()) == nil)
+    }
+
+    @Test func mediaTypes() {
+        #expect(ImageFormat.fromMediaType("image/jpeg") == .jpeg)
+        #expect(ImageFormat.fromMediaType("IMAGE/HEIC; charset=x") == .heif)
+        #expect(ImageFormat.fromMediaType("image/gif") == nil)
+        #expect(ImageFormat.fromMediaType("text/html") == nil)
+    }
+}
