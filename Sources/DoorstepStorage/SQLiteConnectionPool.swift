@@ -1,4 +1,5 @@
 import Logging
+import NIOPosix
 import SQLKit
 import SQLiteKit
 
@@ -9,11 +10,19 @@ public actor SQLiteConnectionPool: SQLConnectionSource {
     private var idle: [SQLiteConnection]
     private var all: [SQLiteConnection]
     private var waiters: [CheckedContinuation<SQLiteConnection, Never>] = []
+    private let threadPool: NIOThreadPool
 
     public static func open(path: String, size: Int = 4, logger: Logger) async throws -> SQLiteConnectionPool {
+        // One thread per connection. A connection waiting for SQLite's write lock blocks its
+        // thread; with a shared, smaller pool the lock holder could find no thread free to run
+        // its COMMIT, and every writer would wait out the busy timeout.
+        let size = max(1, size)
+        let threadPool = NIOThreadPool(numberOfThreads: size)
+        threadPool.start()
         var connections: [SQLiteConnection] = []
-        for _ in 0..<max(1, size) {
-            let connection = try await SQLiteConnection.open(storage: .file(path: path), logger: logger)
+        for _ in 0..<size {
+            let connection = try await SQLiteConnection.open(
+                storage: .file(path: path), threadPool: threadPool, logger: logger, on: MultiThreadedEventLoopGroup.singleton.any())
             let db = connection.sql()
             // WAL lets readers proceed during a write; synchronous stays FULL (the default) so a
             // committed photo survives a power cut.
@@ -22,12 +31,13 @@ public actor SQLiteConnectionPool: SQLConnectionSource {
             try await db.raw("PRAGMA foreign_keys=ON").run()
             connections.append(connection)
         }
-        return SQLiteConnectionPool(connections: connections)
+        return SQLiteConnectionPool(connections: connections, threadPool: threadPool)
     }
 
-    private init(connections: [SQLiteConnection]) {
+    private init(connections: [SQLiteConnection], threadPool: NIOThreadPool) {
         self.idle = connections
         self.all = connections
+        self.threadPool = threadPool
     }
 
     public nonisolated func withConnection<T: Sendable>(_ body: @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
@@ -61,5 +71,6 @@ public actor SQLiteConnectionPool: SQLConnectionSource {
         }
         all = []
         idle = []
+        try await threadPool.shutdownGracefully()
     }
 }

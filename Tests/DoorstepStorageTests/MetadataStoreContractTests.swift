@@ -1,0 +1,171 @@
+import DoorstepCore
+import Foundation
+import Testing
+
+@testable import DoorstepStorage
+
+/// The behaviour every MetadataStore engine must have. Runs once per engine in `StoreEngine`.
+@Suite struct MetadataStoreContractTests {
+    @Test(arguments: StoreEngine.allCases)
+    func migratingTwiceChangesNothing(_ engine: StoreEngine) async throws {
+        try await engine.withSeed { seed in
+            try await seed.store.migrate()
+            try await seed.store.ping()
+        }
+    }
+
+    @Test(arguments: StoreEngine.allCases)
+    func apiKeysFindTheirTenantByDigestOnly(_ engine: StoreEngine) async throws {
+        try await engine.withSeed { seed in
+            let tenant = try await seed.tenant()
+            try await seed.store.addAPIKey(id: Seed.id(), tenantID: tenant.id, digest: "digest-1", prefix: "dsk_abc", createdAt: seed.clock)
+            #expect(try await seed.store.tenant(forAPIKeyDigest: "digest-1") == tenant)
+            #expect(try await seed.store.tenant(forAPIKeyDigest: "digest-2") == nil)
+            #expect(try await seed.store.tenants() == [tenant])
+        }
+    }
+
+    @Test(arguments: StoreEngine.allCases)
+    func courierUsernamesAreUnique(_ engine: StoreEngine) async throws {
+        try await engine.withSeed { seed in
+            let tenant = try await seed.tenant()
+            let courier = try await seed.courier(tenant, username: "sam")
+            await #expect(throws: DoorstepError.conflict(reason: "that username is taken")) {
+                _ = try await seed.courier(tenant, username: "sam")
+            }
+            let credentials = try #require(try await seed.store.courierCredentials(username: "sam"))
+            #expect(credentials.courier == courier && credentials.passwordHash == "$2b$10$hash")
+            #expect(try await seed.store.courier(id: courier.id, tenantID: tenant.id) == courier)
+            #expect(try await seed.store.courier(id: courier.id, tenantID: Seed.id()) == nil)
+        }
+    }
+
+    @Test(arguments: StoreEngine.allCases)
+    func sessionsExpire(_ engine: StoreEngine) async throws {
+        try await engine.withSeed { seed in
+            let courier = try await seed.courier(try await seed.tenant())
+            try await seed.store.addCourierSession(digest: "s1", courierID: courier.id, expiresAt: seed.clock.addingTimeInterval(60))
+            #expect(try await seed.store.courier(forSessionDigest: "s1", now: seed.clock) == courier)
+            #expect(try await seed.store.courier(forSessionDigest: "s1", now: seed.clock.addingTimeInterval(61)) == nil)
+            #expect(try await seed.store.courier(forSessionDigest: "other", now: seed.clock) == nil)
+        }
+    }
+
+    @Test(arguments: StoreEngine.allCases)
+    func deliveriesAreScopedToTheirTenant(_ engine: StoreEngine) async throws {
+        try await engine.withSeed { seed in
+            let shop = try await seed.tenant("Shop"), rival = try await seed.tenant("Rival")
+            let delivery = try await seed.delivery(shop, reference: "A-1")
+            #expect(try await seed.store.delivery(id: delivery.id, tenantID: shop.id) == delivery)
+            #expect(try await seed.store.delivery(id: delivery.id, tenantID: rival.id) == nil)
+            #expect(try await seed.store.deliveries(tenantID: rival.id, limit: 10, after: nil).isEmpty)
+            // The same order reference is another tenant's business; twice in one tenant is a conflict.
+            _ = try await seed.delivery(rival, reference: "A-1")
+            await #expect(throws: DoorstepError.self) { _ = try await seed.delivery(shop, reference: "A-1") }
+        }
+    }
+
+    @Test(arguments: StoreEngine.allCases)
+    func paginationVisitsEveryDeliveryOnceNewestFirst(_ engine: StoreEngine) async throws {
+        try await engine.withSeed { seed in
+            let tenant = try await seed.tenant()
+            var created: [Delivery] = []
+            for index in 0..<7 {
+                // Pairs share a timestamp, so the id tie-break is exercised.
+                created.append(try await seed.delivery(tenant, at: seed.clock.addingTimeInterval(Double(index / 2))))
+            }
+            var seen: [Delivery] = []
+            var cursor: DeliveryCursor?
+            repeat {
+                let page = try await seed.store.deliveries(tenantID: tenant.id, limit: 3, after: cursor)
+                seen += page
+                cursor = page.count == 3 ? page.last.map { DeliveryCursor(createdAt: $0.createdAt, id: $0.id) } : nil
+            } while cursor != nil
+            #expect(seen.count == 7 && Set(seen.map(\.id)) == Set(created.map(\.id)))
+            #expect(seen.map(\.createdAt) == seen.map(\.createdAt).sorted(by: >))
+        }
+    }
+
+    @Test(arguments: StoreEngine.allCases)
+    func recordingAPhotoDeliversTheParcelInOneStep(_ engine: StoreEngine) async throws {
+        try await engine.withSeed { seed in
+            let tenant = try await seed.tenant()
+            let courier = try await seed.courier(tenant)
+            let delivery = try await seed.delivery(tenant, courier: courier)
+            let photo = seed.photo(for: delivery, courier: courier)
+            #expect(try await seed.store.recordPhoto(photo, idempotency: nil) == .recorded(retired: []))
+            #expect(try await seed.store.currentPhoto(deliveryID: delivery.id) == photo)
+            let updated = try #require(try await seed.store.delivery(id: delivery.id))
+            #expect(updated.state == .delivered && updated.placement == .porch && updated.note == "by the pot")
+            #expect(updated.deliveredAt == photo.createdAt)
+            #expect(try await seed.store.deliveries(courierID: courier.id).map(\.id) == [delivery.id])
+        }
+    }
+
+    @Test(arguments: StoreEngine.allCases)
+    func aRepeatedIdempotencyKeyChangesNothing(_ engine: StoreEngine) async throws {
+        try await engine.withSeed { seed in
+            let tenant = try await seed.tenant()
+            let courier = try await seed.courier(tenant)
+            let delivery = try await seed.delivery(tenant, courier: courier)
+            let first = seed.photo(for: delivery, courier: courier), second = seed.photo(for: delivery, courier: courier)
+            let claim = IdempotencyClaim(courierID: courier.id, key: "k1", fingerprint: "f", photoID: first.id)
+            _ = try await seed.store.recordPhoto(first, idempotency: claim)
+            var retry = claim
+            retry.photoID = second.id
+            #expect(try await seed.store.recordPhoto(second, idempotency: retry) == .duplicate(claim))
+            #expect(try await seed.store.currentPhoto(deliveryID: delivery.id)?.id == first.id)
+            #expect(try await seed.store.photo(id: second.id) == nil)
+            #expect(try await seed.store.idempotentUpload(courierID: courier.id, key: "k1") == claim)
+        }
+    }
+
+    @Test(arguments: StoreEngine.allCases)
+    func concurrentUploadsWithOneKeyRecordOnePhoto(_ engine: StoreEngine) async throws {
+        try await engine.withSeed { seed in
+            let tenant = try await seed.tenant()
+            let courier = try await seed.courier(tenant)
+            let delivery = try await seed.delivery(tenant, courier: courier)
+            let results = try await withThrowingTaskGroup(of: RecordPhotoResult.self) { group in
+                for _ in 0..<8 {
+                    let photo = seed.photo(for: delivery, courier: courier)
+                    let claim = IdempotencyClaim(courierID: courier.id, key: "same", fingerprint: "f", photoID: photo.id)
+                    group.addTask { try await seed.store.recordPhoto(photo, idempotency: claim) }
+                }
+                return try await group.reduce(into: []) { $0.append($1) }
+            }
+            #expect(results.filter { if case .recorded = $0 { true } else { false } }.count == 1)
+            #expect(results.filter { if case .duplicate = $0 { true } else { false } }.count == 7)
+        }
+    }
+
+    @Test(arguments: StoreEngine.allCases)
+    func aRetakeRetiresThePreviousPhoto(_ engine: StoreEngine) async throws {
+        try await engine.withSeed { seed in
+            let tenant = try await seed.tenant()
+            let courier = try await seed.courier(tenant)
+            let delivery = try await seed.delivery(tenant, courier: courier)
+            let first = seed.photo(for: delivery, courier: courier), retake = seed.photo(for: delivery, courier: courier)
+            _ = try await seed.store.recordPhoto(first, idempotency: nil)
+            #expect(try await seed.store.recordPhoto(retake, idempotency: nil) == .recorded(retired: [first.display.blobKey, first.thumbnail.blobKey]))
+            #expect(try await seed.store.currentPhoto(deliveryID: delivery.id)?.id == retake.id)
+            #expect(try await seed.store.livePhotoIDs(among: [first.id, retake.id, Seed.id()]) == [retake.id])
+        }
+    }
+
+    @Test(arguments: StoreEngine.allCases)
+    func aFailedRecordingLeavesNoTrace(_ engine: StoreEngine) async throws {
+        try await engine.withSeed { seed in
+            let tenant = try await seed.tenant()
+            let courier = try await seed.courier(tenant)
+            let delivery = try await seed.delivery(tenant, courier: courier)
+            var orphan = seed.photo(for: delivery, courier: courier)
+            orphan.deliveryID = Seed.id()  // no such delivery: the photo insert violates its foreign key
+            let claim = IdempotencyClaim(courierID: courier.id, key: "k", fingerprint: "f", photoID: orphan.id)
+            await #expect(throws: (any Error).self) { _ = try await seed.store.recordPhoto(orphan, idempotency: claim) }
+            // The key claimed earlier in the same transaction was rolled back with it.
+            #expect(try await seed.store.idempotentUpload(courierID: courier.id, key: "k") == nil)
+            #expect(try await seed.store.livePhotoIDs(among: [orphan.id]).isEmpty)
+        }
+    }
+}

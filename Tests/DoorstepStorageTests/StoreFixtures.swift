@@ -1,0 +1,78 @@
+import DoorstepCore
+import Foundation
+import Logging
+
+@testable import DoorstepStorage
+
+/// The engines the store contract runs against. Each test gets a fresh, empty database.
+enum StoreEngine: String, CaseIterable, Sendable, CustomTestStringConvertible {
+    case sqlite
+
+    var testDescription: String { rawValue }
+
+    /// Runs `body` with a fresh store, and closes it afterwards whatever happens.
+    func withSeed(_ body: (Seed) async throws -> Void) async throws {
+        let store = try await makeStore()
+        do {
+            try await body(Seed(store: store))
+        } catch {
+            try await store.shutdown()
+            throw error
+        }
+        try await store.shutdown()
+    }
+
+    func makeStore() async throws -> SQLMetadataStore {
+        switch self {
+        case .sqlite:
+            let path = NSTemporaryDirectory() + "doorstep-store-\(UUID().uuidString).sqlite"
+            let pool = try await SQLiteConnectionPool.open(path: path, size: 4, logger: Logger(label: "test"))
+            let store = SQLMetadataStore(source: pool)
+            try await store.migrate()
+            return store
+        }
+    }
+}
+
+/// Builds related rows with sensible defaults, so each test states only what it is about.
+struct Seed {
+    let store: SQLMetadataStore
+    var clock = Date(timeIntervalSince1970: 1_800_000_000)
+
+    static func id() -> String { UUID().uuidString.lowercased() }
+
+    func tenant(_ name: String = "Shop") async throws -> Tenant {
+        let tenant = Tenant(id: Self.id(), name: name, createdAt: clock)
+        try await store.createTenant(tenant)
+        return tenant
+    }
+
+    func courier(_ tenant: Tenant, username: String = "courier-\(UUID().uuidString.prefix(8))") async throws -> Courier {
+        let courier = Courier(id: Self.id(), tenantID: tenant.id, username: username.lowercased(), displayName: "C", createdAt: clock)
+        try await store.createCourier(courier, passwordHash: "$2b$10$hash")
+        return courier
+    }
+
+    func delivery(_ tenant: Tenant, courier: Courier? = nil, reference: String? = nil, at date: Date? = nil) async throws -> Delivery {
+        let delivery = Delivery(
+            id: Self.id(), tenantID: tenant.id, orderReference: reference ?? "ORDER-\(UUID().uuidString.prefix(8))",
+            recipient: Recipient(name: "Ann", email: "ann@example.com", language: .fr),
+            address: "1 Main St", location: try Coordinate(latitude: 48.85, longitude: 2.35), instructions: "",
+            courierID: courier?.id, state: .created, createdAt: date ?? clock)
+        try await store.createDelivery(delivery)
+        return delivery
+    }
+
+    func photo(for delivery: Delivery, courier: Courier, id: String = Seed.id()) -> Photo {
+        func variant(_ kind: Photo.VariantKind) -> PhotoVariant {
+            PhotoVariant(blobKey: BlobKey.photoVariant(photoID: id, variant: kind), width: 1600, height: 1200, byteCount: 1000, sha256: "ab")
+        }
+        return Photo(
+            id: id, deliveryID: delivery.id, tenantID: delivery.tenantID, courierID: courier.id, placement: .porch,
+            note: "by the pot", capturedAt: clock, imagePosition: nil, devicePosition: try? Coordinate(latitude: 48.85, longitude: 2.35),
+            distanceToAddress: 3.5, meanBrightness: 120, display: variant(.display), thumbnail: variant(.thumbnail),
+            createdAt: clock.addingTimeInterval(60))
+    }
+}
+
+import Testing
