@@ -63,6 +63,9 @@ let package = Package(
         .testTarget(name: "DoorstepServerTests", dependencies: [
             "DoorstepServer",
             .product(name: "HummingbirdTesting", package: "hummingbird"),
+            .product(name: "HTTPTypes", package: "swift-http-types"),
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOFoundationCompat", package: "swift-nio"),
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
         ]),
     ]

@@ -30,7 +30,12 @@ public struct NewDelivery: Codable, Sendable {
         copy.recipient.name = try Validate.text(recipient.name, field: "recipient.name", max: 200)
         copy.recipient.email = try Validate.email(recipient.email)
         copy.address = try Validate.text(address, field: "address", max: 500)
-        _ = try Coordinate(latitude: latitude, longitude: longitude)
+        guard latitude.isFinite, (-90...90).contains(latitude) else {
+            throw .invalidInput(field: "latitude", reason: "must be within ±90")
+        }
+        guard longitude.isFinite, (-180...180).contains(longitude) else {
+            throw .invalidInput(field: "longitude", reason: "must be within ±180")
+        }
         if let instructions {
             copy.instructions = try Validate.text(instructions, field: "instructions", max: 1000, allowEmpty: true)
         }

@@ -18,7 +18,7 @@ struct CourierAPIController {
     }
 
     @Sendable func login(_ request: Request, context: AppRequestContext) async throws -> Response {
-        let body = try await request.decode(as: LoginRequest.self, context: context)
+        let body = try await request.decodeJSON(as: LoginRequest.self, context: context)
         return try JSONResponse.make(try await dependencies.accounts.login(username: body.username, password: body.password))
     }
 

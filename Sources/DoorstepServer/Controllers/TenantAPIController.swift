@@ -18,7 +18,7 @@ struct TenantAPIController {
 
     @Sendable func create(_ request: Request, context: AppRequestContext) async throws -> Response {
         let tenant = try await tenant(request)
-        let body = try await request.decode(as: CreateDeliveryRequest.self, context: context)
+        let body = try await request.decodeJSON(as: CreateDeliveryRequest.self, context: context)
         let delivery = try await dependencies.deliveries.create(body.newDelivery, for: tenant)
         var headers: HTTPFields = [:]
         headers[.location] = "/api/v1/deliveries/\(delivery.id)"

@@ -39,3 +39,12 @@ enum JSONResponse {
         return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: data)))
     }
 }
+
+extension Request {
+    /// Decodes a JSON body of at most `limit` bytes. Unlike Hummingbird's `decode`, the
+    /// DecodingError reaches the error middleware, which names the offending field.
+    func decodeJSON<T: Decodable>(as type: T.Type, context: AppRequestContext, limit: Int = 1 << 20) async throws -> T {
+        let buffer = try await body.collect(upTo: limit)
+        return try context.requestDecoder.decode(T.self, from: Data(buffer.readableBytesView))
+    }
+}

@@ -1,0 +1,117 @@
+import DoorstepCore
+import Foundation
+import HTTPTypes
+import HummingbirdTesting
+import NIOCore
+import Testing
+
+@testable import DoorstepServer
+
+@Suite struct CustomerPageTests {
+    /// Uploads a photo for a new delivery and returns the delivery.
+    func deliveredParcel(_ app: TestApp, client: some TestClientProtocol, language: Language) async throws -> Delivery {
+        let delivery = try await app.delivery(language: language)
+        let upload = try await client.execute(
+            uri: app.uploadPath(delivery, query: "placement=behind_plant&note=Sous%20le%20pot%20bleu"), method: .post,
+            headers: app.courierHeaders(key: "k"), body: ByteBuffer(bytes: Photos.jpeg))
+        #expect(upload.status == .created)
+        return delivery
+    }
+
+    @Test func theCustomerSeesThePhotoAndWhereTheParcelIsInTheirLanguage() async throws {
+        try await TestApp.run { app in
+            try await app.application.test(.router) { client in
+                let delivery = try await deliveredParcel(app, client: client, language: .fr)
+                let page = try await client.execute(uri: app.customerPath(delivery), method: .get)
+                #expect(page.status == .ok)
+                #expect(page.headers[.contentType] == "text/html; charset=utf-8")
+                #expect(page.headers[.cacheControl] == "private, no-store")
+                #expect(page.headers[.referrerPolicy] == "no-referrer")
+                let html = page.text
+                #expect(html.contains("<html lang=\"fr\">"))
+                #expect(html.contains("Votre colis a été livré"))
+                #expect(html.contains("Derrière un buisson ou une plante"))
+                #expect(html.contains("Sous le pot bleu"))
+                // The courier's identity and position stay private.
+                #expect(!html.contains(app.courier.displayName) && !html.contains("48.8566"))
+
+                let photoPath = try #require(html.firstMatch(of: /src="([^"]+)"/)).1.replacingOccurrences(of: "&amp;", with: "&")
+                #expect(photoPath.hasPrefix("/d/\(delivery.id)/photo/display?"))
+                let photo = try await client.execute(uri: String(photoPath), method: .get)
+                #expect(photo.status == .ok)
+                #expect(photo.headers[.contentType] == "image/jpeg")
+                #expect(photo.headers[.cacheControl]?.hasPrefix("private") == true)
+                #expect(Array(photo.body.readableBytesView.prefix(3)) == [0xFF, 0xD8, 0xFF])
+                let thumbnail = try await client.execute(uri: String(photoPath).replacingOccurrences(of: "/display?", with: "/thumbnail?"), method: .get)
+                #expect(thumbnail.status == .ok && thumbnail.body.readableBytes < photo.body.readableBytes)
+            }
+        }
+    }
+
+    @Test func englishRecipientsReadEnglish() async throws {
+        try await TestApp.run { app in
+            try await app.application.test(.router) { client in
+                let delivery = try await deliveredParcel(app, client: client, language: .en)
+                let html = try await client.execute(uri: app.customerPath(delivery), method: .get).text
+                #expect(html.contains("Your parcel has been delivered") && html.contains("Behind a bush or plant"))
+            }
+        }
+    }
+
+    @Test func beforeDeliveryThePageSaysOnItsWayAndThereIsNoPhoto() async throws {
+        try await TestApp.run { app in
+            let delivery = try await app.delivery()
+            try await app.application.test(.router) { client in
+                let path = app.customerPath(delivery)
+                let page = try await client.execute(uri: path, method: .get)
+                #expect(page.status == .ok && page.text.contains("Your parcel is on its way"))
+                let query = String(path.split(separator: "?")[1])
+                let photo = try await client.execute(uri: "/d/\(delivery.id)/photo/display?\(query)", method: .get)
+                #expect(photo.status == .notFound)
+            }
+        }
+    }
+
+    @Test func tamperedLinksAreRefusedWithAReadablePage() async throws {
+        try await TestApp.run { app in
+            try await app.application.test(.router) { client in
+                let delivery = try await deliveredParcel(app, client: client, language: .en)
+                let path = app.customerPath(delivery)
+                let other = try await app.delivery()
+                let tampered = [
+                    path.replacingOccurrences(of: delivery.id, with: other.id),  // another delivery, same signature
+                    path.replacingOccurrences(of: "s=", with: "s=A"),
+                    path.replacingOccurrences(of: "e=", with: "e=9"),
+                    "/d/\(delivery.id)",
+                    "/d/not-an-id?e=1&s=x",
+                ]
+                for uri in tampered {
+                    let page = try await client.execute(uri: uri, method: .get, headers: [.acceptLanguage: "fr-FR"])
+                    #expect(page.status == .notFound, "\(uri)")
+                    #expect(page.headers[.contentType] == "text/html; charset=utf-8")
+                    #expect(page.text.contains("Ce lien ne fonctionne pas"))
+                }
+                let query = String(path.split(separator: "?")[1])
+                let forgedPhoto = try await client.execute(uri: "/d/\(other.id)/photo/display?\(query)", method: .get)
+                #expect(forgedPhoto.status == .notFound && forgedPhoto.headers[.contentType] != "image/jpeg")
+                let badVariant = try await client.execute(uri: "/d/\(delivery.id)/photo/original?\(query)", method: .get)
+                #expect(badVariant.status == .notFound)
+            }
+        }
+    }
+
+    @Test func expiredLinksAreGone() async throws {
+        try await TestApp.run { app in
+            try await app.application.test(.router) { client in
+                let delivery = try await deliveredParcel(app, client: client, language: .en)
+                let path = app.customerPath(delivery)
+                app.clock.advance(by: app.dependencies.configuration.customerLinkLifetime + 1)
+                let page = try await client.execute(uri: path, method: .get)
+                #expect(page.status == .gone && page.text.contains("This link has expired"))
+                let query = String(path.split(separator: "?")[1])
+                let photo = try await client.execute(uri: "/d/\(delivery.id)/photo/display?\(query)", method: .get)
+                #expect(photo.status == .gone)
+            }
+        }
+    }
+}

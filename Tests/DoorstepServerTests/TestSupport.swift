@@ -1,0 +1,159 @@
+import DoorstepCore
+import DoorstepImaging
+import DoorstepSecurity
+import DoorstepStorage
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import Logging
+import NIOCore
+import Synchronization
+import Testing
+
+@testable import DoorstepServer
+
+/// A clock tests can move forward.
+final class TestClock: Sendable {
+    // Starts at the real time: file modification times (blob age) are real too.
+    private let current = Mutex(Date())
+    var now: Date { current.withLock { $0 } }
+    func advance(by seconds: TimeInterval) { current.withLock { $0 = $0.addingTimeInterval(seconds) } }
+}
+
+/// A real application on a fresh data folder (SQLite file, disk blobs, keys), plus seeded
+/// accounts. Tests may wrap the store to inject a fault.
+struct TestApp: Sendable {
+    let dependencies: AppDependencies
+    let clock: TestClock
+    let folder: URL
+    let tenant: Tenant
+    let apiKey: String
+    let courier: Courier
+    let courierToken: String
+
+    static let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+    static func run(
+        configure: (inout AppConfiguration) -> Void = { _ in },
+        wrapStore: @Sendable (any MetadataStore) -> any MetadataStore = { $0 },
+        _ body: (TestApp) async throws -> Void
+    ) async throws {
+        let folder = URL(fileURLWithPath: NSTemporaryDirectory() + "doorstep-app-\(UUID().uuidString)")
+        var configuration = AppConfiguration()
+        configuration.dataDirectory = folder
+        configuration.port = 0
+        configuration.baseURL = "http://doorstep.test"
+        configure(&configuration)
+        let clock = TestClock()
+        var logger = Logger(label: "test")
+        logger.logLevel = .warning
+        let opened = try await AppDependencies.open(
+            configuration, effects: Effects(now: { clock.now }, newID: { UUID().uuidString.lowercased() }), logger: logger)
+        let dependencies = AppDependencies(
+            configuration: configuration, store: wrapStore(opened.store), blobs: opened.blobs, images: opened.images,
+            links: opened.links, passwords: PasswordHasher(cost: 4), effects: opened.effects, logger: logger,
+            closeStore: { try await opened.close() })
+        do {
+            let created = try await dependencies.accounts.createTenant(name: "Test shop")
+            let courier = try await dependencies.accounts.createCourier(
+                tenantID: created.tenant.id, username: "courier-\(UUID().uuidString.prefix(8))", displayName: "Sam",
+                password: "correct horse battery")
+            let session = try await dependencies.accounts.openSession(for: courier)
+            let app = TestApp(
+                dependencies: dependencies, clock: clock, folder: folder, tenant: created.tenant, apiKey: created.apiKey,
+                courier: courier, courierToken: session.token)
+            try await body(app)
+        } catch {
+            try? await dependencies.close()
+            throw error
+        }
+        try await dependencies.close()
+        try? FileManager.default.removeItem(at: folder)
+    }
+
+    var application: some ApplicationProtocol {
+        get throws { try buildApplication(dependencies) }
+    }
+
+    /// A delivery of this app's tenant, assigned to its courier unless told otherwise.
+    func delivery(language: Language = .en, courierID: String?? = .none) async throws -> Delivery {
+        try await dependencies.deliveries.create(
+            NewDelivery(
+                orderReference: "ORD-\(UUID().uuidString.prefix(8))",
+                recipient: Recipient(name: "Ann", email: "ann@example.com", language: language),
+                address: "1 Main St", latitude: 48.8566, longitude: 2.3522, instructions: "Behind the pot",
+                courierID: courierID ?? courier.id),
+            for: tenant)
+    }
+
+    /// Every file under the blob folder, temporary ones included.
+    func blobFiles() -> [String] {
+        let root = dependencies.configuration.dataDirectory.appendingPathComponent("blobs")
+        let walker = FileManager.default.enumerator(atPath: root.path)
+        var files: [String] = []
+        while let next = walker?.nextObject() as? String {
+            var isDirectory: ObjCBool = false
+            FileManager.default.fileExists(atPath: root.appendingPathComponent(next).path, isDirectory: &isDirectory)
+            if !isDirectory.boolValue { files.append(next) }
+        }
+        return files.sorted()
+    }
+
+    var apiHeaders: HTTPFields { [.authorization: "Bearer \(apiKey)", .contentType: "application/json"] }
+
+    func courierHeaders(key: String? = nil, contentType: String = "image/jpeg") -> HTTPFields {
+        var headers: HTTPFields = [.authorization: "Bearer \(courierToken)", .contentType: contentType]
+        if let key { headers[.idempotencyKey] = key }
+        return headers
+    }
+
+    func uploadPath(_ delivery: Delivery, query: String = "placement=front_door&lat=48.8566&lon=2.3522") -> String {
+        "/api/v1/courier/deliveries/\(delivery.id)/photo?\(query)"
+    }
+
+    /// The path and query of the delivery's signed customer link.
+    func customerPath(_ delivery: Delivery) -> String {
+        let url = dependencies.deliveries.customerURL(for: delivery)
+        return String(url.dropFirst("http://doorstep.test".count))
+    }
+}
+
+enum Photos {
+    static let fixtures = TestApp.repositoryRoot.appendingPathComponent("Tests/Fixtures/photos")
+
+    static func bytes(_ name: String) -> [UInt8] {
+        Array(FileManager.default.contents(atPath: fixtures.appendingPathComponent(name).path) ?? Data())
+    }
+
+    static var jpeg: [UInt8] { bytes("r17_nikonD2H_500x375_gps.jpg") }
+
+    /// Fixtures the manifest says must be refused.
+    static var rejected: [String] {
+        guard let text = try? String(contentsOf: fixtures.appendingPathComponent("MANIFEST.tsv"), encoding: .utf8) else { return [] }
+        let rows = text.split(separator: "\n").map { $0.split(separator: "\t", omittingEmptySubsequences: false).map(String.init) }
+        guard let expect = rows.first?.firstIndex(of: "expect") else { return [] }
+        return rows.dropFirst().filter { $0.count > expect && $0[expect] == "reject" }.map { $0[0] }
+    }
+}
+
+extension TestResponse {
+    var text: String { String(buffer: body) }
+
+    func json() throws -> [String: Any] {
+        try #require(try JSONSerialization.jsonObject(with: Data(buffer: body)) as? [String: Any])
+    }
+}
+
+extension ByteBuffer {
+    init(bytes: [UInt8]) {
+        self.init()
+        writeBytes(bytes)
+    }
+}
+
+extension JSONSerialization {
+    static func body(_ object: [String: Any]) throws -> ByteBuffer {
+        ByteBuffer(data: try data(withJSONObject: object))
+    }
+}
