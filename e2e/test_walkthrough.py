@@ -1,0 +1,160 @@
+"""End to end over real sockets, with the real `doorstep` binary, as a new user would do it:
+operator CLI -> server -> tenant API -> courier login and upload -> customer page and photo -> demo."""
+import json
+import os
+import re
+import signal
+import socket
+import subprocess
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+BIN = os.environ.get("DOORSTEP_BIN", str(ROOT / ".build/debug/doorstep"))
+SHARED_PHOTO = ROOT.parent / "shared/photos/corpus/x02_dragonfly_phone_4032x3024_q92_gps.jpg"
+FIXTURE_PHOTO = ROOT / "Tests/Fixtures/photos/x01_wine_stored3837x2560_o6_gps.jpg"
+PASSWORD = "e2e correct horse battery"
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def run(*args, env=None):
+    result = subprocess.run([BIN, *args], capture_output=True, text=True, timeout=120, env={**os.environ, **(env or {})})
+    assert result.returncode == 0, result.stderr
+    return result.stdout
+
+
+def request(url, method="GET", body=None, headers=None):
+    req = urllib.request.Request(url, data=body, method=method, headers=headers or {})
+    try:
+        with urllib.request.urlopen(req, timeout=120) as response:
+            return response.status, dict(response.headers), response.read()
+    except urllib.error.HTTPError as error:
+        return error.code, dict(error.headers), error.read()
+
+
+def jpeg_segments(data):
+    """Marker bytes of the segments before the scan: APPn and COM are where metadata hides."""
+    assert data[:2] == b"\xff\xd8"
+    markers, i = [], 2
+    while i + 4 <= len(data):
+        marker = data[i + 1]
+        markers.append(marker)
+        if marker == 0xDA:
+            break
+        i += 2 + int.from_bytes(data[i + 2:i + 4], "big")
+    return markers
+
+
+@pytest.fixture()
+def server(tmp_path):
+    data = tmp_path / "data"
+    port = free_port()
+    log = open(tmp_path / "server.log", "w+")
+    process = subprocess.Popen([BIN, "serve", "--data", str(data), "--port", str(port)], stdout=log, stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}"
+    for _ in range(200):
+        try:
+            if request(base + "/readyz")[0] == 200:
+                break
+        except OSError:
+            pass
+        time.sleep(0.05)
+    else:
+        process.kill()
+        pytest.fail("server did not become ready:\n" + (tmp_path / "server.log").read_text())
+    yield {"base": base, "data": data, "process": process, "log": tmp_path / "server.log"}
+    if process.poll() is None:
+        process.kill()
+
+
+def test_a_parcel_photo_goes_from_courier_to_customer(server):
+    base, data = server["base"], str(server["data"])
+    photo = (SHARED_PHOTO if SHARED_PHOTO.exists() else FIXTURE_PHOTO).read_bytes()
+
+    # 2. The operator creates a tenant and a courier from the command line.
+    created = run("tenant", "create", "--data", data, "--name", "E2E shop")
+    tenant_id = re.search(r"tenant id: (\S+)", created).group(1)
+    api_key = re.search(r"API key:\s+(dsk_\S+)", created).group(1)
+    courier_out = run("courier", "create", "--data", data, "--tenant", tenant_id, "--username", "e2e-courier", "--name", "Sam",
+                      env={"DOORSTEP_COURIER_PASSWORD": PASSWORD})
+    courier_id = re.search(r"courier id: (\S+)", courier_out).group(1)
+    assert PASSWORD not in courier_out
+
+    # 3. The tenant creates a delivery through the API and reads it back.
+    body = {"order_reference": "E2E-1", "recipient": {"name": "Camille", "email": "camille@example.com", "language": "fr"},
+            "address": "4 Rue des Lilas", "latitude": 48.137, "longitude": 11.576, "instructions": "Code 1234",
+            "courier_id": courier_id}
+    status, headers, raw = request(base + "/api/v1/deliveries", "POST", json.dumps(body).encode(),
+                                   {"Authorization": f"Bearer {api_key}", "Content-Type": "application/json"})
+    assert status == 201, raw
+    delivery = json.loads(raw)
+    assert delivery["state"] == "created"
+
+    # 4. The courier logs in and uploads the photo, twice with one Idempotency-Key.
+    status, _, raw = request(base + "/api/v1/courier/login", "POST",
+                             json.dumps({"username": "e2e-courier", "password": PASSWORD}).encode(), {"Content-Type": "application/json"})
+    assert status == 200, raw
+    token = json.loads(raw)["token"]
+    upload = delivery["upload_url"] + "?placement=behind_plant&lat=48.13701&lon=11.576&note=Behind%20the%20pot"
+    upload_headers = {"Authorization": f"Bearer {token}", "Content-Type": "image/jpeg", "Idempotency-Key": "e2e-1"}
+    started = time.monotonic()
+    status, _, raw = request(upload, "POST", photo, upload_headers)
+    elapsed = time.monotonic() - started
+    assert status == 201, raw
+    print(f"\nupload of {len(photo)} bytes -> 201 in {elapsed * 1000:.0f} ms")
+    result = json.loads(raw)
+    assert result["delivery"]["state"] == "delivered"
+    assert max(result["photo"]["width"], result["photo"]["height"]) == 1600
+    status, headers, again = request(upload, "POST", photo, upload_headers)
+    assert status == 201 and headers.get("Idempotent-Replayed") == "true"
+    assert json.loads(again)["photo"]["id"] == result["photo"]["id"]
+
+    # 5. No original is kept: exactly the two processed variants are on disk.
+    blobs = sorted(p.name for p in (server["data"] / "blobs").rglob("*") if p.is_file())
+    assert blobs == ["display.jpg", "thumbnail.jpg"]
+
+    # 7. The customer opens the signed link: French page, the photo through the same authorisation.
+    status, headers, page = request(delivery["customer_url"])
+    assert status == 200 and headers["Cache-Control"].startswith("private")
+    html = page.decode()
+    assert "Votre colis a été livré" in html and "Derrière un buisson ou une plante" in html
+    src = re.search(r'<img src="([^"]+)"', html).group(1).replace("&amp;", "&")
+    status, headers, image = request(base + src)
+    assert status == 200 and headers["Content-Type"] == "image/jpeg" and headers["Cache-Control"].startswith("private")
+    markers = jpeg_segments(image)
+    assert not [m for m in markers if 0xE0 <= m <= 0xEF or m == 0xFE], f"metadata left: {markers}"
+    assert b"Exif" not in image and b"GPS" not in image
+
+    # A forged link shows a readable page, not the photo.
+    forged = delivery["customer_url"].replace("s=", "s=x")
+    status, headers, page = request(forged)
+    assert status == 404 and headers["Content-Type"].startswith("text/html")
+
+    # 8. `doorstep demo --json` against the running server's data folder.
+    demo = json.loads(run("demo", "--data", data, "--base-url", base, "--json", "--count", "2"))
+    assert sorted(demo) == ["api_key", "base_url", "courier_token", "deliveries"]
+    assert demo["base_url"] == base and len(demo["deliveries"]) == 2
+    assert all(sorted(item) == ["customer_url", "id", "upload_url"] for item in demo["deliveries"])
+    first = demo["deliveries"][0]
+    status, _, raw = request(first["upload_url"] + "?placement=front_door&lat=48.1&lon=11.5", "POST", photo,
+                             {"Authorization": f"Bearer {demo['courier_token']}", "Content-Type": "image/jpeg"})
+    assert status == 201, raw
+    status, _, page = request(first["customer_url"])
+    assert status == 200 and ("Your parcel has been delivered" in page.decode() or "Votre colis a été livré" in page.decode())
+
+    # The server stops cleanly, and its log holds no personal data or secrets.
+    server["process"].send_signal(signal.SIGTERM)
+    assert server["process"].wait(timeout=30) == 0
+    log = server["log"].read_text()
+    for secret in ["camille@example.com", "Camille", "Rue des Lilas", api_key, token, demo["courier_token"], PASSWORD,
+                   delivery["customer_url"].split("s=")[1]]:
+        assert secret not in log, f"log leaks {secret[:12]}…"
