@@ -13,6 +13,7 @@ public protocol MetadataStore: Sendable {
     // Tenants and their API keys.
     func createTenant(_ tenant: Tenant) async throws
     func tenants() async throws -> [Tenant]
+    func tenant(id: String) async throws -> Tenant?
     func addAPIKey(id: String, tenantID: String, digest: String, prefix: String, createdAt: Date) async throws
     func tenant(forAPIKeyDigest digest: String) async throws -> Tenant?
 

@@ -19,6 +19,13 @@ extension SQLMetadataStore {
         }
     }
 
+    public func tenant(id: String) async throws -> Tenant? {
+        try await source.withConnection { db in
+            try await db.raw("SELECT id, name, created_at FROM tenants WHERE id = \(bind: id)")
+                .first(decoding: TenantRow.self, with: snakeCase)?.tenant
+        }
+    }
+
     public func addAPIKey(id: String, tenantID: String, digest: String, prefix: String, createdAt: Date) async throws {
         try await source.withConnection { db in
             try await db.raw("""

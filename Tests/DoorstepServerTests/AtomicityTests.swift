@@ -19,6 +19,7 @@ struct StoreFailingAtCommit: MetadataStore {
     func ping() async throws { try await base.ping() }
     func createTenant(_ tenant: Tenant) async throws { try await base.createTenant(tenant) }
     func tenants() async throws -> [Tenant] { try await base.tenants() }
+    func tenant(id: String) async throws -> Tenant? { try await base.tenant(id: id) }
     func addAPIKey(id: String, tenantID: String, digest: String, prefix: String, createdAt: Date) async throws {
         try await base.addAPIKey(id: id, tenantID: tenantID, digest: digest, prefix: prefix, createdAt: createdAt)
     }

@@ -50,6 +50,7 @@ import Testing
                 let items = try #require(page["items"] as? [[String: Any]])
                 #expect(items.map { $0["id"] as? String } == [mine.id])
                 #expect(!String(describing: items).contains("ann@example.com"))
+                #expect((items.first?["recipient"] as? [String: Any])?.keys.sorted() == ["language", "name"])
             }
         }
     }

@@ -22,6 +22,8 @@ import Testing
             #expect(try await seed.store.tenant(forAPIKeyDigest: "digest-1") == tenant)
             #expect(try await seed.store.tenant(forAPIKeyDigest: "digest-2") == nil)
             #expect(try await seed.store.tenants() == [tenant])
+            #expect(try await seed.store.tenant(id: tenant.id) == tenant)
+            #expect(try await seed.store.tenant(id: Seed.id()) == nil)
         }
     }
 

@@ -28,7 +28,7 @@ struct CourierAPIController {
         // Couriers get what they need at the door, not the recipient's email.
         let items = deliveries.map { delivery in
             var resource = DeliveryResource(delivery, uploadURL: dependencies.deliveries.uploadURL(for: delivery))
-            resource.recipient.email = ""
+            resource.recipient.email = nil
             return resource
         }
         return try JSONResponse.make(DeliveryPage(items: items, nextCursor: nil))

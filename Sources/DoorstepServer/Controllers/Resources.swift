@@ -49,7 +49,8 @@ struct DeliveryResource: Encodable {
 
 struct RecipientResource: Codable {
     var name: String
-    var email: String
+    /// Absent where the reader has no need for it (a courier's stop list).
+    var email: String?
     var language: Language
 }
 
@@ -101,7 +102,7 @@ struct CreateDeliveryRequest: Decodable {
     var newDelivery: NewDelivery {
         NewDelivery(
             orderReference: orderReference,
-            recipient: Recipient(name: recipient.name, email: recipient.email, language: recipient.language),
+            recipient: Recipient(name: recipient.name, email: recipient.email ?? "", language: recipient.language),
             address: address, latitude: latitude, longitude: longitude, instructions: instructions, courierID: courierID)
     }
 }

@@ -2,8 +2,8 @@ import DoorstepCore
 import Foundation
 import Hummingbird
 
-/// An RFC 9457 problem. `type` is a stable URI reference per kind of problem, documented at
-/// that path on the server itself.
+/// An RFC 9457 problem. `type` is a stable relative URI reference per kind of problem (listed in
+/// README.md); clients branch on it, never on `title` or `detail`.
 struct Problem: Encodable, Sendable {
     var type: String
     var title: String

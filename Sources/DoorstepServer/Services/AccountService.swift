@@ -35,7 +35,7 @@ public struct AccountService: Sendable {
         guard PasswordHasher.isAcceptable(password) else {
             throw DoorstepError.invalidInput(field: "password", reason: "must be 10 to 72 bytes long")
         }
-        guard try await dependencies.store.tenants().contains(where: { $0.id == tenantID }) else {
+        guard Identifier.isValid(tenantID), try await dependencies.store.tenant(id: tenantID) != nil else {
             throw DoorstepError.invalidInput(field: "tenant", reason: "no such tenant")
         }
         let courier = Courier(

@@ -1,0 +1,100 @@
+"""Upload -> 201 latency through the real server (release build, SQLite + disk), one client.
+
+Measures a 12 MP phone JPEG against a baseline in the same run: a 500x375 JPEG through the same
+path, i.e. the cost of HTTP, auth, blob writes and the commit without the large decode. Rounds
+interleave the two so drift affects both alike. Writes results/upload-latency.{md,json}."""
+import json
+import os
+import platform
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+BIN = ROOT / ".build/release/doorstep"
+SHARED = ROOT.parent / "shared/photos/corpus"
+ROUNDS = int(os.environ.get("ROUNDS", "30"))
+
+big_path = SHARED / "x02_dragonfly_phone_4032x3024_q92_gps.jpg"
+if not big_path.exists():
+    big_path = ROOT / "Tests/Fixtures/photos/x01_wine_stored3837x2560_o6_gps.jpg"
+small_path = ROOT / "Tests/Fixtures/photos/r17_nikonD2H_500x375_gps.jpg"
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def upload(url, token, body):
+    request = urllib.request.Request(url + "?placement=front_door&lat=48.1&lon=11.5", data=body, method="POST",
+                                     headers={"Authorization": f"Bearer {token}", "Content-Type": "image/jpeg"})
+    started = time.perf_counter()
+    with urllib.request.urlopen(request, timeout=60) as response:
+        response.read()
+        assert response.status == 201
+    return (time.perf_counter() - started) * 1000
+
+
+def main():
+    data = tempfile.mkdtemp(prefix="doorstep-bench-")
+    port = free_port()
+    server = subprocess.Popen([str(BIN), "serve", "--data", data, "--port", str(port), "--log-level", "warning"])
+    try:
+        for _ in range(200):
+            try:
+                urllib.request.urlopen(f"http://127.0.0.1:{port}/readyz", timeout=1)
+                break
+            except OSError:
+                time.sleep(0.05)
+        demo = json.loads(subprocess.run([str(BIN), "demo", "--data", data, "--base-url", f"http://127.0.0.1:{port}",
+                                          "--json", "--count", str(2 * ROUNDS + 2)],
+                                         capture_output=True, text=True, check=True).stdout)
+        urls = [d["upload_url"] for d in demo["deliveries"]]
+        big, small = big_path.read_bytes(), small_path.read_bytes()
+        upload(urls.pop(), demo["courier_token"], big)  # warm-up
+        upload(urls.pop(), demo["courier_token"], small)
+        results = {"12mp": [], "baseline": []}
+        for _ in range(ROUNDS):
+            results["12mp"].append(upload(urls.pop(), demo["courier_token"], big))
+            results["baseline"].append(upload(urls.pop(), demo["courier_token"], small))
+    finally:
+        server.terminate()
+        server.wait()
+
+    def summary(values):
+        ordered = sorted(values)
+        return {"median_ms": round(statistics.median(ordered), 1), "p90_ms": round(ordered[int(0.9 * (len(ordered) - 1))], 1),
+                "min_ms": round(ordered[0], 1), "max_ms": round(ordered[-1], 1)}
+
+    report = {
+        "machine": {"platform": platform.platform(), "cpus": os.cpu_count()},
+        "rounds": ROUNDS,
+        "photo": {"name": big_path.name, "bytes": len(big)},
+        "baseline_photo": {"name": small_path.name, "bytes": len(small)},
+        "upload_12mp": summary(results["12mp"]),
+        "upload_baseline": summary(results["baseline"]),
+    }
+    report["ratio_median"] = round(report["upload_12mp"]["median_ms"] / report["upload_baseline"]["median_ms"], 2)
+    out = ROOT / "bench/results"
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "upload-latency.json").write_text(json.dumps(report, indent=2) + "\n")
+    rows = "\n".join(f"| {label} | {report[key]['median_ms']} | {report[key]['p90_ms']} | {report[key]['min_ms']} | {report[key]['max_ms']} |"
+                     for label, key in [(f"{big_path.name} ({len(big)} B)", "upload_12mp"),
+                                        (f"baseline {small_path.name} ({len(small)} B)", "upload_baseline")])
+    (out / "upload-latency.md").write_text(
+        f"# Upload -> 201 latency (release, SQLite + disk, 1 client, {ROUNDS} interleaved rounds)\n\n"
+        f"{report['machine']['platform']}, {report['machine']['cpus']} CPUs\n\n"
+        "| upload | median ms | p90 ms | min ms | max ms |\n|---|---|---|---|---|\n" + rows +
+        f"\n\n12 MP / baseline median ratio: {report['ratio_median']}\n")
+    print((out / "upload-latency.md").read_text())
+
+
+if __name__ == "__main__":
+    sys.exit(main())
