@@ -158,3 +158,36 @@ def test_a_parcel_photo_goes_from_courier_to_customer(server):
     for secret in ["camille@example.com", "Camille", "Rue des Lilas", api_key, token, demo["courier_token"], PASSWORD,
                    delivery["customer_url"].split("s=")[1]]:
         assert secret not in log, f"log leaks {secret[:12]}…"
+
+
+def test_png_webp_and_heic_uploads_come_out_as_clean_jpegs(server):
+    """Every accepted camera format, made here from a real photo with Pillow (PNG, WebP) or taken
+    from the corpus (HEIC, when ../shared is present)."""
+    from io import BytesIO
+
+    from PIL import Image
+
+    base, data = server["base"], str(server["data"])
+    source = Image.open(FIXTURE_PHOTO)
+    source.thumbnail((1200, 1200))
+    bodies = {}
+    for fmt, content_type in [("PNG", "image/png"), ("WEBP", "image/webp")]:
+        buffer = BytesIO()
+        source.save(buffer, fmt)
+        bodies[fmt] = (buffer.getvalue(), content_type, max(source.size))
+    heic = ROOT.parent / "shared/photos/corpus/h01_dragonfly_CONVERTED_4032x3024.heic"
+    if heic.exists():
+        bodies["HEIC"] = (heic.read_bytes(), "image/heic", 4032)
+
+    demo = json.loads(run("demo", "--data", data, "--base-url", base, "--json", "--count", str(len(bodies))))
+    for (fmt, (body, content_type, longest)), item in zip(bodies.items(), demo["deliveries"]):
+        status, _, raw = request(item["upload_url"] + "?placement=porch", "POST", body,
+                                 {"Authorization": f"Bearer {demo['courier_token']}", "Content-Type": content_type})
+        assert status == 201, (fmt, raw)
+        status, _, page = request(item["customer_url"])
+        src = re.search(r'<img src="([^"]+)"', page.decode()).group(1).replace("&amp;", "&")
+        status, headers, image = request(base + src)
+        assert status == 200 and headers["Content-Type"] == "image/jpeg", fmt
+        assert not [m for m in jpeg_segments(image) if 0xE0 <= m <= 0xEF or m == 0xFE], fmt
+        shown = Image.open(BytesIO(image))
+        assert shown.mode == "RGB" and max(shown.size) == min(1600, longest), (fmt, shown.size)

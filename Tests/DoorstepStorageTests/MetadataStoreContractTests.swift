@@ -91,9 +91,7 @@ import Testing
     @Test(arguments: StoreEngine.allCases)
     func recordingAPhotoDeliversTheParcelInOneStep(_ engine: StoreEngine) async throws {
         try await engine.withSeed { seed in
-            let tenant = try await seed.tenant()
-            let courier = try await seed.courier(tenant)
-            let delivery = try await seed.delivery(tenant, courier: courier)
+            let (courier, delivery) = try await seed.assignedDelivery()
             let photo = seed.photo(for: delivery, courier: courier)
             #expect(try await seed.store.recordPhoto(photo, idempotency: nil) == .recorded(retired: []))
             #expect(try await seed.store.currentPhoto(deliveryID: delivery.id) == photo)
@@ -107,9 +105,7 @@ import Testing
     @Test(arguments: StoreEngine.allCases)
     func aRepeatedIdempotencyKeyChangesNothing(_ engine: StoreEngine) async throws {
         try await engine.withSeed { seed in
-            let tenant = try await seed.tenant()
-            let courier = try await seed.courier(tenant)
-            let delivery = try await seed.delivery(tenant, courier: courier)
+            let (courier, delivery) = try await seed.assignedDelivery()
             let first = seed.photo(for: delivery, courier: courier), second = seed.photo(for: delivery, courier: courier)
             let claim = IdempotencyClaim(courierID: courier.id, key: "k1", fingerprint: "f", photoID: first.id)
             _ = try await seed.store.recordPhoto(first, idempotency: claim)
@@ -125,9 +121,7 @@ import Testing
     @Test(arguments: StoreEngine.allCases)
     func concurrentUploadsWithOneKeyRecordOnePhoto(_ engine: StoreEngine) async throws {
         try await engine.withSeed { seed in
-            let tenant = try await seed.tenant()
-            let courier = try await seed.courier(tenant)
-            let delivery = try await seed.delivery(tenant, courier: courier)
+            let (courier, delivery) = try await seed.assignedDelivery()
             let results = try await withThrowingTaskGroup(of: RecordPhotoResult.self) { group in
                 for _ in 0..<8 {
                     let photo = seed.photo(for: delivery, courier: courier)
@@ -144,9 +138,7 @@ import Testing
     @Test(arguments: StoreEngine.allCases)
     func aRetakeRetiresThePreviousPhoto(_ engine: StoreEngine) async throws {
         try await engine.withSeed { seed in
-            let tenant = try await seed.tenant()
-            let courier = try await seed.courier(tenant)
-            let delivery = try await seed.delivery(tenant, courier: courier)
+            let (courier, delivery) = try await seed.assignedDelivery()
             let first = seed.photo(for: delivery, courier: courier), retake = seed.photo(for: delivery, courier: courier)
             _ = try await seed.store.recordPhoto(first, idempotency: nil)
             #expect(try await seed.store.recordPhoto(retake, idempotency: nil) == .recorded(retired: [first.display.blobKey, first.thumbnail.blobKey]))
@@ -158,9 +150,7 @@ import Testing
     @Test(arguments: StoreEngine.allCases)
     func aFailedRecordingLeavesNoTrace(_ engine: StoreEngine) async throws {
         try await engine.withSeed { seed in
-            let tenant = try await seed.tenant()
-            let courier = try await seed.courier(tenant)
-            let delivery = try await seed.delivery(tenant, courier: courier)
+            let (courier, delivery) = try await seed.assignedDelivery()
             var orphan = seed.photo(for: delivery, courier: courier)
             orphan.deliveryID = Seed.id()  // no such delivery: the photo insert violates its foreign key
             let claim = IdempotencyClaim(courierID: courier.id, key: "k", fingerprint: "f", photoID: orphan.id)

@@ -63,6 +63,13 @@ struct Seed {
         return delivery
     }
 
+    /// A tenant with a courier and one delivery assigned to them: where most photo tests start.
+    func assignedDelivery() async throws -> (Courier, Delivery) {
+        let tenant = try await tenant()
+        let courier = try await courier(tenant)
+        return (courier, try await delivery(tenant, courier: courier))
+    }
+
     func photo(for delivery: Delivery, courier: Courier, id: String = Seed.id()) -> Photo {
         func variant(_ kind: Photo.VariantKind) -> PhotoVariant {
             PhotoVariant(blobKey: BlobKey.photoVariant(photoID: id, variant: kind), width: 1600, height: 1200, byteCount: 1000, sha256: "ab")
