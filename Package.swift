@@ -66,6 +66,7 @@ let package = Package(
             .product(name: "HTTPTypes", package: "swift-http-types"),
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOFoundationCompat", package: "swift-nio"),
+            .product(name: "SQLKit", package: "sql-kit"),
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
         ]),
     ]

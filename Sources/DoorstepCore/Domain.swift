@@ -4,11 +4,13 @@ public struct Tenant: Codable, Sendable, Equatable {
     public var id: String
     public var name: String
     public var createdAt: Date
+    public var settings: TenantSettings
 
-    public init(id: String, name: String, createdAt: Date) {
+    public init(id: String, name: String, createdAt: Date, settings: TenantSettings = TenantSettings()) {
         self.id = id
         self.name = name
         self.createdAt = createdAt
+        self.settings = settings
     }
 }
 
@@ -54,6 +56,8 @@ public struct Delivery: Codable, Sendable, Equatable {
     public var recipient: Recipient
     public var address: String
     public var location: Coordinate
+    /// ISO 3166-1 alpha-2; decides the consent mode.
+    public var country: String?
     public var instructions: String
     public var courierID: String?
     public var state: DeliveryState
@@ -64,7 +68,7 @@ public struct Delivery: Codable, Sendable, Equatable {
 
     public init(
         id: String, tenantID: String, orderReference: String, recipient: Recipient, address: String,
-        location: Coordinate, instructions: String, courierID: String?, state: DeliveryState,
+        location: Coordinate, country: String? = nil, instructions: String, courierID: String?, state: DeliveryState,
         placement: Placement? = nil, note: String? = nil, deliveredAt: Date? = nil, createdAt: Date
     ) {
         self.id = id
@@ -73,6 +77,7 @@ public struct Delivery: Codable, Sendable, Equatable {
         self.recipient = recipient
         self.address = address
         self.location = location
+        self.country = country
         self.instructions = instructions
         self.courierID = courierID
         self.state = state
@@ -117,12 +122,17 @@ public struct Photo: Codable, Sendable, Equatable {
     public var meanBrightness: Double
     public var display: PhotoVariant
     public var thumbnail: PhotoVariant
+    /// The data key both variants are sealed with, wrapped by a key-encryption key.
+    public var dataKey: WrappedDataKey
     public var createdAt: Date
+    /// When the retention sweep deletes it.
+    public var expiresAt: Date
 
     public init(
         id: String, deliveryID: String, tenantID: String, courierID: String, placement: Placement, note: String?,
         capturedAt: Date?, imagePosition: Coordinate?, devicePosition: Coordinate?, distanceToAddress: Double?,
-        meanBrightness: Double, display: PhotoVariant, thumbnail: PhotoVariant, createdAt: Date
+        meanBrightness: Double, display: PhotoVariant, thumbnail: PhotoVariant, dataKey: WrappedDataKey,
+        createdAt: Date, expiresAt: Date
     ) {
         self.id = id
         self.deliveryID = deliveryID
@@ -137,7 +147,9 @@ public struct Photo: Codable, Sendable, Equatable {
         self.meanBrightness = meanBrightness
         self.display = display
         self.thumbnail = thumbnail
+        self.dataKey = dataKey
         self.createdAt = createdAt
+        self.expiresAt = expiresAt
     }
 
     public enum VariantKind: String, Sendable, CaseIterable {
@@ -146,5 +158,19 @@ public struct Photo: Codable, Sendable, Equatable {
 
     public func variant(_ kind: VariantKind) -> PhotoVariant {
         kind == .display ? display : thumbnail
+    }
+}
+
+/// A photo's data key, sealed by a key-encryption key. Destroying it (setting it to nil in the
+/// store) makes every copy of the photo's blobs unreadable: crypto-shredding.
+public struct WrappedDataKey: Codable, Sendable, Equatable {
+    /// Which key-encryption key sealed it.
+    public var kekVersion: Int
+    /// base64 of the AES-GCM sealed box (nonce, ciphertext, tag).
+    public var sealed: String
+
+    public init(kekVersion: Int, sealed: String) {
+        self.kekVersion = kekVersion
+        self.sealed = sealed
     }
 }

@@ -25,4 +25,28 @@ public enum DoorstepError: Error, Sendable, Equatable {
     case undecodableImage
     /// The server is at capacity; retry later.
     case overloaded
+    /// This delivery may not be photographed (recipient opted out, consent missing, region off).
+    case photoNotAllowed(PhotoPolicy.Reason)
+}
+
+extension DoorstepError: CustomStringConvertible {
+    /// Case and safe details only: associated values never hold personal data.
+    public var description: String {
+        switch self {
+        case .invalidInput(let field, let reason): "invalidInput(\(field): \(reason))"
+        case .unauthenticated: "unauthenticated"
+        case .forbidden: "forbidden"
+        case .notFound: "notFound"
+        case .linkInvalid: "linkInvalid"
+        case .linkExpired: "linkExpired"
+        case .conflict(let reason): "conflict(\(reason))"
+        case .idempotencyKeyReused: "idempotencyKeyReused"
+        case .unsupportedMediaType: "unsupportedMediaType"
+        case .payloadTooLarge(let limit): "payloadTooLarge(\(limit))"
+        case .tooManyPixels(let limit): "tooManyPixels(\(limit))"
+        case .undecodableImage: "undecodableImage"
+        case .overloaded: "overloaded"
+        case .photoNotAllowed(let reason): "photoNotAllowed(\(reason.rawValue))"
+        }
+    }
 }

@@ -9,10 +9,11 @@ public struct NewDelivery: Codable, Sendable {
     public var longitude: Double
     public var instructions: String?
     public var courierID: String?
+    public var country: String?
 
     public init(
         orderReference: String, recipient: Recipient, address: String, latitude: Double, longitude: Double,
-        instructions: String? = nil, courierID: String? = nil
+        instructions: String? = nil, courierID: String? = nil, country: String? = nil
     ) {
         self.orderReference = orderReference
         self.recipient = recipient
@@ -21,6 +22,7 @@ public struct NewDelivery: Codable, Sendable {
         self.longitude = longitude
         self.instructions = instructions
         self.courierID = courierID
+        self.country = country
     }
 
     /// Returns the validated, normalised form, or the first problem found.
@@ -38,6 +40,9 @@ public struct NewDelivery: Codable, Sendable {
         }
         if let instructions {
             copy.instructions = try Validate.text(instructions, field: "instructions", max: 1000, allowEmpty: true)
+        }
+        if let country {
+            copy.country = try Country.normalise(country)
         }
         if let courierID, !Identifier.isValid(courierID) {
             throw .invalidInput(field: "courier_id", reason: "must be a courier id")

@@ -14,7 +14,7 @@ public func buildApplication(
     return Application(
         router: router,
         configuration: .init(address: .hostname(configuration.hostname, port: configuration.port), serverName: "Doorstep"),
-        services: [OrphanBlobSweeper(dependencies: dependencies)],
+        services: [OrphanBlobSweeper(dependencies: dependencies), RetentionSweeper(dependencies: dependencies)],
         onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? configuration.port) },
         logger: dependencies.logger
     )

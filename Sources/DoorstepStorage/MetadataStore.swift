@@ -14,6 +14,7 @@ public protocol MetadataStore: Sendable {
     func createTenant(_ tenant: Tenant) async throws
     func tenants() async throws -> [Tenant]
     func tenant(id: String) async throws -> Tenant?
+    func updateSettings(_ settings: TenantSettings, tenantID: String) async throws
     func addAPIKey(id: String, tenantID: String, digest: String, prefix: String, createdAt: Date) async throws
     func tenant(forAPIKeyDigest digest: String) async throws -> Tenant?
 
@@ -46,6 +47,28 @@ public protocol MetadataStore: Sendable {
     func currentPhoto(deliveryID: String) async throws -> Photo?
     /// Of the given photo ids, those whose blobs must be kept (photo recorded and not deleted).
     func livePhotoIDs(among ids: [String]) async throws -> Set<String>
+    func livePhotoIDs(deliveryIDs: [String]) async throws -> [String]
+
+    // Privacy: deletion, retention, key rotation, proofs, audit, recipients' choices, erasure.
+    /// Marks the photo deleted and destroys its data key, in one statement. Returns its blob keys
+    /// to the one caller that deleted it; nil when it was already gone.
+    func deletePhoto(id: String, reason: String, at: Date) async throws -> [String]?
+    func expiredPhotoIDs(now: Date, limit: Int) async throws -> [String]
+    func photoKeys(notWrappedBy version: Int, limit: Int) async throws -> [(photoID: String, key: WrappedDataKey)]
+    /// Swaps a data key's wrapping if it is still `old`; false when the photo changed meanwhile.
+    func replacePhotoKey(photoID: String, old: WrappedDataKey, new: WrappedDataKey) async throws -> Bool
+    func kekVersionsInUse() async throws -> Set<Int>
+    /// Every photo a delivery ever had, deleted ones included.
+    func photoProofs(deliveryID: String) async throws -> [PhotoProof]
+    func recordAccess(_ event: AccessEvent) async throws
+    func accessEvents(deliveryID: String) async throws -> [AccessEvent]
+    func accessEvents(tenantID: String?, limit: Int) async throws -> [AccessEvent]
+    /// Sets (or with nil clears) a recipient's choice. `subject` is a keyed digest, never an email.
+    func setRecipientChoice(_ choice: RecipientChoice?, tenantID: String, scope: ChoiceScope, subject: String, at: Date) async throws
+    func recipientChoices(tenantID: String, subjects: [ChoiceScope: String]) async throws -> [ChoiceScope: RecipientChoice]
+    func deliveries(tenantID: String, recipientEmail: String) async throws -> [Delivery]
+    /// Blanks every personal field of a delivery and its photos' rows (not their proofs).
+    func eraseRecipientData(deliveryID: String, at: Date) async throws
 }
 
 public struct DeliveryCursor: Sendable, Equatable {

@@ -99,6 +99,41 @@ enum Migrations {
                 PRIMARY KEY (courier_id, idempotency_key))
             """,
         ]),
+        (2, [
+            // Privacy: encryption at rest, retention, consent, audit (issue 4).
+            "ALTER TABLE photos ADD COLUMN wrapped_key TEXT",
+            "ALTER TABLE photos ADD COLUMN kek_version INTEGER",
+            "ALTER TABLE photos ADD COLUMN expires_at BIGINT",
+            "CREATE INDEX photos_live_by_expiry ON photos (expires_at) WHERE deleted_at IS NULL",
+            "CREATE INDEX photos_by_kek ON photos (kek_version) WHERE wrapped_key IS NOT NULL",
+            "ALTER TABLE tenants ADD COLUMN retention_seconds BIGINT NOT NULL DEFAULT 2592000",
+            "ALTER TABLE tenants ADD COLUMN consent_modes TEXT NOT NULL DEFAULT '{}'",
+            "ALTER TABLE deliveries ADD COLUMN country TEXT",
+            "ALTER TABLE deliveries ADD COLUMN erased_at BIGINT",
+            "CREATE INDEX deliveries_by_recipient ON deliveries (tenant_id, recipient_email)",
+            """
+            CREATE TABLE recipient_choices (
+                tenant_id TEXT NOT NULL REFERENCES tenants(id),
+                scope TEXT NOT NULL,
+                subject TEXT NOT NULL,
+                choice TEXT NOT NULL,
+                updated_at BIGINT NOT NULL,
+                PRIMARY KEY (tenant_id, scope, subject))
+            """,
+            """
+            CREATE TABLE access_events (
+                id TEXT PRIMARY KEY,
+                tenant_id TEXT NOT NULL REFERENCES tenants(id),
+                delivery_id TEXT,
+                photo_id TEXT,
+                actor TEXT NOT NULL,
+                actor_id TEXT,
+                action TEXT NOT NULL,
+                at BIGINT NOT NULL)
+            """,
+            "CREATE INDEX access_events_by_delivery ON access_events (delivery_id, at)",
+            "CREATE INDEX access_events_by_tenant ON access_events (tenant_id, at)",
+        ]),
     ]
 
     /// Applies the steps not yet recorded, each in its own transaction with its version row, so a

@@ -6,23 +6,34 @@ extension SQLMetadataStore {
     public func createTenant(_ tenant: Tenant) async throws {
         try await source.withConnection { db in
             try await db.raw("""
-                INSERT INTO tenants (id, name, created_at)
-                VALUES (\(bind: tenant.id), \(bind: tenant.name), \(bind: tenant.createdAt.epochMilliseconds))
+                INSERT INTO tenants (id, name, created_at, retention_seconds, consent_modes)
+                VALUES (\(bind: tenant.id), \(bind: tenant.name), \(bind: tenant.createdAt.epochMilliseconds),
+                        \(bind: Int64(tenant.settings.retention)), \(bind: try TenantRow.encode(tenant.settings.consentModes)))
                 """).run()
         }
     }
 
     public func tenants() async throws -> [Tenant] {
         try await source.withConnection { db in
-            try await db.raw("SELECT id, name, created_at FROM tenants ORDER BY created_at, id")
+            try await db.raw("SELECT \(unsafeRaw: TenantRow.columns()) FROM tenants ORDER BY created_at, id")
                 .all(decoding: TenantRow.self, with: snakeCase).map(\.tenant)
         }
     }
 
     public func tenant(id: String) async throws -> Tenant? {
         try await source.withConnection { db in
-            try await db.raw("SELECT id, name, created_at FROM tenants WHERE id = \(bind: id)")
+            try await db.raw("SELECT \(unsafeRaw: TenantRow.columns()) FROM tenants WHERE id = \(bind: id)")
                 .first(decoding: TenantRow.self, with: snakeCase)?.tenant
+        }
+    }
+
+    public func updateSettings(_ settings: TenantSettings, tenantID: String) async throws {
+        try await source.withConnection { db in
+            try await db.raw("""
+                UPDATE tenants SET retention_seconds = \(bind: Int64(settings.retention)),
+                    consent_modes = \(bind: try TenantRow.encode(settings.consentModes))
+                WHERE id = \(bind: tenantID)
+                """).run()
         }
     }
 
@@ -38,7 +49,7 @@ extension SQLMetadataStore {
     public func tenant(forAPIKeyDigest digest: String) async throws -> Tenant? {
         try await source.withConnection { db in
             try await db.raw("""
-                SELECT t.id, t.name, t.created_at FROM api_keys k JOIN tenants t ON t.id = k.tenant_id
+                SELECT \(unsafeRaw: TenantRow.columns(of: "t")) FROM api_keys k JOIN tenants t ON t.id = k.tenant_id
                 WHERE k.digest = \(bind: digest) AND k.revoked_at IS NULL
                 """).first(decoding: TenantRow.self, with: snakeCase)?.tenant
         }
@@ -93,11 +104,27 @@ extension SQLMetadataStore {
 }
 
 struct TenantRow: Decodable {
+    static func columns(of alias: String? = nil) -> String {
+        columnList(["id", "name", "created_at", "retention_seconds", "consent_modes"], of: alias)
+    }
+
     var id: String
     var name: String
     var createdAt: Int64
+    var retentionSeconds: Int64
+    var consentModes: String
 
-    var tenant: Tenant { Tenant(id: id, name: name, createdAt: Date(epochMilliseconds: createdAt)) }
+    var tenant: Tenant {
+        let modes = (try? JSONDecoder().decode([String: ConsentMode].self, from: Data(consentModes.utf8))) ?? [:]
+        return Tenant(id: id, name: name, createdAt: Date(epochMilliseconds: createdAt),
+                      settings: TenantSettings(retention: TimeInterval(retentionSeconds), consentModes: modes))
+    }
+
+    static func encode(_ modes: [String: ConsentMode]) throws -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .sortedKeys
+        return String(decoding: try encoder.encode(modes), as: UTF8.self)
+    }
 }
 
 struct CourierRow: Decodable {

@@ -7,11 +7,11 @@ extension SQLMetadataStore {
         let inserted = try await source.withConnection { db in
             try await db.insertIfAbsent("""
                 INSERT INTO deliveries (id, tenant_id, order_reference, recipient_name, recipient_email,
-                    recipient_language, address, latitude, longitude, instructions, courier_id, state, created_at)
+                    recipient_language, address, latitude, longitude, country, instructions, courier_id, state, created_at)
                 VALUES (\(bind: delivery.id), \(bind: delivery.tenantID), \(bind: delivery.orderReference),
                     \(bind: delivery.recipient.name), \(bind: delivery.recipient.email),
                     \(bind: delivery.recipient.language.rawValue), \(bind: delivery.address),
-                    \(bind: delivery.location.latitude), \(bind: delivery.location.longitude),
+                    \(bind: delivery.location.latitude), \(bind: delivery.location.longitude), \(bind: delivery.country),
                     \(bind: delivery.instructions), \(bind: delivery.courierID), \(bind: delivery.state.rawValue),
                     \(bind: delivery.createdAt.epochMilliseconds))
                 ON CONFLICT DO NOTHING RETURNING 1 AS inserted
@@ -69,7 +69,7 @@ extension SQLMetadataStore {
 struct DeliveryRow: Decodable {
     static let columns = columnList([
         "id", "tenant_id", "order_reference", "recipient_name", "recipient_email", "recipient_language", "address",
-        "latitude", "longitude", "instructions", "courier_id", "state", "placement", "note", "delivered_at", "created_at",
+        "latitude", "longitude", "country", "instructions", "courier_id", "state", "placement", "note", "delivered_at", "created_at",
     ], of: nil)
 
     var id: String
@@ -81,6 +81,7 @@ struct DeliveryRow: Decodable {
     var address: String
     var latitude: Double
     var longitude: Double
+    var country: String?
     var instructions: String
     var courierId: String?
     var state: String
@@ -93,7 +94,7 @@ struct DeliveryRow: Decodable {
         Delivery(
             id: id, tenantID: tenantId, orderReference: orderReference,
             recipient: Recipient(name: recipientName, email: recipientEmail, language: Language(rawValue: recipientLanguage) ?? .en),
-            address: address, location: try Coordinate(latitude: latitude, longitude: longitude),
+            address: address, location: try Coordinate(latitude: latitude, longitude: longitude), country: country,
             instructions: instructions, courierID: courierId, state: DeliveryState(rawValue: state) ?? .created,
             placement: placement.flatMap(Placement.init(rawValue:)), note: note,
             deliveredAt: deliveredAt.map(Date.init(epochMilliseconds:)), createdAt: Date(epochMilliseconds: createdAt)

@@ -23,14 +23,15 @@ extension SQLMetadataStore {
                 """).all(decoding: BlobKeysRow.self, with: snakeCase).flatMap { [$0.displayKey, $0.thumbnailKey] }
             let now = photo.createdAt.epochMilliseconds
             try await db.raw("""
-                UPDATE photos SET deleted_at = \(bind: now), deleted_reason = 'replaced'
+                UPDATE photos SET deleted_at = \(bind: now), deleted_reason = 'replaced', wrapped_key = NULL
                 WHERE delivery_id = \(bind: photo.deliveryID) AND deleted_at IS NULL
                 """).run()
             try await db.raw("""
                 INSERT INTO photos (id, delivery_id, tenant_id, courier_id, placement, note, captured_at,
                     image_latitude, image_longitude, device_latitude, device_longitude, distance_to_address,
                     mean_brightness, display_key, display_width, display_height, display_bytes, display_sha256,
-                    thumbnail_key, thumbnail_width, thumbnail_height, thumbnail_bytes, thumbnail_sha256, created_at)
+                    thumbnail_key, thumbnail_width, thumbnail_height, thumbnail_bytes, thumbnail_sha256, created_at,
+                    wrapped_key, kek_version, expires_at)
                 VALUES (\(bind: photo.id), \(bind: photo.deliveryID), \(bind: photo.tenantID), \(bind: photo.courierID),
                     \(bind: photo.placement.rawValue), \(bind: photo.note), \(bind: photo.capturedAt?.epochMilliseconds),
                     \(bind: photo.imagePosition?.latitude), \(bind: photo.imagePosition?.longitude),
@@ -39,7 +40,8 @@ extension SQLMetadataStore {
                     \(bind: photo.display.blobKey), \(bind: photo.display.width), \(bind: photo.display.height),
                     \(bind: photo.display.byteCount), \(bind: photo.display.sha256),
                     \(bind: photo.thumbnail.blobKey), \(bind: photo.thumbnail.width), \(bind: photo.thumbnail.height),
-                    \(bind: photo.thumbnail.byteCount), \(bind: photo.thumbnail.sha256), \(bind: now))
+                    \(bind: photo.thumbnail.byteCount), \(bind: photo.thumbnail.sha256), \(bind: now),
+                    \(bind: photo.dataKey.sealed), \(bind: photo.dataKey.kekVersion), \(bind: photo.expiresAt.epochMilliseconds))
                 """).run()
             try await db.raw("""
                 UPDATE deliveries SET state = \(bind: DeliveryState.delivered.rawValue), placement = \(bind: photo.placement.rawValue),
@@ -111,6 +113,7 @@ struct PhotoRow: Decodable {
         "image_longitude", "device_latitude", "device_longitude", "distance_to_address", "mean_brightness",
         "display_key", "display_width", "display_height", "display_bytes", "display_sha256",
         "thumbnail_key", "thumbnail_width", "thumbnail_height", "thumbnail_bytes", "thumbnail_sha256", "created_at",
+        "wrapped_key", "kek_version", "expires_at",
     ], of: nil)
 
     var id: String
@@ -137,8 +140,13 @@ struct PhotoRow: Decodable {
     var thumbnailBytes: Int
     var thumbnailSha256: String
     var createdAt: Int64
+    var wrappedKey: String?
+    var kekVersion: Int?
+    var expiresAt: Int64?
 
+    /// Only live photos are read through this: they always have their key and expiry.
     func photo() throws -> Photo {
+        guard let wrappedKey, let kekVersion, let expiresAt else { throw BlobStoreError(description: "photo row without a data key") }
         func position(_ lat: Double?, _ lon: Double?) throws -> Coordinate? {
             guard let lat, let lon else { return nil }
             return try Coordinate(latitude: lat, longitude: lon)
@@ -154,7 +162,8 @@ struct PhotoRow: Decodable {
                                   byteCount: displayBytes, sha256: displaySha256),
             thumbnail: PhotoVariant(blobKey: thumbnailKey, width: thumbnailWidth, height: thumbnailHeight,
                                     byteCount: thumbnailBytes, sha256: thumbnailSha256),
-            createdAt: Date(epochMilliseconds: createdAt)
+            dataKey: WrappedDataKey(kekVersion: kekVersion, sealed: wrappedKey),
+            createdAt: Date(epochMilliseconds: createdAt), expiresAt: Date(epochMilliseconds: expiresAt)
         )
     }
 }

@@ -1,11 +1,41 @@
 import ArgumentParser
+import DoorstepCore
 import DoorstepSecurity
 import DoorstepServer
 import Foundation
 
 struct TenantCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "tenant", abstract: "Manage tenants (carriers and shops).", subcommands: [Create.self, List.self])
+        commandName: "tenant", abstract: "Manage tenants (carriers and shops).", subcommands: [Create.self, List.self, Settings.self])
+
+    struct Settings: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Show or change a tenant's privacy settings.")
+        @OptionGroup var common: CommonOptions
+        @Option(name: .long, help: "Tenant id.") var tenant: String
+        @Option(name: .long, help: "Photo retention in hours (1 to 2160).") var retentionHours: Int?
+        @Option(name: .long, parsing: .upToNextOption, help: "Consent modes, e.g. FR=opt_in US=opt_out *=opt_out DE=off.")
+        var consent: [String] = []
+
+        func run() async throws {
+            let configuration = try common.configuration()
+            let settings = try await withDependencies(configuration, logger: common.logger(configuration)) { app in
+                guard var settings = try await app.store.tenant(id: tenant)?.settings else { throw ValidationError("no such tenant") }
+                if let retentionHours { settings.retention = TimeInterval(retentionHours) * 3600 }
+                for entry in consent {
+                    let parts = entry.split(separator: "=").map(String.init)
+                    guard parts.count == 2, let mode = ConsentMode(rawValue: parts[1]) else {
+                        throw ValidationError("consent entries look like FR=opt_in (modes: opt_out, opt_in, off)")
+                    }
+                    settings.consentModes[parts[0] == "*" ? "*" : parts[0].uppercased()] = mode
+                }
+                settings = try settings.validated()
+                try await app.store.updateSettings(settings, tenantID: tenant)
+                return settings
+            }
+            print("retention: \(Int(settings.retention / 3600)) hours")
+            for (region, mode) in settings.consentModes.sorted(by: { $0.key < $1.key }) { print("consent \(region): \(mode.rawValue)") }
+        }
+    }
 
     struct Create: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Create a tenant and print its API key (shown once).")

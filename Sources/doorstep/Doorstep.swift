@@ -8,7 +8,10 @@ struct Doorstep: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "doorstep",
         abstract: "Photo-on-delivery: couriers photograph where they left the parcel; customers see it, privately.",
-        subcommands: [Serve.self, Migrate.self, TenantCommand.self, CourierCommand.self, Demo.self],
+        subcommands: [
+            Serve.self, Migrate.self, TenantCommand.self, CourierCommand.self, Demo.self,
+            Sweep.self, KeysCommand.self, RecipientCommand.self, Audit.self,
+        ],
         defaultSubcommand: Serve.self
     )
 }

@@ -3,50 +3,56 @@ import DoorstepStorage
 import Foundation
 import HTTPTypes
 import HummingbirdTesting
+import Logging
 import NIOCore
+import SQLKit
 import Testing
 
 @testable import DoorstepServer
 
-/// A real store whose photo commit fails: the fault of a database that dies mid-upload.
-struct StoreFailingAtCommit: MetadataStore {
-    let base: any MetadataStore
+/// Real SQLite connections, except that statements containing `failing` throw: a database that
+/// fails in the middle of a transaction.
+struct FailingStatementSource: SQLConnectionSource {
+    let base: any SQLConnectionSource
+    let failing: String
+    var engine: SQLEngine { base.engine }
+
+    func withConnection<T: Sendable>(_ body: @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
+        try await base.withConnection { db in try await body(FailingDatabase(base: db, failing: failing)) }
+    }
+
+    func shutdown() async throws { try await base.shutdown() }
+}
+
+struct FailingDatabase: SQLDatabase {
+    let base: any SQLDatabase
+    let failing: String
     struct InjectedFault: Error {}
 
-    func recordPhoto(_ photo: Photo, idempotency: IdempotencyClaim?) async throws -> RecordPhotoResult { throw InjectedFault() }
+    var logger: Logger { base.logger }
+    var eventLoop: any EventLoop { base.eventLoop }
+    var version: (any SQLDatabaseReportedVersion)? { base.version }
+    var dialect: any SQLDialect { base.dialect }
+    var queryLogLevel: Logger.Level? { base.queryLogLevel }
 
-    func migrate() async throws { try await base.migrate() }
-    func ping() async throws { try await base.ping() }
-    func createTenant(_ tenant: Tenant) async throws { try await base.createTenant(tenant) }
-    func tenants() async throws -> [Tenant] { try await base.tenants() }
-    func tenant(id: String) async throws -> Tenant? { try await base.tenant(id: id) }
-    func addAPIKey(id: String, tenantID: String, digest: String, prefix: String, createdAt: Date) async throws {
-        try await base.addAPIKey(id: id, tenantID: tenantID, digest: digest, prefix: prefix, createdAt: createdAt)
+    func execute(sql query: any SQLExpression, _ onRow: @escaping @Sendable (any SQLRow) -> Void) -> EventLoopFuture<Void> {
+        if base.serialize(query).sql.contains(failing) { return eventLoop.makeFailedFuture(InjectedFault()) }
+        return base.execute(sql: query, onRow)
     }
-    func tenant(forAPIKeyDigest digest: String) async throws -> Tenant? { try await base.tenant(forAPIKeyDigest: digest) }
-    func createCourier(_ courier: Courier, passwordHash: String) async throws { try await base.createCourier(courier, passwordHash: passwordHash) }
-    func courierCredentials(username: String) async throws -> (courier: Courier, passwordHash: String)? { try await base.courierCredentials(username: username) }
-    func courier(id: String, tenantID: String) async throws -> Courier? { try await base.courier(id: id, tenantID: tenantID) }
-    func addCourierSession(digest: String, courierID: String, expiresAt: Date) async throws {
-        try await base.addCourierSession(digest: digest, courierID: courierID, expiresAt: expiresAt)
+
+    func execute(sql query: any SQLExpression, _ onRow: @escaping @Sendable (any SQLRow) -> Void) async throws {
+        if base.serialize(query).sql.contains(failing) { throw InjectedFault() }
+        try await base.execute(sql: query, onRow)
     }
-    func courier(forSessionDigest digest: String, now: Date) async throws -> Courier? { try await base.courier(forSessionDigest: digest, now: now) }
-    func createDelivery(_ delivery: Delivery) async throws { try await base.createDelivery(delivery) }
-    func delivery(id: String, tenantID: String) async throws -> Delivery? { try await base.delivery(id: id, tenantID: tenantID) }
-    func delivery(id: String) async throws -> Delivery? { try await base.delivery(id: id) }
-    func deliveries(tenantID: String, limit: Int, after: DeliveryCursor?) async throws -> [Delivery] {
-        try await base.deliveries(tenantID: tenantID, limit: limit, after: after)
+
+    func withSession<R>(_ closure: @escaping @Sendable (any SQLDatabase) async throws -> R) async throws -> R {
+        try await closure(self)
     }
-    func deliveries(courierID: String) async throws -> [Delivery] { try await base.deliveries(courierID: courierID) }
-    func idempotentUpload(courierID: String, key: String) async throws -> IdempotencyClaim? { try await base.idempotentUpload(courierID: courierID, key: key) }
-    func photo(id: String) async throws -> Photo? { try await base.photo(id: id) }
-    func currentPhoto(deliveryID: String) async throws -> Photo? { try await base.currentPhoto(deliveryID: deliveryID) }
-    func livePhotoIDs(among ids: [String]) async throws -> Set<String> { try await base.livePhotoIDs(among: ids) }
 }
 
 @Suite struct AtomicityTests {
     @Test func aFailedCommitLeavesNoPhotoAndNoBlobs() async throws {
-        try await TestApp.run(wrapStore: { StoreFailingAtCommit(base: $0) }) { app in
+        try await TestApp.run(failPhotoCommit: true) { app in
             let delivery = try await app.delivery()
             try await app.application.test(.router) { client in
                 let response = try await client.execute(uri: app.uploadPath(delivery), method: .post, headers: app.courierHeaders(key: "x"), body: ByteBuffer(bytes: Photos.jpeg))
@@ -55,6 +61,8 @@ struct StoreFailingAtCommit: MetadataStore {
                 #expect(problem["type"] as? String == "/problems/internal")
                 #expect(!(problem["detail"] as? String ?? "").contains("InjectedFault"))
             }
+            // The idempotency key claimed earlier in the same transaction was rolled back too.
+            #expect(try await app.dependencies.store.idempotentUpload(courierID: app.courier.id, key: "x") == nil)
             #expect(app.blobFiles().isEmpty)
             #expect(try await app.dependencies.store.currentPhoto(deliveryID: delivery.id) == nil)
             #expect(try await app.dependencies.store.delivery(id: delivery.id)?.state == .created)

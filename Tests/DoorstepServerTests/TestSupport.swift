@@ -36,7 +36,7 @@ struct TestApp: Sendable {
 
     static func run(
         configure: (inout AppConfiguration) -> Void = { _ in },
-        wrapStore: @Sendable (any MetadataStore) -> any MetadataStore = { $0 },
+        failPhotoCommit: Bool = false,
         _ body: (TestApp) async throws -> Void
     ) async throws {
         let folder = URL(fileURLWithPath: NSTemporaryDirectory() + "doorstep-app-\(UUID().uuidString)")
@@ -50,10 +50,21 @@ struct TestApp: Sendable {
         logger.logLevel = .warning
         let opened = try await AppDependencies.open(
             configuration, effects: Effects(now: { clock.now }, newID: { UUID().uuidString.lowercased() }), logger: logger)
+        // The fault: a second store on the same database file whose photo INSERT fails, as a
+        // database that dies in the middle of the upload's transaction would.
+        let store: any MetadataStore = failPhotoCommit
+            ? SQLMetadataStore(source: FailingStatementSource(
+                base: try await SQLiteConnectionPool.open(path: configuration.dataDirectory.appendingPathComponent("doorstep.sqlite").path, size: 2, logger: logger),
+                failing: "INSERT INTO photos"))
+            : opened.store
         let dependencies = AppDependencies(
-            configuration: configuration, store: wrapStore(opened.store), blobs: opened.blobs, images: opened.images,
-            links: opened.links, passwords: PasswordHasher(cost: 4), effects: opened.effects, logger: logger,
-            closeStore: { try await opened.close() })
+            configuration: configuration, store: store, blobs: opened.blobs, images: opened.images,
+            links: opened.links, keys: opened.keys, subjects: opened.subjects, passwords: PasswordHasher(cost: 4),
+            effects: opened.effects, logger: logger,
+            closeStore: {
+                if let faulty = (store as? SQLMetadataStore), failPhotoCommit { try await faulty.shutdown() }
+                try await opened.close()
+            })
         do {
             let created = try await dependencies.accounts.createTenant(name: "Test shop")
             let courier = try await dependencies.accounts.createCourier(

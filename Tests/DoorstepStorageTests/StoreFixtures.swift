@@ -78,7 +78,8 @@ struct Seed {
             id: id, deliveryID: delivery.id, tenantID: delivery.tenantID, courierID: courier.id, placement: .porch,
             note: "by the pot", capturedAt: clock, imagePosition: nil, devicePosition: try? Coordinate(latitude: 48.85, longitude: 2.35),
             distanceToAddress: 3.5, meanBrightness: 120, display: variant(.display), thumbnail: variant(.thumbnail),
-            createdAt: clock.addingTimeInterval(60))
+            dataKey: WrappedDataKey(kekVersion: 1, sealed: "sealed-\(id)"),
+            createdAt: clock.addingTimeInterval(60), expiresAt: clock.addingTimeInterval(3600))
     }
 }
 

@@ -18,6 +18,10 @@ public struct AppConfiguration: Sendable {
     public var maxQueuedImages: Int = 64
     public var databaseConnections: Int = 4
     public var customerLinkLifetime: TimeInterval = 14 * 24 * 3600
+    /// Opt-out links must keep working long after the delivery (RFC 8058 one-click unsubscribe).
+    public var preferencesLinkLifetime: TimeInterval = 400 * 24 * 3600
+    /// How often the retention sweep looks for expired photos.
+    public var retentionSweepInterval: TimeInterval = 5 * 60
     public var courierSessionLifetime: TimeInterval = 12 * 3600
     /// How old an unreferenced blob must be before the orphan sweep removes it: far longer than
     /// any upload takes between writing its blobs and committing.
@@ -36,4 +40,8 @@ public struct AppConfiguration: Sendable {
     var databasePath: String { dataDirectory.appendingPathComponent("doorstep.sqlite").path }
     var blobDirectory: URL { dataDirectory.appendingPathComponent("blobs") }
     var linkKeyPath: String { dataDirectory.appendingPathComponent("keys/link-signing.key").path }
+    var subjectKeyPath: String { dataDirectory.appendingPathComponent("keys/subject-digest.key").path }
+    /// Key-encryption keys (`kek-0001.key`, …), in a folder of their own so they can live on
+    /// another volume or come from a secrets manager's mount.
+    var kekFolder: String { dataDirectory.appendingPathComponent("keys/kek").path }
 }

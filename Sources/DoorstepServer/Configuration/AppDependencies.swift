@@ -13,6 +13,8 @@ public struct AppDependencies: Sendable {
     public let blobs: any BlobStore
     public let images: ImageWorkerPool
     public let links: LinkSigner
+    public let keys: KeyRingStore
+    public let subjects: SubjectDigest
     public let passwords: PasswordHasher
     public let effects: Effects
     public let logger: Logger
@@ -21,7 +23,7 @@ public struct AppDependencies: Sendable {
     /// Assembles dependencies from parts: for tests that wrap a store or blob store to inject faults.
     public init(
         configuration: AppConfiguration, store: any MetadataStore, blobs: any BlobStore, images: ImageWorkerPool,
-        links: LinkSigner, passwords: PasswordHasher, effects: Effects, logger: Logger,
+        links: LinkSigner, keys: KeyRingStore, subjects: SubjectDigest, passwords: PasswordHasher, effects: Effects, logger: Logger,
         closeStore: @escaping @Sendable () async throws -> Void
     ) {
         self.configuration = configuration
@@ -29,6 +31,8 @@ public struct AppDependencies: Sendable {
         self.blobs = blobs
         self.images = images
         self.links = links
+        self.keys = keys
+        self.subjects = subjects
         self.passwords = passwords
         self.effects = effects
         self.logger = logger
@@ -47,11 +51,13 @@ public struct AppDependencies: Sendable {
         try await store.migrate()
         let blobs = try DiskBlobStore(root: configuration.blobDirectory)
         let links = LinkSigner(key: try KeyFile.loadOrCreate(at: configuration.linkKeyPath))
+        let keys = try KeyRingStore(folder: configuration.kekFolder)
+        let subjects = SubjectDigest(key: try KeyFile.loadOrCreate(at: configuration.subjectKeyPath))
         let images = try ImageWorkerPool(
             processor: VipsImageProcessor(), workers: configuration.imageWorkers, maxQueued: configuration.maxQueuedImages)
         return AppDependencies(
             configuration: configuration, store: store, blobs: blobs, images: images, links: links,
-            passwords: PasswordHasher(), effects: effects, logger: logger,
+            keys: keys, subjects: subjects, passwords: PasswordHasher(), effects: effects, logger: logger,
             closeStore: { try await pool.shutdown() })
     }
 
@@ -64,4 +70,6 @@ public struct AppDependencies: Sendable {
     public var deliveries: DeliveryService { DeliveryService(dependencies: self) }
     public var ingest: PhotoIngestService { PhotoIngestService(dependencies: self) }
     public var customerAccess: CustomerAccessService { CustomerAccessService(dependencies: self) }
+    public var vault: PhotoVault { PhotoVault(dependencies: self) }
+    public var privacy: PrivacyService { PrivacyService(dependencies: self) }
 }

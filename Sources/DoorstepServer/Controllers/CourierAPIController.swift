@@ -25,11 +25,14 @@ struct CourierAPIController {
     @Sendable func stops(_ request: Request, context: AppRequestContext) async throws -> Response {
         let courier = try await courier(request)
         let deliveries = try await dependencies.store.deliveries(courierID: courier.id)
-        // Couriers get what they need at the door, not the recipient's email.
-        let items = deliveries.map { delivery in
+        // Couriers get what they need at the door, not the recipient's email; and for each stop
+        // whether a photo may be taken (no camera for a recipient who said no).
+        var items: [DeliveryResource] = []
+        for delivery in deliveries {
             var resource = DeliveryResource(delivery, uploadURL: dependencies.deliveries.uploadURL(for: delivery))
             resource.recipient.email = nil
-            return resource
+            resource.photoPolicy = try await dependencies.privacy.policy(for: delivery).code
+            items.append(resource)
         }
         return try JSONResponse.make(DeliveryPage(items: items, nextCursor: nil))
     }
@@ -42,8 +45,10 @@ struct CourierAPIController {
             $0[String($1.key)] = String($1.value)
         })
         let key = try IdempotencyKey.validate(request.headers[.idempotencyKey])
-        // Authorise before reading the body: a stranger's upload is not read at all.
-        _ = try await dependencies.ingest.assignedDelivery(deliveryID, to: courier)
+        // Authorise before reading the body: a stranger's upload, or one for a recipient who said
+        // no to photos, is not read at all.
+        let delivery = try await dependencies.ingest.assignedDelivery(deliveryID, to: courier)
+        try await dependencies.ingest.checkPhotoAllowed(delivery)
         if let type = request.headers[.contentType], ImageFormat.fromMediaType(type) == nil {
             throw DoorstepError.unsupportedMediaType
         }

@@ -1,9 +1,11 @@
 import DoorstepCore
+import DoorstepSecurity
 import Foundation
 import Hummingbird
 
-/// The customer's delivery page and its photo, both behind the signed link. The photo is served
-/// by the app through the same check, never from a public URL.
+/// The customer's pages, all behind signed links: the delivery with its photo (served by the
+/// app through the same check, never from a public URL), deleting the photo, and the
+/// preferences page that every message links to (RFC 8058 style: GET shows, POST acts).
 struct CustomerController {
     let dependencies: AppDependencies
     let pages: PageRenderer
@@ -11,28 +13,27 @@ struct CustomerController {
     func addRoutes(to router: Router<AppRequestContext>) {
         router.get("d/:id", use: page)
         router.get("d/:id/photo/:variant", use: photo)
+        router.post("d/:id/photo/delete", use: deletePhoto)
+        router.get("o/:id", use: preferences)
+        router.post("o/:id", use: choose)
         router.get("static/local-time.js", use: localTimeScript)
     }
 
-    private struct LinkParameters {
-        var id: String
-        var expires: String?
-        var signature: String?
-
-        init(_ request: Request, context: AppRequestContext) {
-            id = context.parameters.get("id") ?? ""
-            expires = request.uri.queryParameters["e"].map(String.init)
-            signature = request.uri.queryParameters["s"].map(String.init)
-        }
-
-        var query: String { "e=\(expires ?? "")&s=\(signature ?? "")" }
+    private func link(_ request: Request, _ context: AppRequestContext) -> CustomerAccessService.Link {
+        CustomerAccessService.Link(
+            deliveryID: context.parameters.get("id") ?? "",
+            expires: request.uri.queryParameters["e"].map(String.init),
+            signature: request.uri.queryParameters["s"].map(String.init))
     }
 
+    private func query(_ link: CustomerAccessService.Link) -> String { "e=\(link.expires ?? "")&s=\(link.signature ?? "")" }
+
     @Sendable func page(_ request: Request, context: AppRequestContext) async throws -> Response {
-        let link = LinkParameters(request, context: context)
-        let view = try await dependencies.customerAccess.view(deliveryID: link.id, expires: link.expires, signature: link.signature)
+        let link = link(request, context)
+        let view = try await dependencies.customerAccess.view(link)
         let delivery = view.delivery
-        let strings = Strings.forLanguage(delivery.recipient.language)
+        let language = delivery.recipient.language
+        let strings = Strings.forLanguage(language)
         let delivered = delivery.state == .delivered
         var values: [String: Any] = [
             "heading": delivered ? strings.deliveredTitle : strings.onTheWayTitle,
@@ -44,6 +45,9 @@ struct CustomerController {
             "noPhoto": strings.noPhoto,
             "privacyNote": strings.privacyNote,
             "onTheWayBody": strings.onTheWayBody,
+            "preferencesURL": dependencies.customerAccess.preferencesURL(for: delivery),
+            "preferencesLink": strings.preferencesLink,
+            "accessLogTitle": strings.accessLogTitle,
         ]
         if delivered {
             values["delivered"] = true
@@ -51,34 +55,96 @@ struct CustomerController {
             if let note = delivery.note { values["note"] = note }
             if let at = delivery.deliveredAt {
                 values["deliveredISO"] = at.formatted(.iso8601)
-                values["deliveredText"] = DeliveryTime.text(at, language: delivery.recipient.language)
+                values["deliveredText"] = DeliveryTime.text(at, language: language)
             }
         }
         if let photo = view.photo {
             values["photo"] = [
-                "displayURL": "/d/\(delivery.id)/photo/display?\(link.query)",
+                "displayURL": "/d/\(delivery.id)/photo/display?\(query(link))",
                 "width": photo.display.width,
                 "height": photo.display.height,
                 "alt": strings.photoAlt,
             ] as [String: Any]
+            values["deleteURL"] = "/d/\(delivery.id)/photo/delete?\(query(link))"
+            values["deleteButton"] = strings.deletePhotoButton
+            values["deleteHint"] = strings.deletePhotoHint
+        } else if let deleted = view.deletedPhoto {
+            values["deletedNote"] = deleted.deletedReason == "expired" ? strings.photoExpired : strings.photoDeleted
+        }
+        if !view.accessLog.isEmpty {
+            values["hasLog"] = true
+            values["accessLog"] = view.accessLog.map { event in
+                [
+                    "at": event.at.formatted(.iso8601),
+                    "atText": DeliveryTime.text(event.at, language: language),
+                    "who": strings.actors[event.actor] ?? event.actor.rawValue,
+                    "what": strings.actions[event.action] ?? event.action.rawValue,
+                ]
+            }
         }
         let title = delivered ? strings.deliveredTitle : strings.onTheWayTitle
         return pages.response(pages.render("delivery", title: title, strings: strings, context: values))
     }
 
     @Sendable func photo(_ request: Request, context: AppRequestContext) async throws -> Response {
-        let link = LinkParameters(request, context: context)
         guard let variant = context.parameters.get("variant").flatMap(Photo.VariantKind.init(rawValue:)) else {
             throw DoorstepError.notFound
         }
-        let bytes = try await dependencies.customerAccess.photoBytes(
-            deliveryID: link.id, variant: variant, expires: link.expires, signature: link.signature)
+        let bytes = try await dependencies.customerAccess.photoBytes(link(request, context), variant: variant)
         var headers: HTTPFields = [:]
         headers[.contentType] = "image/jpeg"
         // Only the customer's own browser may keep it, briefly; no shared cache ever may.
         headers[.cacheControl] = "private, max-age=300"
         headers[.contentDisposition] = "inline"
         return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
+    }
+
+    @Sendable func deletePhoto(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let link = link(request, context)
+        try await dependencies.customerAccess.deletePhoto(link)
+        // Post/redirect/get: the page then shows that the photo is gone.
+        return Response(status: .seeOther, headers: [.location: "/d/\(link.deliveryID)?\(query(link))"])
+    }
+
+    @Sendable func preferences(_ request: Request, context: AppRequestContext) async throws -> Response {
+        try await preferencesPage(link(request, context), done: nil)
+    }
+
+    @Sendable func choose(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let link = link(request, context)
+        let delivery = try await dependencies.customerAccess.delivery(link, purpose: .preferences)
+        let form = try await FormBody.read(request)
+        // A mail client's RFC 8058 one-click POST carries "List-Unsubscribe=One-Click": an opt-out.
+        let choice: RecipientChoice = form["choice"] == "opted_in" ? .optedIn : .optedOut
+        try await dependencies.privacy.setChoice(
+            .init(choice: choice, includeAddress: form["address"] == "yes", deleteExisting: form["delete"] == "yes"),
+            for: delivery, by: .customerLink)
+        return try await preferencesPage(link, done: choice)
+    }
+
+    private func preferencesPage(_ link: CustomerAccessService.Link, done: RecipientChoice?) async throws -> Response {
+        let delivery = try await dependencies.customerAccess.delivery(link, purpose: .preferences)
+        let strings = Strings.forLanguage(delivery.recipient.language)
+        let mode = try await dependencies.privacy.consentMode(for: delivery)
+        let policy = try await dependencies.privacy.policy(for: delivery)
+        var values: [String: Any] = [
+            "heading": strings.preferencesTitle,
+            "actionURL": "/o/\(delivery.id)?\(query(link))",
+            "includeAddress": strings.includeAddress,
+            "deleteExisting": strings.deleteExisting,
+            "optOutButton": strings.optOutButton,
+            "optInButton": strings.optInButton,
+        ]
+        if let done { values["done"] = done == .optedOut ? strings.optedOutNow : strings.optedInNow }
+        if mode == .off {
+            values["photosOff"] = strings.photosOffHere
+        } else {
+            let allowed = policy == .requested
+            values["current"] = allowed ? strings.currentlyAllowed : strings.currentlyOptedOut
+            values["explanation"] = mode == .optIn ? strings.optInExplained : strings.optOutExplained
+            if allowed { values["offerOptOut"] = true } else { values["offerOptIn"] = true }
+        }
+        return pages.response(pages.render("preferences", title: strings.preferencesTitle, strings: strings, context: values))
     }
 
     @Sendable func localTimeScript(_ request: Request, context: AppRequestContext) async throws -> Response {
@@ -88,7 +154,7 @@ struct CustomerController {
         return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(string: Self.localTime)))
     }
 
-    /// Shows delivery times in the reader's own time zone; the server only knows UTC.
+    /// Shows times in the reader's own time zone; the server only knows UTC.
     static let localTime = """
         document.querySelectorAll("time[datetime]").forEach(function (el) {
           var d = new Date(el.getAttribute("datetime"));
@@ -97,7 +163,7 @@ struct CustomerController {
         """
 }
 
-/// Server-side rendering of a delivery time, in UTC, before the page script localises it.
+/// Server-side rendering of a time, in UTC, before the page script localises it.
 enum DeliveryTime {
     static func text(_ date: Date, language: Language) -> String {
         let formatter = DateFormatter()
@@ -106,5 +172,20 @@ enum DeliveryTime {
         formatter.dateStyle = .full
         formatter.timeStyle = .short
         return formatter.string(from: date) + " UTC"
+    }
+}
+
+/// A small `application/x-www-form-urlencoded` body, as browsers and mail clients post it.
+enum FormBody {
+    static func read(_ request: Request, limit: Int = 16 * 1024) async throws -> [String: String] {
+        let buffer = try await request.body.collect(upTo: limit)
+        var fields: [String: String] = [:]
+        for pair in String(buffer: buffer).split(separator: "&") {
+            let parts = pair.split(separator: "=", maxSplits: 1).map {
+                String($0).replacingOccurrences(of: "+", with: " ").removingPercentEncoding ?? ""
+            }
+            if let name = parts.first { fields[name] = parts.count > 1 ? parts[1] : "" }
+        }
+        return fields
     }
 }

@@ -11,6 +11,7 @@ struct DeliveryResource: Encodable {
     var address: String
     var latitude: Double
     var longitude: Double
+    var country: String?
     var instructions: String
     var courierID: String?
     var placement: Placement?
@@ -19,12 +20,19 @@ struct DeliveryResource: Encodable {
     var createdAt: Date
     var customerURL: String?
     var uploadURL: String?
+    /// The recipient's opt-out page: put it in every message to them.
+    var preferencesURL: String?
+    /// `requested`, `opted_out`, `consent_required` or `photos_off`.
+    var photoPolicy: String?
     var photo: PhotoResource?
+    /// Every photo this delivery had, deleted ones included: what outlives the photo.
+    var proofs: [ProofResource]?
 
     enum CodingKeys: String, CodingKey {
-        case id, orderReference = "order_reference", state, recipient, address, latitude, longitude, instructions
+        case id, orderReference = "order_reference", state, recipient, address, latitude, longitude, country, instructions
         case courierID = "courier_id", placement, note, deliveredAt = "delivered_at", createdAt = "created_at"
-        case customerURL = "customer_url", uploadURL = "upload_url", photo
+        case customerURL = "customer_url", uploadURL = "upload_url", preferencesURL = "opt_out_url"
+        case photoPolicy = "photo_policy", photo, proofs
     }
 
     init(_ delivery: Delivery, photo: Photo? = nil, customerURL: String? = nil, uploadURL: String? = nil) {
@@ -35,6 +43,7 @@ struct DeliveryResource: Encodable {
         address = delivery.address
         latitude = delivery.location.latitude
         longitude = delivery.location.longitude
+        country = delivery.country
         instructions = delivery.instructions
         courierID = delivery.courierID
         placement = delivery.placement
@@ -44,6 +53,36 @@ struct DeliveryResource: Encodable {
         self.customerURL = customerURL
         self.uploadURL = uploadURL
         self.photo = photo.map(PhotoResource.init)
+    }
+}
+
+struct ProofResource: Encodable {
+    var photoID: String
+    var placement: Placement
+    var uploadedAt: Date
+    var capturedAt: Date?
+    var sha256: String
+    var distanceToAddressMetres: Double?
+    var expiresAt: Date
+    var deletedAt: Date?
+    var deletedReason: String?
+
+    enum CodingKeys: String, CodingKey {
+        case photoID = "photo_id", placement, uploadedAt = "uploaded_at", capturedAt = "captured_at", sha256
+        case distanceToAddressMetres = "distance_to_address_m", expiresAt = "expires_at", deletedAt = "deleted_at"
+        case deletedReason = "deleted_reason"
+    }
+
+    init(_ proof: PhotoProof) {
+        photoID = proof.photoID
+        placement = proof.placement
+        uploadedAt = proof.uploadedAt
+        capturedAt = proof.capturedAt
+        sha256 = proof.sha256
+        distanceToAddressMetres = proof.distanceToAddress.map { ($0 * 10).rounded() / 10 }
+        expiresAt = proof.expiresAt
+        deletedAt = proof.deletedAt
+        deletedReason = proof.deletedReason
     }
 }
 
@@ -65,10 +104,11 @@ struct PhotoResource: Encodable {
     var sha256: String
     var distanceToAddressMetres: Double?
     var meanBrightness: Double
+    var expiresAt: Date
 
     enum CodingKeys: String, CodingKey {
         case id, placement, note, capturedAt = "captured_at", uploadedAt = "uploaded_at", width, height, sha256
-        case distanceToAddressMetres = "distance_to_address_m", meanBrightness = "mean_brightness"
+        case distanceToAddressMetres = "distance_to_address_m", meanBrightness = "mean_brightness", expiresAt = "expires_at"
     }
 
     init(_ photo: Photo) {
@@ -82,6 +122,7 @@ struct PhotoResource: Encodable {
         sha256 = photo.display.sha256
         distanceToAddressMetres = photo.distanceToAddress.map { ($0 * 10).rounded() / 10 }
         meanBrightness = (photo.meanBrightness * 10).rounded() / 10
+        expiresAt = photo.expiresAt
     }
 }
 
@@ -94,16 +135,17 @@ struct CreateDeliveryRequest: Decodable {
     var longitude: Double
     var instructions: String?
     var courierID: String?
+    var country: String?
 
     enum CodingKeys: String, CodingKey {
-        case orderReference = "order_reference", recipient, address, latitude, longitude, instructions, courierID = "courier_id"
+        case orderReference = "order_reference", recipient, address, latitude, longitude, instructions, courierID = "courier_id", country
     }
 
     var newDelivery: NewDelivery {
         NewDelivery(
             orderReference: orderReference,
             recipient: Recipient(name: recipient.name, email: recipient.email ?? "", language: recipient.language),
-            address: address, latitude: latitude, longitude: longitude, instructions: instructions, courierID: courierID)
+            address: address, latitude: latitude, longitude: longitude, instructions: instructions, courierID: courierID, country: country)
     }
 }
 
@@ -124,4 +166,25 @@ struct UploadResult: Encodable {
 struct LoginRequest: Decodable {
     var username: String
     var password: String
+}
+
+/// A tenant's privacy settings as the API shows and takes them.
+struct SettingsResource: Codable {
+    var retentionSeconds: Int
+    var consentModes: [String: ConsentMode]
+
+    enum CodingKeys: String, CodingKey {
+        case retentionSeconds = "retention_seconds", consentModes = "consent_modes"
+    }
+
+    init(_ settings: TenantSettings) {
+        retentionSeconds = Int(settings.retention)
+        consentModes = settings.consentModes
+    }
+
+    var settings: TenantSettings { TenantSettings(retention: TimeInterval(retentionSeconds), consentModes: consentModes) }
+}
+
+struct EraseRequest: Decodable {
+    var email: String
 }

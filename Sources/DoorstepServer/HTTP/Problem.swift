@@ -11,14 +11,16 @@ struct Problem: Encodable, Sendable {
     var detail: String
     var field: String?
     var limit: Int?
+    var reason: String?
 
-    init(slug: String, title: String, status: HTTPResponse.Status, detail: String, field: String? = nil, limit: Int? = nil) {
+    init(slug: String, title: String, status: HTTPResponse.Status, detail: String, field: String? = nil, limit: Int? = nil, reason: String? = nil) {
         self.type = "/problems/\(slug)"
         self.title = title
         self.status = status.code
         self.detail = detail
         self.field = field
         self.limit = limit
+        self.reason = reason
     }
 
     var httpStatus: HTTPResponse.Status { .init(code: status) }
@@ -57,6 +59,14 @@ struct Problem: Encodable, Sendable {
         case .undecodableImage:
             self.init(slug: "undecodable-image", title: "Image cannot be read", status: .unprocessableContent,
                       detail: "The upload looks like an image but is damaged or incomplete. Take the photo again.")
+        case .photoNotAllowed(let reason):
+            let why = switch reason {
+            case .optedOut: "The recipient asked for no photos of their deliveries."
+            case .consentRequired: "Photos need the recipient's consent in this region, and they have not given it."
+            case .photosOff: "Photos are turned off for this region."
+            }
+            self.init(slug: "photo-not-allowed", title: "No photo for this delivery", status: .conflict,
+                      detail: why + " Deliver without a photo.", reason: reason.rawValue)
         case .overloaded:
             self.init(slug: "overloaded", title: "Busy", status: .serviceUnavailable,
                       detail: "The server is at capacity. Retry in a few seconds with the same Idempotency-Key.")

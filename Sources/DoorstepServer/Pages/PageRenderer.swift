@@ -13,6 +13,7 @@ struct PageRenderer: Sendable {
         try library.register(Templates.layout, named: "layout")
         try library.register(Templates.delivery, named: "delivery")
         try library.register(Templates.message, named: "message")
+        try library.register(Templates.preferences, named: "preferences")
         self.library = library
     }
 

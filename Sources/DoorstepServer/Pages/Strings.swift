@@ -23,6 +23,29 @@ struct Strings: Sendable {
     var errorBody: String
     var order: String
     var placements: [Placement: String]
+    // Privacy actions on the delivery page.
+    var deletePhotoButton: String
+    var deletePhotoHint: String
+    var photoDeleted: String
+    var photoExpired: String
+    var preferencesLink: String
+    var accessLogTitle: String
+    var accessLogEmpty: String
+    var actors: [AccessEvent.Actor: String]
+    var actions: [AccessEvent.Action: String]
+    // The preferences (opt-out / opt-in) page.
+    var preferencesTitle: String
+    var optOutExplained: String
+    var optInExplained: String
+    var includeAddress: String
+    var deleteExisting: String
+    var optOutButton: String
+    var optInButton: String
+    var optedOutNow: String
+    var optedInNow: String
+    var currentlyOptedOut: String
+    var currentlyAllowed: String
+    var photosOffHere: String
 
     static func forLanguage(_ language: Language) -> Strings {
         switch language {
@@ -55,7 +78,31 @@ struct Strings: Sendable {
             .frontDoor: "At the front door", .porch: "On the porch", .behindPlant: "Behind a bush or plant",
             .mailbox: "In the mailbox", .garage: "In the garage", .reception: "At reception or the mailroom",
             .handedToResident: "Handed to a resident", .other: "Somewhere else (see the note)",
-        ]
+        ],
+        deletePhotoButton: "Delete this photo now",
+        deletePhotoHint: "The photo is erased at once, for good. Where your parcel was left stays written above.",
+        photoDeleted: "The photo of this delivery has been deleted.",
+        photoExpired: "The photo of this delivery was deleted automatically when its time was up.",
+        preferencesLink: "Don't photograph my deliveries",
+        accessLogTitle: "Who has seen this photo",
+        accessLogEmpty: "Nobody has opened it yet.",
+        actors: [.customerLink: "You (this link)", .courier: "The courier", .operatorCLI: "A Doorstep operator",
+                 .apiKey: "The shop", .system: "Doorstep"],
+        actions: [.viewPhoto: "viewed it", .download: "downloaded it", .delete: "deleted it", .expire: "deleted it (time up)",
+                  .export: "exported your data", .upload: "took it", .viewPage: "opened the page", .erase: "erased your data",
+                  .optOut: "turned photos off", .optIn: "allowed photos"],
+        preferencesTitle: "Photos of your deliveries",
+        optOutExplained: "If you say no, couriers will not be offered the camera for your deliveries from this shop, and our server will refuse any photo of them. Your parcels are still delivered as usual. You can change your mind here at any time.",
+        optInExplained: "In your region, couriers photograph where they leave a parcel only if you agree. The photo is private to you and deleted automatically after a while.",
+        includeAddress: "Also for every delivery to my street address",
+        deleteExisting: "Also delete the photos that already exist",
+        optOutButton: "Don't photograph my deliveries",
+        optInButton: "Allow photos of my deliveries",
+        optedOutNow: "Done: your deliveries will not be photographed.",
+        optedInNow: "Done: couriers may photograph where they leave your parcels.",
+        currentlyOptedOut: "Right now: your deliveries are not photographed.",
+        currentlyAllowed: "Right now: couriers photograph where they leave your parcels.",
+        photosOffHere: "This shop does not take delivery photos in your region."
     )
 
     static let french = Strings(
@@ -82,7 +129,31 @@ struct Strings: Sendable {
             .frontDoor: "Devant la porte d’entrée", .porch: "Sous le porche", .behindPlant: "Derrière un buisson ou une plante",
             .mailbox: "Dans la boîte aux lettres", .garage: "Dans le garage", .reception: "À l’accueil ou au local courrier",
             .handedToResident: "Remis à un résident", .other: "Ailleurs (voir la note)",
-        ]
+        ],
+        deletePhotoButton: "Supprimer cette photo maintenant",
+        deletePhotoHint: "La photo est effacée immédiatement et définitivement. L’endroit où se trouve votre colis reste indiqué ci-dessus.",
+        photoDeleted: "La photo de cette livraison a été supprimée.",
+        photoExpired: "La photo de cette livraison a été supprimée automatiquement à la fin de sa durée de conservation.",
+        preferencesLink: "Ne pas photographier mes livraisons",
+        accessLogTitle: "Qui a vu cette photo",
+        accessLogEmpty: "Personne ne l’a encore ouverte.",
+        actors: [.customerLink: "Vous (ce lien)", .courier: "Le livreur", .operatorCLI: "Un opérateur Doorstep",
+                 .apiKey: "La boutique", .system: "Doorstep"],
+        actions: [.viewPhoto: "l’a vue", .download: "l’a téléchargée", .delete: "l’a supprimée", .expire: "l’a supprimée (durée écoulée)",
+                  .export: "a exporté vos données", .upload: "l’a prise", .viewPage: "a ouvert la page", .erase: "a effacé vos données",
+                  .optOut: "a refusé les photos", .optIn: "a accepté les photos"],
+        preferencesTitle: "Photos de vos livraisons",
+        optOutExplained: "Si vous refusez, l’appareil photo ne sera plus proposé aux livreurs pour vos livraisons de cette boutique, et notre serveur refusera toute photo. Vos colis sont livrés comme d’habitude. Vous pouvez changer d’avis ici à tout moment.",
+        optInExplained: "Dans votre région, les livreurs ne photographient l’endroit où ils déposent un colis qu’avec votre accord. La photo n’est visible que par vous et est supprimée automatiquement après un certain temps.",
+        includeAddress: "Aussi pour toutes les livraisons à mon adresse postale",
+        deleteExisting: "Supprimer aussi les photos qui existent déjà",
+        optOutButton: "Ne pas photographier mes livraisons",
+        optInButton: "Autoriser les photos de mes livraisons",
+        optedOutNow: "C’est fait : vos livraisons ne seront pas photographiées.",
+        optedInNow: "C’est fait : les livreurs peuvent photographier l’endroit où ils déposent vos colis.",
+        currentlyOptedOut: "Actuellement : vos livraisons ne sont pas photographiées.",
+        currentlyAllowed: "Actuellement : les livreurs photographient l’endroit où ils déposent vos colis.",
+        photosOffHere: "Cette boutique ne prend pas de photos de livraison dans votre région."
     )
 
     func placement(_ placement: Placement) -> String {

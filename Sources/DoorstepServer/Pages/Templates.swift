@@ -27,6 +27,17 @@ enum Templates {
         .placement { font-size: 1.2rem; }
         .privacy, footer { color: var(--muted); font-size: .85rem; margin-top: 1rem; }
         footer { text-align: center; }
+        h2 { font-size: 1.05rem; margin: 1.5rem 0 .5rem; }
+        button { font: inherit; font-weight: 600; width: 100%; min-height: 48px; border-radius: 10px; border: 0; padding: .75rem 1rem; margin-top: 1rem; background: var(--accent); color: #fff; cursor: pointer; }
+        button.danger { background: #b3261e; }
+        label { display: block; margin: .75rem 0; }
+        input[type=checkbox] { width: 1.2rem; height: 1.2rem; vertical-align: -.2rem; margin-right: .4rem; }
+        .hint { color: var(--muted); font-size: .85rem; margin: .5rem 0 0; }
+        .notice { background: rgba(11,110,79,.1); border-radius: 8px; padding: .75rem; }
+        .log { list-style: none; padding: 0; margin: 0; color: var(--muted); font-size: .9rem; }
+        .log li { padding: .2rem 0; }
+        .links { margin-top: 1.5rem; font-size: .9rem; }
+        a { color: var(--accent); }
         </style>
         </head>
         <body>
@@ -55,10 +66,49 @@ enum Templates {
         {{#note}}<div><dt>{{noteLabel}}</dt><dd>{{note}}</dd></div>{{/note}}
         <div><dt>{{orderLabel}}</dt><dd>{{orderReference}}</dd></div>
         </dl>
-        {{^photo}}<p>{{noPhoto}}</p>{{/photo}}
-        {{#photo}}<p class="privacy">{{privacyNote}}</p>{{/photo}}
+        {{#deletedNote}}<p class="notice">{{deletedNote}}</p>{{/deletedNote}}
+        {{^photo}}{{^deletedNote}}<p>{{noPhoto}}</p>{{/deletedNote}}{{/photo}}
+        {{#photo}}<p class="privacy">{{privacyNote}}</p>
+        <form method="post" action="{{deleteURL}}">
+        <button type="submit" class="danger">{{deleteButton}}</button>
+        <p class="hint">{{deleteHint}}</p>
+        </form>
+        {{/photo}}
         {{/delivered}}
         {{^delivered}}<p>{{onTheWayBody}}</p>{{/delivered}}
+        {{#hasLog}}
+        <section>
+        <h2>{{accessLogTitle}}</h2>
+        <ul class="log">{{#accessLog}}<li><time datetime="{{at}}">{{atText}}</time> · {{who}} {{what}}</li>{{/accessLog}}</ul>
+        </section>
+        {{/hasLog}}
+        <p class="links"><a href="{{preferencesURL}}">{{preferencesLink}}</a></p>
+        </article>
+        """
+
+    static let preferences = """
+        <article class="card">
+        <h1>{{heading}}</h1>
+        {{#done}}<p class="notice">{{done}}</p>{{/done}}
+        {{#photosOff}}<p>{{photosOff}}</p>{{/photosOff}}
+        {{^photosOff}}
+        <p><strong>{{current}}</strong></p>
+        <p>{{explanation}}</p>
+        {{#offerOptOut}}
+        <form method="post" action="{{actionURL}}">
+        <input type="hidden" name="choice" value="opted_out">
+        <label><input type="checkbox" name="address" value="yes"> {{includeAddress}}</label>
+        <label><input type="checkbox" name="delete" value="yes" checked> {{deleteExisting}}</label>
+        <button type="submit" class="danger">{{optOutButton}}</button>
+        </form>
+        {{/offerOptOut}}
+        {{#offerOptIn}}
+        <form method="post" action="{{actionURL}}">
+        <input type="hidden" name="choice" value="opted_in">
+        <button type="submit">{{optInButton}}</button>
+        </form>
+        {{/offerOptIn}}
+        {{/photosOff}}
         </article>
         """
 

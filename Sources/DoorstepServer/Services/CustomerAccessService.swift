@@ -1,30 +1,72 @@
 import DoorstepCore
+import DoorstepSecurity
 import DoorstepStorage
 import Foundation
 
-/// What a customer holding a signed link may see. The link is checked before any lookup, so a
-/// forged or expired link costs one HMAC and reveals nothing.
+/// What a customer holding a signed link may see and do. The link is checked before any lookup,
+/// so a forged or expired link costs one HMAC and reveals nothing.
 public struct CustomerAccessService: Sendable {
     let dependencies: AppDependencies
+
+    public struct Link: Sendable {
+        public var deliveryID: String
+        public var expires: String?
+        public var signature: String?
+
+        public init(deliveryID: String, expires: String?, signature: String?) {
+            self.deliveryID = deliveryID
+            self.expires = expires
+            self.signature = signature
+        }
+    }
 
     public struct View: Sendable {
         public var delivery: Delivery
         public var photo: Photo?
+        /// The last deleted photo, when there is no current one: the page says it was deleted.
+        public var deletedPhoto: PhotoProof?
+        /// Who looked at or acted on this delivery's photos, oldest first.
+        public var accessLog: [AccessEvent]
     }
 
-    public func view(deliveryID: String, expires: String?, signature: String?) async throws -> View {
-        try dependencies.links.verify(deliveryID: deliveryID, expires: expires, mac: signature, now: dependencies.effects.now())
-        guard let delivery = try await dependencies.store.delivery(id: deliveryID) else { throw DoorstepError.notFound }
-        return View(delivery: delivery, photo: try await dependencies.store.currentPhoto(deliveryID: deliveryID))
+    /// The delivery behind a link, verified for `purpose`.
+    public func delivery(_ link: Link, purpose: LinkSigner.Purpose = .delivery) async throws -> Delivery {
+        try dependencies.links.verify(
+            deliveryID: link.deliveryID, expires: link.expires, mac: link.signature, now: dependencies.effects.now(), purpose: purpose)
+        guard let delivery = try await dependencies.store.delivery(id: link.deliveryID) else { throw DoorstepError.notFound }
+        return delivery
     }
 
-    public func photoBytes(
-        deliveryID: String, variant: Photo.VariantKind, expires: String?, signature: String?
-    ) async throws -> [UInt8] {
-        try dependencies.links.verify(deliveryID: deliveryID, expires: expires, mac: signature, now: dependencies.effects.now())
-        guard let photo = try await dependencies.store.currentPhoto(deliveryID: deliveryID),
-              let bytes = try await dependencies.blobs.get(photo.variant(variant).blobKey)
-        else { throw DoorstepError.notFound }
+    public func view(_ link: Link) async throws -> View {
+        let delivery = try await delivery(link)
+        let photo = try await dependencies.store.currentPhoto(deliveryID: delivery.id)
+        let deleted = photo == nil ? try await dependencies.store.photoProofs(deliveryID: delivery.id).last(where: { $0.deletedAt != nil }) : nil
+        let log = try await dependencies.store.accessEvents(deliveryID: delivery.id)
+            .filter { [.viewPhoto, .download, .delete, .expire, .export].contains($0.action) }
+        return View(delivery: delivery, photo: photo, deletedPhoto: deleted, accessLog: log)
+    }
+
+    public func photoBytes(_ link: Link, variant: Photo.VariantKind) async throws -> [UInt8] {
+        let delivery = try await delivery(link)
+        guard let photo = try await dependencies.store.currentPhoto(deliveryID: delivery.id) else { throw DoorstepError.notFound }
+        let bytes = try await dependencies.vault.read(photo, variant: variant)
+        // The page shows the display image; count that as the view (the thumbnail is for lists).
+        if variant == .display {
+            try await dependencies.privacy.audit(.viewPhoto, tenantID: delivery.tenantID, deliveryID: delivery.id, photoID: photo.id, by: .customerLink, actorID: nil)
+        }
         return bytes
+    }
+
+    public func deletePhoto(_ link: Link) async throws {
+        let delivery = try await delivery(link)
+        try await dependencies.privacy.deleteCurrentPhoto(of: delivery, by: .customerLink, actorID: nil)
+    }
+
+    /// The opt-out link for this delivery's recipient, for every message and the delivery page.
+    public func preferencesURL(for delivery: Delivery) -> String {
+        let signature = dependencies.links.sign(
+            deliveryID: delivery.id, expires: dependencies.effects.now().addingTimeInterval(dependencies.configuration.preferencesLinkLifetime),
+            purpose: .preferences)
+        return "\(dependencies.configuration.resolvedBaseURL)/o/\(delivery.id)?e=\(signature.expires)&s=\(signature.mac)"
     }
 }

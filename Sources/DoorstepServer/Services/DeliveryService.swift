@@ -17,7 +17,7 @@ public struct DeliveryService: Sendable {
         let delivery = Delivery(
             id: dependencies.effects.newID(), tenantID: tenant.id, orderReference: input.orderReference,
             recipient: input.recipient, address: input.address,
-            location: try Coordinate(latitude: input.latitude, longitude: input.longitude),
+            location: try Coordinate(latitude: input.latitude, longitude: input.longitude), country: input.country,
             instructions: input.instructions ?? "", courierID: input.courierID, state: .created,
             createdAt: dependencies.effects.now())
         try await dependencies.store.createDelivery(delivery)

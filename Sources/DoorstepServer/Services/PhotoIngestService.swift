@@ -10,7 +10,7 @@ import Foundation
 /// Order of work, so that a failure at any point leaves nothing half-visible:
 /// 1. authorise (the delivery is this courier's), replay a known Idempotency-Key;
 /// 2. process the image on the worker pool (reject bad input before decoding pixels);
-/// 3. write both variants as blobs under a fresh photo id;
+/// 3. seal both variants with a fresh data key and write them as blobs under a fresh photo id;
 /// 4. one transaction: claim the key, retire any earlier photo, record this one, mark delivered;
 /// 5. delete the retired photo's blobs.
 /// If 4 fails the new blobs are deleted at once; if the process dies between 3 and 4 the orphan
@@ -30,6 +30,7 @@ public struct PhotoIngestService: Sendable {
     ) async throws -> Outcome {
         let store = dependencies.store
         let delivery = try await assignedDelivery(deliveryID, to: courier)
+        try await checkPhotoAllowed(delivery)
         let fingerprint = Self.fingerprint(deliveryID: deliveryID, details: details, bytes: bytes)
         if let key = idempotencyKey, let claim = try await store.idempotentUpload(courierID: courier.id, key: key) {
             return try await replay(claim, fingerprint: fingerprint)
@@ -39,14 +40,10 @@ public struct PhotoIngestService: Sendable {
             bytes, limits: dependencies.configuration.limits, output: dependencies.configuration.output)
 
         let photoID = dependencies.effects.newID()
-        let display = try await storeVariant(processed.display, photoID: photoID, kind: .display)
-        let thumbnail: PhotoVariant
-        do {
-            thumbnail = try await storeVariant(processed.thumbnail, photoID: photoID, kind: .thumbnail)
-        } catch {
-            await deleteBlobs([display.blobKey])
-            throw error
-        }
+        let stored = try await dependencies.vault.store(processed, photoID: photoID)
+        let (display, thumbnail) = (stored.display, stored.thumbnail)
+        let retention = try await dependencies.store.tenant(id: delivery.tenantID)?.settings.retention ?? TenantSettings.defaultRetention
+        let now = dependencies.effects.now()
 
         let capturePosition = details.devicePosition ?? processed.header.position
         let photo = Photo(
@@ -54,8 +51,8 @@ public struct PhotoIngestService: Sendable {
             placement: details.placement, note: details.note, capturedAt: processed.header.capturedAt,
             imagePosition: processed.header.position, devicePosition: details.devicePosition,
             distanceToAddress: capturePosition.map { $0.distance(to: delivery.location) },
-            meanBrightness: processed.meanBrightness, display: display, thumbnail: thumbnail,
-            createdAt: dependencies.effects.now())
+            meanBrightness: processed.meanBrightness, display: display, thumbnail: thumbnail, dataKey: stored.dataKey,
+            createdAt: now, expiresAt: now.addingTimeInterval(retention))
         let claim = idempotencyKey.map {
             IdempotencyClaim(courierID: courier.id, key: $0, fingerprint: fingerprint, photoID: photoID)
         }
@@ -64,18 +61,26 @@ public struct PhotoIngestService: Sendable {
         do {
             result = try await store.recordPhoto(photo, idempotency: claim)
         } catch {
-            await deleteBlobs([display.blobKey, thumbnail.blobKey])
+            await dependencies.vault.deleteBlobs([display.blobKey, thumbnail.blobKey])
             throw error
         }
         switch result {
         case .duplicate(let existing):
             // A concurrent twin of this request committed first: ours is surplus.
-            await deleteBlobs([display.blobKey, thumbnail.blobKey])
+            await dependencies.vault.deleteBlobs([display.blobKey, thumbnail.blobKey])
             return try await replay(existing, fingerprint: fingerprint)
         case .recorded(let retired):
-            await deleteBlobs(retired)
+            await dependencies.vault.deleteBlobs(retired)
+            try await dependencies.privacy.audit(.upload, tenantID: delivery.tenantID, deliveryID: delivery.id, photoID: photoID, by: .courier, actorID: courier.id)
             guard let updated = try await store.delivery(id: delivery.id) else { throw DoorstepError.notFound }
             return Outcome(photo: photo, delivery: updated, replayed: false)
+        }
+    }
+
+    /// Refuses before any byte of the body is read when the recipient may not be photographed.
+    func checkPhotoAllowed(_ delivery: Delivery) async throws {
+        if case .notAllowed(let reason) = try await dependencies.privacy.policy(for: delivery) {
+            throw DoorstepError.photoNotAllowed(reason)
         }
     }
 
@@ -94,25 +99,6 @@ public struct PhotoIngestService: Sendable {
               let delivery = try await dependencies.store.delivery(id: photo.deliveryID)
         else { throw DoorstepError.conflict(reason: "the photo made by this Idempotency-Key has since been replaced or deleted") }
         return Outcome(photo: photo, delivery: delivery, replayed: true)
-    }
-
-    private func storeVariant(_ image: EncodedImage, photoID: String, kind: Photo.VariantKind) async throws -> PhotoVariant {
-        let key = BlobKey.photoVariant(photoID: photoID, variant: kind)
-        try await dependencies.blobs.put(key, bytes: image.jpeg)
-        return PhotoVariant(
-            blobKey: key, width: image.width, height: image.height, byteCount: image.jpeg.count,
-            sha256: SHA256.hash(data: image.jpeg).hexString)
-    }
-
-    /// Best effort: a blob that cannot be deleted now is found by the orphan sweep.
-    private func deleteBlobs(_ keys: [String]) async {
-        for key in keys {
-            do {
-                try await dependencies.blobs.delete(key)
-            } catch {
-                dependencies.logger.warning("blob delete failed; the orphan sweep will retry", metadata: ["error": "\(error)"])
-            }
-        }
     }
 
     /// What makes two uploads "the same request" for an Idempotency-Key.

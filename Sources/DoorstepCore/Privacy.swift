@@ -1,0 +1,174 @@
+import Foundation
+
+/// Whether photos are taken for recipients in a region: opt-out (photos unless the recipient said
+/// no, as in the US/UK), opt-in (only once the recipient said yes, as EU regulators prefer), or off.
+public enum ConsentMode: String, Codable, Sendable, CaseIterable {
+    case optOut = "opt_out"
+    case optIn = "opt_in"
+    case off
+}
+
+/// What a recipient said about photos of their deliveries.
+public enum RecipientChoice: String, Codable, Sendable {
+    case optedOut = "opted_out"
+    case optedIn = "opted_in"
+}
+
+/// Whom a choice covers: every delivery to an email address, or every delivery to a street address.
+public enum ChoiceScope: String, Codable, Sendable, CaseIterable {
+    case email, address
+}
+
+/// Whether the courier may photograph this delivery, and why not.
+public enum PhotoPolicy: Equatable, Sendable {
+    case requested
+    case notAllowed(Reason)
+
+    public enum Reason: String, Codable, Sendable {
+        case optedOut = "opted_out"
+        case consentRequired = "consent_required"
+        case photosOff = "photos_off"
+    }
+
+    /// A "no" always wins: an opt-out by email or by address, or the region being off. In opt-in
+    /// regions, the recipient must have said yes first.
+    public static func evaluate(mode: ConsentMode, choices: [ChoiceScope: RecipientChoice]) -> PhotoPolicy {
+        if mode == .off { return .notAllowed(.photosOff) }
+        if choices.values.contains(.optedOut) { return .notAllowed(.optedOut) }
+        if mode == .optIn && !choices.values.contains(.optedIn) { return .notAllowed(.consentRequired) }
+        return .requested
+    }
+
+    public var code: String {
+        switch self {
+        case .requested: "requested"
+        case .notAllowed(let reason): reason.rawValue
+        }
+    }
+}
+
+/// A tenant's privacy settings.
+public struct TenantSettings: Codable, Sendable, Equatable {
+    /// How long a photo lives after upload.
+    public var retention: TimeInterval
+    /// Consent mode by ISO 3166-1 alpha-2 country code; "*" is the default for all others.
+    public var consentModes: [String: ConsentMode]
+
+    public static let defaultRetention: TimeInterval = 30 * 86400
+    public static let retentionRange: ClosedRange<TimeInterval> = 3600...(90 * 86400)
+
+    public init(retention: TimeInterval = TenantSettings.defaultRetention, consentModes: [String: ConsentMode] = [:]) {
+        self.retention = retention
+        self.consentModes = consentModes
+    }
+
+    public func mode(forCountry country: String?) -> ConsentMode {
+        country.flatMap { consentModes[$0] } ?? consentModes["*"] ?? .optOut
+    }
+
+    public func validated() throws(DoorstepError) -> TenantSettings {
+        guard Self.retentionRange.contains(retention) else {
+            throw .invalidInput(field: "retention_seconds", reason: "must be from 3600 (1 hour) to 7776000 (90 days)")
+        }
+        for key in consentModes.keys where key != "*" && !Country.isCode(key) {
+            throw .invalidInput(field: "consent_modes", reason: "keys must be ISO 3166-1 alpha-2 country codes or *")
+        }
+        return self
+    }
+}
+
+public enum Country {
+    /// Two ASCII capital letters; normalises case and spaces first.
+    public static func normalise(_ value: String) throws(DoorstepError) -> String {
+        let code = value.trimmingCharacters(in: .whitespaces).uppercased()
+        guard isCode(code) else { throw .invalidInput(field: "country", reason: "must be an ISO 3166-1 alpha-2 code such as FR or US") }
+        return code
+    }
+
+    public static func isCode(_ value: String) -> Bool {
+        value.count == 2 && value.unicodeScalars.allSatisfy { ("A"..."Z").contains($0) }
+    }
+}
+
+/// Street addresses compared loosely: case, punctuation and spacing don't make another address.
+public enum AddressKey {
+    public static func normalise(_ address: String) -> String {
+        let characters: [Character] = address.lowercased().unicodeScalars.map { scalar in
+            CharacterSet.alphanumerics.contains(scalar) ? Character(scalar) : " "
+        }
+        return String(characters).split(separator: " ").joined(separator: " ")
+    }
+}
+
+/// Who touched a photo or a recipient's data, and how. Ids only: no names, emails or addresses.
+public struct AccessEvent: Codable, Sendable, Equatable {
+    public enum Actor: String, Codable, Sendable {
+        case customerLink = "customer_link"
+        case courier
+        case operatorCLI = "operator"
+        case apiKey = "api_key"
+        case system
+    }
+
+    public enum Action: String, Codable, Sendable {
+        case viewPage = "view_page"
+        case viewPhoto = "view_photo"
+        case download
+        case upload
+        case delete
+        case expire
+        case export
+        case erase
+        case optOut = "opt_out"
+        case optIn = "opt_in"
+    }
+
+    public var id: String
+    public var tenantID: String
+    public var deliveryID: String?
+    public var photoID: String?
+    public var actor: Actor
+    /// The API key, courier or session involved, where there is one.
+    public var actorID: String?
+    public var action: Action
+    public var at: Date
+
+    public init(id: String, tenantID: String, deliveryID: String?, photoID: String?, actor: Actor, actorID: String?, action: Action, at: Date) {
+        self.id = id
+        self.tenantID = tenantID
+        self.deliveryID = deliveryID
+        self.photoID = photoID
+        self.actor = actor
+        self.actorID = actorID
+        self.action = action
+        self.at = at
+    }
+}
+
+/// What remains of a photo after it is deleted: enough to settle a dispute, nothing to show.
+public struct PhotoProof: Codable, Sendable, Equatable {
+    public var photoID: String
+    public var deliveryID: String
+    public var placement: Placement
+    public var uploadedAt: Date
+    public var capturedAt: Date?
+    public var sha256: String
+    public var distanceToAddress: Double?
+    public var expiresAt: Date
+    public var deletedAt: Date?
+    public var deletedReason: String?
+
+    public init(photoID: String, deliveryID: String, placement: Placement, uploadedAt: Date, capturedAt: Date?, sha256: String,
+                distanceToAddress: Double?, expiresAt: Date, deletedAt: Date?, deletedReason: String?) {
+        self.photoID = photoID
+        self.deliveryID = deliveryID
+        self.placement = placement
+        self.uploadedAt = uploadedAt
+        self.capturedAt = capturedAt
+        self.sha256 = sha256
+        self.distanceToAddress = distanceToAddress
+        self.expiresAt = expiresAt
+        self.deletedAt = deletedAt
+        self.deletedReason = deletedReason
+    }
+}

@@ -1,0 +1,208 @@
+import DoorstepCore
+import Foundation
+import SQLKit
+
+extension SQLMetadataStore {
+    public func deletePhoto(id: String, reason: String, at: Date) async throws -> [String]? {
+        try await source.withConnection { db in
+            // One conditional statement: of several processes deleting the same photo, exactly one
+            // gets the row back and goes on to delete its blobs.
+            try await db.raw("""
+                UPDATE photos SET deleted_at = \(bind: at.epochMilliseconds), deleted_reason = \(bind: reason), wrapped_key = NULL
+                WHERE id = \(bind: id) AND deleted_at IS NULL
+                RETURNING display_key, thumbnail_key
+                """).first(decoding: BlobKeysRow.self, with: snakeCase).map { [$0.displayKey, $0.thumbnailKey] }
+        }
+    }
+
+    public func expiredPhotoIDs(now: Date, limit: Int) async throws -> [String] {
+        try await source.withConnection { db in
+            try await db.raw("""
+                SELECT id FROM photos WHERE deleted_at IS NULL AND expires_at <= \(bind: now.epochMilliseconds)
+                ORDER BY expires_at LIMIT \(bind: limit)
+                """).all().map { try $0.decode(column: "id", as: String.self) }
+        }
+    }
+
+    public func livePhotoIDs(deliveryIDs: [String]) async throws -> [String] {
+        guard !deliveryIDs.isEmpty else { return [] }
+        return try await source.withConnection { db in
+            try await db.raw("""
+                SELECT id FROM photos WHERE deleted_at IS NULL AND delivery_id IN (\(SQLList(deliveryIDs.map { SQLBind($0) })))
+                """).all().map { try $0.decode(column: "id", as: String.self) }
+        }
+    }
+
+    public func photoKeys(notWrappedBy version: Int, limit: Int) async throws -> [(photoID: String, key: WrappedDataKey)] {
+        try await source.withConnection { db in
+            try await db.raw("""
+                SELECT id, wrapped_key, kek_version FROM photos
+                WHERE wrapped_key IS NOT NULL AND kek_version <> \(bind: version) ORDER BY id LIMIT \(bind: limit)
+                """).all(decoding: KeyRow.self, with: snakeCase).map { ($0.id, WrappedDataKey(kekVersion: $0.kekVersion, sealed: $0.wrappedKey)) }
+        }
+    }
+
+    public func replacePhotoKey(photoID: String, old: WrappedDataKey, new: WrappedDataKey) async throws -> Bool {
+        try await source.withConnection { db in
+            // Only if nothing changed meanwhile: a photo deleted during rotation stays deleted.
+            try await db.raw("""
+                UPDATE photos SET wrapped_key = \(bind: new.sealed), kek_version = \(bind: new.kekVersion)
+                WHERE id = \(bind: photoID) AND wrapped_key = \(bind: old.sealed) AND kek_version = \(bind: old.kekVersion)
+                RETURNING id
+                """).first() != nil
+        }
+    }
+
+    public func kekVersionsInUse() async throws -> Set<Int> {
+        try await source.withConnection { db in
+            Set(try await db.raw("SELECT DISTINCT kek_version FROM photos WHERE wrapped_key IS NOT NULL").all()
+                .map { try $0.decode(column: "kek_version", as: Int.self) })
+        }
+    }
+
+    public func photoProofs(deliveryID: String) async throws -> [PhotoProof] {
+        try await source.withConnection { db in
+            try await db.raw("""
+                SELECT id, delivery_id, placement, created_at, captured_at, display_sha256, distance_to_address,
+                       expires_at, deleted_at, deleted_reason
+                FROM photos WHERE delivery_id = \(bind: deliveryID) ORDER BY created_at, id
+                """).all(decoding: ProofRow.self, with: snakeCase).map(\.proof)
+        }
+    }
+
+    public func recordAccess(_ event: AccessEvent) async throws {
+        try await source.withConnection { db in
+            try await db.raw("""
+                INSERT INTO access_events (id, tenant_id, delivery_id, photo_id, actor, actor_id, action, at)
+                VALUES (\(bind: event.id), \(bind: event.tenantID), \(bind: event.deliveryID), \(bind: event.photoID),
+                        \(bind: event.actor.rawValue), \(bind: event.actorID), \(bind: event.action.rawValue), \(bind: event.at.epochMilliseconds))
+                """).run()
+        }
+    }
+
+    public func accessEvents(deliveryID: String) async throws -> [AccessEvent] {
+        try await source.withConnection { db in
+            try await db.raw("SELECT \(unsafeRaw: AccessRow.columns) FROM access_events WHERE delivery_id = \(bind: deliveryID) ORDER BY at, id")
+                .all(decoding: AccessRow.self, with: snakeCase).map(\.event)
+        }
+    }
+
+    public func accessEvents(tenantID: String?, limit: Int) async throws -> [AccessEvent] {
+        try await source.withConnection { db in
+            let rows: [AccessRow]
+            if let tenantID {
+                rows = try await db.raw("""
+                    SELECT \(unsafeRaw: AccessRow.columns) FROM access_events WHERE tenant_id = \(bind: tenantID)
+                    ORDER BY at DESC, id DESC LIMIT \(bind: limit)
+                    """).all(decoding: AccessRow.self, with: snakeCase)
+            } else {
+                rows = try await db.raw("SELECT \(unsafeRaw: AccessRow.columns) FROM access_events ORDER BY at DESC, id DESC LIMIT \(bind: limit)")
+                    .all(decoding: AccessRow.self, with: snakeCase)
+            }
+            return rows.map(\.event)
+        }
+    }
+
+    public func setRecipientChoice(_ choice: RecipientChoice?, tenantID: String, scope: ChoiceScope, subject: String, at: Date) async throws {
+        try await source.withConnection { db in
+            if let choice {
+                try await db.raw("""
+                    INSERT INTO recipient_choices (tenant_id, scope, subject, choice, updated_at)
+                    VALUES (\(bind: tenantID), \(bind: scope.rawValue), \(bind: subject), \(bind: choice.rawValue), \(bind: at.epochMilliseconds))
+                    ON CONFLICT (tenant_id, scope, subject) DO UPDATE SET choice = excluded.choice, updated_at = excluded.updated_at
+                    """).run()
+            } else {
+                try await db.raw("""
+                    DELETE FROM recipient_choices
+                    WHERE tenant_id = \(bind: tenantID) AND scope = \(bind: scope.rawValue) AND subject = \(bind: subject)
+                    """).run()
+            }
+        }
+    }
+
+    public func recipientChoices(tenantID: String, subjects: [ChoiceScope: String]) async throws -> [ChoiceScope: RecipientChoice] {
+        try await source.withConnection { db in
+            var choices: [ChoiceScope: RecipientChoice] = [:]
+            for (scope, subject) in subjects {
+                let row = try await db.raw("""
+                    SELECT choice FROM recipient_choices
+                    WHERE tenant_id = \(bind: tenantID) AND scope = \(bind: scope.rawValue) AND subject = \(bind: subject)
+                    """).first()
+                if let raw = try row?.decode(column: "choice", as: String.self) { choices[scope] = RecipientChoice(rawValue: raw) }
+            }
+            return choices
+        }
+    }
+
+    public func deliveries(tenantID: String, recipientEmail: String) async throws -> [Delivery] {
+        try await source.withConnection { db in
+            try await db.raw("""
+                SELECT \(unsafeRaw: DeliveryRow.columns) FROM deliveries
+                WHERE tenant_id = \(bind: tenantID) AND recipient_email = \(bind: recipientEmail) ORDER BY created_at, id
+                """).all(decoding: DeliveryRow.self, with: snakeCase).map { try $0.delivery() }
+        }
+    }
+
+    public func eraseRecipientData(deliveryID: String, at: Date) async throws {
+        try await source.withTransaction { db in
+            // The delivery keeps its ids, times and state (the tenant's business record); every
+            // field that says who or where goes.
+            try await db.raw("""
+                UPDATE deliveries SET recipient_name = '', recipient_email = '', address = '', latitude = 0, longitude = 0,
+                    instructions = '', note = NULL, erased_at = \(bind: at.epochMilliseconds)
+                WHERE id = \(bind: deliveryID)
+                """).run()
+            try await db.raw("""
+                UPDATE photos SET note = NULL, image_latitude = NULL, image_longitude = NULL,
+                    device_latitude = NULL, device_longitude = NULL
+                WHERE delivery_id = \(bind: deliveryID)
+                """).run()
+        }
+    }
+}
+
+struct KeyRow: Decodable {
+    var id: String
+    var wrappedKey: String
+    var kekVersion: Int
+}
+
+struct ProofRow: Decodable {
+    var id: String
+    var deliveryId: String
+    var placement: String
+    var createdAt: Int64
+    var capturedAt: Int64?
+    var displaySha256: String
+    var distanceToAddress: Double?
+    var expiresAt: Int64?
+    var deletedAt: Int64?
+    var deletedReason: String?
+
+    var proof: PhotoProof {
+        PhotoProof(
+            photoID: id, deliveryID: deliveryId, placement: Placement(rawValue: placement) ?? .other,
+            uploadedAt: Date(epochMilliseconds: createdAt), capturedAt: capturedAt.map(Date.init(epochMilliseconds:)),
+            sha256: displaySha256, distanceToAddress: distanceToAddress,
+            expiresAt: Date(epochMilliseconds: expiresAt ?? createdAt), deletedAt: deletedAt.map(Date.init(epochMilliseconds:)),
+            deletedReason: deletedReason)
+    }
+}
+
+struct AccessRow: Decodable {
+    static let columns = columnList(["id", "tenant_id", "delivery_id", "photo_id", "actor", "actor_id", "action", "at"], of: nil)
+    var id: String
+    var tenantId: String
+    var deliveryId: String?
+    var photoId: String?
+    var actor: String
+    var actorId: String?
+    var action: String
+    var at: Int64
+
+    var event: AccessEvent {
+        AccessEvent(
+            id: id, tenantID: tenantId, deliveryID: deliveryId, photoID: photoId, actor: AccessEvent.Actor(rawValue: actor) ?? .system,
+            actorID: actorId, action: AccessEvent.Action(rawValue: action) ?? .viewPage, at: Date(epochMilliseconds: at))
+    }
+}

@@ -1,0 +1,99 @@
+import ArgumentParser
+import DoorstepCore
+import DoorstepServer
+import Foundation
+
+struct Sweep: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Delete expired photos and orphaned blobs once, then exit (for cron; safe beside running servers).")
+    @OptionGroup var common: CommonOptions
+
+    func run() async throws {
+        let configuration = try common.configuration()
+        let (expired, orphans) = try await withDependencies(configuration, logger: common.logger(configuration)) { app in
+            (try await RetentionSweeper(dependencies: app).sweepOnce(), try await OrphanBlobSweeper(dependencies: app).sweepOnce())
+        }
+        print("deleted \(expired) expired photo(s), removed \(orphans) orphaned blob(s)")
+    }
+}
+
+struct KeysCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "keys", abstract: "Manage encryption keys.", subcommands: [Rotate.self])
+
+    struct Rotate: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Add a new key-encryption key, rewrap every photo's data key with it, delete the KEKs no longer used.")
+        @OptionGroup var common: CommonOptions
+
+        func run() async throws {
+            let configuration = try common.configuration()
+            let report = try await withDependencies(configuration, logger: common.logger(configuration)) { app in
+                try await KeyRotation(dependencies: app).rotate()
+            }
+            print("KEK version \(report.newVersion) is current; rewrapped \(report.rewrapped) data key(s); retired versions: \(report.retiredVersions.map(String.init).joined(separator: ", ").ifEmpty("none"))")
+        }
+    }
+}
+
+struct RecipientCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "recipient", abstract: "Data-protection requests for one recipient.", subcommands: [Export.self, Erase.self])
+
+    struct Export: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Print everything held about a recipient as JSON.")
+        @OptionGroup var common: CommonOptions
+        @Option(name: .long, help: "Tenant id.") var tenant: String
+        @Option(name: .long, help: "The recipient's email.") var email: String
+
+        func run() async throws {
+            let configuration = try common.configuration()
+            let export = try await withDependencies(configuration, logger: common.logger(configuration)) { app in
+                try await app.privacy.export(tenantID: tenant, email: email, by: .operatorCLI, actorID: nil)
+            }
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+            encoder.dateEncodingStrategy = .iso8601
+            print(String(decoding: try encoder.encode(export), as: UTF8.self))
+        }
+    }
+
+    struct Erase: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Delete a recipient's photos and blank their personal data; keeps proofs, the audit trail and any opt-out.")
+        @OptionGroup var common: CommonOptions
+        @Option(name: .long, help: "Tenant id.") var tenant: String
+        @Option(name: .long, help: "The recipient's email.") var email: String
+
+        func run() async throws {
+            let configuration = try common.configuration()
+            let count = try await withDependencies(configuration, logger: common.logger(configuration)) { app in
+                try await app.privacy.erase(tenantID: tenant, email: email, by: .operatorCLI, actorID: nil)
+            }
+            print("erased \(count) deliver\(count == 1 ? "y" : "ies")")
+        }
+    }
+}
+
+struct Audit: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Show the access audit trail, newest first.")
+    @OptionGroup var common: CommonOptions
+    @Option(name: .long, help: "Only this tenant.") var tenant: String?
+    @Option(name: .long, help: "Only this delivery.") var delivery: String?
+    @Option(name: .long, help: "How many events at most.") var limit: Int = 100
+
+    func run() async throws {
+        let configuration = try common.configuration()
+        let events = try await withDependencies(configuration, logger: common.logger(configuration)) { app in
+            if let delivery { return Array(try await app.store.accessEvents(deliveryID: delivery).reversed()) }
+            return try await app.store.accessEvents(tenantID: tenant, limit: limit)
+        }
+        for event in events.prefix(limit) {
+            print([event.at.formatted(.iso8601), event.action.rawValue, event.actor.rawValue, event.actorID ?? "-",
+                   "delivery=\(event.deliveryID ?? "-")", "photo=\(event.photoID ?? "-")"].joined(separator: "  "))
+        }
+    }
+}
+
+extension String {
+    func ifEmpty(_ replacement: String) -> String { isEmpty ? replacement : self }
+}
