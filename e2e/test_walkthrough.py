@@ -191,3 +191,55 @@ def test_png_webp_and_heic_uploads_come_out_as_clean_jpegs(server):
         assert not [m for m in jpeg_segments(image) if 0xE0 <= m <= 0xEF or m == 0xFE], fmt
         shown = Image.open(BytesIO(image))
         assert shown.mode == "RGB" and max(shown.size) == min(1600, longest), (fmt, shown.size)
+
+
+def test_privacy_from_the_outside(server):
+    """Opt-out, deletion, rotation and a retention sweep run by two `doorstep sweep` processes at
+    once, all with the real binary; and nothing personal in any log."""
+    base, data = server["base"], str(server["data"])
+    photo = FIXTURE_PHOTO.read_bytes()
+    demo = json.loads(run("demo", "--data", data, "--base-url", base, "--json", "--count", "6"))
+    auth = {"Authorization": f"Bearer {demo['courier_token']}", "Content-Type": "image/jpeg"}
+    deliveries = demo["deliveries"]
+
+    # Opt out from the link in the message (RFC 8058 one-click POST); the upload is then refused.
+    status, _, raw = request(base + f"/api/v1/deliveries/{deliveries[0]['id']}", headers={"Authorization": f"Bearer {demo['api_key']}"})
+    opt_out_url = json.loads(raw)["opt_out_url"]
+    status, _, page = request(opt_out_url)
+    assert status == 200 and b"<form" in page
+    status, _, _ = request(opt_out_url, "POST", b"List-Unsubscribe=One-Click", {"Content-Type": "application/x-www-form-urlencoded"})
+    assert status == 200
+    status, _, raw = request(deliveries[0]["upload_url"] + "?placement=porch", "POST", photo, auth)
+    assert status == 409 and json.loads(raw)["reason"] == "opted_out"
+
+    for item in deliveries[1:]:
+        status, _, raw = request(item["upload_url"] + "?placement=porch", "POST", photo, auth)
+        assert status == 201, raw
+
+    # Rotate the KEK while the server runs; photos stay readable.
+    rotated = run("keys", "rotate", "--data", data)
+    assert "KEK version 2 is current" in rotated and "retired versions: 1" in rotated
+    status, _, page = request(deliveries[1]["customer_url"])
+    src = re.search(r'<img src="([^"]+)"', page.decode()).group(1).replace("&amp;", "&")
+    assert request(base + src)[0] == 200
+
+    # Two sweeps at once, as two cron jobs on two machines would: each photo deleted exactly once.
+    far = "2099-01-01T00:00:00Z"
+    sweeps = [subprocess.Popen([BIN, "sweep", "--data", data, "--as-of", far], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+              for _ in range(2)]
+    outputs = [s.communicate(timeout=120) for s in sweeps]
+    assert all(s.returncode == 0 for s in sweeps), outputs
+    deleted = sum(int(re.search(r"deleted (\d+) expired", out).group(1)) for out, _ in outputs)
+    assert deleted == 5, outputs
+    assert not [p for p in (server["data"] / "blobs").rglob("*") if p.is_file()]
+    audit = run("audit", "--data", data, "--limit", "1000")
+    assert audit.count("  expire  ") == 5
+    status, _, page = request(deliveries[1]["customer_url"])
+    text = page.decode()
+    assert status == 200 and ("deleted automatically" in text or "supprimée automatiquement" in text)
+
+    server["process"].send_signal(signal.SIGTERM)
+    assert server["process"].wait(timeout=30) == 0
+    log = server["log"].read_text() + "".join(err for _, err in outputs)
+    for secret in ["@example.com", demo["api_key"], demo["courier_token"], opt_out_url.split("s=")[1]]:
+        assert secret not in log, f"log leaks {secret[:12]}…"

@@ -1,4 +1,5 @@
 import ArgumentParser
+import DoorstepCore
 import DoorstepServer
 import Foundation
 import Logging
@@ -64,9 +65,9 @@ enum Environment {
 
 /// Opens the dependencies, runs `body`, and closes them whatever happens.
 func withDependencies<T>(
-    _ configuration: AppConfiguration, logger: Logger, _ body: (AppDependencies) async throws -> T
+    _ configuration: AppConfiguration, effects: Effects = .live, logger: Logger, _ body: (AppDependencies) async throws -> T
 ) async throws -> T {
-    let dependencies = try await AppDependencies.open(configuration, logger: logger)
+    let dependencies = try await AppDependencies.open(configuration, effects: effects, logger: logger)
     do {
         let result = try await body(dependencies)
         try await dependencies.close()

@@ -7,10 +7,17 @@ struct Sweep: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Delete expired photos and orphaned blobs once, then exit (for cron; safe beside running servers).")
     @OptionGroup var common: CommonOptions
+    @Option(name: .long, help: "Sweep as if it were this ISO 8601 time (to purge ahead of schedule, or to test).")
+    var asOf: String?
 
     func run() async throws {
         let configuration = try common.configuration()
-        let (expired, orphans) = try await withDependencies(configuration, logger: common.logger(configuration)) { app in
+        var effects = Effects.live
+        if let asOf {
+            guard let date = try? Date(asOf, strategy: .iso8601) else { throw ValidationError("--as-of takes an ISO 8601 time like 2030-01-01T00:00:00Z") }
+            effects.now = { date }
+        }
+        let (expired, orphans) = try await withDependencies(configuration, effects: effects, logger: common.logger(configuration)) { app in
             (try await RetentionSweeper(dependencies: app).sweepOnce(), try await OrphanBlobSweeper(dependencies: app).sweepOnce())
         }
         print("deleted \(expired) expired photo(s), removed \(orphans) orphaned blob(s)")

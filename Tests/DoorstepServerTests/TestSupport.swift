@@ -168,3 +168,35 @@ extension JSONSerialization {
         ByteBuffer(data: try data(withJSONObject: object))
     }
 }
+
+extension TestApp {
+    /// Uploads the standard test JPEG for `delivery` and returns the new photo's id.
+    @discardableResult
+    func upload(_ delivery: Delivery, client: some TestClientProtocol, key: String = UUID().uuidString) async throws -> String {
+        let response = try await client.execute(uri: uploadPath(delivery), method: .post, headers: courierHeaders(key: key), body: ByteBuffer(bytes: Photos.jpeg))
+        #expect(response.status == .created, "upload: \(response.status) \(response.text)")
+        return try #require((try response.json()["photo"] as? [String: Any])?["id"] as? String)
+    }
+
+    /// The path and query of the recipient's preferences (opt-out) link.
+    func preferencesPath(_ delivery: Delivery) -> String {
+        String(dependencies.customerAccess.preferencesURL(for: delivery).dropFirst("http://doorstep.test".count))
+    }
+
+    func displayPhotoPath(_ delivery: Delivery) -> String {
+        let path = customerPath(delivery)
+        return "/d/\(delivery.id)/photo/display?" + path.split(separator: "?")[1]
+    }
+
+    /// A delivery of this tenant to a given recipient, address and country.
+    func delivery(email: String, address: String = "1 Main St", country: String? = nil) async throws -> Delivery {
+        try await dependencies.deliveries.create(
+            NewDelivery(orderReference: "ORD-\(UUID().uuidString.prefix(8))", recipient: Recipient(name: "Ann", email: email, language: .en),
+                        address: address, latitude: 48.8566, longitude: 2.3522, courierID: courier.id, country: country),
+            for: tenant)
+    }
+}
+
+extension HTTPFields {
+    static let form: HTTPFields = [.contentType: "application/x-www-form-urlencoded"]
+}

@@ -1,0 +1,95 @@
+import DoorstepCore
+import Foundation
+import Testing
+
+@testable import DoorstepStorage
+
+/// The privacy half of the store contract.
+@Suite struct PrivacyStoreContractTests {
+    @Test(arguments: StoreEngine.allCases)
+    func deletingAPhotoDestroysItsKeyOnceAndKeepsItsProof(_ engine: StoreEngine) async throws {
+        try await engine.withSeed { seed in
+            let (courier, delivery) = try await seed.assignedDelivery()
+            let photo = seed.photo(for: delivery, courier: courier)
+            _ = try await seed.store.recordPhoto(photo, idempotency: nil)
+            #expect(try await seed.store.kekVersionsInUse() == [1])
+            let blobs = try await seed.store.deletePhoto(id: photo.id, reason: "customer_link", at: seed.clock)
+            #expect(blobs == [photo.display.blobKey, photo.thumbnail.blobKey])
+            #expect(try await seed.store.deletePhoto(id: photo.id, reason: "customer_link", at: seed.clock) == nil)
+            #expect(try await seed.store.photo(id: photo.id) == nil)
+            #expect(try await seed.store.photoKeys(notWrappedBy: 0, limit: 10).isEmpty)
+            #expect(try await seed.store.kekVersionsInUse().isEmpty)
+            let proof = try #require(try await seed.store.photoProofs(deliveryID: delivery.id).first)
+            #expect(proof.photoID == photo.id && proof.sha256 == photo.display.sha256 && proof.deletedReason == "customer_link")
+        }
+    }
+
+    @Test(arguments: StoreEngine.allCases)
+    func expiredPhotosAreFoundByTheirExpiry(_ engine: StoreEngine) async throws {
+        try await engine.withSeed { seed in
+            let (courier, delivery) = try await seed.assignedDelivery()
+            let photo = seed.photo(for: delivery, courier: courier)
+            _ = try await seed.store.recordPhoto(photo, idempotency: nil)
+            #expect(try await seed.store.expiredPhotoIDs(now: photo.expiresAt.addingTimeInterval(-1), limit: 10).isEmpty)
+            #expect(try await seed.store.expiredPhotoIDs(now: photo.expiresAt, limit: 10) == [photo.id])
+        }
+    }
+
+    @Test(arguments: StoreEngine.allCases)
+    func rewrappingSwapsAKeyOnlyIfItIsUnchanged(_ engine: StoreEngine) async throws {
+        try await engine.withSeed { seed in
+            let (courier, delivery) = try await seed.assignedDelivery()
+            let photo = seed.photo(for: delivery, courier: courier)
+            _ = try await seed.store.recordPhoto(photo, idempotency: nil)
+            let listed = try await seed.store.photoKeys(notWrappedBy: 2, limit: 10)
+            #expect(listed.map(\.photoID) == [photo.id] && listed.first?.key == photo.dataKey)
+            let new = WrappedDataKey(kekVersion: 2, sealed: "new")
+            #expect(try await seed.store.replacePhotoKey(photoID: photo.id, old: photo.dataKey, new: new))
+            #expect(try await !seed.store.replacePhotoKey(photoID: photo.id, old: photo.dataKey, new: new))
+            #expect(try await seed.store.photo(id: photo.id)?.dataKey == new)
+            #expect(try await seed.store.photoKeys(notWrappedBy: 2, limit: 10).isEmpty)
+        }
+    }
+
+    @Test(arguments: StoreEngine.allCases)
+    func recipientChoicesAreSetChangedAndCleared(_ engine: StoreEngine) async throws {
+        try await engine.withSeed { seed in
+            let tenant = try await seed.tenant()
+            let subjects: [ChoiceScope: String] = [.email: "e1", .address: "a1"]
+            #expect(try await seed.store.recipientChoices(tenantID: tenant.id, subjects: subjects).isEmpty)
+            try await seed.store.setRecipientChoice(.optedOut, tenantID: tenant.id, scope: .email, subject: "e1", at: seed.clock)
+            try await seed.store.setRecipientChoice(.optedOut, tenantID: tenant.id, scope: .address, subject: "a1", at: seed.clock)
+            try await seed.store.setRecipientChoice(.optedIn, tenantID: tenant.id, scope: .email, subject: "e1", at: seed.clock)
+            #expect(try await seed.store.recipientChoices(tenantID: tenant.id, subjects: subjects) == [.email: .optedIn, .address: .optedOut])
+            try await seed.store.setRecipientChoice(nil, tenantID: tenant.id, scope: .address, subject: "a1", at: seed.clock)
+            #expect(try await seed.store.recipientChoices(tenantID: tenant.id, subjects: subjects) == [.email: .optedIn])
+            let other = try await seed.tenant("Other")
+            #expect(try await seed.store.recipientChoices(tenantID: other.id, subjects: subjects).isEmpty)
+        }
+    }
+
+    @Test(arguments: StoreEngine.allCases)
+    func settingsAuditAndErasure(_ engine: StoreEngine) async throws {
+        try await engine.withSeed { seed in
+            let (courier, delivery) = try await seed.assignedDelivery()
+            let settings = TenantSettings(retention: 7200, consentModes: ["FR": .optIn, "*": .optOut])
+            try await seed.store.updateSettings(settings, tenantID: delivery.tenantID)
+            #expect(try await seed.store.tenant(id: delivery.tenantID)?.settings == settings)
+
+            let event = AccessEvent(id: Seed.id(), tenantID: delivery.tenantID, deliveryID: delivery.id, photoID: nil,
+                                    actor: .apiKey, actorID: "dsk_abc", action: .download, at: seed.clock)
+            try await seed.store.recordAccess(event)
+            #expect(try await seed.store.accessEvents(deliveryID: delivery.id) == [event])
+            #expect(try await seed.store.accessEvents(tenantID: delivery.tenantID, limit: 10) == [event])
+
+            _ = try await seed.store.recordPhoto(seed.photo(for: delivery, courier: courier), idempotency: nil)
+            #expect(try await seed.store.deliveries(tenantID: delivery.tenantID, recipientEmail: "ann@example.com").map(\.id) == [delivery.id])
+            try await seed.store.eraseRecipientData(deliveryID: delivery.id, at: seed.clock)
+            let erased = try #require(try await seed.store.delivery(id: delivery.id))
+            #expect(erased.recipient.name.isEmpty && erased.recipient.email.isEmpty && erased.address.isEmpty)
+            #expect(erased.location.latitude == 0 && erased.note == nil)
+            let photo = try #require(try await seed.store.currentPhoto(deliveryID: delivery.id))
+            #expect(photo.devicePosition == nil && photo.note == nil)
+        }
+    }
+}
