@@ -18,7 +18,7 @@ struct Sweep: AsyncParsableCommand {
             effects.now = { date }
         }
         let (expired, orphans) = try await withDependencies(configuration, effects: effects, logger: common.logger(configuration)) { app in
-            (try await RetentionSweeper(dependencies: app).sweepOnce(), try await OrphanBlobSweeper(dependencies: app).sweepOnce())
+            (try await RetentionSweeper(dependencies: app).sweepOnce(), try await OrphanBlobSweeper(dependencies: app).sweepOnce(now: Date()))
         }
         print("deleted \(expired) expired photo(s), removed \(orphans) orphaned blob(s)")
     }

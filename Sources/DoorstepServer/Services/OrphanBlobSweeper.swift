@@ -27,10 +27,12 @@ public struct OrphanBlobSweeper: Service {
         }
     }
 
-    /// One pass; returns how many blobs it removed.
+    /// One pass; returns how many blobs it removed. `now` defaults to the injected clock; a caller
+    /// sweeping "as of" another time for retention must still pass the real time here, or it would
+    /// take the blobs of uploads in flight for orphans.
     @discardableResult
-    public func sweepOnce() async throws -> Int {
-        let cutoff = dependencies.effects.now().addingTimeInterval(-dependencies.configuration.orphanGracePeriod)
+    public func sweepOnce(now: Date? = nil) async throws -> Int {
+        let cutoff = (now ?? dependencies.effects.now()).addingTimeInterval(-dependencies.configuration.orphanGracePeriod)
         let old = try await dependencies.blobs.list(prefix: "photos/").filter { $0.modifiedAt < cutoff }
         let ids = Set(old.compactMap { BlobKey.photoID(in: $0.key) })
         let live = try await dependencies.store.livePhotoIDs(among: Array(ids))
