@@ -16,6 +16,7 @@ let package = Package(
         .package(url: "https://github.com/vapor/sql-kit.git", from: "3.36.0"),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
+        .package(url: "https://github.com/apple/swift-async-algorithms.git", from: "1.1.4"),
         .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3"),
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
@@ -42,8 +43,14 @@ let package = Package(
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "Logging", package: "swift-log"),
         ]),
+        .target(name: "DoorstepNotify", dependencies: [
+            "DoorstepCore",
+            .product(name: "Crypto", package: "swift-crypto"),
+        ]),
         .target(name: "DoorstepServer", dependencies: [
-            "DoorstepCore", "DoorstepImaging", "DoorstepSecurity", "DoorstepStorage",
+            "DoorstepCore", "DoorstepImaging", "DoorstepSecurity", "DoorstepStorage", "DoorstepNotify",
+            .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            .product(name: "AsyncAlgorithms", package: "swift-async-algorithms"),
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "HTTPTypes", package: "swift-http-types"),
@@ -60,6 +67,7 @@ let package = Package(
         .testTarget(name: "DoorstepImagingTests", dependencies: ["DoorstepImaging"]),
         .testTarget(name: "DoorstepSecurityTests", dependencies: ["DoorstepSecurity"]),
         .testTarget(name: "DoorstepStorageTests", dependencies: ["DoorstepStorage"]),
+        .testTarget(name: "DoorstepNotifyTests", dependencies: ["DoorstepNotify"]),
         .testTarget(name: "DoorstepServerTests", dependencies: [
             "DoorstepServer",
             .product(name: "HummingbirdTesting", package: "hummingbird"),

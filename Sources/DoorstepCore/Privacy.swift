@@ -53,13 +53,18 @@ public struct TenantSettings: Codable, Sendable, Equatable {
     public var retention: TimeInterval
     /// Consent mode by ISO 3166-1 alpha-2 country code; "*" is the default for all others.
     public var consentModes: [String: ConsentMode]
+    /// Put the thumbnail inside the "delivered" email. Off by default: a photo in a mailbox
+    /// escapes deletion, so the email links to the signed page instead.
+    public var emailIncludesPhoto: Bool
 
     public static let defaultRetention: TimeInterval = 30 * 86400
     public static let retentionRange: ClosedRange<TimeInterval> = 3600...(90 * 86400)
 
-    public init(retention: TimeInterval = TenantSettings.defaultRetention, consentModes: [String: ConsentMode] = [:]) {
+    public init(retention: TimeInterval = TenantSettings.defaultRetention, consentModes: [String: ConsentMode] = [:],
+                emailIncludesPhoto: Bool = false) {
         self.retention = retention
         self.consentModes = consentModes
+        self.emailIncludesPhoto = emailIncludesPhoto
     }
 
     public func mode(forCountry country: String?) -> ConsentMode {

@@ -11,10 +11,12 @@ public func buildApplication(
 ) throws -> some ApplicationProtocol {
     let router = try buildRouter(dependencies)
     let configuration = dependencies.configuration
+    var services: [any Service] = [OrphanBlobSweeper(dependencies: dependencies), RetentionSweeper(dependencies: dependencies)]
+    if configuration.outboxWorker { services.append(OutboxWorker(dependencies: dependencies)) }
     return Application(
         router: router,
         configuration: .init(address: .hostname(configuration.hostname, port: configuration.port), serverName: "Doorstep"),
-        services: [OrphanBlobSweeper(dependencies: dependencies), RetentionSweeper(dependencies: dependencies)],
+        services: services,
         onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? configuration.port) },
         logger: dependencies.logger
     )
@@ -31,6 +33,8 @@ func buildRouter(_ dependencies: AppDependencies) throws -> Router<AppRequestCon
     TenantAPIController(dependencies: dependencies).addRoutes(to: router.group("api/v1"))
     CourierAPIController(dependencies: dependencies).addRoutes(to: router.group("api/v1/courier"))
     CustomerController(dependencies: dependencies, pages: pages).addRoutes(to: router)
+    WebhookController(dependencies: dependencies).addRoutes(to: router.group("api/v1/webhooks"))
+    LiveController(dependencies: dependencies).addRoutes(to: router)
     router.get("/") { request, _ in
         let strings = Strings.forLanguage(Language(bestMatch: request.headers[.acceptLanguage]))
         return pages.message(

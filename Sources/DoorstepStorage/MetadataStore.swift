@@ -41,7 +41,7 @@ public protocol MetadataStore: Sendable {
     /// In ONE transaction: claims the idempotency key (if any), retires the delivery's previous
     /// photo (a retake), records the photo and marks the delivery delivered. The blobs must already
     /// be written. Returns `.duplicate` when the key was already used, changing nothing.
-    func recordPhoto(_ photo: Photo, idempotency: IdempotencyClaim?) async throws -> RecordPhotoResult
+    func recordPhoto(_ photo: Photo, idempotency: IdempotencyClaim?, events: [OutboxEvent]) async throws -> RecordPhotoResult
     func idempotentUpload(courierID: String, key: String) async throws -> IdempotencyClaim?
     func photo(id: String) async throws -> Photo?
     func currentPhoto(deliveryID: String) async throws -> Photo?
@@ -50,9 +50,10 @@ public protocol MetadataStore: Sendable {
     func livePhotoIDs(deliveryIDs: [String]) async throws -> [String]
 
     // Privacy: deletion, retention, key rotation, proofs, audit, recipients' choices, erasure.
-    /// Marks the photo deleted and destroys its data key, in one statement. Returns its blob keys
-    /// to the one caller that deleted it; nil when it was already gone.
-    func deletePhoto(id: String, reason: String, at: Date) async throws -> [String]?
+    /// Marks the photo deleted and destroys its data key, in one statement, and enqueues `events`
+    /// in the same transaction. Returns its blob keys to the one caller that deleted it; nil when
+    /// it was already gone (and then enqueues nothing).
+    func deletePhoto(id: String, reason: String, at: Date, events: [OutboxEvent]) async throws -> [String]?
     func expiredPhotoIDs(now: Date, limit: Int) async throws -> [String]
     func photoKeys(notWrappedBy version: Int, limit: Int) async throws -> [(photoID: String, key: WrappedDataKey)]
     /// Swaps a data key's wrapping if it is still `old`; false when the photo changed meanwhile.
@@ -63,12 +64,43 @@ public protocol MetadataStore: Sendable {
     func recordAccess(_ event: AccessEvent) async throws
     func accessEvents(deliveryID: String) async throws -> [AccessEvent]
     func accessEvents(tenantID: String?, limit: Int) async throws -> [AccessEvent]
-    /// Sets (or with nil clears) a recipient's choice. `subject` is a keyed digest, never an email.
-    func setRecipientChoice(_ choice: RecipientChoice?, tenantID: String, scope: ChoiceScope, subject: String, at: Date) async throws
+    /// Sets (or with a nil choice clears) a recipient's choices and enqueues `events`, in one
+    /// transaction. Subjects are keyed digests, never emails.
+    func setRecipientChoices(_ changes: [RecipientChoiceChange], tenantID: String, at: Date, events: [OutboxEvent]) async throws
     func recipientChoices(tenantID: String, subjects: [ChoiceScope: String]) async throws -> [ChoiceScope: RecipientChoice]
     func deliveries(tenantID: String, recipientEmail: String) async throws -> [Delivery]
     /// Blanks every personal field of a delivery and its photos' rows (not their proofs).
     func eraseRecipientData(deliveryID: String, at: Date) async throws
+
+    // Notifications: the transactional outbox and webhook endpoints.
+    func enqueue(_ events: [OutboxEvent]) async throws
+    /// created → out for delivery, with its events, in one transaction; false if not `created`.
+    func markOutForDelivery(deliveryID: String, events: [OutboxEvent]) async throws -> Bool
+    /// Leases due messages to the caller until `leaseUntil`; counts the attempt.
+    func claimOutboxMessages(now: Date, leaseUntil: Date, limit: Int) async throws -> [OutboxMessage]
+    func completeOutboxMessage(id: String, at: Date) async throws
+    /// Schedules another try at `retryAt`, or with nil moves the message to the dead letters.
+    func failOutboxMessage(id: String, error: String, retryAt: Date?) async throws
+    func outboxMessages(state: OutboxMessage.State?, endpointID: String?, limit: Int) async throws -> [OutboxMessage]
+    /// A dead message back to pending, due now; false if it is not dead.
+    func replayOutboxMessage(id: String, at: Date) async throws -> Bool
+    func createWebhookEndpoint(_ endpoint: WebhookEndpoint) async throws
+    func webhookEndpoints(tenantID: String) async throws -> [WebhookEndpoint]
+    func webhookEndpoint(id: String) async throws -> WebhookEndpoint?
+    func rotateWebhookSecret(id: String, newSecret: String, previousValidUntil: Date) async throws
+    func deleteWebhookEndpoint(id: String, at: Date) async throws
+}
+
+public struct RecipientChoiceChange: Sendable, Equatable {
+    public var scope: ChoiceScope
+    public var subject: String
+    public var choice: RecipientChoice?
+
+    public init(scope: ChoiceScope, subject: String, choice: RecipientChoice?) {
+        self.scope = scope
+        self.subject = subject
+        self.choice = choice
+    }
 }
 
 public struct DeliveryCursor: Sendable, Equatable {

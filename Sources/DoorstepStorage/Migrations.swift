@@ -134,6 +134,48 @@ enum Migrations {
             "CREATE INDEX access_events_by_delivery ON access_events (delivery_id, at)",
             "CREATE INDEX access_events_by_tenant ON access_events (tenant_id, at)",
         ]),
+        (3, [
+            // Notifications: the transactional outbox and webhook endpoints (issue 5).
+            """
+            CREATE TABLE outbox_events (
+                id TEXT PRIMARY KEY,
+                tenant_id TEXT NOT NULL REFERENCES tenants(id),
+                type TEXT NOT NULL,
+                delivery_id TEXT,
+                photo_id TEXT,
+                occurred_at BIGINT NOT NULL)
+            """,
+            """
+            CREATE TABLE outbox_messages (
+                id TEXT PRIMARY KEY,
+                event_id TEXT NOT NULL REFERENCES outbox_events(id),
+                channel TEXT NOT NULL,
+                endpoint_id TEXT,
+                state TEXT NOT NULL,
+                attempts INTEGER NOT NULL,
+                next_attempt_at BIGINT NOT NULL,
+                claimed_until BIGINT,
+                last_error TEXT,
+                sent_at BIGINT,
+                created_at BIGINT NOT NULL)
+            """,
+            "CREATE INDEX outbox_messages_due ON outbox_messages (next_attempt_at) WHERE state = 'pending'",
+            "CREATE INDEX outbox_messages_by_endpoint ON outbox_messages (endpoint_id, created_at)",
+            """
+            CREATE TABLE webhook_endpoints (
+                id TEXT PRIMARY KEY,
+                tenant_id TEXT NOT NULL REFERENCES tenants(id),
+                url TEXT NOT NULL,
+                secret TEXT NOT NULL,
+                previous_secret TEXT,
+                previous_secret_until BIGINT,
+                event_types TEXT NOT NULL,
+                created_at BIGINT NOT NULL,
+                deleted_at BIGINT)
+            """,
+            "CREATE INDEX webhook_endpoints_by_tenant ON webhook_endpoints (tenant_id) WHERE deleted_at IS NULL",
+            "ALTER TABLE tenants ADD COLUMN email_includes_photo INTEGER NOT NULL DEFAULT 0",
+        ]),
     ]
 
     /// Applies the steps not yet recorded, each in its own transaction with its version row, so a

@@ -6,9 +6,10 @@ extension SQLMetadataStore {
     public func createTenant(_ tenant: Tenant) async throws {
         try await source.withConnection { db in
             try await db.raw("""
-                INSERT INTO tenants (id, name, created_at, retention_seconds, consent_modes)
+                INSERT INTO tenants (id, name, created_at, retention_seconds, consent_modes, email_includes_photo)
                 VALUES (\(bind: tenant.id), \(bind: tenant.name), \(bind: tenant.createdAt.epochMilliseconds),
-                        \(bind: Int64(tenant.settings.retention)), \(bind: try TenantRow.encode(tenant.settings.consentModes)))
+                        \(bind: Int64(tenant.settings.retention)), \(bind: try TenantRow.encode(tenant.settings.consentModes)),
+                        \(bind: tenant.settings.emailIncludesPhoto ? 1 : 0))
                 """).run()
         }
     }
@@ -31,7 +32,8 @@ extension SQLMetadataStore {
         try await source.withConnection { db in
             try await db.raw("""
                 UPDATE tenants SET retention_seconds = \(bind: Int64(settings.retention)),
-                    consent_modes = \(bind: try TenantRow.encode(settings.consentModes))
+                    consent_modes = \(bind: try TenantRow.encode(settings.consentModes)),
+                    email_includes_photo = \(bind: settings.emailIncludesPhoto ? 1 : 0)
                 WHERE id = \(bind: tenantID)
                 """).run()
         }
@@ -105,7 +107,7 @@ extension SQLMetadataStore {
 
 struct TenantRow: Decodable {
     static func columns(of alias: String? = nil) -> String {
-        columnList(["id", "name", "created_at", "retention_seconds", "consent_modes"], of: alias)
+        columnList(["id", "name", "created_at", "retention_seconds", "consent_modes", "email_includes_photo"], of: alias)
     }
 
     var id: String
@@ -113,11 +115,13 @@ struct TenantRow: Decodable {
     var createdAt: Int64
     var retentionSeconds: Int64
     var consentModes: String
+    var emailIncludesPhoto: Int
 
     var tenant: Tenant {
         let modes = (try? JSONDecoder().decode([String: ConsentMode].self, from: Data(consentModes.utf8))) ?? [:]
         return Tenant(id: id, name: name, createdAt: Date(epochMilliseconds: createdAt),
-                      settings: TenantSettings(retention: TimeInterval(retentionSeconds), consentModes: modes))
+                      settings: TenantSettings(retention: TimeInterval(retentionSeconds), consentModes: modes,
+                                               emailIncludesPhoto: emailIncludesPhoto != 0))
     }
 
     static func encode(_ modes: [String: ConsentMode]) throws -> String {

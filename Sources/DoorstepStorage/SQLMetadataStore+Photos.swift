@@ -3,7 +3,7 @@ import Foundation
 import SQLKit
 
 extension SQLMetadataStore {
-    public func recordPhoto(_ photo: Photo, idempotency: IdempotencyClaim?) async throws -> RecordPhotoResult {
+    public func recordPhoto(_ photo: Photo, idempotency: IdempotencyClaim?, events: [OutboxEvent]) async throws -> RecordPhotoResult {
         try await source.withTransaction { db in
             if let claim = idempotency {
                 // Claiming the key first makes a concurrent twin wait on the row lock, then see it taken.
@@ -48,6 +48,7 @@ extension SQLMetadataStore {
                     note = \(bind: photo.note), delivered_at = \(bind: now)
                 WHERE id = \(bind: photo.deliveryID)
                 """).run()
+            try await Self.enqueue(events, on: db)
             return .recorded(retired: retired)
         }
     }

@@ -3,15 +3,17 @@ import Foundation
 import SQLKit
 
 extension SQLMetadataStore {
-    public func deletePhoto(id: String, reason: String, at: Date) async throws -> [String]? {
-        try await source.withConnection { db in
+    public func deletePhoto(id: String, reason: String, at: Date, events: [OutboxEvent]) async throws -> [String]? {
+        try await source.withTransaction { db in
             // One conditional statement: of several processes deleting the same photo, exactly one
-            // gets the row back and goes on to delete its blobs.
-            try await db.raw("""
+            // gets the row back, announces it, and goes on to delete its blobs.
+            let keys = try await db.raw("""
                 UPDATE photos SET deleted_at = \(bind: at.epochMilliseconds), deleted_reason = \(bind: reason), wrapped_key = NULL
                 WHERE id = \(bind: id) AND deleted_at IS NULL
                 RETURNING display_key, thumbnail_key
                 """).first(decoding: BlobKeysRow.self, with: snakeCase).map { [$0.displayKey, $0.thumbnailKey] }
+            if keys != nil { try await Self.enqueue(events, on: db) }
+            return keys
         }
     }
 
@@ -103,8 +105,18 @@ extension SQLMetadataStore {
         }
     }
 
-    public func setRecipientChoice(_ choice: RecipientChoice?, tenantID: String, scope: ChoiceScope, subject: String, at: Date) async throws {
-        try await source.withConnection { db in
+    public func setRecipientChoices(_ changes: [RecipientChoiceChange], tenantID: String, at: Date, events: [OutboxEvent]) async throws {
+        try await source.withTransaction { db in
+            for change in changes {
+                try await Self.setRecipientChoice(change.choice, tenantID: tenantID, scope: change.scope, subject: change.subject, at: at, on: db)
+            }
+            try await Self.enqueue(events, on: db)
+        }
+    }
+
+    private static func setRecipientChoice(
+        _ choice: RecipientChoice?, tenantID: String, scope: ChoiceScope, subject: String, at: Date, on db: any SQLDatabase
+    ) async throws {
             if let choice {
                 try await db.raw("""
                     INSERT INTO recipient_choices (tenant_id, scope, subject, choice, updated_at)
@@ -117,7 +129,6 @@ extension SQLMetadataStore {
                     WHERE tenant_id = \(bind: tenantID) AND scope = \(bind: scope.rawValue) AND subject = \(bind: subject)
                     """).run()
             }
-        }
     }
 
     public func recipientChoices(tenantID: String, subjects: [ChoiceScope: String]) async throws -> [ChoiceScope: RecipientChoice] {

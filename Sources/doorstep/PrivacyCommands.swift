@@ -104,3 +104,47 @@ struct Audit: AsyncParsableCommand {
 extension String {
     func ifEmpty(_ replacement: String) -> String { isEmpty ? replacement : self }
 }
+
+struct OutboxCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "outbox", abstract: "Inspect and replay notifications.", subcommands: [List.self, Replay.self])
+
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List outbox messages, newest first.")
+        @OptionGroup var common: CommonOptions
+        @Option(name: .long, help: "pending, done or dead.") var state: String?
+        @Option(name: .long) var limit: Int = 100
+
+        func run() async throws {
+            let configuration = try common.configuration()
+            let wanted = try state.map { text -> OutboxMessage.State in
+                guard let state = OutboxMessage.State(rawValue: text) else { throw ValidationError("--state is pending, done or dead") }
+                return state
+            }
+            let messages = try await withDependencies(configuration, logger: common.logger(configuration)) { app in
+                try await app.store.outboxMessages(state: wanted, endpointID: nil, limit: limit)
+            }
+            for message in messages {
+                print([message.id, message.state.rawValue, message.channel.rawValue, message.event.type.rawValue,
+                       "attempts=\(message.attempts)", message.lastError ?? "-"].joined(separator: "  "))
+            }
+        }
+    }
+
+    struct Replay: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Send dead-lettered messages again (all of them, or the ids given).")
+        @OptionGroup var common: CommonOptions
+        @Argument(help: "Message ids; none means every dead message.") var ids: [String] = []
+
+        func run() async throws {
+            let configuration = try common.configuration()
+            let count = try await withDependencies(configuration, logger: common.logger(configuration)) { app in
+                let targets = ids.isEmpty ? try await app.store.outboxMessages(state: .dead, endpointID: nil, limit: 10_000).map(\.id) : ids
+                var replayed = 0
+                for id in targets where try await app.store.replayOutboxMessage(id: id, at: app.effects.now()) { replayed += 1 }
+                return replayed
+            }
+            print("replayed \(count) message(s)")
+        }
+    }
+}

@@ -23,8 +23,23 @@ struct Serve: AsyncParsableCommand {
     @Option(name: .long, help: "Largest image in pixels. Env: DOORSTEP_MAX_PIXELS. Default: 60000000")
     var maxPixels: Int?
 
+    @Option(name: .long, help: "SMTP relay for recipients' emails, host:port. Env: DOORSTEP_SMTP. Default: none (emails wait in the outbox)")
+    var smtp: String?
+
+    @Option(name: .long, help: "Sender address of emails. Env: DOORSTEP_MAIL_FROM. Default: no-reply@doorstep.localhost")
+    var mailFrom: String?
+
+    @Flag(name: .long, help: "Don't run the outbox worker in this process (env DOORSTEP_OUTBOX_WORKER=0): for dedicated worker processes, or maintenance.")
+    var noOutboxWorker = false
+
     func run() async throws {
         var configuration = try common.configuration()
+        if let relay = smtp ?? Environment.value("DOORSTEP_SMTP") {
+            guard let parsed = AppConfiguration.SMTPRelay(relay) else { throw ValidationError("--smtp takes host:port") }
+            configuration.smtp = parsed
+        }
+        configuration.mailFrom = mailFrom ?? Environment.value("DOORSTEP_MAIL_FROM") ?? configuration.mailFrom
+        configuration.outboxWorker = !(noOutboxWorker || Environment.value("DOORSTEP_OUTBOX_WORKER") == "0")
         configuration.hostname = hostname ?? Environment.value("DOORSTEP_HOSTNAME") ?? configuration.hostname
         configuration.port = try port ?? Environment.int("DOORSTEP_PORT") ?? configuration.port
         configuration.baseURL = baseURL ?? Environment.value("DOORSTEP_BASE_URL")

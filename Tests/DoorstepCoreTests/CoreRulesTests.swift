@@ -99,3 +99,22 @@ import Testing
         #expect(!Identifier.isValid("../../etc/passwd"))
     }
 }
+
+@Suite struct RetryPolicyTests {
+    @Test func backoffGrowsExponentiallyWithJitterThenGivesUp() {
+        let policy = RetryPolicy(maxAttempts: 5, base: 2, cap: 10)
+        #expect(policy.delay(afterAttempts: 1, unit: 0.999)! < 2.01)
+        #expect(policy.delay(afterAttempts: 3, unit: 0.999)! > 7.9)
+        #expect(policy.delay(afterAttempts: 4, unit: 0.999)! <= 10)  // capped
+        #expect(policy.delay(afterAttempts: 2, unit: 0)! == 0.5)  // never a busy loop
+        #expect(policy.delay(afterAttempts: 5, unit: 0.5) == nil)  // dead letter
+    }
+
+    @Test func policiesSayNoFirst() {
+        #expect(PhotoPolicy.evaluate(mode: .optOut, choices: [:]) == .requested)
+        #expect(PhotoPolicy.evaluate(mode: .optOut, choices: [.address: .optedOut, .email: .optedIn]) == .notAllowed(.optedOut))
+        #expect(PhotoPolicy.evaluate(mode: .optIn, choices: [:]) == .notAllowed(.consentRequired))
+        #expect(PhotoPolicy.evaluate(mode: .optIn, choices: [.email: .optedIn]) == .requested)
+        #expect(PhotoPolicy.evaluate(mode: .off, choices: [.email: .optedIn]) == .notAllowed(.photosOff))
+    }
+}

@@ -93,7 +93,7 @@ import Testing
         try await engine.withSeed { seed in
             let (courier, delivery) = try await seed.assignedDelivery()
             let photo = seed.photo(for: delivery, courier: courier)
-            #expect(try await seed.store.recordPhoto(photo, idempotency: nil) == .recorded(retired: []))
+            #expect(try await seed.store.recordPhoto(photo, idempotency: nil, events: []) == .recorded(retired: []))
             #expect(try await seed.store.currentPhoto(deliveryID: delivery.id) == photo)
             let updated = try #require(try await seed.store.delivery(id: delivery.id))
             #expect(updated.state == .delivered && updated.placement == .porch && updated.note == "by the pot")
@@ -108,10 +108,10 @@ import Testing
             let (courier, delivery) = try await seed.assignedDelivery()
             let first = seed.photo(for: delivery, courier: courier), second = seed.photo(for: delivery, courier: courier)
             let claim = IdempotencyClaim(courierID: courier.id, key: "k1", fingerprint: "f", photoID: first.id)
-            _ = try await seed.store.recordPhoto(first, idempotency: claim)
+            _ = try await seed.store.recordPhoto(first, idempotency: claim, events: [])
             var retry = claim
             retry.photoID = second.id
-            #expect(try await seed.store.recordPhoto(second, idempotency: retry) == .duplicate(claim))
+            #expect(try await seed.store.recordPhoto(second, idempotency: retry, events: []) == .duplicate(claim))
             #expect(try await seed.store.currentPhoto(deliveryID: delivery.id)?.id == first.id)
             #expect(try await seed.store.photo(id: second.id) == nil)
             #expect(try await seed.store.idempotentUpload(courierID: courier.id, key: "k1") == claim)
@@ -126,7 +126,7 @@ import Testing
                 for _ in 0..<8 {
                     let photo = seed.photo(for: delivery, courier: courier)
                     let claim = IdempotencyClaim(courierID: courier.id, key: "same", fingerprint: "f", photoID: photo.id)
-                    group.addTask { try await seed.store.recordPhoto(photo, idempotency: claim) }
+                    group.addTask { try await seed.store.recordPhoto(photo, idempotency: claim, events: []) }
                 }
                 return try await group.reduce(into: []) { $0.append($1) }
             }
@@ -140,8 +140,8 @@ import Testing
         try await engine.withSeed { seed in
             let (courier, delivery) = try await seed.assignedDelivery()
             let first = seed.photo(for: delivery, courier: courier), retake = seed.photo(for: delivery, courier: courier)
-            _ = try await seed.store.recordPhoto(first, idempotency: nil)
-            #expect(try await seed.store.recordPhoto(retake, idempotency: nil) == .recorded(retired: [first.display.blobKey, first.thumbnail.blobKey]))
+            _ = try await seed.store.recordPhoto(first, idempotency: nil, events: [])
+            #expect(try await seed.store.recordPhoto(retake, idempotency: nil, events: []) == .recorded(retired: [first.display.blobKey, first.thumbnail.blobKey]))
             #expect(try await seed.store.currentPhoto(deliveryID: delivery.id)?.id == retake.id)
             #expect(try await seed.store.livePhotoIDs(among: [first.id, retake.id, Seed.id()]) == [retake.id])
         }
@@ -154,7 +154,7 @@ import Testing
             var orphan = seed.photo(for: delivery, courier: courier)
             orphan.deliveryID = Seed.id()  // no such delivery: the photo insert violates its foreign key
             let claim = IdempotencyClaim(courierID: courier.id, key: "k", fingerprint: "f", photoID: orphan.id)
-            await #expect(throws: (any Error).self) { _ = try await seed.store.recordPhoto(orphan, idempotency: claim) }
+            await #expect(throws: (any Error).self) { _ = try await seed.store.recordPhoto(orphan, idempotency: claim, events: []) }
             // The key claimed earlier in the same transaction was rolled back with it.
             #expect(try await seed.store.idempotentUpload(courierID: courier.id, key: "k") == nil)
             #expect(try await seed.store.livePhotoIDs(among: [orphan.id]).isEmpty)

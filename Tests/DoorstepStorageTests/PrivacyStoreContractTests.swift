@@ -11,11 +11,11 @@ import Testing
         try await engine.withSeed { seed in
             let (courier, delivery) = try await seed.assignedDelivery()
             let photo = seed.photo(for: delivery, courier: courier)
-            _ = try await seed.store.recordPhoto(photo, idempotency: nil)
+            _ = try await seed.store.recordPhoto(photo, idempotency: nil, events: [])
             #expect(try await seed.store.kekVersionsInUse() == [1])
-            let blobs = try await seed.store.deletePhoto(id: photo.id, reason: "customer_link", at: seed.clock)
+            let blobs = try await seed.store.deletePhoto(id: photo.id, reason: "customer_link", at: seed.clock, events: [])
             #expect(blobs == [photo.display.blobKey, photo.thumbnail.blobKey])
-            #expect(try await seed.store.deletePhoto(id: photo.id, reason: "customer_link", at: seed.clock) == nil)
+            #expect(try await seed.store.deletePhoto(id: photo.id, reason: "customer_link", at: seed.clock, events: []) == nil)
             #expect(try await seed.store.photo(id: photo.id) == nil)
             #expect(try await seed.store.photoKeys(notWrappedBy: 0, limit: 10).isEmpty)
             #expect(try await seed.store.kekVersionsInUse().isEmpty)
@@ -29,7 +29,7 @@ import Testing
         try await engine.withSeed { seed in
             let (courier, delivery) = try await seed.assignedDelivery()
             let photo = seed.photo(for: delivery, courier: courier)
-            _ = try await seed.store.recordPhoto(photo, idempotency: nil)
+            _ = try await seed.store.recordPhoto(photo, idempotency: nil, events: [])
             #expect(try await seed.store.expiredPhotoIDs(now: photo.expiresAt.addingTimeInterval(-1), limit: 10).isEmpty)
             #expect(try await seed.store.expiredPhotoIDs(now: photo.expiresAt, limit: 10) == [photo.id])
         }
@@ -40,7 +40,7 @@ import Testing
         try await engine.withSeed { seed in
             let (courier, delivery) = try await seed.assignedDelivery()
             let photo = seed.photo(for: delivery, courier: courier)
-            _ = try await seed.store.recordPhoto(photo, idempotency: nil)
+            _ = try await seed.store.recordPhoto(photo, idempotency: nil, events: [])
             let listed = try await seed.store.photoKeys(notWrappedBy: 2, limit: 10)
             #expect(listed.map(\.photoID) == [photo.id] && listed.first?.key == photo.dataKey)
             let new = WrappedDataKey(kekVersion: 2, sealed: "new")
@@ -57,11 +57,12 @@ import Testing
             let tenant = try await seed.tenant()
             let subjects: [ChoiceScope: String] = [.email: "e1", .address: "a1"]
             #expect(try await seed.store.recipientChoices(tenantID: tenant.id, subjects: subjects).isEmpty)
-            try await seed.store.setRecipientChoice(.optedOut, tenantID: tenant.id, scope: .email, subject: "e1", at: seed.clock)
-            try await seed.store.setRecipientChoice(.optedOut, tenantID: tenant.id, scope: .address, subject: "a1", at: seed.clock)
-            try await seed.store.setRecipientChoice(.optedIn, tenantID: tenant.id, scope: .email, subject: "e1", at: seed.clock)
+            try await seed.store.setRecipientChoices(
+                [.init(scope: .email, subject: "e1", choice: .optedOut), .init(scope: .address, subject: "a1", choice: .optedOut)],
+                tenantID: tenant.id, at: seed.clock, events: [])
+            try await seed.store.setRecipientChoices([.init(scope: .email, subject: "e1", choice: .optedIn)], tenantID: tenant.id, at: seed.clock, events: [])
             #expect(try await seed.store.recipientChoices(tenantID: tenant.id, subjects: subjects) == [.email: .optedIn, .address: .optedOut])
-            try await seed.store.setRecipientChoice(nil, tenantID: tenant.id, scope: .address, subject: "a1", at: seed.clock)
+            try await seed.store.setRecipientChoices([.init(scope: .address, subject: "a1", choice: nil)], tenantID: tenant.id, at: seed.clock, events: [])
             #expect(try await seed.store.recipientChoices(tenantID: tenant.id, subjects: subjects) == [.email: .optedIn])
             let other = try await seed.tenant("Other")
             #expect(try await seed.store.recipientChoices(tenantID: other.id, subjects: subjects).isEmpty)
@@ -82,7 +83,7 @@ import Testing
             #expect(try await seed.store.accessEvents(deliveryID: delivery.id) == [event])
             #expect(try await seed.store.accessEvents(tenantID: delivery.tenantID, limit: 10) == [event])
 
-            _ = try await seed.store.recordPhoto(seed.photo(for: delivery, courier: courier), idempotency: nil)
+            _ = try await seed.store.recordPhoto(seed.photo(for: delivery, courier: courier), idempotency: nil, events: [])
             #expect(try await seed.store.deliveries(tenantID: delivery.tenantID, recipientEmail: "ann@example.com").map(\.id) == [delivery.id])
             try await seed.store.eraseRecipientData(deliveryID: delivery.id, at: seed.clock)
             let erased = try #require(try await seed.store.delivery(id: delivery.id))

@@ -1,3 +1,4 @@
+import DoorstepCore
 import DoorstepImaging
 import Foundation
 import Logging
@@ -28,6 +29,38 @@ public struct AppConfiguration: Sendable {
     public var orphanGracePeriod: TimeInterval = 15 * 60
     public var orphanSweepInterval: TimeInterval = 15 * 60
     public var logLevel: Logger.Level = .info
+
+    // Notifications.
+    /// The SMTP relay for recipients' emails; nil sends none (they wait in the outbox, and can be
+    /// replayed once a relay is configured).
+    public var smtp: SMTPRelay?
+    public var mailFrom: String = "no-reply@doorstep.localhost"
+    public var mailFromName: String = "Doorstep"
+    /// Run the outbox worker in this process (a scaled-out deployment may dedicate processes).
+    public var outboxWorker: Bool = true
+    /// Messages sent at once by one process.
+    public var outboxConcurrency: Int = 8
+    public var retry = RetryPolicy()
+    /// How long a claimed message is this process's before another may take it over.
+    public var outboxLease: TimeInterval = 60
+    public var webhookTimeout: TimeInterval = 10
+
+    public struct SMTPRelay: Sendable {
+        public var host: String
+        public var port: Int
+
+        public init(host: String, port: Int) {
+            self.host = host
+            self.port = port
+        }
+
+        /// Parses `host:port`.
+        public init?(_ text: String) {
+            let parts = text.split(separator: ":")
+            guard parts.count == 2, let port = Int(parts[1]), (1...65535).contains(port) else { return nil }
+            self.init(host: String(parts[0]), port: port)
+        }
+    }
 
     public init() {}
 

@@ -16,6 +16,8 @@ public struct AppDependencies: Sendable {
     public let keys: KeyRingStore
     public let subjects: SubjectDigest
     public let passwords: PasswordHasher
+    public let live: LiveEvents
+    public let outboxSignal: OutboxSignal
     public let effects: Effects
     public let logger: Logger
     private let closeStore: @Sendable () async throws -> Void
@@ -34,6 +36,8 @@ public struct AppDependencies: Sendable {
         self.keys = keys
         self.subjects = subjects
         self.passwords = passwords
+        self.live = LiveEvents()
+        self.outboxSignal = OutboxSignal()
         self.effects = effects
         self.logger = logger
         self.closeStore = closeStore
@@ -72,4 +76,5 @@ public struct AppDependencies: Sendable {
     public var customerAccess: CustomerAccessService { CustomerAccessService(dependencies: self) }
     public var vault: PhotoVault { PhotoVault(dependencies: self) }
     public var privacy: PrivacyService { PrivacyService(dependencies: self) }
+    public var announcer: Announcer { Announcer(dependencies: self) }
 }

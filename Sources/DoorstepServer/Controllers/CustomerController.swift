@@ -48,6 +48,7 @@ struct CustomerController {
             "preferencesURL": dependencies.customerAccess.preferencesURL(for: delivery),
             "preferencesLink": strings.preferencesLink,
             "accessLogTitle": strings.accessLogTitle,
+            "eventsURL": "/d/\(delivery.id)/events?\(query(link))",
         ]
         if delivered {
             values["delivered"] = true
@@ -154,12 +155,20 @@ struct CustomerController {
         return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(string: Self.localTime)))
     }
 
-    /// Shows times in the reader's own time zone; the server only knows UTC.
+    /// Shows times in the reader's own time zone (the server only knows UTC), and refreshes the
+    /// page when the server says the delivery changed (server-sent events).
     static let localTime = """
         document.querySelectorAll("time[datetime]").forEach(function (el) {
           var d = new Date(el.getAttribute("datetime"));
           if (!isNaN(d)) el.textContent = d.toLocaleString(document.documentElement.lang, { dateStyle: "full", timeStyle: "short" });
         });
+        var live = document.querySelector("[data-events]");
+        if (live && window.EventSource) {
+          var source = new EventSource(live.getAttribute("data-events"));
+          ["delivery.delivered", "photo.deleted"].forEach(function (type) {
+            source.addEventListener(type, function () { source.close(); window.location.reload(); });
+          });
+        }
         """
 }
 

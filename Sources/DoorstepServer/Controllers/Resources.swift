@@ -172,17 +172,21 @@ struct LoginRequest: Decodable {
 struct SettingsResource: Codable {
     var retentionSeconds: Int
     var consentModes: [String: ConsentMode]
+    var emailIncludesPhoto: Bool?
 
     enum CodingKeys: String, CodingKey {
-        case retentionSeconds = "retention_seconds", consentModes = "consent_modes"
+        case retentionSeconds = "retention_seconds", consentModes = "consent_modes", emailIncludesPhoto = "email_includes_photo"
     }
 
     init(_ settings: TenantSettings) {
         retentionSeconds = Int(settings.retention)
         consentModes = settings.consentModes
+        emailIncludesPhoto = settings.emailIncludesPhoto
     }
 
-    var settings: TenantSettings { TenantSettings(retention: TimeInterval(retentionSeconds), consentModes: consentModes) }
+    var settings: TenantSettings {
+        TenantSettings(retention: TimeInterval(retentionSeconds), consentModes: consentModes, emailIncludesPhoto: emailIncludesPhoto ?? false)
+    }
 }
 
 struct EraseRequest: Decodable {

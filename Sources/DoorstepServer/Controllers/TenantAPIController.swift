@@ -10,6 +10,7 @@ struct TenantAPIController {
         group.post("deliveries", use: create)
         group.get("deliveries", use: list)
         group.get("deliveries/:id", use: show)
+        group.post("deliveries/:id/out-for-delivery", use: outForDelivery)
         group.get("deliveries/:id/photo", use: downloadPhoto)
         group.delete("deliveries/:id/photo", use: deletePhoto)
         group.get("settings", use: settings)
@@ -55,6 +56,12 @@ struct TenantAPIController {
         var items: [DeliveryResource] = []
         for delivery in page.deliveries { items.append(try await resource(delivery, detailed: false)) }
         return try JSONResponse.make(DeliveryPage(items: items, nextCursor: page.nextCursor))
+    }
+
+    @Sendable func outForDelivery(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let tenant = try await caller(request).tenant
+        let delivery = try await dependencies.deliveries.get(context.parameters.get("id") ?? "", for: tenant)
+        return try JSONResponse.make(try await resource(try await dependencies.deliveries.markOutForDelivery(delivery), detailed: true))
     }
 
     /// The tenant's copy of the photo (e.g. for a dispute). Recorded in the access audit, which

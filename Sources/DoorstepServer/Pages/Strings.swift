@@ -46,6 +46,13 @@ struct Strings: Sendable {
     var currentlyOptedOut: String
     var currentlyAllowed: String
     var photosOffHere: String
+    // Emails.
+    var emailDeliveredSubject: String
+    var emailOutForDeliverySubject: String
+    var emailOutForDeliveryBody: String
+    var emailSeePhoto: String
+    var emailOptOutLine: String
+    var emailFooter: String
 
     static func forLanguage(_ language: Language) -> Strings {
         switch language {
@@ -102,7 +109,13 @@ struct Strings: Sendable {
         optedInNow: "Done: couriers may photograph where they leave your parcels.",
         currentlyOptedOut: "Right now: your deliveries are not photographed.",
         currentlyAllowed: "Right now: couriers photograph where they leave your parcels.",
-        photosOffHere: "This shop does not take delivery photos in your region."
+        photosOffHere: "This shop does not take delivery photos in your region.",
+        emailDeliveredSubject: "Your order has been delivered",
+        emailOutForDeliverySubject: "Your parcel is out for delivery",
+        emailOutForDeliveryBody: "Your parcel is on its way and will be delivered today. When the courier leaves it, they may take a photo of where it was left, so you can find it.",
+        emailSeePhoto: "See where it was left",
+        emailOptOutLine: "Don't want photos of your deliveries? Say so here:",
+        emailFooter: "You receive this message because a parcel is being delivered to you. It contains no advertising."
     )
 
     static let french = Strings(
@@ -153,7 +166,13 @@ struct Strings: Sendable {
         optedInNow: "C’est fait : les livreurs peuvent photographier l’endroit où ils déposent vos colis.",
         currentlyOptedOut: "Actuellement : vos livraisons ne sont pas photographiées.",
         currentlyAllowed: "Actuellement : les livreurs photographient l’endroit où ils déposent vos colis.",
-        photosOffHere: "Cette boutique ne prend pas de photos de livraison dans votre région."
+        photosOffHere: "Cette boutique ne prend pas de photos de livraison dans votre région.",
+        emailDeliveredSubject: "Votre colis a été livré",
+        emailOutForDeliverySubject: "Votre colis est en cours de livraison",
+        emailOutForDeliveryBody: "Votre colis est en route et sera livré aujourd’hui. En le déposant, le livreur pourra photographier l’endroit où il l’a laissé, pour que vous le trouviez.",
+        emailSeePhoto: "Voir où il a été déposé",
+        emailOptOutLine: "Vous ne voulez pas de photos de vos livraisons ? Dites-le ici :",
+        emailFooter: "Vous recevez ce message parce qu’un colis vous est livré. Il ne contient aucune publicité."
     )
 
     func placement(_ placement: Placement) -> String {

@@ -51,7 +51,7 @@ enum Templates {
         """
 
     static let delivery = """
-        <article class="card">
+        <article class="card" data-events="{{eventsURL}}">
         {{#delivered}}<p class="status">✓ {{deliveredLabel}}</p>{{/delivered}}
         <h1>{{heading}}</h1>
         {{#photo}}

@@ -46,6 +46,17 @@ public struct DeliveryService: Sendable {
         return Page(deliveries: deliveries, nextCursor: next)
     }
 
+    /// The courier has the parcel on board: the recipient hears (email with the opt-out link,
+    /// before any photo can be taken) and so do the tenant's webhooks. Repeating it changes nothing.
+    public func markOutForDelivery(_ delivery: Delivery) async throws -> Delivery {
+        let events = [dependencies.announcer.event(.outForDelivery, tenantID: delivery.tenantID, deliveryID: delivery.id)]
+        if try await dependencies.store.markOutForDelivery(deliveryID: delivery.id, events: events) {
+            dependencies.announcer.committed(events)
+        }
+        guard let updated = try await dependencies.store.delivery(id: delivery.id) else { throw DoorstepError.notFound }
+        return updated
+    }
+
     public func photo(of delivery: Delivery) async throws -> Photo? {
         try await dependencies.store.currentPhoto(deliveryID: delivery.id)
     }

@@ -57,9 +57,10 @@ public struct PhotoIngestService: Sendable {
             IdempotencyClaim(courierID: courier.id, key: $0, fingerprint: fingerprint, photoID: photoID)
         }
 
+        let events = [dependencies.announcer.event(.delivered, tenantID: delivery.tenantID, deliveryID: delivery.id, photoID: photoID)]
         let result: RecordPhotoResult
         do {
-            result = try await store.recordPhoto(photo, idempotency: claim)
+            result = try await store.recordPhoto(photo, idempotency: claim, events: events)
         } catch {
             await dependencies.vault.deleteBlobs([display.blobKey, thumbnail.blobKey])
             throw error
@@ -70,6 +71,7 @@ public struct PhotoIngestService: Sendable {
             await dependencies.vault.deleteBlobs([display.blobKey, thumbnail.blobKey])
             return try await replay(existing, fingerprint: fingerprint)
         case .recorded(let retired):
+            dependencies.announcer.committed(events)
             await dependencies.vault.deleteBlobs(retired)
             try await dependencies.privacy.audit(.upload, tenantID: delivery.tenantID, deliveryID: delivery.id, photoID: photoID, by: .courier, actorID: courier.id)
             guard let updated = try await store.delivery(id: delivery.id) else { throw DoorstepError.notFound }

@@ -40,9 +40,11 @@ public struct PrivacyService: Sendable {
         _ photoID: String, tenantID: String, deliveryID: String, reason: String, action: AccessEvent.Action,
         by actor: AccessEvent.Actor, actorID: String?
     ) async throws -> Bool {
-        guard let blobs = try await dependencies.store.deletePhoto(id: photoID, reason: reason, at: dependencies.effects.now()) else {
+        let events = [dependencies.announcer.event(.photoDeleted, tenantID: tenantID, deliveryID: deliveryID, photoID: photoID)]
+        guard let blobs = try await dependencies.store.deletePhoto(id: photoID, reason: reason, at: dependencies.effects.now(), events: events) else {
             return false
         }
+        dependencies.announcer.committed(events)
         await dependencies.vault.deleteBlobs(blobs)
         try await audit(action, tenantID: tenantID, deliveryID: deliveryID, photoID: photoID, by: actor, actorID: actorID)
         return true
@@ -67,14 +69,16 @@ public struct PrivacyService: Sendable {
     /// Records what the recipient of `delivery` said, effective at once everywhere.
     public func setChoice(_ request: ChoiceRequest, for delivery: Delivery, by actor: AccessEvent.Actor) async throws {
         let subjects = dependencies.subjects.subjects(email: delivery.recipient.email, address: delivery.address)
-        let now = dependencies.effects.now()
-        try await dependencies.store.setRecipientChoice(request.choice, tenantID: delivery.tenantID, scope: .email, subject: subjects[.email]!, at: now)
+        var changes = [RecipientChoiceChange(scope: .email, subject: subjects[.email]!, choice: request.choice)]
         // A yes or a "clear" also lifts an address-wide no this recipient set; a no covers the
         // address only when asked.
         if request.includeAddress || request.choice != .optedOut {
-            let addressChoice: RecipientChoice? = request.choice == .optedOut ? .optedOut : nil
-            try await dependencies.store.setRecipientChoice(addressChoice, tenantID: delivery.tenantID, scope: .address, subject: subjects[.address]!, at: now)
+            changes.append(.init(scope: .address, subject: subjects[.address]!, choice: request.choice == .optedOut ? .optedOut : nil))
         }
+        let events = request.choice == .optedOut
+            ? [dependencies.announcer.event(.optedOut, tenantID: delivery.tenantID, deliveryID: delivery.id)] : []
+        try await dependencies.store.setRecipientChoices(changes, tenantID: delivery.tenantID, at: dependencies.effects.now(), events: events)
+        dependencies.announcer.committed(events)
         try await audit(request.choice == .optedOut ? .optOut : .optIn, tenantID: delivery.tenantID, deliveryID: delivery.id, photoID: nil, by: actor, actorID: nil)
         if request.choice == .optedOut && request.deleteExisting {
             let deliveries = try await dependencies.store.deliveries(tenantID: delivery.tenantID, recipientEmail: delivery.recipient.email)

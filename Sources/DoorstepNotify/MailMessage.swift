@@ -1,0 +1,101 @@
+import Foundation
+
+/// An RFC 5322 message: plain text and HTML alternatives, optionally an inline image the HTML
+/// shows by `cid:`. Bodies are UTF-8 in base64; non-ASCII headers are RFC 2047 encoded words.
+public struct MailMessage: Sendable {
+    public var from: String
+    public var fromName: String
+    public var to: String
+    public var subject: String
+    public var messageID: String
+    public var date: Date
+    public var text: String
+    public var html: String
+    /// Extra headers, e.g. List-Unsubscribe.
+    public var headers: [(String, String)]
+    public var inlineImage: InlineImage?
+
+    public struct InlineImage: Sendable {
+        public var contentID: String
+        public var jpeg: [UInt8]
+
+        public init(contentID: String, jpeg: [UInt8]) {
+            self.contentID = contentID
+            self.jpeg = jpeg
+        }
+    }
+
+    public init(from: String, fromName: String, to: String, subject: String, messageID: String, date: Date, text: String, html: String,
+                headers: [(String, String)] = [], inlineImage: InlineImage? = nil) {
+        self.from = from
+        self.fromName = fromName
+        self.to = to
+        self.subject = subject
+        self.messageID = messageID
+        self.date = date
+        self.text = text
+        self.html = html
+        self.headers = headers
+        self.inlineImage = inlineImage
+    }
+
+    public func rendered() -> String {
+        let boundary = "b1_" + messageID.filter { $0.isLetter || $0.isNumber }
+        var lines = [
+            "From: \(Self.encodedWord(fromName)) <\(from)>",
+            "To: <\(to)>",
+            "Subject: \(Self.encodedWord(subject))",
+            "Date: \(Self.rfc5322Date(date))",
+            "Message-ID: <\(messageID)>",
+            "MIME-Version: 1.0",
+            "Auto-Submitted: auto-generated",
+        ]
+        lines += headers.map { "\($0.0): \($0.1)" }
+        lines.append("Content-Type: multipart/alternative; boundary=\"\(boundary)\"")
+        lines.append("")
+        lines.append("--\(boundary)")
+        lines += Self.part(type: "text/plain; charset=utf-8", body: Array(text.utf8))
+        lines.append("--\(boundary)")
+        if let image = inlineImage {
+            let related = "b2_" + messageID.filter { $0.isLetter || $0.isNumber }
+            lines.append("Content-Type: multipart/related; boundary=\"\(related)\"")
+            lines.append("")
+            lines.append("--\(related)")
+            lines += Self.part(type: "text/html; charset=utf-8", body: Array(html.utf8))
+            lines.append("--\(related)")
+            lines += Self.part(type: "image/jpeg", body: image.jpeg, extra: ["Content-ID: <\(image.contentID)>", "Content-Disposition: inline"])
+            lines.append("--\(related)--")
+        } else {
+            lines += Self.part(type: "text/html; charset=utf-8", body: Array(html.utf8))
+        }
+        lines.append("--\(boundary)--")
+        return lines.joined(separator: "\r\n") + "\r\n"
+    }
+
+    private static func part(type: String, body: [UInt8], extra: [String] = []) -> [String] {
+        ["Content-Type: \(type)", "Content-Transfer-Encoding: base64"] + extra + [""] + wrapped(Data(body).base64EncodedString())
+    }
+
+    private static func wrapped(_ text: String, width: Int = 76) -> [String] {
+        var lines: [String] = []
+        var index = text.startIndex
+        while index < text.endIndex {
+            let end = text.index(index, offsetBy: width, limitedBy: text.endIndex) ?? text.endIndex
+            lines.append(String(text[index..<end]))
+            index = end
+        }
+        return lines
+    }
+
+    static func encodedWord(_ text: String) -> String {
+        text.allSatisfy { $0.isASCII && !$0.isNewline } ? text : "=?UTF-8?B?\(Data(text.utf8).base64EncodedString())?="
+    }
+
+    static func rfc5322Date(_ date: Date) -> String {
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = TimeZone(identifier: "UTC")
+        formatter.dateFormat = "EEE, dd MMM yyyy HH:mm:ss '+0000'"
+        return formatter.string(from: date)
+    }
+}

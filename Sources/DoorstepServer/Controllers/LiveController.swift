@@ -1,0 +1,63 @@
+import AsyncAlgorithms
+import DoorstepCore
+import Foundation
+import Hummingbird
+import ServiceLifecycle
+
+/// Server-sent events: a customer's open delivery page hears "delivered" and "photo deleted" the
+/// moment they commit; a tenant's dashboard hears every event of the tenant.
+struct LiveController {
+    let dependencies: AppDependencies
+
+    func addRoutes(to router: Router<AppRequestContext>) {
+        router.get("d/:id/events", use: deliveryEvents)
+        router.get("api/v1/events", use: tenantEvents)
+    }
+
+    @Sendable func deliveryEvents(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let delivery = try await dependencies.customerAccess.delivery(CustomerAccessService.Link(
+            deliveryID: context.parameters.get("id") ?? "", expires: request.uri.queryParameters["e"].map(String.init),
+            signature: request.uri.queryParameters["s"].map(String.init)))
+        return stream(dependencies.live.subscribe(LiveEvents.deliveryTopic(delivery.id)))
+    }
+
+    @Sendable func tenantEvents(_ request: Request, context: AppRequestContext) async throws -> Response {
+        guard let token = request.bearerToken else { throw DoorstepError.unauthenticated }
+        let tenant = try await dependencies.accounts.tenant(apiKey: token)
+        return stream(dependencies.live.subscribe(LiveEvents.tenantTopic(tenant.id)))
+    }
+
+    /// `text/event-stream`: one event per committed change, a comment every 15 s to keep proxies
+    /// from closing the connection, and an end when the server shuts down.
+    private func stream(_ events: AsyncStream<OutboxEvent>) -> Response {
+        let frames = events.map { event -> ByteBuffer in
+            let data = (try? JSONResponse.encoder.encode(LiveEventPayload(event))).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
+            return ByteBuffer(string: "id: \(event.id)\nevent: \(event.type.rawValue)\ndata: \(data)\n\n")
+        }
+        let heartbeats = AsyncTimerSequence(interval: .seconds(15), clock: .continuous).map { _ in ByteBuffer(string: ": keep-alive\n\n") }
+        let opening = [ByteBuffer(string: "retry: 3000\n: connected\n\n")].async
+        let body = chain(opening, merge(frames, heartbeats)).cancelOnGracefulShutdown()
+        var headers: HTTPFields = [:]
+        headers[.contentType] = "text/event-stream"
+        headers[.cacheControl] = "no-store"
+        return Response(status: .ok, headers: headers, body: ResponseBody(asyncSequence: body))
+    }
+}
+
+struct LiveEventPayload: Encodable {
+    var type: String
+    var deliveryID: String?
+    var photoID: String?
+    var at: Date
+
+    enum CodingKeys: String, CodingKey {
+        case type, deliveryID = "delivery_id", photoID = "photo_id", at
+    }
+
+    init(_ event: OutboxEvent) {
+        type = event.type.rawValue
+        deliveryID = event.deliveryID
+        photoID = event.photoID
+        at = event.occurredAt
+    }
+}

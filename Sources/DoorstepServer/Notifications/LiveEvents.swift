@@ -1,0 +1,88 @@
+import DoorstepCore
+import Foundation
+import Synchronization
+
+/// Fan-out of committed events to open pages in this process: a customer's delivery page, a
+/// tenant's dashboard stream. (Across processes, PostgreSQL LISTEN/NOTIFY is issue 6's job.)
+public final class LiveEvents: Sendable {
+    private let subscribers = Mutex<[UUID: (topic: String, continuation: AsyncStream<OutboxEvent>.Continuation)]>([:])
+
+    public init() {}
+
+    public static func deliveryTopic(_ id: String) -> String { "delivery:\(id)" }
+    public static func tenantTopic(_ id: String) -> String { "tenant:\(id)" }
+
+    public func subscribe(_ topic: String) -> AsyncStream<OutboxEvent> {
+        let (stream, continuation) = AsyncStream.makeStream(of: OutboxEvent.self, bufferingPolicy: .bufferingNewest(64))
+        let id = UUID()
+        subscribers.withLock { $0[id] = (topic, continuation) }
+        continuation.onTermination = { [weak self] _ in
+            _ = self?.subscribers.withLock { $0.removeValue(forKey: id) }
+        }
+        return stream
+    }
+
+    public func publish(_ events: [OutboxEvent]) {
+        let targets = subscribers.withLock { Array($0.values) }
+        for event in events {
+            let topics = [Self.tenantTopic(event.tenantID)] + (event.deliveryID.map { [Self.deliveryTopic($0)] } ?? [])
+            for subscriber in targets where topics.contains(subscriber.topic) {
+                subscriber.continuation.yield(event)
+            }
+        }
+    }
+
+    public var subscriberCount: Int { subscribers.withLock { $0.count } }
+}
+
+/// Wakes the outbox worker as soon as something is committed, so a message waits for no poll.
+public final class OutboxSignal: Sendable {
+    private let state = Mutex<(pending: Bool, waiter: CheckedContinuation<Void, Never>?)>((false, nil))
+
+    public init() {}
+
+    public func notify() {
+        let waiter = state.withLock { state -> CheckedContinuation<Void, Never>? in
+            if let waiter = state.waiter {
+                state.waiter = nil
+                return waiter
+            }
+            state.pending = true
+            return nil
+        }
+        waiter?.resume()
+    }
+
+    /// Returns at the next `notify` (or at once if one came since the last wait), or after `timeout`.
+    public func wait(timeout: Duration) async {
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask { [self] in
+                await withCheckedContinuation { continuation in
+                    let resumeNow = state.withLock { state -> Bool in
+                        if state.pending {
+                            state.pending = false
+                            return true
+                        }
+                        state.waiter?.resume()
+                        state.waiter = continuation
+                        return false
+                    }
+                    if resumeNow { continuation.resume() }
+                }
+            }
+            group.addTask { try? await Task.sleep(for: timeout) }
+            await group.next()
+            // Whichever finished first, release the other.
+            self.notifyWaiterOnly()
+            group.cancelAll()
+        }
+    }
+
+    private func notifyWaiterOnly() {
+        let waiter = state.withLock { state -> CheckedContinuation<Void, Never>? in
+            defer { state.waiter = nil }
+            return state.waiter
+        }
+        waiter?.resume()
+    }
+}
