@@ -1,80 +1,12 @@
 """End to end over real sockets, with the real `doorstep` binary, as a new user would do it:
 operator CLI -> server -> tenant API -> courier login and upload -> customer page and photo -> demo."""
 import json
-import os
 import re
 import signal
-import socket
 import subprocess
 import time
-import urllib.error
-import urllib.request
-from pathlib import Path
 
-import pytest
-
-ROOT = Path(__file__).resolve().parent.parent
-BIN = os.environ.get("DOORSTEP_BIN", str(ROOT / ".build/debug/doorstep"))
-SHARED_PHOTO = ROOT.parent / "shared/photos/corpus/x02_dragonfly_phone_4032x3024_q92_gps.jpg"
-FIXTURE_PHOTO = ROOT / "Tests/Fixtures/photos/x01_wine_stored3837x2560_o6_gps.jpg"
-PASSWORD = "e2e correct horse battery"
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def run(*args, env=None):
-    result = subprocess.run([BIN, *args], capture_output=True, text=True, timeout=120, env={**os.environ, **(env or {})})
-    assert result.returncode == 0, result.stderr
-    return result.stdout
-
-
-def request(url, method="GET", body=None, headers=None):
-    req = urllib.request.Request(url, data=body, method=method, headers=headers or {})
-    try:
-        with urllib.request.urlopen(req, timeout=120) as response:
-            return response.status, dict(response.headers), response.read()
-    except urllib.error.HTTPError as error:
-        return error.code, dict(error.headers), error.read()
-
-
-def jpeg_segments(data):
-    """Marker bytes of the segments before the scan: APPn and COM are where metadata hides."""
-    assert data[:2] == b"\xff\xd8"
-    markers, i = [], 2
-    while i + 4 <= len(data):
-        marker = data[i + 1]
-        markers.append(marker)
-        if marker == 0xDA:
-            break
-        i += 2 + int.from_bytes(data[i + 2:i + 4], "big")
-    return markers
-
-
-@pytest.fixture()
-def server(tmp_path):
-    data = tmp_path / "data"
-    port = free_port()
-    log = open(tmp_path / "server.log", "w+")
-    process = subprocess.Popen([BIN, "serve", "--data", str(data), "--port", str(port)], stdout=log, stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
-    for _ in range(200):
-        try:
-            if request(base + "/readyz")[0] == 200:
-                break
-        except OSError:
-            pass
-        time.sleep(0.05)
-    else:
-        process.kill()
-        pytest.fail("server did not become ready:\n" + (tmp_path / "server.log").read_text())
-    yield {"base": base, "data": data, "process": process, "log": tmp_path / "server.log"}
-    if process.poll() is None:
-        process.kill()
-
+from conftest import BIN, FIXTURE_PHOTO, PASSWORD, ROOT, SHARED_PHOTO, jpeg_segments, request, run
 
 def test_a_parcel_photo_goes_from_courier_to_customer(server):
     base, data = server["base"], str(server["data"])

@@ -86,7 +86,7 @@ public struct RetryPolicy: Sendable {
     public func delay(afterAttempts attempts: Int, unit: Double) -> TimeInterval? {
         guard attempts < maxAttempts else { return nil }
         let ceiling = min(cap, base * pow(2, Double(max(0, attempts - 1))))
-        return max(0.5, ceiling * unit)
+        return max(min(0.5, base), ceiling * unit)
     }
 }
 

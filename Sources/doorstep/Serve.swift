@@ -32,8 +32,22 @@ struct Serve: AsyncParsableCommand {
     @Flag(name: .long, help: "Don't run the outbox worker in this process (env DOORSTEP_OUTBOX_WORKER=0): for dedicated worker processes, or maintenance.")
     var noOutboxWorker = false
 
+    @Option(name: .long, help: "Attempts before a notification is dead-lettered. Env: DOORSTEP_OUTBOX_MAX_ATTEMPTS. Default: 8")
+    var outboxMaxAttempts: Int?
+
+    @Option(name: .long, help: "First retry delay in seconds, doubling after each failure (with jitter). Env: DOORSTEP_OUTBOX_RETRY_BASE. Default: 5")
+    var outboxRetryBase: Double?
+
     func run() async throws {
         var configuration = try common.configuration()
+        if let attempts = try outboxMaxAttempts ?? Environment.int("DOORSTEP_OUTBOX_MAX_ATTEMPTS") {
+            guard attempts >= 1 else { throw ValidationError("--outbox-max-attempts must be at least 1") }
+            configuration.retry.maxAttempts = attempts
+        }
+        if let base = outboxRetryBase ?? Environment.value("DOORSTEP_OUTBOX_RETRY_BASE").flatMap(Double.init) {
+            guard base > 0 else { throw ValidationError("--outbox-retry-base must be positive") }
+            configuration.retry.base = base
+        }
         if let relay = smtp ?? Environment.value("DOORSTEP_SMTP") {
             guard let parsed = AppConfiguration.SMTPRelay(relay) else { throw ValidationError("--smtp takes host:port") }
             configuration.smtp = parsed

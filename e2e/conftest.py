@@ -1,0 +1,103 @@
+"""Shared helpers for the end-to-end tests: the real `doorstep` binary, real sockets."""
+import json
+import os
+import re
+import signal
+import socket
+import subprocess
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+BIN = os.environ.get("DOORSTEP_BIN", str(ROOT / ".build/debug/doorstep"))
+SHARED_PHOTO = ROOT.parent / "shared/photos/corpus/x02_dragonfly_phone_4032x3024_q92_gps.jpg"
+FIXTURE_PHOTO = ROOT / "Tests/Fixtures/photos/x01_wine_stored3837x2560_o6_gps.jpg"
+PASSWORD = "e2e correct horse battery"
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def run(*args, env=None):
+    result = subprocess.run([BIN, *args], capture_output=True, text=True, timeout=120, env={**os.environ, **(env or {})})
+    assert result.returncode == 0, result.stderr
+    return result.stdout
+
+
+def request(url, method="GET", body=None, headers=None):
+    req = urllib.request.Request(url, data=body, method=method, headers=headers or {})
+    try:
+        with urllib.request.urlopen(req, timeout=120) as response:
+            return response.status, dict(response.headers), response.read()
+    except urllib.error.HTTPError as error:
+        return error.code, dict(error.headers), error.read()
+
+
+def jpeg_segments(data):
+    """Marker bytes of the segments before the scan: APPn and COM are where metadata hides."""
+    assert data[:2] == b"\xff\xd8"
+    markers, i = [], 2
+    while i + 4 <= len(data):
+        marker = data[i + 1]
+        markers.append(marker)
+        if marker == 0xDA:
+            break
+        i += 2 + int.from_bytes(data[i + 2:i + 4], "big")
+    return markers
+
+
+def start_server(data, log_path, *extra, port=None):
+    """Starts `doorstep serve` on `data` and waits until it is ready."""
+    port = port or free_port()
+    log = open(log_path, "a+")
+    process = subprocess.Popen([BIN, "serve", "--data", str(data), "--port", str(port), *extra], stdout=log, stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}"
+    for _ in range(200):
+        try:
+            if request(base + "/readyz")[0] == 200:
+                return {"base": base, "data": data, "process": process, "log": log_path, "port": port}
+        except OSError:
+            pass
+        time.sleep(0.05)
+    process.kill()
+    pytest.fail("server did not become ready:\n" + Path(log_path).read_text())
+
+
+@pytest.fixture()
+def servers():
+    """Starts servers on demand and kills whatever is left at the end."""
+    started = []
+
+    def start(data, log_path, *extra, port=None):
+        server = start_server(data, log_path, *extra, port=port)
+        started.append(server["process"])
+        return server
+
+    yield start
+    for process in started:
+        if process.poll() is None:
+            process.kill()
+
+
+@pytest.fixture()
+def server(tmp_path, servers):
+    return servers(tmp_path / "data", tmp_path / "server.log")
+
+
+def wait_for(condition, timeout=20, interval=0.05):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = condition()
+        if value:
+            return value
+        time.sleep(interval)
+    return condition()
+
+
