@@ -45,7 +45,8 @@ def upload(url, token, body):
 def main():
     data = tempfile.mkdtemp(prefix="doorstep-bench-")
     port = free_port()
-    server = subprocess.Popen([str(BIN), "serve", "--data", data, "--port", str(port), "--log-level", "warning"])
+    # The outbox worker is off: this measures the upload path alone (notify_latency.py measures the rest).
+    server = subprocess.Popen([str(BIN), "serve", "--data", data, "--port", str(port), "--log-level", "warning", "--no-outbox-worker"])
     try:
         for _ in range(200):
             try:

@@ -8,7 +8,8 @@ struct EmailChannel {
     let dependencies: AppDependencies
 
     func send(_ message: OutboxMessage) async throws {
-        guard let relay = dependencies.configuration.smtp else { throw DeliveryFailure(reason: "no SMTP relay configured") }
+        // Without a relay, retrying cannot help: straight to the dead letters, replayable later.
+        guard let relay = dependencies.configuration.smtp else { throw DeliveryFailure(reason: "no SMTP relay configured", permanent: true) }
         guard let mail = try await compose(message) else { return }  // nothing to say any more (erased, deleted)
         let client = SMTPClient(host: relay.host, port: relay.port)
         let from = dependencies.configuration.mailFrom
