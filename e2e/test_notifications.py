@@ -229,6 +229,11 @@ def test_an_open_delivery_page_hears_the_delivery_live(server):
     response = connection.getresponse()
     assert response.status == 200 and response.getheader("Content-Type") == "text/event-stream"
     assert response.readline().startswith(b"retry:")
+    # The tenant's dashboard stream, on the API key.
+    dashboard = http.client.HTTPConnection("127.0.0.1", server["port"], timeout=20)
+    dashboard.request("GET", "/api/v1/events", headers={"Authorization": f"Bearer {demo['api_key']}"})
+    tenant_stream = dashboard.getresponse()
+    assert tenant_stream.status == 200 and tenant_stream.readline().startswith(b"retry:")
     started = time.monotonic()
     upload(item, demo["courier_token"])
     lines = []
@@ -239,4 +244,12 @@ def test_an_open_delivery_page_hears_the_delivery_live(server):
     assert data_line.startswith(b"data: ")
     data = json.loads(data_line[6:])
     assert data["delivery_id"] == item["id"]
-    connection.close()
+    tenant_lines = []
+    while b"event: delivery.delivered\n" not in tenant_lines:
+        tenant_lines.append(tenant_stream.readline())
+    # A forged link opens no stream.
+    forged = http.client.HTTPConnection("127.0.0.1", server["port"], timeout=20)
+    forged.request("GET", page.path + "/events?" + page.query.replace("s=", "s=x"))
+    assert forged.getresponse().status == 404
+    for open_connection in (connection, dashboard, forged):
+        open_connection.close()

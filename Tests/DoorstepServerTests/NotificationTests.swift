@@ -1,0 +1,61 @@
+import DoorstepCore
+import DoorstepNotify
+import DoorstepStorage
+import Foundation
+import HummingbirdTesting
+import NIOCore
+import Testing
+
+@testable import DoorstepServer
+
+@Suite struct NotificationTests {
+    /// The outbox message the upload of `delivery` wrote for the recipient's email.
+    func deliveredEmail(_ app: TestApp, _ delivery: Delivery) async throws -> OutboxMessage {
+        let messages = try await app.dependencies.store.outboxMessages(state: nil, endpointID: nil, limit: 100)
+        return try #require(messages.first { $0.channel == .email && $0.event.type == .delivered && $0.event.deliveryID == delivery.id })
+    }
+
+    @Test func theDeliveredEmailLinksToThePageByDefaultAndCarriesTheThumbnailOnlyWhenTheTenantSaysSo() async throws {
+        try await TestApp.run(configure: { $0.outboxWorker = false }) { app in
+            let linked = try await app.delivery(language: .fr)
+            try await app.application.test(.router) { client in
+                try await app.upload(linked, client: client)
+            }
+            let plain = try #require(try await EmailChannel(dependencies: app.dependencies).compose(try await deliveredEmail(app, linked)))
+            #expect(plain.subject == "Votre colis a été livré" && plain.to == "ann@example.com")
+            #expect(plain.inlineImage == nil && plain.text.contains("/d/\(linked.id)?e="))
+            #expect(plain.headers.contains { $0.0 == "List-Unsubscribe" && $0.1.contains("/o/\(linked.id)?") })
+
+            var settings = app.tenant.settings
+            settings.emailIncludesPhoto = true
+            try await app.dependencies.store.updateSettings(settings, tenantID: app.tenant.id)
+            let attached = try await app.delivery(language: .en)
+            try await app.application.test(.router) { client in
+                try await app.upload(attached, client: client)
+            }
+            let withPhoto = try #require(try await EmailChannel(dependencies: app.dependencies).compose(try await deliveredEmail(app, attached)))
+            let image = try #require(withPhoto.inlineImage)
+            #expect(Array(image.jpeg.prefix(3)) == [0xFF, 0xD8, 0xFF])
+            #expect(withPhoto.html.contains("cid:\(image.contentID)") && withPhoto.subject == "Your order has been delivered")
+
+            // Once the recipient's data is erased, there is nobody to write to.
+            _ = try await app.dependencies.privacy.erase(tenantID: app.tenant.id, email: "ann@example.com", by: .operatorCLI, actorID: nil)
+            #expect(try await EmailChannel(dependencies: app.dependencies).compose(try await deliveredEmail(app, attached)) == nil)
+        }
+    }
+
+    @Test func eventsAreOnlyEnqueuedWithTheChangeThatCausedThem() async throws {
+        try await TestApp.run(configure: { $0.outboxWorker = false }) { app in
+            let delivery = try await app.delivery()
+            try await app.application.test(.router) { client in
+                let first = try await client.execute(uri: "/api/v1/deliveries/\(delivery.id)/out-for-delivery", method: .post, headers: app.apiHeaders)
+                #expect(try first.json()["state"] as? String == "out_for_delivery")
+                _ = try await client.execute(uri: "/api/v1/deliveries/\(delivery.id)/out-for-delivery", method: .post, headers: app.apiHeaders)
+                try await app.upload(delivery, client: client, key: "once")
+                try await app.upload(delivery, client: client, key: "once")  // a replay changes nothing, announces nothing
+            }
+            let types = try await app.dependencies.store.outboxMessages(state: nil, endpointID: nil, limit: 100).map(\.event.type)
+            #expect(types.sorted { $0.rawValue < $1.rawValue } == [.delivered, .outForDelivery])
+        }
+    }
+}
