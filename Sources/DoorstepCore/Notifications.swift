@@ -118,3 +118,30 @@ public struct WebhookEndpoint: Codable, Sendable, Equatable {
 
     public func wants(_ type: EventType) -> Bool { eventTypes.isEmpty || eventTypes.contains(type) }
 }
+
+/// A customer's report that something is wrong with a delivery.
+public struct ProblemReport: Codable, Sendable, Equatable {
+    public enum Kind: String, Codable, Sendable, CaseIterable {
+        case notThere = "not_there"
+        case notMyDoor = "not_my_door"
+        case damaged
+        case other
+    }
+
+    public var id: String
+    public var tenantID: String
+    public var deliveryID: String
+    public var kind: Kind
+    /// The customer's own words; part of their data (exported, erased).
+    public var details: String
+    public var createdAt: Date
+
+    public init(id: String, tenantID: String, deliveryID: String, kind: Kind, details: String, createdAt: Date) {
+        self.id = id
+        self.tenantID = tenantID
+        self.deliveryID = deliveryID
+        self.kind = kind
+        self.details = details
+        self.createdAt = createdAt
+    }
+}

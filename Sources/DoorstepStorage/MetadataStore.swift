@@ -89,6 +89,9 @@ public protocol MetadataStore: Sendable {
     func webhookEndpoint(id: String) async throws -> WebhookEndpoint?
     func rotateWebhookSecret(id: String, newSecret: String, previousValidUntil: Date) async throws
     func deleteWebhookEndpoint(id: String, at: Date) async throws
+    /// Records a customer's problem report and its event, in one transaction.
+    func addProblemReport(_ report: ProblemReport, events: [OutboxEvent]) async throws
+    func problemReports(deliveryID: String) async throws -> [ProblemReport]
 }
 
 public struct RecipientChoiceChange: Sendable, Equatable {

@@ -175,6 +175,16 @@ enum Migrations {
             """,
             "CREATE INDEX webhook_endpoints_by_tenant ON webhook_endpoints (tenant_id) WHERE deleted_at IS NULL",
             "ALTER TABLE tenants ADD COLUMN email_includes_photo INTEGER NOT NULL DEFAULT 0",
+            """
+            CREATE TABLE problem_reports (
+                id TEXT PRIMARY KEY,
+                tenant_id TEXT NOT NULL REFERENCES tenants(id),
+                delivery_id TEXT NOT NULL REFERENCES deliveries(id),
+                kind TEXT NOT NULL,
+                details TEXT NOT NULL,
+                created_at BIGINT NOT NULL)
+            """,
+            "CREATE INDEX problem_reports_by_delivery ON problem_reports (delivery_id, created_at)",
         ]),
     ]
 

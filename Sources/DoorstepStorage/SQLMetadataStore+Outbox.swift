@@ -163,6 +163,42 @@ extension SQLMetadataStore {
     }
 }
 
+extension SQLMetadataStore {
+    public func addProblemReport(_ report: ProblemReport, events: [OutboxEvent]) async throws {
+        try await source.withTransaction { db in
+            try await db.raw("""
+                INSERT INTO problem_reports (id, tenant_id, delivery_id, kind, details, created_at)
+                VALUES (\(bind: report.id), \(bind: report.tenantID), \(bind: report.deliveryID), \(bind: report.kind.rawValue),
+                        \(bind: report.details), \(bind: report.createdAt.epochMilliseconds))
+                """).run()
+            try await Self.enqueue(events, on: db)
+        }
+    }
+
+    public func problemReports(deliveryID: String) async throws -> [ProblemReport] {
+        try await source.withConnection { db in
+            try await db.raw("""
+                SELECT id, tenant_id, delivery_id, kind, details, created_at FROM problem_reports
+                WHERE delivery_id = \(bind: deliveryID) ORDER BY created_at, id
+                """).all(decoding: ProblemRow.self, with: snakeCase).map(\.report)
+        }
+    }
+}
+
+struct ProblemRow: Decodable {
+    var id: String
+    var tenantId: String
+    var deliveryId: String
+    var kind: String
+    var details: String
+    var createdAt: Int64
+
+    var report: ProblemReport {
+        ProblemReport(id: id, tenantID: tenantId, deliveryID: deliveryId, kind: ProblemReport.Kind(rawValue: kind) ?? .other,
+                      details: details, createdAt: Date(epochMilliseconds: createdAt))
+    }
+}
+
 struct EndpointRow: Decodable {
     static let columns = columnList(
         ["id", "tenant_id", "url", "secret", "previous_secret", "previous_secret_until", "event_types", "created_at"], of: nil)

@@ -168,6 +168,7 @@ extension SQLMetadataStore {
                     device_latitude = NULL, device_longitude = NULL
                 WHERE delivery_id = \(bind: deliveryID)
                 """).run()
+            try await db.raw("UPDATE problem_reports SET details = '' WHERE delivery_id = \(bind: deliveryID)").run()
         }
     }
 }

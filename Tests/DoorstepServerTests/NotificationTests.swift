@@ -59,3 +59,35 @@ import Testing
         }
     }
 }
+
+@Suite struct ProblemReportTests {
+    @Test func aCustomerReportsAProblemAndTheTenantHearsOfIt() async throws {
+        try await TestApp.run(configure: { $0.outboxWorker = false }) { app in
+            let delivery = try await app.delivery(language: .fr)
+            try await app.dependencies.store.createWebhookEndpoint(WebhookEndpoint(
+                id: UUID().uuidString.lowercased(), tenantID: app.tenant.id, url: "http://127.0.0.1:9/", secret: "whsec_AAAA",
+                eventTypes: [.problemReported], createdAt: app.clock.now))
+            try await app.application.test(.router) { client in
+                try await app.upload(delivery, client: client)
+                let query = String(app.customerPath(delivery).split(separator: "?")[1])
+                let page = try await client.execute(uri: app.customerPath(delivery), method: .get).text
+                #expect(page.contains("Signaler un problème") && page.contains("Ce n’est pas ma porte"))
+                let bad = try await client.execute(uri: "/d/\(delivery.id)/problem?\(query)", method: .post, headers: .form, body: .init(string: "kind=lost"))
+                #expect(bad.status == .unprocessableContent)
+                let sent = try await client.execute(uri: "/d/\(delivery.id)/problem?\(query)", method: .post, headers: .form,
+                                                    body: .init(string: "kind=not_my_door&details=Porte+bleue%2C+pas+verte"))
+                #expect(sent.status == .seeOther)
+                let location = try #require(sent.headers[.location])
+                #expect(try await client.execute(uri: location, method: .get).text.contains("la boutique a été prévenue"))
+                let forged = try await client.execute(uri: "/d/\(delivery.id)/problem?e=1&s=x", method: .post, headers: .form, body: .init(string: "kind=other"))
+                #expect(forged.status == .notFound)
+
+                let api = try await client.execute(uri: "/api/v1/deliveries/\(delivery.id)", method: .get, headers: app.apiHeaders).json()
+                let problems = try #require(api["problems"] as? [[String: Any]])
+                #expect(problems.count == 1 && problems[0]["kind"] as? String == "not_my_door" && problems[0]["details"] as? String == "Porte bleue, pas verte")
+            }
+            let hooks = try await app.dependencies.store.outboxMessages(state: .pending, endpointID: nil, limit: 10).filter { $0.channel == .webhook }
+            #expect(hooks.map(\.event.type) == [.problemReported])
+        }
+    }
+}

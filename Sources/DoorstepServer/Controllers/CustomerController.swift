@@ -14,6 +14,7 @@ struct CustomerController {
         router.get("d/:id", use: page)
         router.get("d/:id/photo/:variant", use: photo)
         router.post("d/:id/photo/delete", use: deletePhoto)
+        router.post("d/:id/problem", use: reportProblem)
         router.get("o/:id", use: preferences)
         router.post("o/:id", use: choose)
         router.get("static/local-time.js", use: localTimeScript)
@@ -49,7 +50,13 @@ struct CustomerController {
             "preferencesLink": strings.preferencesLink,
             "accessLogTitle": strings.accessLogTitle,
             "eventsURL": "/d/\(delivery.id)/events?\(query(link))",
+            "problemURL": "/d/\(delivery.id)/problem?\(query(link))",
+            "problemTitle": strings.problemTitle,
+            "problemDetails": strings.problemDetails,
+            "problemSend": strings.problemSend,
+            "problemKinds": ProblemReport.Kind.allCases.map { ["value": $0.rawValue, "label": strings.problemKinds[$0] ?? $0.rawValue] },
         ]
+        if request.uri.queryParameters["done"] == "problem" { values["problemReported"] = strings.problemReported }
         if delivered {
             values["delivered"] = true
             if let placement = delivery.placement { values["placement"] = strings.placement(placement) }
@@ -105,6 +112,16 @@ struct CustomerController {
         try await dependencies.customerAccess.deletePhoto(link)
         // Post/redirect/get: the page then shows that the photo is gone.
         return Response(status: .seeOther, headers: [.location: "/d/\(link.deliveryID)?\(query(link))"])
+    }
+
+    @Sendable func reportProblem(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let link = link(request, context)
+        let form = try await FormBody.read(request)
+        guard let kind = form["kind"].flatMap(ProblemReport.Kind.init(rawValue:)) else {
+            throw DoorstepError.invalidInput(field: "kind", reason: "choose what is wrong")
+        }
+        try await dependencies.customerAccess.reportProblem(link, kind: kind, details: form["details"] ?? "")
+        return Response(status: .seeOther, headers: [.location: "/d/\(link.deliveryID)?\(query(link))&done=problem"])
     }
 
     @Sendable func preferences(_ request: Request, context: AppRequestContext) async throws -> Response {

@@ -27,12 +27,14 @@ struct DeliveryResource: Encodable {
     var photo: PhotoResource?
     /// Every photo this delivery had, deleted ones included: what outlives the photo.
     var proofs: [ProofResource]?
+    /// What the customer reported.
+    var problems: [ProblemResource]?
 
     enum CodingKeys: String, CodingKey {
         case id, orderReference = "order_reference", state, recipient, address, latitude, longitude, country, instructions
         case courierID = "courier_id", placement, note, deliveredAt = "delivered_at", createdAt = "created_at"
         case customerURL = "customer_url", uploadURL = "upload_url", preferencesURL = "opt_out_url"
-        case photoPolicy = "photo_policy", photo, proofs
+        case photoPolicy = "photo_policy", photo, proofs, problems
     }
 
     init(_ delivery: Delivery, photo: Photo? = nil, customerURL: String? = nil, uploadURL: String? = nil) {
@@ -191,4 +193,22 @@ struct SettingsResource: Codable {
 
 struct EraseRequest: Decodable {
     var email: String
+}
+
+struct ProblemResource: Encodable {
+    var id: String
+    var kind: ProblemReport.Kind
+    var details: String
+    var createdAt: Date
+
+    enum CodingKeys: String, CodingKey {
+        case id, kind, details, createdAt = "created_at"
+    }
+
+    init(_ report: ProblemReport) {
+        id = report.id
+        kind = report.kind
+        details = report.details
+        createdAt = report.createdAt
+    }
 }

@@ -123,6 +123,7 @@ struct TenantAPIController {
         if detailed {
             resource.photoPolicy = try await dependencies.privacy.policy(for: delivery).code
             resource.proofs = try await dependencies.store.photoProofs(deliveryID: delivery.id).map(ProofResource.init)
+            resource.problems = try await dependencies.store.problemReports(deliveryID: delivery.id).map(ProblemResource.init)
         }
         return resource
     }

@@ -46,6 +46,12 @@ struct Strings: Sendable {
     var currentlyOptedOut: String
     var currentlyAllowed: String
     var photosOffHere: String
+    // Reporting a problem.
+    var problemTitle: String
+    var problemKinds: [ProblemReport.Kind: String]
+    var problemDetails: String
+    var problemSend: String
+    var problemReported: String
     // Emails.
     var emailDeliveredSubject: String
     var emailOutForDeliverySubject: String
@@ -110,6 +116,12 @@ struct Strings: Sendable {
         currentlyOptedOut: "Right now: your deliveries are not photographed.",
         currentlyAllowed: "Right now: couriers photograph where they leave your parcels.",
         photosOffHere: "This shop does not take delivery photos in your region.",
+        problemTitle: "Report a problem",
+        problemKinds: [.notThere: "The parcel is not there", .notMyDoor: "This is not my door", .damaged: "The parcel is damaged",
+                       .other: "Something else"],
+        problemDetails: "Tell us more (optional)",
+        problemSend: "Send to the shop",
+        problemReported: "Thank you: the shop has been told and will get back to you.",
         emailDeliveredSubject: "Your order has been delivered",
         emailOutForDeliverySubject: "Your parcel is out for delivery",
         emailOutForDeliveryBody: "Your parcel is on its way and will be delivered today. When the courier leaves it, they may take a photo of where it was left, so you can find it.",
@@ -167,6 +179,12 @@ struct Strings: Sendable {
         currentlyOptedOut: "Actuellement : vos livraisons ne sont pas photographiées.",
         currentlyAllowed: "Actuellement : les livreurs photographient l’endroit où ils déposent vos colis.",
         photosOffHere: "Cette boutique ne prend pas de photos de livraison dans votre région.",
+        problemTitle: "Signaler un problème",
+        problemKinds: [.notThere: "Le colis n’est pas là", .notMyDoor: "Ce n’est pas ma porte", .damaged: "Le colis est abîmé",
+                       .other: "Autre chose"],
+        problemDetails: "Dites-nous en plus (facultatif)",
+        problemSend: "Envoyer à la boutique",
+        problemReported: "Merci : la boutique a été prévenue et reviendra vers vous.",
         emailDeliveredSubject: "Votre colis a été livré",
         emailOutForDeliverySubject: "Votre colis est en cours de livraison",
         emailOutForDeliveryBody: "Votre colis est en route et sera livré aujourd’hui. En le déposant, le livreur pourra photographier l’endroit où il l’a laissé, pour que vous le trouviez.",

@@ -38,6 +38,9 @@ enum Templates {
         .log li { padding: .2rem 0; }
         .links { margin-top: 1.5rem; font-size: .9rem; }
         a { color: var(--accent); }
+        details { margin-top: 1.5rem; }
+        summary { cursor: pointer; font-weight: 600; min-height: 44px; display: flex; align-items: center; }
+        textarea { width: 100%; font: inherit; border-radius: 8px; padding: .5rem; }
         </style>
         </head>
         <body>
@@ -76,6 +79,17 @@ enum Templates {
         {{/photo}}
         {{/delivered}}
         {{^delivered}}<p>{{onTheWayBody}}</p>{{/delivered}}
+        {{#problemReported}}<p class="notice">{{problemReported}}</p>{{/problemReported}}
+        {{#delivered}}
+        <details>
+        <summary>{{problemTitle}}</summary>
+        <form method="post" action="{{problemURL}}">
+        {{#problemKinds}}<label><input type="radio" name="kind" value="{{value}}" required> {{label}}</label>{{/problemKinds}}
+        <label>{{problemDetails}}<br><textarea name="details" rows="3" maxlength="2000"></textarea></label>
+        <button type="submit">{{problemSend}}</button>
+        </form>
+        </details>
+        {{/delivered}}
         {{#hasLog}}
         <section>
         <h2>{{accessLogTitle}}</h2>

@@ -62,6 +62,17 @@ public struct CustomerAccessService: Sendable {
         try await dependencies.privacy.deleteCurrentPhoto(of: delivery, by: .customerLink, actorID: nil)
     }
 
+    /// Records the customer's report and tells the tenant (webhook `delivery.problem_reported`).
+    public func reportProblem(_ link: Link, kind: ProblemReport.Kind, details: String) async throws {
+        let delivery = try await delivery(link)
+        let report = ProblemReport(
+            id: dependencies.effects.newID(), tenantID: delivery.tenantID, deliveryID: delivery.id, kind: kind,
+            details: try Validate.text(details, field: "details", max: 2000, allowEmpty: true), createdAt: dependencies.effects.now())
+        let events = [dependencies.announcer.event(.problemReported, tenantID: delivery.tenantID, deliveryID: delivery.id)]
+        try await dependencies.store.addProblemReport(report, events: events)
+        dependencies.announcer.committed(events)
+    }
+
     /// The opt-out link for this delivery's recipient, for every message and the delivery page.
     public func preferencesURL(for delivery: Delivery) -> String {
         let signature = dependencies.links.sign(

@@ -117,6 +117,7 @@ public struct PrivacyService: Sendable {
             /// The current photo as shown to the customer, base64 JPEG, while it exists.
             public var photoJPEGBase64: String?
             public var accessEvents: [AccessEvent]
+            public var problemReports: [ProblemReport]
         }
     }
 
@@ -132,7 +133,8 @@ public struct PrivacyService: Sendable {
             items.append(.init(
                 delivery: delivery, photos: try await dependencies.store.photoProofs(deliveryID: delivery.id),
                 photoJPEGBase64: jpeg.map { Data($0).base64EncodedString() },
-                accessEvents: try await dependencies.store.accessEvents(deliveryID: delivery.id)))
+                accessEvents: try await dependencies.store.accessEvents(deliveryID: delivery.id),
+                problemReports: try await dependencies.store.problemReports(deliveryID: delivery.id)))
             for (scope, choice) in try await choices(for: delivery) { recorded[scope.rawValue] = choice.rawValue }
             try await audit(.export, tenantID: tenantID, deliveryID: delivery.id, photoID: nil, by: actor, actorID: actorID)
         }
