@@ -23,6 +23,8 @@ public enum DoorstepError: Error, Sendable, Equatable {
     case tooManyPixels(limit: Int)
     /// The bytes claim to be an image but cannot be decoded.
     case undecodableImage
+    /// The client stopped sending before the body was complete.
+    case incompleteUpload
     /// The server is at capacity; retry later.
     case overloaded
     /// This delivery may not be photographed (recipient opted out, consent missing, region off).
@@ -45,6 +47,7 @@ extension DoorstepError: CustomStringConvertible {
         case .payloadTooLarge(let limit): "payloadTooLarge(\(limit))"
         case .tooManyPixels(let limit): "tooManyPixels(\(limit))"
         case .undecodableImage: "undecodableImage"
+        case .incompleteUpload: "incompleteUpload"
         case .overloaded: "overloaded"
         case .photoNotAllowed(let reason): "photoNotAllowed(\(reason.rawValue))"
         }

@@ -189,14 +189,16 @@ enum Migrations {
     ]
 
     /// Applies the steps not yet recorded, each in its own transaction with its version row, so a
-    /// crash mid-way leaves the schema at a known step. Concurrent migrators: the loser's insert of
-    /// the version row fails and its transaction rolls back.
+    /// crash mid-way leaves the schema at a known step. Concurrent migrators wait for each other
+    /// (the engine's migration lock) and then find the step applied.
     static func apply(on source: any SQLConnectionSource) async throws {
-        try await source.withConnection { db in
+        try await source.withTransaction { db in
+            if let lock = source.engine.migrationLock { try await db.raw(SQLQueryString(lock)).run() }
             try await db.raw("CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at BIGINT NOT NULL)").run()
         }
         for step in steps {
             try await source.withTransaction { db in
+                if let lock = source.engine.migrationLock { try await db.raw(SQLQueryString(lock)).run() }
                 let applied = try await db.raw("SELECT version FROM schema_migrations WHERE version = \(bind: step.version)").first()
                 guard applied == nil else { return }
                 for statement in step.statements {

@@ -12,6 +12,15 @@ public enum SQLEngine: Sendable {
         case .postgres: "BEGIN"
         }
     }
+
+    /// Serialises concurrent migrators (several servers starting at once). SQLite's BEGIN
+    /// IMMEDIATE already does; PostgreSQL needs an advisory lock held to the end of the transaction.
+    var migrationLock: String? {
+        switch self {
+        case .sqlite: nil
+        case .postgres: "SELECT pg_advisory_xact_lock(7420931)"
+        }
+    }
 }
 
 /// Hands out one connection at a time for exclusive use (a transaction needs all its statements

@@ -26,11 +26,19 @@ struct CommonOptions: ParsableArguments {
     @Option(name: .long, help: "Log level (trace, debug, info, notice, warning, error, critical). Env: DOORSTEP_LOG_LEVEL")
     var logLevel: String?
 
+    @Option(name: .long, help: "PostgreSQL instead of the SQLite file: postgres://user:password@host:5432/db. Env: DOORSTEP_DATABASE")
+    var database: String?
+
+    @Option(name: .long, help: "S3 instead of the local photo folder: s3://bucket?endpoint=URL&region=R (keys from AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY). Env: DOORSTEP_BLOBS")
+    var blobs: String?
+
     func configuration() throws -> AppConfiguration {
         var configuration = AppConfiguration()
         if let folder = data ?? Environment.value("DOORSTEP_DATA") {
             configuration.dataDirectory = URL(fileURLWithPath: folder)
         }
+        configuration.databaseURL = database ?? Environment.value("DOORSTEP_DATABASE")
+        configuration.blobURL = blobs ?? Environment.value("DOORSTEP_BLOBS")
         if let level = logLevel ?? Environment.value("DOORSTEP_LOG_LEVEL") {
             guard let parsed = Logger.Level(rawValue: level) else { throw ValidationError("unknown log level \(level)") }
             configuration.logLevel = parsed

@@ -79,7 +79,7 @@ import Testing
                 #expect(retry.status == .created)
                 #expect(retry.headers[.idempotentReplayed] == "true")
                 #expect((try retry.json()["photo"] as? [String: Any])?["id"] as? String == photoID)
-                #expect(app.blobFiles() == ["photos/\(photoID)/display.jpg", "photos/\(photoID)/thumbnail.jpg"])
+                #expect((try await app.blobFiles()) == ["photos/\(photoID)/display.jpg", "photos/\(photoID)/thumbnail.jpg"])
 
                 let misuse = try await client.execute(
                     uri: app.uploadPath(delivery, query: "placement=porch"), method: .post,
@@ -100,7 +100,7 @@ import Testing
                     body: ByteBuffer(bytes: Photos.bytes("r15_tower_512x512_oneplus_gps.jpg")))
                 #expect(first.status == .created && retake.status == .created)
                 let newID = try #require((try retake.json()["photo"] as? [String: Any])?["id"] as? String)
-                #expect(app.blobFiles() == ["photos/\(newID)/display.jpg", "photos/\(newID)/thumbnail.jpg"])
+                #expect((try await app.blobFiles()) == ["photos/\(newID)/display.jpg", "photos/\(newID)/thumbnail.jpg"])
                 #expect(try await app.dependencies.store.currentPhoto(deliveryID: delivery.id)?.id == newID)
             }
         }
@@ -124,7 +124,7 @@ import Testing
                     uri: app.uploadPath(unassigned), method: .post, headers: [.contentType: "image/jpeg"], body: ByteBuffer(bytes: Photos.jpeg))
                 #expect(anonymous.status == .unauthorized)
             }
-            #expect(app.blobFiles().isEmpty)
+            #expect((try await app.blobFiles()).isEmpty)
         }
     }
 
@@ -144,7 +144,7 @@ import Testing
                 // Still up, nothing stored, the delivery untouched, and the keys unused.
                 #expect(try await client.execute(uri: "/healthz", method: .get).status == .ok)
             }
-            #expect(app.blobFiles().isEmpty)
+            #expect((try await app.blobFiles()).isEmpty)
             #expect(try await app.dependencies.store.delivery(id: delivery.id)?.state == .created)
             #expect(try await app.dependencies.store.idempotentUpload(courierID: app.courier.id, key: rejected[0]) == nil)
         }

@@ -76,7 +76,7 @@ import Testing
                 #expect(retry.status == .created)
                 #expect(retry.headers[.idempotentReplayed] == nil)
             }
-            #expect(app.blobFiles().count == 2)
+            #expect((try await app.blobFiles()).count == 2)
         }
     }
 }

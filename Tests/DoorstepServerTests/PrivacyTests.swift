@@ -17,8 +17,7 @@ import Testing
             try await app.application.test(.router) { client in
                 let photoID = try await app.upload(delivery, client: client)
                 // What a thief copying the blob folder gets: ciphertext, not a JPEG.
-                let blobPath = app.folder.appendingPathComponent("blobs/photos/\(photoID)/display.jpg").path
-                let stolen = Array(try #require(FileManager.default.contents(atPath: blobPath)))
+                let stolen = try #require(try await app.dependencies.blobs.get("photos/\(photoID)/display.jpg"))
                 #expect(Array(stolen.prefix(4)) == Array("DSE1".utf8))
                 #expect(!stolen.contains([0xFF, 0xD8, 0xFF]))
                 let shown = try await client.execute(uri: app.displayPhotoPath(delivery), method: .get)
@@ -33,7 +32,7 @@ import Testing
                     uri: "/d/\(delivery.id)/photo/delete?" + app.customerPath(delivery).split(separator: "?")[1], method: .post)
                 #expect(deleted.status == .seeOther)
                 #expect(try await client.execute(uri: app.displayPhotoPath(delivery), method: .get).status == .notFound)
-                #expect(app.blobFiles().isEmpty)
+                #expect((try await app.blobFiles()).isEmpty)
                 // ...and no wrapped key for it is left anywhere in the store: the copy stays ciphertext.
                 #expect(try await app.dependencies.store.photoKeys(notWrappedBy: 0, limit: 100).allSatisfy { $0.photoID != photoID })
                 #expect(try await app.dependencies.store.photo(id: photoID) == nil)
@@ -54,13 +53,13 @@ import Testing
             try await app.application.test(.router) { client in
                 try await app.upload(first, client: client)
                 try await app.upload(second, client: client)
-                let blobsBefore = app.blobFiles().map { FileManager.default.contents(atPath: app.folder.appendingPathComponent("blobs/" + $0).path) }
+                let blobsBefore = try await app.blobContents()
                 let report = try await KeyRotation(dependencies: app.dependencies).rotate(settle: .zero)
                 #expect(report == KeyRotation.Report(newVersion: 2, rewrapped: 2, retiredVersions: [1]))
                 #expect(try await app.dependencies.store.kekVersionsInUse() == [2])
                 #expect(!FileManager.default.fileExists(atPath: app.folder.appendingPathComponent("keys/kek/kek-0001.key").path))
                 // Blobs untouched, photos still readable.
-                let blobsAfter = app.blobFiles().map { FileManager.default.contents(atPath: app.folder.appendingPathComponent("blobs/" + $0).path) }
+                let blobsAfter = try await app.blobContents()
                 #expect(blobsBefore == blobsAfter)
                 for delivery in [first, second] {
                     #expect(try await client.execute(uri: app.displayPhotoPath(delivery), method: .get).status == .ok)
@@ -91,7 +90,7 @@ import Testing
             let (a, b) = try await (mine, theirs)
             try await other.close()
             #expect(a + b == 6, "deleted \(a) + \(b)")
-            #expect(app.blobFiles().isEmpty)
+            #expect((try await app.blobFiles()).isEmpty)
             for delivery in deliveries {
                 #expect(try await app.dependencies.store.currentPhoto(deliveryID: delivery.id) == nil)
                 let events = try await app.dependencies.store.accessEvents(deliveryID: delivery.id)
@@ -147,7 +146,7 @@ import Testing
                 let problem = try refused.json()
                 #expect(problem["type"] as? String == "/problems/photo-not-allowed" && problem["reason"] as? String == "opted_out")
                 #expect(try await app.dependencies.store.currentPhoto(deliveryID: earlier.id) == nil)
-                #expect(app.blobFiles().isEmpty)
+                #expect((try await app.blobFiles()).isEmpty)
 
                 // Opting back in works the same way.
                 let back = try await client.execute(uri: app.preferencesPath(next), method: .post, headers: .form, body: .init(string: "choice=opted_in"))

@@ -44,6 +44,9 @@ struct TestApp: Sendable {
         configuration.dataDirectory = folder
         configuration.port = 0
         configuration.baseURL = "http://doorstep.test"
+        let backend = try await TestBackend.make()
+        configuration.databaseURL = backend.databaseURL
+        configuration.blobURL = backend.blobURL
         configure(&configuration)
         let clock = TestClock()
         var logger = Logger(label: "test")
@@ -54,8 +57,7 @@ struct TestApp: Sendable {
         // database that dies in the middle of the upload's transaction would.
         let store: any MetadataStore = failPhotoCommit
             ? SQLMetadataStore(source: FailingStatementSource(
-                base: try await SQLiteConnectionPool.open(path: configuration.dataDirectory.appendingPathComponent("doorstep.sqlite").path, size: 2, logger: logger),
-                failing: "INSERT INTO photos"))
+                base: try await AppDependencies.openDatabase(configuration, logger: logger), failing: "INSERT INTO photos"))
             : opened.store
         let dependencies = AppDependencies(
             configuration: configuration, store: store, blobs: opened.blobs, images: opened.images,
@@ -77,9 +79,11 @@ struct TestApp: Sendable {
             try await body(app)
         } catch {
             try? await dependencies.close()
+            try? await backend.drop()
             throw error
         }
         try await dependencies.close()
+        try await backend.drop()
         try? FileManager.default.removeItem(at: folder)
     }
 
@@ -98,17 +102,16 @@ struct TestApp: Sendable {
             for: tenant)
     }
 
-    /// Every file under the blob folder, temporary ones included.
-    func blobFiles() -> [String] {
-        let root = dependencies.configuration.dataDirectory.appendingPathComponent("blobs")
-        let walker = FileManager.default.enumerator(atPath: root.path)
-        var files: [String] = []
-        while let next = walker?.nextObject() as? String {
-            var isDirectory: ObjCBool = false
-            FileManager.default.fileExists(atPath: root.appendingPathComponent(next).path, isDirectory: &isDirectory)
-            if !isDirectory.boolValue { files.append(next) }
-        }
-        return files.sorted()
+    /// Every object in the blob store (on disk, temporary files included).
+    func blobFiles() async throws -> [String] {
+        try await dependencies.blobs.list(prefix: "").map(\.key).sorted()
+    }
+
+    /// The stored (sealed) bytes of every blob, by key.
+    func blobContents() async throws -> [String: [UInt8]] {
+        var contents: [String: [UInt8]] = [:]
+        for key in try await blobFiles() { contents[key] = try await dependencies.blobs.get(key) }
+        return contents
     }
 
     var apiHeaders: HTTPFields { [.authorization: "Bearer \(apiKey)", .contentType: "application/json"] }
@@ -127,6 +130,33 @@ struct TestApp: Sendable {
     func customerPath(_ delivery: Delivery) -> String {
         let url = dependencies.deliveries.customerURL(for: delivery)
         return String(url.dropFirst("http://doorstep.test".count))
+    }
+}
+
+/// Where the server tests keep their data: the embedded default (SQLite + disk), or, with
+/// DOORSTEP_TEST_BACKEND=postgres+s3, a fresh PostgreSQL database and a fresh S3 key prefix on
+/// the services scripts/test starts. The same tests run on both.
+struct TestBackend: Sendable {
+    var databaseURL: String?
+    var blobURL: String?
+    var drop: @Sendable () async throws -> Void
+
+    static func make() async throws -> TestBackend {
+        let environment = ProcessInfo.processInfo.environment
+        guard environment["DOORSTEP_TEST_BACKEND"] == "postgres+s3" else { return TestBackend(drop: {}) }
+        let admin = try #require(environment["DOORSTEP_TEST_POSTGRES"])
+        let endpoint = try #require(environment["DOORSTEP_TEST_S3_ENDPOINT"]), bucket = try #require(environment["DOORSTEP_TEST_S3_BUCKET"])
+        let name = "doorstep_app_\(UUID().uuidString.prefix(8).lowercased())"
+        let logger = Logger(label: "test")
+        let adminPool = try await PostgresConnectionPool.open(url: admin, size: 1, logger: logger)
+        try await adminPool.withConnection { db in try await db.raw("CREATE DATABASE \(ident: name)").run() }
+        return TestBackend(
+            databaseURL: admin.replacingOccurrences(of: #"/[^/]*$"#, with: "/\(name)", options: .regularExpression),
+            blobURL: "s3://\(bucket)?endpoint=\(endpoint)&prefix=\(name)/",
+            drop: {
+                try await adminPool.withConnection { db in try await db.raw("DROP DATABASE \(ident: name) WITH (FORCE)").run() }
+                try await adminPool.shutdown()
+            })
     }
 }
 

@@ -3,13 +3,30 @@ import Testing
 
 @testable import DoorstepStorage
 
+/// The blob stores the contract runs against. S3 joins when DOORSTEP_TEST_S3_ENDPOINT names a
+/// real S3 server (scripts/test starts SeaweedFS); each test gets its own key prefix.
 enum BlobEngine: String, CaseIterable, Sendable {
     case disk
+    case s3
+
+    static var allCases: [BlobEngine] { s3Configuration() == nil ? [.disk] : [.disk, .s3] }
+
+    static func s3Configuration(secret: String? = nil) -> S3BlobStore.Configuration? {
+        let environment = ProcessInfo.processInfo.environment
+        guard let endpoint = environment["DOORSTEP_TEST_S3_ENDPOINT"].flatMap(URL.init(string:)), let bucket = environment["DOORSTEP_TEST_S3_BUCKET"],
+              let key = environment["DOORSTEP_TEST_S3_KEY"], let storedSecret = environment["DOORSTEP_TEST_S3_SECRET"]
+        else { return nil }
+        return S3BlobStore.Configuration(
+            endpoint: endpoint, bucket: bucket, credentials: .init(accessKeyID: key, secretAccessKey: secret ?? storedSecret),
+            prefix: "test-\(UUID().uuidString.prefix(8).lowercased())/", attempts: 2)
+    }
 
     func makeStore() throws -> any BlobStore {
         switch self {
         case .disk:
             try DiskBlobStore(root: URL(fileURLWithPath: NSTemporaryDirectory() + "doorstep-blobs-\(UUID().uuidString)"))
+        case .s3:
+            S3BlobStore(configuration: try #require(Self.s3Configuration()))
         }
     }
 }
@@ -53,5 +70,45 @@ enum BlobEngine: String, CaseIterable, Sendable {
         #expect(BlobKey.photoID(in: key) == "956ed28a-8a65-4e20-876f-9bddeab8077c")
         #expect(BlobKey.photoID(in: "photos/956ed28a-8a65-4e20-876f-9bddeab8077c/.tmp-1") == nil)
         #expect(BlobKey.photoID(in: "photos/nope/display.jpg") == nil)
+    }
+}
+
+@Suite struct S3BlobStoreTests {
+    @Test(.enabled(if: BlobEngine.s3Configuration() != nil))
+    func aWrongSecretIsRefusedByTheServer() async throws {
+        let store = S3BlobStore(configuration: try #require(BlobEngine.s3Configuration(secret: "wrong-secret")))
+        await #expect(throws: BlobStoreError.self) { try await store.put("photos/x/display.jpg", bytes: [1]) }
+    }
+
+    @Test(.enabled(if: BlobEngine.s3Configuration() != nil))
+    func headTellsTheSizeAndKeysWithOddCharactersRoundTrip() async throws {
+        let store = S3BlobStore(configuration: try #require(BlobEngine.s3Configuration()))
+        try await store.put("odd/a_b-c.d/f.jpg", bytes: Array(repeating: 9, count: 1234))
+        #expect(try await store.head("odd/a_b-c.d/f.jpg") == 1234)
+        #expect(try await store.head("odd/none.jpg") == nil)
+        #expect(try await store.list(prefix: "odd/").map(\.key) == ["odd/a_b-c.d/f.jpg"])
+    }
+
+    @Test func listPagesAreReadWithTheirContinuationToken() {
+        let xml = """
+            <?xml version="1.0" encoding="UTF-8"?><ListBucketResult><IsTruncated>true</IsTruncated>
+            <Contents><Key>p/a&amp;b.jpg</Key><LastModified>2026-11-25T10:00:00.000Z</LastModified></Contents>
+            <Contents><Key>p/c.jpg</Key><LastModified>2026-11-25T10:00:01Z</LastModified></Contents>
+            <NextContinuationToken>tok/en=</NextContinuationToken></ListBucketResult>
+            """
+        let page = ListPage(xml: xml)
+        #expect(page.objects.map(\.0) == ["p/a&b.jpg", "p/c.jpg"])
+        #expect(page.objects[0].1 == Date(timeIntervalSince1970: 1_795_600_800))
+        #expect(page.nextToken == "tok/en=")
+        #expect(ListPage(xml: "<ListBucketResult><IsTruncated>false</IsTruncated></ListBucketResult>").nextToken == nil)
+    }
+
+    @Test func blobURLsCarryNoSecrets() throws {
+        let configuration = try S3BlobStore.Configuration(
+            url: "s3://photos?endpoint=http://127.0.0.1:8333&region=eu-west-3&prefix=doorstep/",
+            environment: ["AWS_ACCESS_KEY_ID": "k", "AWS_SECRET_ACCESS_KEY": "s"])
+        #expect(configuration.bucket == "photos" && configuration.region == "eu-west-3" && configuration.prefix == "doorstep/")
+        #expect(configuration.pathStyle && configuration.endpoint.absoluteString == "http://127.0.0.1:8333")
+        #expect(throws: BlobStoreError.self) { try S3BlobStore.Configuration(url: "s3://photos", environment: [:]) }
     }
 }

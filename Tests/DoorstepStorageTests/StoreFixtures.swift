@@ -5,31 +5,51 @@ import Logging
 @testable import DoorstepStorage
 
 /// The engines the store contract runs against. Each test gets a fresh, empty database.
+/// PostgreSQL joins when DOORSTEP_TEST_POSTGRES names a server to create test databases on
+/// (scripts/test starts one on loopback and sets it).
 enum StoreEngine: String, CaseIterable, Sendable, CustomTestStringConvertible {
     case sqlite
+    case postgres
+
+    static var allCases: [StoreEngine] { postgresAdminURL == nil ? [.sqlite] : [.sqlite, .postgres] }
+    static let postgresAdminURL = ProcessInfo.processInfo.environment["DOORSTEP_TEST_POSTGRES"].flatMap { $0.isEmpty ? nil : $0 }
 
     var testDescription: String { rawValue }
 
-    /// Runs `body` with a fresh store, and closes it afterwards whatever happens.
+    /// Runs `body` with a fresh store, and closes (and for PostgreSQL drops) it afterwards.
     func withSeed(_ body: (Seed) async throws -> Void) async throws {
-        let store = try await makeStore()
+        let (store, cleanUp) = try await makeStore()
         do {
             try await body(Seed(store: store))
         } catch {
             try await store.shutdown()
+            try await cleanUp()
             throw error
         }
         try await store.shutdown()
+        try await cleanUp()
     }
 
-    func makeStore() async throws -> SQLMetadataStore {
+    func makeStore() async throws -> (SQLMetadataStore, @Sendable () async throws -> Void) {
+        let logger = Logger(label: "test")
         switch self {
         case .sqlite:
             let path = NSTemporaryDirectory() + "doorstep-store-\(UUID().uuidString).sqlite"
-            let pool = try await SQLiteConnectionPool.open(path: path, size: 4, logger: Logger(label: "test"))
-            let store = SQLMetadataStore(source: pool)
+            let store = SQLMetadataStore(source: try await SQLiteConnectionPool.open(path: path, size: 4, logger: logger))
             try await store.migrate()
-            return store
+            return (store, { try? FileManager.default.removeItem(atPath: path) })
+        case .postgres:
+            let admin = try #require(Self.postgresAdminURL)
+            let name = "doorstep_test_\(UUID().uuidString.prefix(8).lowercased())"
+            let adminPool = try await PostgresConnectionPool.open(url: admin, size: 1, logger: logger)
+            try await adminPool.withConnection { db in try await db.raw("CREATE DATABASE \(ident: name)").run() }
+            let url = admin.replacingOccurrences(of: #"/[^/]*$"#, with: "/\(name)", options: .regularExpression)
+            let store = SQLMetadataStore(source: try await PostgresConnectionPool.open(url: url, size: 4, logger: logger))
+            try await store.migrate()
+            return (store, {
+                try await adminPool.withConnection { db in try await db.raw("DROP DATABASE \(ident: name)").run() }
+                try await adminPool.shutdown()
+            })
         }
     }
 }

@@ -18,6 +18,11 @@ public struct AppConfiguration: Sendable {
     /// Uploads allowed to wait for a worker before new ones get 503.
     public var maxQueuedImages: Int = 64
     public var databaseConnections: Int = 4
+    /// PostgreSQL for scale-out (`postgres://user:password@host:5432/db`); nil is the embedded SQLite file.
+    public var databaseURL: String?
+    /// An S3 bucket for scale-out (`s3://bucket?endpoint=…&region=…`, credentials from the
+    /// AWS_* environment); nil is the local blob folder.
+    public var blobURL: String?
     public var customerLinkLifetime: TimeInterval = 14 * 24 * 3600
     /// Opt-out links must keep working long after the delivery (RFC 8058 one-click unsubscribe).
     public var preferencesLinkLifetime: TimeInterval = 400 * 24 * 3600

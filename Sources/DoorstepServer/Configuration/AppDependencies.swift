@@ -49,11 +49,19 @@ public struct AppDependencies: Sendable {
     ) async throws -> AppDependencies {
         let manager = FileManager.default
         try manager.createDirectory(at: configuration.dataDirectory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
-        let pool = try await SQLiteConnectionPool.open(
-            path: configuration.databasePath, size: configuration.databaseConnections, logger: logger)
+        let pool = try await openDatabase(configuration, logger: logger)
         let store = SQLMetadataStore(source: pool)
-        try await store.migrate()
-        let blobs = try DiskBlobStore(root: configuration.blobDirectory)
+        do {
+            try await store.migrate()
+        } catch {
+            try? await pool.shutdown()
+            throw error
+        }
+        let blobs: any BlobStore = if let url = configuration.blobURL {
+            S3BlobStore(configuration: try .init(url: url, environment: ProcessInfo.processInfo.environment))
+        } else {
+            try DiskBlobStore(root: configuration.blobDirectory)
+        }
         let links = LinkSigner(key: try KeyFile.loadOrCreate(at: configuration.linkKeyPath))
         let keys = try KeyRingStore(folder: configuration.kekFolder)
         let subjects = SubjectDigest(key: try KeyFile.loadOrCreate(at: configuration.subjectKeyPath))
@@ -63,6 +71,14 @@ public struct AppDependencies: Sendable {
             configuration: configuration, store: store, blobs: blobs, images: images, links: links,
             keys: keys, subjects: subjects, passwords: PasswordHasher(), effects: effects, logger: logger,
             closeStore: { try await pool.shutdown() })
+    }
+
+    /// The configured database: PostgreSQL when a URL is given, else the SQLite file.
+    public static func openDatabase(_ configuration: AppConfiguration, logger: Logger) async throws -> any SQLConnectionSource {
+        if let url = configuration.databaseURL {
+            return try await PostgresConnectionPool.open(url: url, size: configuration.databaseConnections, logger: logger)
+        }
+        return try await SQLiteConnectionPool.open(path: configuration.databasePath, size: configuration.databaseConnections, logger: logger)
     }
 
     public func close() async throws {

@@ -74,9 +74,16 @@ enum UploadBody {
         }
         var bytes: [UInt8] = []
         if let declared = request.headers[.contentLength].flatMap(Int.init) { bytes.reserveCapacity(declared) }
-        for try await buffer in request.body {
-            guard bytes.count + buffer.readableBytes <= limit else { throw DoorstepError.payloadTooLarge(limit: limit) }
-            bytes.append(contentsOf: buffer.readableBytesView)
+        do {
+            for try await buffer in request.body {
+                guard bytes.count + buffer.readableBytes <= limit else { throw DoorstepError.payloadTooLarge(limit: limit) }
+                bytes.append(contentsOf: buffer.readableBytesView)
+            }
+        } catch let error as DoorstepError {
+            throw error
+        } catch {
+            // The connection closed mid-body: the client's problem, not ours; nothing was stored.
+            throw DoorstepError.incompleteUpload
         }
         guard !bytes.isEmpty else { throw DoorstepError.unsupportedMediaType }
         return bytes

@@ -67,6 +67,9 @@ struct Problem: Encodable, Sendable {
             }
             self.init(slug: "photo-not-allowed", title: "No photo for this delivery", status: .conflict,
                       detail: why + " Deliver without a photo.", reason: reason.rawValue)
+        case .incompleteUpload:
+            self.init(slug: "incomplete-upload", title: "Upload incomplete", status: .badRequest,
+                      detail: "The upload ended before all of it arrived. Send it again with the same Idempotency-Key.")
         case .overloaded:
             self.init(slug: "overloaded", title: "Busy", status: .serviceUnavailable,
                       detail: "The server is at capacity. Retry in a few seconds with the same Idempotency-Key.")
