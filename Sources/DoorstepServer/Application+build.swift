@@ -13,6 +13,7 @@ public func buildApplication(
     let configuration = dependencies.configuration
     var services: [any Service] = [OrphanBlobSweeper(dependencies: dependencies), RetentionSweeper(dependencies: dependencies)]
     if configuration.outboxWorker { services.append(OutboxWorker(dependencies: dependencies)) }
+    if configuration.databaseURL != nil { services.append(LiveEventRelay(dependencies: dependencies)) }
     return Application(
         router: router,
         configuration: .init(address: .hostname(configuration.hostname, port: configuration.port), serverName: "Doorstep"),

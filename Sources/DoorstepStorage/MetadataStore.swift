@@ -9,6 +9,11 @@ import Foundation
 public protocol MetadataStore: Sendable {
     func migrate() async throws
     func ping() async throws
+    /// Best-effort message to every process sharing the database (live events across servers).
+    func broadcast(_ message: String) async throws
+    /// Calls `handler` with each message broadcast by any process, until cancelled; returns at
+    /// once where there is only ever one process (SQLite).
+    func listen(_ handler: @escaping @Sendable (String) async -> Void) async throws
 
     // Tenants and their API keys.
     func createTenant(_ tenant: Tenant) async throws

@@ -188,6 +188,16 @@ enum Migrations {
         ]),
     ]
 
+    static var latest: Int { steps.map(\.version).max() ?? 0 }
+
+    /// The highest step applied, 0 for an empty database.
+    static func current(on source: any SQLConnectionSource) async throws -> Int {
+        try await source.withConnection { db in
+            let exists = try await db.raw("SELECT version FROM schema_migrations ORDER BY version DESC LIMIT 1").first()
+            return try exists?.decode(column: "version", as: Int.self) ?? 0
+        }
+    }
+
     /// Applies the steps not yet recorded, each in its own transaction with its version row, so a
     /// crash mid-way leaves the schema at a known step. Concurrent migrators wait for each other
     /// (the engine's migration lock) and then find the step applied.

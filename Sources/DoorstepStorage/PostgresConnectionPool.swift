@@ -43,6 +43,21 @@ public final class PostgresConnectionPool: SQLConnectionSource {
         }
     }
 
+    /// Calls `handler` with each notification on `channel`, on a connection of its own, until
+    /// cancelled or the connection fails (the caller reconnects).
+    public func listen(channel: String, _ handler: @escaping @Sendable (String) async -> Void) async throws {
+        let connection = try await PostgresConnection.connect(configuration: configuration, id: 10_000 + slots.count, logger: logger)
+        do {
+            try await connection.listen(on: channel) { notifications in
+                for try await notification in notifications { await handler(notification.payload) }
+            }
+            try? await connection.close()
+        } catch {
+            try? await connection.close()
+            throw error
+        }
+    }
+
     public func shutdown() async throws {
         for slot in slots {
             try? await slot.connection?.close()

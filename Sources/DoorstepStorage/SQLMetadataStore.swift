@@ -15,6 +15,18 @@ public struct SQLMetadataStore: MetadataStore {
         try await Migrations.apply(on: source)
     }
 
+    /// Refuses to serve a database whose schema this build does not match: older needs
+    /// `doorstep migrate` first; newer means this build is older than the database (a rolling
+    /// deploy gone backwards).
+    public func checkSchema() async throws {
+        let current = (try? await Migrations.current(on: source)) ?? 0
+        guard current == Migrations.latest else {
+            throw StoreConfigurationError(description: current < Migrations.latest
+                ? "the database schema is at step \(current), this build needs \(Migrations.latest): run `doorstep migrate` first"
+                : "the database schema (step \(current)) is newer than this build (step \(Migrations.latest))")
+        }
+    }
+
     public func ping() async throws {
         _ = try await source.withConnection { db in try await db.raw("SELECT 1 AS ok").first() != nil }
     }
@@ -22,6 +34,23 @@ public struct SQLMetadataStore: MetadataStore {
     public func shutdown() async throws {
         try await source.shutdown()
     }
+
+    /// Tells every process on this database (PostgreSQL NOTIFY; nothing to do for the embedded
+    /// SQLite file, which only one server uses).
+    public func broadcast(_ message: String) async throws {
+        guard source.engine == .postgres else { return }
+        try await source.withConnection { db in
+            try await db.raw("SELECT pg_notify(\(bind: Self.broadcastChannel), \(bind: message))").run()
+        }
+    }
+
+    /// Hears what other processes broadcast, until cancelled; returns at once on SQLite.
+    public func listen(_ handler: @escaping @Sendable (String) async -> Void) async throws {
+        guard let pool = source as? PostgresConnectionPool else { return }
+        try await pool.listen(channel: Self.broadcastChannel, handler)
+    }
+
+    static let broadcastChannel = "doorstep_events"
 }
 
 /// Times are stored as epoch milliseconds: exact, sortable and the same on every engine.

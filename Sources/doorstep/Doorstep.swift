@@ -73,9 +73,10 @@ enum Environment {
 
 /// Opens the dependencies, runs `body`, and closes them whatever happens.
 func withDependencies<T>(
-    _ configuration: AppConfiguration, effects: Effects = .live, logger: Logger, _ body: (AppDependencies) async throws -> T
+    _ configuration: AppConfiguration, effects: Effects = .live, logger: Logger, migrate: Bool? = nil,
+    _ body: (AppDependencies) async throws -> T
 ) async throws -> T {
-    let dependencies = try await AppDependencies.open(configuration, effects: effects, logger: logger)
+    let dependencies = try await AppDependencies.open(configuration, effects: effects, logger: logger, migrate: migrate)
     do {
         let result = try await body(dependencies)
         try await dependencies.close()

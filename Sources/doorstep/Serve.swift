@@ -86,8 +86,7 @@ struct Migrate: AsyncParsableCommand {
 
     func run() async throws {
         let configuration = try common.configuration()
-        // Opening the dependencies applies pending migrations.
-        try await withDependencies(configuration, logger: common.logger(configuration)) { _ in
+        try await withDependencies(configuration, logger: common.logger(configuration), migrate: true) { _ in
             print("schema is up to date")
         }
     }

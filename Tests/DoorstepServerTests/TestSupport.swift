@@ -52,7 +52,7 @@ struct TestApp: Sendable {
         var logger = Logger(label: "test")
         logger.logLevel = .warning
         let opened = try await AppDependencies.open(
-            configuration, effects: Effects(now: { clock.now }, newID: { UUID().uuidString.lowercased() }), logger: logger)
+            configuration, effects: Effects(now: { clock.now }, newID: { UUID().uuidString.lowercased() }), logger: logger, migrate: true)
         // The fault: a second store on the same database file whose photo INSERT fails, as a
         // database that dies in the middle of the upload's transaction would.
         let store: any MetadataStore = failPhotoCommit

@@ -44,15 +44,21 @@ public struct AppDependencies: Sendable {
     }
 
     /// Opens (and on first run creates) the embedded default: SQLite file, blob folder, key files.
+    /// `migrate` nil means: migrate the embedded SQLite file, but only check a PostgreSQL schema
+    /// (scaled-out servers are upgraded by `doorstep migrate`, once, before a rolling deploy).
     public static func open(
-        _ configuration: AppConfiguration, effects: Effects = .live, logger: Logger
+        _ configuration: AppConfiguration, effects: Effects = .live, logger: Logger, migrate: Bool? = nil
     ) async throws -> AppDependencies {
         let manager = FileManager.default
         try manager.createDirectory(at: configuration.dataDirectory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         let pool = try await openDatabase(configuration, logger: logger)
         let store = SQLMetadataStore(source: pool)
         do {
-            try await store.migrate()
+            if migrate ?? (configuration.databaseURL == nil) {
+                try await store.migrate()
+            } else {
+                try await store.checkSchema()
+            }
         } catch {
             try? await pool.shutdown()
             throw error

@@ -11,9 +11,22 @@ public struct Announcer: Sendable {
                     occurredAt: dependencies.effects.now())
     }
 
-    public func committed(_ events: [OutboxEvent]) {
+    public func committed(_ events: [OutboxEvent]) async {
         guard !events.isEmpty else { return }
         dependencies.live.publish(events)
         dependencies.outboxSignal.notify()
+        // Other servers on the same database hear it too (their pages, their outbox workers).
+        do {
+            let message = try JSONEncoder().encode(Broadcast(origin: dependencies.live.processID, events: events))
+            try await dependencies.store.broadcast(String(decoding: message, as: UTF8.self))
+        } catch {
+            dependencies.logger.warning("live event broadcast failed", metadata: ["error": "\(error)"])
+        }
     }
+}
+
+/// What one server tells the others: events it committed, and who it is (to skip its own echo).
+struct Broadcast: Codable {
+    var origin: String
+    var events: [OutboxEvent]
 }

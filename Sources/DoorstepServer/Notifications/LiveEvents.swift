@@ -7,6 +7,9 @@ import Synchronization
 public final class LiveEvents: Sendable {
     private let subscribers = Mutex<[UUID: (topic: String, continuation: AsyncStream<OutboxEvent>.Continuation)]>([:])
 
+    /// Tells this process's broadcasts from others'.
+    public let processID = UUID().uuidString
+
     public init() {}
 
     public static func deliveryTopic(_ id: String) -> String { "delivery:\(id)" }
@@ -84,5 +87,40 @@ public final class OutboxSignal: Sendable {
             return state.waiter
         }
         waiter?.resume()
+    }
+}
+
+import Logging
+import ServiceLifecycle
+
+/// Relays other servers' events into this one (PostgreSQL LISTEN/NOTIFY): a customer page open on
+/// this server hears a delivery recorded by another, and this outbox worker wakes for its work.
+/// Reconnects after a failure; does nothing on the embedded SQLite database.
+public struct LiveEventRelay: Service {
+    let dependencies: AppDependencies
+
+    public init(dependencies: AppDependencies) {
+        self.dependencies = dependencies
+    }
+
+    public func run() async throws {
+        let live = dependencies.live, signal = dependencies.outboxSignal
+        while !Task.isCancelledOrShuttingDown {
+            do {
+                try await cancelWhenGracefulShutdown {
+                    try await dependencies.store.listen { message in
+                        guard let broadcast = try? JSONDecoder().decode(Broadcast.self, from: Data(message.utf8)),
+                              broadcast.origin != live.processID
+                        else { return }
+                        live.publish(broadcast.events)
+                        signal.notify()
+                    }
+                }
+                if dependencies.configuration.databaseURL == nil { return }
+            } catch {
+                dependencies.logger.warning("live event relay lost its connection; reconnecting", metadata: ["error": "\(error)"])
+            }
+            try? await cancelWhenGracefulShutdown { try await Task.sleep(for: .seconds(1)) }
+        }
     }
 }

@@ -70,7 +70,7 @@ public struct CustomerAccessService: Sendable {
             details: try Validate.text(details, field: "details", max: 2000, allowEmpty: true), createdAt: dependencies.effects.now())
         let events = [dependencies.announcer.event(.problemReported, tenantID: delivery.tenantID, deliveryID: delivery.id)]
         try await dependencies.store.addProblemReport(report, events: events)
-        dependencies.announcer.committed(events)
+        await dependencies.announcer.committed(events)
     }
 
     /// The opt-out link for this delivery's recipient, for every message and the delivery page.

@@ -51,7 +51,7 @@ public struct DeliveryService: Sendable {
     public func markOutForDelivery(_ delivery: Delivery) async throws -> Delivery {
         let events = [dependencies.announcer.event(.outForDelivery, tenantID: delivery.tenantID, deliveryID: delivery.id)]
         if try await dependencies.store.markOutForDelivery(deliveryID: delivery.id, events: events) {
-            dependencies.announcer.committed(events)
+            await dependencies.announcer.committed(events)
         }
         guard let updated = try await dependencies.store.delivery(id: delivery.id) else { throw DoorstepError.notFound }
         return updated

@@ -71,7 +71,7 @@ public struct PhotoIngestService: Sendable {
             await dependencies.vault.deleteBlobs([display.blobKey, thumbnail.blobKey])
             return try await replay(existing, fingerprint: fingerprint)
         case .recorded(let retired):
-            dependencies.announcer.committed(events)
+            await dependencies.announcer.committed(events)
             await dependencies.vault.deleteBlobs(retired)
             try await dependencies.privacy.audit(.upload, tenantID: delivery.tenantID, deliveryID: delivery.id, photoID: photoID, by: .courier, actorID: courier.id)
             guard let updated = try await store.delivery(id: delivery.id) else { throw DoorstepError.notFound }

@@ -44,7 +44,7 @@ public struct PrivacyService: Sendable {
         guard let blobs = try await dependencies.store.deletePhoto(id: photoID, reason: reason, at: dependencies.effects.now(), events: events) else {
             return false
         }
-        dependencies.announcer.committed(events)
+        await dependencies.announcer.committed(events)
         await dependencies.vault.deleteBlobs(blobs)
         try await audit(action, tenantID: tenantID, deliveryID: deliveryID, photoID: photoID, by: actor, actorID: actorID)
         return true
@@ -78,7 +78,7 @@ public struct PrivacyService: Sendable {
         let events = request.choice == .optedOut
             ? [dependencies.announcer.event(.optedOut, tenantID: delivery.tenantID, deliveryID: delivery.id)] : []
         try await dependencies.store.setRecipientChoices(changes, tenantID: delivery.tenantID, at: dependencies.effects.now(), events: events)
-        dependencies.announcer.committed(events)
+        await dependencies.announcer.committed(events)
         try await audit(request.choice == .optedOut ? .optOut : .optIn, tenantID: delivery.tenantID, deliveryID: delivery.id, photoID: nil, by: actor, actorID: nil)
         if request.choice == .optedOut && request.deleteExisting {
             let deliveries = try await dependencies.store.deliveries(tenantID: delivery.tenantID, recipientEmail: delivery.recipient.email)

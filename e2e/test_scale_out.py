@@ -1,0 +1,116 @@
+"""Two `doorstep serve` processes on one PostgreSQL and one S3 bucket (SeaweedFS), as in
+docs/deploy.md: idempotency, live events, outbox and sweeps hold across processes."""
+import http.client
+import json
+import os
+import subprocess
+import time
+import urllib.parse
+import uuid
+
+import pytest
+
+from conftest import BIN, FIXTURE_PHOTO, request, wait_for
+from test_notifications import receiver  # noqa: F401  (fixture)
+
+pytestmark = pytest.mark.skipif(not os.environ.get("DOORSTEP_TEST_POSTGRES") or not os.environ.get("DOORSTEP_TEST_S3_ENDPOINT"),
+                                reason="needs the PostgreSQL and S3 services of scripts/test")
+PHOTO = FIXTURE_PHOTO.read_bytes()
+
+
+@pytest.fixture()
+def scaled_env():
+    admin = os.environ["DOORSTEP_TEST_POSTGRES"]
+    name = "doorstep_e2e_" + uuid.uuid4().hex[:8]
+    subprocess.run(["psql", admin, "-qc", f"CREATE DATABASE {name}"], check=True, capture_output=True)
+    env = {**os.environ,
+           "DOORSTEP_DATABASE": admin.rsplit("/", 1)[0] + "/" + name,
+           "DOORSTEP_BLOBS": f"s3://{os.environ['DOORSTEP_TEST_S3_BUCKET']}?endpoint={os.environ['DOORSTEP_TEST_S3_ENDPOINT']}&prefix={name}/",
+           "AWS_ACCESS_KEY_ID": os.environ["DOORSTEP_TEST_S3_KEY"], "AWS_SECRET_ACCESS_KEY": os.environ["DOORSTEP_TEST_S3_SECRET"]}
+    yield env
+    subprocess.run(["psql", admin, "-qc", f"DROP DATABASE {name} WITH (FORCE)"], capture_output=True)
+
+
+def doorstep(env, *args, check=True):
+    result = subprocess.run([BIN, *args], capture_output=True, text=True, timeout=120, env=env)
+    assert not check or result.returncode == 0, result.stderr
+    return result
+
+
+def test_two_servers_share_one_postgres_and_one_bucket(tmp_path, scaled_env, receiver):  # noqa: F811
+    keys = str(tmp_path / "shared")  # every server needs the same keys: mount one folder (or copy it)
+    # A server refuses a schema it does not match: rolling deploys run `doorstep migrate` first.
+    refused = doorstep(scaled_env, "serve", "--data", keys, "--port", "1", check=False)
+    assert refused.returncode != 0 and "doorstep migrate" in refused.stderr
+    assert "schema is up to date" in doorstep(scaled_env, "migrate", "--data", keys).stdout
+
+    servers = []
+    for name in ("a", "b"):
+        port = __import__("conftest").free_port()
+        log = open(tmp_path / f"{name}.log", "w")
+        process = subprocess.Popen([BIN, "serve", "--data", keys, "--port", str(port), "--outbox-retry-base", "0.2"],
+                                   stdout=log, stderr=subprocess.STDOUT, env=scaled_env)
+        servers.append({"process": process, "base": f"http://127.0.0.1:{port}", "port": port})
+    try:
+        for server in servers:
+            assert wait_for(lambda: request_ok(server["base"] + "/readyz")), "server not ready"
+            status, _, body = request(server["base"] + "/readyz")
+            assert json.loads(body) == {"database": "ok", "blobs": "ok"}
+        a, b = servers
+        demo = json.loads(doorstep(scaled_env, "demo", "--data", keys, "--base-url", a["base"], "--json", "--count", "2").stdout)
+        key = demo["api_key"]
+        status, _, _ = request(b["base"] + "/api/v1/webhooks", "POST", json.dumps({"url": receiver.base + "/ok"}).encode(),
+                               {"Authorization": f"Bearer {key}", "Content-Type": "application/json"})
+        assert status == 201
+
+        # A customer page open on B hears the delivery recorded through A.
+        first, second = demo["deliveries"]
+        page = urllib.parse.urlsplit(first["customer_url"])
+        stream = http.client.HTTPConnection("127.0.0.1", b["port"], timeout=20)
+        stream.request("GET", page.path + "/events?" + page.query)
+        response = stream.getresponse()
+        assert response.readline().startswith(b"retry:")
+        auth = {"Authorization": f"Bearer {demo['courier_token']}", "Content-Type": "image/jpeg", "Idempotency-Key": "across"}
+        status, _, raw = request(first["upload_url"] + "?placement=porch", "POST", PHOTO, auth)
+        assert status == 201, raw
+        lines = []
+        while b"event: delivery.delivered\n" not in lines:
+            lines.append(response.readline())
+        stream.close()
+
+        # The same Idempotency-Key through the other server: the same photo, not a second one.
+        status, headers, raw_b = request(first["upload_url"].replace(a["base"], b["base"]) + "?placement=porch", "POST", PHOTO, auth)
+        assert status == 201 and headers.get("Idempotent-Replayed") == "true"
+        assert json.loads(raw_b)["photo"]["id"] == json.loads(raw)["photo"]["id"]
+        status, _, _ = request(second["upload_url"].replace(a["base"], b["base"]) + "?placement=porch", "POST", PHOTO,
+                               {**auth, "Idempotency-Key": "other"})
+        assert status == 201
+
+        # Both outbox workers run; each event reaches the receiver once.
+        assert wait_for(lambda: len(receiver.hits) >= 2)
+        time.sleep(1.5)
+        ids = [h["headers"]["webhook-id"] for h in receiver.hits]
+        assert len(ids) == 2 and len(set(ids)) == 2
+
+        # Photos live in the bucket and read back through either server.
+        for server in servers:
+            html = request(first["customer_url"].replace(a["base"], server["base"]))[2].decode()
+            src = html.split('<img src="')[1].split('"')[0].replace("&amp;", "&")
+            assert request(server["base"] + src)[0] == 200
+
+        # Two sweeps at once on PostgreSQL: each photo deleted exactly once.
+        sweeps = [subprocess.Popen([BIN, "sweep", "--data", keys, "--as-of", "2099-01-01T00:00:00Z"], stdout=subprocess.PIPE,
+                                   stderr=subprocess.PIPE, text=True, env=scaled_env) for _ in range(2)]
+        outputs = [s.communicate(timeout=120)[0] for s in sweeps]
+        assert sum(int(o.split("deleted ")[1].split(" ")[0]) for o in outputs) == 2, outputs
+        assert doorstep(scaled_env, "audit", "--data", keys).stdout.count("  expire  ") == 2
+    finally:
+        for server in servers:
+            server["process"].kill()
+
+
+def request_ok(url):
+    try:
+        return request(url)[0] == 200
+    except OSError:
+        return False
