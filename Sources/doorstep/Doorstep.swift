@@ -11,7 +11,7 @@ struct Doorstep: AsyncParsableCommand {
         abstract: "Photo-on-delivery: couriers photograph where they left the parcel; customers see it, privately.",
         subcommands: [
             Serve.self, Migrate.self, TenantCommand.self, CourierCommand.self, Demo.self,
-            Sweep.self, KeysCommand.self, RecipientCommand.self, Audit.self, OutboxCommand.self,
+            Sweep.self, KeysCommand.self, RecipientCommand.self, Audit.self, OutboxCommand.self, MigrateData.self,
         ],
         defaultSubcommand: Serve.self
     )

@@ -1,6 +1,8 @@
 import ArgumentParser
 import DoorstepCore
 import DoorstepServer
+import DoorstepStorage
+import Logging
 import Foundation
 
 struct Sweep: AsyncParsableCommand {
@@ -145,6 +147,44 @@ struct OutboxCommand: AsyncParsableCommand {
                 return replayed
             }
             print("replayed \(count) message(s)")
+        }
+    }
+}
+
+struct MigrateData: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "migrate-data",
+        abstract: "Move an embedded deployment to PostgreSQL (and its photos to S3). Safe to run again after an interruption.")
+    @Option(name: .long, help: "The SQLite file: sqlite:/path/to/doorstep-data/doorstep.sqlite") var from: String
+    @Option(name: .long, help: "PostgreSQL: postgres://user:password@host:5432/db") var to: String
+    @Option(name: .long, help: "The local photo folder, e.g. doorstep-data/blobs") var blobsFrom: String?
+    @Option(name: .long, help: "The S3 bucket: s3://bucket?endpoint=URL (keys from AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY)") var blobsTo: String?
+
+    func run() async throws {
+        guard from.hasPrefix("sqlite:") else { throw ValidationError("--from takes sqlite:/path/to/doorstep.sqlite") }
+        guard (blobsFrom == nil) == (blobsTo == nil) else { throw ValidationError("--blobs-from and --blobs-to go together") }
+        var logger = Logger(label: "doorstep")
+        logger.logLevel = .warning
+        let sqlite = try await SQLiteConnectionPool.open(path: String(from.dropFirst("sqlite:".count)), size: 2, logger: logger)
+        let postgres = try await PostgresConnectionPool.open(url: to, size: 2, logger: logger)
+        do {
+            let (sourceRows, targetRows) = try await DataMigration(from: sqlite, to: postgres).copyRows()
+            for table in DataMigration.tables {
+                let (had, has) = (sourceRows[table] ?? 0, targetRows[table] ?? 0)
+                print("\(table): \(had) row(s) in SQLite, \(has) in PostgreSQL\(has < had ? "  MISSING \(had - has)" : "")")
+            }
+            if let blobsFrom, let blobsTo {
+                let copied = try await DataMigration.copyBlobs(
+                    from: try DiskBlobStore(root: URL(fileURLWithPath: blobsFrom)),
+                    to: S3BlobStore(configuration: try .init(url: blobsTo, environment: ProcessInfo.processInfo.environment)))
+                print("photos: \(copied) blob(s) copied to S3")
+            }
+            try await sqlite.shutdown()
+            try await postgres.shutdown()
+        } catch {
+            try? await sqlite.shutdown()
+            try? await postgres.shutdown()
+            throw error
         }
     }
 }
