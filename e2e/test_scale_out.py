@@ -114,3 +114,35 @@ def request_ok(url):
         return request(url)[0] == 200
     except OSError:
         return False
+
+
+def test_an_embedded_deployment_moves_to_postgres_and_s3_and_keeps_its_photos(tmp_path, servers, scaled_env):
+    data = tmp_path / "data"
+    embedded = servers(data, tmp_path / "embedded.log")
+    demo = json.loads(subprocess.run([BIN, "demo", "--data", str(data), "--base-url", embedded["base"], "--json", "--count", "1"],
+                                     capture_output=True, text=True, check=True).stdout)
+    item = demo["deliveries"][0]
+    status, _, raw = request(item["upload_url"] + "?placement=garage", "POST", PHOTO,
+                             {"Authorization": f"Bearer {demo['courier_token']}", "Content-Type": "image/jpeg"})
+    assert status == 201
+    embedded["process"].terminate()
+    embedded["process"].wait(timeout=30)
+
+    moved = doorstep(scaled_env, "migrate-data", "--from", f"sqlite:{data}/doorstep.sqlite", "--to", scaled_env["DOORSTEP_DATABASE"],
+                     "--blobs-from", str(data / "blobs"), "--blobs-to", scaled_env["DOORSTEP_BLOBS"]).stdout
+    assert "photos: 1 row(s) in SQLite, 1 in PostgreSQL" in moved and "photos: 2 blob(s) copied to S3" in moved
+    assert "MISSING" not in moved
+
+    # The same keys folder, the new engines: the customer's link and photo still work.
+    port = embedded["port"]
+    process = subprocess.Popen([BIN, "serve", "--data", str(data), "--port", str(port)], stdout=open(tmp_path / "scaled.log", "w"),
+                               stderr=subprocess.STDOUT, env=scaled_env)
+    try:
+        assert wait_for(lambda: request_ok(embedded["base"] + "/readyz"))
+        html = request(item["customer_url"])[2].decode()
+        assert "garage" in html.lower()
+        src = html.split('<img src="')[1].split('"')[0].replace("&amp;", "&")
+        status, headers, image = request(embedded["base"] + src)
+        assert status == 200 and image[:3] == b"\xff\xd8\xff"
+    finally:
+        process.kill()
