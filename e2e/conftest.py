@@ -53,8 +53,45 @@ def jpeg_segments(data):
     return markers
 
 
+SCALED = os.environ.get("DOORSTEP_E2E_BACKEND") == "postgres+s3"
+
+
+@pytest.fixture(autouse=True)
+def backend(monkeypatch):
+    """With DOORSTEP_E2E_BACKEND=postgres+s3, every `doorstep` this test runs uses a fresh
+    PostgreSQL database and S3 prefix (the services of scripts/test); else the embedded default."""
+    if not SCALED:
+        yield None
+        return
+    import uuid
+    admin = os.environ["DOORSTEP_TEST_POSTGRES"]
+    name = "doorstep_e2e_" + uuid.uuid4().hex[:8]
+    subprocess.run(["psql", admin, "-qc", f"CREATE DATABASE {name}"], check=True, capture_output=True)
+    monkeypatch.setenv("DOORSTEP_DATABASE", admin.rsplit("/", 1)[0] + "/" + name)
+    monkeypatch.setenv("DOORSTEP_BLOBS", f"s3://{os.environ['DOORSTEP_TEST_S3_BUCKET']}?endpoint={os.environ['DOORSTEP_TEST_S3_ENDPOINT']}&prefix={name}/")
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", os.environ["DOORSTEP_TEST_S3_KEY"])
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", os.environ["DOORSTEP_TEST_S3_SECRET"])
+    yield name
+    subprocess.run(["psql", admin, "-qc", f"DROP DATABASE {name} WITH (FORCE)"], capture_output=True)
+
+
+def stored_blobs(data):
+    """The keys of the photo blobs a deployment holds: files under data/blobs, or the objects
+    under this test's S3 prefix (listed with curl's own SigV4, independent of ours)."""
+    if not SCALED:
+        return sorted(str(p.relative_to(data / "blobs")) for p in (data / "blobs").rglob("*") if p.is_file())
+    prefix = os.environ["DOORSTEP_BLOBS"].split("prefix=")[1]
+    listing = subprocess.run(
+        ["curl", "-sf", "--aws-sigv4", "aws:amz:us-east-1:s3", "-u", f"{os.environ['AWS_ACCESS_KEY_ID']}:{os.environ['AWS_SECRET_ACCESS_KEY']}",
+         f"{os.environ['DOORSTEP_TEST_S3_ENDPOINT']}/{os.environ['DOORSTEP_TEST_S3_BUCKET']}?list-type=2&prefix={prefix.replace('/', '%2F')}"],
+        capture_output=True, text=True, check=True).stdout
+    return sorted(key[len(prefix):] for key in re.findall(r"<Key>([^<]+)</Key>", listing))
+
+
 def start_server(data, log_path, *extra, port=None):
     """Starts `doorstep serve` on `data` and waits until it is ready."""
+    if SCALED:
+        run("migrate", "--data", str(data))
     port = port or free_port()
     log = open(log_path, "a+")
     process = subprocess.Popen([BIN, "serve", "--data", str(data), "--port", str(port), *extra], stdout=log, stderr=subprocess.STDOUT)

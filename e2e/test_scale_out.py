@@ -10,11 +10,12 @@ import uuid
 
 import pytest
 
-from conftest import BIN, FIXTURE_PHOTO, request, wait_for
+from conftest import BIN, FIXTURE_PHOTO, SCALED, request, wait_for
 from test_notifications import receiver  # noqa: F401  (fixture)
 
-pytestmark = pytest.mark.skipif(not os.environ.get("DOORSTEP_TEST_POSTGRES") or not os.environ.get("DOORSTEP_TEST_S3_ENDPOINT"),
-                                reason="needs the PostgreSQL and S3 services of scripts/test")
+pytestmark = pytest.mark.skipif(
+    not os.environ.get("DOORSTEP_TEST_POSTGRES") or not os.environ.get("DOORSTEP_TEST_S3_ENDPOINT") or SCALED,
+    reason="needs the PostgreSQL and S3 services of scripts/test; runs in the embedded pass (it sets up its own engines)")
 PHOTO = FIXTURE_PHOTO.read_bytes()
 
 

@@ -6,7 +6,7 @@ import signal
 import subprocess
 import time
 
-from conftest import BIN, FIXTURE_PHOTO, PASSWORD, ROOT, SHARED_PHOTO, jpeg_segments, request, run
+from conftest import BIN, FIXTURE_PHOTO, PASSWORD, ROOT, SHARED_PHOTO, jpeg_segments, request, run, stored_blobs
 
 def test_a_parcel_photo_goes_from_courier_to_customer(server):
     base, data = server["base"], str(server["data"])
@@ -51,8 +51,8 @@ def test_a_parcel_photo_goes_from_courier_to_customer(server):
     assert json.loads(again)["photo"]["id"] == result["photo"]["id"]
 
     # 5. No original is kept: exactly the two processed variants are on disk.
-    blobs = sorted(p.name for p in (server["data"] / "blobs").rglob("*") if p.is_file())
-    assert blobs == ["display.jpg", "thumbnail.jpg"]
+    photo_id = result["photo"]["id"]
+    assert stored_blobs(server["data"]) == [f"photos/{photo_id}/display.jpg", f"photos/{photo_id}/thumbnail.jpg"]
 
     # 7. The customer opens the signed link: French page, the photo through the same authorisation.
     status, headers, page = request(delivery["customer_url"])
@@ -163,7 +163,7 @@ def test_privacy_from_the_outside(server):
     assert all(s.returncode == 0 for s in sweeps), outputs
     deleted = sum(int(re.search(r"deleted (\d+) expired", out).group(1)) for out, _ in outputs)
     assert deleted == 5, outputs
-    assert not [p for p in (server["data"] / "blobs").rglob("*") if p.is_file()]
+    assert stored_blobs(server["data"]) == []
     audit = run("audit", "--data", data, "--limit", "1000")
     assert audit.count("  expire  ") == 5
     status, _, page = request(deliveries[1]["customer_url"])

@@ -87,6 +87,9 @@ enum BlobEngine: String, CaseIterable, Sendable {
         #expect(try await store.head("odd/a_b-c.d/f.jpg") == 1234)
         #expect(try await store.head("odd/none.jpg") == nil)
         #expect(try await store.list(prefix: "odd/").map(\.key) == ["odd/a_b-c.d/f.jpg"])
+        try await store.put("odd/range.bin", bytes: Array(0..<200))
+        #expect(try await store.get("odd/range.bin", range: 10...19) == Array(10..<20))
+        #expect(try await store.get("odd/missing.bin", range: 0...1) == nil)
     }
 
     @Test func listPagesAreReadWithTheirContinuationToken() {

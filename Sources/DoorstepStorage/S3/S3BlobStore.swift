@@ -78,6 +78,15 @@ public struct S3BlobStore: BlobStore {
         return response.body
     }
 
+    /// Bytes `range` (inclusive, as HTTP Range counts) of the object, or nil when there is none.
+    public func get(_ key: String, range: ClosedRange<Int>) async throws -> [UInt8]? {
+        guard BlobKey.isSafe(key) else { throw BlobStoreError(description: "unsafe blob key") }
+        let response = try await send("GET", key: configuration.prefix + key, extraHeaders: [("Range", "bytes=\(range.lowerBound)-\(range.upperBound)")])
+        if response.status == 404 { return nil }
+        guard response.status == 206 || response.status == 200 else { throw BlobStoreError(description: "S3 ranged GET answered \(response.status)") }
+        return response.body
+    }
+
     /// The object's size, or nil when there is none.
     public func head(_ key: String) async throws -> Int? {
         let response = try await send("HEAD", key: configuration.prefix + key)
@@ -123,12 +132,14 @@ public struct S3BlobStore: BlobStore {
     }
 
     /// One signed request, retried on 5xx and connection errors with exponential backoff.
-    private func send(_ method: String, key: String?, query: String? = nil, body: [UInt8] = []) async throws -> Reply {
+    private func send(
+        _ method: String, key: String?, query: String? = nil, body: [UInt8] = [], extraHeaders: [(String, String)] = []
+    ) async throws -> Reply {
         var attempt = 0
         while true {
             attempt += 1
             do {
-                let reply = try await sendOnce(method, key: key, query: query, body: body)
+                let reply = try await sendOnce(method, key: key, query: query, body: body, extraHeaders: extraHeaders)
                 if reply.status >= 500 && attempt < configuration.attempts {
                     try await Task.sleep(for: .milliseconds(100 * (1 << attempt)))
                     continue
@@ -143,7 +154,7 @@ public struct S3BlobStore: BlobStore {
         }
     }
 
-    private func sendOnce(_ method: String, key: String?, query: String?, body: [UInt8]) async throws -> Reply {
+    private func sendOnce(_ method: String, key: String?, query: String?, body: [UInt8], extraHeaders: [(String, String)]) async throws -> Reply {
         let endpoint = configuration.endpoint
         let scheme = endpoint.scheme ?? "https"
         let port = endpoint.port.map { ":\($0)" } ?? ""
@@ -152,7 +163,7 @@ public struct S3BlobStore: BlobStore {
         if let key { path += "/" + key.split(separator: "/", omittingEmptySubsequences: false).map { SigV4Signer.encode(String($0)) }.joined(separator: "/") }
         if path.isEmpty { path = "/" }
         let payloadHash = body.isEmpty ? SigV4Signer.emptyPayloadHash : SHA256.hash(data: body).hex
-        var headers: [(String, String)] = [("Host", host)]
+        var headers: [(String, String)] = [("Host", host)] + extraHeaders
         if !body.isEmpty { headers.append(("Content-Length", String(body.count))) }
         let signed = signer.sign(method: method, path: path, query: query, headers: headers, payloadHash: payloadHash, date: Date(),
                                  signPayloadHeader: true)
