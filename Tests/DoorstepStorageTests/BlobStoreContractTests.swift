@@ -106,6 +106,30 @@ enum BlobEngine: String, CaseIterable, Sendable {
         #expect(ListPage(xml: "<ListBucketResult><IsTruncated>false</IsTruncated></ListBucketResult>").nextToken == nil)
     }
 
+    @Test func pathStyleAndVirtualHostAddressing() throws {
+        var configuration = try S3BlobStore.Configuration(
+            url: "s3://photos?endpoint=https://s3.eu-west-3.amazonaws.com", environment: ["AWS_ACCESS_KEY_ID": "k", "AWS_SECRET_ACCESS_KEY": "s"])
+        let pathStyle = S3BlobStore(configuration: configuration).target(key: "photos/a b/display.jpg")
+        #expect(pathStyle == ("https", "s3.eu-west-3.amazonaws.com", "/photos/photos/a%20b/display.jpg"))
+        configuration.pathStyle = false
+        let virtualHost = S3BlobStore(configuration: configuration)
+        #expect(virtualHost.target(key: "photos/x/display.jpg") == ("https", "photos.s3.eu-west-3.amazonaws.com", "/photos/x/display.jpg"))
+        #expect(virtualHost.target(key: nil) == ("https", "photos.s3.eu-west-3.amazonaws.com", "/"))
+        configuration.endpoint = URL(string: "http://127.0.0.1:8333")!
+        configuration.pathStyle = true
+        #expect(S3BlobStore(configuration: configuration).target(key: nil) == ("http", "127.0.0.1:8333", "/photos"))
+    }
+
+    @Test func anUnreachableStoreFailsAfterItsRetries() async throws {
+        let store = S3BlobStore(configuration: .init(
+            endpoint: URL(string: "http://127.0.0.1:9")!, bucket: "b", credentials: .init(accessKeyID: "k", secretAccessKey: "s"),
+            timeout: .seconds(2), attempts: 3))
+        let started = ContinuousClock.now
+        await #expect(throws: BlobStoreError.self) { try await store.put("photos/x/display.jpg", bytes: [1]) }
+        // Two backoff pauses (200 ms, 400 ms) happened between the three attempts.
+        #expect(ContinuousClock.now - started >= .milliseconds(600))
+    }
+
     @Test func blobURLsCarryNoSecrets() throws {
         let configuration = try S3BlobStore.Configuration(
             url: "s3://photos?endpoint=http://127.0.0.1:8333&region=eu-west-3&prefix=doorstep/",

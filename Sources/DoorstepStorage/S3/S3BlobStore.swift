@@ -154,14 +154,20 @@ public struct S3BlobStore: BlobStore {
         }
     }
 
-    private func sendOnce(_ method: String, key: String?, query: String?, body: [UInt8], extraHeaders: [(String, String)]) async throws -> Reply {
+    /// Where a request goes: path style `endpoint/bucket/key`, or virtual host `bucket.endpoint/key`.
+    func target(key: String?) -> (scheme: String, host: String, path: String) {
         let endpoint = configuration.endpoint
-        let scheme = endpoint.scheme ?? "https"
         let port = endpoint.port.map { ":\($0)" } ?? ""
         let host = (configuration.pathStyle ? endpoint.host! : "\(configuration.bucket).\(endpoint.host!)") + port
         var path = configuration.pathStyle ? "/\(configuration.bucket)" : ""
-        if let key { path += "/" + key.split(separator: "/", omittingEmptySubsequences: false).map { SigV4Signer.encode(String($0)) }.joined(separator: "/") }
-        if path.isEmpty { path = "/" }
+        if let key {
+            path += "/" + key.split(separator: "/", omittingEmptySubsequences: false).map { SigV4Signer.encode(String($0)) }.joined(separator: "/")
+        }
+        return (endpoint.scheme ?? "https", host, path.isEmpty ? "/" : path)
+    }
+
+    private func sendOnce(_ method: String, key: String?, query: String?, body: [UInt8], extraHeaders: [(String, String)]) async throws -> Reply {
+        let (scheme, host, path) = target(key: key)
         let payloadHash = body.isEmpty ? SigV4Signer.emptyPayloadHash : SHA256.hash(data: body).hex
         var headers: [(String, String)] = [("Host", host)] + extraHeaders
         if !body.isEmpty { headers.append(("Content-Length", String(body.count))) }
