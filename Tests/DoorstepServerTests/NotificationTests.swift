@@ -91,3 +91,19 @@ import Testing
         }
     }
 }
+
+@Suite struct OutboxSignalTests {
+    @Test func aNudgeWakesTheWorkerAndNoneLetsItSleepItsTimeOut() async throws {
+        let signal = OutboxSignal()
+        let clock = ContinuousClock()
+        signal.notify()
+        let early = try await clock.measure { await signal.wait(timeout: .seconds(30)) }
+        #expect(early < .seconds(5), "a nudge given before the wait must not be lost")
+        let idle = await clock.measure { await signal.wait(timeout: .milliseconds(200)) }
+        #expect(idle >= .milliseconds(200))
+        async let woken: Duration = clock.measure { await signal.wait(timeout: .seconds(30)) }
+        try await Task.sleep(for: .milliseconds(100))
+        signal.notify()
+        #expect(try await woken < .seconds(5))
+    }
+}

@@ -57,26 +57,29 @@ public final class OutboxSignal: Sendable {
     }
 
     /// Returns at the next `notify` (or at once if one came since the last wait), or after `timeout`.
+    /// One waiter at a time (the process's outbox worker).
     public func wait(timeout: Duration) async {
         await withTaskGroup(of: Void.self) { group in
             group.addTask { [self] in
-                await withCheckedContinuation { continuation in
-                    let resumeNow = state.withLock { state -> Bool in
-                        if state.pending {
-                            state.pending = false
-                            return true
+                await withTaskCancellationHandler {
+                    await withCheckedContinuation { continuation in
+                        let resumeNow = state.withLock { state -> Bool in
+                            // Already told, or already cancelled (the handler below ran first): don't wait.
+                            if state.pending || Task.isCancelled {
+                                state.pending = false
+                                return true
+                            }
+                            state.waiter = continuation
+                            return false
                         }
-                        state.waiter?.resume()
-                        state.waiter = continuation
-                        return false
+                        if resumeNow { continuation.resume() }
                     }
-                    if resumeNow { continuation.resume() }
+                } onCancel: {
+                    self.notifyWaiterOnly()
                 }
             }
             group.addTask { try? await Task.sleep(for: timeout) }
             await group.next()
-            // Whichever finished first, release the other.
-            self.notifyWaiterOnly()
             group.cancelAll()
         }
     }
