@@ -96,14 +96,16 @@ import Testing
     @Test func aNudgeWakesTheWorkerAndNoneLetsItSleepItsTimeOut() async throws {
         let signal = OutboxSignal()
         let clock = ContinuousClock()
+        // Returning well before a 10-minute timeout can only be the nudge (the bound is loose on
+        // purpose: this machine may be busy with other tests).
         signal.notify()
-        let early = try await clock.measure { await signal.wait(timeout: .seconds(30)) }
-        #expect(early < .seconds(5), "a nudge given before the wait must not be lost")
+        let early = await clock.measure { await signal.wait(timeout: .seconds(600)) }
+        #expect(early < .seconds(300), "a nudge given before the wait must not be lost")
         let idle = await clock.measure { await signal.wait(timeout: .milliseconds(200)) }
         #expect(idle >= .milliseconds(200))
-        async let woken: Duration = clock.measure { await signal.wait(timeout: .seconds(30)) }
+        async let woken: Duration = clock.measure { await signal.wait(timeout: .seconds(600)) }
         try await Task.sleep(for: .milliseconds(100))
         signal.notify()
-        #expect(try await woken < .seconds(5))
+        #expect(await woken < .seconds(300))
     }
 }
