@@ -73,7 +73,7 @@ struct FailingDatabase: SQLDatabase {
         try await TestApp.run { app in
             let delivery = try await app.delivery()
             let outcome = try await app.dependencies.ingest.upload(
-                Photos.jpeg, deliveryID: delivery.id, details: PhotoUploadDetails(placement: .porch, note: nil, devicePosition: nil),
+                Photos.jpeg, to: try await app.dependencies.ingest.authorize(deliveryID: delivery.id, for: app.courier), details: PhotoUploadDetails(placement: .porch, note: nil, devicePosition: nil),
                 idempotencyKey: nil, by: app.courier)
             // What a crash between the blob writes and the commit leaves behind, and a torn write.
             let strayID = UUID().uuidString.lowercased()

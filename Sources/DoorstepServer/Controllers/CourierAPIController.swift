@@ -47,14 +47,13 @@ struct CourierAPIController {
         let key = try IdempotencyKey.validate(request.headers[.idempotencyKey])
         // Authorise before reading the body: a stranger's upload, or one for a recipient who said
         // no to photos, is not read at all.
-        let delivery = try await dependencies.ingest.assignedDelivery(deliveryID, to: courier)
-        try await dependencies.ingest.checkPhotoAllowed(delivery)
+        let delivery = try await dependencies.ingest.authorize(deliveryID: deliveryID, for: courier)
         if let type = request.headers[.contentType], ImageFormat.fromMediaType(type) == nil {
             throw DoorstepError.unsupportedMediaType
         }
         let bytes = try await UploadBody.read(request, limit: dependencies.configuration.limits.maxBytes)
         let outcome = try await dependencies.ingest.upload(
-            bytes, deliveryID: deliveryID, details: details, idempotencyKey: key, by: courier)
+            bytes, to: delivery, details: details, idempotencyKey: key, by: courier)
         var headers: HTTPFields = [:]
         headers[.location] = "/api/v1/courier/deliveries/\(deliveryID)/photo"
         if outcome.replayed { headers[.idempotentReplayed] = "true" }

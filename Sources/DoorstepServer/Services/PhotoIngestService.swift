@@ -8,7 +8,8 @@ import Foundation
 /// A courier's photo, from upload bytes to a committed, visible photo.
 ///
 /// Order of work, so that a failure at any point leaves nothing half-visible:
-/// 1. authorise (the delivery is this courier's), replay a known Idempotency-Key;
+/// 1. `authorize` (the delivery is this courier's and its recipient allows photos), before the
+///    body is read; then replay a known Idempotency-Key;
 /// 2. process the image on the worker pool (reject bad input before decoding pixels);
 /// 3. seal both variants with a fresh data key and write them as blobs under a fresh photo id;
 /// 4. one transaction: claim the key, retire any earlier photo, record this one, mark delivered;
@@ -25,13 +26,20 @@ public struct PhotoIngestService: Sendable {
         public var replayed: Bool
     }
 
-    public func upload(
-        _ bytes: [UInt8], deliveryID: String, details: PhotoUploadDetails, idempotencyKey: String?, by courier: Courier
-    ) async throws -> Outcome {
-        let store = dependencies.store
+    /// The delivery, if this courier may photograph it now: assigned to them, and its recipient
+    /// has not said no. Checked before a byte of the upload is read.
+    public func authorize(deliveryID: String, for courier: Courier) async throws -> Delivery {
         let delivery = try await assignedDelivery(deliveryID, to: courier)
         try await checkPhotoAllowed(delivery)
-        let fingerprint = Self.fingerprint(deliveryID: deliveryID, details: details, bytes: bytes)
+        return delivery
+    }
+
+    /// Stores the photo of a delivery that `authorize` returned.
+    public func upload(
+        _ bytes: [UInt8], to delivery: Delivery, details: PhotoUploadDetails, idempotencyKey: String?, by courier: Courier
+    ) async throws -> Outcome {
+        let store = dependencies.store
+        let fingerprint = Self.fingerprint(deliveryID: delivery.id, details: details, bytes: bytes)
         if let key = idempotencyKey, let claim = try await store.idempotentUpload(courierID: courier.id, key: key) {
             return try await replay(claim, fingerprint: fingerprint)
         }
@@ -79,8 +87,7 @@ public struct PhotoIngestService: Sendable {
         }
     }
 
-    /// Refuses before any byte of the body is read when the recipient may not be photographed.
-    func checkPhotoAllowed(_ delivery: Delivery) async throws {
+    private func checkPhotoAllowed(_ delivery: Delivery) async throws {
         if case .notAllowed(let reason) = try await dependencies.privacy.policy(for: delivery) {
             throw DoorstepError.photoNotAllowed(reason)
         }
@@ -88,7 +95,7 @@ public struct PhotoIngestService: Sendable {
 
     /// The delivery, if it is assigned to this courier. Anything else, including a delivery of
     /// another tenant or a malformed id, is "not found": a courier learns nothing of others' stops.
-    func assignedDelivery(_ id: String, to courier: Courier) async throws -> Delivery {
+    private func assignedDelivery(_ id: String, to courier: Courier) async throws -> Delivery {
         guard Identifier.isValid(id), let delivery = try await dependencies.store.delivery(id: id),
               delivery.tenantID == courier.tenantID, delivery.courierID == courier.id
         else { throw DoorstepError.notFound }
