@@ -3,7 +3,7 @@ import Foundation
 import Synchronization
 
 /// Fan-out of committed events to open pages in this process: a customer's delivery page, a
-/// tenant's dashboard stream. (Across processes, PostgreSQL LISTEN/NOTIFY is issue 6's job.)
+/// tenant's dashboard stream. Other servers' events arrive through `LiveEventRelay`.
 public final class LiveEvents: Sendable {
     private let subscribers = Mutex<[UUID: (topic: String, continuation: AsyncStream<OutboxEvent>.Continuation)]>([:])
 
