@@ -1,0 +1,111 @@
+"""Concurrent uploads through the real server (release, SQLite + disk): throughput, latency and
+peak memory. 16 uploaders for throughput and latency; 64 at once for memory. Photos: the
+benchmark set of ../shared/photos when present (10 phone JPEGs, 8-16 MP), else the fixtures.
+Writes results/load.{md,json}. A measurement for issue 7, not a pass/fail test."""
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "e2e"))
+from conftest import free_port  # noqa: E402
+
+BIN = ROOT / ".build/release/doorstep"
+SET = ["r01_sunset_4272x2848.jpg", "r02_dragonfly_4224x3168.jpg", "r03_bridge_4352x2448.jpg", "r04_wine_2560x3837_portrait.jpg",
+       "r05_picosdeeuropa_3264x2448.jpg", "r06_seeding_5312x2988.jpg", "r07_elephants_3840x2160_sonyRX100_q100.jpg",
+       "u01_colorfulcups_UPSCALED_4384x2740_q92_gps.jpg", "x01_wine_stored3837x2560_o6_gps.jpg", "x02_dragonfly_phone_4032x3024_q92_gps.jpg"]
+SHARED = ROOT.parent / "shared/photos/corpus"
+PHOTOS = [(SHARED / name).read_bytes() for name in SET] if (SHARED / SET[0]).exists() else \
+    [(ROOT / "Tests/Fixtures/photos/x01_wine_stored3837x2560_o6_gps.jpg").read_bytes()]
+UPLOADS = int(os.environ.get("UPLOADS", "96"))
+
+
+def peak_rss_mb(pid):
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return None
+
+
+def run_wave(items, token, concurrency):
+    """Uploads every item with `concurrency` threads; returns per-upload latencies (ms) and wall time."""
+    latencies, lock, queue = [], threading.Lock(), list(enumerate(items))
+
+    def worker():
+        while True:
+            with lock:
+                if not queue:
+                    return
+                index, item = queue.pop()
+            body = PHOTOS[index % len(PHOTOS)]
+            request = urllib.request.Request(item["upload_url"] + "?placement=porch", data=body, method="POST",
+                                             headers={"Authorization": f"Bearer {token}", "Content-Type": "image/jpeg"})
+            started = time.perf_counter()
+            with urllib.request.urlopen(request, timeout=300) as response:
+                response.read()
+                assert response.status == 201
+            with lock:
+                latencies.append((time.perf_counter() - started) * 1000)
+
+    started = time.perf_counter()
+    threads = [threading.Thread(target=worker) for _ in range(concurrency)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return latencies, time.perf_counter() - started
+
+
+def main():
+    data, port = tempfile.mkdtemp(prefix="doorstep-load-"), free_port()
+    server = subprocess.Popen([str(BIN), "serve", "--data", data, "--port", str(port), "--log-level", "warning", "--no-outbox-worker"])
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(200):
+            try:
+                urllib.request.urlopen(base + "/readyz", timeout=1)
+                break
+            except OSError:
+                time.sleep(0.05)
+        demo = json.loads(subprocess.run([str(BIN), "demo", "--data", data, "--base-url", base, "--json", "--count", str(UPLOADS + 64)],
+                                         capture_output=True, text=True, check=True).stdout)
+        items = demo["deliveries"]
+        run_wave(items[:4], demo["courier_token"], 4)  # warm-up
+        latencies, wall = run_wave(items[4:UPLOADS], demo["courier_token"], 16)
+        rss_after_16 = peak_rss_mb(server.pid)
+        burst, burst_wall = run_wave(items[UPLOADS:UPLOADS + 64], demo["courier_token"], 64)
+        rss_after_64 = peak_rss_mb(server.pid)
+    finally:
+        server.terminate()
+        server.wait()
+    ordered = sorted(latencies)
+    report = {
+        "machine": {"platform": platform.platform(), "cpus": os.cpu_count()},
+        "photos": len(PHOTOS), "uploads": len(latencies),
+        "throughput_images_per_s": round(len(latencies) / wall, 2),
+        "throughput_per_core": round(len(latencies) / wall / (os.cpu_count() or 1), 2),
+        "latency_p50_ms": round(statistics.median(ordered), 1),
+        "latency_p99_ms": round(ordered[min(len(ordered) - 1, int(0.99 * (len(ordered) - 1) + 0.5))], 1),
+        "peak_rss_mb_16_uploaders": round(rss_after_16, 1),
+        "burst_64_uploads_s": round(burst_wall, 2), "peak_rss_mb_after_64_at_once": round(rss_after_64, 1),
+    }
+    out = ROOT / "bench/results"
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "load.json").write_text(json.dumps(report, indent=2) + "\n")
+    (out / "load.md").write_text(
+        f"# Concurrent uploads (release, SQLite + disk, {len(PHOTOS)} photos of the benchmark set)\n\n"
+        f"{report['machine']['platform']}, {report['machine']['cpus']} CPUs\n\n"
+        "| measure | value |\n|---|---|\n" + "\n".join(f"| {k} | {v} |" for k, v in report.items() if k != "machine") + "\n")
+    print((out / "load.md").read_text())
+
+
+if __name__ == "__main__":
+    sys.exit(main())
