@@ -67,6 +67,9 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
+        // The image pipeline alone, for the benchmarks (bench/run).
+        .executableTarget(name: "doorstep-pipeline-bench", dependencies: ["DoorstepImaging"], path: "bench/Pipeline"),
+
         .testTarget(name: "DoorstepCoreTests", dependencies: ["DoorstepCore"]),
         .testTarget(name: "DoorstepImagingTests", dependencies: ["DoorstepImaging"]),
         .testTarget(name: "DoorstepSecurityTests", dependencies: ["DoorstepSecurity"]),
