@@ -1,6 +1,6 @@
 import Foundation
 
-/// The clock and id source, injected so tests can fix them. `failing` makes any unexpected use loud.
+/// The clock and id source, injected so tests can fix them.
 public struct Effects: Sendable {
     public var now: @Sendable () -> Date
     public var newID: @Sendable () -> String
@@ -11,11 +11,6 @@ public struct Effects: Sendable {
     }
 
     public static let live = Effects(now: { Date() }, newID: { UUID().uuidString.lowercased() })
-
-    public static let failing = Effects(
-        now: { fatalError("Effects.now used but not overridden in this test") },
-        newID: { fatalError("Effects.newID used but not overridden in this test") }
-    )
 }
 
 /// Ids are lowercase UUIDs. Anything else is rejected before it reaches a query, and looks "not found".

@@ -29,7 +29,7 @@ public struct VipsImageProcessor: ImageProcessor {
         let rc = bytes.withUnsafeBytes { buffer in
             withErrorBuffer { dsv_read_header(format.cFormat, buffer.baseAddress, buffer.count, &raw, $0, $1) }
         }
-        guard rc.code == 0, raw.width > 0, raw.height > 0 else { throw .undecodableImage }
+        guard rc == 0, raw.width > 0, raw.height > 0 else { throw .undecodableImage }
         let captureTime = withUnsafeBytes(of: raw.capture_time) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
         return ImageHeader(
             format: format,
@@ -53,7 +53,7 @@ public struct VipsImageProcessor: ImageProcessor {
                             Int32(spec.thumbnailMaxSide), Int32(spec.quality), &out, $0, $1)
             }
         }
-        guard rc.code == 0 else { throw .undecodableImage }
+        guard rc == 0 else { throw .undecodableImage }
         defer {
             dsv_free(out.display)
             dsv_free(out.thumbnail)
@@ -71,12 +71,11 @@ public struct VipsImageProcessor: ImageProcessor {
     }
 }
 
-/// Runs a shim call with a buffer for its error text. The text stays inside this module: libvips
-/// messages can name internals, so callers only ever see the typed error.
-private func withErrorBuffer(_ body: (UnsafeMutablePointer<CChar>, Int) -> Int32) -> (code: Int32, message: String) {
+/// Runs a shim call with a buffer for its error text, and drops the text: libvips messages can
+/// name internals, so callers only ever see the typed error.
+private func withErrorBuffer(_ body: (UnsafeMutablePointer<CChar>, Int) -> Int32) -> Int32 {
     var message = [CChar](repeating: 0, count: 512)
-    let code = message.withUnsafeMutableBufferPointer { body($0.baseAddress!, $0.count) }
-    return (code, String(decoding: message.prefix { $0 != 0 }.map(UInt8.init), as: UTF8.self))
+    return message.withUnsafeMutableBufferPointer { body($0.baseAddress!, $0.count) }
 }
 
 extension ImageFormat {

@@ -34,8 +34,6 @@ public final class LiveEvents: Sendable {
             }
         }
     }
-
-    public var subscriberCount: Int { subscribers.withLock { $0.count } }
 }
 
 /// Wakes the outbox worker as soon as something is committed, so a message waits for no poll.

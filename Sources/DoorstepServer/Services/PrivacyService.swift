@@ -29,10 +29,8 @@ public struct PrivacyService: Sendable {
     @discardableResult
     public func deleteCurrentPhoto(of delivery: Delivery, by actor: AccessEvent.Actor, actorID: String?) async throws -> Bool {
         guard let photo = try await dependencies.store.currentPhoto(deliveryID: delivery.id) else { return false }
-        guard try await deletePhoto(photo.id, tenantID: delivery.tenantID, deliveryID: delivery.id, reason: actor.rawValue,
-                                    action: .delete, by: actor, actorID: actorID)
-        else { return false }
-        return true
+        return try await deletePhoto(photo.id, tenantID: delivery.tenantID, deliveryID: delivery.id, reason: actor.rawValue,
+                                     action: .delete, by: actor, actorID: actorID)
     }
 
     /// Returns true when this call deleted it (false: already deleted, e.g. by a concurrent sweep).
