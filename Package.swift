@@ -63,7 +63,7 @@ let package = Package(
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ]),
         .executableTarget(name: "doorstep", dependencies: [
-            "DoorstepServer", "DoorstepStorage",
+            "DoorstepServer", "DoorstepStorage", "DoorstepImaging",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 

@@ -119,7 +119,11 @@ public struct Photo: Codable, Sendable, Equatable {
     public var devicePosition: Coordinate?
     /// Metres between the best capture position and the delivery address, when one is known.
     public var distanceToAddress: Double?
-    public var meanBrightness: Double
+    /// The verdict on `distanceToAddress` under the tenant's radii at upload time.
+    public var locationVerdict: LocationVerdict
+    public var quality: PhotoQuality
+    /// Difference hash of the thumbnail (reuse detection).
+    public var perceptualHash: UInt64
     public var display: PhotoVariant
     public var thumbnail: PhotoVariant
     /// The data key both variants are sealed with, wrapped by a key-encryption key.
@@ -131,7 +135,7 @@ public struct Photo: Codable, Sendable, Equatable {
     public init(
         id: String, deliveryID: String, tenantID: String, courierID: String, placement: Placement, note: String?,
         capturedAt: Date?, imagePosition: Coordinate?, devicePosition: Coordinate?, distanceToAddress: Double?,
-        meanBrightness: Double, display: PhotoVariant, thumbnail: PhotoVariant, dataKey: WrappedDataKey,
+        locationVerdict: LocationVerdict, quality: PhotoQuality, perceptualHash: UInt64, display: PhotoVariant, thumbnail: PhotoVariant, dataKey: WrappedDataKey,
         createdAt: Date, expiresAt: Date
     ) {
         self.id = id
@@ -144,7 +148,9 @@ public struct Photo: Codable, Sendable, Equatable {
         self.imagePosition = imagePosition
         self.devicePosition = devicePosition
         self.distanceToAddress = distanceToAddress
-        self.meanBrightness = meanBrightness
+        self.locationVerdict = locationVerdict
+        self.quality = quality
+        self.perceptualHash = perceptualHash
         self.display = display
         self.thumbnail = thumbnail
         self.dataKey = dataKey

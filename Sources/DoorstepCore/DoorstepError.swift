@@ -29,6 +29,11 @@ public enum DoorstepError: Error, Sendable, Equatable {
     case overloaded
     /// This delivery may not be photographed (recipient opted out, consent missing, region off).
     case photoNotAllowed(PhotoPolicy.Reason)
+    /// The photo is too dark, blurred or small, and the tenant refuses such photos.
+    case photoUnusable([QualityIssue])
+    /// A sealed (end-to-end encrypted) upload that does not open: wrong key, damaged, or replayed
+    /// against another delivery.
+    case sealedUploadInvalid
 }
 
 extension DoorstepError: CustomStringConvertible {
@@ -50,6 +55,8 @@ extension DoorstepError: CustomStringConvertible {
         case .incompleteUpload: "incompleteUpload"
         case .overloaded: "overloaded"
         case .photoNotAllowed(let reason): "photoNotAllowed(\(reason.rawValue))"
+        case .photoUnusable(let issues): "photoUnusable(\(issues.map(\.rawValue).joined(separator: ",")))"
+        case .sealedUploadInvalid: "sealedUploadInvalid"
         }
     }
 }

@@ -56,15 +56,22 @@ public struct TenantSettings: Codable, Sendable, Equatable {
     /// Put the thumbnail inside the "delivered" email. Off by default: a photo in a mailbox
     /// escapes deletion, so the email links to the signed page instead.
     public var emailIncludesPhoto: Bool
+    /// Keep-and-flag or refuse a photo with quality issues.
+    public var qualityPolicy: QualityPolicy
+    /// Radii of the location verdict.
+    public var locationRadii: LocationRadii
 
     public static let defaultRetention: TimeInterval = 30 * 86400
     public static let retentionRange: ClosedRange<TimeInterval> = 3600...(90 * 86400)
 
     public init(retention: TimeInterval = TenantSettings.defaultRetention, consentModes: [String: ConsentMode] = [:],
-                emailIncludesPhoto: Bool = false) {
+                emailIncludesPhoto: Bool = false, qualityPolicy: QualityPolicy = .flag,
+                locationRadii: LocationRadii = .standard) {
         self.retention = retention
         self.consentModes = consentModes
         self.emailIncludesPhoto = emailIncludesPhoto
+        self.qualityPolicy = qualityPolicy
+        self.locationRadii = locationRadii
     }
 
     public func mode(forCountry country: String?) -> ConsentMode {
@@ -78,6 +85,7 @@ public struct TenantSettings: Codable, Sendable, Equatable {
         for key in consentModes.keys where key != "*" && !Country.isCode(key) {
             throw .invalidInput(field: "consent_modes", reason: "keys must be ISO 3166-1 alpha-2 country codes or *")
         }
+        _ = try locationRadii.validated()
         return self
     }
 }

@@ -49,6 +49,16 @@ public struct ProcessedImage: Sendable {
     public var thumbnail: EncodedImage
     /// Mean of all channels of the thumbnail, 0…255: the first quality signal (too dark).
     public var meanBrightness: Double
+    /// Variance of the Laplacian of the thumbnail's luminance: low means blurred.
+    public var sharpness: Double
+    /// 64-bit difference hash of the thumbnail, for finding the same scene photographed twice.
+    public var perceptualHash: UInt64
+
+    /// The quality verdict of this image under the given thresholds.
+    public func quality(_ thresholds: QualityThresholds = .standard) -> PhotoQuality {
+        let (width, height) = header.orientation >= 5 ? (header.height, header.width) : (header.width, header.height)
+        return PhotoQuality(meanBrightness: meanBrightness, sharpness: sharpness, width: width, height: height, thresholds: thresholds)
+    }
 }
 
 /// Turns untrusted upload bytes into clean, metadata-free JPEG variants. Calls block: run them

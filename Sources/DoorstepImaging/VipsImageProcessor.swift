@@ -66,7 +66,9 @@ public struct VipsImageProcessor: ImageProcessor {
             thumbnail: EncodedImage(
                 jpeg: Array(UnsafeRawBufferPointer(start: out.thumbnail, count: out.thumbnail_length)),
                 width: Int(out.thumbnail_width), height: Int(out.thumbnail_height)),
-            meanBrightness: out.mean_brightness
+            meanBrightness: out.mean_brightness,
+            sharpness: out.sharpness,
+            perceptualHash: out.dhash
         )
     }
 }

@@ -186,6 +186,16 @@ enum Migrations {
             """,
             "CREATE INDEX problem_reports_by_delivery ON problem_reports (delivery_id, created_at)",
         ]),
+        (4, [
+            // Evidence: quality signals and verdicts, the perceptual hash, the location verdict.
+            "ALTER TABLE photos ADD COLUMN sharpness DOUBLE PRECISION NOT NULL DEFAULT 0",
+            "ALTER TABLE photos ADD COLUMN quality_issues TEXT NOT NULL DEFAULT ''",
+            "ALTER TABLE photos ADD COLUMN perceptual_hash BIGINT NOT NULL DEFAULT 0",
+            "ALTER TABLE photos ADD COLUMN location_verdict TEXT NOT NULL DEFAULT 'unknown'",
+            "ALTER TABLE tenants ADD COLUMN quality_policy TEXT NOT NULL DEFAULT 'flag'",
+            "ALTER TABLE tenants ADD COLUMN radius_at_address_m DOUBLE PRECISION NOT NULL DEFAULT 50",
+            "ALTER TABLE tenants ADD COLUMN radius_near_m DOUBLE PRECISION NOT NULL DEFAULT 250",
+        ]),
     ]
 
     static var latest: Int { steps.map(\.version).max() ?? 0 }

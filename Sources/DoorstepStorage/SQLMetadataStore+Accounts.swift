@@ -6,10 +6,12 @@ extension SQLMetadataStore {
     public func createTenant(_ tenant: Tenant) async throws {
         try await source.withConnection { db in
             try await db.raw("""
-                INSERT INTO tenants (id, name, created_at, retention_seconds, consent_modes, email_includes_photo)
+                INSERT INTO tenants (id, name, created_at, retention_seconds, consent_modes, email_includes_photo,
+                                     quality_policy, radius_at_address_m, radius_near_m)
                 VALUES (\(bind: tenant.id), \(bind: tenant.name), \(bind: tenant.createdAt.epochMilliseconds),
                         \(bind: Int64(tenant.settings.retention)), \(bind: try TenantRow.encode(tenant.settings.consentModes)),
-                        \(bind: tenant.settings.emailIncludesPhoto ? 1 : 0))
+                        \(bind: tenant.settings.emailIncludesPhoto ? 1 : 0), \(bind: tenant.settings.qualityPolicy.rawValue),
+                        \(bind: tenant.settings.locationRadii.atAddress), \(bind: tenant.settings.locationRadii.near))
                 """).run()
         }
     }
@@ -33,7 +35,10 @@ extension SQLMetadataStore {
             try await db.raw("""
                 UPDATE tenants SET retention_seconds = \(bind: Int64(settings.retention)),
                     consent_modes = \(bind: try TenantRow.encode(settings.consentModes)),
-                    email_includes_photo = \(bind: settings.emailIncludesPhoto ? 1 : 0)
+                    email_includes_photo = \(bind: settings.emailIncludesPhoto ? 1 : 0),
+                    quality_policy = \(bind: settings.qualityPolicy.rawValue),
+                    radius_at_address_m = \(bind: settings.locationRadii.atAddress),
+                    radius_near_m = \(bind: settings.locationRadii.near)
                 WHERE id = \(bind: tenantID)
                 """).run()
         }
@@ -107,7 +112,8 @@ extension SQLMetadataStore {
 
 struct TenantRow: Decodable {
     static func columns(of alias: String? = nil) -> String {
-        columnList(["id", "name", "created_at", "retention_seconds", "consent_modes", "email_includes_photo"], of: alias)
+        columnList(["id", "name", "created_at", "retention_seconds", "consent_modes", "email_includes_photo",
+                    "quality_policy", "radius_at_address_m", "radius_near_m"], of: alias)
     }
 
     var id: String
@@ -116,12 +122,17 @@ struct TenantRow: Decodable {
     var retentionSeconds: Int64
     var consentModes: String
     var emailIncludesPhoto: Int
+    var qualityPolicy: String
+    var radiusAtAddressM: Double
+    var radiusNearM: Double
 
     var tenant: Tenant {
         let modes = (try? JSONDecoder().decode([String: ConsentMode].self, from: Data(consentModes.utf8))) ?? [:]
         return Tenant(id: id, name: name, createdAt: Date(epochMilliseconds: createdAt),
                       settings: TenantSettings(retention: TimeInterval(retentionSeconds), consentModes: modes,
-                                               emailIncludesPhoto: emailIncludesPhoto != 0))
+                                               emailIncludesPhoto: emailIncludesPhoto != 0,
+                                               qualityPolicy: QualityPolicy(rawValue: qualityPolicy) ?? .flag,
+                                               locationRadii: LocationRadii(atAddress: radiusAtAddressM, near: radiusNearM)))
     }
 
     static func encode(_ modes: [String: ConsentMode]) throws -> String {

@@ -31,17 +31,19 @@ extension SQLMetadataStore {
                     image_latitude, image_longitude, device_latitude, device_longitude, distance_to_address,
                     mean_brightness, display_key, display_width, display_height, display_bytes, display_sha256,
                     thumbnail_key, thumbnail_width, thumbnail_height, thumbnail_bytes, thumbnail_sha256, created_at,
-                    wrapped_key, kek_version, expires_at)
+                    wrapped_key, kek_version, expires_at, sharpness, quality_issues, perceptual_hash, location_verdict)
                 VALUES (\(bind: photo.id), \(bind: photo.deliveryID), \(bind: photo.tenantID), \(bind: photo.courierID),
                     \(bind: photo.placement.rawValue), \(bind: photo.note), \(bind: photo.capturedAt?.epochMilliseconds),
                     \(bind: photo.imagePosition?.latitude), \(bind: photo.imagePosition?.longitude),
                     \(bind: photo.devicePosition?.latitude), \(bind: photo.devicePosition?.longitude),
-                    \(bind: photo.distanceToAddress), \(bind: photo.meanBrightness),
+                    \(bind: photo.distanceToAddress), \(bind: photo.quality.meanBrightness),
                     \(bind: photo.display.blobKey), \(bind: photo.display.width), \(bind: photo.display.height),
                     \(bind: photo.display.byteCount), \(bind: photo.display.sha256),
                     \(bind: photo.thumbnail.blobKey), \(bind: photo.thumbnail.width), \(bind: photo.thumbnail.height),
                     \(bind: photo.thumbnail.byteCount), \(bind: photo.thumbnail.sha256), \(bind: now),
-                    \(bind: photo.dataKey.sealed), \(bind: photo.dataKey.kekVersion), \(bind: photo.expiresAt.epochMilliseconds))
+                    \(bind: photo.dataKey.sealed), \(bind: photo.dataKey.kekVersion), \(bind: photo.expiresAt.epochMilliseconds),
+                    \(bind: photo.quality.sharpness), \(bind: PhotoRow.encode(photo.quality.issues)),
+                    \(bind: Int64(bitPattern: photo.perceptualHash)), \(bind: photo.locationVerdict.rawValue))
                 """).run()
             try await db.raw("""
                 UPDATE deliveries SET state = \(bind: DeliveryState.delivered.rawValue), placement = \(bind: photo.placement.rawValue),
@@ -114,7 +116,7 @@ struct PhotoRow: Decodable {
         "image_longitude", "device_latitude", "device_longitude", "distance_to_address", "mean_brightness",
         "display_key", "display_width", "display_height", "display_bytes", "display_sha256",
         "thumbnail_key", "thumbnail_width", "thumbnail_height", "thumbnail_bytes", "thumbnail_sha256", "created_at",
-        "wrapped_key", "kek_version", "expires_at",
+        "wrapped_key", "kek_version", "expires_at", "sharpness", "quality_issues", "perceptual_hash", "location_verdict",
     ], of: nil)
 
     var id: String
@@ -144,6 +146,13 @@ struct PhotoRow: Decodable {
     var wrappedKey: String?
     var kekVersion: Int?
     var expiresAt: Int64?
+    var sharpness: Double
+    var qualityIssues: String
+    var perceptualHash: Int64
+    var locationVerdict: String
+
+    /// Issues as a comma-separated list of their codes ("" when none).
+    static func encode(_ issues: [QualityIssue]) -> String { issues.map(\.rawValue).joined(separator: ",") }
 
     /// Only live photos are read through this: they always have their key and expiry.
     func photo() throws -> Photo {
@@ -158,7 +167,11 @@ struct PhotoRow: Decodable {
             capturedAt: capturedAt.map(Date.init(epochMilliseconds:)),
             imagePosition: try position(imageLatitude, imageLongitude),
             devicePosition: try position(deviceLatitude, deviceLongitude),
-            distanceToAddress: distanceToAddress, meanBrightness: meanBrightness,
+            distanceToAddress: distanceToAddress,
+            locationVerdict: LocationVerdict(rawValue: locationVerdict) ?? .unknown,
+            quality: PhotoQuality(meanBrightness: meanBrightness, sharpness: sharpness,
+                                  issues: qualityIssues.split(separator: ",").compactMap { QualityIssue(rawValue: String($0)) }),
+            perceptualHash: UInt64(bitPattern: perceptualHash),
             display: PhotoVariant(blobKey: displayKey, width: displayWidth, height: displayHeight,
                                   byteCount: displayBytes, sha256: displaySha256),
             thumbnail: PhotoVariant(blobKey: thumbnailKey, width: thumbnailWidth, height: thumbnailHeight,

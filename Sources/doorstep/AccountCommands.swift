@@ -4,17 +4,22 @@ import DoorstepSecurity
 import DoorstepServer
 import Foundation
 
+extension QualityPolicy: ExpressibleByArgument {}
+
 struct TenantCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "tenant", abstract: "Manage tenants (carriers and shops).", subcommands: [Create.self, List.self, Settings.self])
 
     struct Settings: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Show or change a tenant's privacy settings.")
+        static let configuration = CommandConfiguration(abstract: "Show or change a tenant's privacy and evidence settings.")
         @OptionGroup var common: CommonOptions
         @Option(name: .long, help: "Tenant id.") var tenant: String
         @Option(name: .long, help: "Photo retention in hours (1 to 2160).") var retentionHours: Int?
         @Option(name: .long, parsing: .upToNextOption, help: "Consent modes, e.g. FR=opt_in US=opt_out *=opt_out DE=off.")
         var consent: [String] = []
+        @Option(name: .long, help: "What to do with a dark, blurred or tiny photo: flag (keep, ask for a retake) or reject.")
+        var qualityPolicy: QualityPolicy?
+        @Option(name: .long, help: "Location verdict radii in metres, AT_ADDRESS:NEAR, e.g. 50:250.") var radii: String?
 
         func run() async throws {
             let configuration = try common.configuration()
@@ -28,12 +33,20 @@ struct TenantCommand: AsyncParsableCommand {
                     }
                     settings.consentModes[parts[0] == "*" ? "*" : parts[0].uppercased()] = mode
                 }
+                if let qualityPolicy { settings.qualityPolicy = qualityPolicy }
+                if let radii {
+                    let parts = radii.split(separator: ":").compactMap { Double($0) }
+                    guard parts.count == 2 else { throw ValidationError("radii look like 50:250 (at address, near; metres)") }
+                    settings.locationRadii = LocationRadii(atAddress: parts[0], near: parts[1])
+                }
                 settings = try settings.validated()
                 try await app.store.updateSettings(settings, tenantID: tenant)
                 return settings
             }
             print("retention: \(Int(settings.retention / 3600)) hours")
             for (region, mode) in settings.consentModes.sorted(by: { $0.key < $1.key }) { print("consent \(region): \(mode.rawValue)") }
+            print("quality policy: \(settings.qualityPolicy.rawValue)")
+            print("location radii: at address ≤ \(Int(settings.locationRadii.atAddress)) m, near ≤ \(Int(settings.locationRadii.near)) m")
         }
     }
 

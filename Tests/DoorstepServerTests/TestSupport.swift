@@ -169,6 +169,12 @@ enum Photos {
 
     static var jpeg: [UInt8] { bytes("r17_nikonD2H_500x375_gps.jpg") }
 
+    /// A corpus photo or one of its dark/blurred/copied versions (Tests/Fixtures/quality).
+    static func quality(_ name: String) -> [UInt8] {
+        let url = TestApp.repositoryRoot.appendingPathComponent("Tests/Fixtures/quality/\(name).jpg")
+        return Array(FileManager.default.contents(atPath: url.path) ?? Data())
+    }
+
     /// Fixtures the manifest says must be refused.
     static var rejected: [String] {
         guard let text = try? String(contentsOf: fixtures.appendingPathComponent("MANIFEST.tsv"), encoding: .utf8) else { return [] }

@@ -97,7 +97,9 @@ struct Seed {
         return Photo(
             id: id, deliveryID: delivery.id, tenantID: delivery.tenantID, courierID: courier.id, placement: .porch,
             note: "by the pot", capturedAt: clock, imagePosition: nil, devicePosition: try? Coordinate(latitude: 48.85, longitude: 2.35),
-            distanceToAddress: 3.5, meanBrightness: 120, display: variant(.display), thumbnail: variant(.thumbnail),
+            distanceToAddress: 3.5, locationVerdict: .atAddress,
+            quality: PhotoQuality(meanBrightness: 120, sharpness: 15, issues: [.blurry]),
+            perceptualHash: 0xF00D_0000_0000_BEEF, display: variant(.display), thumbnail: variant(.thumbnail),
             dataKey: WrappedDataKey(kekVersion: 1, sealed: "sealed-\(id)"),
             createdAt: clock.addingTimeInterval(60), expiresAt: clock.addingTimeInterval(3600))
     }

@@ -34,6 +34,8 @@ typedef struct {
     int thumbnail_width;
     int thumbnail_height;
     double mean_brightness; // 0…255, on the thumbnail
+    double sharpness;       // variance of the Laplacian of the thumbnail's luminance (low: blurred)
+    uint64_t dhash;         // difference hash of the thumbnail: 9×8 grey, bit = left < right
 } dsv_output;
 
 /// Starts libvips once per process: blocks untrusted and unused loaders, turns off the operation

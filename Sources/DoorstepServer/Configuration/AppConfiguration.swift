@@ -13,6 +13,7 @@ public struct AppConfiguration: Sendable {
     public var baseURL: String?
     public var limits = ImageLimits()
     public var output = ImageOutputSpec()
+    public var qualityThresholds = QualityThresholds.standard
     /// Image workers; one per core, since each decode is single-threaded.
     public var imageWorkers: Int = ProcessInfo.processInfo.activeProcessorCount
     /// Uploads allowed to wait for a worker before new ones get 503.

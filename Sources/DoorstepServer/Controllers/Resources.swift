@@ -105,12 +105,13 @@ struct PhotoResource: Encodable {
     var height: Int
     var sha256: String
     var distanceToAddressMetres: Double?
-    var meanBrightness: Double
+    var location: LocationVerdict
+    var quality: QualityResource
     var expiresAt: Date
 
     enum CodingKeys: String, CodingKey {
         case id, placement, note, capturedAt = "captured_at", uploadedAt = "uploaded_at", width, height, sha256
-        case distanceToAddressMetres = "distance_to_address_m", meanBrightness = "mean_brightness", expiresAt = "expires_at"
+        case distanceToAddressMetres = "distance_to_address_m", location, quality, expiresAt = "expires_at"
     }
 
     init(_ photo: Photo) {
@@ -123,8 +124,28 @@ struct PhotoResource: Encodable {
         height = photo.display.height
         sha256 = photo.display.sha256
         distanceToAddressMetres = photo.distanceToAddress.map { ($0 * 10).rounded() / 10 }
-        meanBrightness = (photo.meanBrightness * 10).rounded() / 10
+        location = photo.locationVerdict
+        quality = QualityResource(photo.quality)
         expiresAt = photo.expiresAt
+    }
+}
+
+/// The quality verdict as the courier app reads it: `retake` with the issues, or `ok`.
+struct QualityResource: Encodable {
+    var verdict: String
+    var issues: [QualityIssue]
+    var meanBrightness: Double
+    var sharpness: Double
+
+    enum CodingKeys: String, CodingKey {
+        case verdict, issues, meanBrightness = "mean_brightness", sharpness
+    }
+
+    init(_ quality: PhotoQuality) {
+        verdict = quality.isUsable ? "ok" : "retake"
+        issues = quality.issues
+        meanBrightness = (quality.meanBrightness * 10).rounded() / 10
+        sharpness = quality.sharpness.rounded()
     }
 }
 
@@ -175,19 +196,37 @@ struct SettingsResource: Codable {
     var retentionSeconds: Int
     var consentModes: [String: ConsentMode]
     var emailIncludesPhoto: Bool?
+    var qualityPolicy: QualityPolicy?
+    var locationRadii: Radii?
+
+    struct Radii: Codable {
+        var atAddress: Double
+        var near: Double
+
+        enum CodingKeys: String, CodingKey {
+            case atAddress = "at_address_m", near = "near_m"
+        }
+    }
 
     enum CodingKeys: String, CodingKey {
         case retentionSeconds = "retention_seconds", consentModes = "consent_modes", emailIncludesPhoto = "email_includes_photo"
+        case qualityPolicy = "quality_policy", locationRadii = "location_radii"
     }
 
     init(_ settings: TenantSettings) {
         retentionSeconds = Int(settings.retention)
         consentModes = settings.consentModes
         emailIncludesPhoto = settings.emailIncludesPhoto
+        qualityPolicy = settings.qualityPolicy
+        locationRadii = Radii(atAddress: settings.locationRadii.atAddress, near: settings.locationRadii.near)
     }
 
+    /// Omitted optional fields take their defaults (PUT replaces the whole settings object).
     var settings: TenantSettings {
-        TenantSettings(retention: TimeInterval(retentionSeconds), consentModes: consentModes, emailIncludesPhoto: emailIncludesPhoto ?? false)
+        TenantSettings(
+            retention: TimeInterval(retentionSeconds), consentModes: consentModes, emailIncludesPhoto: emailIncludesPhoto ?? false,
+            qualityPolicy: qualityPolicy ?? .flag,
+            locationRadii: locationRadii.map { LocationRadii(atAddress: $0.atAddress, near: $0.near) } ?? .standard)
     }
 }
 

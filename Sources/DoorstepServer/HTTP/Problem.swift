@@ -12,8 +12,10 @@ struct Problem: Encodable, Sendable {
     var field: String?
     var limit: Int?
     var reason: String?
+    var issues: [QualityIssue]?
 
-    init(slug: String, title: String, status: HTTPResponse.Status, detail: String, field: String? = nil, limit: Int? = nil, reason: String? = nil) {
+    init(slug: String, title: String, status: HTTPResponse.Status, detail: String, field: String? = nil, limit: Int? = nil,
+         reason: String? = nil, issues: [QualityIssue]? = nil) {
         self.type = "/problems/\(slug)"
         self.title = title
         self.status = status.code
@@ -21,6 +23,7 @@ struct Problem: Encodable, Sendable {
         self.field = field
         self.limit = limit
         self.reason = reason
+        self.issues = issues
     }
 
     var httpStatus: HTTPResponse.Status { .init(code: status) }
@@ -67,6 +70,13 @@ struct Problem: Encodable, Sendable {
             }
             self.init(slug: "photo-not-allowed", title: "No photo for this delivery", status: .conflict,
                       detail: why + " Deliver without a photo.", reason: reason.rawValue)
+        case .photoUnusable(let issues):
+            self.init(slug: "photo-unusable", title: "Photo unusable", status: .unprocessableContent,
+                      detail: "The photo is \(issues.map { $0.rawValue.replacingOccurrences(of: "_", with: " ") }.joined(separator: " and ")). Take it again.",
+                      issues: issues)
+        case .sealedUploadInvalid:
+            self.init(slug: "sealed-upload-invalid", title: "Sealed upload cannot be opened", status: .badRequest,
+                      detail: "The encrypted upload is damaged, was sealed for another key, or belongs to another delivery. Fetch the current upload key and send it again.")
         case .incompleteUpload:
             self.init(slug: "incomplete-upload", title: "Upload incomplete", status: .badRequest,
                       detail: "The upload ended before all of it arrived. Send it again with the same Idempotency-Key.")

@@ -46,21 +46,26 @@ public struct PhotoIngestService: Sendable {
 
         let processed = try await dependencies.images.process(
             bytes, limits: dependencies.configuration.limits, output: dependencies.configuration.output)
+        let settings = try await dependencies.store.tenant(id: delivery.tenantID)?.settings ?? TenantSettings()
+        let quality = processed.quality(dependencies.configuration.qualityThresholds)
+        // Refused before anything is written: the courier retakes at the door.
+        if settings.qualityPolicy == .reject, !quality.isUsable { throw DoorstepError.photoUnusable(quality.issues) }
 
         let photoID = dependencies.effects.newID()
         let stored = try await dependencies.vault.store(processed, photoID: photoID)
         let (display, thumbnail) = (stored.display, stored.thumbnail)
-        let retention = try await dependencies.store.tenant(id: delivery.tenantID)?.settings.retention ?? TenantSettings.defaultRetention
         let now = dependencies.effects.now()
 
         let capturePosition = details.devicePosition ?? processed.header.position
+        let distance = capturePosition.map { $0.distance(to: delivery.location) }
         let photo = Photo(
             id: photoID, deliveryID: delivery.id, tenantID: delivery.tenantID, courierID: courier.id,
             placement: details.placement, note: details.note, capturedAt: processed.header.capturedAt,
             imagePosition: processed.header.position, devicePosition: details.devicePosition,
-            distanceToAddress: capturePosition.map { $0.distance(to: delivery.location) },
-            meanBrightness: processed.meanBrightness, display: display, thumbnail: thumbnail, dataKey: stored.dataKey,
-            createdAt: now, expiresAt: now.addingTimeInterval(retention))
+            distanceToAddress: distance, locationVerdict: settings.locationRadii.verdict(distance: distance),
+            quality: quality, perceptualHash: processed.perceptualHash,
+            display: display, thumbnail: thumbnail, dataKey: stored.dataKey,
+            createdAt: now, expiresAt: now.addingTimeInterval(settings.retention))
         let claim = idempotencyKey.map {
             IdempotencyClaim(courierID: courier.id, key: $0, fingerprint: fingerprint, photoID: photoID)
         }
