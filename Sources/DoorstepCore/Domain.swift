@@ -65,11 +65,12 @@ public struct Delivery: Codable, Sendable, Equatable {
     public var note: String?
     public var deliveredAt: Date?
     public var createdAt: Date
+    public var routePosition: Int?
 
     public init(
         id: String, tenantID: String, orderReference: String, recipient: Recipient, address: String,
         location: Coordinate, country: String? = nil, instructions: String, courierID: String?, state: DeliveryState,
-        placement: Placement? = nil, note: String? = nil, deliveredAt: Date? = nil, createdAt: Date
+        placement: Placement? = nil, note: String? = nil, deliveredAt: Date? = nil, createdAt: Date, routePosition: Int? = nil
     ) {
         self.id = id
         self.tenantID = tenantID
@@ -85,6 +86,7 @@ public struct Delivery: Codable, Sendable, Equatable {
         self.note = note
         self.deliveredAt = deliveredAt
         self.createdAt = createdAt
+        self.routePosition = routePosition
     }
 }
 

@@ -10,10 +10,12 @@ public struct NewDelivery: Codable, Sendable {
     public var instructions: String?
     public var courierID: String?
     public var country: String?
+    /// The stop's place in the courier's route (1 = first); stops without one come last.
+    public var routePosition: Int?
 
     public init(
         orderReference: String, recipient: Recipient, address: String, latitude: Double, longitude: Double,
-        instructions: String? = nil, courierID: String? = nil, country: String? = nil
+        instructions: String? = nil, courierID: String? = nil, country: String? = nil, routePosition: Int? = nil
     ) {
         self.orderReference = orderReference
         self.recipient = recipient
@@ -23,6 +25,7 @@ public struct NewDelivery: Codable, Sendable {
         self.instructions = instructions
         self.courierID = courierID
         self.country = country
+        self.routePosition = routePosition
     }
 
     /// Returns the validated, normalised form, or the first problem found.
@@ -43,6 +46,9 @@ public struct NewDelivery: Codable, Sendable {
         }
         if let country {
             copy.country = try Country.normalise(country)
+        }
+        if let routePosition, !(1...10_000).contains(routePosition) {
+            throw .invalidInput(field: "route_position", reason: "must be from 1 to 10000")
         }
         if let courierID, !Identifier.isValid(courierID) {
             throw .invalidInput(field: "courier_id", reason: "must be a courier id")

@@ -9,6 +9,11 @@ public enum KeyFile {
 
     /// Loads a 256-bit key from `path`, creating it (and its folder, 0700) when absent.
     public static func loadOrCreate(at path: String) throws -> SymmetricKey {
+        SymmetricKey(data: try loadOrCreateBytes(at: path) { SymmetricKey(size: .bits256).withUnsafeBytes { Data($0) } })
+    }
+
+    /// Loads 32 secret bytes from `path`, or stores fresh ones from `generate` when absent.
+    public static func loadOrCreateBytes(at path: String, generate: () -> Data) throws -> Data {
         let manager = FileManager.default
         if let data = manager.contents(atPath: path) {
             guard data.count == 32 else { throw Error(description: "key file \(path) is not 32 bytes") }
@@ -16,12 +21,11 @@ public enum KeyFile {
             if let mode = attributes[.posixPermissions] as? Int, mode & 0o077 != 0 {
                 throw Error(description: "key file \(path) is readable by others (mode \(String(mode, radix: 8))); chmod 600 it")
             }
-            return SymmetricKey(data: data)
+            return data
         }
         let folder = (path as NSString).deletingLastPathComponent
         try manager.createDirectory(atPath: folder, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
-        let key = SymmetricKey(size: .bits256)
-        let bytes = key.withUnsafeBytes { Data($0) }
+        let bytes = generate()
         // Write to a temporary name with 0600 from the start, then link it into place: never a moment when
         // the key sits in a world-readable or half-written file.
         let temporary = path + ".tmp-\(UUID().uuidString)"
@@ -32,9 +36,9 @@ public enum KeyFile {
         // use theirs rather than overwrite a key that may already have signed links.
         defer { try? manager.removeItem(atPath: temporary) }
         if link(temporary, path) != 0 {
-            if let data = manager.contents(atPath: path), data.count == 32 { return SymmetricKey(data: data) }
+            if let data = manager.contents(atPath: path), data.count == 32 { return data }
             throw Error(description: "cannot create key file \(path)")
         }
-        return key
+        return bytes
     }
 }

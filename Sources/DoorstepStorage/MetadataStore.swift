@@ -81,6 +81,9 @@ public protocol MetadataStore: Sendable {
     func enqueue(_ events: [OutboxEvent]) async throws
     /// created → out for delivery, with its events, in one transaction; false if not `created`.
     func markOutForDelivery(deliveryID: String, events: [OutboxEvent]) async throws -> Bool
+    /// Delivered where no photo may be taken (or none could be): records where the parcel is and
+    /// enqueues the events, once. False when the delivery was already delivered.
+    func markDeliveredWithoutPhoto(deliveryID: String, placement: Placement, note: String?, at: Date, events: [OutboxEvent]) async throws -> Bool
     /// Leases due messages to the caller until `leaseUntil`; counts the attempt.
     func claimOutboxMessages(now: Date, leaseUntil: Date, limit: Int) async throws -> [OutboxMessage]
     func completeOutboxMessage(id: String, at: Date) async throws

@@ -196,6 +196,10 @@ enum Migrations {
             "ALTER TABLE tenants ADD COLUMN radius_at_address_m DOUBLE PRECISION NOT NULL DEFAULT 50",
             "ALTER TABLE tenants ADD COLUMN radius_near_m DOUBLE PRECISION NOT NULL DEFAULT 250",
         ]),
+        (5, [
+            // The courier app: stops in route order.
+            "ALTER TABLE deliveries ADD COLUMN route_position INTEGER",
+        ]),
     ]
 
     static var latest: Int { steps.map(\.version).max() ?? 0 }

@@ -7,13 +7,14 @@ extension SQLMetadataStore {
         let inserted = try await source.withConnection { db in
             try await db.insertIfAbsent("""
                 INSERT INTO deliveries (id, tenant_id, order_reference, recipient_name, recipient_email,
-                    recipient_language, address, latitude, longitude, country, instructions, courier_id, state, created_at)
+                    recipient_language, address, latitude, longitude, country, instructions, courier_id, state, created_at,
+                    route_position)
                 VALUES (\(bind: delivery.id), \(bind: delivery.tenantID), \(bind: delivery.orderReference),
                     \(bind: delivery.recipient.name), \(bind: delivery.recipient.email),
                     \(bind: delivery.recipient.language.rawValue), \(bind: delivery.address),
                     \(bind: delivery.location.latitude), \(bind: delivery.location.longitude), \(bind: delivery.country),
                     \(bind: delivery.instructions), \(bind: delivery.courierID), \(bind: delivery.state.rawValue),
-                    \(bind: delivery.createdAt.epochMilliseconds))
+                    \(bind: delivery.createdAt.epochMilliseconds), \(bind: delivery.routePosition))
                 ON CONFLICT DO NOTHING RETURNING 1 AS inserted
                 """)
         }
@@ -60,7 +61,7 @@ extension SQLMetadataStore {
         try await source.withConnection { db in
             try await db.raw("""
                 SELECT \(unsafeRaw: DeliveryRow.columns) FROM deliveries WHERE courier_id = \(bind: courierID)
-                ORDER BY created_at, id
+                ORDER BY CASE WHEN route_position IS NULL THEN 1 ELSE 0 END, route_position, created_at, id
                 """).all(decoding: DeliveryRow.self, with: snakeCase).map { try $0.delivery() }
         }
     }
@@ -70,6 +71,7 @@ struct DeliveryRow: Decodable {
     static let columns = columnList([
         "id", "tenant_id", "order_reference", "recipient_name", "recipient_email", "recipient_language", "address",
         "latitude", "longitude", "country", "instructions", "courier_id", "state", "placement", "note", "delivered_at", "created_at",
+        "route_position",
     ], of: nil)
 
     var id: String
@@ -89,6 +91,7 @@ struct DeliveryRow: Decodable {
     var note: String?
     var deliveredAt: Int64?
     var createdAt: Int64
+    var routePosition: Int?
 
     func delivery() throws -> Delivery {
         Delivery(
@@ -97,7 +100,8 @@ struct DeliveryRow: Decodable {
             address: address, location: try Coordinate(latitude: latitude, longitude: longitude), country: country,
             instructions: instructions, courierID: courierId, state: DeliveryState(rawValue: state) ?? .created,
             placement: placement.flatMap(Placement.init(rawValue:)), note: note,
-            deliveredAt: deliveredAt.map(Date.init(epochMilliseconds:)), createdAt: Date(epochMilliseconds: createdAt)
+            deliveredAt: deliveredAt.map(Date.init(epochMilliseconds:)), createdAt: Date(epochMilliseconds: createdAt),
+            routePosition: routePosition
         )
     }
 }

@@ -43,6 +43,20 @@ extension SQLMetadataStore {
         }
     }
 
+    public func markDeliveredWithoutPhoto(
+        deliveryID: String, placement: Placement, note: String?, at: Date, events: [OutboxEvent]
+    ) async throws -> Bool {
+        try await source.withTransaction { db in
+            let changed = try await db.raw("""
+                UPDATE deliveries SET state = \(bind: DeliveryState.delivered.rawValue), placement = \(bind: placement.rawValue),
+                    note = \(bind: note), delivered_at = \(bind: at.epochMilliseconds)
+                WHERE id = \(bind: deliveryID) AND state <> \(bind: DeliveryState.delivered.rawValue) RETURNING id
+                """).first() != nil
+            if changed { try await Self.enqueue(events, on: db) }
+            return changed
+        }
+    }
+
     public func claimOutboxMessages(now: Date, leaseUntil: Date, limit: Int) async throws -> [OutboxMessage] {
         try await source.withTransaction { db in
             let skipLocked = source.engine == .postgres ? " FOR UPDATE SKIP LOCKED" : ""

@@ -78,6 +78,7 @@ public struct AppConfiguration: Sendable {
 
     var databasePath: String { dataDirectory.appendingPathComponent("doorstep.sqlite").path }
     var blobDirectory: URL { dataDirectory.appendingPathComponent("blobs") }
+    var keyFolder: String { dataDirectory.appendingPathComponent("keys").path }
     var linkKeyPath: String { dataDirectory.appendingPathComponent("keys/link-signing.key").path }
     var subjectKeyPath: String { dataDirectory.appendingPathComponent("keys/subject-digest.key").path }
     /// Key-encryption keys (`kek-0001.key`, …), in a folder of their own so they can live on

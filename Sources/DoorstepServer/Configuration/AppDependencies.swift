@@ -14,6 +14,8 @@ public struct AppDependencies: Sendable {
     public let images: ImageWorkerPool
     public let links: LinkSigner
     public let keys: KeyRingStore
+    /// The key couriers' pages seal photos to before queueing them on the phone.
+    public let uploadKey: SealedUpload.Key
     public let subjects: SubjectDigest
     public let passwords: PasswordHasher
     public let live: LiveEvents
@@ -25,8 +27,8 @@ public struct AppDependencies: Sendable {
     /// Assembles dependencies from parts: for tests that wrap a store or blob store to inject faults.
     public init(
         configuration: AppConfiguration, store: any MetadataStore, blobs: any BlobStore, images: ImageWorkerPool,
-        links: LinkSigner, keys: KeyRingStore, subjects: SubjectDigest, passwords: PasswordHasher, effects: Effects, logger: Logger,
-        closeStore: @escaping @Sendable () async throws -> Void
+        links: LinkSigner, keys: KeyRingStore, uploadKey: SealedUpload.Key, subjects: SubjectDigest, passwords: PasswordHasher,
+        effects: Effects, logger: Logger, closeStore: @escaping @Sendable () async throws -> Void
     ) {
         self.configuration = configuration
         self.store = store
@@ -34,6 +36,7 @@ public struct AppDependencies: Sendable {
         self.images = images
         self.links = links
         self.keys = keys
+        self.uploadKey = uploadKey
         self.subjects = subjects
         self.passwords = passwords
         self.live = LiveEvents()
@@ -75,7 +78,8 @@ public struct AppDependencies: Sendable {
             processor: VipsImageProcessor(), workers: configuration.imageWorkers, maxQueued: configuration.maxQueuedImages)
         return AppDependencies(
             configuration: configuration, store: store, blobs: blobs, images: images, links: links,
-            keys: keys, subjects: subjects, passwords: PasswordHasher(), effects: effects, logger: logger,
+            keys: keys, uploadKey: try SealedUpload.Key.loadOrCreate(folder: configuration.keyFolder),
+            subjects: subjects, passwords: PasswordHasher(), effects: effects, logger: logger,
             closeStore: { try await pool.shutdown() })
     }
 

@@ -1,15 +1,20 @@
 import DoorstepCore
 import DoorstepImaging
+import DoorstepSecurity
+import Foundation
 import Hummingbird
 
-/// The courier API: log in, list today's stops, upload the photo of a stop.
+/// The courier API: log in, list today's stops, upload the photo of a stop (plain or sealed),
+/// or mark a stop delivered where no photo may be taken.
 struct CourierAPIController {
     let dependencies: AppDependencies
 
     func addRoutes(to group: RouterGroup<AppRequestContext>) {
         group.post("login", use: login)
+        group.get("upload-key", use: uploadKey)
         group.get("deliveries", use: stops)
         group.post("deliveries/:id/photo", use: upload)
+        group.post("deliveries/:id/delivered", use: deliveredWithoutPhoto)
     }
 
     private func courier(_ request: Request) async throws -> Courier {
@@ -22,9 +27,21 @@ struct CourierAPIController {
         return try JSONResponse.make(try await dependencies.accounts.login(username: body.username, password: body.password))
     }
 
+    /// Public: the key the courier's page seals photos to. The page keeps it, so it can seal
+    /// while offline.
+    @Sendable func uploadKey(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let key = dependencies.uploadKey
+        return try JSONResponse.make(UploadKeyResource(
+            id: Base64URL.encode(key.id), algorithm: "ECDH-P256+HKDF-SHA256+A256GCM", publicKey: Base64URL.encode(key.publicKey)))
+    }
+
+    /// Today's stops in route order: every stop not yet delivered, and those delivered in the
+    /// last 12 hours (so the courier sees what they just did), each with its photo policy.
     @Sendable func stops(_ request: Request, context: AppRequestContext) async throws -> Response {
         let courier = try await courier(request)
+        let since = dependencies.effects.now().addingTimeInterval(-12 * 3600)
         let deliveries = try await dependencies.store.deliveries(courierID: courier.id)
+            .filter { $0.state != .delivered || ($0.deliveredAt ?? .distantPast) >= since }
         // Couriers get what they need at the door, not the recipient's email; and for each stop
         // whether a photo may be taken (no camera for a recipient who said no).
         var items: [DeliveryResource] = []
@@ -37,7 +54,8 @@ struct CourierAPIController {
         return try JSONResponse.make(DeliveryPage(items: items, nextCursor: nil))
     }
 
-    /// The body is the image itself; placement, note and position are query parameters.
+    /// The body is the image itself, or the image sealed to the upload key
+    /// (`application/vnd.doorstep.sealed-photo`); placement, note and position are query parameters.
     @Sendable func upload(_ request: Request, context: AppRequestContext) async throws -> Response {
         let courier = try await courier(request)
         let deliveryID = context.parameters.get("id") ?? ""
@@ -48,10 +66,15 @@ struct CourierAPIController {
         // Authorise before reading the body: a stranger's upload, or one for a recipient who said
         // no to photos, is not read at all.
         let delivery = try await dependencies.ingest.authorize(deliveryID: deliveryID, for: courier)
-        if let type = request.headers[.contentType], ImageFormat.fromMediaType(type) == nil {
+        let contentType = request.headers[.contentType].map { $0.split(separator: ";")[0].trimmingCharacters(in: .whitespaces) }
+        let sealed = contentType == SealedUpload.mediaType
+        if let contentType, !sealed, ImageFormat.fromMediaType(contentType) == nil {
             throw DoorstepError.unsupportedMediaType
         }
-        let bytes = try await UploadBody.read(request, limit: dependencies.configuration.limits.maxBytes)
+        var bytes = try await UploadBody.read(request, limit: dependencies.configuration.limits.maxBytes + (sealed ? 128 : 0))
+        if sealed {
+            do { bytes = try dependencies.uploadKey.open(bytes, deliveryID: delivery.id) } catch { throw DoorstepError.sealedUploadInvalid }
+        }
         let outcome = try await dependencies.ingest.upload(
             bytes, to: delivery, details: details, idempotencyKey: key, by: courier)
         var headers: HTTPFields = [:]
@@ -62,6 +85,30 @@ struct CourierAPIController {
         // A replay answers exactly as the original did (201), marked by Idempotent-Replayed.
         return try JSONResponse.make(result, status: .created, headers: headers)
     }
+
+    /// Delivered without a photo: where the recipient said no, photos are off, or the camera failed.
+    @Sendable func deliveredWithoutPhoto(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let courier = try await courier(request)
+        let delivery = try await dependencies.ingest.assignedDelivery(context.parameters.get("id") ?? "", to: courier)
+        let body = try await request.decodeJSON(as: DeliveredRequest.self, context: context)
+        let updated = try await dependencies.deliveries.markDeliveredWithoutPhoto(delivery, placement: body.placement, note: body.note)
+        return try JSONResponse.make(DeliveryResource(updated))
+    }
+}
+
+struct UploadKeyResource: Encodable {
+    var id: String
+    var algorithm: String
+    var publicKey: String
+
+    enum CodingKeys: String, CodingKey {
+        case id, algorithm, publicKey = "public_key"
+    }
+}
+
+struct DeliveredRequest: Decodable {
+    var placement: Placement
+    var note: String?
 }
 
 /// Reads an upload body as it streams in, refusing it the moment it passes the limit, so an

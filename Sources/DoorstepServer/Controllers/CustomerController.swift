@@ -17,7 +17,7 @@ struct CustomerController {
         router.post("d/:id/problem", use: reportProblem)
         router.get("o/:id", use: preferences)
         router.post("o/:id", use: choose)
-        router.get("static/local-time.js", use: localTimeScript)
+        router.get("static/page.js", use: pageScript)
     }
 
     private func link(_ request: Request, _ context: AppRequestContext) -> CustomerAccessService.Link {
@@ -48,6 +48,8 @@ struct CustomerController {
             "onTheWayBody": strings.onTheWayBody,
             "preferencesURL": dependencies.customerAccess.preferencesURL(for: delivery),
             "preferencesLink": strings.preferencesLink,
+            "optOutExplained": strings.optOutExplained,
+            "optOutButton": strings.optOutButton,
             "accessLogTitle": strings.accessLogTitle,
             "eventsURL": "/d/\(delivery.id)/events?\(query(link))",
             "problemURL": "/d/\(delivery.id)/problem?\(query(link))",
@@ -74,6 +76,12 @@ struct CustomerController {
                 "alt": strings.photoAlt,
             ] as [String: Any]
             values["deleteURL"] = "/d/\(delivery.id)/photo/delete?\(query(link))"
+            values["enlargePhoto"] = strings.enlargePhoto
+            values["closePhoto"] = strings.closePhoto
+            if let distance = photo.distanceToAddress {
+                // Rounded to 5 m: finer than phone GPS would be false precision.
+                values["takenFrom"] = String(format: strings.takenFromAddress, Int((distance / 5).rounded() * 5))
+            }
             values["deleteButton"] = strings.deletePhotoButton
             values["deleteHint"] = strings.deletePhotoHint
         } else if let deleted = view.deletedPhoto {
@@ -165,28 +173,49 @@ struct CustomerController {
         return pages.response(pages.render("preferences", title: strings.preferencesTitle, strings: strings, context: values))
     }
 
-    @Sendable func localTimeScript(_ request: Request, context: AppRequestContext) async throws -> Response {
+    @Sendable func pageScript(_ request: Request, context: AppRequestContext) async throws -> Response {
         var headers: HTTPFields = [:]
         headers[.contentType] = "text/javascript; charset=utf-8"
-        headers[.cacheControl] = "public, max-age=86400"
-        return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(string: Self.localTime)))
+        headers[.cacheControl] = "public, max-age=300"
+        return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(string: Self.script)))
     }
 
-    /// Shows times in the reader's own time zone (the server only knows UTC), and refreshes the
-    /// page when the server says the delivery changed (server-sent events).
-    static let localTime = """
-        document.querySelectorAll("time[datetime]").forEach(function (el) {
-          var d = new Date(el.getAttribute("datetime"));
-          if (!isNaN(d)) el.textContent = d.toLocaleString(document.documentElement.lang, { dateStyle: "full", timeStyle: "short" });
-        });
-        var live = document.querySelector("[data-events]");
-        if (live && window.EventSource) {
-          var source = new EventSource(live.getAttribute("data-events"));
-          ["delivery.delivered", "photo.deleted"].forEach(function (type) {
-            source.addEventListener(type, function () { source.close(); window.location.reload(); });
-          });
-        }
-        """
+    /// The pages work without it; with it: times in the reader's own zone (the server only knows
+    /// UTC), the photo enlarged in place, and the delivery updated live when the server says it
+    /// changed (server-sent events): the card is fetched again and swapped in, no reload.
+    static let script = #"""
+        (function () {
+          function enhance(root) {
+            root.querySelectorAll("time[datetime]").forEach(function (el) {
+              var d = new Date(el.getAttribute("datetime"));
+              if (!isNaN(d)) el.textContent = d.toLocaleString(document.documentElement.lang, { dateStyle: "full", timeStyle: "short" });
+            });
+            var zoom = root.querySelector("a[data-zoom]"), dialog = root.querySelector("dialog.zoom");
+            if (zoom && dialog && dialog.showModal) {
+              zoom.addEventListener("click", function (event) { event.preventDefault(); dialog.showModal(); });
+              dialog.addEventListener("click", function (event) { if (event.target === dialog || event.target.tagName === "IMG") dialog.close(); });
+            }
+          }
+          enhance(document);
+          var card = document.querySelector("[data-events]");
+          if (!card || !window.EventSource) return;
+          var source = new EventSource(card.getAttribute("data-events"));
+          function refresh() {
+            fetch(window.location.href, { credentials: "same-origin", cache: "no-store" })
+              .then(function (response) { return response.ok ? response.text() : null; })
+              .then(function (html) {
+                if (!html) return;
+                var fresh = new DOMParser().parseFromString(html, "text/html").querySelector("[data-events]");
+                var current = document.querySelector("[data-events]");
+                if (!fresh || !current) return;
+                current.replaceWith(fresh);
+                enhance(fresh);
+                fresh.setAttribute("data-updated", "live");
+              });
+          }
+          ["delivery.delivered", "photo.deleted"].forEach(function (type) { source.addEventListener(type, refresh); });
+        })();
+        """#
 }
 
 /// Server-side rendering of a time, in UTC, before the page script localises it.

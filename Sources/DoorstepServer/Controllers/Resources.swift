@@ -18,6 +18,7 @@ struct DeliveryResource: Encodable {
     var note: String?
     var deliveredAt: Date?
     var createdAt: Date
+    var routePosition: Int?
     var customerURL: String?
     var uploadURL: String?
     /// The recipient's opt-out page: put it in every message to them.
@@ -33,6 +34,7 @@ struct DeliveryResource: Encodable {
     enum CodingKeys: String, CodingKey {
         case id, orderReference = "order_reference", state, recipient, address, latitude, longitude, country, instructions
         case courierID = "courier_id", placement, note, deliveredAt = "delivered_at", createdAt = "created_at"
+        case routePosition = "route_position"
         case customerURL = "customer_url", uploadURL = "upload_url", preferencesURL = "opt_out_url"
         case photoPolicy = "photo_policy", photo, proofs, problems
     }
@@ -52,6 +54,7 @@ struct DeliveryResource: Encodable {
         note = delivery.note
         deliveredAt = delivery.deliveredAt
         createdAt = delivery.createdAt
+        routePosition = delivery.routePosition
         self.customerURL = customerURL
         self.uploadURL = uploadURL
         self.photo = photo.map(PhotoResource.init)
@@ -159,16 +162,19 @@ struct CreateDeliveryRequest: Decodable {
     var instructions: String?
     var courierID: String?
     var country: String?
+    var routePosition: Int?
 
     enum CodingKeys: String, CodingKey {
         case orderReference = "order_reference", recipient, address, latitude, longitude, instructions, courierID = "courier_id", country
+        case routePosition = "route_position"
     }
 
     var newDelivery: NewDelivery {
         NewDelivery(
             orderReference: orderReference,
             recipient: Recipient(name: recipient.name, email: recipient.email ?? "", language: recipient.language),
-            address: address, latitude: latitude, longitude: longitude, instructions: instructions, courierID: courierID, country: country)
+            address: address, latitude: latitude, longitude: longitude, instructions: instructions, courierID: courierID, country: country,
+            routePosition: routePosition)
     }
 }
 

@@ -49,6 +49,8 @@ extension HTTPField.Name {
     static let referrerPolicy = HTTPField.Name("Referrer-Policy")!
     static let idempotencyKey = HTTPField.Name("Idempotency-Key")!
     static let idempotentReplayed = HTTPField.Name("Idempotent-Replayed")!
+    static let permissionsPolicy = HTTPField.Name("Permissions-Policy")!
+    static let serviceWorkerAllowed = HTTPField.Name("Service-Worker-Allowed")!
 }
 
 extension Request {

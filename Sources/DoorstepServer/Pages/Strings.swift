@@ -52,6 +52,11 @@ struct Strings: Sendable {
     var problemDetails: String
     var problemSend: String
     var problemReported: String
+    // Evidence and the photo viewer.
+    /// "%d" is the distance in metres.
+    var takenFromAddress: String
+    var enlargePhoto: String
+    var closePhoto: String
     // Emails.
     var emailDeliveredSubject: String
     var emailOutForDeliverySubject: String
@@ -122,6 +127,9 @@ struct Strings: Sendable {
         problemDetails: "Tell us more (optional)",
         problemSend: "Send to the shop",
         problemReported: "Thank you: the shop has been told and will get back to you.",
+        takenFromAddress: "Taken about %d m from your address.",
+        enlargePhoto: "Enlarge the photo",
+        closePhoto: "Close",
         emailDeliveredSubject: "Your order has been delivered",
         emailOutForDeliverySubject: "Your parcel is out for delivery",
         emailOutForDeliveryBody: "Your parcel is on its way and will be delivered today. When the courier leaves it, they may take a photo of where it was left, so you can find it.",
@@ -185,6 +193,9 @@ struct Strings: Sendable {
         problemDetails: "Dites-nous en plus (facultatif)",
         problemSend: "Envoyer à la boutique",
         problemReported: "Merci : la boutique a été prévenue et reviendra vers vous.",
+        takenFromAddress: "Prise à environ %d m de votre adresse.",
+        enlargePhoto: "Agrandir la photo",
+        closePhoto: "Fermer",
         emailDeliveredSubject: "Votre colis a été livré",
         emailOutForDeliverySubject: "Votre colis est en cours de livraison",
         emailOutForDeliveryBody: "Votre colis est en route et sera livré aujourd’hui. En le déposant, le livreur pourra photographier l’endroit où il l’a laissé, pour que vous le trouviez.",

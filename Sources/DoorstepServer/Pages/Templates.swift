@@ -41,6 +41,11 @@ enum Templates {
         details { margin-top: 1.5rem; }
         summary { cursor: pointer; font-weight: 600; min-height: 44px; display: flex; align-items: center; }
         textarea { width: 100%; font: inherit; border-radius: 8px; padding: .5rem; }
+        figcaption { margin-top: .4rem; }
+        dialog.zoom { padding: 0; border: 0; max-width: 100vw; max-height: 100vh; width: 100vw; height: 100vh; background: #000; }
+        dialog.zoom img { width: 100%; height: calc(100% - 64px); object-fit: contain; }
+        dialog.zoom button { margin: 0; border-radius: 0; min-height: 64px; }
+        button:focus-visible, a:focus-visible, summary:focus-visible, input:focus-visible, textarea:focus-visible { outline: 3px solid #1a5fb4; outline-offset: 2px; }
         </style>
         </head>
         <body>
@@ -48,19 +53,22 @@ enum Templates {
         {{{body}}}
         <footer>Doorstep</footer>
         </main>
-        <script src="/static/local-time.js"></script>
+        <script src="/static/page.js"></script>
         </body>
         </html>
         """
 
     static let delivery = """
+        <div aria-live="polite">
         <article class="card" data-events="{{eventsURL}}">
         {{#delivered}}<p class="status">✓ {{deliveredLabel}}</p>{{/delivered}}
         <h1>{{heading}}</h1>
         {{#photo}}
         <figure>
-        <a href="{{displayURL}}"><img src="{{displayURL}}" width="{{width}}" height="{{height}}" alt="{{alt}}"></a>
+        <a href="{{displayURL}}" data-zoom aria-label="{{enlargePhoto}}"><img src="{{displayURL}}" width="{{width}}" height="{{height}}" alt="{{alt}}"></a>
+        {{#takenFrom}}<figcaption class="hint">{{takenFrom}}</figcaption>{{/takenFrom}}
         </figure>
+        <dialog class="zoom" aria-label="{{alt}}"><img src="{{displayURL}}" alt="{{alt}}"><form method="dialog"><button type="submit">{{closePhoto}}</button></form></dialog>
         {{/photo}}
         {{#delivered}}
         <dl>
@@ -96,8 +104,18 @@ enum Templates {
         <ul class="log">{{#accessLog}}<li><time datetime="{{at}}">{{atText}}</time> · {{who}} {{what}}</li>{{/accessLog}}</ul>
         </section>
         {{/hasLog}}
-        <p class="links"><a href="{{preferencesURL}}">{{preferencesLink}}</a></p>
+        <details>
+        <summary>{{preferencesLink}}</summary>
+        <p>{{optOutExplained}}</p>
+        <form method="post" action="{{preferencesURL}}">
+        <input type="hidden" name="choice" value="opted_out">
+        <input type="hidden" name="delete" value="yes">
+        <button type="submit" class="danger">{{optOutButton}}</button>
+        </form>
+        <p class="hint"><a href="{{preferencesURL}}">{{preferencesLink}} …</a></p>
+        </details>
         </article>
+        </div>
         """
 
     static let preferences = """

@@ -19,7 +19,7 @@ public struct DeliveryService: Sendable {
             recipient: input.recipient, address: input.address,
             location: try Coordinate(latitude: input.latitude, longitude: input.longitude), country: input.country,
             instructions: input.instructions ?? "", courierID: input.courierID, state: .created,
-            createdAt: dependencies.effects.now())
+            createdAt: dependencies.effects.now(), routePosition: input.routePosition)
         try await dependencies.store.createDelivery(delivery)
         return delivery
     }
@@ -51,6 +51,22 @@ public struct DeliveryService: Sendable {
     public func markOutForDelivery(_ delivery: Delivery) async throws -> Delivery {
         let events = [dependencies.announcer.event(.outForDelivery, tenantID: delivery.tenantID, deliveryID: delivery.id)]
         if try await dependencies.store.markOutForDelivery(deliveryID: delivery.id, events: events) {
+            await dependencies.announcer.committed(events)
+        }
+        guard let updated = try await dependencies.store.delivery(id: delivery.id) else { throw DoorstepError.notFound }
+        return updated
+    }
+
+    /// The courier left the parcel without a photo (the recipient said no, or photos are off in
+    /// the region): the recipient and the tenant hear it was delivered, and where it is.
+    public func markDeliveredWithoutPhoto(_ delivery: Delivery, placement: Placement, note: String?) async throws -> Delivery {
+        let note = try note.flatMap { value throws(DoorstepError) in
+            let text = try Validate.text(value, field: "note", max: 500, allowEmpty: true)
+            return text.isEmpty ? nil : text
+        }
+        let events = [dependencies.announcer.event(.delivered, tenantID: delivery.tenantID, deliveryID: delivery.id)]
+        if try await dependencies.store.markDeliveredWithoutPhoto(
+            deliveryID: delivery.id, placement: placement, note: note, at: dependencies.effects.now(), events: events) {
             await dependencies.announcer.committed(events)
         }
         guard let updated = try await dependencies.store.delivery(id: delivery.id) else { throw DoorstepError.notFound }

@@ -100,7 +100,7 @@ public struct PhotoIngestService: Sendable {
 
     /// The delivery, if it is assigned to this courier. Anything else, including a delivery of
     /// another tenant or a malformed id, is "not found": a courier learns nothing of others' stops.
-    private func assignedDelivery(_ id: String, to courier: Courier) async throws -> Delivery {
+    func assignedDelivery(_ id: String, to courier: Courier) async throws -> Delivery {
         guard Identifier.isValid(id), let delivery = try await dependencies.store.delivery(id: id),
               delivery.tenantID == courier.tenantID, delivery.courierID == courier.id
         else { throw DoorstepError.notFound }
