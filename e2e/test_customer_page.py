@@ -7,7 +7,7 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import sync_playwright
 
-from browser import World, camera_file, launch, phone, screenshot
+from browser import PHONE, World, camera_file, launch, phone, screenshot
 from conftest import FIXTURE_PHOTO, request
 
 
@@ -130,6 +130,10 @@ def test_accessibility_of_the_customer_and_courier_pages(server, chromium):
     reports["customer page"] = axe.run(page)
     page.goto(delivery["opt_out_url"])
     reports["preferences page"] = axe.run(page)
+    dark = chromium.new_context(**{**PHONE, "color_scheme": "dark"}).new_page()
+    dark.goto(delivery["customer_url"])
+    dark.wait_for_function("() => document.querySelector('figure img').naturalWidth > 0")
+    reports["customer page, dark mode"] = axe.run(dark)
     courier = context.new_page()
     courier.goto("/courier")
     courier.wait_for_selector("[data-view=sign-in]")

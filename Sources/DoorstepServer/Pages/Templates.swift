@@ -31,7 +31,7 @@ enum Templates {
         button { font: inherit; font-weight: 600; width: 100%; min-height: 48px; border-radius: 10px; border: 0; padding: .75rem 1rem; margin-top: 1rem; background: var(--accent); color: #fff; cursor: pointer; }
         button.danger { background: #b3261e; }
         label { display: block; margin: .75rem 0; }
-        input[type=checkbox] { width: 1.2rem; height: 1.2rem; vertical-align: -.2rem; margin-right: .4rem; }
+        input[type=checkbox], input[type=radio] { width: 1.3rem; height: 1.3rem; vertical-align: -.25rem; margin-right: .5rem; }
         .hint { color: var(--muted); font-size: .85rem; margin: .5rem 0 0; }
         .notice { background: rgba(11,110,79,.1); border-radius: 8px; padding: .75rem; }
         .log { list-style: none; padding: 0; margin: 0; color: var(--muted); font-size: .9rem; }
