@@ -74,6 +74,7 @@ def test_a_courier_signs_in_sees_the_stops_and_delivers_with_a_photo(server, chr
     photo = delivery["photo"]
     assert (photo["width"], photo["height"]) == (1280, 720)
     assert photo["quality"]["verdict"] == "ok" and photo["location"] == "at-address" and photo["placement"] == "porch"
+    assert photo["freshness"] == "fresh"  # the app asked for a capture ticket at "Delivered"
     assert [b for b in stored_blobs(server["data"]) if photo["id"] in b] == [f"photos/{photo['id']}/display.jpg", f"photos/{photo['id']}/thumbnail.jpg"]
     assert outbox_entries(page) == []
 
@@ -153,6 +154,8 @@ def test_a_photo_taken_offline_waits_sealed_and_lands_exactly_once(server, chrom
     status, delivery = world.api(f"/api/v1/deliveries/{target['id']}")
     assert delivery["state"] == "delivered" and delivery["placement"] == "mailbox"
     assert len(delivery["proofs"]) == 1  # one photo ever, not two
+    # Offline at the door there was no capture ticket to get: the photo is kept, marked so.
+    assert delivery["photo"]["freshness"] == "no_ticket"
     assert len([b for b in stored_blobs(server["data"]) if b.startswith("photos/")]) == 2
     context.close()
 

@@ -126,6 +126,12 @@ public struct Photo: Codable, Sendable, Equatable {
     public var quality: PhotoQuality
     /// Difference hash of the thumbnail (reuse detection).
     public var perceptualHash: UInt64
+    /// Digest of the capture ticket the upload named, if any.
+    public var captureTicket: String?
+    public var freshness: Freshness
+    /// Earlier photos of other deliveries this one nearly duplicates (filled where it matters:
+    /// the upload answer and the tenant's view; empty when read in bulk).
+    public var reuse: [ReuseMatch]
     public var display: PhotoVariant
     public var thumbnail: PhotoVariant
     /// The data key both variants are sealed with, wrapped by a key-encryption key.
@@ -138,7 +144,7 @@ public struct Photo: Codable, Sendable, Equatable {
         id: String, deliveryID: String, tenantID: String, courierID: String, placement: Placement, note: String?,
         capturedAt: Date?, imagePosition: Coordinate?, devicePosition: Coordinate?, distanceToAddress: Double?,
         locationVerdict: LocationVerdict, quality: PhotoQuality, perceptualHash: UInt64, display: PhotoVariant, thumbnail: PhotoVariant, dataKey: WrappedDataKey,
-        createdAt: Date, expiresAt: Date
+        createdAt: Date, expiresAt: Date, captureTicket: String? = nil, freshness: Freshness = .noTicket, reuse: [ReuseMatch] = []
     ) {
         self.id = id
         self.deliveryID = deliveryID
@@ -153,6 +159,9 @@ public struct Photo: Codable, Sendable, Equatable {
         self.locationVerdict = locationVerdict
         self.quality = quality
         self.perceptualHash = perceptualHash
+        self.captureTicket = captureTicket
+        self.freshness = freshness
+        self.reuse = reuse
         self.display = display
         self.thumbnail = thumbnail
         self.dataKey = dataKey

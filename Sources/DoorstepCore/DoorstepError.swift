@@ -34,6 +34,8 @@ public enum DoorstepError: Error, Sendable, Equatable {
     /// A sealed (end-to-end encrypted) upload that does not open: wrong key, damaged, or replayed
     /// against another delivery.
     case sealedUploadInvalid
+    /// The photo did not come from a valid capture ticket, and the tenant refuses such photos.
+    case captureNotFresh(Freshness)
 }
 
 extension DoorstepError: CustomStringConvertible {
@@ -57,6 +59,7 @@ extension DoorstepError: CustomStringConvertible {
         case .photoNotAllowed(let reason): "photoNotAllowed(\(reason.rawValue))"
         case .photoUnusable(let issues): "photoUnusable(\(issues.map(\.rawValue).joined(separator: ",")))"
         case .sealedUploadInvalid: "sealedUploadInvalid"
+        case .captureNotFresh(let freshness): "captureNotFresh(\(freshness.rawValue))"
         }
     }
 }

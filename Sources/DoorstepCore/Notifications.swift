@@ -7,6 +7,7 @@ public enum EventType: String, Codable, Sendable, CaseIterable {
     case photoDeleted = "photo.deleted"
     case optedOut = "recipient.opted_out"
     case problemReported = "delivery.problem_reported"
+    case problemResolved = "delivery.problem_resolved"
 
     /// Events the recipient gets an email about.
     public var emailsRecipient: Bool { self == .outForDelivery || self == .delivered }
@@ -135,8 +136,16 @@ public struct ProblemReport: Codable, Sendable, Equatable {
     /// The customer's own words; part of their data (exported, erased).
     public var details: String
     public var createdAt: Date
+    /// A report is a case the tenant's operators work on until they resolve it.
+    public var resolution: String?
+    public var resolvedAt: Date?
 
-    public init(id: String, tenantID: String, deliveryID: String, kind: Kind, details: String, createdAt: Date) {
+    public var isOpen: Bool { resolvedAt == nil }
+
+    public init(id: String, tenantID: String, deliveryID: String, kind: Kind, details: String, createdAt: Date,
+                resolution: String? = nil, resolvedAt: Date? = nil) {
+        self.resolution = resolution
+        self.resolvedAt = resolvedAt
         self.id = id
         self.tenantID = tenantID
         self.deliveryID = deliveryID

@@ -5,11 +5,17 @@ public struct PhotoUploadDetails: Sendable, Equatable {
     public var placement: Placement
     public var note: String?
     public var devicePosition: Coordinate?
+    /// The capture ticket the app got when the courier tapped "Delivered".
+    public var ticket: String?
+    /// When the app says it captured (epoch milliseconds in `captured_at`): the phone's clock.
+    public var capturedAt: Date?
 
-    public init(placement: Placement, note: String?, devicePosition: Coordinate?) {
+    public init(placement: Placement, note: String?, devicePosition: Coordinate?, ticket: String? = nil, capturedAt: Date? = nil) {
         self.placement = placement
         self.note = note
         self.devicePosition = devicePosition
+        self.ticket = ticket
+        self.capturedAt = capturedAt
     }
 
     /// Parses raw parameters. `placement` is required; `lat` and `lon` come together or not at all.
@@ -24,6 +30,18 @@ public struct PhotoUploadDetails: Sendable, Equatable {
         self.note = try parameters["note"].flatMap { value throws(DoorstepError) in
             let note = try Validate.text(value, field: "note", max: 500, allowEmpty: true)
             return note.isEmpty ? nil : note
+        }
+        if let ticket = parameters["ticket"] {
+            guard ticket.hasPrefix("dct_"), (10...100).contains(ticket.count) else {
+                throw .invalidInput(field: "ticket", reason: "must be a capture ticket as issued")
+            }
+            self.ticket = ticket
+        }
+        if let captured = parameters["captured_at"] {
+            guard let milliseconds = Int64(captured), milliseconds > 0 else {
+                throw .invalidInput(field: "captured_at", reason: "must be epoch milliseconds")
+            }
+            self.capturedAt = Date(timeIntervalSince1970: Double(milliseconds) / 1000)
         }
         switch (parameters["lat"], parameters["lon"]) {
         case (nil, nil):

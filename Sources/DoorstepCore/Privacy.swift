@@ -60,13 +60,16 @@ public struct TenantSettings: Codable, Sendable, Equatable {
     public var qualityPolicy: QualityPolicy
     /// Radii of the location verdict.
     public var locationRadii: LocationRadii
+    /// Keep-and-flag or refuse a photo without a valid capture ticket.
+    public var ticketPolicy: TicketPolicy
 
     public static let defaultRetention: TimeInterval = 30 * 86400
     public static let retentionRange: ClosedRange<TimeInterval> = 3600...(90 * 86400)
 
     public init(retention: TimeInterval = TenantSettings.defaultRetention, consentModes: [String: ConsentMode] = [:],
                 emailIncludesPhoto: Bool = false, qualityPolicy: QualityPolicy = .flag,
-                locationRadii: LocationRadii = .standard) {
+                locationRadii: LocationRadii = .standard, ticketPolicy: TicketPolicy = .flag) {
+        self.ticketPolicy = ticketPolicy
         self.retention = retention
         self.consentModes = consentModes
         self.emailIncludesPhoto = emailIncludesPhoto
@@ -170,9 +173,16 @@ public struct PhotoProof: Codable, Sendable, Equatable {
     public var expiresAt: Date
     public var deletedAt: Date?
     public var deletedReason: String?
+    public var locationVerdict: LocationVerdict
+    public var qualityIssues: [QualityIssue]
+    public var freshness: Freshness
 
     public init(photoID: String, deliveryID: String, placement: Placement, uploadedAt: Date, capturedAt: Date?, sha256: String,
-                distanceToAddress: Double?, expiresAt: Date, deletedAt: Date?, deletedReason: String?) {
+                distanceToAddress: Double?, expiresAt: Date, deletedAt: Date?, deletedReason: String?,
+                locationVerdict: LocationVerdict = .unknown, qualityIssues: [QualityIssue] = [], freshness: Freshness = .noTicket) {
+        self.locationVerdict = locationVerdict
+        self.qualityIssues = qualityIssues
+        self.freshness = freshness
         self.photoID = photoID
         self.deliveryID = deliveryID
         self.placement = placement

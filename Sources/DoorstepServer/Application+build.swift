@@ -37,6 +37,12 @@ func buildRouter(_ dependencies: AppDependencies) throws -> Router<AppRequestCon
     try CourierAppController().addRoutes(to: router)
     WebhookController(dependencies: dependencies).addRoutes(to: router.group("api/v1/webhooks"))
     LiveController(dependencies: dependencies).addRoutes(to: router)
+    // Every tenant's receipt key, for verifying receipts offline (`doorstep receipt verify`).
+    router.get(".well-known/doorstep-keys.json") { _, _ in
+        var response = try JSONResponse.make(["keys": try await dependencies.evidence.publishedKeys()])
+        response.headers[.cacheControl] = "public, max-age=3600"
+        return response
+    }
     router.get("/") { request, _ in
         let strings = Strings.forLanguage(Language(bestMatch: request.headers[.acceptLanguage]))
         return pages.message(

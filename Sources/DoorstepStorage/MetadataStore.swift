@@ -100,6 +100,33 @@ public protocol MetadataStore: Sendable {
     /// Records a customer's problem report and its event, in one transaction.
     func addProblemReport(_ report: ProblemReport, events: [OutboxEvent]) async throws
     func problemReports(deliveryID: String) async throws -> [ProblemReport]
+    /// A tenant's cases, newest first.
+    func problemReports(tenantID: String, openOnly: Bool, limit: Int) async throws -> [ProblemReport]
+    func problemReport(id: String, tenantID: String) async throws -> ProblemReport?
+    /// Closes a case once, with its event. False when it was already resolved.
+    func resolveProblemReport(id: String, resolution: String, at: Date, events: [OutboxEvent]) async throws -> Bool
+
+    // Evidence.
+    func createCaptureTicket(_ ticket: CaptureTicket) async throws
+    func captureTicket(digest: String) async throws -> CaptureTicket?
+    /// Perceptual hashes of the tenant's photos since `since` (deleted ones too: the hash cannot
+    /// show anything, and a reused photo is as suspect after its original was deleted).
+    func perceptualHashes(tenantID: String, since: Date) async throws -> [PerceptualHashRow]
+    func reuseMatches(photoID: String) async throws -> [ReuseMatch]
+}
+
+public struct PerceptualHashRow: Sendable, Equatable {
+    public var photoID: String
+    public var deliveryID: String
+    public var courierID: String
+    public var hash: UInt64
+
+    public init(photoID: String, deliveryID: String, courierID: String, hash: UInt64) {
+        self.photoID = photoID
+        self.deliveryID = deliveryID
+        self.courierID = courierID
+        self.hash = hash
+    }
 }
 
 public struct RecipientChoiceChange: Sendable, Equatable {

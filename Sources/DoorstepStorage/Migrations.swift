@@ -200,6 +200,34 @@ enum Migrations {
             // The courier app: stops in route order.
             "ALTER TABLE deliveries ADD COLUMN route_position INTEGER",
         ]),
+        (6, [
+            // Evidence: capture tickets and freshness, reuse flags, disputes as cases.
+            """
+            CREATE TABLE capture_tickets (
+                digest TEXT PRIMARY KEY,
+                delivery_id TEXT NOT NULL REFERENCES deliveries(id),
+                courier_id TEXT NOT NULL REFERENCES couriers(id),
+                issued_at BIGINT NOT NULL,
+                photo_id TEXT)
+            """,
+            "CREATE INDEX capture_tickets_by_issue ON capture_tickets (issued_at)",
+            "ALTER TABLE photos ADD COLUMN capture_ticket TEXT",
+            "ALTER TABLE photos ADD COLUMN freshness TEXT NOT NULL DEFAULT 'no_ticket'",
+            "CREATE INDEX photos_by_tenant_time ON photos (tenant_id, created_at)",
+            """
+            CREATE TABLE reuse_flags (
+                photo_id TEXT NOT NULL REFERENCES photos(id),
+                matched_photo_id TEXT NOT NULL REFERENCES photos(id),
+                matched_delivery_id TEXT NOT NULL,
+                distance INTEGER NOT NULL,
+                same_courier INTEGER NOT NULL,
+                PRIMARY KEY (photo_id, matched_photo_id))
+            """,
+            "ALTER TABLE tenants ADD COLUMN ticket_policy TEXT NOT NULL DEFAULT 'flag'",
+            "ALTER TABLE problem_reports ADD COLUMN resolution TEXT",
+            "ALTER TABLE problem_reports ADD COLUMN resolved_at BIGINT",
+            "CREATE INDEX problem_reports_by_tenant ON problem_reports (tenant_id, created_at)",
+        ]),
     ]
 
     static var latest: Int { steps.map(\.version).max() ?? 0 }

@@ -7,11 +7,12 @@ extension SQLMetadataStore {
         try await source.withConnection { db in
             try await db.raw("""
                 INSERT INTO tenants (id, name, created_at, retention_seconds, consent_modes, email_includes_photo,
-                                     quality_policy, radius_at_address_m, radius_near_m)
+                                     quality_policy, radius_at_address_m, radius_near_m, ticket_policy)
                 VALUES (\(bind: tenant.id), \(bind: tenant.name), \(bind: tenant.createdAt.epochMilliseconds),
                         \(bind: Int64(tenant.settings.retention)), \(bind: try TenantRow.encode(tenant.settings.consentModes)),
                         \(bind: tenant.settings.emailIncludesPhoto ? 1 : 0), \(bind: tenant.settings.qualityPolicy.rawValue),
-                        \(bind: tenant.settings.locationRadii.atAddress), \(bind: tenant.settings.locationRadii.near))
+                        \(bind: tenant.settings.locationRadii.atAddress), \(bind: tenant.settings.locationRadii.near),
+                        \(bind: tenant.settings.ticketPolicy.rawValue))
                 """).run()
         }
     }
@@ -38,7 +39,8 @@ extension SQLMetadataStore {
                     email_includes_photo = \(bind: settings.emailIncludesPhoto ? 1 : 0),
                     quality_policy = \(bind: settings.qualityPolicy.rawValue),
                     radius_at_address_m = \(bind: settings.locationRadii.atAddress),
-                    radius_near_m = \(bind: settings.locationRadii.near)
+                    radius_near_m = \(bind: settings.locationRadii.near),
+                    ticket_policy = \(bind: settings.ticketPolicy.rawValue)
                 WHERE id = \(bind: tenantID)
                 """).run()
         }
@@ -113,7 +115,7 @@ extension SQLMetadataStore {
 struct TenantRow: Decodable {
     static func columns(of alias: String? = nil) -> String {
         columnList(["id", "name", "created_at", "retention_seconds", "consent_modes", "email_includes_photo",
-                    "quality_policy", "radius_at_address_m", "radius_near_m"], of: alias)
+                    "quality_policy", "radius_at_address_m", "radius_near_m", "ticket_policy"], of: alias)
     }
 
     var id: String
@@ -125,6 +127,7 @@ struct TenantRow: Decodable {
     var qualityPolicy: String
     var radiusAtAddressM: Double
     var radiusNearM: Double
+    var ticketPolicy: String
 
     var tenant: Tenant {
         let modes = (try? JSONDecoder().decode([String: ConsentMode].self, from: Data(consentModes.utf8))) ?? [:]
@@ -132,7 +135,8 @@ struct TenantRow: Decodable {
                       settings: TenantSettings(retention: TimeInterval(retentionSeconds), consentModes: modes,
                                                emailIncludesPhoto: emailIncludesPhoto != 0,
                                                qualityPolicy: QualityPolicy(rawValue: qualityPolicy) ?? .flag,
-                                               locationRadii: LocationRadii(atAddress: radiusAtAddressM, near: radiusNearM)))
+                                               locationRadii: LocationRadii(atAddress: radiusAtAddressM, near: radiusNearM),
+                                               ticketPolicy: TicketPolicy(rawValue: ticketPolicy) ?? .flag))
     }
 
     static func encode(_ modes: [String: ConsentMode]) throws -> String {

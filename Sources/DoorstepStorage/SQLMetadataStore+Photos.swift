@@ -31,7 +31,8 @@ extension SQLMetadataStore {
                     image_latitude, image_longitude, device_latitude, device_longitude, distance_to_address,
                     mean_brightness, display_key, display_width, display_height, display_bytes, display_sha256,
                     thumbnail_key, thumbnail_width, thumbnail_height, thumbnail_bytes, thumbnail_sha256, created_at,
-                    wrapped_key, kek_version, expires_at, sharpness, quality_issues, perceptual_hash, location_verdict)
+                    wrapped_key, kek_version, expires_at, sharpness, quality_issues, perceptual_hash, location_verdict,
+                    capture_ticket, freshness)
                 VALUES (\(bind: photo.id), \(bind: photo.deliveryID), \(bind: photo.tenantID), \(bind: photo.courierID),
                     \(bind: photo.placement.rawValue), \(bind: photo.note), \(bind: photo.capturedAt?.epochMilliseconds),
                     \(bind: photo.imagePosition?.latitude), \(bind: photo.imagePosition?.longitude),
@@ -43,8 +44,21 @@ extension SQLMetadataStore {
                     \(bind: photo.thumbnail.byteCount), \(bind: photo.thumbnail.sha256), \(bind: now),
                     \(bind: photo.dataKey.sealed), \(bind: photo.dataKey.kekVersion), \(bind: photo.expiresAt.epochMilliseconds),
                     \(bind: photo.quality.sharpness), \(bind: PhotoRow.encode(photo.quality.issues)),
-                    \(bind: Int64(bitPattern: photo.perceptualHash)), \(bind: photo.locationVerdict.rawValue))
+                    \(bind: Int64(bitPattern: photo.perceptualHash)), \(bind: photo.locationVerdict.rawValue),
+                    \(bind: photo.captureTicket), \(bind: photo.freshness.rawValue))
                 """).run()
+            if let ticket = photo.captureTicket {
+                try await db.raw("""
+                    UPDATE capture_tickets SET photo_id = \(bind: photo.id) WHERE digest = \(bind: ticket) AND photo_id IS NULL
+                    """).run()
+            }
+            for match in photo.reuse {
+                try await db.raw("""
+                    INSERT INTO reuse_flags (photo_id, matched_photo_id, matched_delivery_id, distance, same_courier)
+                    VALUES (\(bind: photo.id), \(bind: match.photoID), \(bind: match.deliveryID), \(bind: match.distance),
+                            \(bind: match.sameCourier ? 1 : 0))
+                    """).run()
+            }
             try await db.raw("""
                 UPDATE deliveries SET state = \(bind: DeliveryState.delivered.rawValue), placement = \(bind: photo.placement.rawValue),
                     note = \(bind: photo.note), delivered_at = \(bind: now)
@@ -117,6 +131,7 @@ struct PhotoRow: Decodable {
         "display_key", "display_width", "display_height", "display_bytes", "display_sha256",
         "thumbnail_key", "thumbnail_width", "thumbnail_height", "thumbnail_bytes", "thumbnail_sha256", "created_at",
         "wrapped_key", "kek_version", "expires_at", "sharpness", "quality_issues", "perceptual_hash", "location_verdict",
+        "capture_ticket", "freshness",
     ], of: nil)
 
     var id: String
@@ -150,6 +165,8 @@ struct PhotoRow: Decodable {
     var qualityIssues: String
     var perceptualHash: Int64
     var locationVerdict: String
+    var captureTicket: String?
+    var freshness: String
 
     /// Issues as a comma-separated list of their codes ("" when none).
     static func encode(_ issues: [QualityIssue]) -> String { issues.map(\.rawValue).joined(separator: ",") }
@@ -177,7 +194,8 @@ struct PhotoRow: Decodable {
             thumbnail: PhotoVariant(blobKey: thumbnailKey, width: thumbnailWidth, height: thumbnailHeight,
                                     byteCount: thumbnailBytes, sha256: thumbnailSha256),
             dataKey: WrappedDataKey(kekVersion: kekVersion, sealed: wrappedKey),
-            createdAt: Date(epochMilliseconds: createdAt), expiresAt: Date(epochMilliseconds: expiresAt)
+            createdAt: Date(epochMilliseconds: createdAt), expiresAt: Date(epochMilliseconds: expiresAt),
+            captureTicket: captureTicket, freshness: Freshness(rawValue: freshness) ?? .noTicket
         )
     }
 }

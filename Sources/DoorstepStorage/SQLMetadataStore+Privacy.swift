@@ -66,7 +66,7 @@ extension SQLMetadataStore {
         try await source.withConnection { db in
             try await db.raw("""
                 SELECT id, delivery_id, placement, created_at, captured_at, display_sha256, distance_to_address,
-                       expires_at, deleted_at, deleted_reason
+                       expires_at, deleted_at, deleted_reason, location_verdict, quality_issues, freshness
                 FROM photos WHERE delivery_id = \(bind: deliveryID) ORDER BY created_at, id
                 """).all(decoding: ProofRow.self, with: snakeCase).map(\.proof)
         }
@@ -190,6 +190,9 @@ struct ProofRow: Decodable {
     var expiresAt: Int64?
     var deletedAt: Int64?
     var deletedReason: String?
+    var locationVerdict: String
+    var qualityIssues: String
+    var freshness: String
 
     var proof: PhotoProof {
         PhotoProof(
@@ -197,7 +200,9 @@ struct ProofRow: Decodable {
             uploadedAt: Date(epochMilliseconds: createdAt), capturedAt: capturedAt.map(Date.init(epochMilliseconds:)),
             sha256: displaySha256, distanceToAddress: distanceToAddress,
             expiresAt: Date(epochMilliseconds: expiresAt ?? createdAt), deletedAt: deletedAt.map(Date.init(epochMilliseconds:)),
-            deletedReason: deletedReason)
+            deletedReason: deletedReason, locationVerdict: LocationVerdict(rawValue: locationVerdict) ?? .unknown,
+            qualityIssues: qualityIssues.split(separator: ",").compactMap { QualityIssue(rawValue: String($0)) },
+            freshness: Freshness(rawValue: freshness) ?? .noTicket)
     }
 }
 

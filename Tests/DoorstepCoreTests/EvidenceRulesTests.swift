@@ -1,4 +1,5 @@
 import DoorstepCore
+import Foundation
 import Testing
 
 @Suite struct EvidenceRulesTests {
@@ -38,5 +39,36 @@ import Testing
         #expect(PerceptualHash.distance(0, .max) == 64)
         #expect(PerceptualHash.isNearDuplicate(0b1011, 0b0100) == (4 <= PerceptualHash.nearDuplicateBits))
         #expect(!PerceptualHash.isNearDuplicate(0, 0xFFFF_FFFF))
+    }
+}
+
+@Suite struct FreshnessRuleTests {
+    let issued = Date(timeIntervalSince1970: 1_800_000_000)
+    var ticket: CaptureTicket { CaptureTicket(digest: "d", deliveryID: "a", courierID: "c", issuedAt: issued) }
+
+    func judge(_ ticket: CaptureTicket?, named: Bool = true, delivery: String = "a", courier: String = "c",
+               claimed: TimeInterval? = 30, exif: TimeInterval? = nil, arrival: TimeInterval = 40) -> Freshness {
+        FreshnessRule.judge(
+            named: named, ticket: ticket, deliveryID: delivery, courierID: courier,
+            claimedCapture: claimed.map { issued.addingTimeInterval($0) }, exifCapture: exif.map { issued.addingTimeInterval($0) },
+            arrival: issued.addingTimeInterval(arrival))
+    }
+
+    @Test func eachWayOfNotBeingFresh() {
+        #expect(judge(ticket) == .fresh)
+        #expect(judge(nil, named: false) == .noTicket)
+        #expect(judge(nil) == .invalidTicket)
+        #expect(judge(ticket, delivery: "b") == .invalidTicket)
+        #expect(judge(ticket, courier: "other") == .invalidTicket)
+        var used = ticket
+        used.photoID = "p"
+        #expect(judge(used) == .reusedTicket)
+        #expect(judge(ticket, claimed: 10 * 60, arrival: 10 * 60) == .expiredTicket)   // captured too long after
+        #expect(judge(ticket, claimed: -10 * 60) == .expiredTicket)                   // captured before the ticket
+        #expect(judge(ticket, claimed: 30, arrival: 25 * 3600) == .expiredTicket)     // queued over a day
+        #expect(judge(ticket, claimed: 30, arrival: 3 * 3600) == .fresh)              // queued offline 3 h: fine
+        #expect(judge(ticket, claimed: nil, arrival: 10 * 60) == .expiredTicket)     // no claim: arrival counts
+        #expect(judge(ticket, exif: 2 * 3600) == .fresh)                              // another time zone
+        #expect(judge(ticket, exif: -3 * 86400) == .exifMismatch)                     // three days old
     }
 }

@@ -61,7 +61,7 @@ struct TestApp: Sendable {
             : opened.store
         let dependencies = AppDependencies(
             configuration: configuration, store: store, blobs: opened.blobs, images: opened.images,
-            links: opened.links, keys: opened.keys, uploadKey: opened.uploadKey, subjects: opened.subjects, passwords: PasswordHasher(cost: 4),
+            links: opened.links, keys: opened.keys, uploadKey: opened.uploadKey, receipts: opened.receipts, subjects: opened.subjects, passwords: PasswordHasher(cost: 4),
             effects: opened.effects, logger: logger,
             closeStore: {
                 if let faulty = (store as? SQLMetadataStore), failPhotoCommit { try await faulty.shutdown() }

@@ -16,6 +16,8 @@ public struct AppDependencies: Sendable {
     public let keys: KeyRingStore
     /// The key couriers' pages seal photos to before queueing them on the phone.
     public let uploadKey: SealedUpload.Key
+    /// Signs delivery receipts with each tenant's Ed25519 key.
+    public let receipts: ReceiptSigner
     public let subjects: SubjectDigest
     public let passwords: PasswordHasher
     public let live: LiveEvents
@@ -27,7 +29,8 @@ public struct AppDependencies: Sendable {
     /// Assembles dependencies from parts: for tests that wrap a store or blob store to inject faults.
     public init(
         configuration: AppConfiguration, store: any MetadataStore, blobs: any BlobStore, images: ImageWorkerPool,
-        links: LinkSigner, keys: KeyRingStore, uploadKey: SealedUpload.Key, subjects: SubjectDigest, passwords: PasswordHasher,
+        links: LinkSigner, keys: KeyRingStore, uploadKey: SealedUpload.Key, receipts: ReceiptSigner, subjects: SubjectDigest,
+        passwords: PasswordHasher,
         effects: Effects, logger: Logger, closeStore: @escaping @Sendable () async throws -> Void
     ) {
         self.configuration = configuration
@@ -37,6 +40,7 @@ public struct AppDependencies: Sendable {
         self.links = links
         self.keys = keys
         self.uploadKey = uploadKey
+        self.receipts = receipts
         self.subjects = subjects
         self.passwords = passwords
         self.live = LiveEvents()
@@ -79,6 +83,7 @@ public struct AppDependencies: Sendable {
         return AppDependencies(
             configuration: configuration, store: store, blobs: blobs, images: images, links: links,
             keys: keys, uploadKey: try SealedUpload.Key.loadOrCreate(folder: configuration.keyFolder),
+            receipts: try ReceiptSigner.loadOrCreate(folder: configuration.keyFolder),
             subjects: subjects, passwords: PasswordHasher(), effects: effects, logger: logger,
             closeStore: { try await pool.shutdown() })
     }
@@ -102,5 +107,6 @@ public struct AppDependencies: Sendable {
     public var customerAccess: CustomerAccessService { CustomerAccessService(dependencies: self) }
     public var vault: PhotoVault { PhotoVault(dependencies: self) }
     public var privacy: PrivacyService { PrivacyService(dependencies: self) }
+    public var evidence: EvidenceService { EvidenceService(dependencies: self) }
     public var announcer: Announcer { Announcer(dependencies: self) }
 }

@@ -15,6 +15,15 @@ struct CourierAPIController {
         group.get("deliveries", use: stops)
         group.post("deliveries/:id/photo", use: upload)
         group.post("deliveries/:id/delivered", use: deliveredWithoutPhoto)
+        group.post("deliveries/:id/capture-ticket", use: captureTicket)
+    }
+
+    /// Asked when the courier taps "Delivered": the photo must be taken within minutes of it.
+    @Sendable func captureTicket(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let courier = try await courier(request)
+        let delivery = try await dependencies.ingest.authorize(deliveryID: context.parameters.get("id") ?? "", for: courier)
+        let issued = try await dependencies.evidence.issueTicket(for: delivery, courier: courier)
+        return try JSONResponse.make(TicketResource(ticket: issued.ticket, expiresAt: issued.expiresAt), status: .created)
     }
 
     private func courier(_ request: Request) async throws -> Courier {

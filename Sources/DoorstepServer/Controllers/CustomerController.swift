@@ -15,6 +15,7 @@ struct CustomerController {
         router.get("d/:id/photo/:variant", use: photo)
         router.post("d/:id/photo/delete", use: deletePhoto)
         router.post("d/:id/problem", use: reportProblem)
+        router.get("d/:id/receipt", use: receipt)
         router.get("o/:id", use: preferences)
         router.post("o/:id", use: choose)
         router.get("static/page.js", use: pageScript)
@@ -50,6 +51,8 @@ struct CustomerController {
             "preferencesLink": strings.preferencesLink,
             "optOutExplained": strings.optOutExplained,
             "optOutButton": strings.optOutButton,
+            "receiptURL": "/d/\(delivery.id)/receipt?\(query(link))",
+            "receiptLink": strings.receiptLink,
             "accessLogTitle": strings.accessLogTitle,
             "eventsURL": "/d/\(delivery.id)/events?\(query(link))",
             "problemURL": "/d/\(delivery.id)/problem?\(query(link))",
@@ -113,6 +116,16 @@ struct CustomerController {
         headers[.cacheControl] = "private, max-age=300"
         headers[.contentDisposition] = "inline"
         return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
+    }
+
+    /// The signed receipt, to keep: it proves the delivery after the photo is gone.
+    @Sendable func receipt(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let delivery = try await dependencies.customerAccess.delivery(link(request, context))
+        guard let receipt = try await dependencies.evidence.receipt(for: delivery) else { throw DoorstepError.notFound }
+        var response = try JSONResponse.make(receipt)
+        response.headers[.contentDisposition] = "attachment; filename=\"doorstep-receipt-\(delivery.id).json\""
+        response.headers[.cacheControl] = "private, no-store"
+        return response
     }
 
     @Sendable func deletePhoto(_ request: Request, context: AppRequestContext) async throws -> Response {

@@ -1,4 +1,5 @@
 import DoorstepCore
+import DoorstepSecurity
 import Foundation
 
 /// The JSON shapes of the public API (snake_case, ISO 8601 times). Kept apart from domain types
@@ -71,11 +72,14 @@ struct ProofResource: Encodable {
     var expiresAt: Date
     var deletedAt: Date?
     var deletedReason: String?
+    var location: LocationVerdict
+    var qualityIssues: [QualityIssue]
+    var freshness: Freshness
 
     enum CodingKeys: String, CodingKey {
         case photoID = "photo_id", placement, uploadedAt = "uploaded_at", capturedAt = "captured_at", sha256
         case distanceToAddressMetres = "distance_to_address_m", expiresAt = "expires_at", deletedAt = "deleted_at"
-        case deletedReason = "deleted_reason"
+        case deletedReason = "deleted_reason", location, qualityIssues = "quality_issues", freshness
     }
 
     init(_ proof: PhotoProof) {
@@ -88,6 +92,9 @@ struct ProofResource: Encodable {
         expiresAt = proof.expiresAt
         deletedAt = proof.deletedAt
         deletedReason = proof.deletedReason
+        location = proof.locationVerdict
+        qualityIssues = proof.qualityIssues
+        freshness = proof.freshness
     }
 }
 
@@ -110,11 +117,13 @@ struct PhotoResource: Encodable {
     var distanceToAddressMetres: Double?
     var location: LocationVerdict
     var quality: QualityResource
+    var freshness: Freshness
+    var reuse: [ReuseResource]
     var expiresAt: Date
 
     enum CodingKeys: String, CodingKey {
         case id, placement, note, capturedAt = "captured_at", uploadedAt = "uploaded_at", width, height, sha256
-        case distanceToAddressMetres = "distance_to_address_m", location, quality, expiresAt = "expires_at"
+        case distanceToAddressMetres = "distance_to_address_m", location, quality, freshness, reuse, expiresAt = "expires_at"
     }
 
     init(_ photo: Photo) {
@@ -129,7 +138,28 @@ struct PhotoResource: Encodable {
         distanceToAddressMetres = photo.distanceToAddress.map { ($0 * 10).rounded() / 10 }
         location = photo.locationVerdict
         quality = QualityResource(photo.quality)
+        freshness = photo.freshness
+        reuse = photo.reuse.map(ReuseResource.init)
         expiresAt = photo.expiresAt
+    }
+}
+
+/// A flag for review: this photo nearly duplicates another delivery's.
+struct ReuseResource: Encodable {
+    var photoID: String
+    var deliveryID: String
+    var distanceBits: Int
+    var sameCourier: Bool
+
+    enum CodingKeys: String, CodingKey {
+        case photoID = "photo_id", deliveryID = "delivery_id", distanceBits = "distance_bits", sameCourier = "same_courier"
+    }
+
+    init(_ match: ReuseMatch) {
+        photoID = match.photoID
+        deliveryID = match.deliveryID
+        distanceBits = match.distance
+        sameCourier = match.sameCourier
     }
 }
 
@@ -204,6 +234,7 @@ struct SettingsResource: Codable {
     var emailIncludesPhoto: Bool?
     var qualityPolicy: QualityPolicy?
     var locationRadii: Radii?
+    var ticketPolicy: TicketPolicy?
 
     struct Radii: Codable {
         var atAddress: Double
@@ -216,7 +247,7 @@ struct SettingsResource: Codable {
 
     enum CodingKeys: String, CodingKey {
         case retentionSeconds = "retention_seconds", consentModes = "consent_modes", emailIncludesPhoto = "email_includes_photo"
-        case qualityPolicy = "quality_policy", locationRadii = "location_radii"
+        case qualityPolicy = "quality_policy", locationRadii = "location_radii", ticketPolicy = "ticket_policy"
     }
 
     init(_ settings: TenantSettings) {
@@ -225,6 +256,7 @@ struct SettingsResource: Codable {
         emailIncludesPhoto = settings.emailIncludesPhoto
         qualityPolicy = settings.qualityPolicy
         locationRadii = Radii(atAddress: settings.locationRadii.atAddress, near: settings.locationRadii.near)
+        ticketPolicy = settings.ticketPolicy
     }
 
     /// Omitted optional fields take their defaults (PUT replaces the whole settings object).
@@ -232,7 +264,8 @@ struct SettingsResource: Codable {
         TenantSettings(
             retention: TimeInterval(retentionSeconds), consentModes: consentModes, emailIncludesPhoto: emailIncludesPhoto ?? false,
             qualityPolicy: qualityPolicy ?? .flag,
-            locationRadii: locationRadii.map { LocationRadii(atAddress: $0.atAddress, near: $0.near) } ?? .standard)
+            locationRadii: locationRadii.map { LocationRadii(atAddress: $0.atAddress, near: $0.near) } ?? .standard,
+            ticketPolicy: ticketPolicy ?? .flag)
     }
 }
 
@@ -242,18 +275,55 @@ struct EraseRequest: Decodable {
 
 struct ProblemResource: Encodable {
     var id: String
+    var deliveryID: String
     var kind: ProblemReport.Kind
     var details: String
     var createdAt: Date
+    var status: String
+    var resolution: String?
+    var resolvedAt: Date?
 
     enum CodingKeys: String, CodingKey {
-        case id, kind, details, createdAt = "created_at"
+        case id, deliveryID = "delivery_id", kind, details, createdAt = "created_at", status, resolution, resolvedAt = "resolved_at"
     }
 
     init(_ report: ProblemReport) {
         id = report.id
+        deliveryID = report.deliveryID
         kind = report.kind
         details = report.details
         createdAt = report.createdAt
+        status = report.isOpen ? "open" : "resolved"
+        resolution = report.resolution
+        resolvedAt = report.resolvedAt
+    }
+}
+
+/// A case and its evidence, side by side, as an operator reviews it.
+struct CaseResource: Encodable {
+    var problem: ProblemResource
+    var delivery: DeliveryResource
+    /// The photo while it exists; the tenant fetches its bytes from `photo_url` (audited).
+    var photo: PhotoResource?
+    var photoURL: String?
+    var proofs: [ProofResource]
+    var reuse: [ReuseResource]
+    var receipt: SignedReceipt?
+
+    enum CodingKeys: String, CodingKey {
+        case problem, delivery, photo, photoURL = "photo_url", proofs, reuse, receipt
+    }
+}
+
+struct ResolveRequest: Decodable {
+    var resolution: String
+}
+
+struct TicketResource: Encodable {
+    var ticket: String
+    var expiresAt: Date
+
+    enum CodingKeys: String, CodingKey {
+        case ticket, expiresAt = "expires_at"
     }
 }

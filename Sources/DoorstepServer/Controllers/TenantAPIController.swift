@@ -17,6 +17,42 @@ struct TenantAPIController {
         group.put("settings", use: updateSettings)
         group.get("recipients/export", use: exportRecipient)
         group.post("recipients/erase", use: eraseRecipient)
+        group.get("deliveries/:id/receipt", use: receipt)
+        group.get("cases", use: cases)
+        group.get("cases/:id", use: caseFile)
+        group.post("cases/:id/resolve", use: resolveCase)
+    }
+
+    /// The signed receipt of a delivered parcel (verifiable offline with `doorstep receipt verify`).
+    @Sendable func receipt(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let tenant = try await caller(request).tenant
+        let delivery = try await dependencies.deliveries.get(context.parameters.get("id") ?? "", for: tenant)
+        guard let receipt = try await dependencies.evidence.receipt(for: delivery) else { throw DoorstepError.notFound }
+        return try JSONResponse.make(receipt)
+    }
+
+    /// The tenant's cases (customers' problem reports), newest first; `?status=all` for closed ones too.
+    @Sendable func cases(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let tenant = try await caller(request).tenant
+        let openOnly = request.uri.queryParameters["status"] != "all"
+        let reports = try await dependencies.store.problemReports(tenantID: tenant.id, openOnly: openOnly, limit: 200)
+        return try JSONResponse.make(["items": reports.map(ProblemResource.init)])
+    }
+
+    @Sendable func caseFile(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let tenant = try await caller(request).tenant
+        let file = try await dependencies.evidence.caseFile(id: context.parameters.get("id") ?? "", tenant: tenant)
+        return try JSONResponse.make(CaseResource(
+            problem: ProblemResource(file.report), delivery: try await resource(file.delivery, detailed: false),
+            photo: file.photo.map(PhotoResource.init), photoURL: file.photo.map { _ in "/api/v1/deliveries/\(file.delivery.id)/photo" },
+            proofs: file.proofs.map(ProofResource.init), reuse: file.reuse.map(ReuseResource.init), receipt: file.receipt))
+    }
+
+    @Sendable func resolveCase(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let tenant = try await caller(request).tenant
+        let body = try await request.decodeJSON(as: ResolveRequest.self, context: context)
+        let report = try await dependencies.evidence.resolve(caseID: context.parameters.get("id") ?? "", resolution: body.resolution, tenant: tenant)
+        return try JSONResponse.make(ProblemResource(report))
     }
 
     private struct Caller {
@@ -116,8 +152,10 @@ struct TenantAPIController {
     }
 
     private func resource(_ delivery: Delivery, detailed: Bool) async throws -> DeliveryResource {
+        var photo = detailed ? try await dependencies.deliveries.photo(of: delivery) : nil
+        if let current = photo { photo?.reuse = try await dependencies.store.reuseMatches(photoID: current.id) }
         var resource = DeliveryResource(
-            delivery, photo: detailed ? try await dependencies.deliveries.photo(of: delivery) : nil,
+            delivery, photo: photo,
             customerURL: dependencies.deliveries.customerURL(for: delivery), uploadURL: dependencies.deliveries.uploadURL(for: delivery))
         resource.preferencesURL = dependencies.customerAccess.preferencesURL(for: delivery)
         if detailed {

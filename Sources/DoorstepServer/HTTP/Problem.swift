@@ -77,6 +77,10 @@ struct Problem: Encodable, Sendable {
         case .sealedUploadInvalid:
             self.init(slug: "sealed-upload-invalid", title: "Sealed upload cannot be opened", status: .badRequest,
                       detail: "The encrypted upload is damaged, was sealed for another key, or belongs to another delivery. Fetch the current upload key and send it again.")
+        case .captureNotFresh(let freshness):
+            self.init(slug: "capture-not-fresh", title: "Photo not taken at the door now", status: .unprocessableContent,
+                      detail: "This photo does not come from a valid capture ticket for this stop (\(freshness.rawValue)). Tap Delivered again and take a new photo.",
+                      reason: freshness.rawValue)
         case .incompleteUpload:
             self.init(slug: "incomplete-upload", title: "Upload incomplete", status: .badRequest,
                       detail: "The upload ended before all of it arrived. Send it again with the same Idempotency-Key.")

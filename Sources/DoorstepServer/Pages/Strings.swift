@@ -57,6 +57,7 @@ struct Strings: Sendable {
     var takenFromAddress: String
     var enlargePhoto: String
     var closePhoto: String
+    var receiptLink: String
     // Emails.
     var emailDeliveredSubject: String
     var emailOutForDeliverySubject: String
@@ -130,6 +131,7 @@ struct Strings: Sendable {
         takenFromAddress: "Taken about %d m from your address.",
         enlargePhoto: "Enlarge the photo",
         closePhoto: "Close",
+        receiptLink: "Download the signed delivery receipt",
         emailDeliveredSubject: "Your order has been delivered",
         emailOutForDeliverySubject: "Your parcel is out for delivery",
         emailOutForDeliveryBody: "Your parcel is on its way and will be delivered today. When the courier leaves it, they may take a photo of where it was left, so you can find it.",
@@ -196,6 +198,7 @@ struct Strings: Sendable {
         takenFromAddress: "Prise à environ %d m de votre adresse.",
         enlargePhoto: "Agrandir la photo",
         closePhoto: "Fermer",
+        receiptLink: "Télécharger le reçu de livraison signé",
         emailDeliveredSubject: "Votre colis a été livré",
         emailOutForDeliverySubject: "Votre colis est en cours de livraison",
         emailOutForDeliveryBody: "Votre colis est en route et sera livré aujourd’hui. En le déposant, le livreur pourra photographier l’endroit où il l’a laissé, pour que vous le trouviez.",

@@ -98,6 +98,7 @@ enum Templates {
         </form>
         </details>
         {{/delivered}}
+        {{#delivered}}<p class="links"><a href="{{receiptURL}}" download>{{receiptLink}}</a></p>{{/delivered}}
         {{#hasLog}}
         <section>
         <h2>{{accessLogTitle}}</h2>

@@ -50,6 +50,12 @@ public struct PhotoIngestService: Sendable {
         let quality = processed.quality(dependencies.configuration.qualityThresholds)
         // Refused before anything is written: the courier retakes at the door.
         if settings.qualityPolicy == .reject, !quality.isUsable { throw DoorstepError.photoUnusable(quality.issues) }
+        let evidence = dependencies.evidence
+        let (freshness, ticket) = try await evidence.freshness(
+            of: details, exifCapture: processed.header.capturedAt, delivery: delivery, courier: courier)
+        if settings.ticketPolicy == .refuse, freshness != .fresh { throw DoorstepError.captureNotFresh(freshness) }
+        let reuse = try await evidence.reuseMatches(
+            hash: processed.perceptualHash, delivery: delivery, courier: courier, retention: settings.retention)
 
         let photoID = dependencies.effects.newID()
         let stored = try await dependencies.vault.store(processed, photoID: photoID)
@@ -65,7 +71,8 @@ public struct PhotoIngestService: Sendable {
             distanceToAddress: distance, locationVerdict: settings.locationRadii.verdict(distance: distance),
             quality: quality, perceptualHash: processed.perceptualHash,
             display: display, thumbnail: thumbnail, dataKey: stored.dataKey,
-            createdAt: now, expiresAt: now.addingTimeInterval(settings.retention))
+            createdAt: now, expiresAt: now.addingTimeInterval(settings.retention),
+            captureTicket: ticket, freshness: freshness, reuse: reuse)
         let claim = idempotencyKey.map {
             IdempotencyClaim(courierID: courier.id, key: $0, fingerprint: fingerprint, photoID: photoID)
         }

@@ -315,12 +315,16 @@ enum CourierScript {
       }
 
       async function camera(stop, place, note) {
+        // The capture ticket: proof for the server that this photo was taken at this stop now.
+        // Offline there is none; the photo still goes, and the server marks it so.
+        const ticket = api("/api/v1/courier/deliveries/" + encodeURIComponent(stop.id) + "/capture-ticket", { method: "POST" })
+          .then((r) => (r.ok ? r.json() : null)).then((t) => t && t.ticket).catch(() => null);
         const video = el("video", { autoplay: true, playsinline: true, muted: true, "aria-label": T.cameraTitle });
         let stream = null;
         const stopCamera = () => { if (stream) stream.getTracks().forEach((t) => t.stop()); stream = null; };
         const capture = el("button", { class: "primary", type: "button", disabled: true, onclick: async () => {
           capture.disabled = true;
-          const started = performance.now();
+          const started = performance.now(), wallClock = Date.now();
           const canvas = document.createElement("canvas");
           canvas.width = video.videoWidth;
           canvas.height = video.videoHeight;
@@ -337,7 +341,9 @@ enum CourierScript {
           const sealed = await seal(jpeg, stop.id);
           jpeg.fill(0);
           jpeg = null;
-          const query = new URLSearchParams({ placement: place });
+          const query = new URLSearchParams({ placement: place, captured_at: String(wallClock) });
+          const issued = await Promise.race([ticket, new Promise((ok) => setTimeout(() => ok(null), 2000))]);
+          if (issued) query.set("ticket", issued);
           if (note) query.set("note", note);
           if (state.position) { query.set("lat", state.position.latitude.toFixed(6)); query.set("lon", state.position.longitude.toFixed(6)); }
           const entry = { id: crypto.randomUUID(), deliveryID: stop.id, query: query.toString(), sealed, placement: place, note, queuedAt: Date.now() };
