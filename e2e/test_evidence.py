@@ -52,3 +52,40 @@ def test_a_receipt_verifies_offline_and_a_changed_one_does_not(server, tmp_path)
     tampered.write_text(json.dumps(receipt))
     bad = subprocess.run([BIN, "receipt", "verify", str(tampered), "--keys", str(keys_file)], capture_output=True, text=True)
     assert bad.returncode == 1 and "INVALID" in bad.stderr and "signature does not match" in bad.stderr
+
+
+def test_an_operator_reviews_a_case_with_its_evidence_and_resolves_it(server, tmp_path):
+    from playwright.sync_api import sync_playwright
+
+    from browser import camera_file, launch, phone, screenshot
+
+    world = World(server, username="case-courier")
+    token = world.courier_token()
+    first, second = world.delivery(address="3 Copy Lane"), world.delivery(address="5 Copy Lane")
+    for delivery in (first, second):  # the same photo for two parcels: the second is flagged
+        status, _ = world.api(f"/api/v1/courier/deliveries/{delivery['id']}/photo?placement=porch&lat=48.8567&lon=2.3522",
+                              "POST", PHOTO.read_bytes(), token=token, headers={"Content-Type": "image/jpeg"})
+        assert status == 201
+    problem = second["customer_url"].replace(f"/d/{second['id']}?", f"/d/{second['id']}/problem?")
+    status, _, page = request(problem, "POST", b"kind=not_there&details=Nothing+here", {"Content-Type": "application/x-www-form-urlencoded"})
+    assert status == 200 and b"the shop has been told" in page  # after the redirect back to the page
+
+    with sync_playwright() as playwright:
+        browser = launch(playwright, camera_file(tmp_path / "unused.y4m"))
+        page = browser.new_context(viewport={"width": 1280, "height": 900}, base_url=world.base).new_page()
+        page.goto("/operator")
+        page.get_by_label("Tenant API key").fill(world.api_key)
+        page.get_by_role("button", name="Open").click()
+        page.get_by_role("button", name="The parcel is not there", exact=False).click()
+        page.wait_for_function("() => document.querySelector('.side img') && document.querySelector('.side img').naturalWidth > 0")
+        text = page.inner_text("main")
+        assert "Nothing here" in text and "at-address" in text and "no_ticket" in text
+        assert f"near-duplicate of the photo of delivery {first['id']}" in text and "same courier" in text
+        assert "key ed25519-" in text
+        screenshot(page, "operator-1-case")
+        page.get_by_label("Resolution (sent to the tenant's webhook)").fill("Courier re-sent; parcel found at number 3.")
+        page.get_by_role("button", name="Resolve the case").click()
+        page.wait_for_selector("text=No open cases.")
+        browser.close()
+    status, all_cases = world.api("/api/v1/cases?status=all")
+    assert [c["status"] for c in all_cases["items"]] == ["resolved"]

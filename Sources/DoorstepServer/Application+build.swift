@@ -34,7 +34,7 @@ func buildRouter(_ dependencies: AppDependencies) throws -> Router<AppRequestCon
     TenantAPIController(dependencies: dependencies).addRoutes(to: router.group("api/v1"))
     CourierAPIController(dependencies: dependencies).addRoutes(to: router.group("api/v1/courier"))
     CustomerController(dependencies: dependencies, pages: pages).addRoutes(to: router)
-    try CourierAppController().addRoutes(to: router)
+    try WebAppsController().addRoutes(to: router)
     WebhookController(dependencies: dependencies).addRoutes(to: router.group("api/v1/webhooks"))
     LiveController(dependencies: dependencies).addRoutes(to: router)
     // Every tenant's receipt key, for verifying receipts offline (`doorstep receipt verify`).

@@ -66,7 +66,6 @@ enum CourierStrings {
         "offline": "Offline",
         "waiting": "photo(s) waiting to send",
         "sentLater": "A waiting photo has been sent.",
-        "language": "Français",
     ]
 
     static let french: [String: String] = [
@@ -124,6 +123,5 @@ enum CourierStrings {
         "offline": "Hors ligne",
         "waiting": "photo(s) en attente d'envoi",
         "sentLater": "Une photo en attente a été envoyée.",
-        "language": "English",
     ]
 }

@@ -3,13 +3,15 @@ import Foundation
 import Hummingbird
 import Mustache
 
-/// Serves the courier web app (installable PWA): the shell in the courier's language, the script,
-/// the service worker, the manifest and the icon. Everything it shows comes from the courier API.
-struct CourierAppController {
+/// Serves the two web apps built on the API: the courier app (installable PWA: shell in the
+/// courier's language, script, service worker, manifest, icon) and the operators' case desk.
+struct WebAppsController {
     let shell: MustacheTemplate
+    let operatorShell: MustacheTemplate
 
     init() throws {
         shell = try MustacheTemplate(string: CourierShell.html)
+        operatorShell = try MustacheTemplate(string: OperatorApp.html)
     }
 
     func addRoutes(to router: Router<AppRequestContext>) {
@@ -25,27 +27,51 @@ struct CourierAppController {
         }
         router.get("courier/manifest.webmanifest") { _, _ in Self.asset(CourierShell.manifest, type: "application/manifest+json") }
         router.get("courier/icon.svg") { _, _ in Self.asset(CourierShell.icon, type: "image/svg+xml") }
+        router.get("operator", use: operatorPage)
+        router.get("operator/operator.js") { _, _ in Self.asset(OperatorApp.script, type: "text/javascript; charset=utf-8") }
+    }
+
+    /// The operators' case desk (see OperatorApp).
+    @Sendable func operatorPage(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let language = Self.language(request)
+        let words = OperatorApp.words(language)
+        var response = try shellResponse(operatorShell, language: language, words: words, title: words["title"] ?? "Doorstep")
+        // The photo is fetched with the API key and shown from memory (a blob: URL).
+        response.headers[.contentSecurityPolicy] = Self.contentSecurityPolicy.replacingOccurrences(of: "img-src 'self' data:", with: "img-src 'self' blob:")
+        response.headers[.permissionsPolicy] = "camera=(), geolocation=(), microphone=()"
+        return response
     }
 
     @Sendable func page(_ request: Request, context: AppRequestContext) async throws -> Response {
-        let chosen = request.uri.queryParameters["lang"].flatMap { Language(rawValue: String($0)) }
-        let language = chosen ?? Language(bestMatch: request.headers[.acceptLanguage])
-        let other: Language = language == .fr ? .en : .fr
+        let language = Self.language(request)
         let words = CourierStrings.forLanguage(language)
+        var response = try shellResponse(shell, language: language, words: words, title: words["appName"] ?? "Doorstep")
+        response.headers[.permissionsPolicy] = "camera=(self), geolocation=(self), microphone=()"
+        return response
+    }
+
+    /// `?lang=` when given, else the browser's Accept-Language.
+    static func language(_ request: Request) -> Language {
+        request.uri.queryParameters["lang"].flatMap { Language(rawValue: String($0)) } ?? Language(bestMatch: request.headers[.acceptLanguage])
+    }
+
+    /// An app shell: the words go in as JSON, the script builds the views.
+    private func shellResponse(_ template: MustacheTemplate, language: Language, words: [String: String], title: String) throws -> Response {
+        let other: Language = language == .fr ? .en : .fr
         let encoder = JSONEncoder()
         encoder.outputFormatting = .sortedKeys  // escapes "/" too, so "</script>" cannot occur
-        let html = shell.render([
+        let html = template.render([
             "lang": language.rawValue,
             "otherLang": other.rawValue,
-            "otherLanguageName": words["language"] ?? other.rawValue,
-            "appName": words["appName"] ?? "Doorstep",
+            "otherLanguageName": other == .fr ? "Français" : "English",
+            "appName": title,
+            "title": title,
             "stringsJSON": String(decoding: try encoder.encode(words), as: UTF8.self),
         ])
         var headers: HTTPFields = [:]
         headers[.contentType] = "text/html; charset=utf-8"
         headers[.cacheControl] = "no-cache"
         headers[.contentSecurityPolicy] = Self.contentSecurityPolicy
-        headers[.permissionsPolicy] = "camera=(self), geolocation=(self), microphone=()"
         return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(string: html)))
     }
 
