@@ -279,3 +279,30 @@ done:
     if (decoded) g_object_unref(decoded);
     return rc;
 }
+
+int dsv_thumbnail_baseline(const void *data, size_t length, int display_max, int thumbnail_max, int quality,
+                           dsv_output *output, char *err, size_t err_length) {
+    memset(output, 0, sizeof(*output));
+    VipsImage *streamed = NULL, *display = NULL, *thumb = NULL;
+    int rc = -1;
+    if (vips_thumbnail_buffer((void *)data, length, &streamed, display_max, "height", display_max,
+                              "size", VIPS_SIZE_DOWN, "export_profile", "srgb", NULL)) goto done;
+    // The thumbnail pipeline reads its source once, in order: keep the 1600 px image to make the 320 from.
+    if (!(display = vips_image_copy_memory(streamed))) goto done;
+    if (save_jpeg(display, quality, &output->display, &output->display_length)) goto done;
+    if (vips_thumbnail_image(display, &thumb, thumbnail_max, "height", thumbnail_max, "size", VIPS_SIZE_DOWN, NULL)) goto done;
+    if (save_jpeg(thumb, quality, &output->thumbnail, &output->thumbnail_length)) goto done;
+    if (vips_avg(thumb, &output->mean_brightness, NULL)) goto done;
+    rc = 0;
+done:
+    if (rc) {
+        copy_error(err, err_length, "thumbnail failed");
+        if (output->display) g_free(output->display);
+        if (output->thumbnail) g_free(output->thumbnail);
+        memset(output, 0, sizeof(*output));
+    }
+    if (thumb) g_object_unref(thumb);
+    if (display) g_object_unref(display);
+    if (streamed) g_object_unref(streamed);
+    return rc;
+}

@@ -53,3 +53,12 @@ import Testing
         #expect(truePositives == 12)
     }
 }
+
+@Suite struct BaselinePipelineTests {
+    @Test func theVipsThumbnailBaselineDoesTheSameOutputWork() throws {
+        let data = try Data(contentsOf: QualityAndReuseTests.folder.appendingPathComponent("r06_seeding.original.jpg"))
+        let jpeg = try VipsThumbnailBaseline().process(Array(data), output: ImageOutputSpec(displayMaxSide: 800))
+        let header = try VipsImageProcessor().readHeader(jpeg)
+        #expect(header.format == .jpeg && max(header.width, header.height) == 800)
+    }
+}

@@ -2,18 +2,51 @@ import DoorstepImaging
 import Foundation
 import Synchronization
 
-// The image pipeline alone, in-process, on the benchmark set: decode (shrink-on-load), auto-rotate,
-// sRGB, 1600 px + 320 px JPEG q80, metadata stripped, mean brightness. One thread, then one per
-// core, 5 interleaved rounds; medians. Usage: doorstep-pipeline-bench FILE... (bench/run passes the set).
+// The image pipeline alone, in-process: decode (shrink-on-load), auto-rotate, sRGB, 1600 px + 320 px
+// JPEG q80, metadata stripped, quality signals.
+//   doorstep-pipeline-bench FILE...                 one thread, then one per core, 5 interleaved rounds; medians
+//   doorstep-pipeline-bench --once [--baseline] FILE...
+//                                                   one single-thread pass (ours, or vips_thumbnail with
+//                                                   --baseline): {"images_per_s": …}; bench/compare_pipelines.py
+//                                                   interleaves these with the Pillow-SIMD pipeline
+//   doorstep-pipeline-bench --write DIR FILE...     writes our 1600 px output of each file (quality check)
 
-let files = CommandLine.arguments.dropFirst().map { URL(fileURLWithPath: $0) }
+struct Arguments {
+    var once = false, baseline = false
+    var writeTo: String?
+    var files: [String] = []
+
+    init(_ raw: [String]) {
+        var rest = raw[...]
+        while let next = rest.popFirst() {
+            switch next {
+            case "--once": once = true
+            case "--baseline": baseline = true
+            case "--write": writeTo = rest.popFirst()
+            default: files.append(next)
+            }
+        }
+    }
+}
+let parsed = Arguments(Array(CommandLine.arguments.dropFirst()))
+let once = parsed.once, baseline = parsed.baseline, writeTo = parsed.writeTo
+let files = parsed.files.map { URL(fileURLWithPath: $0) }
 guard !files.isEmpty else {
-    FileHandle.standardError.write(Data("usage: doorstep-pipeline-bench FILE...\n".utf8))
+    FileHandle.standardError.write(Data("usage: doorstep-pipeline-bench [--once [--baseline] | --write DIR] FILE...\n".utf8))
     exit(2)
 }
 let photos = try files.map { Array(try Data(contentsOf: $0)) }
 let processor = try VipsImageProcessor()
+let thumbnailer = try VipsThumbnailBaseline()
 let cores = ProcessInfo.processInfo.activeProcessorCount
+
+@Sendable func run(_ photo: [UInt8]) throws {
+    if baseline {
+        _ = try thumbnailer.process(photo, output: ImageOutputSpec())
+    } else {
+        _ = try processor.process(photo, limits: ImageLimits(), output: ImageOutputSpec())
+    }
+}
 
 func seconds(_ body: () throws -> Void) rethrows -> Double {
     let start = DispatchTime.now().uptimeNanoseconds
@@ -38,7 +71,7 @@ func rate(threads: Int) throws -> Double {
                 }
                 guard mine < photos.count else { return }
                 do {
-                    _ = try processor.process(photos[mine], limits: ImageLimits(), output: ImageOutputSpec())
+                    try run(photos[mine])
                 } catch {
                     progress.state.withLock { $0.failure = $0.failure ?? "\(error)" }
                 }
@@ -53,18 +86,34 @@ struct PipelineFailure: Error, CustomStringConvertible {
     var description: String
 }
 
+func printJSON(_ value: [String: Any]) throws {
+    print(String(decoding: try JSONSerialization.data(withJSONObject: value, options: [.sortedKeys, .prettyPrinted]), as: UTF8.self))
+}
+
+if let folder = writeTo {
+    try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+    for (file, photo) in zip(files, photos) {
+        let output = try processor.process(photo, limits: ImageLimits(), output: ImageOutputSpec())
+        try Data(output.display.jpeg).write(to: URL(fileURLWithPath: folder).appendingPathComponent(file.lastPathComponent + ".jpg"))
+    }
+    exit(0)
+}
+
 _ = try rate(threads: 1)  // warm-up
+if once {
+    try printJSON(["images_per_s": (try rate(threads: 1) * 100).rounded() / 100])
+    exit(0)
+}
 var single: [Double] = [], parallel: [Double] = []
 for _ in 0..<5 {
     single.append(try rate(threads: 1))
     parallel.append(try rate(threads: cores))
 }
 func median(_ values: [Double]) -> Double { values.sorted()[values.count / 2] }
-let report: [String: Any] = [
+try printJSON([
     "photos": photos.count, "cores": cores, "rounds": 5,
     "single_thread_images_per_s": (median(single) * 100).rounded() / 100,
     "single_thread_ms_per_image": (1000 / median(single) * 10).rounded() / 10,
     "all_cores_images_per_s": (median(parallel) * 100).rounded() / 100,
     "all_cores_per_core": (median(parallel) / Double(cores) * 100).rounded() / 100,
-]
-print(String(decoding: try JSONSerialization.data(withJSONObject: report, options: [.sortedKeys, .prettyPrinted]), as: UTF8.self))
+])
