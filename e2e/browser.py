@@ -5,7 +5,9 @@ import json
 import re
 from pathlib import Path
 
+import pytest
 from PIL import Image, ImageEnhance, ImageOps
+from playwright.sync_api import sync_playwright
 
 from conftest import FIXTURE_PHOTO, PASSWORD, ROOT, SHARED_PHOTO, request, run
 
@@ -37,6 +39,15 @@ def launch(playwright, camera):
         "--proxy-server=http://127.0.0.1:9", "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1, EXCLUDE localhost",
         "--disable-background-networking", "--disable-component-update", "--no-first-run",
     ])
+
+
+@pytest.fixture()
+def chromium(tmp_path):
+    """A headless Chromium whose camera plays a real photo of a scene."""
+    with sync_playwright() as playwright:
+        browser = launch(playwright, camera_file(tmp_path / "porch.y4m"))
+        yield browser
+        browser.close()
 
 
 def phone(browser, base, locale="en-GB", position=(ADDRESS[0] + 0.0001, ADDRESS[1])):

@@ -2,22 +2,13 @@
 a photo delivered and judged, a stop where no photo may be taken, and a photo taken offline that
 waits sealed on the phone and lands exactly once when the network is back."""
 import io
-import time
 
 import pytest
 from PIL import Image
 from playwright.sync_api import sync_playwright
 
-from browser import World, camera_file, decoded, launch, outbox_entries, phone, screenshot
-from conftest import request, stored_blobs
-
-
-@pytest.fixture()
-def chromium(tmp_path):
-    with sync_playwright() as playwright:
-        browser = launch(playwright, camera_file(tmp_path / "porch.y4m"))
-        yield browser
-        browser.close()
+from browser import World, camera_file, chromium, decoded, launch, outbox_entries, phone, screenshot  # noqa: F401 (fixture)
+from conftest import PASSWORD, request, stored_blobs
 
 
 def opt_out(delivery):
@@ -101,6 +92,11 @@ def test_a_courier_signs_in_sees_the_stops_and_delivers_with_a_photo(server, chr
     }""")
     assert cached == ["/courier", "/courier/courier.js", "/courier/icon.svg", "/courier/manifest.webmanifest"]
     context.close()
+
+    # Nothing of the day's work reaches the server log: no capture ticket, address, name or password.
+    log = server["log"].read_text()
+    for secret in ["dct_", "12 Rose Lane", "Elm Court", "Camille", "no-photos@example.com", PASSWORD]:
+        assert secret not in log, f"log leaks {secret[:12]}…"
 
 
 def test_a_photo_taken_offline_waits_sealed_and_lands_exactly_once(server, chromium):

@@ -5,18 +5,9 @@ import json
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
-from playwright.sync_api import sync_playwright
 
-from browser import PHONE, World, camera_file, launch, phone, screenshot
+from browser import PHONE, World, chromium, phone, screenshot  # noqa: F401 (fixture)
 from conftest import FIXTURE_PHOTO, request
-
-
-@pytest.fixture()
-def chromium(tmp_path):
-    with sync_playwright() as playwright:
-        browser = launch(playwright, camera_file(tmp_path / "porch.y4m"))
-        yield browser
-        browser.close()
 
 
 def upload(world, delivery, token, placement="front_door", note="Behind the blue pot"):
