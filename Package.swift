@@ -28,7 +28,8 @@ let package = Package(
         // libvips, found through pkg-config (Debian: libvips-dev).
         .systemLibrary(name: "CVipsSys", pkgConfig: "vips", providers: [.apt(["libvips-dev"])]),
         // Fixed-argument wrappers around libvips's variadic calls, which Swift cannot call.
-        .target(name: "CVips", dependencies: ["CVipsSys"]),
+        // -O3 in every build: the resampler's loops must vectorise even in debug test runs.
+        .target(name: "CVips", dependencies: ["CVipsSys"], cSettings: [.unsafeFlags(["-O3"])]),
 
         .target(name: "DoorstepCore"),
         .target(name: "DoorstepImaging", dependencies: ["DoorstepCore", "CVips"]),

@@ -54,7 +54,7 @@ def main():
         "| pipeline | images/s per core (median) | spread (min–max) | ms/image | 1600 px PSNR / SSIM vs reference |",
         "|---|---|---|---|---|",
     ]
-    for name, label in (("ours", "Doorstep (libvips 8.14, shrink-on-load + lanczos3)"), ("pillow_simd", "Pillow-SIMD (draft + Lanczos)"),
+    for name, label in (("ours", "Doorstep (libvips 8.14 shrink-on-load decode, own Lanczos-3 resampler)"), ("pillow_simd", "Pillow-SIMD (draft + Lanczos)"),
                         ("vips_thumbnail", "libvips vips_thumbnail_buffer")):
         s = summary[name]
         q = quality["mean"].get("ours" if name == "ours" else "pillow" if name == "pillow_simd" else None)

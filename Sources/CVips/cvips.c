@@ -1,4 +1,5 @@
 #include "CVips.h"
+#include "resample.h"
 #include <vips/vips.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -156,13 +157,54 @@ static int to_srgb(VipsImage *in, VipsImage **out) {
     return 0;
 }
 
+static void free_pixels(VipsImage *image, void *pixels) {
+    (void)image;
+    g_free(pixels);
+}
+
+// Fits `in` (8-bit sRGB) within `longest` px with our Lanczos-3 resampler, into memory. Reads the
+// pixels in place when `in` already is in memory, else decodes it here, once. The orientation
+// tag is carried over so autorot still applies.
 static int resize_to(VipsImage *in, int longest, VipsImage **out) {
-    int w = vips_image_get_width(in), h = vips_image_get_height(in);
+    int w = vips_image_get_width(in), h = vips_image_get_height(in), bands = vips_image_get_bands(in);
     int current = w > h ? w : h;
-    if (current <= longest) {
-        return vips_copy(in, out, NULL);
+    uint8_t *decoded = NULL;
+    const uint8_t *pixels = NULL;
+    if ((in->dtype == VIPS_IMAGE_SETBUF || in->dtype == VIPS_IMAGE_SETBUF_FOREIGN) && in->data) {
+        pixels = (const uint8_t *)in->data;
+    } else {
+        size_t length = 0;
+        if (!(decoded = vips_image_write_to_memory(in, &length))) return -1;
+        pixels = decoded;
     }
-    return vips_resize(in, out, (double)longest / current, "kernel", VIPS_KERNEL_LANCZOS3, NULL);
+    int ow = w, oh = h;
+    uint8_t *resized = decoded;
+    if (current > longest || !decoded) {
+        double scale = current > longest ? (double)longest / current : 1.0;
+        ow = w >= h ? (current > longest ? longest : w) : (int)(w * scale + 0.5);
+        oh = h > w ? (current > longest ? longest : h) : (int)(h * scale + 0.5);
+        if (ow < 1) ow = 1;
+        if (oh < 1) oh = 1;
+        resized = g_malloc((size_t)ow * oh * bands);
+        int failed = (ow == w && oh == h) ? (memcpy(resized, pixels, (size_t)w * h * bands), 0)
+                                          : dsr_resize(pixels, w, h, bands, resized, ow, oh);
+        g_free(decoded);
+        if (failed) {
+            g_free(resized);
+            return -1;
+        }
+    }
+    // The image owns the buffer from here (freed when the image closes): no copy.
+    VipsImage *image = vips_image_new_from_memory(resized, (size_t)ow * oh * bands, ow, oh, bands, VIPS_FORMAT_UCHAR);
+    if (!image) {
+        g_free(resized);
+        return -1;
+    }
+    g_signal_connect(image, "postclose", G_CALLBACK(free_pixels), resized);
+    image->Type = VIPS_INTERPRETATION_sRGB;
+    vips_image_set_int(image, VIPS_META_ORIENTATION, vips_image_get_orientation(in));
+    *out = image;
+    return 0;
 }
 
 static int save_jpeg(VipsImage *in, int quality, void **buffer, size_t *length) {
@@ -224,17 +266,20 @@ int dsv_process(dsv_format format, const void *data, size_t length, int display_
     if (!decoded) goto done;
     if (to_srgb(decoded, &srgb)) goto done;
     // Resize before rotating: the longest side doesn't change with a quarter turn, and rotating
-    // needs random access, which a sequential decode can't give.
+    // needs random access, which a sequential decode can't give. The resize decodes into memory
+    // once: a truncated or corrupt stream fails here, before anything is encoded.
     if (resize_to(srgb, display_max, &resized)) goto done;
-    // Decode once into memory: the display and the thumbnail are both made from it, and a
-    // truncated or corrupt stream fails here, before anything is encoded.
-    memory = vips_image_copy_memory(resized);
-    if (!memory) goto done;
-    if (vips_autorot(memory, &display, NULL)) goto done;
-    if (resize_to(display, thumbnail_max, &thumb)) goto done;
-    if (save_jpeg(display, quality, &output->display, &output->display_length)) goto done;
-    output->display_width = vips_image_get_width(display);
-    output->display_height = vips_image_get_height(display);
+    if (vips_image_get_orientation(resized) > 1) {
+        if (vips_autorot(resized, &display, NULL)) goto done;
+        if (!(memory = vips_image_copy_memory(display))) goto done;  // the display and thumbnail both read it
+    } else {
+        memory = resized;  // already upright, already in memory
+        g_object_ref(memory);
+    }
+    if (resize_to(memory, thumbnail_max, &thumb)) goto done;
+    if (save_jpeg(memory, quality, &output->display, &output->display_length)) goto done;
+    output->display_width = vips_image_get_width(memory);
+    output->display_height = vips_image_get_height(memory);
     if (save_jpeg(thumb, quality, &output->thumbnail, &output->thumbnail_length)) goto done;
     output->thumbnail_width = vips_image_get_width(thumb);
     output->thumbnail_height = vips_image_get_height(thumb);
