@@ -138,8 +138,10 @@ enum CourierScript {
               break; // no network: everything stays queued
             }
             if (response.status === 401) { signIn(T.sessionEnded); break; }
-            if (response.status >= 500 || response.status === 408 || response.status === 429) break; // later
             const body = await response.json().catch(() => ({}));
+            // Later, with the same Idempotency-Key: the server is busy, or the body arrived cut short.
+            if (response.status >= 500 || response.status === 408 || response.status === 429 ||
+                body.type === "/problems/incomplete-upload") break;
             await queueDelete(entry.id); // the server answered for good: the sealed copy goes
             window.doorstep.sent += 1;
             answered(entry, response.status, body);
