@@ -171,7 +171,8 @@ enum CourierScript {
       }
 
       function verdict(stop, entry, status, body) {
-        const retake = el("button", { class: "primary", type: "button", onclick: () => camera(stop, entry.placement, entry.note) }, T.retake);
+        // (No stop when the list could not be loaded: then there is nothing to retake from here.)
+        const retake = stop ? el("button", { class: "primary", type: "button", onclick: () => camera(stop, entry.placement, entry.note) }, T.retake) : null;
         const next = el("button", { class: "secondary", type: "button", onclick: showStops }, T.nextStop);
         if (status === 201) {
           const quality = body.photo.quality;
