@@ -180,3 +180,25 @@ def test_the_app_speaks_french(server, chromium):
     assert page.locator("html").get_attribute("lang") == "fr"
     assert "Arrêts du jour" in page.inner_text("main") and "Photo demandée" in page.inner_text("main")
     screenshot(page, "courier-8-french")
+
+
+def test_a_late_answer_while_at_the_next_stop_is_a_notice_not_a_new_screen(server, chromium):
+    world = World(server)
+    world.delivery(address="1 First Row")
+    world.delivery(address="2 Second Row")
+    context = phone(chromium, world.base)
+    page = context.new_page()
+    world.sign_in(page)
+    context.set_offline(True)
+    deliver_with_photo(page, "1 First Row").click()
+    page.wait_for_function("() => window.doorstep.queued === 1")
+    # The courier walks on to the next stop and is choosing where the parcel is when the network returns.
+    page.get_by_role("button", name="Back to my stops").click()
+    page.get_by_role("button", name="2 Second Row").click()
+    page.get_by_role("button", name="Delivered").click()
+    context.set_offline(False)
+    page.evaluate("window.dispatchEvent(new Event('online'))")
+    page.wait_for_function("() => window.doorstep.sent === 1")
+    notice = page.locator(".toast")
+    assert "1 First Row — A waiting photo has been sent." in notice.inner_text()
+    assert page.locator("[data-view=placement]").count() == 1  # still where the courier was

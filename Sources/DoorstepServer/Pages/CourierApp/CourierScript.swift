@@ -158,8 +158,11 @@ enum CourierScript {
         if (status === 201 && stop) { stop.state = "delivered"; saveStops(); }
         // A late answer while the courier is busy with another stop is a toast, not a change of screen.
         if (state.waitingFor !== entry.id || document.querySelector("[data-view=camera], [data-view=placement]")) {
-          toast(T.sentLater);
-          if (!document.querySelector("[data-view=stop], [data-view=camera]")) showStops();
+          let message = T.sentLater;
+          if (status !== 201) message = T.lost;
+          else if (body.photo.quality.verdict !== "ok") message = T.verdictRetake + " " + issues(body.photo.quality.issues) + ".";
+          toast((stop ? stopTitle(stop) + " — " : "") + message, message === T.sentLater ? 4000 : 15000);
+          if (document.querySelector("[data-view=stops]")) showStops();  // refresh the list's badges only
           return;
         }
         state.waitingFor = null;
@@ -182,24 +185,26 @@ enum CourierScript {
               el("div", { class: "notice ok", role: "status" }, "✓ " + T.verdictOk), location,
               el("div", { class: "actions" }, el("button", { class: "primary", type: "button", onclick: showStops }, T.nextStop))));
           }
-          const reasons = quality.issues.map((i) => T["issue." + i] || i).join(", ");
+          const reasons = issues(quality.issues);
           return show(el("section", { "data-view": "verdict", "data-verdict": "retake" },
             el("div", { class: "notice warn", role: "alert" }, T.verdictRetake + " " + reasons + "."), location,
             el("div", { class: "actions" }, retake,
               el("button", { class: "secondary", type: "button", onclick: showStops }, T.keep))));
         }
         let text = T.lost;
-        if (body.type === "/problems/photo-unusable") text = T.refused + " " + (body.issues || []).map((i) => T["issue." + i] || i).join(", ") + ".";
+        if (body.type === "/problems/photo-unusable") text = T.refused + " " + issues(body.issues || []) + ".";
         if (body.type === "/problems/photo-not-allowed") text = T.notAllowed;
         show(el("section", { "data-view": "verdict", "data-verdict": "refused" },
           el("div", { class: "notice bad", role: "alert" }, text),
           el("div", { class: "actions" }, body.type === "/problems/photo-not-allowed" ? next : retake, body.type === "/problems/photo-not-allowed" ? null : next)));
       }
 
-      function toast(text) {
-        const note = el("div", { class: "notice ok toast", role: "status" }, text);
+      const issues = (codes) => codes.map((i) => T["issue." + i] || i).join(", ");
+
+      function toast(text, duration) {
+        const note = el("div", { class: duration > 4000 ? "notice warn toast" : "notice ok toast", role: "status" }, text);
         document.body.append(note);
-        setTimeout(() => note.remove(), 4000);
+        setTimeout(() => note.remove(), duration || 4000);
       }
 
       // ---- views ------------------------------------------------------------------------------
