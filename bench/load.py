@@ -11,7 +11,6 @@ import platform
 import statistics
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 import urllib.parse
@@ -20,9 +19,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "e2e"))
-from conftest import free_port  # noqa: E402
+sys.path.insert(0, str(ROOT / "bench"))
+from serving import demo as make_demo, serving  # noqa: E402
 
-BIN = ROOT / ".build/release/doorstep"
 PIPELINE = ROOT / ".build/release/doorstep-pipeline-bench"
 SET = ["r01_sunset_4272x2848.jpg", "r02_dragonfly_4224x3168.jpg", "r03_bridge_4352x2448.jpg", "r04_wine_2560x3837_portrait.jpg",
        "r05_picosdeeuropa_3264x2448.jpg", "r06_seeding_5312x2988.jpg", "r07_elephants_3840x2160_sonyRX100_q100.jpg",
@@ -124,18 +123,8 @@ def main():
     files = [str(SHARED / name) for name in SET] if (SHARED / SET[0]).exists() else [str(ROOT / "Tests/Fixtures/photos/x01_wine_stored3837x2560_o6_gps.jpg")]
     pipeline = json.loads(subprocess.run([str(PIPELINE), *files], capture_output=True, text=True, check=True).stdout)
 
-    data, port = tempfile.mkdtemp(prefix="doorstep-load-"), free_port()
-    server = subprocess.Popen([str(BIN), "serve", "--data", data, "--port", str(port), "--log-level", "warning", "--no-outbox-worker"])
-    base = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(200):
-            try:
-                urllib.request.urlopen(base + "/readyz", timeout=1)
-                break
-            except OSError:
-                time.sleep(0.05)
-        demo = json.loads(subprocess.run([str(BIN), "demo", "--data", data, "--base-url", base, "--json", "--count", str(UPLOADS + 64 + PACED)],
-                                         capture_output=True, text=True, check=True).stdout)
+    with serving("--no-outbox-worker", prefix="doorstep-load-") as (base, data, server):
+        demo = make_demo(data, base, UPLOADS + 64 + PACED)
         items = demo["deliveries"]
         run_wave(items[:4], demo["courier_token"], 4)  # warm-up
         latencies, wall = run_wave(items[4:UPLOADS], demo["courier_token"], 16)
@@ -153,9 +142,6 @@ def main():
             thread.join()
         burst_wall = time.perf_counter() - burst_started
         rss_after_64 = peak_rss_mb(server.pid)
-    finally:
-        server.terminate()
-        server.wait()
     single_ms = pipeline["single_thread_ms_per_image"]
     report = {
         "machine": {"platform": platform.platform(), "cpus": os.cpu_count()},

@@ -8,9 +8,7 @@ import json
 import os
 import platform
 import statistics
-import subprocess
 import sys
-import tempfile
 import threading
 import time
 import urllib.request
@@ -21,9 +19,10 @@ from aiosmtpd.controller import Controller
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "e2e"))
+sys.path.insert(0, str(ROOT / "bench"))
 from conftest import free_port  # noqa: E402
+from serving import demo as make_demo, serving  # noqa: E402
 
-BIN = ROOT / ".build/release/doorstep"
 COUNT = int(os.environ.get("COUNT", "300"))
 PHOTO = (ROOT / "Tests/Fixtures/photos/r17_nikonD2H_500x375_gps.jpg").read_bytes()
 mail_at, hook_at = {}, {}
@@ -57,37 +56,25 @@ def main():
     smtp.start()
     receiver = ThreadingHTTPServer(("127.0.0.1", free_port()), Hook)
     threading.Thread(target=receiver.serve_forever, daemon=True).start()
-    data, port = tempfile.mkdtemp(prefix="doorstep-notify-"), free_port()
-    server = subprocess.Popen([str(BIN), "serve", "--data", data, "--port", str(port), "--log-level", "warning",
-                               "--smtp", f"127.0.0.1:{smtp.port}"])
-    base = f"http://127.0.0.1:{port}"
     try:
-        for _ in range(200):
-            try:
-                urllib.request.urlopen(base + "/readyz", timeout=1)
-                break
-            except OSError:
-                time.sleep(0.05)
-        demo = json.loads(subprocess.run([str(BIN), "demo", "--data", data, "--base-url", base, "--json", "--count", str(COUNT)],
-                                         capture_output=True, text=True, check=True).stdout)
-        hook = urllib.request.Request(base + "/api/v1/webhooks", data=json.dumps({"url": f"http://127.0.0.1:{receiver.server_address[1]}/",
-                                      "event_types": ["delivery.delivered"]}).encode(), method="POST",
-                                      headers={"Authorization": f"Bearer {demo['api_key']}", "Content-Type": "application/json"})
-        urllib.request.urlopen(hook).read()
-        created = {}
-        for index, item in enumerate(demo["deliveries"]):
-            request = urllib.request.Request(item["upload_url"] + "?placement=porch", data=PHOTO, method="POST",
-                                             headers={"Authorization": f"Bearer {demo['courier_token']}", "Content-Type": "image/jpeg"})
-            started = time.monotonic()
-            with urllib.request.urlopen(request, timeout=60) as response:
-                response.read()
-            created[item["id"]] = (f"customer{index + 1}@example.com", started, time.monotonic())
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline and (len(mail_at) < COUNT or len(hook_at) < COUNT):
-            time.sleep(0.1)
+        with serving("--smtp", f"127.0.0.1:{smtp.port}", prefix="doorstep-notify-") as (base, data, _):
+            demo = make_demo(data, base, COUNT)
+            hook = urllib.request.Request(base + "/api/v1/webhooks", data=json.dumps({"url": f"http://127.0.0.1:{receiver.server_address[1]}/",
+                                          "event_types": ["delivery.delivered"]}).encode(), method="POST",
+                                          headers={"Authorization": f"Bearer {demo['api_key']}", "Content-Type": "application/json"})
+            urllib.request.urlopen(hook).read()
+            created = {}
+            for index, item in enumerate(demo["deliveries"]):
+                request = urllib.request.Request(item["upload_url"] + "?placement=porch", data=PHOTO, method="POST",
+                                                 headers={"Authorization": f"Bearer {demo['courier_token']}", "Content-Type": "image/jpeg"})
+                started = time.monotonic()
+                with urllib.request.urlopen(request, timeout=60) as response:
+                    response.read()
+                created[item["id"]] = (f"customer{index + 1}@example.com", started, time.monotonic())
+            deadline = time.monotonic() + 60
+            while time.monotonic() < deadline and (len(mail_at) < COUNT or len(hook_at) < COUNT):
+                time.sleep(0.1)
     finally:
-        server.terminate()
-        server.wait()
         smtp.stop()
         receiver.shutdown()
 

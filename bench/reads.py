@@ -8,7 +8,6 @@ import platform
 import statistics
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 import urllib.request
@@ -17,9 +16,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "e2e"))
-from conftest import free_port  # noqa: E402
+sys.path.insert(0, str(ROOT / "bench"))
+from serving import BIN, demo as make_demo, serving  # noqa: E402
 
-BIN = ROOT / ".build/release/doorstep"
 PHOTO = (ROOT / "Tests/Fixtures/quality/r05_picosdeeuropa.original.jpg").read_bytes()  # 800×600: quick to ingest
 PHOTOS = int(os.environ.get("SWEEP_PHOTOS", "1000"))
 SECONDS = float(os.environ.get("READ_SECONDS", "10"))
@@ -44,18 +43,8 @@ def parallel(items, concurrency, work):
 
 
 def main():
-    data, port = tempfile.mkdtemp(prefix="doorstep-reads-"), free_port()
-    server = subprocess.Popen([str(BIN), "serve", "--data", data, "--port", str(port), "--log-level", "warning", "--no-outbox-worker"])
-    base = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(200):
-            try:
-                urllib.request.urlopen(base + "/readyz", timeout=1)
-                break
-            except OSError:
-                time.sleep(0.05)
-        demo = json.loads(subprocess.run([str(BIN), "demo", "--data", data, "--base-url", base, "--json", "--count", str(PHOTOS)],
-                                         capture_output=True, text=True, check=True).stdout)
+    with serving("--no-outbox-worker", prefix="doorstep-reads-") as (base, data, _):
+        demo = make_demo(data, base, PHOTOS)
         items = demo["deliveries"]
 
         def upload(item):
@@ -88,9 +77,6 @@ def main():
         for thread in threads:
             thread.join()
         read_wall = time.perf_counter() - started
-    finally:
-        server.terminate()
-        server.wait()
 
     # The sweeper, alone, on all of them expired (as of 100 days from now).
     as_of = (datetime.now(timezone.utc) + timedelta(days=100)).strftime("%Y-%m-%dT%H:%M:%SZ")

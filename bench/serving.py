@@ -1,0 +1,38 @@
+"""What the benchmark scripts share: a release `doorstep serve` on a fresh data folder, ready, with
+demo data, stopped at the end."""
+import contextlib
+import json
+import subprocess
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+from conftest import free_port  # e2e/conftest.py, put on sys.path by the caller
+
+BIN = Path(__file__).resolve().parent.parent / ".build/release/doorstep"
+
+
+@contextlib.contextmanager
+def serving(*extra, prefix="doorstep-bench-", env=None):
+    """Yields (base URL, data folder) of a running server; stops it on exit."""
+    data, port = tempfile.mkdtemp(prefix=prefix), free_port()
+    server = subprocess.Popen([str(BIN), "serve", "--data", data, "--port", str(port), "--log-level", "warning", *extra], env=env)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(200):
+            try:
+                urllib.request.urlopen(base + "/readyz", timeout=1)
+                break
+            except OSError:
+                time.sleep(0.05)
+        yield base, data, server
+    finally:
+        server.terminate()
+        server.wait()
+
+
+def demo(data, base, count):
+    """A demo tenant, courier and `count` deliveries: {"api_key", "courier_token", "deliveries": [...]}."""
+    return json.loads(subprocess.run([str(BIN), "demo", "--data", data, "--base-url", base, "--json", "--count", str(count)],
+                                     capture_output=True, text=True, check=True).stdout)
