@@ -248,16 +248,18 @@ done:
     return rc;
 }
 
-int dsv_process(dsv_format format, const void *data, size_t length, int display_max, int thumbnail_max,
+// On failure: the error text, and no half-made output left for the caller to free.
+static void discard(dsv_output *output, char *err, size_t err_length, const char *fallback) {
+    copy_error(err, err_length, fallback);
+    if (output->display) g_free(output->display);
+    if (output->thumbnail) g_free(output->thumbnail);
+    memset(output, 0, sizeof(*output));
+}
+
+int dsv_process(dsv_format format, const void *data, size_t length, int w, int h, int display_max, int thumbnail_max,
                 int quality, dsv_output *output, char *err, size_t err_length) {
     memset(output, 0, sizeof(*output));
-    VipsImage *header = load(format, data, length, 1, 1);
-    if (!header) {
-        copy_error(err, err_length, "not a decodable image");
-        return -1;
-    }
-    int w = vips_image_get_width(header), h = vips_image_get_height(header);
-    g_object_unref(header);
+    // w × h come from the caller's dsv_read_header: the stored size picks the shrink-on-load factor.
     int shrink = (format == DSV_FORMAT_JPEG || format == DSV_FORMAT_WEBP) ? shrink_for(w > h ? w : h, display_max) : 1;
 
     VipsImage *decoded = load(format, data, length, shrink, 1);
@@ -286,12 +288,7 @@ int dsv_process(dsv_format format, const void *data, size_t length, int display_
     if (measure(thumb, output)) goto done;
     rc = 0;
 done:
-    if (rc) {
-        copy_error(err, err_length, "image processing failed");
-        if (output->display) g_free(output->display);
-        if (output->thumbnail) g_free(output->thumbnail);
-        memset(output, 0, sizeof(*output));
-    }
+    if (rc) discard(output, err, err_length, "image processing failed");
     if (thumb) g_object_unref(thumb);
     if (display) g_object_unref(display);
     if (memory) g_object_unref(memory);
@@ -340,12 +337,7 @@ int dsv_thumbnail_baseline(const void *data, size_t length, int display_max, int
     if (vips_avg(thumb, &output->mean_brightness, NULL)) goto done;
     rc = 0;
 done:
-    if (rc) {
-        copy_error(err, err_length, "thumbnail failed");
-        if (output->display) g_free(output->display);
-        if (output->thumbnail) g_free(output->thumbnail);
-        memset(output, 0, sizeof(*output));
-    }
+    if (rc) discard(output, err, err_length, "thumbnail failed");
     if (thumb) g_object_unref(thumb);
     if (display) g_object_unref(display);
     if (streamed) g_object_unref(streamed);

@@ -17,6 +17,8 @@ public struct SealedUpload: Sendable {
     static let magic = Array("DSU1".utf8)
     static let salt = Array("doorstep-sealed-upload-v1".utf8)
     static let headerLength = 4 + 8 + 65 + 12
+    /// How much longer a sealed body is than the photo in it (header and GCM tag).
+    public static let overhead = headerLength + 16
 
     public struct Invalid: Error {}
 
@@ -47,7 +49,7 @@ public struct SealedUpload: Sendable {
         /// Opens a sealed body for `deliveryID`. Any mismatch (other key, other delivery, a changed
         /// byte) is `Invalid`, never a partial result.
         public func open(_ body: [UInt8], deliveryID: String) throws(Invalid) -> [UInt8] {
-            guard body.count > SealedUpload.headerLength + 16, Array(body[0..<4]) == SealedUpload.magic,
+            guard body.count > SealedUpload.overhead, Array(body[0..<4]) == SealedUpload.magic,
                   Array(body[4..<12]) == id
             else { throw Invalid() }
             let ephemeralBytes = body[12..<77]

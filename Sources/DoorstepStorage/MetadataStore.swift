@@ -40,7 +40,8 @@ public protocol MetadataStore: Sendable {
     func delivery(id: String) async throws -> Delivery?
     /// Newest first; `after` is the last delivery of the previous page.
     func deliveries(tenantID: String, limit: Int, after: DeliveryCursor?) async throws -> [Delivery]
-    func deliveries(courierID: String) async throws -> [Delivery]
+    /// A courier's stops in route order: every one not yet delivered, and those delivered since `deliveredSince`.
+    func deliveries(courierID: String, deliveredSince: Date) async throws -> [Delivery]
 
     // Photos.
     /// In ONE transaction: claims the idempotency key (if any), retires the delivery's previous

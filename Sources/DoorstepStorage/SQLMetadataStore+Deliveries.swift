@@ -57,10 +57,11 @@ extension SQLMetadataStore {
         }
     }
 
-    public func deliveries(courierID: String) async throws -> [Delivery] {
+    public func deliveries(courierID: String, deliveredSince: Date) async throws -> [Delivery] {
         try await source.withConnection { db in
             try await db.raw("""
                 SELECT \(unsafeRaw: DeliveryRow.columns) FROM deliveries WHERE courier_id = \(bind: courierID)
+                  AND (state <> \(bind: DeliveryState.delivered.rawValue) OR delivered_at >= \(bind: deliveredSince.epochMilliseconds))
                 ORDER BY CASE WHEN route_position IS NULL THEN 1 ELSE 0 END, route_position, created_at, id
                 """).all(decoding: DeliveryRow.self, with: snakeCase).map { try $0.delivery() }
         }

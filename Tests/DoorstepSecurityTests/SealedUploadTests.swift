@@ -10,6 +10,7 @@ import Testing
         let sealed = try SealedUpload.seal(photo, for: "delivery-1", to: key)
         #expect(try key.open(sealed, deliveryID: "delivery-1") == photo)
         #expect(sealed.count == photo.count + 4 + 8 + 65 + 12 + 16)
+        #expect(SealedUpload.overhead == 4 + 8 + 65 + 12 + 16)
         #expect(!Data(sealed).contains(Data(photo.prefix(8))))
         // Two seals of one photo share nothing but the header: fresh ephemeral key and nonce.
         let again = try SealedUpload.seal(photo, for: "delivery-1", to: key)

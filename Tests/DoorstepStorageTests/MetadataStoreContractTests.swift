@@ -98,7 +98,9 @@ import Testing
             let updated = try #require(try await seed.store.delivery(id: delivery.id))
             #expect(updated.state == .delivered && updated.placement == .porch && updated.note == "by the pot")
             #expect(updated.deliveredAt == photo.createdAt)
-            #expect(try await seed.store.deliveries(courierID: courier.id).map(\.id) == [delivery.id])
+            #expect(try await seed.store.deliveries(courierID: courier.id, deliveredSince: .distantPast).map(\.id) == [delivery.id])
+            // Delivered before the courier's day began: off today's list.
+            #expect(try await seed.store.deliveries(courierID: courier.id, deliveredSince: photo.createdAt.addingTimeInterval(1)).isEmpty)
         }
     }
 

@@ -48,7 +48,8 @@ int dsv_read_header(dsv_format format, const void *data, size_t length, dsv_head
 
 /// Decodes (shrinking on load where the format allows), auto-rotates, converts to sRGB,
 /// resizes, and encodes two JPEGs with every metadata field stripped.
-int dsv_process(dsv_format format, const void *data, size_t length, int display_max, int thumbnail_max,
+/// `width` × `height`: the stored size, as dsv_read_header gave it (not read a second time here).
+int dsv_process(dsv_format format, const void *data, size_t length, int width, int height, int display_max, int thumbnail_max,
                 int quality, dsv_output *output, char *err, size_t err_length);
 
 void dsv_free(void *pointer);

@@ -48,9 +48,8 @@ struct CourierAPIController {
     /// last 12 hours (so the courier sees what they just did), each with its photo policy.
     @Sendable func stops(_ request: Request, context: AppRequestContext) async throws -> Response {
         let courier = try await courier(request)
-        let since = dependencies.effects.now().addingTimeInterval(-12 * 3600)
-        let deliveries = try await dependencies.store.deliveries(courierID: courier.id)
-            .filter { $0.state != .delivered || ($0.deliveredAt ?? .distantPast) >= since }
+        let deliveries = try await dependencies.store.deliveries(
+            courierID: courier.id, deliveredSince: dependencies.effects.now().addingTimeInterval(-12 * 3600))
         // Couriers get what they need at the door, not the recipient's email; and for each stop
         // whether a photo may be taken (no camera for a recipient who said no).
         var items: [DeliveryResource] = []
@@ -80,7 +79,7 @@ struct CourierAPIController {
         if let contentType, !sealed, ImageFormat.fromMediaType(contentType) == nil {
             throw DoorstepError.unsupportedMediaType
         }
-        var bytes = try await UploadBody.read(request, limit: dependencies.configuration.limits.maxBytes + (sealed ? 128 : 0))
+        var bytes = try await UploadBody.read(request, limit: dependencies.configuration.limits.maxBytes + (sealed ? SealedUpload.overhead : 0))
         if sealed {
             do { bytes = try dependencies.uploadKey.open(bytes, deliveryID: delivery.id) } catch { throw DoorstepError.sealedUploadInvalid }
         }

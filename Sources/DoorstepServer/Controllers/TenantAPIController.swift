@@ -152,10 +152,8 @@ struct TenantAPIController {
     }
 
     private func resource(_ delivery: Delivery, detailed: Bool) async throws -> DeliveryResource {
-        var photo = detailed ? try await dependencies.deliveries.photo(of: delivery) : nil
-        if let current = photo { photo?.reuse = try await dependencies.store.reuseMatches(photoID: current.id) }
         var resource = DeliveryResource(
-            delivery, photo: photo,
+            delivery, photo: detailed ? try await dependencies.deliveries.photo(of: delivery) : nil,
             customerURL: dependencies.deliveries.customerURL(for: delivery), uploadURL: dependencies.deliveries.uploadURL(for: delivery))
         resource.preferencesURL = dependencies.customerAccess.preferencesURL(for: delivery)
         if detailed {

@@ -37,7 +37,7 @@ struct WebAppsController {
         let words = OperatorApp.words(language)
         var response = try shellResponse(operatorShell, language: language, words: words, title: words["title"] ?? "Doorstep")
         // The photo is fetched with the API key and shown from memory (a blob: URL).
-        response.headers[.contentSecurityPolicy] = Self.contentSecurityPolicy.replacingOccurrences(of: "img-src 'self' data:", with: "img-src 'self' blob:")
+        response.headers[.contentSecurityPolicy] = Self.contentSecurityPolicy(images: "'self' blob:")
         response.headers[.permissionsPolicy] = "camera=(), geolocation=(), microphone=()"
         return response
     }
@@ -71,12 +71,14 @@ struct WebAppsController {
         var headers: HTTPFields = [:]
         headers[.contentType] = "text/html; charset=utf-8"
         headers[.cacheControl] = "no-cache"
-        headers[.contentSecurityPolicy] = Self.contentSecurityPolicy
+        headers[.contentSecurityPolicy] = Self.contentSecurityPolicy()
         return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(string: html)))
     }
 
     /// Script from this origin only, no inline script; the camera stream needs no URL at all.
-    static let contentSecurityPolicy = "default-src 'none'; script-src 'self'; connect-src 'self'; img-src 'self' data:; style-src 'unsafe-inline'; manifest-src 'self'; worker-src 'self'; media-src 'self' mediastream: blob:; frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
+    static func contentSecurityPolicy(images: String = "'self' data:") -> String {
+        "default-src 'none'; script-src 'self'; connect-src 'self'; img-src \(images); style-src 'unsafe-inline'; manifest-src 'self'; worker-src 'self'; media-src 'self' mediastream: blob:; frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
+    }
 
     static func asset(_ text: String, type: String) -> Response {
         var headers: HTTPFields = [:]

@@ -210,4 +210,9 @@ struct Strings: Sendable {
     func placement(_ placement: Placement) -> String {
         placements[placement] ?? placement.rawValue
     }
+
+    /// The placements for the web apps' word lists: "placement.<code>" → words.
+    var placementWords: [String: String] {
+        Dictionary(uniqueKeysWithValues: Placement.allCases.map { ("placement." + $0.rawValue, placement($0)) })
+    }
 }

@@ -73,8 +73,11 @@ public struct DeliveryService: Sendable {
         return updated
     }
 
+    /// The current photo with its reuse flags, as the tenant reviews it.
     public func photo(of delivery: Delivery) async throws -> Photo? {
-        try await dependencies.store.currentPhoto(deliveryID: delivery.id)
+        guard var photo = try await dependencies.store.currentPhoto(deliveryID: delivery.id) else { return nil }
+        photo.reuse = try await dependencies.store.reuseMatches(photoID: photo.id)
+        return photo
     }
 
     /// The signed page the customer opens. Anyone holding it may see the delivery until it expires.

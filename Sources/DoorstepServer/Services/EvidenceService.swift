@@ -86,9 +86,10 @@ public struct EvidenceService: Sendable {
               let delivery = try await dependencies.store.delivery(id: report.deliveryID, tenantID: tenant.id)
         else { throw DoorstepError.notFound }
         let proofs = try await dependencies.store.photoProofs(deliveryID: delivery.id)
-        var photo = try await dependencies.store.currentPhoto(deliveryID: delivery.id)
-        if let current = photo { photo?.reuse = try await dependencies.store.reuseMatches(photoID: current.id) }
-        let reuse = try await proofs.last.asyncMap { try await dependencies.store.reuseMatches(photoID: $0.photoID) } ?? []
+        let photo = try await dependencies.deliveries.photo(of: delivery)
+        // The flags of the last photo, whether it still exists or not (the current one is the last).
+        var reuse = photo?.reuse ?? []
+        if photo == nil, let last = proofs.last { reuse = try await dependencies.store.reuseMatches(photoID: last.photoID) }
         return Case(report: report, delivery: delivery, photo: photo, proofs: proofs, reuse: reuse, receipt: try await receipt(for: delivery))
     }
 

@@ -3,9 +3,7 @@ import DoorstepCore
 /// The courier app's words, handed to the page as JSON (the page builds its views itself).
 enum CourierStrings {
     static func forLanguage(_ language: Language) -> [String: String] {
-        var words = language == .fr ? french : english
-        let strings = Strings.forLanguage(language)
-        for placement in Placement.allCases { words["placement." + placement.rawValue] = strings.placement(placement) }
+        var words = (language == .fr ? french : english).merging(Strings.forLanguage(language).placementWords) { $1 }
         // The order the choices are offered in (the JSON object's keys come sorted).
         words["placementOrder"] = Placement.allCases.map(\.rawValue).joined(separator: ",")
         return words

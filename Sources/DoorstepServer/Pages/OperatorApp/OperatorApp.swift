@@ -5,10 +5,9 @@ import DoorstepCore
 /// in the tab's session storage only.
 enum OperatorApp {
     static func words(_ language: Language) -> [String: String] {
-        var words = language == .fr ? french : english
         let strings = Strings.forLanguage(language)
+        var words = (language == .fr ? french : english).merging(strings.placementWords) { $1 }
         for kind in ProblemReport.Kind.allCases { words["kind." + kind.rawValue] = strings.problemKinds[kind] ?? kind.rawValue }
-        for placement in Placement.allCases { words["placement." + placement.rawValue] = strings.placement(placement) }
         return words
     }
 
