@@ -29,6 +29,8 @@ SET = ["r01_sunset_4272x2848.jpg", "r02_dragonfly_4224x3168.jpg", "r03_bridge_43
 SHARED = ROOT.parent / "shared/photos/corpus"
 PHOTOS = [(SHARED / name).read_bytes() for name in SET] if (SHARED / SET[0]).exists() else \
     [(ROOT / "Tests/Fixtures/photos/x01_wine_stored3837x2560_o6_gps.jpg").read_bytes()]
+if not (SHARED / SET[0]).exists():
+    print("load: ../shared/photos is absent: one fixture photo stands in for the 10-photo benchmark set", file=sys.stderr)
 UPLOADS = int(os.environ.get("UPLOADS", "96"))
 PACED = int(os.environ.get("PACED", "60"))
 SLOW_RATE = 512 * 1024  # bytes per second of a slow client (a weak mobile uplink)

@@ -24,6 +24,7 @@ BACKEND = os.environ.get("BACKEND", "embedded")
 
 big_path = SHARED / "x02_dragonfly_phone_4032x3024_q92_gps.jpg"
 if not big_path.exists():
+    print("upload_latency: ../shared/photos is absent: the 12 MP photo is replaced by a fixture", file=sys.stderr)
     big_path = ROOT / "Tests/Fixtures/photos/x01_wine_stored3837x2560_o6_gps.jpg"
 small_path = ROOT / "Tests/Fixtures/photos/r17_nikonD2H_500x375_gps.jpg"
 

@@ -5,6 +5,7 @@ import re
 import signal
 import socket
 import subprocess
+import sys
 import time
 import urllib.error
 import urllib.request
@@ -17,6 +18,16 @@ BIN = os.environ.get("DOORSTEP_BIN", str(ROOT / ".build/debug/doorstep"))
 SHARED_PHOTO = ROOT.parent / "shared/photos/corpus/x02_dragonfly_phone_4032x3024_q92_gps.jpg"
 FIXTURE_PHOTO = ROOT / "Tests/Fixtures/photos/x01_wine_stored3837x2560_o6_gps.jpg"
 PASSWORD = "e2e correct horse battery"
+
+
+CORPUS_NOTE = ("photo corpus: ../shared/photos" if SHARED_PHOTO.exists()
+               else "photo corpus: ../shared/photos is absent; the tests use Tests/Fixtures (HEIC upload not covered)")
+if not SHARED_PHOTO.exists():
+    print(CORPUS_NOTE, file=sys.stderr)  # also under -q, where the report header is not shown
+
+
+def pytest_report_header(config):
+    return CORPUS_NOTE
 
 
 def free_port():

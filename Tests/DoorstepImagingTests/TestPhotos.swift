@@ -19,6 +19,9 @@ enum TestPhotos {
 
     /// Every manifest entry available, corpus photos counting as `accept`.
     static let all: [Entry] = {
+        if !hasShared {
+            FileHandle.standardError.write(Data("test photos: \(shared.path) is absent; using the subset in Tests/Fixtures/photos\n".utf8))
+        }
         let folders = hasShared ? [shared.appendingPathComponent("corpus"), shared.appendingPathComponent("bad")] : [fixtures]
         return folders.flatMap(entries(in:)).sorted { $0.name < $1.name }
     }()
