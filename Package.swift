@@ -29,7 +29,9 @@ let package = Package(
         .systemLibrary(name: "CVipsSys", pkgConfig: "vips", providers: [.apt(["libvips-dev"])]),
         // Fixed-argument wrappers around libvips's variadic calls, which Swift cannot call.
         // -O3 in every build: the resampler's loops must vectorise even in debug test runs.
-        .target(name: "CVips", dependencies: ["CVipsSys"], cSettings: [.unsafeFlags(["-O3"])]),
+        // libjpeg-turbo and LittleCMS come with libvips-dev; the shim calls them directly too.
+        .target(name: "CVips", dependencies: ["CVipsSys"], cSettings: [.unsafeFlags(["-O3"])],
+                linkerSettings: [.linkedLibrary("jpeg"), .linkedLibrary("lcms2")]),
 
         .target(name: "DoorstepCore"),
         .target(name: "DoorstepImaging", dependencies: ["DoorstepCore", "CVips"]),

@@ -1,5 +1,5 @@
 #include "CVips.h"
-#include "resample.h"
+#include "pixels.h"
 #include <vips/vips.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,6 +25,7 @@ int dsv_init(char *err, size_t err_length) {
     }
     // One image per worker thread: JPEG decoding is serial, and the pool gives the parallelism.
     vips_concurrency_set(1);
+    dsm_init();
     vips_cache_set_max(0);
     vips_cache_set_max_mem(0);
     vips_cache_set_max_files(0);
@@ -114,13 +115,6 @@ int dsv_read_header(dsv_format format, const void *data, size_t length, dsv_head
     return 0;
 }
 
-// Largest JPEG shrink-on-load factor that still leaves the longest side at or above `target`.
-static int shrink_for(int longest, int target) {
-    int shrink = 1;
-    while (shrink < 8 && longest / (shrink * 2) >= target) shrink *= 2;
-    return shrink;
-}
-
 static int to_srgb(VipsImage *in, VipsImage **out) {
     VipsImage *tmp = NULL;
     // An embedded profile (Display P3, CMYK, …) is honoured before it is dropped, so colours don't shift.
@@ -157,95 +151,39 @@ static int to_srgb(VipsImage *in, VipsImage **out) {
     return 0;
 }
 
-static void free_pixels(VipsImage *image, void *pixels) {
-    (void)image;
-    g_free(pixels);
-}
-
-// Fits `in` (8-bit sRGB) within `longest` px with our Lanczos-3 resampler, into memory. Reads the
-// pixels in place when `in` already is in memory, else decodes it here, once. The orientation
-// tag is carried over so autorot still applies.
-static int resize_to(VipsImage *in, int longest, VipsImage **out) {
-    int w = vips_image_get_width(in), h = vips_image_get_height(in), bands = vips_image_get_bands(in);
-    int current = w > h ? w : h;
-    uint8_t *decoded = NULL;
-    const uint8_t *pixels = NULL;
-    if ((in->dtype == VIPS_IMAGE_SETBUF || in->dtype == VIPS_IMAGE_SETBUF_FOREIGN) && in->data) {
-        pixels = (const uint8_t *)in->data;
-    } else {
-        size_t length = 0;
-        if (!(decoded = vips_image_write_to_memory(in, &length))) return -1;
-        pixels = decoded;
-    }
-    int ow = w, oh = h;
-    uint8_t *resized = decoded;
-    if (current > longest || !decoded) {
-        double scale = current > longest ? (double)longest / current : 1.0;
-        ow = w >= h ? (current > longest ? longest : w) : (int)(w * scale + 0.5);
-        oh = h > w ? (current > longest ? longest : h) : (int)(h * scale + 0.5);
-        if (ow < 1) ow = 1;
-        if (oh < 1) oh = 1;
-        resized = g_malloc((size_t)ow * oh * bands);
-        int failed = (ow == w && oh == h) ? (memcpy(resized, pixels, (size_t)w * h * bands), 0)
-                                          : dsr_resize(pixels, w, h, bands, resized, ow, oh);
-        g_free(decoded);
-        if (failed) {
-            g_free(resized);
-            return -1;
-        }
-    }
-    // The image owns the buffer from here (freed when the image closes): no copy.
-    VipsImage *image = vips_image_new_from_memory(resized, (size_t)ow * oh * bands, ow, oh, bands, VIPS_FORMAT_UCHAR);
-    if (!image) {
-        g_free(resized);
-        return -1;
-    }
-    g_signal_connect(image, "postclose", G_CALLBACK(free_pixels), resized);
-    image->Type = VIPS_INTERPRETATION_sRGB;
-    vips_image_set_int(image, VIPS_META_ORIENTATION, vips_image_get_orientation(in));
-    *out = image;
-    return 0;
+// Formats libjpeg-turbo can't take (PNG, WebP, HEIF, CMYK JPEG): libvips decodes, shrinking on
+// load where it can, converts to sRGB, and hands over RGBX pixels for our resampler to fit.
+static int vips_decode_fitted(dsv_format format, const void *data, size_t length, int w, int h, int longest,
+                              uint8_t **pixels, int *width, int *height) {
+    int shrink = (format == DSV_FORMAT_JPEG || format == DSV_FORMAT_WEBP) ? dsj_shrink_for(w > h ? w : h, longest) : 1;
+    VipsImage *decoded = load(format, data, length, shrink, 1), *srgb = NULL, *rgbx = NULL;
+    uint8_t *whole = NULL, *fitted = NULL;
+    size_t whole_length = 0;
+    int rc = -1;
+    if (!decoded || to_srgb(decoded, &srgb) || vips_bandjoin_const1(srgb, &rgbx, 255.0, NULL)) goto done;
+    // Decoding happens here, once: a truncated or corrupt stream fails before anything is encoded.
+    if (!(whole = vips_image_write_to_memory(rgbx, &whole_length))) goto done;
+    int dw = vips_image_get_width(rgbx), dh = vips_image_get_height(rgbx), fw, fh;
+    dsr_fit(dw, dh, longest, &fw, &fh);
+    if (!(fitted = malloc((size_t)fw * fh * 4)) || dsr_resize_memory(whole, (size_t)dw * 4, dw, dh, fitted, fw, fh)) goto done;
+    *pixels = fitted;
+    *width = fw;
+    *height = fh;
+    fitted = NULL;
+    rc = 0;
+done:
+    free(fitted);
+    if (whole) g_free(whole);
+    if (rgbx) g_object_unref(rgbx);
+    if (srgb) g_object_unref(srgb);
+    if (decoded) g_object_unref(decoded);
+    return rc;
 }
 
 static int save_jpeg(VipsImage *in, int quality, void **buffer, size_t *length) {
     // strip=TRUE drops EXIF, XMP, IPTC, ICC and comments; the encoder writes only JFIF + pixels.
     return vips_jpegsave_buffer(in, buffer, length, "Q", quality, "strip", TRUE,
                                 "optimize_coding", TRUE, "interlace", FALSE, NULL);
-}
-
-// Quality and identity signals, all on the thumbnail (cheap: 320 px), in one grey image.
-static int measure(VipsImage *thumb, dsv_output *output) {
-    VipsImage *grey = NULL, *mask = NULL, *edges = NULL, *tiny = NULL;
-    void *cells = NULL;
-    size_t cells_length = 0;
-    int rc = -1;
-    if (vips_avg(thumb, &output->mean_brightness, NULL)) goto done;
-    if (vips_colourspace(thumb, &grey, VIPS_INTERPRETATION_B_W, NULL)) goto done;
-    // Sharpness: a blurred photo has few edges, so its Laplacian varies little.
-    mask = vips_image_new_matrixv(3, 3, 0.0, 1.0, 0.0, 1.0, -4.0, 1.0, 0.0, 1.0, 0.0);
-    if (!mask) goto done;
-    double deviation = 0;
-    if (vips_conv(grey, &edges, mask, "precision", VIPS_PRECISION_FLOAT, NULL)) goto done;
-    if (vips_deviate(edges, &deviation, NULL)) goto done;
-    output->sharpness = deviation * deviation;
-    // dHash: survives re-encoding, resizing and small crops; differs for different scenes.
-    if (vips_thumbnail_image(grey, &tiny, 9, "height", 8, "size", VIPS_SIZE_FORCE, NULL)) goto done;
-    cells = vips_image_write_to_memory(tiny, &cells_length);
-    if (!cells || cells_length < 72) goto done;
-    const unsigned char *p = cells;
-    uint64_t hash = 0;
-    for (int y = 0; y < 8; y++)
-        for (int x = 0; x < 8; x++)
-            hash = (hash << 1) | (p[y * 9 + x] < p[y * 9 + x + 1] ? 1u : 0u);
-    output->dhash = hash;
-    rc = 0;
-done:
-    if (cells) g_free(cells);
-    if (tiny) g_object_unref(tiny);
-    if (edges) g_object_unref(edges);
-    if (mask) g_object_unref(mask);
-    if (grey) g_object_unref(grey);
-    return rc;
 }
 
 // On failure: the error text, and no half-made output left for the caller to free.
@@ -256,45 +194,44 @@ static void discard(dsv_output *output, char *err, size_t err_length, const char
     memset(output, 0, sizeof(*output));
 }
 
-int dsv_process(dsv_format format, const void *data, size_t length, int w, int h, int display_max, int thumbnail_max,
-                int quality, dsv_output *output, char *err, size_t err_length) {
+int dsv_process(dsv_format format, const void *data, size_t length, int w, int h, int orientation,
+                int display_max, int thumbnail_max, int quality, dsv_output *output, char *err, size_t err_length) {
     memset(output, 0, sizeof(*output));
-    // w × h come from the caller's dsv_read_header: the stored size picks the shrink-on-load factor.
-    int shrink = (format == DSV_FORMAT_JPEG || format == DSV_FORMAT_WEBP) ? shrink_for(w > h ? w : h, display_max) : 1;
-
-    VipsImage *decoded = load(format, data, length, shrink, 1);
-    VipsImage *srgb = NULL, *resized = NULL, *memory = NULL, *display = NULL, *thumb = NULL;
-    int rc = -1;
-    if (!decoded) goto done;
-    if (to_srgb(decoded, &srgb)) goto done;
-    // Resize before rotating: the longest side doesn't change with a quarter turn, and rotating
-    // needs random access, which a sequential decode can't give. The resize decodes into memory
-    // once: a truncated or corrupt stream fails here, before anything is encoded.
-    if (resize_to(srgb, display_max, &resized)) goto done;
-    if (vips_image_get_orientation(resized) > 1) {
-        if (vips_autorot(resized, &display, NULL)) goto done;
-        if (!(memory = vips_image_copy_memory(display))) goto done;  // the display and thumbnail both read it
+    uint8_t *fitted = NULL, *upright = NULL, *thumb = NULL, *icc = NULL;
+    size_t icc_length = 0;
+    int fw = 0, fh = 0, uw = 0, uh = 0, tw = 0, th = 0;
+    int rc = format == DSV_FORMAT_JPEG ? dsj_decode_fitted(data, length, display_max, &fitted, &fw, &fh, &icc, &icc_length, err, err_length) : 1;
+    if (rc == 1) rc = vips_decode_fitted(format, data, length, w, h, display_max, &fitted, &fw, &fh);
+    if (rc) goto done;
+    rc = -1;
+    if (icc) dsc_to_srgb(fitted, (size_t)fw * fh, icc, icc_length);
+    // Rotated after the resize (the longest side is the same either way): a quarter turn of
+    // 2 MP instead of 12.
+    if (orientation >= 2 && orientation <= 8) {
+        if (!(upright = malloc((size_t)fw * fh * 4))) goto done;
+        dsr_orient(fitted, fw, fh, orientation, upright, &uw, &uh);
     } else {
-        memory = resized;  // already upright, already in memory
-        g_object_ref(memory);
+        upright = fitted;
+        fitted = NULL;
+        uw = fw;
+        uh = fh;
     }
-    if (resize_to(memory, thumbnail_max, &thumb)) goto done;
-    if (save_jpeg(memory, quality, &output->display, &output->display_length)) goto done;
-    output->display_width = vips_image_get_width(memory);
-    output->display_height = vips_image_get_height(memory);
-    if (save_jpeg(thumb, quality, &output->thumbnail, &output->thumbnail_length)) goto done;
-    output->thumbnail_width = vips_image_get_width(thumb);
-    output->thumbnail_height = vips_image_get_height(thumb);
-    if (measure(thumb, output)) goto done;
+    dsr_fit(uw, uh, thumbnail_max, &tw, &th);
+    if (!(thumb = malloc((size_t)tw * th * 4)) || dsr_resize_memory(upright, (size_t)uw * 4, uw, uh, thumb, tw, th)) goto done;
+    if (dsj_encode(upright, uw, uh, quality, &output->display, &output->display_length, err, err_length)) goto done;
+    if (dsj_encode(thumb, tw, th, quality, &output->thumbnail, &output->thumbnail_length, err, err_length)) goto done;
+    output->display_width = uw;
+    output->display_height = uh;
+    output->thumbnail_width = tw;
+    output->thumbnail_height = th;
+    if (dsm_measure(thumb, tw, th, &output->mean_brightness, &output->sharpness, &output->dhash)) goto done;
     rc = 0;
 done:
     if (rc) discard(output, err, err_length, "image processing failed");
-    if (thumb) g_object_unref(thumb);
-    if (display) g_object_unref(display);
-    if (memory) g_object_unref(memory);
-    if (resized) g_object_unref(resized);
-    if (srgb) g_object_unref(srgb);
-    if (decoded) g_object_unref(decoded);
+    free(thumb);
+    free(upright);
+    free(fitted);
+    free(icc);
     return rc;
 }
 

@@ -49,7 +49,7 @@ public struct VipsImageProcessor: ImageProcessor {
         var out = dsv_output()
         let rc = bytes.withUnsafeBytes { buffer in
             withErrorBuffer {
-                dsv_process(header.format.cFormat, buffer.baseAddress, buffer.count, Int32(header.width), Int32(header.height),
+                dsv_process(header.format.cFormat, buffer.baseAddress, buffer.count, Int32(header.width), Int32(header.height), Int32(header.orientation),
                             Int32(spec.displayMaxSide), Int32(spec.thumbnailMaxSide), Int32(spec.quality), &out, $0, $1)
             }
         }

@@ -36,3 +36,37 @@ extension Array where Element == UInt8 {
         }
     }
 }
+
+extension Array where Element == UInt8 {
+    /// The same JPEG with its EXIF orientation tag (0x0112 in IFD0) set to `value`; nil when the
+    /// file has no such tag. Lets a test make the orientations the corpus lacks (5 and 7).
+    func settingEXIFOrientation(_ value: UInt16) -> [UInt8]? {
+        guard let exif = firstRange(of: Array("Exif\0\0".utf8)) else { return nil }
+        let tiff = exif.upperBound
+        guard tiff + 8 <= count else { return nil }
+        let little = self[tiff] == 0x49  // "II"
+        func read16(_ at: Int) -> Int { little ? Int(self[at]) | Int(self[at + 1]) << 8 : Int(self[at]) << 8 | Int(self[at + 1]) }
+        func read32(_ at: Int) -> Int { little ? read16(at) | read16(at + 2) << 16 : read16(at) << 16 | read16(at + 2) }
+        let ifd = tiff + read32(tiff + 4)
+        guard ifd + 2 <= count else { return nil }
+        var copy = self
+        for entry in 0..<read16(ifd) {
+            let at = ifd + 2 + entry * 12
+            guard at + 12 <= count else { return nil }
+            if read16(at) == 0x0112 {
+                copy[at + 8] = little ? UInt8(value & 0xFF) : UInt8(value >> 8)
+                copy[at + 9] = little ? UInt8(value >> 8) : UInt8(value & 0xFF)
+                return copy
+            }
+        }
+        return nil
+    }
+
+    func firstRange(of needle: [UInt8]) -> Range<Int>? {
+        guard needle.count <= count else { return nil }
+        for start in 0...(count - needle.count) where self[start] == needle[0] && Array(self[start..<start + needle.count]) == needle {
+            return start..<start + needle.count
+        }
+        return nil
+    }
+}

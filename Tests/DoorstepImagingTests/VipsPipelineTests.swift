@@ -87,6 +87,55 @@ import Testing
         }
     }
 
+    /// The corpus has no orientation 5 or 7: the upright file with its tag rewritten must come out
+    /// transposed (5) and transposed then turned 180° (7), pixel for pixel.
+    @Test func transposingOrientationsTurnThePixelsTheWayTheTagSays() throws {
+        let upright = try #require(TestPhotos.named("b28_orientation1_goexif_f1.jpg")).bytes
+        let original = try processor.decodePixels(try processor.process(upright, limits: ImageLimits(), output: spec).display.jpeg)
+        let (w, h) = (original.width, original.height)
+        func pixel(_ image: DecodedPixels, _ x: Int, _ y: Int) -> [UInt8] {
+            Array(image.rgb[(y * image.width + x) * 3..<(y * image.width + x) * 3 + 3])
+        }
+        for (tag, source) in [(UInt16(5), { (x: Int, y: Int) in (y, x) }), (UInt16(7), { (x: Int, y: Int) in (w - 1 - y, h - 1 - x) })] {
+            let bytes = try #require(upright.settingEXIFOrientation(tag))
+            let output = try processor.process(bytes, limits: ImageLimits(), output: spec)
+            #expect(output.header.orientation == Int(tag))
+            let turned = try processor.decodePixels(output.display.jpeg)
+            try #require((turned.width, turned.height) == (h, w))
+            var expected = [UInt8]()
+            for y in 0..<turned.height {
+                for x in 0..<turned.width {
+                    let (sx, sy) = source(x, y)
+                    expected += pixel(original, sx, sy)
+                }
+            }
+            let difference = try #require(turned.meanAbsoluteDifference(to: DecodedPixels(width: h, height: w, rgb: expected)))
+            #expect(difference < 8, "orientation \(tag) differs from the turned original by \(difference)")
+        }
+    }
+
+    /// A phone photo in Display P3 must show the colours it has, not P3 numbers read as sRGB:
+    /// b22 is x02 converted to P3 with the profile embedded.
+    @Test(.enabled(if: TestPhotos.hasShared)) func anEmbeddedColourProfileIsHonoured() throws {
+        let srgb = try #require(TestPhotos.named("x02_dragonfly_phone_4032x3024_q92_gps.jpg")).bytes
+        let p3 = try #require(TestPhotos.named("b22_icc_displayP3_4032x3024.jpg")).bytes
+        func shown(_ bytes: [UInt8]) throws -> DecodedPixels {
+            try processor.decodePixels(try processor.process(bytes, limits: ImageLimits(), output: spec).display.jpeg)
+        }
+        let reference = try shown(srgb)
+        let honoured = try #require(try shown(p3).meanAbsoluteDifference(to: reference))
+        // The same P3 file with its profile chunks renamed (APP2 → APP15) so no decoder finds them.
+        var unlabelled = p3
+        var index = 2
+        while index + 4 < unlabelled.count, unlabelled[index] == 0xFF, unlabelled[index + 1] != 0xDA {
+            if unlabelled[index + 1] == 0xE2 { unlabelled[index + 1] = 0xEF }
+            index += 2 + (Int(unlabelled[index + 2]) << 8 | Int(unlabelled[index + 3]))
+        }
+        let ignored = try #require(try shown(unlabelled).meanAbsoluteDifference(to: reference))
+        #expect(honoured < 2.5, "P3 photo converted: \(honoured) from the sRGB original")
+        #expect(ignored > 2 * honoured, "profile ignored: \(ignored); honoured: \(honoured)")
+    }
+
     @Test func aPortraitStoredSidewaysComesOutUpright() throws {
         let entry = try #require(TestPhotos.named("x01_wine_stored3837x2560_o6_gps.jpg"))
         let output = try processor.process(entry.bytes, limits: ImageLimits(), output: spec)

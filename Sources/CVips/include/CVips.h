@@ -46,11 +46,12 @@ int dsv_init(char *err, size_t err_length);
 int dsv_read_header(dsv_format format, const void *data, size_t length, dsv_header *header,
                     char *err, size_t err_length);
 
-/// Decodes (shrinking on load where the format allows), auto-rotates, converts to sRGB,
-/// resizes, and encodes two JPEGs with every metadata field stripped.
-/// `width` × `height`: the stored size, as dsv_read_header gave it (not read a second time here).
-int dsv_process(dsv_format format, const void *data, size_t length, int width, int height, int display_max, int thumbnail_max,
-                int quality, dsv_output *output, char *err, size_t err_length);
+/// Decodes (at reduced scale where the format allows), converts to sRGB, resizes, auto-rotates,
+/// and encodes two JPEGs with every metadata field stripped. JPEGs in YCbCr, RGB or grey go
+/// through libjpeg-turbo directly; everything else through libvips.
+/// `width`, `height`, `orientation`: as dsv_read_header gave them (not read a second time here).
+int dsv_process(dsv_format format, const void *data, size_t length, int width, int height, int orientation,
+                int display_max, int thumbnail_max, int quality, dsv_output *output, char *err, size_t err_length);
 
 void dsv_free(void *pointer);
 

@@ -1,0 +1,200 @@
+// JPEG in and out through libjpeg-turbo directly. Going around libvips for the commonest upload
+// saves its region machinery and whole-image copies: rows leave the decoder at 1/2, 1/4 or 1/8
+// scale straight into the resampler's window, and the encoder reads our RGBX rows as they are.
+#include "pixels.h"
+#include <setjmp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <jpeglib.h>
+#include <jerror.h>
+
+typedef struct {
+    struct jpeg_error_mgr manager;
+    jmp_buf *jump;        // where a failure goes: set by whichever step is running
+    char message[JMSG_LENGTH_MAX];
+} failure;
+
+static void fail(j_common_ptr info) {
+    failure *f = (failure *)info->err;
+    f->manager.format_message(info, f->message);
+    longjmp(*f->jump, 1);
+}
+
+// Warnings that mean the pixels are wrong (a cut-off file filled with grey, damaged entropy
+// data) are failures: the photo would be evidence that shows nothing. Warnings about bytes
+// around the image data (padding between markers, an odd JFIF version) leave the pixels intact.
+static void on_message(j_common_ptr info, int level) {
+    if (level >= 0) return;  // trace messages
+    switch (info->err->msg_code) {
+    case JWRN_EXTRANEOUS_DATA:
+    case JWRN_JFIF_MAJOR:
+    case JWRN_ADOBE_XFORM:
+    case JWRN_BOGUS_ICC:
+        return;
+    default:
+        fail(info);
+    }
+}
+
+static void silent(j_common_ptr info) { (void)info; }  // nothing from libjpeg reaches stderr
+
+static void install(failure *f, jmp_buf *jump) {
+    jpeg_std_error(&f->manager);
+    f->manager.error_exit = fail;
+    f->manager.emit_message = on_message;
+    f->manager.output_message = silent;
+    f->jump = jump;
+    f->message[0] = 0;
+}
+
+static void report(failure *f, char *err, size_t err_length, const char *fallback) {
+    snprintf(err, err_length, "%s", f->message[0] ? f->message : fallback);
+}
+
+int dsj_shrink_for(int longest, int target) {
+    int shrink = 1;
+    while (shrink < 8 && longest / (shrink * 2) >= target) shrink *= 2;
+    return shrink;
+}
+
+// The resampler's source: decoded rows in a ring as deep as the vertical filter's window.
+typedef struct {
+    struct jpeg_decompress_struct info;
+    failure failure;
+    uint8_t *ring;
+    int ring_rows;
+    size_t stride;
+    int decoded;  // rows read from the decoder so far
+    // Results live here, not in locals: they change after the setjmp in dsj_decode_fitted.
+    uint8_t *out;
+    JOCTET *profile;
+    unsigned int profile_length;
+} decoder;
+
+static const uint8_t *next_rows(void *source, int row) {
+    decoder *d = source;
+    jmp_buf jump;
+    d->failure.jump = &jump;
+    if (setjmp(jump)) return NULL;
+    while (d->decoded <= row) {
+        JSAMPROW slot = d->ring + (size_t)(d->decoded % d->ring_rows) * d->stride;
+        if (jpeg_read_scanlines(&d->info, &slot, 1) != 1) return NULL;
+        d->decoded++;
+    }
+    if (row <= d->decoded - 1 - d->ring_rows) return NULL;  // already forgotten: never asked for by the resampler
+    return d->ring + (size_t)(row % d->ring_rows) * d->stride;
+}
+
+int dsj_decode_fitted(const void *data, size_t length, int longest, uint8_t **pixels, int *width, int *height,
+                      uint8_t **icc, size_t *icc_length, char *err, size_t err_length) {
+    decoder *d = calloc(1, sizeof(decoder));
+    if (!d) {
+        snprintf(err, err_length, "out of memory");
+        return -1;
+    }
+    volatile int rc = -1;
+    jmp_buf jump;
+    install(&d->failure, &jump);
+    d->info.err = &d->failure.manager;
+    if (setjmp(jump)) goto done;
+    jpeg_create_decompress(&d->info);
+    jpeg_mem_src(&d->info, data, (unsigned long)length);
+    jpeg_save_markers(&d->info, JPEG_APP0 + 2, 0xFFFF);  // ICC profile chunks; EXIF was read with the header
+    jpeg_read_header(&d->info, TRUE);
+    J_COLOR_SPACE space = d->info.jpeg_color_space;
+    if (space != JCS_YCbCr && space != JCS_GRAYSCALE && space != JCS_RGB) {
+        rc = 1;  // CMYK/YCCK: libvips converts those through their profile
+        goto done;
+    }
+    int stored_longest = d->info.image_width > d->info.image_height ? (int)d->info.image_width : (int)d->info.image_height;
+    d->info.scale_num = 1;
+    d->info.scale_denom = dsj_shrink_for(stored_longest, longest);
+    d->info.out_color_space = JCS_EXT_RGBX;
+    jpeg_read_icc_profile(&d->info, &d->profile, &d->profile_length);
+    jpeg_start_decompress(&d->info);
+    int w = (int)d->info.output_width, h = (int)d->info.output_height, ow, oh;
+    dsr_fit(w, h, longest, &ow, &oh);
+    d->stride = (size_t)w * 4;
+    d->ring_rows = dsr_window(h, oh) + 1;
+    d->ring = malloc(d->stride * d->ring_rows);
+    d->out = malloc((size_t)ow * oh * 4);
+    if (!d->ring || !d->out) {
+        snprintf(d->failure.message, sizeof(d->failure.message), "out of memory");
+        goto done;
+    }
+    if (dsr_resize(next_rows, d, w, h, d->out, (size_t)ow * 4, ow, oh)) goto done;
+    d->failure.jump = &jump;
+    // Read to the end: a file cut off below the last row the filter needed still fails here.
+    while (d->info.output_scanline < d->info.output_height) {
+        JSAMPROW slot = d->ring;
+        jpeg_read_scanlines(&d->info, &slot, 1);
+    }
+    jpeg_finish_decompress(&d->info);
+    *pixels = d->out;
+    *width = ow;
+    *height = oh;
+    *icc = d->profile;
+    *icc_length = d->profile_length;
+    d->out = NULL;
+    d->profile = NULL;
+    rc = 0;
+done:
+    if (rc < 0) report(&d->failure, err, err_length, "JPEG decoding failed");
+    jpeg_destroy_decompress(&d->info);
+    free(d->ring);
+    free(d->out);
+    free(d->profile);
+    free(d);
+    return rc;
+}
+
+// The setjmp lives here, and the buffer pointer the library moves as it grows lives in the
+// caller's frame: locals changed between setjmp and longjmp are not to be trusted afterwards.
+static int compress(struct jpeg_compress_struct *info, failure *f, const uint8_t *pixels, int width, int height,
+                    int quality, unsigned char **buffer, unsigned long *size) {
+    jmp_buf jump;
+    f->jump = &jump;
+    if (setjmp(jump)) return -1;
+    jpeg_create_compress(info);
+    jpeg_mem_dest(info, buffer, size);
+    info->image_width = (JDIMENSION)width;
+    info->image_height = (JDIMENSION)height;
+    info->input_components = 4;
+    info->in_color_space = JCS_EXT_RGBX;
+    jpeg_set_defaults(info);  // 4:2:0 chroma, as libvips and Pillow choose below q90
+    jpeg_set_quality(info, quality, TRUE);
+    info->optimize_coding = TRUE;
+    info->write_JFIF_header = FALSE;  // not even an APP0: the file is SOI, tables, pixels, EOI
+    jpeg_start_compress(info, TRUE);
+    while (info->next_scanline < info->image_height) {
+        JSAMPROW rows[16];
+        JDIMENSION n = 0;
+        for (; n < 16 && info->next_scanline + n < info->image_height; n++)
+            rows[n] = (JSAMPROW)(pixels + (size_t)(info->next_scanline + n) * width * 4);
+        jpeg_write_scanlines(info, rows, n);
+    }
+    jpeg_finish_compress(info);
+    return 0;
+}
+
+int dsj_encode(const uint8_t *pixels, int width, int height, int quality, void **jpeg, size_t *length,
+               char *err, size_t err_length) {
+    struct jpeg_compress_struct info;
+    failure f;
+    unsigned char *buffer = NULL;
+    unsigned long size = 0;
+    memset(&info, 0, sizeof(info));
+    install(&f, NULL);
+    info.err = &f.manager;
+    int rc = compress(&info, &f, pixels, width, height, quality, &buffer, &size);
+    jpeg_destroy_compress(&info);
+    if (rc) {
+        report(&f, err, err_length, "JPEG encoding failed");
+        free(buffer);
+        return -1;
+    }
+    *jpeg = buffer;
+    *length = size;
+    return 0;
+}
