@@ -163,7 +163,7 @@ def main():
         "peak_rss_mb_16_uploaders": round(rss_after_16, 1),
         "burst_64_uploads_half_slow_s": round(burst_wall, 2), "peak_rss_mb_whole_run": round(rss_after_64, 1),
     }
-    out = ROOT / "bench/results"
+    out = Path(os.environ.get("BENCH_RESULTS") or ROOT / "bench/results")
     out.mkdir(parents=True, exist_ok=True)
     (out / "load.json").write_text(json.dumps(report, indent=2) + "\n")
     (out / "load.md").write_text(

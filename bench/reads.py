@@ -96,7 +96,7 @@ def main():
         "sweep_ms_per_1000_photos": round(sweep_s * 1000 / PHOTOS * 1000, 0),
         "blobs_left_after_sweep": remaining, "sweep_output": out.strip()[-200:],
     }
-    results = ROOT / "bench/results"
+    results = Path(os.environ.get("BENCH_RESULTS") or ROOT / "bench/results")
     results.mkdir(parents=True, exist_ok=True)
     (results / "reads.json").write_text(json.dumps(report, indent=2) + "\n")
     (results / "reads.md").write_text(

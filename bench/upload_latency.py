@@ -96,7 +96,7 @@ def main():
         "upload_baseline": summary(results["baseline"]),
     }
     report["ratio_median"] = round(report["upload_12mp"]["median_ms"] / report["upload_baseline"]["median_ms"], 2)
-    out = ROOT / "bench/results"
+    out = Path(os.environ.get("BENCH_RESULTS") or ROOT / "bench/results")
     out.mkdir(parents=True, exist_ok=True)
     stem = "upload-latency" if BACKEND == "embedded" else "upload-latency-postgres-s3"
     (out / f"{stem}.json").write_text(json.dumps(report, indent=2) + "\n")

@@ -1,0 +1,44 @@
+"""Fails unless a benchmark run left every result it should, each with real measurements in it:
+what CI runs after `SMOKE=1 bench/run`, so a harness that silently measured nothing fails.
+
+usage: check_smoke.py RESULTS_DIR"""
+import json
+import sys
+from pathlib import Path
+
+# file -> the numbers in it that a working harness makes positive
+EXPECTED = {
+    "upload-latency.json": [("upload_12mp", "median_ms"), ("upload_baseline", "median_ms")],
+    "upload-latency-postgres-s3.json": [("upload_12mp", "median_ms")],
+    "notify-latency.json": [("201_to_email", "count"), ("201_to_webhook", "count")],
+    "load.json": [("throughput_images_per_s",), ("pipeline_alone_all_cores_images_per_s",), ("latency_p99_ms_at_70pct",),
+                  ("peak_rss_mb_whole_run",)],
+    "reads.json": [("photo_views_per_s_16_readers",), ("sweep_ms_per_1000_photos",)],
+    "pipeline.json": [("single_thread_images_per_s",), ("all_cores_images_per_s",)],
+    "pipeline-compare.json": [("single_thread", "ours", "median_images_per_s"), ("single_thread", "pillow_simd", "median_images_per_s"),
+                              ("single_thread", "vips_thumbnail", "median_images_per_s"), ("quality", "ours", "psnr_db")],
+}
+
+
+def main():
+    folder, problems = Path(sys.argv[1]), []
+    for name, paths in EXPECTED.items():
+        try:
+            report = json.loads((folder / name).read_text())
+        except (OSError, ValueError) as error:
+            problems.append(f"{name}: {error}")
+            continue
+        for path in paths:
+            value = report
+            for key in path:
+                value = value.get(key) if isinstance(value, dict) else None
+            if not isinstance(value, (int, float)) or value <= 0:
+                problems.append(f"{name}: {'.'.join(path)} is {value!r}")
+    if problems:
+        print("benchmark smoke run incomplete:\n  " + "\n  ".join(problems))
+        sys.exit(1)
+    print(f"benchmark smoke run: {len(EXPECTED)} result files, every measurement present")
+
+
+if __name__ == "__main__":
+    main()
