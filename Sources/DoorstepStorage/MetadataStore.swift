@@ -45,9 +45,10 @@ public protocol MetadataStore: Sendable {
 
     // Photos.
     /// In ONE transaction: claims the idempotency key (if any), retires the delivery's previous
-    /// photo (a retake), records the photo and marks the delivery delivered. The blobs must already
-    /// be written. Returns `.duplicate` when the key was already used, changing nothing.
-    func recordPhoto(_ photo: Photo, idempotency: IdempotencyClaim?, events: [OutboxEvent]) async throws -> RecordPhotoResult
+    /// photo (a retake), records the photo, marks the delivery delivered, queues `events` and
+    /// records `audit` (so the upload is in the access log exactly when it happened). The blobs
+    /// must already be written. Returns `.duplicate` when the key was already used, changing nothing.
+    func recordPhoto(_ photo: Photo, idempotency: IdempotencyClaim?, events: [OutboxEvent], audit: AccessEvent?) async throws -> RecordPhotoResult
     func idempotentUpload(courierID: String, key: String) async throws -> IdempotencyClaim?
     func photo(id: String) async throws -> Photo?
     func currentPhoto(deliveryID: String) async throws -> Photo?
@@ -174,4 +175,11 @@ public enum RecordPhotoResult: Sendable, Equatable {
     case recorded(retired: [String])
     /// The key was claimed first by another request; nothing changed.
     case duplicate(IdempotencyClaim)
+}
+
+extension MetadataStore {
+    /// A photo recorded with no access event of its own (contract tests, tools).
+    public func recordPhoto(_ photo: Photo, idempotency: IdempotencyClaim?, events: [OutboxEvent]) async throws -> RecordPhotoResult {
+        try await recordPhoto(photo, idempotency: idempotency, events: events, audit: nil)
+    }
 }

@@ -3,7 +3,9 @@ import Foundation
 import SQLKit
 
 extension SQLMetadataStore {
-    public func recordPhoto(_ photo: Photo, idempotency: IdempotencyClaim?, events: [OutboxEvent]) async throws -> RecordPhotoResult {
+    public func recordPhoto(
+        _ photo: Photo, idempotency: IdempotencyClaim?, events: [OutboxEvent], audit: AccessEvent?
+    ) async throws -> RecordPhotoResult {
         try await source.withTransaction { db in
             if let claim = idempotency {
                 // Claiming the key first makes a concurrent twin wait on the row lock, then see it taken.
@@ -65,6 +67,7 @@ extension SQLMetadataStore {
                 WHERE id = \(bind: photo.deliveryID)
                 """).run()
             try await Self.enqueue(events, on: db)
+            if let audit { try await Self.insertAccess(audit, on: db) }
             return .recorded(retired: retired)
         }
     }

@@ -73,13 +73,15 @@ extension SQLMetadataStore {
     }
 
     public func recordAccess(_ event: AccessEvent) async throws {
-        try await source.withConnection { db in
-            try await db.raw("""
-                INSERT INTO access_events (id, tenant_id, delivery_id, photo_id, actor, actor_id, action, at)
-                VALUES (\(bind: event.id), \(bind: event.tenantID), \(bind: event.deliveryID), \(bind: event.photoID),
-                        \(bind: event.actor.rawValue), \(bind: event.actorID), \(bind: event.action.rawValue), \(bind: event.at.epochMilliseconds))
-                """).run()
-        }
+        try await source.withConnection { db in try await Self.insertAccess(event, on: db) }
+    }
+
+    static func insertAccess(_ event: AccessEvent, on db: any SQLDatabase) async throws {
+        try await db.raw("""
+            INSERT INTO access_events (id, tenant_id, delivery_id, photo_id, actor, actor_id, action, at)
+            VALUES (\(bind: event.id), \(bind: event.tenantID), \(bind: event.deliveryID), \(bind: event.photoID),
+                    \(bind: event.actor.rawValue), \(bind: event.actorID), \(bind: event.action.rawValue), \(bind: event.at.epochMilliseconds))
+            """).run()
     }
 
     public func accessEvents(deliveryID: String) async throws -> [AccessEvent] {

@@ -110,13 +110,19 @@ import Testing
             let (courier, delivery) = try await seed.assignedDelivery()
             let first = seed.photo(for: delivery, courier: courier), second = seed.photo(for: delivery, courier: courier)
             let claim = IdempotencyClaim(courierID: courier.id, key: "k1", fingerprint: "f", photoID: first.id)
-            _ = try await seed.store.recordPhoto(first, idempotency: claim, events: [])
+            func upload(_ photo: Photo) -> AccessEvent {
+                AccessEvent(id: Seed.id(), tenantID: delivery.tenantID, deliveryID: delivery.id, photoID: photo.id,
+                            actor: .courier, actorID: courier.id, action: .upload, at: photo.createdAt)
+            }
+            _ = try await seed.store.recordPhoto(first, idempotency: claim, events: [], audit: upload(first))
             var retry = claim
             retry.photoID = second.id
-            #expect(try await seed.store.recordPhoto(second, idempotency: retry, events: []) == .duplicate(claim))
+            #expect(try await seed.store.recordPhoto(second, idempotency: retry, events: [], audit: upload(second)) == .duplicate(claim))
             #expect(try await seed.store.currentPhoto(deliveryID: delivery.id)?.id == first.id)
             #expect(try await seed.store.photo(id: second.id) == nil)
             #expect(try await seed.store.idempotentUpload(courierID: courier.id, key: "k1") == claim)
+            // The upload is in the access log once, with the photo that was recorded: the duplicate left no entry.
+            #expect(try await seed.store.accessEvents(deliveryID: delivery.id).map(\.photoID) == [first.id])
         }
     }
 

@@ -12,7 +12,8 @@ import Foundation
 ///    body is read; then replay a known Idempotency-Key;
 /// 2. process the image on the worker pool (reject bad input before decoding pixels);
 /// 3. seal both variants with a fresh data key and write them as blobs under a fresh photo id;
-/// 4. one transaction: claim the key, retire any earlier photo, record this one, mark delivered;
+/// 4. one transaction: claim the key, retire any earlier photo, record this one, mark delivered,
+///    queue its events, log the upload in the access log;
 /// 5. delete the retired photo's blobs.
 /// If 4 fails the new blobs are deleted at once; if the process dies between 3 and 4 the orphan
 /// sweep removes them later. No original is ever written anywhere.
@@ -78,9 +79,11 @@ public struct PhotoIngestService: Sendable {
         }
 
         let events = [dependencies.announcer.event(.delivered, tenantID: delivery.tenantID, deliveryID: delivery.id, photoID: photoID)]
+        let audit = dependencies.privacy.accessEvent(
+            .upload, tenantID: delivery.tenantID, deliveryID: delivery.id, photoID: photoID, by: .courier, actorID: courier.id)
         let result: RecordPhotoResult
         do {
-            result = try await store.recordPhoto(photo, idempotency: claim, events: events)
+            result = try await store.recordPhoto(photo, idempotency: claim, events: events, audit: audit)
         } catch {
             await dependencies.vault.deleteBlobs([display.blobKey, thumbnail.blobKey])
             throw error
@@ -93,7 +96,6 @@ public struct PhotoIngestService: Sendable {
         case .recorded(let retired):
             await dependencies.announcer.committed(events)
             await dependencies.vault.deleteBlobs(retired)
-            try await dependencies.privacy.audit(.upload, tenantID: delivery.tenantID, deliveryID: delivery.id, photoID: photoID, by: .courier, actorID: courier.id)
             guard let updated = try await store.delivery(id: delivery.id) else { throw DoorstepError.notFound }
             return Outcome(photo: photo, delivery: updated, replayed: false)
         }

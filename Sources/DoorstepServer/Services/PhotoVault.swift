@@ -16,28 +16,29 @@ public struct PhotoVault: Sendable {
         public var dataKey: WrappedDataKey
     }
 
-    /// Seals and writes both variants. On failure nothing written stays behind.
+    /// Seals and writes both variants, at once: each write waits on its own fsyncs, and the upload
+    /// answers only when both are durable. On failure nothing written stays behind.
     public func store(_ image: ProcessedImage, photoID: String) async throws -> Stored {
         let dataKey = DataKey.generate()
         let wrapped = try dependencies.keys.wrap(dataKey, photoID: photoID)
-        var written: [String] = []
+        async let display = put(image.display, kind: .display, photoID: photoID, dataKey: dataKey)
+        async let thumbnail = put(image.thumbnail, kind: .thumbnail, photoID: photoID, dataKey: dataKey)
         do {
-            let display = try await put(image.display, kind: .display, photoID: photoID, dataKey: dataKey, written: &written)
-            let thumbnail = try await put(image.thumbnail, kind: .thumbnail, photoID: photoID, dataKey: dataKey, written: &written)
-            return Stored(display: display, thumbnail: thumbnail, dataKey: wrapped)
+            return Stored(display: try await display, thumbnail: try await thumbnail, dataKey: wrapped)
         } catch {
-            await deleteBlobs(written)
+            // Both writes have ended before the cleanup (so none lands after it); whichever got
+            // written goes, and deleting one that never was is harmless.
+            _ = try? await display
+            _ = try? await thumbnail
+            await deleteBlobs([Photo.VariantKind.display, .thumbnail].map { BlobKey.photoVariant(photoID: photoID, variant: $0) })
             throw error
         }
     }
 
-    private func put(
-        _ image: EncodedImage, kind: Photo.VariantKind, photoID: String, dataKey: DataKey, written: inout [String]
-    ) async throws -> PhotoVariant {
+    private func put(_ image: EncodedImage, kind: Photo.VariantKind, photoID: String, dataKey: DataKey) async throws -> PhotoVariant {
         let key = BlobKey.photoVariant(photoID: photoID, variant: kind)
         let sealed = try dataKey.seal(image.jpeg, boundTo: key)
         try await dependencies.blobs.put(key, bytes: sealed)
-        written.append(key)
         return PhotoVariant(blobKey: key, width: image.width, height: image.height, byteCount: image.jpeg.count,
                             sha256: SHA256.hash(data: image.jpeg).hexString)
     }

@@ -96,9 +96,17 @@ public struct PrivacyService: Sendable {
     public func audit(
         _ action: AccessEvent.Action, tenantID: String, deliveryID: String?, photoID: String?, by actor: AccessEvent.Actor, actorID: String?
     ) async throws {
-        try await dependencies.store.recordAccess(AccessEvent(
+        try await dependencies.store.recordAccess(
+            accessEvent(action, tenantID: tenantID, deliveryID: deliveryID, photoID: photoID, by: actor, actorID: actorID))
+    }
+
+    /// The access-log entry for an action taken now, for a caller that records it in its own transaction.
+    public func accessEvent(
+        _ action: AccessEvent.Action, tenantID: String, deliveryID: String?, photoID: String?, by actor: AccessEvent.Actor, actorID: String?
+    ) -> AccessEvent {
+        AccessEvent(
             id: dependencies.effects.newID(), tenantID: tenantID, deliveryID: deliveryID, photoID: photoID,
-            actor: actor, actorID: actorID, action: action, at: dependencies.effects.now()))
+            actor: actor, actorID: actorID, action: action, at: dependencies.effects.now())
     }
 
     // MARK: Export and erasure
