@@ -103,8 +103,8 @@ int dsj_decode_fitted(const void *data, size_t length, int longest, uint8_t **pi
     jpeg_save_markers(&d->info, JPEG_APP0 + 2, 0xFFFF);  // ICC profile chunks; EXIF was read with the header
     jpeg_read_header(&d->info, TRUE);
     J_COLOR_SPACE space = d->info.jpeg_color_space;
-    if (space != JCS_YCbCr && space != JCS_GRAYSCALE && space != JCS_RGB) {
-        rc = 1;  // CMYK/YCCK: libvips converts those through their profile
+    if (space != JCS_YCbCr && space != JCS_GRAYSCALE) {
+        rc = 1;  // CMYK/YCCK (converted through their profile) and rare RGB-coded files: libvips
         goto done;
     }
     int stored_longest = d->info.image_width > d->info.image_height ? (int)d->info.image_width : (int)d->info.image_height;

@@ -43,7 +43,7 @@ int dsj_shrink_for(int longest, int target);
 /// `longest`, resizing rows as they come out of the decoder (the image is never whole in memory
 /// at decoded size). `pixels` (malloc) gets the result fitted within `longest`, not yet oriented;
 /// `icc` (malloc) the embedded profile if any. Returns 1, touching nothing, for JPEGs this path
-/// does not take (CMYK, YCCK): the caller uses libvips for those.
+/// does not take (CMYK, YCCK, RGB-coded): the caller uses libvips for those.
 int dsj_decode_fitted(const void *data, size_t length, int longest, uint8_t **pixels, int *width, int *height,
                       uint8_t **icc, size_t *icc_length, char *err, size_t err_length);
 

@@ -25,7 +25,6 @@ static uint8_t grey_of(const uint8_t *pixel) {
 int dsm_measure(const uint8_t *rgbx, int width, int height, double *brightness, double *sharpness, uint64_t *dhash) {
     size_t count = (size_t)width * height;
     uint8_t *grey = malloc(count);
-    uint8_t cells[9 * 8 * 4];
     if (!grey) return -1;
     uint64_t total = 0;
     for (size_t i = 0; i < count; i++) {
@@ -49,14 +48,24 @@ int dsm_measure(const uint8_t *rgbx, int width, int height, double *brightness, 
         }
     }
     *sharpness = count > 1 ? (squares - sum * sum / count) / (count - 1) : 0;
+    // dHash: 9 × 8 cells, each the mean grey of its area; bit = a cell darker than its right
+    // neighbour. Area means (not a sharper filter) keep it steady under re-encoding, resizing and
+    // small crops, while different scenes still differ.
+    double cells[8][9];
+    for (int cy = 0; cy < 8; cy++)
+        for (int cx = 0; cx < 9; cx++) {
+            int y0 = cy * height / 8, y1 = (cy + 1) * height / 8, x0 = cx * width / 9, x1 = (cx + 1) * width / 9;
+            if (y1 <= y0) y1 = y0 + 1;  // images under 8 × 9 px: a cell is at least one pixel
+            if (x1 <= x0) x1 = x0 + 1;
+            uint64_t cell = 0;
+            for (int y = y0; y < y1 && y < height; y++)
+                for (int x = x0; x < x1 && x < width; x++) cell += grey[(size_t)y * width + x];
+            cells[cy][cx] = (double)cell / ((double)(y1 - y0) * (x1 - x0));
+        }
     free(grey);
-    // dHash: 9 × 8 grey cells, bit = left cell darker than its right neighbour. Survives
-    // re-encoding, resizing and small crops; differs for different scenes.
-    if (dsr_resize_memory(rgbx, (size_t)width * 4, width, height, cells, 9, 8)) return -1;
     uint64_t hash = 0;
     for (int y = 0; y < 8; y++)
-        for (int x = 0; x < 8; x++)
-            hash = (hash << 1) | (grey_of(cells + (y * 9 + x) * 4) < grey_of(cells + (y * 9 + x + 1) * 4) ? 1u : 0u);
+        for (int x = 0; x < 8; x++) hash = (hash << 1) | (cells[y][x] < cells[y][x + 1] ? 1u : 0u);
     *dhash = hash;
     return 0;
 }

@@ -47,7 +47,7 @@ int dsv_read_header(dsv_format format, const void *data, size_t length, dsv_head
                     char *err, size_t err_length);
 
 /// Decodes (at reduced scale where the format allows), converts to sRGB, resizes, auto-rotates,
-/// and encodes two JPEGs with every metadata field stripped. JPEGs in YCbCr, RGB or grey go
+/// and encodes two JPEGs with every metadata field stripped. JPEGs in YCbCr or grey go
 /// through libjpeg-turbo directly; everything else through libvips.
 /// `width`, `height`, `orientation`: as dsv_read_header gave them (not read a second time here).
 int dsv_process(dsv_format format, const void *data, size_t length, int width, int height, int orientation,
