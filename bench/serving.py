@@ -32,7 +32,7 @@ def serving(*extra, prefix="doorstep-bench-", env=None):
         server.wait()
 
 
-def demo(data, base, count):
+def demo(data, base, count, env=None):
     """A demo tenant, courier and `count` deliveries: {"api_key", "courier_token", "deliveries": [...]}."""
     return json.loads(subprocess.run([str(BIN), "demo", "--data", data, "--base-url", base, "--json", "--count", str(count)],
-                                     capture_output=True, text=True, check=True).stdout)
+                                     capture_output=True, text=True, check=True, env=env).stdout)

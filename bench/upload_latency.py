@@ -6,17 +6,18 @@ interleave the two so drift affects both alike. Writes results/upload-latency.{m
 import json
 import os
 import platform
-import socket
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
 import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-BIN = ROOT / ".build/release/doorstep"
+sys.path.insert(0, str(ROOT / "e2e"))
+sys.path.insert(0, str(ROOT / "bench"))
+from serving import demo as make_demo, serving  # noqa: E402
+
 SHARED = ROOT.parent / "shared/photos/corpus"
 ROUNDS = int(os.environ.get("ROUNDS", "30"))
 # "embedded" (SQLite + disk) or "postgres+s3" (the services bench/run starts, durable settings).
@@ -29,12 +30,6 @@ if not big_path.exists():
 small_path = ROOT / "Tests/Fixtures/photos/r17_nikonD2H_500x375_gps.jpg"
 
 
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def upload(url, token, body):
     request = urllib.request.Request(url + "?placement=front_door&lat=48.1&lon=11.5", data=body, method="POST",
                                      headers={"Authorization": f"Bearer {token}", "Content-Type": "image/jpeg"})
@@ -45,9 +40,8 @@ def upload(url, token, body):
     return (time.perf_counter() - started) * 1000
 
 
-def main():
-    data = tempfile.mkdtemp(prefix="doorstep-bench-")
-    port = free_port()
+def backend_environment():
+    """The server's environment: as is for the embedded default, else a fresh database and bucket prefix."""
     env = dict(os.environ)
     if BACKEND == "postgres+s3":
         admin = os.environ["DOORSTEP_TEST_POSTGRES"]
@@ -56,30 +50,22 @@ def main():
         env.update(DOORSTEP_DATABASE=admin.rsplit("/", 1)[0] + "/" + name,
                    DOORSTEP_BLOBS=f"s3://{os.environ['DOORSTEP_TEST_S3_BUCKET']}?endpoint={os.environ['DOORSTEP_TEST_S3_ENDPOINT']}&prefix={name}/",
                    AWS_ACCESS_KEY_ID=os.environ["DOORSTEP_TEST_S3_KEY"], AWS_SECRET_ACCESS_KEY=os.environ["DOORSTEP_TEST_S3_SECRET"])
-        subprocess.run([str(BIN), "migrate", "--data", data], check=True, env=env, capture_output=True)
+    return env
+
+
+def main():
+    env = backend_environment()
+    big, small = big_path.read_bytes(), small_path.read_bytes()
     # The outbox worker is off: this measures the upload path alone (notify_latency.py measures the rest).
-    server = subprocess.Popen([str(BIN), "serve", "--data", data, "--port", str(port), "--log-level", "warning", "--no-outbox-worker"], env=env)
-    try:
-        for _ in range(200):
-            try:
-                urllib.request.urlopen(f"http://127.0.0.1:{port}/readyz", timeout=1)
-                break
-            except OSError:
-                time.sleep(0.05)
-        demo = json.loads(subprocess.run([str(BIN), "demo", "--data", data, "--base-url", f"http://127.0.0.1:{port}",
-                                          "--json", "--count", str(2 * ROUNDS + 2)],
-                                         capture_output=True, text=True, check=True, env=env).stdout)
+    with serving("--no-outbox-worker", env=env) as (base, data, _):
+        demo = make_demo(data, base, 2 * ROUNDS + 2, env=env)
         urls = [d["upload_url"] for d in demo["deliveries"]]
-        big, small = big_path.read_bytes(), small_path.read_bytes()
         upload(urls.pop(), demo["courier_token"], big)  # warm-up
         upload(urls.pop(), demo["courier_token"], small)
         results = {"12mp": [], "baseline": []}
         for _ in range(ROUNDS):
             results["12mp"].append(upload(urls.pop(), demo["courier_token"], big))
             results["baseline"].append(upload(urls.pop(), demo["courier_token"], small))
-    finally:
-        server.terminate()
-        server.wait()
 
     def summary(values):
         ordered = sorted(values)

@@ -74,7 +74,9 @@ public protocol MetadataStore: Sendable {
     /// Sets (or with a nil choice clears) a recipient's choices and enqueues `events`, in one
     /// transaction. Subjects are keyed digests, never emails.
     func setRecipientChoices(_ changes: [RecipientChoiceChange], tenantID: String, at: Date, events: [OutboxEvent]) async throws
-    func recipientChoices(tenantID: String, subjects: [ChoiceScope: String]) async throws -> [ChoiceScope: RecipientChoice]
+    /// The choices stored for any of `subjects` (digests per scope), in one query: a courier's
+    /// whole stop list is answered at once.
+    func recipientChoices(tenantID: String, anyOf subjects: [ChoiceScope: Set<String>]) async throws -> [RecipientSubject: RecipientChoice]
     func deliveries(tenantID: String, recipientEmail: String) async throws -> [Delivery]
     /// Blanks every personal field of a delivery and its photos' rows (not their proofs).
     func eraseRecipientData(deliveryID: String, at: Date) async throws
@@ -177,7 +179,26 @@ public enum RecordPhotoResult: Sendable, Equatable {
     case duplicate(IdempotencyClaim)
 }
 
+/// One stored choice's key: the scope and the keyed digest of the email or address.
+public struct RecipientSubject: Hashable, Sendable {
+    public var scope: ChoiceScope
+    public var subject: String
+
+    public init(_ scope: ChoiceScope, _ subject: String) {
+        self.scope = scope
+        self.subject = subject
+    }
+}
+
 extension MetadataStore {
+    /// One recipient's choices, by scope.
+    public func recipientChoices(tenantID: String, subjects: [ChoiceScope: String]) async throws -> [ChoiceScope: RecipientChoice] {
+        let found = try await recipientChoices(tenantID: tenantID, anyOf: subjects.mapValues { [$0] })
+        var choices: [ChoiceScope: RecipientChoice] = [:]
+        for (scope, subject) in subjects { choices[scope] = found[RecipientSubject(scope, subject)] }
+        return choices
+    }
+
     /// A photo recorded with no access event of its own (contract tests, tools).
     public func recordPhoto(_ photo: Photo, idempotency: IdempotencyClaim?, events: [OutboxEvent]) async throws -> RecordPhotoResult {
         try await recordPhoto(photo, idempotency: idempotency, events: events, audit: nil)

@@ -133,15 +133,20 @@ extension SQLMetadataStore {
             }
     }
 
-    public func recipientChoices(tenantID: String, subjects: [ChoiceScope: String]) async throws -> [ChoiceScope: RecipientChoice] {
-        try await source.withConnection { db in
-            var choices: [ChoiceScope: RecipientChoice] = [:]
-            for (scope, subject) in subjects {
-                let row = try await db.raw("""
-                    SELECT choice FROM recipient_choices
-                    WHERE tenant_id = \(bind: tenantID) AND scope = \(bind: scope.rawValue) AND subject = \(bind: subject)
-                    """).first()
-                if let raw = try row?.decode(column: "choice", as: String.self) { choices[scope] = RecipientChoice(rawValue: raw) }
+    public func recipientChoices(tenantID: String, anyOf subjects: [ChoiceScope: Set<String>]) async throws -> [RecipientSubject: RecipientChoice] {
+        let digests = Set(subjects.values.joined())
+        guard !digests.isEmpty else { return [:] }
+        return try await source.withConnection { db in
+            let rows = try await db.raw("""
+                SELECT scope, subject, choice FROM recipient_choices
+                WHERE tenant_id = \(bind: tenantID) AND subject IN (\(binds: digests.sorted()))
+                """).all(decoding: ChoiceRow.self)
+            var choices: [RecipientSubject: RecipientChoice] = [:]
+            for row in rows {
+                // Digests are keyed per scope; the scope is checked all the same.
+                guard let scope = ChoiceScope(rawValue: row.scope), subjects[scope]?.contains(row.subject) == true,
+                      let choice = RecipientChoice(rawValue: row.choice) else { continue }
+                choices[RecipientSubject(scope, row.subject)] = choice
             }
             return choices
         }
@@ -224,4 +229,10 @@ struct AccessRow: Decodable {
             id: id, tenantID: tenantId, deliveryID: deliveryId, photoID: photoId, actor: AccessEvent.Actor(rawValue: actor) ?? .system,
             actorID: actorId, action: AccessEvent.Action(rawValue: action) ?? .viewPage, at: Date(epochMilliseconds: at))
     }
+}
+
+private struct ChoiceRow: Decodable {
+    var scope: String
+    var subject: String
+    var choice: String
 }

@@ -70,6 +70,23 @@ import Testing
     }
 
     @Test(arguments: StoreEngine.allCases)
+    func manyRecipientsChoicesComeInOneLookup(_ engine: StoreEngine) async throws {
+        try await engine.withSeed { seed in
+            let tenant = try await seed.tenant()
+            try await seed.store.setRecipientChoices(
+                [.init(scope: .email, subject: "e1", choice: .optedOut), .init(scope: .email, subject: "e2", choice: .optedIn),
+                 .init(scope: .address, subject: "a3", choice: .optedOut), .init(scope: .address, subject: "e3", choice: .optedOut)],
+                tenantID: tenant.id, at: seed.clock, events: [])
+            let found = try await seed.store.recipientChoices(
+                tenantID: tenant.id, anyOf: [.email: ["e1", "e2", "e3", "e4"], .address: ["a1", "a3"]])
+            // "e3" is stored under the address scope only: asked for as an email, it is not a match.
+            #expect(found == [RecipientSubject(.email, "e1"): .optedOut, RecipientSubject(.email, "e2"): .optedIn,
+                              RecipientSubject(.address, "a3"): .optedOut])
+            #expect(try await seed.store.recipientChoices(tenantID: tenant.id, anyOf: [:]).isEmpty)
+        }
+    }
+
+    @Test(arguments: StoreEngine.allCases)
     func settingsAuditAndErasure(_ engine: StoreEngine) async throws {
         try await engine.withSeed { seed in
             let (courier, delivery) = try await seed.assignedDelivery()

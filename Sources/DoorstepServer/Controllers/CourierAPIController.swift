@@ -52,12 +52,12 @@ struct CourierAPIController {
             courierID: courier.id, deliveredSince: dependencies.effects.now().addingTimeInterval(-12 * 3600))
         // Couriers get what they need at the door, not the recipient's email; and for each stop
         // whether a photo may be taken (no camera for a recipient who said no).
-        var items: [DeliveryResource] = []
-        for delivery in deliveries {
+        let policies = try await dependencies.privacy.policies(for: deliveries)
+        let items = zip(deliveries, policies).map { delivery, policy in
             var resource = DeliveryResource(delivery, uploadURL: dependencies.deliveries.uploadURL(for: delivery))
             resource.recipient.email = nil
-            resource.photoPolicy = try await dependencies.privacy.policy(for: delivery).code
-            items.append(resource)
+            resource.photoPolicy = policy.code
+            return resource
         }
         return try JSONResponse.make(DeliveryPage(items: items, nextCursor: nil))
     }

@@ -11,10 +11,26 @@ public struct PrivacyService: Sendable {
     // MARK: Policy
 
     public func policy(for delivery: Delivery) async throws -> PhotoPolicy {
-        guard let tenant = try await dependencies.store.tenant(id: delivery.tenantID) else { throw DoorstepError.notFound }
-        let choices = try await dependencies.store.recipientChoices(
-            tenantID: delivery.tenantID, subjects: dependencies.subjects.subjects(email: delivery.recipient.email, address: delivery.address))
-        return PhotoPolicy.evaluate(mode: tenant.settings.mode(forCountry: delivery.country), choices: choices)
+        try await policies(for: [delivery])[0]
+    }
+
+    /// The policy of each delivery, in order, with one tenant lookup and one choices query per
+    /// tenant (a courier's stop list is one tenant): not three queries a stop.
+    public func policies(for deliveries: [Delivery]) async throws -> [PhotoPolicy] {
+        let subjects = deliveries.map { dependencies.subjects.subjects(email: $0.recipient.email, address: $0.address) }
+        var policies = [PhotoPolicy?](repeating: nil, count: deliveries.count)
+        for tenantID in Set(deliveries.map(\.tenantID)) {
+            guard let tenant = try await dependencies.store.tenant(id: tenantID) else { throw DoorstepError.notFound }
+            let indices = deliveries.indices.filter { deliveries[$0].tenantID == tenantID }
+            var wanted: [ChoiceScope: Set<String>] = [:]
+            for index in indices { for (scope, subject) in subjects[index] { wanted[scope, default: []].insert(subject) } }
+            let found = try await dependencies.store.recipientChoices(tenantID: tenantID, anyOf: wanted)
+            for index in indices {
+                let choices = subjects[index].reduce(into: [ChoiceScope: RecipientChoice]()) { $0[$1.key] = found[RecipientSubject($1.key, $1.value)] }
+                policies[index] = PhotoPolicy.evaluate(mode: tenant.settings.mode(forCountry: deliveries[index].country), choices: choices)
+            }
+        }
+        return policies.map { $0! }
     }
 
     public func consentMode(for delivery: Delivery) async throws -> ConsentMode {
