@@ -155,7 +155,7 @@ static int to_srgb(VipsImage *in, VipsImage **out) {
 // load where it can, converts to sRGB, and hands over RGBX pixels for our resampler to fit.
 static int vips_decode_fitted(dsv_format format, const void *data, size_t length, int w, int h, int longest,
                               uint8_t **pixels, int *width, int *height) {
-    int shrink = (format == DSV_FORMAT_JPEG || format == DSV_FORMAT_WEBP) ? dsj_shrink_for(w > h ? w : h, longest) : 1;
+    int shrink = (format == DSV_FORMAT_JPEG || format == DSV_FORMAT_WEBP) ? dsj_shrink_for(w, h, longest) : 1;
     VipsImage *decoded = load(format, data, length, shrink, 1), *srgb = NULL, *rgbx = NULL;
     uint8_t *whole = NULL, *fitted = NULL;
     size_t whole_length = 0;

@@ -52,9 +52,10 @@ static void report(failure *f, char *err, size_t err_length, const char *fallbac
     snprintf(err, err_length, "%s", f->message[0] ? f->message : fallback);
 }
 
-int dsj_shrink_for(int longest, int target) {
+int dsj_shrink_for(int width, int height, int target) {
+    int longest = width > height ? width : height, shortest = width > height ? height : width;
     int shrink = 1;
-    while (shrink < 8 && longest / (shrink * 2) >= target) shrink *= 2;
+    while (shrink < 8 && longest / (shrink * 2) >= target && shortest / (shrink * 2) >= 1) shrink *= 2;
     return shrink;
 }
 
@@ -107,9 +108,8 @@ int dsj_decode_fitted(const void *data, size_t length, int longest, uint8_t **pi
         rc = 1;  // CMYK/YCCK (converted through their profile) and rare RGB-coded files: libvips
         goto done;
     }
-    int stored_longest = d->info.image_width > d->info.image_height ? (int)d->info.image_width : (int)d->info.image_height;
     d->info.scale_num = 1;
-    d->info.scale_denom = dsj_shrink_for(stored_longest, longest);
+    d->info.scale_denom = dsj_shrink_for((int)d->info.image_width, (int)d->info.image_height, longest);
     d->info.out_color_space = JCS_EXT_RGBX;
     jpeg_read_icc_profile(&d->info, &d->profile, &d->profile_length);
     jpeg_start_decompress(&d->info);

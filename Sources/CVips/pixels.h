@@ -36,8 +36,9 @@ void dsr_orient(const uint8_t *in, int width, int height, int orientation, uint8
 void dsc_to_srgb(uint8_t *pixels, size_t count, const void *icc, size_t icc_length);
 
 /// Largest DCT scale-down (1, 2, 4, 8) that still leaves the longest side at or above `target`
-/// (also libvips's JPEG shrink-on-load factor).
-int dsj_shrink_for(int longest, int target);
+/// and the shortest at least one pixel (also libvips's JPEG/WebP shrink-on-load factor: libvips
+/// 8.14 aborts the whole process on a shrink that leaves a side of zero, e.g. 3 × 13000 px / 8).
+int dsj_shrink_for(int width, int height, int target);
 
 /// JPEG through libjpeg-turbo directly: decodes at the smallest DCT scale that still covers
 /// `longest`, resizing rows as they come out of the decoder (the image is never whole in memory

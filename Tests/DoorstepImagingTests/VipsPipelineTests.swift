@@ -136,6 +136,19 @@ import Testing
         #expect(ignored > 2 * honoured, "profile ignored: \(ignored); honoured: \(honoured)")
     }
 
+    /// Slivers of a photo (3 × 13000 px and the like) in every path: the shrink-on-load factor
+    /// must never leave a side of zero, which libvips 8.14 answers by aborting the whole process
+    /// (found by fuzzing: a CMYK JPEG of 3 × 512 took the server down).
+    @Test(arguments: ["cmyk_3x13000.jpg", "ycbcr_3x13000.jpg", "ycbcr_13000x2.jpg", "rgb_3x13000.webp", "rgb_3x13000.png"])
+    func aSliverOfAPhotoIsProcessedNotFatal(_ name: String) throws {
+        let bytes = Array(try Data(contentsOf: TestPhotos.repositoryRoot.appendingPathComponent("Tests/Fixtures/thin/\(name)")))
+        let output = try processor.process(bytes, limits: ImageLimits(), output: spec)
+        #expect(max(output.display.width, output.display.height) == 1600, "\(name)")
+        #expect(min(output.display.width, output.display.height) == 1, "\(name)")
+        let pixels = try processor.decodePixels(output.display.jpeg)
+        #expect(pixels.width * pixels.height == 1600)
+    }
+
     @Test func aPortraitStoredSidewaysComesOutUpright() throws {
         let entry = try #require(TestPhotos.named("x01_wine_stored3837x2560_o6_gps.jpg"))
         let output = try processor.process(entry.bytes, limits: ImageLimits(), output: spec)
