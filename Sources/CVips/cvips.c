@@ -164,6 +164,9 @@ static int vips_decode_fitted(dsv_format format, const void *data, size_t length
     // Decoding happens here, once: a truncated or corrupt stream fails before anything is encoded.
     if (!(whole = vips_image_write_to_memory(rgbx, &whole_length))) goto done;
     int dw = vips_image_get_width(rgbx), dh = vips_image_get_height(rgbx), fw, fh;
+    // The resampler reads exactly four bytes a pixel: anything else (a band count to_srgb did not
+    // foresee) is refused rather than read past.
+    if (vips_image_get_bands(rgbx) != 4 || vips_image_get_format(rgbx) != VIPS_FORMAT_UCHAR || whole_length != (size_t)dw * dh * 4) goto done;
     dsr_fit(dw, dh, longest, &fw, &fh);
     if (!(fitted = malloc((size_t)fw * fh * 4)) || dsr_resize_memory(whole, (size_t)dw * 4, dw, dh, fitted, fw, fh)) goto done;
     *pixels = fitted;
