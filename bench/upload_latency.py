@@ -9,6 +9,7 @@ import platform
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from pathlib import Path
@@ -16,7 +17,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "e2e"))
 sys.path.insert(0, str(ROOT / "bench"))
-from serving import demo as make_demo, serving  # noqa: E402
+from serving import BIN, demo as make_demo, serving  # noqa: E402
 
 SHARED = ROOT.parent / "shared/photos/corpus"
 ROUNDS = int(os.environ.get("ROUNDS", "30"))
@@ -50,6 +51,9 @@ def backend_environment():
         env.update(DOORSTEP_DATABASE=admin.rsplit("/", 1)[0] + "/" + name,
                    DOORSTEP_BLOBS=f"s3://{os.environ['DOORSTEP_TEST_S3_BUCKET']}?endpoint={os.environ['DOORSTEP_TEST_S3_ENDPOINT']}&prefix={name}/",
                    AWS_ACCESS_KEY_ID=os.environ["DOORSTEP_TEST_S3_KEY"], AWS_SECRET_ACCESS_KEY=os.environ["DOORSTEP_TEST_S3_SECRET"])
+        # A server only checks a PostgreSQL schema (scaled-out servers are upgraded once, by `migrate`).
+        subprocess.run([str(BIN), "migrate", "--data", tempfile.mkdtemp(prefix="doorstep-migrate-")],
+                       check=True, env=env, capture_output=True)
     return env
 
 
