@@ -21,11 +21,15 @@ def serving(*extra, prefix="doorstep-bench-", env=None):
     base = f"http://127.0.0.1:{port}"
     try:
         for _ in range(200):
+            if server.poll() is not None:
+                raise RuntimeError(f"doorstep serve exited with status {server.returncode} before it was ready")
             try:
                 urllib.request.urlopen(base + "/readyz", timeout=1)
                 break
             except OSError:
                 time.sleep(0.05)
+        else:
+            raise RuntimeError("doorstep serve did not become ready within 10 s")
         yield base, data, server
     finally:
         server.terminate()
