@@ -8,8 +8,9 @@ static void quiet(cmsContext context, cmsUInt32Number code, const char *text) {
     (void)context; (void)code; (void)text;  // a broken profile is handled by the caller, not logged
 }
 
+void dsc_init(void) { cmsSetLogErrorHandler(quiet); }
+
 void dsc_to_srgb(uint8_t *pixels, size_t count, const void *icc, size_t icc_length) {
-    cmsSetLogErrorHandler(quiet);
     cmsHPROFILE embedded = cmsOpenProfileFromMem(icc, (cmsUInt32Number)icc_length);
     if (!embedded) return;
     if (cmsGetColorSpace(embedded) == cmsSigRgbData) {

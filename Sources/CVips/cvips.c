@@ -26,6 +26,7 @@ int dsv_init(char *err, size_t err_length) {
     // One image per worker thread: JPEG decoding is serial, and the pool gives the parallelism.
     vips_concurrency_set(1);
     dsm_init();
+    dsc_init();
     vips_cache_set_max(0);
     vips_cache_set_max_mem(0);
     vips_cache_set_max_files(0);

@@ -31,6 +31,9 @@ void dsr_fit(int width, int height, int longest, int *out_width, int *out_height
 void dsr_orient(const uint8_t *in, int width, int height, int orientation, uint8_t *out,
                 int *out_width, int *out_height);
 
+/// Silences LittleCMS's error log (a broken profile is handled, not logged); once per process.
+void dsc_init(void);
+
 /// Converts pixels in place from the colours of an embedded ICC profile to sRGB. A profile that
 /// isn't RGB, or can't be read, leaves the pixels as they are (what libvips does too).
 void dsc_to_srgb(uint8_t *pixels, size_t count, const void *icc, size_t icc_length);
