@@ -3,7 +3,7 @@ pipeline alone as its baseline: throughput with 16 uploaders (and its ratio to t
 all cores), latency at 70 % of that peak (open-loop arrivals), and peak memory with 64 uploads at
 once, half of them slow clients trickling their bodies. Photos: the benchmark set of ../shared/photos
 when present (10 phone JPEGs, 8-16 MP), else the fixtures. Writes results/load.{md,json}.
-A measurement for issue 7, not a pass/fail test."""
+Repeated LOAD_ROUNDS times (3); medians and spread. A measurement for issue 7, not a pass/fail test."""
 import http.client
 import json
 import os
@@ -33,6 +33,7 @@ if not (SHARED / SET[0]).exists():
     print("load: ../shared/photos is absent: one fixture photo stands in for the 10-photo benchmark set", file=sys.stderr)
 UPLOADS = int(os.environ.get("UPLOADS", "96"))
 PACED = int(os.environ.get("PACED", "200"))
+ROUNDS = int(os.environ.get("LOAD_ROUNDS", "3"))
 SLOW_RATE = 512 * 1024  # bytes per second of a slow client (a weak mobile uplink)
 
 
@@ -133,24 +134,55 @@ def percentile(values, fraction):
     return ordered[min(len(ordered) - 1, int(fraction * (len(ordered) - 1) + 0.5))]
 
 
-def main():
-    # The baseline, in this same run: the pipeline alone, in-process, one thread and all cores.
+def pipeline_alone():
+    """The baseline, measured anew in each round: the pipeline alone, in-process, one thread and all cores."""
     files = [str(SHARED / name) for name in SET] if (SHARED / SET[0]).exists() else [str(ROOT / "Tests/Fixtures/photos/x01_wine_stored3837x2560_o6_gps.jpg")]
-    pipeline = json.loads(subprocess.run([str(PIPELINE), *files], capture_output=True, text=True, check=True).stdout)
+    return json.loads(subprocess.run([str(PIPELINE), *files], capture_output=True, text=True, check=True).stdout)
 
+
+def one_round(items, token, alone):
+    """The pipeline alone, then 16 uploaders (the peak), then open-loop arrivals at 70 % of that
+    peak: every ratio is between measurements of the same round."""
+    pipeline = pipeline_alone()
+    latencies, wall = run_wave(items[:UPLOADS], token, 16)
+    peak = len(latencies) / wall
+    paced_latencies = paced(items[UPLOADS:UPLOADS + PACED], token, 0.7 * peak)
+    paced_ms = [ms for _, ms in paced_latencies]
+    # The set's photos differ (a q100 8.7 MB one takes twice the mean alone): each upload is also
+    # compared with the same photo's own upload -> 201 with the server otherwise idle.
+    slowdowns = [ms / alone[photo] for photo, ms in paced_latencies]
+    single_ms = pipeline["single_thread_ms_per_image"]
+    return {
+        "pipeline_alone_all_cores_images_per_s": pipeline["all_cores_images_per_s"],
+        "pipeline_alone_single_image_ms": single_ms,
+        "throughput_images_per_s": round(peak, 2),
+        "end_to_end_vs_pipeline_alone": round(peak / pipeline["all_cores_images_per_s"], 3),
+        "latency_p50_ms_16_uploaders": round(statistics.median(latencies), 1),
+        "latency_p99_ms_16_uploaders": round(percentile(latencies, 0.99), 1),
+        "paced_rate_images_per_s": round(0.7 * peak, 2),
+        "latency_p50_ms_at_70pct": round(statistics.median(paced_ms), 1),
+        "latency_p99_ms_at_70pct": round(percentile(paced_ms, 0.99), 1),
+        "p99_at_70pct_over_single_image": round(percentile(paced_ms, 0.99) / single_ms, 2),
+        "p99_at_70pct_over_mean_unloaded_upload": round(percentile(paced_ms, 0.99) / statistics.mean(alone.values()), 2),
+        "slowdown_p50_at_70pct": round(statistics.median(slowdowns), 2),
+        "slowdown_p99_at_70pct": round(percentile(slowdowns, 0.99), 2),
+    }
+
+
+def main():
+    per_round = UPLOADS + PACED
     with serving("--no-outbox-worker", prefix="doorstep-load-") as (base, data, server):
-        demo = make_demo(data, base, UPLOADS + 64 + PACED + 3 * len(PHOTOS))
-        items = demo["deliveries"]
-        run_wave(items[:4], demo["courier_token"], 4)  # warm-up
-        alone = unloaded(items[UPLOADS + 64 + PACED:], demo["courier_token"])
-        latencies, wall = run_wave(items[4:UPLOADS], demo["courier_token"], 16)
-        rss_after_16 = peak_rss_mb(server.pid)
-        peak = len(latencies) / wall
-        paced_latencies = paced(items[UPLOADS + 64:UPLOADS + 64 + PACED], demo["courier_token"], 0.7 * peak)
+        demo = make_demo(data, base, 4 + 3 * len(PHOTOS) + ROUNDS * per_round + 64)
+        items, token = demo["deliveries"], demo["courier_token"]
+        run_wave(items[:4], token, 4)  # warm-up
+        alone = unloaded(items[4:4 + 3 * len(PHOTOS)], token)
+        items = items[4 + 3 * len(PHOTOS):]
+        rounds = [one_round(items[r * per_round:(r + 1) * per_round], token, alone) for r in range(ROUNDS)]
+        rss_after_rounds = peak_rss_mb(server.pid)
         # 64 at once, every other one a slow client: bodies arrive over seconds while the others decode.
-        burst_items = list(enumerate(items[UPLOADS:UPLOADS + 64]))
+        burst_items = list(enumerate(items[ROUNDS * per_round:ROUNDS * per_round + 64]))
         burst_started = time.perf_counter()
-        threads = [threading.Thread(target=upload, args=(item, demo["courier_token"], PHOTOS[i % len(PHOTOS)], i % 2 == 1))
+        threads = [threading.Thread(target=upload, args=(item, token, PHOTOS[i % len(PHOTOS)], i % 2 == 1))
                    for i, item in burst_items]
         for thread in threads:
             thread.start()
@@ -158,39 +190,30 @@ def main():
             thread.join()
         burst_wall = time.perf_counter() - burst_started
         rss_after_64 = peak_rss_mb(server.pid)
-    single_ms = pipeline["single_thread_ms_per_image"]
-    paced_ms = [ms for _, ms in paced_latencies]
-    slowdowns = [ms / alone[photo] for photo, ms in paced_latencies]
+    # Medians over the rounds, each with its spread (lowest–highest).
+    summary = {key: statistics.median(r[key] for r in rounds) for key in rounds[0]}
+    spread = {key: [min(r[key] for r in rounds), max(r[key] for r in rounds)] for key in rounds[0]}
     report = {
         "machine": {"platform": platform.platform(), "cpus": os.cpu_count()},
-        "photos": len(PHOTOS), "uploads": len(latencies),
-        "pipeline_alone_all_cores_images_per_s": pipeline["all_cores_images_per_s"],
-        "pipeline_alone_single_image_ms": single_ms,
-        "throughput_images_per_s": round(len(latencies) / wall, 2),
-        "throughput_per_core": round(len(latencies) / wall / (os.cpu_count() or 1), 2),
-        "end_to_end_vs_pipeline_alone": round(len(latencies) / wall / pipeline["all_cores_images_per_s"], 2),
-        "latency_p50_ms_16_uploaders": round(statistics.median(latencies), 1),
-        "latency_p99_ms_16_uploaders": round(percentile(latencies, 0.99), 1),
-        "paced_rate_images_per_s": round(0.7 * len(latencies) / wall, 2),
-        "paced_uploads": len(paced_latencies),
-        "latency_p50_ms_at_70pct": round(statistics.median(paced_ms), 1),
-        "latency_p99_ms_at_70pct": round(percentile(paced_ms, 0.99), 1),
-        "p99_at_70pct_over_single_image": round(percentile(paced_ms, 0.99) / single_ms, 2),
-        # The set's photos differ (a q100 8.7 MB one takes twice the mean alone): each upload
-        # against the same photo's own upload -> 201 with the server otherwise idle.
+        "photos": len(PHOTOS), "rounds": ROUNDS, "uploads_per_round": UPLOADS, "paced_uploads_per_round": PACED,
+        **summary,
         "unloaded_upload_ms_per_photo": {SET[p] if p < len(SET) else str(p): round(ms, 1) for p, ms in sorted(alone.items())},
-        "slowdown_p50_at_70pct": round(statistics.median(slowdowns), 2),
-        "slowdown_p99_at_70pct": round(percentile(slowdowns, 0.99), 2),
-        "peak_rss_mb_16_uploaders": round(rss_after_16, 1),
+        "peak_rss_mb_16_uploaders": round(rss_after_rounds, 1),
         "burst_64_uploads_half_slow_s": round(burst_wall, 2), "peak_rss_mb_whole_run": round(rss_after_64, 1),
+        "spread": spread, "per_round": rounds,
     }
     out = Path(os.environ.get("BENCH_RESULTS") or ROOT / "bench/results")
     out.mkdir(parents=True, exist_ok=True)
     (out / "load.json").write_text(json.dumps(report, indent=2) + "\n")
+    rows = "\n".join(f"| {key} | {summary[key]} | {spread[key][0]} – {spread[key][1]} |" for key in summary)
     (out / "load.md").write_text(
         f"# Concurrent uploads (release, SQLite + disk, {len(PHOTOS)} photos of the benchmark set)\n\n"
-        f"{report['machine']['platform']}, {report['machine']['cpus']} CPUs\n\n"
-        "| measure | value |\n|---|---|\n" + "\n".join(f"| {k} | {v} |" for k, v in report.items() if k != "machine") + "\n")
+        f"{report['machine']['platform']}, {report['machine']['cpus']} CPUs; {ROUNDS} rounds, each: the pipeline alone, "
+        f"{UPLOADS} uploads by 16 uploaders, {PACED} open-loop uploads at 70 % of that round's peak\n\n"
+        "| measure | median of rounds | spread |\n|---|---|---|\n" + rows + "\n\n"
+        "| measure | value |\n|---|---|\n"
+        + "\n".join(f"| {key} | {report[key]} |" for key in ("unloaded_upload_ms_per_photo", "peak_rss_mb_16_uploaders",
+                                                              "burst_64_uploads_half_slow_s", "peak_rss_mb_whole_run")) + "\n")
     print((out / "load.md").read_text())
 
 

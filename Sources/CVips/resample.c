@@ -21,13 +21,36 @@ typedef struct {
     int aligned;       // every count is a multiple of the alignment asked for
 } plan;
 
-static double sinc(double x) {
-    if (x == 0.0) return 1.0;
-    x *= M_PI;
-    return sin(x) / x;
+// The rotation that carries (sin, cos) of πx and of πx/3 one input pixel further.
+typedef struct {
+    double sin_a, cos_a, sin_b, cos_b;
+} tap_step;
+
+static tap_step tap_step_for(double scale) {
+    double a = M_PI / scale;
+    return (tap_step){sin(a), cos(a), sin(a / 3), cos(a / 3)};
 }
 
-static double lanczos3(double x) { return (x > -3.0 && x < 3.0) ? sinc(x) * sinc(x / 3.0) : 0.0; }
+// Lanczos-3 at x = (first + k - center) / scale for k in 0 ..< n, into w: sin(πx) and sin(πx/3)
+// are carried from tap to tap by the angle-addition formulas, so an output index costs four
+// trigonometric calls instead of two per tap (those were 1 % of the pipeline). The sines then
+// carry an absolute error around 1e-15: far below the 14-bit weights, but not small next to
+// x itself near 0, where sinc is 1 to within 2e-12 anyway.
+static void lanczos3_taps(double first, double center, double scale, tap_step step, int n, double *w) {
+    double a = M_PI * (first - center) / scale;
+    double sa = sin(a), ca = cos(a), sb = sin(a / 3), cb = cos(a / 3);
+    for (int k = 0; k < n; k++) {
+        double x = (first + k - center) / scale;
+        if (fabs(x) < 1e-6) w[k] = 1.0;
+        else if (x <= -3.0 || x >= 3.0) w[k] = 0.0;
+        else w[k] = (sa / (M_PI * x)) * (sb / (M_PI * x / 3));
+        double next_sa = sa * step.cos_a + ca * step.sin_a, next_sb = sb * step.cos_b + cb * step.sin_b;
+        ca = ca * step.cos_a - sa * step.sin_a;
+        cb = cb * step.cos_b - sb * step.sin_b;
+        sa = next_sa;
+        sb = next_sb;
+    }
+}
 
 static void release(plan *p) {
     free(p->start);
@@ -50,6 +73,7 @@ static int compute(int in_size, int out_size, int align, plan *p) {
     double filter_scale = scale > 1.0 ? scale : 1.0;
     double support = 3.0 * filter_scale;
     int taps = taps_for(in_size, out_size);
+    tap_step step = tap_step_for(filter_scale);
     p->taps = (taps + align - 1) / align * align;
     p->aligned = 1;
     p->start = malloc(sizeof(int) * out_size);
@@ -66,12 +90,10 @@ static int compute(int in_size, int out_size, int align, plan *p) {
         int lo = (int)(center - support + 0.5), hi = (int)(center + support + 0.5);
         if (lo < 0) lo = 0;
         if (hi > in_size) hi = in_size;
-        int n = 0;
+        int n = hi - lo < taps ? hi - lo : taps;
+        lanczos3_taps(lo + 0.5, center, filter_scale, step, n, w);
         double total = 0;
-        for (int j = lo; j < hi && n < taps; j++, n++) {
-            w[n] = lanczos3((j + 0.5 - center) / filter_scale);
-            total += w[n];
-        }
+        for (int k = 0; k < n; k++) total += w[k];
         int used = n, shift = 0, padded = (n + align - 1) / align * align;
         if (padded <= in_size) {
             if (lo + padded > in_size) shift = lo + padded - in_size;  // lo + used ≤ in_size: fits

@@ -168,4 +168,34 @@ import Testing
             #expect(try await seed.store.livePhotoIDs(among: [orphan.id]).isEmpty)
         }
     }
+
+    @Test(arguments: StoreEngine.allCases)
+    func nearPerceptualHashesAreTheTenantsCloseOnesInTheWindow(_ engine: StoreEngine) async throws {
+        try await engine.withSeed { seed in
+            let tenant = try await seed.tenant(), rival = try await seed.tenant("Rival")
+            let courier = try await seed.courier(tenant), rivalCourier = try await seed.courier(rival)
+            let base: UInt64 = 0xF00D_0000_0000_BEEF
+            func record(_ hash: UInt64, in tenant: Tenant, by courier: Courier) async throws -> Photo {
+                var photo = seed.photo(for: try await seed.delivery(tenant, courier: courier), courier: courier)
+                photo.perceptualHash = hash
+                _ = try await seed.store.recordPhoto(photo, idempotency: nil, events: [])
+                return photo
+            }
+            let threeBits = try await record(base ^ 0b111, in: tenant, by: courier)
+            let twelveBits = try await record(base ^ 0xFFF, in: tenant, by: courier)
+            _ = try await record(base ^ 0x1FFF, in: tenant, by: courier)  // 13 bits: too far
+            _ = try await record(0, in: tenant, by: courier)  // no hash: never a match
+            let rivals = try await record(base, in: rival, by: rivalCourier)
+            let since = seed.clock
+
+            let near = try await seed.store.nearPerceptualHashes(of: base, tenantID: tenant.id, since: since, maxDistance: 12)
+            #expect(Set(near.map(\.photoID)) == [threeBits.id, twelveBits.id])
+            let row = try #require(near.first { $0.photoID == threeBits.id })
+            #expect(row == PerceptualHashRow(photoID: threeBits.id, deliveryID: threeBits.deliveryID, courierID: courier.id, hash: base ^ 0b111))
+            #expect(try await seed.store.nearPerceptualHashes(of: base, tenantID: tenant.id, since: since, maxDistance: 3).map(\.photoID) == [threeBits.id])
+            // Photos made before the window (all of them were made at clock + 60 s) are not looked at.
+            #expect(try await seed.store.nearPerceptualHashes(of: base, tenantID: tenant.id, since: since.addingTimeInterval(61), maxDistance: 64).isEmpty)
+            #expect(try await seed.store.nearPerceptualHashes(of: base, tenantID: rival.id, since: since, maxDistance: 0).map(\.photoID) == [rivals.id])
+        }
+    }
 }

@@ -43,8 +43,9 @@ public struct EvidenceService: Sendable {
     /// hash nearly duplicates.
     func reuseMatches(hash: UInt64, delivery: Delivery, courier: Courier, retention: TimeInterval) async throws -> [ReuseMatch] {
         let since = dependencies.effects.now().addingTimeInterval(-retention)
-        return try await dependencies.store.perceptualHashes(tenantID: delivery.tenantID, since: since)
-            .filter { $0.deliveryID != delivery.id && PerceptualHash.isNearDuplicate($0.hash, hash) }
+        return try await dependencies.store.nearPerceptualHashes(
+            of: hash, tenantID: delivery.tenantID, since: since, maxDistance: PerceptualHash.nearDuplicateBits)
+            .filter { $0.deliveryID != delivery.id }
             .map { ReuseMatch(photoID: $0.photoID, deliveryID: $0.deliveryID, distance: PerceptualHash.distance($0.hash, hash),
                               sameCourier: $0.courierID == courier.id) }
             .sorted { ($0.distance, $0.photoID) < ($1.distance, $1.photoID) }

@@ -40,9 +40,10 @@ public struct PhotoIngestService: Sendable {
         _ bytes: [UInt8], to delivery: Delivery, details: PhotoUploadDetails, idempotencyKey: String?, by courier: Courier
     ) async throws -> Outcome {
         let store = dependencies.store
-        let fingerprint = Self.fingerprint(deliveryID: delivery.id, details: details, bytes: bytes)
-        if let key = idempotencyKey, let claim = try await store.idempotentUpload(courierID: courier.id, key: key) {
-            return try await replay(claim, fingerprint: fingerprint)
+        // Hashing the whole body costs about a millisecond per megabyte: only a keyed upload needs it.
+        let keyed = idempotencyKey.map { (key: $0, fingerprint: Self.fingerprint(deliveryID: delivery.id, details: details, bytes: bytes)) }
+        if let keyed, let claim = try await store.idempotentUpload(courierID: courier.id, key: keyed.key) {
+            return try await replay(claim, fingerprint: keyed.fingerprint)
         }
 
         let processed = try await dependencies.images.process(
@@ -74,8 +75,8 @@ public struct PhotoIngestService: Sendable {
             display: display, thumbnail: thumbnail, dataKey: stored.dataKey,
             createdAt: now, expiresAt: now.addingTimeInterval(settings.retention),
             captureTicket: ticket, freshness: freshness, reuse: reuse)
-        let claim = idempotencyKey.map {
-            IdempotencyClaim(courierID: courier.id, key: $0, fingerprint: fingerprint, photoID: photoID)
+        let claim = keyed.map {
+            IdempotencyClaim(courierID: courier.id, key: $0.key, fingerprint: $0.fingerprint, photoID: photoID)
         }
 
         let events = [dependencies.announcer.event(.delivered, tenantID: delivery.tenantID, deliveryID: delivery.id, photoID: photoID)]
@@ -90,9 +91,9 @@ public struct PhotoIngestService: Sendable {
         }
         switch result {
         case .duplicate(let existing):
-            // A concurrent twin of this request committed first: ours is surplus.
+            // A concurrent twin of this request committed first (only a keyed upload has one): ours is surplus.
             await dependencies.vault.deleteBlobs([display.blobKey, thumbnail.blobKey])
-            return try await replay(existing, fingerprint: fingerprint)
+            return try await replay(existing, fingerprint: claim?.fingerprint)
         case .recorded(let retired):
             await dependencies.announcer.committed(events)
             await dependencies.vault.deleteBlobs(retired)
@@ -116,7 +117,7 @@ public struct PhotoIngestService: Sendable {
         return delivery
     }
 
-    private func replay(_ claim: IdempotencyClaim, fingerprint: String) async throws -> Outcome {
+    private func replay(_ claim: IdempotencyClaim, fingerprint: String?) async throws -> Outcome {
         guard claim.fingerprint == fingerprint else { throw DoorstepError.idempotencyKeyReused }
         guard let photo = try await dependencies.store.photo(id: claim.photoID),
               let delivery = try await dependencies.store.delivery(id: photo.deliveryID)
