@@ -140,11 +140,19 @@ def pipeline_alone():
     return json.loads(subprocess.run([str(PIPELINE), *files], capture_output=True, text=True, check=True).stdout)
 
 
-def one_round(items, token, alone):
+def cpu_seconds(pid):
+    """User + system CPU time of a process, all its threads."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def one_round(items, token, alone, server):
     """The pipeline alone, then 16 uploaders (the peak), then open-loop arrivals at 70 % of that
     peak: every ratio is between measurements of the same round."""
     pipeline = pipeline_alone()
+    cpu_before = cpu_seconds(server.pid)
     latencies, wall = run_wave(items[:UPLOADS], token, 16)
+    server_cpu_ms = (cpu_seconds(server.pid) - cpu_before) * 1000 / len(latencies)
     peak = len(latencies) / wall
     paced_latencies = paced(items[UPLOADS:UPLOADS + PACED], token, 0.7 * peak)
     paced_ms = [ms for _, ms in paced_latencies]
@@ -157,6 +165,11 @@ def one_round(items, token, alone):
         "pipeline_alone_single_image_ms": single_ms,
         "throughput_images_per_s": round(peak, 2),
         "end_to_end_vs_pipeline_alone": round(peak / pipeline["all_cores_images_per_s"], 3),
+        # Where the difference goes: the server's CPU per upload against the pipeline's per image
+        # (both cores busy in both), and how busy the cores were during the wave.
+        "server_cpu_ms_per_upload": round(server_cpu_ms, 1),
+        "pipeline_cpu_ms_per_image_all_cores": round((os.cpu_count() or 1) * 1000 / pipeline["all_cores_images_per_s"], 1),
+        "server_cpu_share_of_cores_during_wave": round(server_cpu_ms * peak / 1000 / (os.cpu_count() or 1), 3),
         "latency_p50_ms_16_uploaders": round(statistics.median(latencies), 1),
         "latency_p99_ms_16_uploaders": round(percentile(latencies, 0.99), 1),
         "paced_rate_images_per_s": round(0.7 * peak, 2),
@@ -177,7 +190,7 @@ def main():
         run_wave(items[:4], token, 4)  # warm-up
         alone = unloaded(items[4:4 + 3 * len(PHOTOS)], token)
         items = items[4 + 3 * len(PHOTOS):]
-        rounds = [one_round(items[r * per_round:(r + 1) * per_round], token, alone) for r in range(ROUNDS)]
+        rounds = [one_round(items[r * per_round:(r + 1) * per_round], token, alone, server) for r in range(ROUNDS)]
         rss_after_rounds = peak_rss_mb(server.pid)
         # 64 at once, every other one a slow client: bodies arrive over seconds while the others decode.
         burst_items = list(enumerate(items[ROUNDS * per_round:ROUNDS * per_round + 64]))
@@ -191,7 +204,7 @@ def main():
         burst_wall = time.perf_counter() - burst_started
         rss_after_64 = peak_rss_mb(server.pid)
     # Medians over the rounds, each with its spread (lowest–highest).
-    summary = {key: statistics.median(r[key] for r in rounds) for key in rounds[0]}
+    summary = {key: round(statistics.median(r[key] for r in rounds), 3) for key in rounds[0]}
     spread = {key: [min(r[key] for r in rounds), max(r[key] for r in rounds)] for key in rounds[0]}
     report = {
         "machine": {"platform": platform.platform(), "cpus": os.cpu_count()},

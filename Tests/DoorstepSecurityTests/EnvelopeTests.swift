@@ -42,6 +42,23 @@ import Testing
         #expect(try reloaded.unwrap(rewrapped, photoID: "p1").open(sealed, boundTo: "b") == [1, 2, 3])
     }
 
+    @Test func theServersRingUsesAKEKAddedOrRetiredByAnotherProcessAtOnce() throws {
+        let store = try KeyRingStore(folder: folder)
+        let first = DataKey.generate()
+        let wrapped = try store.wrap(first, photoID: "p1")
+        #expect(wrapped.kekVersion == 1)
+        // What `doorstep keys rotate` does, in a process of its own.
+        let rotated = try KeyRing.load(folder: folder).addingVersion()
+        let second = try store.wrap(DataKey.generate(), photoID: "p2")
+        #expect(second.kekVersion == 2)
+        let rewrapped = try rotated.rewrap(wrapped, photoID: "p1")
+        try rotated.retire(version: 1)
+        let third = try store.wrap(DataKey.generate(), photoID: "p3")
+        #expect(third.kekVersion == 2 && store.current.versions == [2])
+        #expect(throws: EnvelopeError.self) { try store.unwrap(wrapped, photoID: "p1") }
+        #expect(try store.unwrap(rewrapped, photoID: "p1").open(try first.seal([7], boundTo: "b"), boundTo: "b") == [7])
+    }
+
     @Test func keyFilesAreOwnerOnly() throws {
         _ = try KeyRing.load(folder: folder)
         let attributes = try FileManager.default.attributesOfItem(atPath: folder + "/kek-0001.key")
