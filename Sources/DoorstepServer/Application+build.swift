@@ -27,11 +27,12 @@ public func buildApplication(
 func buildRouter(_ dependencies: AppDependencies) throws -> Router<AppRequestContext> {
     let pages = try PageRenderer()
     let router = Router(context: AppRequestContext.self)
-    router.add(middleware: AccessLogMiddleware())
+    router.add(middleware: AccessLogMiddleware(metrics: dependencies.metrics))
     router.add(middleware: SecurityHeadersMiddleware())
     router.add(middleware: ErrorMiddleware(pages: pages))
 
     HealthController(dependencies: dependencies).addRoutes(to: router)
+    MetricsController(dependencies: dependencies).addRoutes(to: router)
     TenantAPIController(dependencies: dependencies).addRoutes(to: router.group("api/v1"))
     CourierAPIController(dependencies: dependencies).addRoutes(to: router.group("api/v1/courier"))
     CustomerController(dependencies: dependencies, pages: pages).addRoutes(to: router)

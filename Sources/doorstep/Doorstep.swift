@@ -40,6 +40,8 @@ struct CommonOptions: ParsableArguments {
         }
         configuration.databaseURL = database ?? Environment.value("DOORSTEP_DATABASE")
         configuration.blobURL = blobs ?? Environment.value("DOORSTEP_BLOBS")
+        // A secret: from the environment only, never a command-line argument others can see in `ps`.
+        configuration.metricsToken = Environment.value("DOORSTEP_METRICS_TOKEN")
         if let level = logLevel ?? Environment.value("DOORSTEP_LOG_LEVEL") {
             guard let parsed = Logger.Level(rawValue: level) else { throw ValidationError("unknown log level \(level)") }
             configuration.logLevel = parsed

@@ -32,6 +32,7 @@ struct TestApp: Sendable {
     let courier: Courier
     let courierToken: String
 
+    static let metricsToken = "test-metrics-token"
     static let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
     static func run(
@@ -47,6 +48,7 @@ struct TestApp: Sendable {
         let backend = try await TestBackend.make()
         configuration.databaseURL = backend.databaseURL
         configuration.blobURL = backend.blobURL
+        configuration.metricsToken = TestApp.metricsToken
         configure(&configuration)
         let clock = TestClock()
         var logger = Logger(label: "test")
@@ -62,6 +64,7 @@ struct TestApp: Sendable {
         let dependencies = AppDependencies(
             configuration: configuration, store: store, blobs: opened.blobs, images: opened.images,
             links: opened.links, keys: opened.keys, uploadKey: opened.uploadKey, receipts: opened.receipts, subjects: opened.subjects, passwords: PasswordHasher(cost: 4),
+            metrics: opened.metrics, metricsToken: TestApp.metricsToken,
             effects: opened.effects, logger: logger,
             closeStore: {
                 if let faulty = (store as? SQLMetadataStore), failPhotoCommit { try await faulty.shutdown() }

@@ -35,6 +35,9 @@ public struct AppConfiguration: Sendable {
     public var orphanGracePeriod: TimeInterval = 15 * 60
     public var orphanSweepInterval: TimeInterval = 15 * 60
     public var logLevel: Logger.Level = .info
+    /// The bearer token Prometheus scrapes `/metrics` with; nil uses (and on first run creates)
+    /// the file `keys/metrics.token`, which Prometheus can read as its `credentials_file`.
+    public var metricsToken: String?
 
     // Notifications.
     /// The SMTP relay for recipients' emails; nil sends none (they wait in the outbox, and can be
@@ -81,6 +84,7 @@ public struct AppConfiguration: Sendable {
     var keyFolder: String { dataDirectory.appendingPathComponent("keys").path }
     var linkKeyPath: String { dataDirectory.appendingPathComponent("keys/link-signing.key").path }
     var subjectKeyPath: String { dataDirectory.appendingPathComponent("keys/subject-digest.key").path }
+    public var metricsTokenPath: String { dataDirectory.appendingPathComponent("keys/metrics.token").path }
     /// Key-encryption keys (`kek-0001.key`, …), in a folder of their own so they can live on
     /// another volume or come from a secrets manager's mount.
     var kekFolder: String { dataDirectory.appendingPathComponent("keys/kek").path }

@@ -1,3 +1,4 @@
+import Crypto
 import DoorstepCore
 import DoorstepImaging
 import DoorstepSecurity
@@ -22,6 +23,9 @@ public struct AppDependencies: Sendable {
     public let passwords: PasswordHasher
     public let live: LiveEvents
     public let outboxSignal: OutboxSignal
+    public let metrics: AppMetrics
+    /// Digest of the token `/metrics` asks for.
+    let metricsTokenDigest: String
     public let effects: Effects
     public let logger: Logger
     private let closeStore: @Sendable () async throws -> Void
@@ -30,7 +34,7 @@ public struct AppDependencies: Sendable {
     public init(
         configuration: AppConfiguration, store: any MetadataStore, blobs: any BlobStore, images: ImageWorkerPool,
         links: LinkSigner, keys: KeyRingStore, uploadKey: SealedUpload.Key, receipts: ReceiptSigner, subjects: SubjectDigest,
-        passwords: PasswordHasher,
+        passwords: PasswordHasher, metrics: AppMetrics, metricsToken: String,
         effects: Effects, logger: Logger, closeStore: @escaping @Sendable () async throws -> Void
     ) {
         self.configuration = configuration
@@ -45,6 +49,8 @@ public struct AppDependencies: Sendable {
         self.passwords = passwords
         self.live = LiveEvents()
         self.outboxSignal = OutboxSignal()
+        self.metrics = metrics
+        self.metricsTokenDigest = SecretToken.digest(metricsToken)
         self.effects = effects
         self.logger = logger
         self.closeStore = closeStore
@@ -78,13 +84,18 @@ public struct AppDependencies: Sendable {
         let links = LinkSigner(key: try KeyFile.loadOrCreate(at: configuration.linkKeyPath))
         let keys = try KeyRingStore(folder: configuration.kekFolder)
         let subjects = SubjectDigest(key: try KeyFile.loadOrCreate(at: configuration.subjectKeyPath))
+        let metrics = AppMetrics()
         let images = try ImageWorkerPool(
-            processor: VipsImageProcessor(), workers: configuration.imageWorkers, maxQueued: configuration.maxQueuedImages)
+            processor: VipsImageProcessor(), workers: configuration.imageWorkers, maxQueued: configuration.maxQueuedImages,
+            metrics: metrics)
+        let metricsToken = try configuration.metricsToken ?? String(decoding: KeyFile.loadOrCreateBytes(at: configuration.metricsTokenPath) {
+            Data(Base64URL.encode(SymmetricKey(size: .bits192).withUnsafeBytes { Array($0) }).utf8)  // 32 characters
+        }, as: UTF8.self)
         return AppDependencies(
             configuration: configuration, store: store, blobs: blobs, images: images, links: links,
             keys: keys, uploadKey: try SealedUpload.Key.loadOrCreate(folder: configuration.keyFolder),
             receipts: try ReceiptSigner.loadOrCreate(folder: configuration.keyFolder),
-            subjects: subjects, passwords: PasswordHasher(), effects: effects, logger: logger,
+            subjects: subjects, passwords: PasswordHasher(), metrics: metrics, metricsToken: metricsToken, effects: effects, logger: logger,
             closeStore: { try await pool.shutdown() })
     }
 

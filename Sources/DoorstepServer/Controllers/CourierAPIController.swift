@@ -85,6 +85,7 @@ struct CourierAPIController {
         }
         let outcome = try await dependencies.ingest.upload(
             bytes, to: delivery, details: details, idempotencyKey: key, by: courier)
+        dependencies.metrics.photoUpload(outcome.replayed ? "replayed" : "stored")
         var headers: HTTPFields = [:]
         headers[.location] = "/api/v1/courier/deliveries/\(deliveryID)/photo"
         if outcome.replayed { headers[.idempotentReplayed] = "true" }

@@ -54,6 +54,7 @@ public struct OutboxWorker: Service {
             case .webhook: try await WebhookChannel(dependencies: dependencies).send(message)
             }
             try await dependencies.store.completeOutboxMessage(id: message.id, at: dependencies.effects.now())
+            dependencies.metrics.outboxAttempt(channel: message.channel.rawValue, outcome: "delivered")
         } catch {
             let permanent = (error as? DeliveryFailure)?.permanent ?? false
             let delay = permanent ? nil : dependencies.configuration.retry.delay(afterAttempts: message.attempts, unit: Double.random(in: 0..<1))
@@ -62,6 +63,7 @@ public struct OutboxWorker: Service {
                 "message": "\(message.id)", "channel": "\(message.channel.rawValue)", "attempt": "\(message.attempts)",
                 "reason": "\(reason)", "dead": "\(delay == nil)",
             ])
+            dependencies.metrics.outboxAttempt(channel: message.channel.rawValue, outcome: delay == nil ? "dead" : "retry")
             try? await dependencies.store.failOutboxMessage(
                 id: message.id, error: reason, retryAt: delay.map { dependencies.effects.now().addingTimeInterval($0) })
         }

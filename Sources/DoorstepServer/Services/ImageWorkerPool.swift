@@ -11,9 +11,11 @@ public final class ImageWorkerPool: Sendable {
     private let threadPool: NIOThreadPool
     private let maxInFlight: Int
     private let inFlight = Mutex(0)
+    private let metrics: AppMetrics
 
-    public init(processor: any ImageProcessor, workers: Int, maxQueued: Int) {
+    public init(processor: any ImageProcessor, workers: Int, maxQueued: Int, metrics: AppMetrics = AppMetrics()) {
         self.processor = processor
+        self.metrics = metrics
         self.threadPool = NIOThreadPool(numberOfThreads: max(1, workers))
         self.maxInFlight = max(1, workers) + max(0, maxQueued)
         threadPool.start()
@@ -25,11 +27,23 @@ public final class ImageWorkerPool: Sendable {
             count += 1
             return true
         }
-        guard admitted else { throw DoorstepError.overloaded }
-        defer { inFlight.withLock { $0 -= 1 } }
+        let metrics = self.metrics
+        guard admitted else {
+            metrics.imageJobsRefused.increment()
+            throw DoorstepError.overloaded
+        }
+        metrics.imageJobsInFlight.increment()
+        defer {
+            inFlight.withLock { $0 -= 1 }
+            metrics.imageJobsInFlight.decrement()
+        }
         let processor = self.processor
+        let admittedAt = ContinuousClock.now
         return try await threadPool.runIfActive {
-            try processor.process(bytes, limits: limits, output: output)
+            let started = ContinuousClock.now
+            metrics.imageQueueWait.record(started - admittedAt)
+            defer { metrics.imageProcessing.record(ContinuousClock.now - started) }
+            return try processor.process(bytes, limits: limits, output: output)
         }
     }
 

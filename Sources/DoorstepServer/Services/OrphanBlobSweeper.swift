@@ -43,6 +43,7 @@ public struct OrphanBlobSweeper: Service {
             try await dependencies.blobs.delete(blob.key)
             removed += 1
         }
+        dependencies.metrics.orphanBlobsRemoved(removed)
         return removed
     }
 }

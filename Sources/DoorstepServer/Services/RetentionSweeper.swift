@@ -39,6 +39,7 @@ public struct RetentionSweeper: Service {
                 if try await dependencies.privacy.deletePhoto(
                     photoID, tenantID: photo.tenantID, deliveryID: photo.deliveryID, reason: "expired", action: .expire, by: .system, actorID: nil) {
                     deleted += 1
+                    dependencies.metrics.photosExpired(1)
                 }
                 progressed = true
             }
