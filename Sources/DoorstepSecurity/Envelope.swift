@@ -165,3 +165,6 @@ struct FolderStamp: Equatable, Sendable {
         inode = UInt(info.st_ino)
     }
 }
+
+extension KeyRing: Redacted {}
+extension DataKey: Redacted {}

@@ -53,3 +53,5 @@ public struct LinkSigner: Sendable {
         return Array(HMAC<SHA256>.authenticationCode(for: message, using: key))
     }
 }
+
+extension LinkSigner: Redacted {}

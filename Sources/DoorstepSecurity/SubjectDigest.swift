@@ -23,3 +23,5 @@ public struct SubjectDigest: Sendable {
         [.email: digest(.email, email), .address: digest(.address, address)]
     }
 }
+
+extension SubjectDigest: Redacted {}

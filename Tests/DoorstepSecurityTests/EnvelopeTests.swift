@@ -1,3 +1,4 @@
+import Crypto
 import DoorstepCore
 import Foundation
 import Testing
@@ -57,6 +58,21 @@ import Testing
         #expect(third.kekVersion == 2 && store.current.versions == [2])
         #expect(throws: EnvelopeError.self) { try store.unwrap(wrapped, photoID: "p1") }
         #expect(try store.unwrap(rewrapped, photoID: "p1").open(try first.seal([7], boundTo: "b"), boundTo: "b") == [7])
+    }
+
+    @Test func whatHoldsAKeyPrintsItsTypeOnly() throws {
+        let bytes = (0..<32).map { UInt8(200 + $0 % 50) }
+        let holders: [Any] = [
+            LinkSigner(key: SymmetricKey(data: bytes)), SubjectDigest(key: SymmetricKey(data: bytes)),
+            try KeyRing.load(folder: folder), DataKey.generate(),
+        ]
+        for holder in holders {
+            var dumped = ""
+            dump(holder, to: &dumped)
+            for text in [String(describing: holder), String(reflecting: holder), "\(holder)", dumped] {
+                #expect(text.contains("(redacted)") && !text.contains("keyBytes") && !text.contains("\(bytes[0]), \(bytes[1])"), "\(text)")
+            }
+        }
     }
 
     @Test func keyFilesAreOwnerOnly() throws {

@@ -121,3 +121,7 @@ public struct AppDependencies: Sendable {
     public var evidence: EvidenceService { EvidenceService(dependencies: self) }
     public var announcer: Announcer { Announcer(dependencies: self) }
 }
+
+// Every service holds the dependencies, and with them every key: a service described in a log
+// line (swift-service-lifecycle does so at debug level) must not print them.
+extension AppDependencies: Redacted {}
