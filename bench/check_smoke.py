@@ -11,7 +11,7 @@ EXPECTED = {
     "upload-latency.json": [("upload_12mp", "median_ms"), ("upload_baseline", "median_ms")],
     "upload-latency-postgres-s3.json": [("upload_12mp", "median_ms")],
     "notify-latency.json": [("201_to_email", "count"), ("201_to_webhook", "count")],
-    "load.json": [("throughput_images_per_s",), ("pipeline_alone_all_cores_images_per_s",), ("latency_p99_ms_at_70pct",),
+    "load.json": [("throughput_images_per_s",), ("pipeline_alone_all_cores_images_per_s",), ("latency_p99_ms_at_70pct",), ("mean_image_processing_ms_at_70pct",),
                   ("peak_rss_mb_whole_run",)],
     "reads.json": [("photo_views_per_s_16_readers",), ("sweep_ms_per_1000_photos",)],
     "pipeline.json": [("single_thread_images_per_s",), ("all_cores_images_per_s",)],

@@ -140,13 +140,28 @@ def pipeline_alone():
     return json.loads(subprocess.run([str(PIPELINE), *files], capture_output=True, text=True, check=True).stdout)
 
 
+def server_metrics(base, data):
+    """The server's own /metrics samples (name with labels -> value), read with its token."""
+    token = (Path(data) / "keys/metrics.token").read_text()
+    request = urllib.request.Request(base + "/metrics", headers={"Authorization": f"Bearer {token}"})
+    with urllib.request.urlopen(request, timeout=10) as response:
+        lines = response.read().decode().splitlines()
+    return {line.rsplit(" ", 1)[0]: float(line.rsplit(" ", 1)[1]) for line in lines if line and not line.startswith("#")}
+
+
+def mean_ms(before, after, name):
+    """Mean of a duration histogram's observations between two scrapes, in ms."""
+    count = after.get(name + "_count", 0) - before.get(name + "_count", 0)
+    return round((after.get(name + "_sum", 0) - before.get(name + "_sum", 0)) / count * 1000, 1) if count else None
+
+
 def cpu_seconds(pid):
     """User + system CPU time of a process, all its threads."""
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def one_round(items, token, alone, server):
+def one_round(items, token, alone, server, base, data):
     """The pipeline alone, then 16 uploaders (the peak), then open-loop arrivals at 70 % of that
     peak: every ratio is between measurements of the same round."""
     pipeline = pipeline_alone()
@@ -154,7 +169,9 @@ def one_round(items, token, alone, server):
     latencies, wall = run_wave(items[:UPLOADS], token, 16)
     server_cpu_ms = (cpu_seconds(server.pid) - cpu_before) * 1000 / len(latencies)
     peak = len(latencies) / wall
+    before = server_metrics(base, data)
     paced_latencies = paced(items[UPLOADS:UPLOADS + PACED], token, 0.7 * peak)
+    after = server_metrics(base, data)
     paced_ms = [ms for _, ms in paced_latencies]
     # The set's photos differ (a q100 8.7 MB one takes twice the mean alone): each upload is also
     # compared with the same photo's own upload -> 201 with the server otherwise idle.
@@ -179,6 +196,10 @@ def one_round(items, token, alone, server):
         "p99_at_70pct_over_mean_unloaded_upload": round(percentile(paced_ms, 0.99) / statistics.mean(alone.values()), 2),
         "slowdown_p50_at_70pct": round(statistics.median(slowdowns), 2),
         "slowdown_p99_at_70pct": round(percentile(slowdowns, 0.99), 2),
+        # Where an upload's time goes at 70 %, from the server's own metrics: waiting for an image
+        # worker, then the pipeline on it (the rest is HTTP, storage and the database).
+        "mean_image_queue_wait_ms_at_70pct": mean_ms(before, after, "doorstep_image_queue_wait_seconds"),
+        "mean_image_processing_ms_at_70pct": mean_ms(before, after, "doorstep_image_processing_seconds"),
     }
 
 
@@ -190,7 +211,7 @@ def main():
         run_wave(items[:4], token, 4)  # warm-up
         alone = unloaded(items[4:4 + 3 * len(PHOTOS)], token)
         items = items[4 + 3 * len(PHOTOS):]
-        rounds = [one_round(items[r * per_round:(r + 1) * per_round], token, alone, server) for r in range(ROUNDS)]
+        rounds = [one_round(items[r * per_round:(r + 1) * per_round], token, alone, server, base, data) for r in range(ROUNDS)]
         rss_after_rounds = peak_rss_mb(server.pid)
         # 64 at once, every other one a slow client: bodies arrive over seconds while the others decode.
         burst_items = list(enumerate(items[ROUNDS * per_round:ROUNDS * per_round + 64]))
