@@ -16,7 +16,6 @@ public func buildApplication(
     if configuration.databaseURL != nil { services.append(LiveEventRelay(dependencies: dependencies)) }
     return Application(
         router: router,
-        server: .http1(configuration: .init(additionalChannelHandlers: [LargeReads()])),
         configuration: .init(address: .hostname(configuration.hostname, port: configuration.port), serverName: "Doorstep"),
         services: services,
         onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? configuration.port) },
