@@ -19,15 +19,13 @@ extension SQLMetadataStore {
                     return .duplicate(existing)
                 }
             }
-            let retired = try await db.raw("""
-                SELECT display_key, thumbnail_key FROM photos
-                WHERE delivery_id = \(bind: photo.deliveryID) AND deleted_at IS NULL
-                """).all(decoding: BlobKeysRow.self, with: snakeCase).flatMap { [$0.displayKey, $0.thumbnailKey] }
             let now = photo.createdAt.epochMilliseconds
-            try await db.raw("""
+            // The photo this one replaces (a retake), retired in the same statement that names its blobs.
+            let retired = try await db.raw("""
                 UPDATE photos SET deleted_at = \(bind: now), deleted_reason = 'replaced', wrapped_key = NULL
                 WHERE delivery_id = \(bind: photo.deliveryID) AND deleted_at IS NULL
-                """).run()
+                RETURNING display_key, thumbnail_key
+                """).all(decoding: BlobKeysRow.self, with: snakeCase).flatMap { [$0.displayKey, $0.thumbnailKey] }
             try await db.raw("""
                 INSERT INTO photos (id, delivery_id, tenant_id, courier_id, placement, note, captured_at,
                     image_latitude, image_longitude, device_latitude, device_longitude, distance_to_address,
