@@ -174,8 +174,9 @@ public struct IdempotencyClaim: Sendable, Equatable {
 }
 
 public enum RecordPhotoResult: Sendable, Equatable {
-    /// Recorded. `retired` lists the blob keys of the photo this one replaced, to delete now.
-    case recorded(retired: [String])
+    /// Recorded. `retired` lists the blob keys of the photo this one replaced, to delete now;
+    /// `delivery` is the delivery as this transaction left it (delivered).
+    case recorded(retired: [String], delivery: Delivery)
     /// The key was claimed first by another request; nothing changed.
     case duplicate(IdempotencyClaim)
 }

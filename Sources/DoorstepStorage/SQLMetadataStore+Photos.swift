@@ -59,14 +59,17 @@ extension SQLMetadataStore {
                             \(bind: match.sameCourier ? 1 : 0))
                     """).run()
             }
-            try await db.raw("""
+            // The delivery as it now stands comes back with the update: no read after the commit.
+            guard let delivery = try await db.raw("""
                 UPDATE deliveries SET state = \(bind: DeliveryState.delivered.rawValue), placement = \(bind: photo.placement.rawValue),
                     note = \(bind: photo.note), delivered_at = \(bind: now)
                 WHERE id = \(bind: photo.deliveryID)
-                """).run()
+                RETURNING \(unsafeRaw: DeliveryRow.columns)
+                """).first(decoding: DeliveryRow.self, with: snakeCase)?.delivery()
+            else { throw DoorstepError.notFound }
             try await Self.enqueue(events, on: db)
             if let audit { try await Self.insertAccess(audit, on: db) }
-            return .recorded(retired: retired)
+            return .recorded(retired: retired, delivery: delivery)
         }
     }
 

@@ -93,11 +93,13 @@ import Testing
         try await engine.withSeed { seed in
             let (courier, delivery) = try await seed.assignedDelivery()
             let photo = seed.photo(for: delivery, courier: courier)
-            #expect(try await seed.store.recordPhoto(photo, idempotency: nil, events: []) == .recorded(retired: []))
+            let result = try await seed.store.recordPhoto(photo, idempotency: nil, events: [])
             #expect(try await seed.store.currentPhoto(deliveryID: delivery.id) == photo)
             let updated = try #require(try await seed.store.delivery(id: delivery.id))
             #expect(updated.state == .delivered && updated.placement == .porch && updated.note == "by the pot")
             #expect(updated.deliveredAt == photo.createdAt)
+            // The delivery handed back is the one stored, as the transaction left it.
+            #expect(result == .recorded(retired: [], delivery: updated))
             #expect(try await seed.store.deliveries(courierID: courier.id, deliveredSince: .distantPast).map(\.id) == [delivery.id])
             // Delivered before the courier's day began: off today's list.
             #expect(try await seed.store.deliveries(courierID: courier.id, deliveredSince: photo.createdAt.addingTimeInterval(1)).isEmpty)
@@ -149,7 +151,11 @@ import Testing
             let (courier, delivery) = try await seed.assignedDelivery()
             let first = seed.photo(for: delivery, courier: courier), retake = seed.photo(for: delivery, courier: courier)
             _ = try await seed.store.recordPhoto(first, idempotency: nil, events: [])
-            #expect(try await seed.store.recordPhoto(retake, idempotency: nil, events: []) == .recorded(retired: [first.display.blobKey, first.thumbnail.blobKey]))
+            guard case .recorded(let retired, _) = try await seed.store.recordPhoto(retake, idempotency: nil, events: []) else {
+                Issue.record("the retake was not recorded")
+                return
+            }
+            #expect(retired == [first.display.blobKey, first.thumbnail.blobKey])
             #expect(try await seed.store.currentPhoto(deliveryID: delivery.id)?.id == retake.id)
             #expect(try await seed.store.livePhotoIDs(among: [first.id, retake.id, Seed.id()]) == [retake.id])
         }

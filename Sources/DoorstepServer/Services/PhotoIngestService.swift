@@ -94,10 +94,9 @@ public struct PhotoIngestService: Sendable {
             // A concurrent twin of this request committed first (only a keyed upload has one): ours is surplus.
             await dependencies.vault.deleteBlobs([display.blobKey, thumbnail.blobKey])
             return try await replay(existing, fingerprint: claim?.fingerprint)
-        case .recorded(let retired):
+        case .recorded(let retired, let updated):
             await dependencies.announcer.committed(events)
             await dependencies.vault.deleteBlobs(retired)
-            guard let updated = try await store.delivery(id: delivery.id) else { throw DoorstepError.notFound }
             return Outcome(photo: photo, delivery: updated, replayed: false)
         }
     }
