@@ -19,6 +19,10 @@ import Testing
                     let denied = try await client.execute(uri: "/metrics", method: .get, headers: headers)
                     #expect(denied.status == .unauthorized)
                 }
+                // Methods a client makes up are one label value, not one each.
+                for invented in ["BREW", "WHEN"] {
+                    _ = try await client.execute(uri: "/healthz", method: HTTPRequest.Method(invented)!)
+                }
                 _ = await OutboxWorker(dependencies: app.dependencies).runOnce()  // no SMTP relay here: dead-lettered
                 app.clock.advance(by: 400 * 24 * 3600)
                 #expect(try await RetentionSweeper(dependencies: app.dependencies).sweepOnce() == 1)
@@ -45,6 +49,9 @@ import Testing
                 #expect(uploads.values.map { $0 } == ["2"], "\(uploads)")
                 #expect(samples.contains { $0.key.hasPrefix("doorstep_http_requests_total{") && $0.key.contains(#"status="401""#) && $0.value == "2" })
                 #expect(samples.keys.contains { $0.hasPrefix("doorstep_http_request_duration_seconds_bucket{") })
+                #expect(samples.filter { $0.key.hasPrefix("doorstep_http_requests_total{") && $0.key.contains(#"method="other""#) }
+                    .values.map { $0 } == ["2"])
+                #expect(!response.text.contains("BREW") && !response.text.contains("WHEN"))
 
                 // Labels are templates and fixed words: no id, name or token of anyone.
                 for secret in [delivery.id, app.courier.id, app.courier.username, app.tenant.id, "ann@example.com", TestApp.metricsToken] {

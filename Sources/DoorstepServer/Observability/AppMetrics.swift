@@ -26,12 +26,17 @@ public final class AppMetrics: Sendable {
     // MARK: HTTP
 
     /// One finished request: counted by route template, method and status; timed by route and method.
+    /// The method is the client's choice of word: one outside the standard ones counts as `other`,
+    /// or a client could grow the registry without bound by inventing methods.
     func request(method: String, route: String, status: Int, duration: Duration) {
+        let method = Self.standardMethods.contains(method) ? method : "other"
         Counter(label: "doorstep_http_requests_total", dimensions: [("method", method), ("route", route), ("status", String(status))],
                 factory: factory).increment()
         Timer(label: "doorstep_http_request_duration_seconds", dimensions: [("method", method), ("route", route)], factory: factory)
             .record(duration)
     }
+
+    static let standardMethods: Set = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
 
     // MARK: Image pipeline (ImageWorkerPool)
 
