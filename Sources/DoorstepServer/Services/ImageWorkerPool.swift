@@ -22,20 +22,23 @@ public final class ImageWorkerPool: Sendable {
     }
 
     public func process(_ bytes: [UInt8], limits: ImageLimits, output: ImageOutputSpec) async throws -> ProcessedImage {
+        let metrics = self.metrics
+        // The exported gauge is set from the admission count under its lock: one count, not two kept in step.
         let admitted = inFlight.withLock { count in
             guard count < maxInFlight else { return false }
             count += 1
+            metrics.imageJobsInFlight.set(count)
             return true
         }
-        let metrics = self.metrics
         guard admitted else {
             metrics.imageJobsRefused.increment()
             throw DoorstepError.overloaded
         }
-        metrics.imageJobsInFlight.increment()
         defer {
-            inFlight.withLock { $0 -= 1 }
-            metrics.imageJobsInFlight.decrement()
+            inFlight.withLock { count in
+                count -= 1
+                metrics.imageJobsInFlight.set(count)
+            }
         }
         let processor = self.processor
         let admittedAt = ContinuousClock.now
