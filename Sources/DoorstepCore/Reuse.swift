@@ -6,6 +6,11 @@
 public enum PerceptualHash {
     public static let nearDuplicateBits = 12
 
+    /// A photo is flagged against its closest earlier matches only: a courier who reuses one photo
+    /// on many deliveries is shown by ten as well as by all, and an unbounded list would make each
+    /// of their uploads slower than the last (one flag row each, and each in the upload's answer).
+    public static let matchesKept = 10
+
     public static func distance(_ a: UInt64, _ b: UInt64) -> Int { (a ^ b).nonzeroBitCount }
 
     public static func isNearDuplicate(_ a: UInt64, _ b: UInt64) -> Bool { distance(a, b) <= nearDuplicateBits }

@@ -69,10 +69,9 @@ public final class PostgresConnectionPool: SQLConnectionSource {
         guard let components = URLComponents(string: url), ["postgres", "postgresql"].contains(components.scheme),
               let host = components.host, let user = components.user, components.path.count > 1
         else { throw StoreConfigurationError(description: "the database URL must look like postgres://user:password@host:5432/database") }
-        var configuration = PostgresConnection.Configuration(
+        return PostgresConnection.Configuration(
             host: host, port: components.port ?? 5432, username: user, password: components.password,
             database: String(components.path.dropFirst()), tls: .disable)
-        return configuration
     }
 }
 

@@ -13,6 +13,16 @@ public enum SQLEngine: Sendable {
         }
     }
 
+    /// The number of bits in which a BIGINT column differs from `value`, computed by the engine:
+    /// PostgreSQL's `bit_count` (14+); on SQLite `hamming_distance`, which `SQLiteConnectionPool`
+    /// installs on every connection.
+    func hammingDistance(column: String, to value: Int64) -> SQLQueryString {
+        switch self {
+        case .sqlite: "hamming_distance(\(ident: column), \(bind: value))"
+        case .postgres: "bit_count((\(ident: column) # \(bind: value))::bit(64))"
+        }
+    }
+
     /// Serialises concurrent migrators (several servers starting at once). SQLite's BEGIN
     /// IMMEDIATE already does; PostgreSQL needs an advisory lock held to the end of the transaction.
     var migrationLock: String? {

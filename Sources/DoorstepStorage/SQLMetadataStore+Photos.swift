@@ -52,11 +52,13 @@ extension SQLMetadataStore {
                     UPDATE capture_tickets SET photo_id = \(bind: photo.id) WHERE digest = \(bind: ticket) AND photo_id IS NULL
                     """).run()
             }
-            for match in photo.reuse {
+            if !photo.reuse.isEmpty {
+                let rows = photo.reuse.map { match -> SQLQueryString in
+                    "(\(bind: photo.id), \(bind: match.photoID), \(bind: match.deliveryID), \(bind: match.distance), \(bind: match.sameCourier ? 1 : 0))"
+                }
                 try await db.raw("""
                     INSERT INTO reuse_flags (photo_id, matched_photo_id, matched_delivery_id, distance, same_courier)
-                    VALUES (\(bind: photo.id), \(bind: match.photoID), \(bind: match.deliveryID), \(bind: match.distance),
-                            \(bind: match.sameCourier ? 1 : 0))
+                    VALUES \(rows.joined(separator: ", "))
                     """).run()
             }
             // The delivery as it now stands comes back with the update: no read after the commit.

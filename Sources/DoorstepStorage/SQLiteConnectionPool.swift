@@ -30,6 +30,7 @@ public final class SQLiteConnectionPool: SQLConnectionSource {
                 try await db.raw("PRAGMA journal_mode=WAL").run()
                 try await db.raw("PRAGMA busy_timeout=10000").run()
                 try await db.raw("PRAGMA foreign_keys=ON").run()
+                try await connection.install(customFunction: hammingDistance())
             }
         } catch {
             for connection in connections { try? await connection.close() }
@@ -37,6 +38,15 @@ public final class SQLiteConnectionPool: SQLConnectionSource {
             throw error
         }
         return SQLiteConnectionPool(connections: connections, threadPool: threadPool)
+    }
+
+    /// `hamming_distance(a, b)`: the bits in which two 64-bit integers differ (SQLite has no XOR
+    /// nor popcount); NULL unless both are integers. See `SQLEngine.hammingDistance`.
+    private static func hammingDistance() -> SQLiteCustomFunction {
+        SQLiteCustomFunction("hamming_distance", argumentCount: 2, pure: true) { arguments in
+            guard case .integer(let a) = arguments[0], case .integer(let b) = arguments[1] else { return nil }
+            return (a ^ b).nonzeroBitCount
+        }
     }
 
     private init(connections: [SQLiteConnection], threadPool: NIOThreadPool) {

@@ -189,19 +189,36 @@ import Testing
             }
             let threeBits = try await record(base ^ 0b111, in: tenant, by: courier)
             let twelveBits = try await record(base ^ 0xFFF, in: tenant, by: courier)
+            // Two bits apart, one of them the sign bit: the engines must compare all 64 bits unsigned.
+            let otherSign = try await record(base ^ 0x8000_0000_0000_0001, in: tenant, by: courier)
             _ = try await record(base ^ 0x1FFF, in: tenant, by: courier)  // 13 bits: too far
             _ = try await record(0, in: tenant, by: courier)  // no hash: never a match
             let rivals = try await record(base, in: rival, by: rivalCourier)
             let since = seed.clock
 
-            let near = try await seed.store.nearPerceptualHashes(of: base, tenantID: tenant.id, since: since, maxDistance: 12)
-            #expect(Set(near.map(\.photoID)) == [threeBits.id, twelveBits.id])
-            let row = try #require(near.first { $0.photoID == threeBits.id })
-            #expect(row == PerceptualHashRow(photoID: threeBits.id, deliveryID: threeBits.deliveryID, courierID: courier.id, hash: base ^ 0b111))
-            #expect(try await seed.store.nearPerceptualHashes(of: base, tenantID: tenant.id, since: since, maxDistance: 3).map(\.photoID) == [threeBits.id])
+            func near(_ tenant: Tenant = tenant, since: Date = since, within bits: Int = 12, excluding: String = "none", limit: Int = 10)
+                async throws -> [PerceptualHashRow] {
+                try await seed.store.nearPerceptualHashes(
+                    of: base, tenantID: tenant.id, since: since, maxDistance: bits, excludingDeliveryID: excluding, limit: limit)
+            }
+            // Closest first.
+            #expect(try await near().map(\.photoID) == [otherSign.id, threeBits.id, twelveBits.id])
+            #expect(try await near().first { $0.photoID == threeBits.id }
+                == PerceptualHashRow(photoID: threeBits.id, deliveryID: threeBits.deliveryID, courierID: courier.id, hash: base ^ 0b111))
+            #expect(try await near(within: 3).map(\.photoID) == [otherSign.id, threeBits.id])
+            #expect(try await near(limit: 2).map(\.photoID) == [otherSign.id, threeBits.id])
+            // The delivery's own earlier photos (retakes) are not reuse.
+            #expect(try await near(excluding: threeBits.deliveryID).map(\.photoID) == [otherSign.id, twelveBits.id])
             // Photos made before the window (all of them were made at clock + 60 s) are not looked at.
-            #expect(try await seed.store.nearPerceptualHashes(of: base, tenantID: tenant.id, since: since.addingTimeInterval(61), maxDistance: 64).isEmpty)
-            #expect(try await seed.store.nearPerceptualHashes(of: base, tenantID: rival.id, since: since, maxDistance: 0).map(\.photoID) == [rivals.id])
+            #expect(try await near(since: since.addingTimeInterval(61), within: 64).isEmpty)
+            #expect(try await near(rival, within: 0).map(\.photoID) == [rivals.id])
+
+            // The flags recorded with a photo come back closest first.
+            var flagged = seed.photo(for: try await seed.delivery(tenant, courier: courier), courier: courier)
+            flagged.reuse = [ReuseMatch(photoID: otherSign.id, deliveryID: otherSign.deliveryID, distance: 2, sameCourier: true),
+                             ReuseMatch(photoID: twelveBits.id, deliveryID: twelveBits.deliveryID, distance: 12, sameCourier: false)]
+            _ = try await seed.store.recordPhoto(flagged, idempotency: nil, events: [])
+            #expect(try await seed.store.reuseMatches(photoID: flagged.id) == flagged.reuse)
         }
     }
 }

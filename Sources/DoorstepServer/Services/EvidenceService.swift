@@ -40,15 +40,14 @@ public struct EvidenceService: Sendable {
     // MARK: Reuse
 
     /// Earlier photos of other deliveries of the tenant, within its retention window, that this
-    /// hash nearly duplicates.
+    /// hash nearly duplicates: the closest `PerceptualHash.matchesKept`, closest first.
     func reuseMatches(hash: UInt64, delivery: Delivery, courier: Courier, retention: TimeInterval) async throws -> [ReuseMatch] {
         let since = dependencies.effects.now().addingTimeInterval(-retention)
         return try await dependencies.store.nearPerceptualHashes(
-            of: hash, tenantID: delivery.tenantID, since: since, maxDistance: PerceptualHash.nearDuplicateBits)
-            .filter { $0.deliveryID != delivery.id }
+            of: hash, tenantID: delivery.tenantID, since: since, maxDistance: PerceptualHash.nearDuplicateBits,
+            excludingDeliveryID: delivery.id, limit: PerceptualHash.matchesKept)
             .map { ReuseMatch(photoID: $0.photoID, deliveryID: $0.deliveryID, distance: PerceptualHash.distance($0.hash, hash),
                               sameCourier: $0.courierID == courier.id) }
-            .sorted { ($0.distance, $0.photoID) < ($1.distance, $1.photoID) }
     }
 
     // MARK: Receipts
