@@ -5,6 +5,7 @@ Writes results/reads.{md,json}. A measurement for issue 7, not a pass/fail test.
 import json
 import os
 import platform
+import shutil
 import statistics
 import subprocess
 import sys
@@ -43,7 +44,8 @@ def parallel(items, concurrency, work):
 
 
 def main():
-    with serving("--no-outbox-worker", prefix="doorstep-reads-") as (base, data, _):
+    # The data folder outlives the server: the sweeper runs on it after, alone.
+    with serving("--no-outbox-worker", prefix="doorstep-reads-", keep_data=True) as (base, data, _):
         demo = make_demo(data, base, PHOTOS)
         items = demo["deliveries"]
 
@@ -85,6 +87,7 @@ def main():
                          capture_output=True, text=True, check=True).stdout
     sweep_s = time.perf_counter() - started
     remaining = sum(1 for p in Path(data, "blobs").rglob("*") if p.is_file())
+    shutil.rmtree(data, ignore_errors=True)
 
     ordered = sorted(latencies)
     report = {

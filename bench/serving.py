@@ -2,6 +2,7 @@
 demo data, stopped at the end."""
 import contextlib
 import json
+import shutil
 import subprocess
 import tempfile
 import time
@@ -14,8 +15,10 @@ BIN = Path(__file__).resolve().parent.parent / ".build/release/doorstep"
 
 
 @contextlib.contextmanager
-def serving(*extra, prefix="doorstep-bench-", env=None):
-    """Yields (base URL, data folder) of a running server; stops it on exit."""
+def serving(*extra, prefix="doorstep-bench-", env=None, keep_data=False):
+    """Yields (base URL, data folder, server process) of a running server; stops it and, unless
+    `keep_data` (then the caller removes it), removes the data folder (hundreds of MB of photos after
+    a load run) on exit."""
     data, port = tempfile.mkdtemp(prefix=prefix), free_port()
     server = subprocess.Popen([str(BIN), "serve", "--data", data, "--port", str(port), "--log-level", "warning", *extra], env=env)
     base = f"http://127.0.0.1:{port}"
@@ -34,6 +37,8 @@ def serving(*extra, prefix="doorstep-bench-", env=None):
     finally:
         server.terminate()
         server.wait()
+        if not keep_data:
+            shutil.rmtree(data, ignore_errors=True)
 
 
 def demo(data, base, count, env=None):

@@ -52,8 +52,8 @@ def backend_environment():
                    DOORSTEP_BLOBS=f"s3://{os.environ['DOORSTEP_TEST_S3_BUCKET']}?endpoint={os.environ['DOORSTEP_TEST_S3_ENDPOINT']}&prefix={name}/",
                    AWS_ACCESS_KEY_ID=os.environ["DOORSTEP_TEST_S3_KEY"], AWS_SECRET_ACCESS_KEY=os.environ["DOORSTEP_TEST_S3_SECRET"])
         # A server only checks a PostgreSQL schema (scaled-out servers are upgraded once, by `migrate`).
-        subprocess.run([str(BIN), "migrate", "--data", tempfile.mkdtemp(prefix="doorstep-migrate-")],
-                       check=True, env=env, capture_output=True)
+        with tempfile.TemporaryDirectory(prefix="doorstep-migrate-") as keys:
+            subprocess.run([str(BIN), "migrate", "--data", keys], check=True, env=env, capture_output=True)
     return env
 
 
