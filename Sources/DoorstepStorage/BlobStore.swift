@@ -6,6 +6,9 @@ import Foundation
 public protocol BlobStore: Sendable {
     /// Stores the whole object durably before returning; replaces any object with that key.
     func put(_ key: String, bytes: [UInt8]) async throws
+    /// Stores several objects durably before returning, each as `put` would. Not atomic: when it
+    /// throws, some may be stored; it returns only after every write has ended.
+    func put(_ objects: [BlobObject]) async throws
     /// The object's bytes, or nil when there is none.
     func get(_ key: String) async throws -> [UInt8]?
     /// Removes the object; removing a missing one is not an error.
@@ -13,6 +16,29 @@ public protocol BlobStore: Sendable {
     /// Objects whose key starts with `prefix`, with their last modification time.
     func list(prefix: String) async throws -> [BlobListing]
     func ping() async throws
+}
+
+public struct BlobObject: Sendable {
+    public var key: String
+    public var bytes: [UInt8]
+
+    public init(key: String, bytes: [UInt8]) {
+        self.key = key
+        self.bytes = bytes
+    }
+}
+
+extension BlobStore {
+    /// All at once, each on its own: what a store whose writes are independent requests does (S3).
+    public func put(_ objects: [BlobObject]) async throws {
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for object in objects {
+                group.addTask { try await put(object.key, bytes: object.bytes) }
+            }
+            // A failure cancels the others, and the group still waits for every one to end.
+            try await group.waitForAll()
+        }
+    }
 }
 
 public struct BlobListing: Sendable, Equatable {

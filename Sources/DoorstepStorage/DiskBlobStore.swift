@@ -20,30 +20,72 @@ public struct DiskBlobStore: BlobStore {
     }
 
     public func put(_ key: String, bytes: [UInt8]) async throws {
-        let path = try path(key)
+        try await put([BlobObject(key: key, bytes: bytes)])
+    }
+
+    /// One job on the I/O threads for all of them (a photo's variants share a folder): each file
+    /// written, fsynced and renamed into place, then each folder synced once for all its renames.
+    public func put(_ objects: [BlobObject]) async throws {
+        let paths = try objects.map { try path($0.key) }
         try await threadPool.runIfActive {
-            let folder = (path as NSString).deletingLastPathComponent
-            try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
-            let temporary = "\(folder)/.tmp-\(UUID().uuidString)"
-            let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
-            guard fd >= 0 else { throw BlobStoreError(description: "cannot create blob file (errno \(errno))") }
-            var ok = bytes.withUnsafeBytes { buffer in
-                var offset = 0
-                while offset < buffer.count {
-                    let written = write(fd, buffer.baseAddress! + offset, buffer.count - offset)
-                    if written < 0 { if errno == EINTR { continue }; return false }
-                    offset += written
+            var folders: [String] = []
+            for (path, object) in zip(paths, objects) {
+                let folder = Self.parent(of: path)
+                if !folders.contains(folder) {
+                    try Self.makeFolder(folder)
+                    folders.append(folder)
                 }
-                return true
+                try Self.writeFile(object.bytes, to: path, in: folder)
             }
-            ok = ok && fsync(fd) == 0
-            close(fd)
-            guard ok, rename(temporary, path) == 0 else {
-                unlink(temporary)
-                throw BlobStoreError(description: "cannot write blob file (errno \(errno))")
-            }
-            Self.syncDirectory(folder)
+            for folder in folders { Self.syncDirectory(folder) }
         }
+    }
+
+    /// A temporary file, fsynced, then renamed over `path`: a reader sees the old file or the new one.
+    private static func writeFile(_ bytes: [UInt8], to path: String, in folder: String) throws {
+        let temporary = "\(folder)/.tmp-\(UUID().uuidString)"
+        let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
+        guard fd >= 0 else { throw BlobStoreError(description: "cannot create blob file (errno \(errno))") }
+        var ok = bytes.withUnsafeBytes { buffer in
+            var offset = 0
+            while offset < buffer.count {
+                let written = write(fd, buffer.baseAddress! + offset, buffer.count - offset)
+                if written < 0 { if errno == EINTR { continue }; return false }
+                offset += written
+            }
+            return true
+        }
+        ok = ok && fsync(fd) == 0
+        close(fd)
+        guard ok, rename(temporary, path) == 0 else {
+            unlink(temporary)
+            throw BlobStoreError(description: "cannot write blob file (errno \(errno))")
+        }
+    }
+
+    /// Creates `folder` and any missing parents, each new one synced into its parent: without that
+    /// a crash could lose a new photo folder with the fsynced files in it.
+    private static func makeFolder(_ folder: String) throws {
+        if mkdir(folder, 0o700) == 0 {
+            syncDirectory(parent(of: folder))
+            return
+        }
+        switch errno {
+        case EEXIST:
+            return
+        case ENOENT:
+            try makeFolder(parent(of: folder))
+            guard mkdir(folder, 0o700) == 0 || errno == EEXIST else {
+                throw BlobStoreError(description: "cannot create blob folder (errno \(errno))")
+            }
+            syncDirectory(parent(of: folder))
+        default:
+            throw BlobStoreError(description: "cannot create blob folder (errno \(errno))")
+        }
+    }
+
+    private static func parent(of path: String) -> String {
+        (path as NSString).deletingLastPathComponent
     }
 
     public func get(_ key: String) async throws -> [UInt8]? {
@@ -61,7 +103,7 @@ public struct DiskBlobStore: BlobStore {
                 throw BlobStoreError(description: "cannot delete blob file (errno \(errno))")
             }
             // Drop the photo's folder once it is empty; failing because it isn't is fine.
-            rmdir((path as NSString).deletingLastPathComponent)
+            rmdir(Self.parent(of: path))
         }
     }
 

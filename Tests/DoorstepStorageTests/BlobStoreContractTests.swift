@@ -59,6 +59,21 @@ enum BlobEngine: String, CaseIterable, Sendable {
     }
 
     @Test(arguments: BlobEngine.allCases)
+    func severalObjectsAreStoredTogether(_ engine: BlobEngine) async throws {
+        let blobs = try engine.makeStore()
+        let thumbnail = "photos/956ed28a-8a65-4e20-876f-9bddeab8077c/thumbnail.jpg"
+        let nested = "other/deeper/still/x.jpg"  // folders that do not exist yet, several levels down
+        try await blobs.put([BlobObject(key: key, bytes: [1, 2]), BlobObject(key: thumbnail, bytes: [3]), BlobObject(key: nested, bytes: [4])])
+        #expect(try await blobs.get(key) == [1, 2])
+        #expect(try await blobs.get(thumbnail) == [3])
+        #expect(try await blobs.get(nested) == [4])
+        #expect(try await blobs.list(prefix: "").map(\.key) == [nested, key, thumbnail])
+        await #expect(throws: BlobStoreError.self) {
+            try await blobs.put([BlobObject(key: "other/y.jpg", bytes: [5]), BlobObject(key: "../escape", bytes: [6])])
+        }
+    }
+
+    @Test(arguments: BlobEngine.allCases)
     func keysCannotEscapeTheStore(_ engine: BlobEngine) async throws {
         let blobs = try engine.makeStore()
         for bad in ["../x", "/etc/passwd", "photos/../../x", "a b", "", "photos/./x"] {

@@ -16,31 +16,29 @@ public struct PhotoVault: Sendable {
         public var dataKey: WrappedDataKey
     }
 
-    /// Seals and writes both variants, at once: each write waits on its own fsyncs, and the upload
-    /// answers only when both are durable. On failure nothing written stays behind.
+    /// Seals and writes both variants; the upload answers only when both are durable. On failure
+    /// nothing written stays behind.
     public func store(_ image: ProcessedImage, photoID: String) async throws -> Stored {
         let dataKey = DataKey.generate()
         let wrapped = try dependencies.keys.wrap(dataKey, photoID: photoID)
-        async let display = put(image.display, kind: .display, photoID: photoID, dataKey: dataKey)
-        async let thumbnail = put(image.thumbnail, kind: .thumbnail, photoID: photoID, dataKey: dataKey)
+        let variants = [(Photo.VariantKind.display, image.display), (.thumbnail, image.thumbnail)]
+        var sealed: [BlobObject] = []
+        var stored: [PhotoVariant] = []
+        for (kind, encoded) in variants {
+            let key = BlobKey.photoVariant(photoID: photoID, variant: kind)
+            sealed.append(BlobObject(key: key, bytes: try dataKey.seal(encoded.jpeg, boundTo: key)))
+            stored.append(PhotoVariant(blobKey: key, width: encoded.width, height: encoded.height, byteCount: encoded.jpeg.count,
+                                       sha256: SHA256.hash(data: encoded.jpeg).hexString))
+        }
         do {
-            return Stored(display: try await display, thumbnail: try await thumbnail, dataKey: wrapped)
+            try await dependencies.blobs.put(sealed)
         } catch {
-            // Both writes have ended before the cleanup (so none lands after it); whichever got
-            // written goes, and deleting one that never was is harmless.
-            _ = try? await display
-            _ = try? await thumbnail
-            await deleteBlobs([Photo.VariantKind.display, .thumbnail].map { BlobKey.photoVariant(photoID: photoID, variant: $0) })
+            // Every write has ended by now (so none lands after the cleanup); whichever got written
+            // goes, and deleting one that never was is harmless.
+            await deleteBlobs(sealed.map(\.key))
             throw error
         }
-    }
-
-    private func put(_ image: EncodedImage, kind: Photo.VariantKind, photoID: String, dataKey: DataKey) async throws -> PhotoVariant {
-        let key = BlobKey.photoVariant(photoID: photoID, variant: kind)
-        let sealed = try dataKey.seal(image.jpeg, boundTo: key)
-        try await dependencies.blobs.put(key, bytes: sealed)
-        return PhotoVariant(blobKey: key, width: image.width, height: image.height, byteCount: image.jpeg.count,
-                            sha256: SHA256.hash(data: image.jpeg).hexString)
+        return Stored(display: stored[0], thumbnail: stored[1], dataKey: wrapped)
     }
 
     /// The JPEG of a live photo's variant.
