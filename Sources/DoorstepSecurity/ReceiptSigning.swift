@@ -1,4 +1,5 @@
 import Crypto
+import DoorstepCore
 import Foundation
 
 /// Ed25519 signatures for delivery receipts, one key per tenant.
@@ -53,7 +54,7 @@ public struct PublishedKey: Codable, Sendable, Equatable {
         self.tenantID = tenantID
         self.publicKey = Base64URL.encode(publicKey)
         // The key's own fingerprint names it: a rotated key gets a new id by itself.
-        keyID = "ed25519-" + SHA256.hash(data: publicKey).prefix(8).map { String(format: "%02x", $0) }.joined()
+        keyID = "ed25519-" + Hex.encode(SHA256.hash(data: publicKey).prefix(8))
     }
 }
 

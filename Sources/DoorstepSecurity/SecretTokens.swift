@@ -1,4 +1,5 @@
 import Crypto
+import DoorstepCore
 import Foundation
 
 /// Bearer secrets (API keys, courier session tokens): 256 random bits, shown once, stored only
@@ -27,6 +28,6 @@ public enum SecretToken {
 
 extension Digest {
     public var hexString: String {
-        map { String(format: "%02x", $0) }.joined()
+        Hex.encode(self)
     }
 }

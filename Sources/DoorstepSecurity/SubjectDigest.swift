@@ -14,8 +14,7 @@ public struct SubjectDigest: Sendable {
 
     public func digest(_ scope: ChoiceScope, _ value: String) -> String {
         let normalised = scope == .email ? value.trimmingCharacters(in: .whitespaces).lowercased() : AddressKey.normalise(value)
-        return HMAC<SHA256>.authenticationCode(for: Data("\(scope.rawValue)|\(normalised)".utf8), using: SymmetricKey(data: keyBytes))
-            .map { String(format: "%02x", $0) }.joined()
+        return Hex.encode(HMAC<SHA256>.authenticationCode(for: Data("\(scope.rawValue)|\(normalised)".utf8), using: SymmetricKey(data: keyBytes)))
     }
 
     /// Both subjects of a delivery's recipient.

@@ -1,3 +1,4 @@
+import DoorstepCore
 import Foundation
 import NIOPosix
 
@@ -6,17 +7,20 @@ import NIOPosix
 /// leaves at most a `.tmp-` file, which `list` hides and the orphan sweep removes.
 public struct DiskBlobStore: BlobStore {
     public let root: URL
+    private let rootPath: String
     private let threadPool: NIOThreadPool
 
     public init(root: URL, threadPool: NIOThreadPool = .singleton) throws {
         self.root = root
+        self.rootPath = root.path
         self.threadPool = threadPool
         try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
     }
 
     private func path(_ key: String) throws -> String {
         guard BlobKey.isSafe(key) else { throw BlobStoreError(description: "unsafe blob key") }
-        return root.appendingPathComponent(key).path
+        // Joined as text: URL.appendingPathComponent asks the file system whether each is a folder.
+        return rootPath + "/" + key
     }
 
     public func put(_ key: String, bytes: [UInt8]) async throws {
@@ -43,7 +47,7 @@ public struct DiskBlobStore: BlobStore {
 
     /// A temporary file, fsynced, then renamed over `path`: a reader sees the old file or the new one.
     private static func writeFile(_ bytes: [UInt8], to path: String, in folder: String) throws {
-        let temporary = "\(folder)/.tmp-\(UUID().uuidString)"
+        let temporary = "\(folder)/.tmp-\(Identifier.random())"
         let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
         guard fd >= 0 else { throw BlobStoreError(description: "cannot create blob file (errno \(errno))") }
         var ok = bytes.withUnsafeBytes { buffer in

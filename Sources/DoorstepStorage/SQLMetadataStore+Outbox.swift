@@ -21,7 +21,7 @@ extension SQLMetadataStore {
             for (channel, endpointID) in destinations {
                 try await db.raw("""
                     INSERT INTO outbox_messages (id, event_id, channel, endpoint_id, state, attempts, next_attempt_at, created_at)
-                    VALUES (\(bind: UUID().uuidString.lowercased()), \(bind: event.id), \(bind: channel.rawValue), \(bind: endpointID),
+                    VALUES (\(bind: Identifier.random()), \(bind: event.id), \(bind: channel.rawValue), \(bind: endpointID),
                             'pending', 0, \(bind: event.occurredAt.epochMilliseconds), \(bind: event.occurredAt.epochMilliseconds))
                     """).run()
             }

@@ -98,6 +98,29 @@ import Testing
         #expect(!Identifier.isValid("1"))
         #expect(!Identifier.isValid("../../etc/passwd"))
     }
+
+    @Test func freshIdentifiersAreRandomVersion4UUIDs() {
+        let ids = (0..<200).map { _ in Identifier.random() }
+        #expect(Set(ids).count == ids.count)
+        for id in ids {
+            #expect(Identifier.isValid(id))
+            let parsed = UUID(uuidString: id)!.uuid
+            #expect(parsed.6 >> 4 == 4 && parsed.8 >> 6 == 0b10, "version 4, RFC 4122 variant: \(id)")
+        }
+        // Every bit outside version and variant varies across ids.
+        let fixedAcross = ids.map { UUID(uuidString: $0)!.uuid }.reduce(into: (and: [UInt8](repeating: 0xFF, count: 16), or: [UInt8](repeating: 0, count: 16))) { sums, id in
+            let bytes = withUnsafeBytes(of: id) { Array($0) }
+            for i in 0..<16 { sums.and[i] &= bytes[i]; sums.or[i] |= bytes[i] }
+        }
+        #expect(fixedAcross.and == [0, 0, 0, 0, 0, 0, 0x40, 0, 0x80, 0, 0, 0, 0, 0, 0, 0])
+        #expect(fixedAcross.or == [0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0x4F, 0xFF, 0xBF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF])
+    }
+
+    @Test func hexIsLowercaseTwoDigitsPerByte() {
+        #expect(Hex.encode([0x00, 0x0F, 0xA5, 0xFF]) == "000fa5ff")
+        #expect(Hex.encode([UInt8]()) == "")
+        #expect(Hex.encode(0...255).count == 512)
+    }
 }
 
 @Suite struct RetryPolicyTests {

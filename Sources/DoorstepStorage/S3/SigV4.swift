@@ -1,4 +1,5 @@
 import Crypto
+import DoorstepCore
 import Foundation
 
 /// AWS Signature Version 4 (header form). Proven byte for byte against AWS's published test
@@ -72,7 +73,7 @@ public struct SigV4Signer: Sendable {
         for part in [day, region, service, "aws4_request"] {
             key = SymmetricKey(data: Data(HMAC<SHA256>.authenticationCode(for: Data(part.utf8), using: key)))
         }
-        let signature = Data(HMAC<SHA256>.authenticationCode(for: Data(stringToSign.utf8), using: key)).map { String(format: "%02x", $0) }.joined()
+        let signature = Hex.encode(HMAC<SHA256>.authenticationCode(for: Data(stringToSign.utf8), using: key))
         // Some services (STS) want the token sent but left out of the signature.
         if let token = credentials.sessionToken, !signSessionToken { added.append(("X-Amz-Security-Token", token)) }
         added.append(("Authorization",
@@ -137,5 +138,5 @@ public struct SigV4Signer: Sendable {
 }
 
 extension Digest {
-    var hex: String { map { String(format: "%02x", $0) }.joined() }
+    var hex: String { Hex.encode(self) }
 }

@@ -1,0 +1,15 @@
+/// Lowercase hexadecimal text of bytes. Digests and ids are made on every request: formatting
+/// each byte through `String(format:)` cost microseconds apiece.
+public enum Hex {
+    public static func encode(_ bytes: some Sequence<UInt8>) -> String {
+        var text: [UInt8] = []
+        text.reserveCapacity(bytes.underestimatedCount * 2)
+        for byte in bytes {
+            text.append(digits[Int(byte >> 4)])
+            text.append(digits[Int(byte & 0x0F)])
+        }
+        return String(decoding: text, as: UTF8.self)
+    }
+
+    private static let digits = Array("0123456789abcdef".utf8)
+}
