@@ -9,6 +9,8 @@ import Foundation
 public protocol MetadataStore: Sendable {
     func migrate() async throws
     func ping() async throws
+    /// Whether other processes may use this database (PostgreSQL), so `broadcast` reaches anyone.
+    var isShared: Bool { get }
     /// Best-effort message to every process sharing the database (live events across servers).
     func broadcast(_ message: String) async throws
     /// Calls `handler` with each message broadcast by any process, until cancelled; returns at

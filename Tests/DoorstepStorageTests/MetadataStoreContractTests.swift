@@ -222,3 +222,12 @@ import Testing
         }
     }
 }
+
+@Suite struct ColumnNameTests {
+    @Test(arguments: [("id", "id"), ("tenantId", "tenant_id"), ("displaySha256", "display_sha256"), ("kekVersion", "kek_version"),
+                      ("deliveredAtEpochMs", "delivered_at_epoch_ms")])
+    func propertiesMapToSnakeCaseColumns(_ property: String, _ column: String) {
+        #expect(ColumnName.snakeCase(property) == column)
+        #expect(ColumnName.snakeCase(property) == column)  // and again, from what it remembered
+    }
+}

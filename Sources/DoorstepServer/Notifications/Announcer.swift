@@ -16,6 +16,7 @@ public struct Announcer: Sendable {
         dependencies.live.publish(events)
         dependencies.outboxSignal.notify()
         // Other servers on the same database hear it too (their pages, their outbox workers).
+        guard dependencies.store.isShared else { return }
         do {
             let message = try JSONEncoder().encode(Broadcast(origin: dependencies.live.processID, events: events))
             try await dependencies.store.broadcast(String(decoding: message, as: UTF8.self))
