@@ -8,6 +8,7 @@ import http.client
 import json
 import os
 import platform
+import resource
 import statistics
 import subprocess
 import sys
@@ -161,13 +162,19 @@ def cpu_seconds(pid):
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def client_cpu_seconds():
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
 def one_round(items, token, alone, server, base, data):
     """The pipeline alone, then 16 uploaders (the peak), then open-loop arrivals at 70 % of that
     peak: every ratio is between measurements of the same round."""
     pipeline = pipeline_alone()
-    cpu_before = cpu_seconds(server.pid)
+    cpu_before, client_before = cpu_seconds(server.pid), client_cpu_seconds()
     latencies, wall = run_wave(items[:UPLOADS], token, 16)
     server_cpu_ms = (cpu_seconds(server.pid) - cpu_before) * 1000 / len(latencies)
+    client_cpu_ms = (client_cpu_seconds() - client_before) * 1000 / len(latencies)
     peak = len(latencies) / wall
     before = server_metrics(base, data)
     paced_latencies = paced(items[UPLOADS:UPLOADS + PACED], token, 0.7 * peak)
@@ -187,6 +194,8 @@ def one_round(items, token, alone, server, base, data):
         "server_cpu_ms_per_upload": round(server_cpu_ms, 1),
         "pipeline_cpu_ms_per_image_all_cores": round((os.cpu_count() or 1) * 1000 / pipeline["all_cores_images_per_s"], 1),
         "server_cpu_share_of_cores_during_wave": round(server_cpu_ms * peak / 1000 / (os.cpu_count() or 1), 3),
+        # The load generator shares the cores: what it takes is what the server could not have.
+        "client_cpu_ms_per_upload": round(client_cpu_ms, 2),
         "latency_p50_ms_16_uploaders": round(statistics.median(latencies), 1),
         "latency_p99_ms_16_uploaders": round(percentile(latencies, 0.99), 1),
         "paced_rate_images_per_s": round(0.7 * peak, 2),
