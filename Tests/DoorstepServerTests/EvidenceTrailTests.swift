@@ -97,6 +97,21 @@ import Testing
         }
     }
 
+    @Test func aPhotoReusedOnManyDeliveriesIsFlaggedAgainstTheClosestTenOnly() async throws {
+        try await TestApp.run { app in
+            try await app.application.test(.router) { client in
+                var earlier: [String] = []
+                for _ in 0..<PerceptualHash.matchesKept + 2 {
+                    let photo = try #require(try await upload(app, try await app.delivery(), client)["photo"] as? [String: Any])
+                    let flags = try #require(photo["reuse"] as? [[String: Any]])
+                    // Identical photos are all 0 bits apart: the ten are the ten lowest photo ids.
+                    #expect(flags.compactMap { $0["photo_id"] as? String } == Array(earlier.sorted().prefix(PerceptualHash.matchesKept)))
+                    earlier.append(try #require(photo["id"] as? String))
+                }
+            }
+        }
+    }
+
     @Test func aReceiptVerifiesAgainstThePublishedKeyOutlivesThePhotoAndFailsWhenChanged() async throws {
         try await TestApp.run { app in
             try await app.application.test(.router) { client in
