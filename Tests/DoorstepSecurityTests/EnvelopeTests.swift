@@ -5,8 +5,10 @@ import Testing
 
 @testable import DoorstepSecurity
 
-@Suite struct EnvelopeTests {
+@Suite final class EnvelopeTests {
     let folder = NSTemporaryDirectory() + "doorstep-kek-\(UUID().uuidString)"
+
+    deinit { try? FileManager.default.removeItem(atPath: folder) }
 
     @Test func aSealedBlobOpensOnlyWithItsKeyAndItsBlobName() throws {
         let key = DataKey.generate()

@@ -80,10 +80,13 @@ import Testing
     }
 }
 
-@Suite struct KeyFileTests {
+@Suite final class KeyFileTests {
+    let root = NSTemporaryDirectory() + "doorstep-keys-\(UUID().uuidString)"
+
+    deinit { try? FileManager.default.removeItem(atPath: root) }
+
     func temporaryFolder() throws -> String {
-        let path = NSTemporaryDirectory() + "doorstep-keys-\(UUID().uuidString)"
-        return path
+        root + "/\(UUID().uuidString)"
     }
 
     @Test func aKeyIsCreatedOnceWithMode0600AndThenReused() throws {

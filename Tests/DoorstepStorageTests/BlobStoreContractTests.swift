@@ -31,12 +31,22 @@ enum BlobEngine: String, CaseIterable, Sendable {
     }
 }
 
-@Suite struct BlobStoreContractTests {
+@Suite final class BlobStoreContractTests {
     let key = "photos/956ed28a-8a65-4e20-876f-9bddeab8077c/display.jpg"
+    private var diskRoots: [URL] = []
+
+    deinit { for root in diskRoots { try? FileManager.default.removeItem(at: root) } }
+
+    /// The engine's store; a disk store's folder goes when the test ends.
+    func makeStore(_ engine: BlobEngine) throws -> any BlobStore {
+        let blobs = try engine.makeStore()
+        if let disk = blobs as? DiskBlobStore { diskRoots.append(disk.root) }
+        return blobs
+    }
 
     @Test(arguments: BlobEngine.allCases)
     func putGetReplaceDelete(_ engine: BlobEngine) async throws {
-        let blobs = try engine.makeStore()
+        let blobs = try makeStore(engine)
         #expect(try await blobs.get(key) == nil)
         try await blobs.put(key, bytes: [1, 2, 3])
         #expect(try await blobs.get(key) == [1, 2, 3])
@@ -50,7 +60,7 @@ enum BlobEngine: String, CaseIterable, Sendable {
 
     @Test(arguments: BlobEngine.allCases)
     func listingByPrefixShowsOnlyWholeObjects(_ engine: BlobEngine) async throws {
-        let blobs = try engine.makeStore()
+        let blobs = try makeStore(engine)
         try await blobs.put(key, bytes: [1])
         try await blobs.put("photos/956ed28a-8a65-4e20-876f-9bddeab8077c/thumbnail.jpg", bytes: [2])
         try await blobs.put("other/x.jpg", bytes: [3])
@@ -60,7 +70,7 @@ enum BlobEngine: String, CaseIterable, Sendable {
 
     @Test(arguments: BlobEngine.allCases)
     func severalObjectsAreStoredTogether(_ engine: BlobEngine) async throws {
-        let blobs = try engine.makeStore()
+        let blobs = try makeStore(engine)
         let thumbnail = "photos/956ed28a-8a65-4e20-876f-9bddeab8077c/thumbnail.jpg"
         let nested = "other/deeper/still/x.jpg"  // folders that do not exist yet, several levels down
         try await blobs.put([BlobObject(key: key, bytes: [1, 2]), BlobObject(key: thumbnail, bytes: [3]), BlobObject(key: nested, bytes: [4])])
@@ -75,7 +85,7 @@ enum BlobEngine: String, CaseIterable, Sendable {
 
     @Test(arguments: BlobEngine.allCases)
     func keysCannotEscapeTheStore(_ engine: BlobEngine) async throws {
-        let blobs = try engine.makeStore()
+        let blobs = try makeStore(engine)
         for bad in ["../x", "/etc/passwd", "photos/../../x", "a b", "", "photos/./x"] {
             await #expect(throws: BlobStoreError.self) { try await blobs.put(bad, bytes: [1]) }
         }

@@ -49,11 +49,13 @@ import Testing
         try await postgres.shutdown()
         try await cleanUp()
         try await sqlite.shutdown()
+        for file in [path, path + "-wal", path + "-shm"] { try? FileManager.default.removeItem(atPath: file) }
     }
 
     @Test(.enabled(if: BlobEngine.s3Configuration() != nil))
     func photosMoveFromDiskToS3() async throws {
         let disk = try BlobEngine.disk.makeStore()
+        defer { try? FileManager.default.removeItem(at: (disk as! DiskBlobStore).root) }
         let s3 = try BlobEngine.s3.makeStore()
         let key = "photos/956ed28a-8a65-4e20-876f-9bddeab8077c/display.jpg"
         try await disk.put(key, bytes: [1, 2, 3])
