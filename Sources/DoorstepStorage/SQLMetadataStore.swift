@@ -36,12 +36,12 @@ public struct SQLMetadataStore: MetadataStore {
         try await source.shutdown()
     }
 
+    /// PostgreSQL is; the embedded SQLite file is used by one server only.
     public var isShared: Bool { source.engine == .postgres }
 
-    /// Tells every process on this database (PostgreSQL NOTIFY; nothing to do for the embedded
-    /// SQLite file, which only one server uses).
+    /// Tells every process on this database (PostgreSQL NOTIFY; nothing to do when it is not shared).
     public func broadcast(_ message: String) async throws {
-        guard source.engine == .postgres else { return }
+        guard isShared else { return }
         try await source.withConnection { db in
             try await db.raw("SELECT pg_notify(\(bind: Self.broadcastChannel), \(bind: message))").run()
         }
