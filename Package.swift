@@ -1,7 +1,8 @@
 // swift-tools-version:6.1
 import PackageDescription
 
-// Layers point inward: doorstep (CLI) → DoorstepServer → Storage/Imaging/Security → DoorstepCore.
+// Layers point inward: DoorstepServer (HTTP) and doorstep (CLI) → DoorstepServices (use cases)
+// → adapters (Imaging, Storage, Security, Notify) → DoorstepCore. docs/architecture.md has the picture.
 let package = Package(
     name: "doorstep",
     platforms: [.macOS(.v14)],
@@ -14,6 +15,7 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/swift-mustache.git", from: "2.1.1"),
         .package(url: "https://github.com/vapor/sqlite-kit.git", from: "4.5.2"),
         .package(url: "https://github.com/vapor/postgres-kit.git", from: "2.17.0"),
+        .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
         .package(url: "https://github.com/vapor/sql-kit.git", from: "3.36.0"),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
@@ -47,6 +49,7 @@ let package = Package(
             .product(name: "SQLKit", package: "sql-kit"),
             .product(name: "SQLiteKit", package: "sqlite-kit"),
             .product(name: "PostgresKit", package: "postgres-kit"),
+            .product(name: "PostgresNIO", package: "postgres-nio"),
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
             .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "NIOPosix", package: "swift-nio"),
@@ -56,21 +59,34 @@ let package = Package(
             "DoorstepCore",
             .product(name: "Crypto", package: "swift-crypto"),
         ]),
-        .target(name: "DoorstepServer", dependencies: [
+        .target(name: "DoorstepServices", dependencies: [
             "DoorstepCore", "DoorstepImaging", "DoorstepSecurity", "DoorstepStorage", "DoorstepNotify",
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
-            .product(name: "AsyncAlgorithms", package: "swift-async-algorithms"),
-            .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "Crypto", package: "swift-crypto"),
-            .product(name: "HTTPTypes", package: "swift-http-types"),
             .product(name: "NIOPosix", package: "swift-nio"),
-            .product(name: "Mustache", package: "swift-mustache"),
+            .product(name: "Logging", package: "swift-log"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "Metrics", package: "swift-metrics"),
             .product(name: "Prometheus", package: "swift-prometheus"),
         ]),
+        .target(name: "DoorstepServer", dependencies: [
+            "DoorstepCore", "DoorstepServices", "DoorstepSecurity", "DoorstepStorage",
+            .product(name: "AsyncAlgorithms", package: "swift-async-algorithms"),
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "HummingbirdAuth", package: "hummingbird-auth"),
+            .product(name: "Crypto", package: "swift-crypto"),
+            .product(name: "HTTPTypes", package: "swift-http-types"),
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "Mustache", package: "swift-mustache"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+        ], resources: [
+            // Pages, stylesheets, scripts, the service worker, manifest and icon: real files,
+            // compiled into the binary (every file name under Assets/ must be unique).
+            .embedInCode("Assets"),
+        ]),
         .executableTarget(name: "doorstep", dependencies: [
-            "DoorstepServer", "DoorstepStorage", "DoorstepImaging",
+            "DoorstepServer", "DoorstepServices", "DoorstepStorage", "DoorstepImaging", "DoorstepSecurity",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
@@ -85,8 +101,11 @@ let package = Package(
             .product(name: "Crypto", package: "swift-crypto"),
         ]),
         .testTarget(name: "DoorstepNotifyTests", dependencies: ["DoorstepNotify"]),
+        .testTarget(name: "DoorstepServicesTests", dependencies: [
+            "DoorstepServices", .product(name: "Crypto", package: "swift-crypto"),
+        ]),
         .testTarget(name: "DoorstepServerTests", dependencies: [
-            "DoorstepServer",
+            "DoorstepServer", "DoorstepServices",
             .product(name: "HummingbirdTesting", package: "hummingbird"),
             .product(name: "HTTPTypes", package: "swift-http-types"),
             .product(name: "NIOCore", package: "swift-nio"),

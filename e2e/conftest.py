@@ -99,13 +99,16 @@ def stored_blobs(data):
     return sorted(key[len(prefix):] for key in re.findall(r"<Key>([^<]+)</Key>", listing))
 
 
-def start_server(data, log_path, *extra, port=None):
-    """Starts `doorstep serve` on `data` and waits until it is ready."""
+def start_server(data, log_path, *extra, port=None, private_webhooks=True):
+    """Starts `doorstep serve` on `data` and waits until it is ready. The tests' webhook
+    receivers listen on loopback, which a server refuses unless told (`private_webhooks`)."""
     if SCALED:
         run("migrate", "--data", str(data))
     port = port or free_port()
     log = open(log_path, "a+")
-    process = subprocess.Popen([BIN, "serve", "--data", str(data), "--port", str(port), *extra], stdout=log, stderr=subprocess.STDOUT)
+    env = dict(os.environ, DOORSTEP_WEBHOOK_ALLOW_PRIVATE="1" if private_webhooks else "0")
+    process = subprocess.Popen([BIN, "serve", "--data", str(data), "--port", str(port), *extra], stdout=log, stderr=subprocess.STDOUT,
+                               env=env)
     base = f"http://127.0.0.1:{port}"
     for _ in range(200):
         try:
@@ -123,8 +126,8 @@ def servers():
     """Starts servers on demand and kills whatever is left at the end."""
     started = []
 
-    def start(data, log_path, *extra, port=None):
-        server = start_server(data, log_path, *extra, port=port)
+    def start(data, log_path, *extra, port=None, private_webhooks=True):
+        server = start_server(data, log_path, *extra, port=port, private_webhooks=private_webhooks)
         started.append(server["process"])
         return server
 

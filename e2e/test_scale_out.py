@@ -27,7 +27,9 @@ def scaled_env():
     env = {**os.environ,
            "DOORSTEP_DATABASE": admin.rsplit("/", 1)[0] + "/" + name,
            "DOORSTEP_BLOBS": f"s3://{os.environ['DOORSTEP_TEST_S3_BUCKET']}?endpoint={os.environ['DOORSTEP_TEST_S3_ENDPOINT']}&prefix={name}/",
-           "AWS_ACCESS_KEY_ID": os.environ["DOORSTEP_TEST_S3_KEY"], "AWS_SECRET_ACCESS_KEY": os.environ["DOORSTEP_TEST_S3_SECRET"]}
+           "AWS_ACCESS_KEY_ID": os.environ["DOORSTEP_TEST_S3_KEY"], "AWS_SECRET_ACCESS_KEY": os.environ["DOORSTEP_TEST_S3_SECRET"],
+           # The test's webhook receiver listens on loopback.
+           "DOORSTEP_WEBHOOK_ALLOW_PRIVATE": "1"}
     yield env
     subprocess.run(["psql", admin, "-qc", f"DROP DATABASE {name} WITH (FORCE)"], capture_output=True)
 

@@ -172,13 +172,13 @@ public struct PhotoProof: Codable, Sendable, Equatable {
     public var distanceToAddress: Double?
     public var expiresAt: Date
     public var deletedAt: Date?
-    public var deletedReason: String?
+    public var deletedReason: PhotoDeletionReason?
     public var locationVerdict: LocationVerdict
     public var qualityIssues: [QualityIssue]
     public var freshness: Freshness
 
     public init(photoID: String, deliveryID: String, placement: Placement, uploadedAt: Date, capturedAt: Date?, sha256: String,
-                distanceToAddress: Double?, expiresAt: Date, deletedAt: Date?, deletedReason: String?,
+                distanceToAddress: Double?, expiresAt: Date, deletedAt: Date?, deletedReason: PhotoDeletionReason?,
                 locationVerdict: LocationVerdict = .unknown, qualityIssues: [QualityIssue] = [], freshness: Freshness = .noTicket) {
         self.locationVerdict = locationVerdict
         self.qualityIssues = qualityIssues
@@ -193,5 +193,28 @@ public struct PhotoProof: Codable, Sendable, Equatable {
         self.expiresAt = expiresAt
         self.deletedAt = deletedAt
         self.deletedReason = deletedReason
+    }
+}
+
+/// Why a photo is gone: who deleted it, or that its time was up or a retake replaced it.
+/// Stored as its raw value and shown to tenants as `deleted_reason`.
+public enum PhotoDeletionReason: String, Codable, Sendable, Equatable {
+    case expired
+    case replaced
+    case customerLink = "customer_link"
+    case courier
+    case operatorCLI = "operator"
+    case apiKey = "api_key"
+    case system
+
+    /// The reason recorded when `actor` deletes a photo.
+    public init(deletedBy actor: AccessEvent.Actor) {
+        switch actor {
+        case .customerLink: self = .customerLink
+        case .courier: self = .courier
+        case .operatorCLI: self = .operatorCLI
+        case .apiKey: self = .apiKey
+        case .system: self = .system
+        }
     }
 }

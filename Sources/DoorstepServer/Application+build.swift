@@ -1,46 +1,60 @@
 import DoorstepCore
+import DoorstepSecurity
+import DoorstepServices
 import Foundation
 import Hummingbird
 import Logging
 import ServiceLifecycle
 
-/// Builds the whole application from its dependencies. `doorstep serve` and the tests call this
+/// Builds the whole application from the services. `doorstep serve` and the tests call this
 /// same function, so there is one wiring path.
 public func buildApplication(
-    _ dependencies: AppDependencies, onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
+    _ services: AppServices, onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
 ) throws -> some ApplicationProtocol {
-    let router = try buildRouter(dependencies)
-    let configuration = dependencies.configuration
-    var services: [any Service] = [OrphanBlobSweeper(dependencies: dependencies), RetentionSweeper(dependencies: dependencies)]
-    if configuration.outboxWorker { services.append(OutboxWorker(dependencies: dependencies)) }
-    if configuration.databaseURL != nil { services.append(LiveEventRelay(dependencies: dependencies)) }
+    let router = try buildRouter(services)
+    let configuration = services.configuration
     return Application(
         router: router,
+        // Slowloris: a connection that goes quiet before its request is whole is closed.
+        server: .http1(configuration: .init(idleTimeout: .milliseconds(Int64(configuration.idleTimeout * 1000)))),
         configuration: .init(address: .hostname(configuration.hostname, port: configuration.port), serverName: "Doorstep"),
-        services: services,
+        services: services.background,
         onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? configuration.port) },
-        logger: dependencies.logger
+        logger: services.logger
     )
 }
 
-func buildRouter(_ dependencies: AppDependencies) throws -> Router<AppRequestContext> {
+/// Each controller gets the services it calls, and nothing else.
+func buildRouter(_ services: AppServices) throws -> Router<AppRequestContext> {
     let pages = try PageRenderer()
     let router = Router(context: AppRequestContext.self)
-    router.add(middleware: AccessLogMiddleware(metrics: dependencies.metrics))
+    router.add(middleware: AccessLogMiddleware(metrics: services.metrics))
     router.add(middleware: SecurityHeadersMiddleware())
     router.add(middleware: ErrorMiddleware(pages: pages))
 
-    HealthController(dependencies: dependencies).addRoutes(to: router)
-    MetricsController(dependencies: dependencies).addRoutes(to: router)
-    TenantAPIController(dependencies: dependencies).addRoutes(to: router.group("api/v1"))
-    CourierAPIController(dependencies: dependencies).addRoutes(to: router.group("api/v1/courier"))
-    CustomerController(dependencies: dependencies, pages: pages).addRoutes(to: router)
+    HealthController(store: services.store, blobs: services.blobs).addRoutes(to: router)
+    MetricsController(metrics: services.metrics, tokenDigest: SecretToken.digest(services.infrastructure.metricsToken))
+        .addRoutes(to: router)
+    TenantAPIController(
+        accounts: services.accounts, deliveries: services.deliveries, privacy: services.privacy, evidence: services.evidence,
+        links: services.links
+    ).addRoutes(to: router.group("api/v1"))
+    CourierAPIController(
+        accounts: services.accounts, deliveries: services.deliveries, ingest: services.ingest, evidence: services.evidence,
+        links: services.links, uploadKey: services.infrastructure.uploadKey, maxUploadBytes: services.configuration.limits.maxBytes,
+        metrics: services.metrics
+    ).addRoutes(to: router.group("api/v1/courier"))
+    CustomerController(
+        customerAccess: services.customerAccess, privacy: services.privacy, evidence: services.evidence, links: services.links,
+        pages: pages
+    ).addRoutes(to: router)
     try WebAppsController().addRoutes(to: router)
-    WebhookController(dependencies: dependencies).addRoutes(to: router.group("api/v1/webhooks"))
-    LiveController(dependencies: dependencies).addRoutes(to: router)
+    WebhookController(accounts: services.accounts, webhooks: services.webhookEndpoints).addRoutes(to: router.group("api/v1/webhooks"))
+    LiveController(customerAccess: services.customerAccess, accounts: services.accounts, live: services.live).addRoutes(to: router)
     // Every tenant's receipt key, for verifying receipts offline (`doorstep receipt verify`).
+    let evidence = services.evidence
     router.get(".well-known/doorstep-keys.json") { _, _ in
-        var response = try JSONResponse.make(["keys": try await dependencies.evidence.publishedKeys()])
+        var response = try JSONResponse.make(["keys": try await evidence.publishedKeys()])
         response.headers[.cacheControl] = "public, max-age=3600"
         return response
     }

@@ -106,3 +106,30 @@ struct DeliveryRow: Decodable {
         )
     }
 }
+
+extension SQLMetadataStore {
+    public func markOutForDelivery(deliveryID: String, events: [OutboxEvent]) async throws -> Bool {
+        try await source.withTransaction { db in
+            let changed = try await db.raw("""
+                UPDATE deliveries SET state = \(bind: DeliveryState.outForDelivery.rawValue)
+                WHERE id = \(bind: deliveryID) AND state = \(bind: DeliveryState.created.rawValue) RETURNING id
+                """).first() != nil
+            if changed { try await Self.enqueue(events, on: db) }
+            return changed
+        }
+    }
+
+    public func markDeliveredWithoutPhoto(
+        deliveryID: String, placement: Placement, note: String?, at: Date, events: [OutboxEvent]
+    ) async throws -> Bool {
+        try await source.withTransaction { db in
+            let changed = try await db.raw("""
+                UPDATE deliveries SET state = \(bind: DeliveryState.delivered.rawValue), placement = \(bind: placement.rawValue),
+                    note = \(bind: note), delivered_at = \(bind: at.epochMilliseconds)
+                WHERE id = \(bind: deliveryID) AND state <> \(bind: DeliveryState.delivered.rawValue) RETURNING id
+                """).first() != nil
+            if changed { try await Self.enqueue(events, on: db) }
+            return changed
+        }
+    }
+}

@@ -22,7 +22,7 @@ extension SQLMetadataStore {
             let now = photo.createdAt.epochMilliseconds
             // The photo this one replaces (a retake), retired in the same statement that names its blobs.
             let retired = try await db.raw("""
-                UPDATE photos SET deleted_at = \(bind: now), deleted_reason = 'replaced', wrapped_key = NULL
+                UPDATE photos SET deleted_at = \(bind: now), deleted_reason = \(bind: PhotoDeletionReason.replaced.rawValue), wrapped_key = NULL
                 WHERE delivery_id = \(bind: photo.deliveryID) AND deleted_at IS NULL
                 RETURNING display_key, thumbnail_key
                 """).all(decoding: BlobKeysRow.self, with: snakeCase).flatMap { [$0.displayKey, $0.thumbnailKey] }
@@ -203,5 +203,67 @@ struct PhotoRow: Decodable {
             createdAt: Date(epochMilliseconds: createdAt), expiresAt: Date(epochMilliseconds: expiresAt),
             captureTicket: captureTicket, freshness: Freshness(rawValue: freshness) ?? .noTicket
         )
+    }
+}
+
+extension SQLMetadataStore {
+    public func deletePhoto(id: String, reason: PhotoDeletionReason, at: Date, events: [OutboxEvent]) async throws -> [String]? {
+        try await source.withTransaction { db in
+            // One conditional statement: of several processes deleting the same photo, exactly one
+            // gets the row back, announces it, and goes on to delete its blobs.
+            let keys = try await db.raw("""
+                UPDATE photos SET deleted_at = \(bind: at.epochMilliseconds), deleted_reason = \(bind: reason.rawValue), wrapped_key = NULL
+                WHERE id = \(bind: id) AND deleted_at IS NULL
+                RETURNING display_key, thumbnail_key
+                """).first(decoding: BlobKeysRow.self, with: snakeCase).map { [$0.displayKey, $0.thumbnailKey] }
+            if keys != nil { try await Self.enqueue(events, on: db) }
+            return keys
+        }
+    }
+
+    public func expiredPhotoIDs(now: Date, limit: Int) async throws -> [String] {
+        try await source.withConnection { db in
+            try await db.raw("""
+                SELECT id FROM photos WHERE deleted_at IS NULL AND expires_at <= \(bind: now.epochMilliseconds)
+                ORDER BY expires_at LIMIT \(bind: limit)
+                """).all().map { try $0.decode(column: "id", as: String.self) }
+        }
+    }
+
+    public func photoProofs(deliveryID: String) async throws -> [PhotoProof] {
+        try await source.withConnection { db in
+            try await db.raw("""
+                SELECT id, delivery_id, placement, created_at, captured_at, display_sha256, distance_to_address,
+                       expires_at, deleted_at, deleted_reason, location_verdict, quality_issues, freshness
+                FROM photos WHERE delivery_id = \(bind: deliveryID) ORDER BY created_at, id
+                """).all(decoding: ProofRow.self, with: snakeCase).map(\.proof)
+        }
+    }
+}
+
+struct ProofRow: Decodable {
+    var id: String
+    var deliveryId: String
+    var placement: String
+    var createdAt: Int64
+    var capturedAt: Int64?
+    var displaySha256: String
+    var distanceToAddress: Double?
+    var expiresAt: Int64?
+    var deletedAt: Int64?
+    var deletedReason: String?
+    var locationVerdict: String
+    var qualityIssues: String
+    var freshness: String
+
+    var proof: PhotoProof {
+        PhotoProof(
+            photoID: id, deliveryID: deliveryId, placement: Placement(rawValue: placement) ?? .other,
+            uploadedAt: Date(epochMilliseconds: createdAt), capturedAt: capturedAt.map(Date.init(epochMilliseconds:)),
+            sha256: displaySha256, distanceToAddress: distanceToAddress,
+            expiresAt: Date(epochMilliseconds: expiresAt ?? createdAt), deletedAt: deletedAt.map(Date.init(epochMilliseconds:)),
+            deletedReason: deletedReason.flatMap(PhotoDeletionReason.init(rawValue:)), locationVerdict: LocationVerdict(rawValue: locationVerdict) ?? .unknown,
+            qualityIssues: qualityIssues.split(separator: ",").compactMap { QualityIssue(rawValue: String($0)) },
+            freshness: Freshness(rawValue: freshness) ?? .noTicket)
     }
 }

@@ -3,74 +3,6 @@ import Foundation
 import SQLKit
 
 extension SQLMetadataStore {
-    public func deletePhoto(id: String, reason: String, at: Date, events: [OutboxEvent]) async throws -> [String]? {
-        try await source.withTransaction { db in
-            // One conditional statement: of several processes deleting the same photo, exactly one
-            // gets the row back, announces it, and goes on to delete its blobs.
-            let keys = try await db.raw("""
-                UPDATE photos SET deleted_at = \(bind: at.epochMilliseconds), deleted_reason = \(bind: reason), wrapped_key = NULL
-                WHERE id = \(bind: id) AND deleted_at IS NULL
-                RETURNING display_key, thumbnail_key
-                """).first(decoding: BlobKeysRow.self, with: snakeCase).map { [$0.displayKey, $0.thumbnailKey] }
-            if keys != nil { try await Self.enqueue(events, on: db) }
-            return keys
-        }
-    }
-
-    public func expiredPhotoIDs(now: Date, limit: Int) async throws -> [String] {
-        try await source.withConnection { db in
-            try await db.raw("""
-                SELECT id FROM photos WHERE deleted_at IS NULL AND expires_at <= \(bind: now.epochMilliseconds)
-                ORDER BY expires_at LIMIT \(bind: limit)
-                """).all().map { try $0.decode(column: "id", as: String.self) }
-        }
-    }
-
-    public func livePhotoIDs(deliveryIDs: [String]) async throws -> [String] {
-        guard !deliveryIDs.isEmpty else { return [] }
-        return try await source.withConnection { db in
-            try await db.raw("""
-                SELECT id FROM photos WHERE deleted_at IS NULL AND delivery_id IN (\(SQLList(deliveryIDs.map { SQLBind($0) })))
-                """).all().map { try $0.decode(column: "id", as: String.self) }
-        }
-    }
-
-    public func photoKeys(notWrappedBy version: Int, limit: Int) async throws -> [(photoID: String, key: WrappedDataKey)] {
-        try await source.withConnection { db in
-            try await db.raw("""
-                SELECT id, wrapped_key, kek_version FROM photos
-                WHERE wrapped_key IS NOT NULL AND kek_version <> \(bind: version) ORDER BY id LIMIT \(bind: limit)
-                """).all(decoding: KeyRow.self, with: snakeCase).map { ($0.id, WrappedDataKey(kekVersion: $0.kekVersion, sealed: $0.wrappedKey)) }
-        }
-    }
-
-    public func replacePhotoKey(photoID: String, old: WrappedDataKey, new: WrappedDataKey) async throws -> Bool {
-        try await source.withConnection { db in
-            // Only if nothing changed meanwhile: a photo deleted during rotation stays deleted.
-            try await db.raw("""
-                UPDATE photos SET wrapped_key = \(bind: new.sealed), kek_version = \(bind: new.kekVersion)
-                WHERE id = \(bind: photoID) AND wrapped_key = \(bind: old.sealed) AND kek_version = \(bind: old.kekVersion)
-                RETURNING id
-                """).first() != nil
-        }
-    }
-
-    public func kekVersionsInUse() async throws -> Set<Int> {
-        try await source.withConnection { db in
-            Set(try await db.raw("SELECT DISTINCT kek_version FROM photos WHERE wrapped_key IS NOT NULL").all()
-                .map { try $0.decode(column: "kek_version", as: Int.self) })
-        }
-    }
-
-    public func photoProofs(deliveryID: String) async throws -> [PhotoProof] {
-        try await source.withConnection { db in
-            try await db.raw("""
-                SELECT id, delivery_id, placement, created_at, captured_at, display_sha256, distance_to_address,
-                       expires_at, deleted_at, deleted_reason, location_verdict, quality_issues, freshness
-                FROM photos WHERE delivery_id = \(bind: deliveryID) ORDER BY created_at, id
-                """).all(decoding: ProofRow.self, with: snakeCase).map(\.proof)
-        }
-    }
 
     public func recordAccess(_ event: AccessEvent) async throws {
         try await source.withConnection { db in try await Self.insertAccess(event, on: db) }
@@ -177,39 +109,6 @@ extension SQLMetadataStore {
                 """).run()
             try await db.raw("UPDATE problem_reports SET details = '' WHERE delivery_id = \(bind: deliveryID)").run()
         }
-    }
-}
-
-struct KeyRow: Decodable {
-    var id: String
-    var wrappedKey: String
-    var kekVersion: Int
-}
-
-struct ProofRow: Decodable {
-    var id: String
-    var deliveryId: String
-    var placement: String
-    var createdAt: Int64
-    var capturedAt: Int64?
-    var displaySha256: String
-    var distanceToAddress: Double?
-    var expiresAt: Int64?
-    var deletedAt: Int64?
-    var deletedReason: String?
-    var locationVerdict: String
-    var qualityIssues: String
-    var freshness: String
-
-    var proof: PhotoProof {
-        PhotoProof(
-            photoID: id, deliveryID: deliveryId, placement: Placement(rawValue: placement) ?? .other,
-            uploadedAt: Date(epochMilliseconds: createdAt), capturedAt: capturedAt.map(Date.init(epochMilliseconds:)),
-            sha256: displaySha256, distanceToAddress: distanceToAddress,
-            expiresAt: Date(epochMilliseconds: expiresAt ?? createdAt), deletedAt: deletedAt.map(Date.init(epochMilliseconds:)),
-            deletedReason: deletedReason, locationVerdict: LocationVerdict(rawValue: locationVerdict) ?? .unknown,
-            qualityIssues: qualityIssues.split(separator: ",").compactMap { QualityIssue(rawValue: String($0)) },
-            freshness: Freshness(rawValue: freshness) ?? .noTicket)
     }
 }
 

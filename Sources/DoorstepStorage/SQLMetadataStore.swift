@@ -49,7 +49,7 @@ public struct SQLMetadataStore: MetadataStore {
 
     /// Hears what other processes broadcast, until cancelled; returns at once on SQLite.
     public func listen(_ handler: @escaping @Sendable (String) async -> Void) async throws {
-        guard let pool = source as? PostgresConnectionPool else { return }
+        guard let pool = source as? PostgresClientSource else { return }
         try await pool.listen(channel: Self.broadcastChannel, handler)
     }
 

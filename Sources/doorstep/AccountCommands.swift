@@ -1,7 +1,7 @@
 import ArgumentParser
 import DoorstepCore
 import DoorstepSecurity
-import DoorstepServer
+import DoorstepServices
 import Foundation
 
 extension QualityPolicy: ExpressibleByArgument {}
@@ -23,8 +23,8 @@ struct TenantCommand: AsyncParsableCommand {
 
         func run() async throws {
             let configuration = try common.configuration()
-            let settings = try await withDependencies(configuration, logger: common.logger(configuration)) { app in
-                guard var settings = try await app.store.tenant(id: tenant)?.settings else { throw ValidationError("no such tenant") }
+            let settings = try await withStore(configuration, logger: common.logger(configuration)) { store in
+                guard var settings = try await store.tenant(id: tenant)?.settings else { throw ValidationError("no such tenant") }
                 if let retentionHours { settings.retention = TimeInterval(retentionHours) * 3600 }
                 for entry in consent {
                     let parts = entry.split(separator: "=").map(String.init)
@@ -40,7 +40,7 @@ struct TenantCommand: AsyncParsableCommand {
                     settings.locationRadii = LocationRadii(atAddress: parts[0], near: parts[1])
                 }
                 settings = try settings.validated()
-                try await app.store.updateSettings(settings, tenantID: tenant)
+                try await store.updateSettings(settings, tenantID: tenant)
                 return settings
             }
             print("retention: \(Int(settings.retention / 3600)) hours")
@@ -57,8 +57,8 @@ struct TenantCommand: AsyncParsableCommand {
 
         func run() async throws {
             let configuration = try common.configuration()
-            let created = try await withDependencies(configuration, logger: common.logger(configuration)) {
-                try await $0.accounts.createTenant(name: name)
+            let created = try await withAccounts(configuration, logger: common.logger(configuration)) {
+                try await $0.createTenant(name: name)
             }
             print("tenant id: \(created.tenant.id)")
             print("API key:   \(created.apiKey)")
@@ -72,8 +72,8 @@ struct TenantCommand: AsyncParsableCommand {
 
         func run() async throws {
             let configuration = try common.configuration()
-            let tenants = try await withDependencies(configuration, logger: common.logger(configuration)) {
-                try await $0.store.tenants()
+            let tenants = try await withStore(configuration, logger: common.logger(configuration)) {
+                try await $0.tenants()
             }
             for tenant in tenants { print("\(tenant.id)  \(tenant.name)") }
         }
@@ -97,8 +97,8 @@ struct CourierCommand: AsyncParsableCommand {
             // Never a command-line flag: arguments are visible to every user in the process list.
             let given = Environment.value("DOORSTEP_COURIER_PASSWORD")
             let password = given ?? GeneratedPassword.make()
-            let courier = try await withDependencies(configuration, logger: common.logger(configuration)) {
-                try await $0.accounts.createCourier(tenantID: tenant, username: username, displayName: name, password: password)
+            let courier = try await withAccounts(configuration, logger: common.logger(configuration)) {
+                try await $0.createCourier(tenantID: tenant, username: username, displayName: name, password: password)
             }
             print("courier id: \(courier.id)")
             print("username:   \(courier.username)")

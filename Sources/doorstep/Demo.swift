@@ -1,6 +1,6 @@
 import ArgumentParser
 import DoorstepCore
-import DoorstepServer
+import DoorstepServices
 import Foundation
 
 /// Creates a demo tenant, courier and deliveries in a data folder (the server may be running on
@@ -43,7 +43,7 @@ struct Demo: AsyncParsableCommand {
         configuration.baseURL = baseURL ?? Environment.value("DOORSTEP_BASE_URL") ?? "http://127.0.0.1:8080"
         let password = GeneratedPassword.make()
         let suffix = String(UUID().uuidString.prefix(8)).lowercased()
-        let (output, username) = try await withDependencies(configuration, logger: common.logger(configuration)) { app in
+        let (output, username) = try await withServices(configuration, logger: common.logger(configuration)) { app in
             let created = try await app.accounts.createTenant(name: "Demo shop \(suffix)")
             let courier = try await app.accounts.createCourier(
                 tenantID: created.tenant.id, username: "demo-\(suffix)", displayName: "Demo courier", password: password)
@@ -51,8 +51,8 @@ struct Demo: AsyncParsableCommand {
             var items: [Output.Item] = []
             for index in 0..<count {
                 let delivery = try await app.deliveries.create(Self.sampleDelivery(index, suffix: suffix, courierID: courier.id), for: created.tenant)
-                items.append(.init(id: delivery.id, uploadURL: app.deliveries.uploadURL(for: delivery),
-                                   customerURL: app.deliveries.customerURL(for: delivery)))
+                items.append(.init(id: delivery.id, uploadURL: app.links.uploadURL(for: delivery),
+                                   customerURL: app.links.customerURL(for: delivery)))
             }
             return (Output(baseURL: configuration.resolvedBaseURL, apiKey: created.apiKey, courierToken: session.token, deliveries: items),
                     courier.username)

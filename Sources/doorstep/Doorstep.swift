@@ -1,6 +1,8 @@
 import ArgumentParser
 import DoorstepCore
-import DoorstepServer
+import DoorstepSecurity
+import DoorstepServices
+import DoorstepStorage
 import Foundation
 import Logging
 
@@ -74,18 +76,46 @@ enum Environment {
     }
 }
 
-/// Opens the dependencies, runs `body`, and closes them whatever happens.
-func withDependencies<T>(
-    _ configuration: AppConfiguration, effects: Effects = .live, logger: Logger, migrate: Bool? = nil,
-    _ body: (AppDependencies) async throws -> T
+/// Runs `body` with what `open` opened, and closes it whatever happens.
+func using<Resource, T>(
+    _ open: () async throws -> (Resource, @Sendable () async throws -> Void), _ body: (Resource) async throws -> T
 ) async throws -> T {
-    let dependencies = try await AppDependencies.open(configuration, effects: effects, logger: logger, migrate: migrate)
+    let (resource, close) = try await open()
     do {
-        let result = try await body(dependencies)
-        try await dependencies.close()
+        let result = try await body(resource)
+        try await close()
         return result
     } catch {
-        try? await dependencies.close()
+        try? await close()
         throw error
+    }
+}
+
+/// Every service (the server, and commands that run use cases across stores, blobs and keys).
+func withServices<T>(
+    _ configuration: AppConfiguration, effects: Effects = .live, logger: Logger, migrate: Bool? = nil,
+    _ body: (AppServices) async throws -> T
+) async throws -> T {
+    try await using({
+        let services = try await AppServices.open(configuration, effects: effects, logger: logger, migrate: migrate)
+        return (services, services.close)
+    }, body)
+}
+
+/// The metadata store alone: no image workers, blob store or keys are opened.
+func withStore<T>(
+    _ configuration: AppConfiguration, logger: Logger, migrate: Bool? = nil, _ body: (SQLMetadataStore) async throws -> T
+) async throws -> T {
+    try await using({ try await Infrastructure.openStore(configuration, logger: logger, migrate: migrate) }, body)
+}
+
+/// Accounts on the metadata store, with a thread of their own for bcrypt.
+func withAccounts<T>(_ configuration: AppConfiguration, logger: Logger, _ body: (AccountService) async throws -> T) async throws -> T {
+    try await withStore(configuration, logger: logger) { store in
+        let pool = BlockingWorkPool(threads: 1, maxQueued: 1)
+        return try await using({
+            (AccountService(store: store, passwords: PasswordWork(hasher: PasswordHasher(), pool: pool),
+                            sessionLifetime: configuration.courierSessionLifetime, effects: .live), pool.shutdown)
+        }, body)
     }
 }

@@ -1,8 +1,9 @@
 import ArgumentParser
 import DoorstepCore
-import DoorstepServer
+import DoorstepServices
 import DoorstepStorage
 import Logging
+import DoorstepSecurity
 import Foundation
 
 struct Sweep: AsyncParsableCommand {
@@ -19,8 +20,8 @@ struct Sweep: AsyncParsableCommand {
             guard let date = try? Date(asOf, strategy: .iso8601) else { throw ValidationError("--as-of takes an ISO 8601 time like 2030-01-01T00:00:00Z") }
             effects.now = { date }
         }
-        let (expired, orphans) = try await withDependencies(configuration, effects: effects, logger: common.logger(configuration)) { app in
-            (try await RetentionSweeper(dependencies: app).sweepOnce(), try await OrphanBlobSweeper(dependencies: app).sweepOnce(now: Date()))
+        let (expired, orphans) = try await withServices(configuration, effects: effects, logger: common.logger(configuration)) { app in
+            (try await app.retentionSweeper.sweepOnce(), try await app.orphanSweeper.sweepOnce(now: Date()))
         }
         print("deleted \(expired) expired photo(s), removed \(orphans) orphaned blob(s)")
     }
@@ -36,8 +37,8 @@ struct KeysCommand: AsyncParsableCommand {
 
         func run() async throws {
             let configuration = try common.configuration()
-            let report = try await withDependencies(configuration, logger: common.logger(configuration)) { app in
-                try await KeyRotation(dependencies: app).rotate()
+            let report = try await withStore(configuration, logger: common.logger(configuration)) { store in
+                try await KeyRotation(store: store, keys: try KeyRingStore(folder: configuration.kekFolder)).rotate()
             }
             print("KEK version \(report.newVersion) is current; rewrapped \(report.rewrapped) data key(s); retired versions: \(report.retiredVersions.map(String.init).joined(separator: ", ").ifEmpty("none"))")
         }
@@ -56,7 +57,7 @@ struct RecipientCommand: AsyncParsableCommand {
 
         func run() async throws {
             let configuration = try common.configuration()
-            let export = try await withDependencies(configuration, logger: common.logger(configuration)) { app in
+            let export = try await withServices(configuration, logger: common.logger(configuration)) { app in
                 try await app.privacy.export(tenantID: tenant, email: email, by: .operatorCLI, actorID: nil)
             }
             let encoder = JSONEncoder()
@@ -75,7 +76,7 @@ struct RecipientCommand: AsyncParsableCommand {
 
         func run() async throws {
             let configuration = try common.configuration()
-            let count = try await withDependencies(configuration, logger: common.logger(configuration)) { app in
+            let count = try await withServices(configuration, logger: common.logger(configuration)) { app in
                 try await app.privacy.erase(tenantID: tenant, email: email, by: .operatorCLI, actorID: nil)
             }
             print("erased \(count) deliver\(count == 1 ? "y" : "ies")")
@@ -92,9 +93,9 @@ struct Audit: AsyncParsableCommand {
 
     func run() async throws {
         let configuration = try common.configuration()
-        let events = try await withDependencies(configuration, logger: common.logger(configuration)) { app in
-            if let delivery { return Array(try await app.store.accessEvents(deliveryID: delivery).reversed()) }
-            return try await app.store.accessEvents(tenantID: tenant, limit: limit)
+        let events = try await withStore(configuration, logger: common.logger(configuration)) { store in
+            if let delivery { return Array(try await store.accessEvents(deliveryID: delivery).reversed()) }
+            return try await store.accessEvents(tenantID: tenant, limit: limit)
         }
         for event in events.prefix(limit) {
             print([event.at.formatted(.iso8601), event.action.rawValue, event.actor.rawValue, event.actorID ?? "-",
@@ -123,8 +124,8 @@ struct OutboxCommand: AsyncParsableCommand {
                 guard let state = OutboxMessage.State(rawValue: text) else { throw ValidationError("--state is pending, done or dead") }
                 return state
             }
-            let messages = try await withDependencies(configuration, logger: common.logger(configuration)) { app in
-                try await app.store.outboxMessages(state: wanted, endpointID: nil, limit: limit)
+            let messages = try await withStore(configuration, logger: common.logger(configuration)) { store in
+                try await store.outboxMessages(state: wanted, endpointID: nil, limit: limit)
             }
             for message in messages {
                 print([message.id, message.state.rawValue, message.channel.rawValue, message.event.type.rawValue,
@@ -140,10 +141,10 @@ struct OutboxCommand: AsyncParsableCommand {
 
         func run() async throws {
             let configuration = try common.configuration()
-            let count = try await withDependencies(configuration, logger: common.logger(configuration)) { app in
-                let targets = ids.isEmpty ? try await app.store.outboxMessages(state: .dead, endpointID: nil, limit: 10_000).map(\.id) : ids
+            let count = try await withStore(configuration, logger: common.logger(configuration)) { store in
+                let targets = ids.isEmpty ? try await store.outboxMessages(state: .dead, endpointID: nil, limit: 10_000).map(\.id) : ids
                 var replayed = 0
-                for id in targets where try await app.store.replayOutboxMessage(id: id, at: app.effects.now()) { replayed += 1 }
+                for id in targets where try await store.replayOutboxMessage(id: id, at: Date()) { replayed += 1 }
                 return replayed
             }
             print("replayed \(count) message(s)")
@@ -166,7 +167,7 @@ struct MigrateData: AsyncParsableCommand {
         var logger = Logger(label: "doorstep")
         logger.logLevel = .warning
         let sqlite = try await SQLiteConnectionPool.open(path: String(from.dropFirst("sqlite:".count)), size: 2, logger: logger)
-        let postgres = try await PostgresConnectionPool.open(url: to, size: 2, logger: logger)
+        let postgres = try await PostgresClientSource.open(url: to, size: 2, logger: logger)
         do {
             let (sourceRows, targetRows) = try await DataMigration(from: sqlite, to: postgres).copyRows()
             for table in DataMigration.tables {

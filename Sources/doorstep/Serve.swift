@@ -1,5 +1,6 @@
 import ArgumentParser
 import DoorstepServer
+import DoorstepServices
 import Foundation
 import Hummingbird
 
@@ -38,6 +39,12 @@ struct Serve: AsyncParsableCommand {
     @Option(name: .long, help: "First retry delay in seconds, doubling after each failure (with jitter). Env: DOORSTEP_OUTBOX_RETRY_BASE. Default: 5")
     var outboxRetryBase: Double?
 
+    @Flag(name: .long, help: "Allow webhooks to private, loopback and link-local addresses (receivers inside your network). Env: DOORSTEP_WEBHOOK_ALLOW_PRIVATE=1. Default: refused")
+    var webhookAllowPrivate = false
+
+    @Option(name: .long, help: "Seconds a connection may send nothing (between requests or mid-request) before it is closed. Env: DOORSTEP_IDLE_TIMEOUT. Default: 30")
+    var idleTimeout: Int?
+
     func run() async throws {
         var configuration = try common.configuration()
         if let attempts = try outboxMaxAttempts ?? Environment.int("DOORSTEP_OUTBOX_MAX_ATTEMPTS") {
@@ -65,10 +72,15 @@ struct Serve: AsyncParsableCommand {
             guard pixels > 0 else { throw ValidationError("--max-pixels must be positive") }
             configuration.limits.maxPixels = pixels
         }
+        configuration.webhookAllowPrivateNetworks = webhookAllowPrivate || Environment.value("DOORSTEP_WEBHOOK_ALLOW_PRIVATE") == "1"
+        if let seconds = try idleTimeout ?? Environment.int("DOORSTEP_IDLE_TIMEOUT") {
+            guard seconds > 0 else { throw ValidationError("--idle-timeout must be positive") }
+            configuration.idleTimeout = TimeInterval(seconds)
+        }
         let logger = common.logger(configuration)
         let (hostname, data) = (configuration.hostname, configuration.dataDirectory.path)
-        try await withDependencies(configuration, logger: logger) { dependencies in
-            let app = try buildApplication(dependencies) { port in
+        try await withServices(configuration, logger: logger) { services in
+            let app = try buildApplication(services) { port in
                 logger.notice("Doorstep is serving", metadata: [
                     "address": "\(hostname):\(port)",
                     "data": "\(data)",
@@ -86,7 +98,7 @@ struct Migrate: AsyncParsableCommand {
 
     func run() async throws {
         let configuration = try common.configuration()
-        try await withDependencies(configuration, logger: common.logger(configuration), migrate: true) { _ in
+        try await withStore(configuration, logger: common.logger(configuration), migrate: true) { _ in
             print("schema is up to date")
         }
     }

@@ -208,3 +208,15 @@ import Testing
         #expect(ImageFormat.fromMediaType("text/html") == nil)
     }
 }
+
+@Suite struct ScanFloodTests {
+    /// Each scan of a progressive JPEG is a pass over the whole image: a valid file with thousands
+    /// of them (Tests/Fixtures/tools/many_scans.c) is refused instead of decoded, and at once.
+    @Test func aProgressiveJPEGWithThousandsOfScansIsRefused() throws {
+        let bytes = Array(FileManager.default.contents(
+            atPath: TestPhotos.fixtures.appendingPathComponent("h01_progressive_2090_scans_64x48.jpg").path) ?? Data())
+        #expect(bytes.count > 60_000)
+        let processor = try VipsImageProcessor()
+        #expect(throws: DoorstepError.undecodableImage) { try processor.process(bytes, limits: ImageLimits(), output: ImageOutputSpec()) }
+    }
+}

@@ -9,6 +9,7 @@ import SQLKit
 import Testing
 
 @testable import DoorstepServer
+@testable import DoorstepServices
 
 /// Real SQLite connections, except that statements containing `failing` throw: a database that
 /// fails in the middle of a transaction.
@@ -62,29 +63,29 @@ struct FailingDatabase: SQLDatabase {
                 #expect(!(problem["detail"] as? String ?? "").contains("InjectedFault"))
             }
             // The idempotency key claimed earlier in the same transaction was rolled back too.
-            #expect(try await app.dependencies.store.idempotentUpload(courierID: app.courier.id, key: "x") == nil)
+            #expect(try await app.services.store.idempotentUpload(courierID: app.courier.id, key: "x") == nil)
             #expect((try await app.blobFiles()).isEmpty)
-            #expect(try await app.dependencies.store.currentPhoto(deliveryID: delivery.id) == nil)
-            #expect(try await app.dependencies.store.delivery(id: delivery.id)?.state == .created)
+            #expect(try await app.services.store.currentPhoto(deliveryID: delivery.id) == nil)
+            #expect(try await app.services.store.delivery(id: delivery.id)?.state == .created)
         }
     }
 
     @Test func theOrphanSweepRemovesStrayBlobsAndKeepsLiveOnes() async throws {
         try await TestApp.run { app in
             let delivery = try await app.delivery()
-            let outcome = try await app.dependencies.ingest.upload(
-                Photos.jpeg, to: try await app.dependencies.ingest.authorize(deliveryID: delivery.id, for: app.courier), details: PhotoUploadDetails(placement: .porch, note: nil, devicePosition: nil),
+            let outcome = try await app.services.ingest.upload(
+                Photos.jpeg, to: try await app.services.ingest.authorize(deliveryID: delivery.id, for: app.courier), details: PhotoUploadDetails(placement: .porch, note: nil, devicePosition: nil),
                 idempotencyKey: nil, by: app.courier)
             // What a crash between the blob writes and the commit leaves behind, and a torn write.
             let strayID = UUID().uuidString.lowercased()
-            try await app.dependencies.blobs.put("photos/\(strayID)/display.jpg", bytes: [1, 2, 3])
+            try await app.services.blobs.put("photos/\(strayID)/display.jpg", bytes: [1, 2, 3])
             // A torn write exists only on disk (an S3 PUT is all or nothing): make one there.
-            let onDisk = app.dependencies.blobs is DiskBlobStore
+            let onDisk = app.services.blobs is DiskBlobStore
             if onDisk {
                 let torn = app.folder.appendingPathComponent("blobs/photos/\(outcome.photo.id)/.tmp-\(UUID().uuidString)")
                 FileManager.default.createFile(atPath: torn.path, contents: Data([9]))
             }
-            let sweeper = OrphanBlobSweeper(dependencies: app.dependencies)
+            let sweeper = app.services.orphanSweeper
 
             // Within the grace period nothing is touched: it could be an upload about to commit.
             #expect(try await sweeper.sweepOnce() == 0)

@@ -7,8 +7,30 @@ import NIOCore
 import Testing
 
 @testable import DoorstepServer
+@testable import DoorstepServices
 
 @Suite struct CourierAPITests {
+    /// A courier needs the address at the door, never the recipient's email: not in the stop
+    /// list, not in the upload's answer, not in "delivered without a photo".
+    @Test func noCourierResponseCarriesTheRecipientsEmail() async throws {
+        try await TestApp.run { app in
+            try await app.application.test(.router) { client in
+                let first = try await app.delivery(), second = try await app.delivery()
+                let stops = try await client.execute(uri: "/api/v1/courier/deliveries", method: .get, headers: app.courierHeaders())
+                let uploaded = try await client.execute(
+                    uri: app.uploadPath(first), method: .post, headers: app.courierHeaders(key: UUID().uuidString), body: ByteBuffer(bytes: Photos.jpeg))
+                let without = try await client.execute(
+                    uri: "/api/v1/courier/deliveries/\(second.id)/delivered", method: .post, headers: app.courierHeaders(contentType: "application/json"),
+                    body: try JSONSerialization.body(["placement": "porch"]))
+                for response in [stops, uploaded, without] {
+                    #expect((200..<300).contains(response.status.code), "\(response.status) \(response.text)")
+                    #expect(response.text.contains(first.address) || response.text.contains("\"id\""))
+                    #expect(!response.text.contains("ann@example.com"), "\(response.text)")
+                }
+            }
+        }
+    }
+
     @Test func aCourierLogsInWithPasswordAndNotWithoutIt() async throws {
         try await TestApp.run { app in
             try await app.application.test(.router) { client in
@@ -33,7 +55,7 @@ import Testing
 
     @Test func sessionsExpire() async throws {
         try await TestApp.run { app in
-            app.clock.advance(by: app.dependencies.configuration.courierSessionLifetime + 1)
+            app.clock.advance(by: app.services.configuration.courierSessionLifetime + 1)
             try await app.application.test(.router) { client in
                 let stops = try await client.execute(uri: "/api/v1/courier/deliveries", method: .get, headers: app.courierHeaders())
                 #expect(stops.status == .unauthorized)
@@ -101,7 +123,7 @@ import Testing
                 #expect(first.status == .created && retake.status == .created)
                 let newID = try #require((try retake.json()["photo"] as? [String: Any])?["id"] as? String)
                 #expect((try await app.blobFiles()) == ["photos/\(newID)/display.jpg", "photos/\(newID)/thumbnail.jpg"])
-                #expect(try await app.dependencies.store.currentPhoto(deliveryID: delivery.id)?.id == newID)
+                #expect(try await app.services.store.currentPhoto(deliveryID: delivery.id)?.id == newID)
             }
         }
     }
@@ -109,8 +131,8 @@ import Testing
     @Test func aDeliveryOfAnotherCourierOrTenantIsNotFoundAndItsBodyIsNotRead() async throws {
         try await TestApp.run { app in
             let unassigned = try await app.delivery(courierID: .some(nil))
-            let rival = try await app.dependencies.accounts.createTenant(name: "Rival")
-            let theirs = try await app.dependencies.deliveries.create(
+            let rival = try await app.services.accounts.createTenant(name: "Rival")
+            let theirs = try await app.services.deliveries.create(
                 NewDelivery(orderReference: "R-1", recipient: Recipient(name: "B", email: "b@example.com", language: .en),
                             address: "x", latitude: 1, longitude: 1), for: rival.tenant)
             try await app.application.test(.router) { client in
@@ -145,8 +167,8 @@ import Testing
                 #expect(try await client.execute(uri: "/healthz", method: .get).status == .ok)
             }
             #expect((try await app.blobFiles()).isEmpty)
-            #expect(try await app.dependencies.store.delivery(id: delivery.id)?.state == .created)
-            #expect(try await app.dependencies.store.idempotentUpload(courierID: app.courier.id, key: rejected[0]) == nil)
+            #expect(try await app.services.store.delivery(id: delivery.id)?.state == .created)
+            #expect(try await app.services.store.idempotentUpload(courierID: app.courier.id, key: rejected[0]) == nil)
         }
     }
 

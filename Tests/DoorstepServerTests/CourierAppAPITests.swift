@@ -7,6 +7,7 @@ import NIOCore
 import Testing
 
 @testable import DoorstepServer
+@testable import DoorstepServices
 
 /// The API the courier web app stands on: the published upload key, sealed uploads, route order,
 /// and delivering where no photo may be taken.
@@ -17,10 +18,10 @@ import Testing
             let other = try await app.delivery()
             try await app.application.test(.router) { client in
                 let published = try await client.execute(uri: "/api/v1/courier/upload-key", method: .get).json()
-                #expect(published["public_key"] as? String == Base64URL.encode(app.dependencies.uploadKey.publicKey))
+                #expect(published["public_key"] as? String == Base64URL.encode(app.services.infrastructure.uploadKey.publicKey))
                 #expect(published["algorithm"] as? String == "ECDH-P256+HKDF-SHA256+A256GCM")
 
-                let sealed = try SealedUpload.seal(Photos.quality("r01_sunset.original"), for: delivery.id, to: app.dependencies.uploadKey)
+                let sealed = try SealedUpload.seal(Photos.quality("r01_sunset.original"), for: delivery.id, to: app.services.infrastructure.uploadKey)
                 // Replayed against another delivery, the seal does not open: nothing is stored.
                 let misdirected = try await client.execute(
                     uri: app.uploadPath(other), method: .post, headers: app.courierHeaders(contentType: SealedUpload.mediaType),
@@ -48,7 +49,7 @@ import Testing
     @Test func stopsComeInRouteOrderAndADeliveryCanBeConfirmedWithoutAPhoto() async throws {
         try await TestApp.run { app in
             func stop(_ position: Int?) async throws -> Delivery {
-                try await app.dependencies.deliveries.create(
+                try await app.services.deliveries.create(
                     NewDelivery(orderReference: "R-\(position ?? 0)-\(UUID().uuidString.prefix(4))",
                                 recipient: Recipient(name: "Ann", email: "ann@example.com", language: .en),
                                 address: "Stop \(position ?? 0)", latitude: 48.8566, longitude: 2.3522,
@@ -67,13 +68,13 @@ import Testing
                     uri: "/api/v1/courier/deliveries/\(third.id)/delivered", method: .post, headers: app.courierHeaders(contentType: "application/json"),
                     body: try JSONSerialization.body(["placement": "handed_to_resident", "note": "To the neighbour at 5"]))
                 #expect(confirmed.status == .ok)
-                let stored = try #require(try await app.dependencies.store.delivery(id: third.id))
+                let stored = try #require(try await app.services.store.delivery(id: third.id))
                 #expect(stored.state == .delivered && stored.placement == .handedToResident && stored.note == "To the neighbour at 5")
                 // The recipient hears once, even if the courier taps twice.
                 _ = try await client.execute(
                     uri: "/api/v1/courier/deliveries/\(third.id)/delivered", method: .post, headers: app.courierHeaders(contentType: "application/json"),
                     body: try JSONSerialization.body(["placement": "porch"]))
-                #expect(try await app.dependencies.store.delivery(id: third.id)?.placement == .handedToResident)
+                #expect(try await app.services.store.delivery(id: third.id)?.placement == .handedToResident)
             }
         }
     }

@@ -6,6 +6,7 @@ import NIOCore
 import Testing
 
 @testable import DoorstepServer
+@testable import DoorstepServices
 
 @Suite struct CustomerPageTests {
     /// Uploads a photo for a new delivery and returns the delivery.
@@ -105,7 +106,7 @@ import Testing
             try await app.application.test(.router) { client in
                 let delivery = try await deliveredParcel(app, client: client, language: .en)
                 let path = app.customerPath(delivery)
-                app.clock.advance(by: app.dependencies.configuration.customerLinkLifetime + 1)
+                app.clock.advance(by: app.services.configuration.customerLinkLifetime + 1)
                 let page = try await client.execute(uri: path, method: .get)
                 #expect(page.status == .gone && page.text.contains("This link has expired"))
                 let query = String(path.split(separator: "?")[1])

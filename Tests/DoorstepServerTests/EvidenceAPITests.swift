@@ -6,6 +6,7 @@ import NIOCore
 import Testing
 
 @testable import DoorstepServer
+@testable import DoorstepServices
 
 /// What the courier learns at the door: the quality and location verdicts in the upload response.
 @Suite struct EvidenceAPITests {
@@ -38,7 +39,7 @@ import Testing
         try await TestApp.run { app in
             var settings = app.tenant.settings
             settings.qualityPolicy = .reject
-            try await app.dependencies.store.updateSettings(settings, tenantID: app.tenant.id)
+            try await app.services.store.updateSettings(settings, tenantID: app.tenant.id)
             let delivery = try await app.delivery()
             try await app.application.test(.router) { client in
                 let refused = try await client.execute(
@@ -49,14 +50,14 @@ import Testing
                 #expect(problem["type"] as? String == "/problems/photo-unusable")
                 #expect(problem["issues"] as? [String] == ["too_dark"])
                 #expect(try await app.blobFiles().isEmpty)
-                #expect(try await app.dependencies.store.delivery(id: delivery.id)?.state != .delivered)
+                #expect(try await app.services.store.delivery(id: delivery.id)?.state != .delivered)
 
                 // The retake at the door goes through.
                 let retake = try await client.execute(
                     uri: app.uploadPath(delivery), method: .post, headers: app.courierHeaders(key: "good"),
                     body: ByteBuffer(bytes: Photos.quality("r09_aitzgorri.original")))
                 #expect(retake.status == .created)
-                #expect(try await app.dependencies.store.delivery(id: delivery.id)?.state == .delivered)
+                #expect(try await app.services.store.delivery(id: delivery.id)?.state == .delivered)
             }
         }
     }
@@ -71,7 +72,7 @@ import Testing
                         "quality_policy": "reject", "location_radii": ["at_address_m": 20, "near_m": 100],
                     ] as [String: Any]))
                 #expect(put.status == .ok)
-                let settings = try #require(try await app.dependencies.store.tenant(id: app.tenant.id)?.settings)
+                let settings = try #require(try await app.services.store.tenant(id: app.tenant.id)?.settings)
                 #expect(settings.qualityPolicy == .reject)
                 #expect(settings.locationRadii == LocationRadii(atAddress: 20, near: 100))
 

@@ -7,6 +7,7 @@ import NIOCore
 import Testing
 
 @testable import DoorstepServer
+@testable import DoorstepServices
 
 /// Freshness (capture tickets), reuse detection, signed receipts and cases, through the API.
 @Suite struct EvidenceTrailTests {
@@ -60,7 +61,7 @@ import Testing
 
                 var settings = app.tenant.settings
                 settings.ticketPolicy = .refuse
-                try await app.dependencies.store.updateSettings(settings, tenantID: app.tenant.id)
+                try await app.services.store.updateSettings(settings, tenantID: app.tenant.id)
                 let other = try await app.delivery()
                 let refused = try await client.execute(
                     uri: app.uploadPath(other, query: "placement=porch"), method: .post, headers: app.courierHeaders(),
@@ -150,7 +151,7 @@ import Testing
                 bytes = Array(text.utf8)
                 tampered.payload = Base64URL.encode(bytes)
                 #expect(throws: SignedReceipt.VerificationError.badSignature) { try tampered.verify(against: keys) }
-                let stranger = app.dependencies.receipts.publicKey(tenantID: "another-tenant")
+                let stranger = app.services.infrastructure.receipts.publicKey(tenantID: "another-tenant")
                 var foreign = fromTenant
                 foreign.tenantID = "another-tenant"
                 #expect(throws: SignedReceipt.VerificationError.self) { try foreign.verify(against: keys + [stranger]) }
@@ -198,7 +199,7 @@ import Testing
                 #expect(again.status == .conflict)
                 #expect((try await client.execute(uri: "/api/v1/cases", method: .get, headers: app.apiHeaders).json()["items"] as? [Any])?.isEmpty == true)
                 // The tenant's webhook hears both: the case opened and the case resolved.
-                let webhooks = try await app.dependencies.store.outboxMessages(state: nil, endpointID: endpointID, limit: 50).map(\.event.type)
+                let webhooks = try await app.services.store.outboxMessages(state: nil, endpointID: endpointID, limit: 50).map(\.event.type)
                 #expect(Set(webhooks) == [.problemReported, .problemResolved])
             }
         }

@@ -5,6 +5,7 @@ import HummingbirdTesting
 import Testing
 
 @testable import DoorstepServer
+@testable import DoorstepServices
 
 @Suite struct MetricsTests {
     @Test func prometheusSeesUploadsImagesRequestsAndSweepsButNoIDsOrNames() async throws {
@@ -23,9 +24,9 @@ import Testing
                 for invented in ["BREW", "WHEN"] {
                     _ = try await client.execute(uri: "/healthz", method: HTTPRequest.Method(invented)!)
                 }
-                _ = await OutboxWorker(dependencies: app.dependencies).runOnce()  // no SMTP relay here: dead-lettered
+                _ = await app.services.outboxWorker.runOnce()  // no SMTP relay here: dead-lettered
                 app.clock.advance(by: 400 * 24 * 3600)
-                #expect(try await RetentionSweeper(dependencies: app.dependencies).sweepOnce() == 1)
+                #expect(try await app.services.retentionSweeper.sweepOnce() == 1)
 
                 let response = try await client.execute(
                     uri: "/metrics", method: .get, headers: [.authorization: "Bearer \(TestApp.metricsToken)"])
@@ -63,12 +64,12 @@ import Testing
 
     @Test func theMetricsTokenIsMadeOnFirstRunForPrometheusToRead() async throws {
         try await TestApp.run(configure: { $0.metricsToken = nil }) { app in
-            let path = app.dependencies.configuration.metricsTokenPath
+            let path = app.services.configuration.metricsTokenPath
             let token = try String(contentsOfFile: path, encoding: .utf8)
             #expect(token.count == 32)
             let mode = try FileManager.default.attributesOfItem(atPath: path)[.posixPermissions] as? Int
             #expect(mode == 0o600)
-            try await AppDependencies.open(app.dependencies.configuration, logger: app.dependencies.logger).close()  // a restart keeps it
+            try await AppServices.open(app.services.configuration, logger: app.services.logger).close()  // a restart keeps it
             #expect(try String(contentsOfFile: path, encoding: .utf8) == token)
         }
     }

@@ -7,11 +7,12 @@ import NIOCore
 import Testing
 
 @testable import DoorstepServer
+@testable import DoorstepServices
 
 @Suite struct NotificationTests {
     /// The outbox message the upload of `delivery` wrote for the recipient's email.
     func deliveredEmail(_ app: TestApp, _ delivery: Delivery) async throws -> OutboxMessage {
-        let messages = try await app.dependencies.store.outboxMessages(state: nil, endpointID: nil, limit: 100)
+        let messages = try await app.services.store.outboxMessages(state: nil, endpointID: nil, limit: 100)
         return try #require(messages.first { $0.channel == .email && $0.event.type == .delivered && $0.event.deliveryID == delivery.id })
     }
 
@@ -21,26 +22,26 @@ import Testing
             try await app.application.test(.router) { client in
                 try await app.upload(linked, client: client)
             }
-            let plain = try #require(try await EmailChannel(dependencies: app.dependencies).compose(try await deliveredEmail(app, linked)))
+            let plain = try #require(try await app.services.email.compose(try await deliveredEmail(app, linked)))
             #expect(plain.subject == "Votre colis a été livré" && plain.to == "ann@example.com")
             #expect(plain.inlineImage == nil && plain.text.contains("/d/\(linked.id)?e="))
             #expect(plain.headers.contains { $0.0 == "List-Unsubscribe" && $0.1.contains("/o/\(linked.id)?") })
 
             var settings = app.tenant.settings
             settings.emailIncludesPhoto = true
-            try await app.dependencies.store.updateSettings(settings, tenantID: app.tenant.id)
+            try await app.services.store.updateSettings(settings, tenantID: app.tenant.id)
             let attached = try await app.delivery(language: .en)
             try await app.application.test(.router) { client in
                 try await app.upload(attached, client: client)
             }
-            let withPhoto = try #require(try await EmailChannel(dependencies: app.dependencies).compose(try await deliveredEmail(app, attached)))
+            let withPhoto = try #require(try await app.services.email.compose(try await deliveredEmail(app, attached)))
             let image = try #require(withPhoto.inlineImage)
             #expect(Array(image.jpeg.prefix(3)) == [0xFF, 0xD8, 0xFF])
             #expect(withPhoto.html.contains("cid:\(image.contentID)") && withPhoto.subject == "Your order has been delivered")
 
             // Once the recipient's data is erased, there is nobody to write to.
-            _ = try await app.dependencies.privacy.erase(tenantID: app.tenant.id, email: "ann@example.com", by: .operatorCLI, actorID: nil)
-            #expect(try await EmailChannel(dependencies: app.dependencies).compose(try await deliveredEmail(app, attached)) == nil)
+            _ = try await app.services.privacy.erase(tenantID: app.tenant.id, email: "ann@example.com", by: .operatorCLI, actorID: nil)
+            #expect(try await app.services.email.compose(try await deliveredEmail(app, attached)) == nil)
         }
     }
 
@@ -54,7 +55,7 @@ import Testing
                 try await app.upload(delivery, client: client, key: "once")
                 try await app.upload(delivery, client: client, key: "once")  // a replay changes nothing, announces nothing
             }
-            let types = try await app.dependencies.store.outboxMessages(state: nil, endpointID: nil, limit: 100).map(\.event.type)
+            let types = try await app.services.store.outboxMessages(state: nil, endpointID: nil, limit: 100).map(\.event.type)
             #expect(types.sorted { $0.rawValue < $1.rawValue } == [.delivered, .outForDelivery])
         }
     }
@@ -64,7 +65,7 @@ import Testing
     @Test func aCustomerReportsAProblemAndTheTenantHearsOfIt() async throws {
         try await TestApp.run(configure: { $0.outboxWorker = false }) { app in
             let delivery = try await app.delivery(language: .fr)
-            try await app.dependencies.store.createWebhookEndpoint(WebhookEndpoint(
+            try await app.services.store.createWebhookEndpoint(WebhookEndpoint(
                 id: UUID().uuidString.lowercased(), tenantID: app.tenant.id, url: "http://127.0.0.1:9/", secret: "whsec_AAAA",
                 eventTypes: [.problemReported], createdAt: app.clock.now))
             try await app.application.test(.router) { client in
@@ -86,7 +87,7 @@ import Testing
                 let problems = try #require(api["problems"] as? [[String: Any]])
                 #expect(problems.count == 1 && problems[0]["kind"] as? String == "not_my_door" && problems[0]["details"] as? String == "Porte bleue, pas verte")
             }
-            let hooks = try await app.dependencies.store.outboxMessages(state: .pending, endpointID: nil, limit: 10).filter { $0.channel == .webhook }
+            let hooks = try await app.services.store.outboxMessages(state: .pending, endpointID: nil, limit: 10).filter { $0.channel == .webhook }
             #expect(hooks.map(\.event.type) == [.problemReported])
         }
     }

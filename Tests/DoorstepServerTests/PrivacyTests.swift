@@ -8,6 +8,7 @@ import NIOCore
 import Testing
 
 @testable import DoorstepServer
+@testable import DoorstepServices
 
 /// Each privacy mechanism of issue 4, against the real stores.
 @Suite struct PrivacyTests {
@@ -17,14 +18,14 @@ import Testing
             try await app.application.test(.router) { client in
                 let photoID = try await app.upload(delivery, client: client)
                 // What a thief copying the blob folder gets: ciphertext, not a JPEG.
-                let stolen = try #require(try await app.dependencies.blobs.get("photos/\(photoID)/display.jpg"))
+                let stolen = try #require(try await app.services.blobs.get("photos/\(photoID)/display.jpg"))
                 #expect(Array(stolen.prefix(4)) == Array("DSE1".utf8))
                 #expect(!stolen.contains([0xFF, 0xD8, 0xFF]))
                 let shown = try await client.execute(uri: app.displayPhotoPath(delivery), method: .get)
                 #expect(shown.status == .ok && Array(shown.body.readableBytesView.prefix(3)) == [0xFF, 0xD8, 0xFF])
-                let photo = try #require(try await app.dependencies.store.photo(id: photoID))
+                let photo = try #require(try await app.services.store.photo(id: photoID))
                 // Before deletion the copy opens with the photo's key...
-                let key = try app.dependencies.keys.unwrap(photo.dataKey, photoID: photoID)
+                let key = try app.services.infrastructure.keys.unwrap(photo.dataKey, photoID: photoID)
                 #expect(try key.open(stolen, boundTo: photo.display.blobKey).count == photo.display.byteCount)
 
                 // ...the customer deletes the photo...
@@ -34,8 +35,8 @@ import Testing
                 #expect(try await client.execute(uri: app.displayPhotoPath(delivery), method: .get).status == .notFound)
                 #expect((try await app.blobFiles()).isEmpty)
                 // ...and no wrapped key for it is left anywhere in the store: the copy stays ciphertext.
-                #expect(try await app.dependencies.store.photoKeys(notWrappedBy: 0, limit: 100).allSatisfy { $0.photoID != photoID })
-                #expect(try await app.dependencies.store.photo(id: photoID) == nil)
+                #expect(try await app.services.store.photoKeys(notWrappedBy: 0, limit: 100).allSatisfy { $0.photoID != photoID })
+                #expect(try await app.services.store.photo(id: photoID) == nil)
                 let page = try await client.execute(uri: app.customerPath(delivery), method: .get).text
                 #expect(page.contains("The photo of this delivery has been deleted."))
                 // The proof outlives the photo.
@@ -54,9 +55,9 @@ import Testing
                 try await app.upload(first, client: client)
                 try await app.upload(second, client: client)
                 let blobsBefore = try await app.blobContents()
-                let report = try await KeyRotation(dependencies: app.dependencies).rotate(settle: .zero)
+                let report = try await app.services.keyRotation.rotate(settle: .zero)
                 #expect(report == KeyRotation.Report(newVersion: 2, rewrapped: 2, retiredVersions: [1]))
-                #expect(try await app.dependencies.store.kekVersionsInUse() == [2])
+                #expect(try await app.services.store.kekVersionsInUse() == [2])
                 #expect(!FileManager.default.fileExists(atPath: app.folder.appendingPathComponent("keys/kek/kek-0001.key").path))
                 // Blobs untouched, photos still readable.
                 let blobsAfter = try await app.blobContents()
@@ -81,23 +82,23 @@ import Testing
             }
             app.clock.advance(by: TenantSettings.defaultRetention + 1)
             // A second "process": its own connections to the same database file and blob folder.
-            var logger = app.dependencies.logger
+            var logger = app.services.logger
             logger.logLevel = .critical
-            let other = try await AppDependencies.open(
-                app.dependencies.configuration, effects: app.dependencies.effects, logger: logger)
-            async let mine = RetentionSweeper(dependencies: app.dependencies).sweepOnce(batch: 2)
-            async let theirs = RetentionSweeper(dependencies: other).sweepOnce(batch: 2)
+            let other = try await AppServices.open(
+                app.services.configuration, effects: app.services.effects, logger: logger)
+            async let mine = app.services.retentionSweeper.sweepOnce(batch: 2)
+            async let theirs = other.retentionSweeper.sweepOnce(batch: 2)
             let (a, b) = try await (mine, theirs)
             try await other.close()
             #expect(a + b == 6, "deleted \(a) + \(b)")
             #expect((try await app.blobFiles()).isEmpty)
             for delivery in deliveries {
-                #expect(try await app.dependencies.store.currentPhoto(deliveryID: delivery.id) == nil)
-                let events = try await app.dependencies.store.accessEvents(deliveryID: delivery.id)
+                #expect(try await app.services.store.currentPhoto(deliveryID: delivery.id) == nil)
+                let events = try await app.services.store.accessEvents(deliveryID: delivery.id)
                 #expect(events.filter { $0.action == .expire }.count == 1)
-                #expect(try await app.dependencies.store.photoProofs(deliveryID: delivery.id).first?.deletedReason == "expired")
+                #expect(try await app.services.store.photoProofs(deliveryID: delivery.id).first?.deletedReason == .expired)
             }
-            #expect(try await RetentionSweeper(dependencies: app.dependencies).sweepOnce() == 0)
+            #expect(try await app.services.retentionSweeper.sweepOnce() == 0)
         }
     }
 
@@ -114,7 +115,7 @@ import Testing
                 #expect(try await client.execute(uri: "/api/v1/settings", method: .get, headers: app.apiHeaders).json()["retention_seconds"] as? Int == 3600)
                 try await app.upload(delivery, client: client)
                 app.clock.advance(by: 3601)
-                #expect(try await RetentionSweeper(dependencies: app.dependencies).sweepOnce() == 1)
+                #expect(try await app.services.retentionSweeper.sweepOnce() == 1)
                 let page = try await client.execute(uri: app.customerPath(delivery), method: .get).text
                 #expect(page.contains("deleted automatically"))
             }
@@ -131,7 +132,7 @@ import Testing
                 let confirm = try await client.execute(uri: app.preferencesPath(next), method: .get)
                 #expect(confirm.status == .ok)
                 #expect(confirm.text.contains("photograph my deliveries") && confirm.text.contains("<form method=\"post\" action=\"/o/\(next.id)?"))
-                #expect(try await app.dependencies.privacy.policy(for: next) == .requested)
+                #expect(try await app.services.privacy.policy(for: next) == .requested)
 
                 let post = try await client.execute(uri: app.preferencesPath(next), method: .post, headers: .form,
                                                     body: .init(string: "choice=opted_out&delete=yes"))
@@ -145,7 +146,7 @@ import Testing
                 #expect(refused.status == .conflict)
                 let problem = try refused.json()
                 #expect(problem["type"] as? String == "/problems/photo-not-allowed" && problem["reason"] as? String == "opted_out")
-                #expect(try await app.dependencies.store.currentPhoto(deliveryID: earlier.id) == nil)
+                #expect(try await app.services.store.currentPhoto(deliveryID: earlier.id) == nil)
                 #expect((try await app.blobFiles()).isEmpty)
 
                 // Opting back in works the same way.
@@ -164,10 +165,10 @@ import Testing
                 let oneClick = try await client.execute(uri: app.preferencesPath(mine), method: .post, headers: .form,
                                                         body: .init(string: "List-Unsubscribe=One-Click"))
                 #expect(oneClick.status == .ok)
-                #expect(try await app.dependencies.privacy.policy(for: mine) == .notAllowed(.optedOut))
-                #expect(try await app.dependencies.privacy.policy(for: housemate) == .requested)
+                #expect(try await app.services.privacy.policy(for: mine) == .notAllowed(.optedOut))
+                #expect(try await app.services.privacy.policy(for: housemate) == .requested)
                 _ = try await client.execute(uri: app.preferencesPath(mine), method: .post, headers: .form, body: .init(string: "choice=opted_out&address=yes"))
-                #expect(try await app.dependencies.privacy.policy(for: housemate) == .notAllowed(.optedOut))
+                #expect(try await app.services.privacy.policy(for: housemate) == .notAllowed(.optedOut))
                 // A forged or delivery-page link cannot change preferences.
                 let wrongPurpose = try await client.execute(uri: "/o/\(mine.id)?" + app.customerPath(mine).split(separator: "?")[1],
                                                             method: .post, headers: .form, body: .init(string: "choice=opted_in"))
@@ -178,14 +179,14 @@ import Testing
 
     @Test func consentModesFollowTheDeliveryCountry() async throws {
         try await TestApp.run { app in
-            try await app.dependencies.store.updateSettings(
+            try await app.services.store.updateSettings(
                 TenantSettings(consentModes: ["FR": .optIn, "DE": .off, "*": .optOut]), tenantID: app.tenant.id)
             let paris = try await app.delivery(email: "a@example.com", country: "fr")
             let berlin = try await app.delivery(email: "b@example.com", country: "DE")
             let london = try await app.delivery(email: "c@example.com", country: "GB")
-            #expect(try await app.dependencies.privacy.policy(for: paris) == .notAllowed(.consentRequired))
-            #expect(try await app.dependencies.privacy.policy(for: berlin) == .notAllowed(.photosOff))
-            #expect(try await app.dependencies.privacy.policy(for: london) == .requested)
+            #expect(try await app.services.privacy.policy(for: paris) == .notAllowed(.consentRequired))
+            #expect(try await app.services.privacy.policy(for: berlin) == .notAllowed(.photosOff))
+            #expect(try await app.services.privacy.policy(for: london) == .requested)
             try await app.application.test(.router) { client in
                 let refused = try await client.execute(uri: app.uploadPath(paris), method: .post, headers: app.courierHeaders(), body: ByteBuffer(bytes: Photos.jpeg))
                 let reason = try refused.json()["reason"] as? String
@@ -215,7 +216,7 @@ import Testing
                 let courier = try await client.execute(uri: "/api/v1/deliveries/\(delivery.id)/photo", method: .get, headers: app.courierHeaders())
                 #expect(courier.status == .unauthorized)
 
-                let events = try await app.dependencies.store.accessEvents(deliveryID: delivery.id)
+                let events = try await app.services.store.accessEvents(deliveryID: delivery.id)
                 #expect(events.map(\.action) == [.upload, .viewPhoto, .download])
                 #expect(events.map(\.actor) == [.courier, .customerLink, .apiKey])
                 #expect(events[2].actorID == String(app.apiKey.prefix(10)))
@@ -226,7 +227,7 @@ import Testing
                 let gone = try await client.execute(uri: "/api/v1/deliveries/\(delivery.id)/photo", method: .delete, headers: app.apiHeaders)
                 #expect(gone.status == .noContent)
                 #expect(try await client.execute(uri: "/api/v1/deliveries/\(delivery.id)/photo", method: .delete, headers: app.apiHeaders).status == .notFound)
-                #expect(try await app.dependencies.store.accessEvents(deliveryID: delivery.id).last?.action == .delete)
+                #expect(try await app.services.store.accessEvents(deliveryID: delivery.id).last?.action == .delete)
             }
         }
     }
@@ -253,14 +254,14 @@ import Testing
                 let erase = try await client.execute(uri: "/api/v1/recipients/erase", method: .post, headers: app.apiHeaders,
                                                      body: .init(string: #"{"email": "ann@example.com"}"#))
                 #expect(try erase.json()["erased_deliveries"] as? Int == 2)
-                let after = try #require(try await app.dependencies.store.delivery(id: first.id))
+                let after = try #require(try await app.services.store.delivery(id: first.id))
                 #expect(after.recipient.email.isEmpty && after.address.isEmpty)
-                #expect(try await app.dependencies.store.currentPhoto(deliveryID: first.id) == nil)
-                #expect(try await app.dependencies.store.currentPhoto(deliveryID: stranger.id) != nil)
+                #expect(try await app.services.store.currentPhoto(deliveryID: first.id) == nil)
+                #expect(try await app.services.store.currentPhoto(deliveryID: stranger.id) != nil)
                 // The "no photos" survives erasure: a new delivery to the same person stays unphotographed.
                 let later = try await app.delivery(email: "ann@example.com")
-                #expect(try await app.dependencies.privacy.policy(for: later) == .notAllowed(.optedOut))
-                let actions = try await app.dependencies.store.accessEvents(deliveryID: first.id).map(\.action)
+                #expect(try await app.services.privacy.policy(for: later) == .notAllowed(.optedOut))
+                let actions = try await app.services.store.accessEvents(deliveryID: first.id).map(\.action)
                 #expect(actions.contains(.export) && actions.contains(.erase))
             }
         }

@@ -6,6 +6,7 @@ import NIOCore
 import Testing
 
 @testable import DoorstepServer
+@testable import DoorstepServices
 
 @Suite struct TenantAPITests {
     static var newDelivery: [String: Any] { [
@@ -69,7 +70,7 @@ import Testing
     @Test func anotherTenantsDeliveryLooksLikeNoDeliveryAtAll() async throws {
         try await TestApp.run { app in
             let mine = try await app.delivery()
-            let rival = try await app.dependencies.accounts.createTenant(name: "Rival")
+            let rival = try await app.services.accounts.createTenant(name: "Rival")
             try await app.application.test(.router) { client in
                 let headers: HTTPFields = [.authorization: "Bearer \(rival.apiKey)"]
                 let theirs = try await client.execute(uri: "/api/v1/deliveries/\(mine.id)", method: .get, headers: headers)

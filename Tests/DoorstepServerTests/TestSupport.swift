@@ -12,6 +12,7 @@ import Synchronization
 import Testing
 
 @testable import DoorstepServer
+@testable import DoorstepServices
 
 /// A clock tests can move forward.
 final class TestClock: Sendable {
@@ -24,7 +25,7 @@ final class TestClock: Sendable {
 /// A real application on a fresh data folder (SQLite file, disk blobs, keys), plus seeded
 /// accounts. Tests may wrap the store to inject a fault.
 struct TestApp: Sendable {
-    let dependencies: AppDependencies
+    let services: AppServices
     let clock: TestClock
     let folder: URL
     let tenant: Tenant
@@ -48,55 +49,57 @@ struct TestApp: Sendable {
         let backend = try await TestBackend.make()
         configuration.databaseURL = backend.databaseURL
         configuration.blobURL = backend.blobURL
+        // The tests' webhook receivers listen on loopback.
+        configuration.webhookAllowPrivateNetworks = true
         configuration.metricsToken = TestApp.metricsToken
         configure(&configuration)
         let clock = TestClock()
         var logger = Logger(label: "test")
         logger.logLevel = .warning
-        let opened = try await AppDependencies.open(
+        var infrastructure = try await Infrastructure.open(
             configuration, effects: Effects(now: { clock.now }, newID: { UUID().uuidString.lowercased() }), logger: logger, migrate: true)
         // The fault: a second store on the same database file whose photo INSERT fails, as a
         // database that dies in the middle of the upload's transaction would.
-        let store: any MetadataStore = failPhotoCommit
-            ? SQLMetadataStore(source: FailingStatementSource(
-                base: try await AppDependencies.openDatabase(configuration, logger: logger), failing: "INSERT INTO photos"))
-            : opened.store
-        let dependencies = AppDependencies(
-            configuration: configuration, store: store, blobs: opened.blobs, images: opened.images,
-            links: opened.links, keys: opened.keys, uploadKey: opened.uploadKey, receipts: opened.receipts, subjects: opened.subjects, passwords: PasswordHasher(cost: 4),
-            metrics: opened.metrics, metricsToken: TestApp.metricsToken,
-            effects: opened.effects, logger: logger,
-            closeStore: {
-                if let faulty = (store as? SQLMetadataStore), failPhotoCommit { try await faulty.shutdown() }
-                try await opened.close()
-            })
+        if failPhotoCommit {
+            let faulty = SQLMetadataStore(source: FailingStatementSource(
+                base: try await Infrastructure.openDatabase(configuration, logger: logger), failing: "INSERT INTO photos"))
+            let closeOpened = infrastructure.close
+            infrastructure.store = faulty
+            infrastructure.close = {
+                try await faulty.shutdown()
+                try await closeOpened()
+            }
+        }
+        infrastructure.passwords = PasswordHasher(cost: 4)
+        infrastructure.metricsToken = TestApp.metricsToken
+        let services = AppServices(infrastructure)
         do {
-            let created = try await dependencies.accounts.createTenant(name: "Test shop")
-            let courier = try await dependencies.accounts.createCourier(
+            let created = try await services.accounts.createTenant(name: "Test shop")
+            let courier = try await services.accounts.createCourier(
                 tenantID: created.tenant.id, username: "courier-\(UUID().uuidString.prefix(8))", displayName: "Sam",
                 password: "correct horse battery")
-            let session = try await dependencies.accounts.openSession(for: courier)
+            let session = try await services.accounts.openSession(for: courier)
             let app = TestApp(
-                dependencies: dependencies, clock: clock, folder: folder, tenant: created.tenant, apiKey: created.apiKey,
+                services: services, clock: clock, folder: folder, tenant: created.tenant, apiKey: created.apiKey,
                 courier: courier, courierToken: session.token)
             try await body(app)
         } catch {
-            try? await dependencies.close()
+            try? await services.close()
             try? await backend.drop()
             throw error
         }
-        try await dependencies.close()
+        try await services.close()
         try await backend.drop()
         try? FileManager.default.removeItem(at: folder)
     }
 
     var application: some ApplicationProtocol {
-        get throws { try buildApplication(dependencies) }
+        get throws { try buildApplication(services) }
     }
 
     /// A delivery of this app's tenant, assigned to its courier unless told otherwise.
     func delivery(language: Language = .en, courierID: String?? = .none) async throws -> Delivery {
-        try await dependencies.deliveries.create(
+        try await services.deliveries.create(
             NewDelivery(
                 orderReference: "ORD-\(UUID().uuidString.prefix(8))",
                 recipient: Recipient(name: "Ann", email: "ann@example.com", language: language),
@@ -107,13 +110,13 @@ struct TestApp: Sendable {
 
     /// Every object in the blob store (on disk, temporary files included).
     func blobFiles() async throws -> [String] {
-        try await dependencies.blobs.list(prefix: "").map(\.key).sorted()
+        try await services.blobs.list(prefix: "").map(\.key).sorted()
     }
 
     /// The stored (sealed) bytes of every blob, by key.
     func blobContents() async throws -> [String: [UInt8]] {
         var contents: [String: [UInt8]] = [:]
-        for key in try await blobFiles() { contents[key] = try await dependencies.blobs.get(key) }
+        for key in try await blobFiles() { contents[key] = try await services.blobs.get(key) }
         return contents
     }
 
@@ -131,7 +134,7 @@ struct TestApp: Sendable {
 
     /// The path and query of the delivery's signed customer link.
     func customerPath(_ delivery: Delivery) -> String {
-        let url = dependencies.deliveries.customerURL(for: delivery)
+        let url = services.links.customerURL(for: delivery)
         return String(url.dropFirst("http://doorstep.test".count))
     }
 }
@@ -151,7 +154,7 @@ struct TestBackend: Sendable {
         let endpoint = try #require(environment["DOORSTEP_TEST_S3_ENDPOINT"]), bucket = try #require(environment["DOORSTEP_TEST_S3_BUCKET"])
         let name = "doorstep_app_\(UUID().uuidString.prefix(8).lowercased())"
         let logger = Logger(label: "test")
-        let adminPool = try await PostgresConnectionPool.open(url: admin, size: 1, logger: logger)
+        let adminPool = try await PostgresClientSource.open(url: admin, size: 1, logger: logger)
         try await adminPool.withConnection { db in try await db.raw("CREATE DATABASE \(ident: name)").run() }
         return TestBackend(
             databaseURL: admin.replacingOccurrences(of: #"/[^/]*$"#, with: "/\(name)", options: .regularExpression),
@@ -219,7 +222,7 @@ extension TestApp {
 
     /// The path and query of the recipient's preferences (opt-out) link.
     func preferencesPath(_ delivery: Delivery) -> String {
-        String(dependencies.customerAccess.preferencesURL(for: delivery).dropFirst("http://doorstep.test".count))
+        String(services.links.preferencesURL(for: delivery).dropFirst("http://doorstep.test".count))
     }
 
     func displayPhotoPath(_ delivery: Delivery) -> String {
@@ -229,7 +232,7 @@ extension TestApp {
 
     /// A delivery of this tenant to a given recipient, address and country.
     func delivery(email: String, address: String = "1 Main St", country: String? = nil) async throws -> Delivery {
-        try await dependencies.deliveries.create(
+        try await services.deliveries.create(
             NewDelivery(orderReference: "ORD-\(UUID().uuidString.prefix(8))", recipient: Recipient(name: "Ann", email: email, language: .en),
                         address: address, latitude: 48.8566, longitude: 2.3522, courierID: courier.id, country: country),
             for: tenant)

@@ -39,7 +39,7 @@ import Testing
                                                  events: [event(.delivered, delivery, at: seed.clock)])
             #expect(try await seed.store.outboxMessages(state: nil, endpointID: nil, limit: 10).count == 2)
 
-            _ = try await seed.store.deletePhoto(id: photo.id, reason: "x", at: seed.clock, events: [event(.photoDeleted, delivery, at: seed.clock)])
+            _ = try await seed.store.deletePhoto(id: photo.id, reason: .system, at: seed.clock, events: [event(.photoDeleted, delivery, at: seed.clock)])
             #expect(try await seed.store.outboxMessages(state: nil, endpointID: deletions.id, limit: 10).count == 0)
             #expect(try await seed.store.outboxMessages(state: nil, endpointID: all.id, limit: 10).count == 1)
         }

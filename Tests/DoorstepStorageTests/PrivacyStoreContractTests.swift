@@ -13,14 +13,14 @@ import Testing
             let photo = seed.photo(for: delivery, courier: courier)
             _ = try await seed.store.recordPhoto(photo, idempotency: nil, events: [])
             #expect(try await seed.store.kekVersionsInUse() == [1])
-            let blobs = try await seed.store.deletePhoto(id: photo.id, reason: "customer_link", at: seed.clock, events: [])
+            let blobs = try await seed.store.deletePhoto(id: photo.id, reason: .customerLink, at: seed.clock, events: [])
             #expect(blobs == [photo.display.blobKey, photo.thumbnail.blobKey])
-            #expect(try await seed.store.deletePhoto(id: photo.id, reason: "customer_link", at: seed.clock, events: []) == nil)
+            #expect(try await seed.store.deletePhoto(id: photo.id, reason: .customerLink, at: seed.clock, events: []) == nil)
             #expect(try await seed.store.photo(id: photo.id) == nil)
             #expect(try await seed.store.photoKeys(notWrappedBy: 0, limit: 10).isEmpty)
             #expect(try await seed.store.kekVersionsInUse().isEmpty)
             let proof = try #require(try await seed.store.photoProofs(deliveryID: delivery.id).first)
-            #expect(proof.photoID == photo.id && proof.sha256 == photo.display.sha256 && proof.deletedReason == "customer_link")
+            #expect(proof.photoID == photo.id && proof.sha256 == photo.display.sha256 && proof.deletedReason == .customerLink)
         }
     }
 

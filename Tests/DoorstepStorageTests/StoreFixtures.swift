@@ -41,10 +41,10 @@ enum StoreEngine: String, CaseIterable, Sendable, CustomTestStringConvertible {
         case .postgres:
             let admin = try #require(Self.postgresAdminURL)
             let name = "doorstep_test_\(UUID().uuidString.prefix(8).lowercased())"
-            let adminPool = try await PostgresConnectionPool.open(url: admin, size: 1, logger: logger)
+            let adminPool = try await PostgresClientSource.open(url: admin, size: 1, logger: logger)
             try await adminPool.withConnection { db in try await db.raw("CREATE DATABASE \(ident: name)").run() }
             let url = admin.replacingOccurrences(of: #"/[^/]*$"#, with: "/\(name)", options: .regularExpression)
-            let store = SQLMetadataStore(source: try await PostgresConnectionPool.open(url: url, size: 4, logger: logger))
+            let store = SQLMetadataStore(source: try await PostgresClientSource.open(url: url, size: 4, logger: logger))
             try await store.migrate()
             return (store, {
                 try await adminPool.withConnection { db in try await db.raw("DROP DATABASE \(ident: name)").run() }

@@ -1,61 +1,60 @@
 import DoorstepCore
 import DoorstepImaging
 import DoorstepSecurity
+import DoorstepServices
 import Foundation
 import Hummingbird
 
 /// The courier API: log in, list today's stops, upload the photo of a stop (plain or sealed),
 /// or mark a stop delivered where no photo may be taken.
 struct CourierAPIController {
-    let dependencies: AppDependencies
+    let accounts: AccountService
+    let deliveries: DeliveryService
+    let ingest: PhotoIngestService
+    let evidence: EvidenceService
+    let links: CustomerLinks
+    let uploadKey: SealedUpload.Key
+    let maxUploadBytes: Int
+    let metrics: AppMetrics
 
     func addRoutes(to group: RouterGroup<AppRequestContext>) {
         group.post("login", use: login)
-        group.get("upload-key", use: uploadKey)
-        group.get("deliveries", use: stops)
-        group.post("deliveries/:id/photo", use: upload)
-        group.post("deliveries/:id/delivered", use: deliveredWithoutPhoto)
-        group.post("deliveries/:id/capture-ticket", use: captureTicket)
+        group.get("upload-key", use: publishUploadKey)
+        let courierOnly = group.group().add(middleware: BearerAuthenticator.couriers(accounts))
+        courierOnly.get("deliveries", use: stops)
+        courierOnly.post("deliveries/:id/photo", use: upload)
+        courierOnly.post("deliveries/:id/delivered", use: deliveredWithoutPhoto)
+        courierOnly.post("deliveries/:id/capture-ticket", use: captureTicket)
     }
 
     /// Asked when the courier taps "Delivered": the photo must be taken within minutes of it.
     @Sendable func captureTicket(_ request: Request, context: AppRequestContext) async throws -> Response {
-        let courier = try await courier(request)
-        let delivery = try await dependencies.ingest.authorize(deliveryID: context.parameters.get("id") ?? "", for: courier)
-        let issued = try await dependencies.evidence.issueTicket(for: delivery, courier: courier)
+        let courier = try context.requireCourier()
+        let delivery = try await ingest.authorize(deliveryID: context.parameters.get("id") ?? "", for: courier)
+        let issued = try await evidence.issueTicket(for: delivery, courier: courier)
         return try JSONResponse.make(TicketResource(ticket: issued.ticket, expiresAt: issued.expiresAt), status: .created)
-    }
-
-    private func courier(_ request: Request) async throws -> Courier {
-        guard let token = request.bearerToken else { throw DoorstepError.unauthenticated }
-        return try await dependencies.accounts.courier(sessionToken: token)
     }
 
     @Sendable func login(_ request: Request, context: AppRequestContext) async throws -> Response {
         let body = try await request.decodeJSON(as: LoginRequest.self, context: context)
-        return try JSONResponse.make(try await dependencies.accounts.login(username: body.username, password: body.password))
+        return try JSONResponse.make(try await accounts.login(username: body.username, password: body.password))
     }
 
     /// Public: the key the courier's page seals photos to. The page keeps it, so it can seal
     /// while offline.
-    @Sendable func uploadKey(_ request: Request, context: AppRequestContext) async throws -> Response {
-        let key = dependencies.uploadKey
+    @Sendable func publishUploadKey(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let key = uploadKey
         return try JSONResponse.make(UploadKeyResource(
             id: Base64URL.encode(key.id), algorithm: "ECDH-P256+HKDF-SHA256+A256GCM", publicKey: Base64URL.encode(key.publicKey)))
     }
 
-    /// Today's stops in route order: every stop not yet delivered, and those delivered in the
-    /// last 12 hours (so the courier sees what they just did), each with its photo policy.
+    /// Today's stops in route order, each with its photo policy.
     @Sendable func stops(_ request: Request, context: AppRequestContext) async throws -> Response {
-        let courier = try await courier(request)
-        let deliveries = try await dependencies.store.deliveries(
-            courierID: courier.id, deliveredSince: dependencies.effects.now().addingTimeInterval(-12 * 3600))
+        let courier = try context.requireCourier()
         // Couriers get what they need at the door, not the recipient's email; and for each stop
         // whether a photo may be taken (no camera for a recipient who said no).
-        let policies = try await dependencies.privacy.policies(for: deliveries)
-        let items = zip(deliveries, policies).map { delivery, policy in
-            var resource = DeliveryResource(delivery, uploadURL: dependencies.deliveries.uploadURL(for: delivery))
-            resource.recipient.email = nil
+        let items = try await deliveries.stops(of: courier).map { delivery, policy in
+            var resource = DeliveryResource.forCourier(delivery, uploadURL: links.uploadURL(for: delivery))
             resource.photoPolicy = policy.code
             return resource
         }
@@ -65,7 +64,7 @@ struct CourierAPIController {
     /// The body is the image itself, or the image sealed to the upload key
     /// (`application/vnd.doorstep.sealed-photo`); placement, note and position are query parameters.
     @Sendable func upload(_ request: Request, context: AppRequestContext) async throws -> Response {
-        let courier = try await courier(request)
+        let courier = try context.requireCourier()
         let deliveryID = context.parameters.get("id") ?? ""
         let details = try PhotoUploadDetails(parameters: request.uri.queryParameters.reduce(into: [:]) {
             $0[String($1.key)] = String($1.value)
@@ -73,35 +72,35 @@ struct CourierAPIController {
         let key = try IdempotencyKey.validate(request.headers[.idempotencyKey])
         // Authorise before reading the body: a stranger's upload, or one for a recipient who said
         // no to photos, is not read at all.
-        let delivery = try await dependencies.ingest.authorize(deliveryID: deliveryID, for: courier)
+        let delivery = try await ingest.authorize(deliveryID: deliveryID, for: courier)
         let contentType = request.headers[.contentType].map { $0.split(separator: ";")[0].trimmingCharacters(in: .whitespaces) }
         let sealed = contentType == SealedUpload.mediaType
         if let contentType, !sealed, ImageFormat.fromMediaType(contentType) == nil {
             throw DoorstepError.unsupportedMediaType
         }
-        var bytes = try await UploadBody.read(request, limit: dependencies.configuration.limits.maxBytes + (sealed ? SealedUpload.overhead : 0))
+        var bytes = try await UploadBody.read(request, limit: maxUploadBytes + (sealed ? SealedUpload.overhead : 0))
         if sealed {
-            do { bytes = try dependencies.uploadKey.open(bytes, deliveryID: delivery.id) } catch { throw DoorstepError.sealedUploadInvalid }
+            do { bytes = try uploadKey.open(bytes, deliveryID: delivery.id) } catch { throw DoorstepError.sealedUploadInvalid }
         }
-        let outcome = try await dependencies.ingest.upload(
+        let outcome = try await ingest.upload(
             bytes, to: delivery, details: details, idempotencyKey: key, by: courier)
-        dependencies.metrics.photoUpload(outcome.replayed ? "replayed" : "stored")
+        metrics.photoUpload(outcome.replayed ? "replayed" : "stored")
         var headers: HTTPFields = [:]
         headers[.location] = "/api/v1/courier/deliveries/\(deliveryID)/photo"
         if outcome.replayed { headers[.idempotentReplayed] = "true" }
         let result = UploadResult(
-            delivery: DeliveryResource(outcome.delivery, photo: outcome.photo), photo: PhotoResource(outcome.photo))
+            delivery: .forCourier(outcome.delivery, photo: outcome.photo), photo: PhotoResource(outcome.photo))
         // A replay answers exactly as the original did (201), marked by Idempotent-Replayed.
         return try JSONResponse.make(result, status: .created, headers: headers)
     }
 
     /// Delivered without a photo: where the recipient said no, photos are off, or the camera failed.
     @Sendable func deliveredWithoutPhoto(_ request: Request, context: AppRequestContext) async throws -> Response {
-        let courier = try await courier(request)
-        let delivery = try await dependencies.ingest.assignedDelivery(context.parameters.get("id") ?? "", to: courier)
+        let courier = try context.requireCourier()
+        let delivery = try await ingest.assignedDelivery(context.parameters.get("id") ?? "", to: courier)
         let body = try await request.decodeJSON(as: DeliveredRequest.self, context: context)
-        let updated = try await dependencies.deliveries.markDeliveredWithoutPhoto(delivery, placement: body.placement, note: body.note)
-        return try JSONResponse.make(DeliveryResource(updated))
+        let updated = try await deliveries.markDeliveredWithoutPhoto(delivery, placement: body.placement, note: body.note)
+        return try JSONResponse.make(DeliveryResource.forCourier(updated))
     }
 }
 

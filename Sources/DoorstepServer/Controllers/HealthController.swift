@@ -1,16 +1,18 @@
 import Foundation
+import DoorstepStorage
 import Hummingbird
 
 /// Liveness (the process answers) and readiness (its stores answer too).
 struct HealthController {
-    let dependencies: AppDependencies
+    let store: any DatabaseStore
+    let blobs: any BlobStore
 
     func addRoutes(to router: Router<AppRequestContext>) {
         router.get("healthz") { _, _ in try JSONResponse.make(["status": "ok"]) }
         router.get("readyz") { _, _ in
             var checks: [String: String] = [:]
-            do { try await dependencies.store.ping(); checks["database"] = "ok" } catch { checks["database"] = "failing" }
-            do { try await dependencies.blobs.ping(); checks["blobs"] = "ok" } catch { checks["blobs"] = "failing" }
+            do { try await store.ping(); checks["database"] = "ok" } catch { checks["database"] = "failing" }
+            do { try await blobs.ping(); checks["blobs"] = "ok" } catch { checks["blobs"] = "failing" }
             let ready = checks.values.allSatisfy { $0 == "ok" }
             return try JSONResponse.make(checks, status: ready ? .ok : .serviceUnavailable)
         }

@@ -1,13 +1,16 @@
 import AsyncAlgorithms
 import DoorstepCore
 import Foundation
+import DoorstepServices
 import Hummingbird
 import ServiceLifecycle
 
 /// Server-sent events: a customer's open delivery page hears "delivered" and "photo deleted" the
 /// moment they commit; a tenant's dashboard hears every event of the tenant.
 struct LiveController {
-    let dependencies: AppDependencies
+    let customerAccess: CustomerAccessService
+    let accounts: AccountService
+    let live: LiveEvents
 
     func addRoutes(to router: Router<AppRequestContext>) {
         router.get("d/:id/events", use: deliveryEvents)
@@ -15,16 +18,14 @@ struct LiveController {
     }
 
     @Sendable func deliveryEvents(_ request: Request, context: AppRequestContext) async throws -> Response {
-        let delivery = try await dependencies.customerAccess.delivery(CustomerAccessService.Link(
-            deliveryID: context.parameters.get("id") ?? "", expires: request.uri.queryParameters["e"].map(String.init),
-            signature: request.uri.queryParameters["s"].map(String.init)))
-        return stream(dependencies.live.subscribe(LiveEvents.deliveryTopic(delivery.id)))
+        let delivery = try await customerAccess.delivery(request.customerLink(context))
+        return stream(live.subscribe(LiveEvents.deliveryTopic(delivery.id)))
     }
 
     @Sendable func tenantEvents(_ request: Request, context: AppRequestContext) async throws -> Response {
         guard let token = request.bearerToken else { throw DoorstepError.unauthenticated }
-        let tenant = try await dependencies.accounts.tenant(apiKey: token)
-        return stream(dependencies.live.subscribe(LiveEvents.tenantTopic(tenant.id)))
+        let tenant = try await accounts.tenant(apiKey: token)
+        return stream(live.subscribe(LiveEvents.tenantTopic(tenant.id)))
     }
 
     /// `text/event-stream`: one event per committed change, a comment every 15 s to keep proxies

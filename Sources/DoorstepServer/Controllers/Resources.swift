@@ -40,6 +40,13 @@ struct DeliveryResource: Encodable {
         case photoPolicy = "photo_policy", photo, proofs, problems
     }
 
+    /// A delivery as a courier sees it: what they need at the door, never the recipient's email.
+    static func forCourier(_ delivery: Delivery, photo: Photo? = nil, uploadURL: String? = nil) -> DeliveryResource {
+        var resource = DeliveryResource(delivery, photo: photo, uploadURL: uploadURL)
+        resource.recipient.email = nil
+        return resource
+    }
+
     init(_ delivery: Delivery, photo: Photo? = nil, customerURL: String? = nil, uploadURL: String? = nil) {
         id = delivery.id
         orderReference = delivery.orderReference
@@ -91,7 +98,7 @@ struct ProofResource: Encodable {
         distanceToAddressMetres = proof.distanceToAddress.map { ($0 * 10).rounded() / 10 }
         expiresAt = proof.expiresAt
         deletedAt = proof.deletedAt
-        deletedReason = proof.deletedReason
+        deletedReason = proof.deletedReason?.rawValue
         location = proof.locationVerdict
         qualityIssues = proof.qualityIssues
         freshness = proof.freshness

@@ -1,12 +1,18 @@
 import DoorstepCore
+import DoorstepServices
 import Foundation
 import Hummingbird
 
 /// The tenant (carrier or shop) API: API key as Bearer token, every read scoped to the tenant.
 struct TenantAPIController {
-    let dependencies: AppDependencies
+    let accounts: AccountService
+    let deliveries: DeliveryService
+    let privacy: PrivacyService
+    let evidence: EvidenceService
+    let links: CustomerLinks
 
     func addRoutes(to group: RouterGroup<AppRequestContext>) {
+        group.add(middleware: BearerAuthenticator.tenants(accounts))
         group.post("deliveries", use: create)
         group.get("deliveries", use: list)
         group.get("deliveries/:id", use: show)
@@ -25,23 +31,23 @@ struct TenantAPIController {
 
     /// The signed receipt of a delivered parcel (verifiable offline with `doorstep receipt verify`).
     @Sendable func receipt(_ request: Request, context: AppRequestContext) async throws -> Response {
-        let tenant = try await caller(request).tenant
-        let delivery = try await dependencies.deliveries.get(context.parameters.get("id") ?? "", for: tenant)
-        guard let receipt = try await dependencies.evidence.receipt(for: delivery) else { throw DoorstepError.notFound }
+        let tenant = try context.requireTenant().tenant
+        let delivery = try await deliveries.get(context.parameters.get("id") ?? "", for: tenant)
+        guard let receipt = try await evidence.receipt(for: delivery) else { throw DoorstepError.notFound }
         return try JSONResponse.make(receipt)
     }
 
     /// The tenant's cases (customers' problem reports), newest first; `?status=all` for closed ones too.
     @Sendable func cases(_ request: Request, context: AppRequestContext) async throws -> Response {
-        let tenant = try await caller(request).tenant
+        let tenant = try context.requireTenant().tenant
         let openOnly = request.uri.queryParameters["status"] != "all"
-        let reports = try await dependencies.store.problemReports(tenantID: tenant.id, openOnly: openOnly, limit: 200)
+        let reports = try await evidence.cases(of: tenant, openOnly: openOnly)
         return try JSONResponse.make(["items": reports.map(ProblemResource.init)])
     }
 
     @Sendable func caseFile(_ request: Request, context: AppRequestContext) async throws -> Response {
-        let tenant = try await caller(request).tenant
-        let file = try await dependencies.evidence.caseFile(id: context.parameters.get("id") ?? "", tenant: tenant)
+        let tenant = try context.requireTenant().tenant
+        let file = try await evidence.caseFile(id: context.parameters.get("id") ?? "", tenant: tenant)
         return try JSONResponse.make(CaseResource(
             problem: ProblemResource(file.report), delivery: try await resource(file.delivery, detailed: false),
             photo: file.photo.map(PhotoResource.init), photoURL: file.photo.map { _ in "/api/v1/deliveries/\(file.delivery.id)/photo" },
@@ -49,45 +55,35 @@ struct TenantAPIController {
     }
 
     @Sendable func resolveCase(_ request: Request, context: AppRequestContext) async throws -> Response {
-        let tenant = try await caller(request).tenant
+        let tenant = try context.requireTenant().tenant
         let body = try await request.decodeJSON(as: ResolveRequest.self, context: context)
-        let report = try await dependencies.evidence.resolve(caseID: context.parameters.get("id") ?? "", resolution: body.resolution, tenant: tenant)
+        let report = try await evidence.resolve(caseID: context.parameters.get("id") ?? "", resolution: body.resolution, tenant: tenant)
         return try JSONResponse.make(ProblemResource(report))
     }
 
-    private struct Caller {
-        var tenant: Tenant
-        var keyPrefix: String
-    }
-
-    private func caller(_ request: Request) async throws -> Caller {
-        guard let token = request.bearerToken else { throw DoorstepError.unauthenticated }
-        return Caller(tenant: try await dependencies.accounts.tenant(apiKey: token), keyPrefix: String(token.prefix(10)))
-    }
-
     @Sendable func create(_ request: Request, context: AppRequestContext) async throws -> Response {
-        let tenant = try await caller(request).tenant
+        let tenant = try context.requireTenant().tenant
         let body = try await request.decodeJSON(as: CreateDeliveryRequest.self, context: context)
-        let delivery = try await dependencies.deliveries.create(body.newDelivery, for: tenant)
+        let delivery = try await deliveries.create(body.newDelivery, for: tenant)
         var headers: HTTPFields = [:]
         headers[.location] = "/api/v1/deliveries/\(delivery.id)"
         return try JSONResponse.make(try await resource(delivery, detailed: true), status: .created, headers: headers)
     }
 
     @Sendable func show(_ request: Request, context: AppRequestContext) async throws -> Response {
-        let tenant = try await caller(request).tenant
-        let delivery = try await dependencies.deliveries.get(context.parameters.get("id") ?? "", for: tenant)
+        let tenant = try context.requireTenant().tenant
+        let delivery = try await deliveries.get(context.parameters.get("id") ?? "", for: tenant)
         return try JSONResponse.make(try await resource(delivery, detailed: true))
     }
 
     @Sendable func list(_ request: Request, context: AppRequestContext) async throws -> Response {
-        let tenant = try await caller(request).tenant
+        let tenant = try context.requireTenant().tenant
         let limitText = request.uri.queryParameters["limit"].map(String.init)
         let limit = try limitText.map { text throws(DoorstepError) in
             guard let value = Int(text) else { throw .invalidInput(field: "limit", reason: "must be a number") }
             return value
         }
-        let page = try await dependencies.deliveries.list(
+        let page = try await deliveries.list(
             for: tenant, limit: limit, cursor: request.uri.queryParameters["cursor"].map(String.init))
         var items: [DeliveryResource] = []
         for delivery in page.deliveries { items.append(try await resource(delivery, detailed: false)) }
@@ -95,19 +91,17 @@ struct TenantAPIController {
     }
 
     @Sendable func outForDelivery(_ request: Request, context: AppRequestContext) async throws -> Response {
-        let tenant = try await caller(request).tenant
-        let delivery = try await dependencies.deliveries.get(context.parameters.get("id") ?? "", for: tenant)
-        return try JSONResponse.make(try await resource(try await dependencies.deliveries.markOutForDelivery(delivery), detailed: true))
+        let tenant = try context.requireTenant().tenant
+        let delivery = try await deliveries.get(context.parameters.get("id") ?? "", for: tenant)
+        return try JSONResponse.make(try await resource(try await deliveries.markOutForDelivery(delivery), detailed: true))
     }
 
     /// The tenant's copy of the photo (e.g. for a dispute). Recorded in the access audit, which
     /// the customer sees.
     @Sendable func downloadPhoto(_ request: Request, context: AppRequestContext) async throws -> Response {
-        let caller = try await caller(request)
-        let delivery = try await dependencies.deliveries.get(context.parameters.get("id") ?? "", for: caller.tenant)
-        guard let photo = try await dependencies.store.currentPhoto(deliveryID: delivery.id) else { throw DoorstepError.notFound }
-        let bytes = try await dependencies.vault.read(photo, variant: .display)
-        try await dependencies.privacy.audit(.download, tenantID: caller.tenant.id, deliveryID: delivery.id, photoID: photo.id, by: .apiKey, actorID: caller.keyPrefix)
+        let caller = try context.requireTenant()
+        let delivery = try await deliveries.get(context.parameters.get("id") ?? "", for: caller.tenant)
+        let bytes = try await privacy.downloadPhoto(of: delivery, by: .apiKey, actorID: caller.keyPrefix)
         var headers: HTTPFields = [:]
         headers[.contentType] = "image/jpeg"
         headers[.cacheControl] = "private, no-store"
@@ -116,50 +110,50 @@ struct TenantAPIController {
 
     /// Deletes the delivery's photo now, e.g. on the customer's request by phone.
     @Sendable func deletePhoto(_ request: Request, context: AppRequestContext) async throws -> Response {
-        let caller = try await caller(request)
-        let delivery = try await dependencies.deliveries.get(context.parameters.get("id") ?? "", for: caller.tenant)
-        guard try await dependencies.privacy.deleteCurrentPhoto(of: delivery, by: .apiKey, actorID: caller.keyPrefix) else {
+        let caller = try context.requireTenant()
+        let delivery = try await deliveries.get(context.parameters.get("id") ?? "", for: caller.tenant)
+        guard try await privacy.deleteCurrentPhoto(of: delivery, by: .apiKey, actorID: caller.keyPrefix) else {
             throw DoorstepError.notFound
         }
         return Response(status: .noContent)
     }
 
     @Sendable func settings(_ request: Request, context: AppRequestContext) async throws -> Response {
-        try JSONResponse.make(SettingsResource(try await caller(request).tenant.settings))
+        try JSONResponse.make(SettingsResource(try context.requireTenant().tenant.settings))
     }
 
     /// Changes apply to photos uploaded from now on; existing photos keep the expiry they got.
     @Sendable func updateSettings(_ request: Request, context: AppRequestContext) async throws -> Response {
-        let tenant = try await caller(request).tenant
-        let settings = try await request.decodeJSON(as: SettingsResource.self, context: context).settings.validated()
-        try await dependencies.store.updateSettings(settings, tenantID: tenant.id)
+        let tenant = try context.requireTenant().tenant
+        let settings = try await accounts.updateSettings(
+            try await request.decodeJSON(as: SettingsResource.self, context: context).settings, of: tenant)
         return try JSONResponse.make(SettingsResource(settings))
     }
 
     @Sendable func exportRecipient(_ request: Request, context: AppRequestContext) async throws -> Response {
-        let caller = try await caller(request)
+        let caller = try context.requireTenant()
         guard let email = request.uri.queryParameters["email"].map(String.init) else {
             throw DoorstepError.invalidInput(field: "email", reason: "is required")
         }
-        return try JSONResponse.make(try await dependencies.privacy.export(tenantID: caller.tenant.id, email: email, by: .apiKey, actorID: caller.keyPrefix))
+        return try JSONResponse.make(try await privacy.export(tenantID: caller.tenant.id, email: email, by: .apiKey, actorID: caller.keyPrefix))
     }
 
     @Sendable func eraseRecipient(_ request: Request, context: AppRequestContext) async throws -> Response {
-        let caller = try await caller(request)
+        let caller = try context.requireTenant()
         let body = try await request.decodeJSON(as: EraseRequest.self, context: context)
-        let count = try await dependencies.privacy.erase(tenantID: caller.tenant.id, email: body.email, by: .apiKey, actorID: caller.keyPrefix)
+        let count = try await privacy.erase(tenantID: caller.tenant.id, email: body.email, by: .apiKey, actorID: caller.keyPrefix)
         return try JSONResponse.make(["erased_deliveries": count])
     }
 
     private func resource(_ delivery: Delivery, detailed: Bool) async throws -> DeliveryResource {
+        let details = detailed ? try await deliveries.details(of: delivery) : nil
         var resource = DeliveryResource(
-            delivery, photo: detailed ? try await dependencies.deliveries.photo(of: delivery) : nil,
-            customerURL: dependencies.deliveries.customerURL(for: delivery), uploadURL: dependencies.deliveries.uploadURL(for: delivery))
-        resource.preferencesURL = dependencies.customerAccess.preferencesURL(for: delivery)
-        if detailed {
-            resource.photoPolicy = try await dependencies.privacy.policy(for: delivery).code
-            resource.proofs = try await dependencies.store.photoProofs(deliveryID: delivery.id).map(ProofResource.init)
-            resource.problems = try await dependencies.store.problemReports(deliveryID: delivery.id).map(ProblemResource.init)
+            delivery, photo: details?.photo, customerURL: links.customerURL(for: delivery), uploadURL: links.uploadURL(for: delivery))
+        resource.preferencesURL = links.preferencesURL(for: delivery)
+        if let details {
+            resource.photoPolicy = details.policy.code
+            resource.proofs = details.proofs.map(ProofResource.init)
+            resource.problems = details.problems.map(ProblemResource.init)
         }
         return resource
     }

@@ -10,25 +10,27 @@ struct WebAppsController {
     let operatorShell: MustacheTemplate
 
     init() throws {
-        shell = try MustacheTemplate(string: CourierShell.html)
-        operatorShell = try MustacheTemplate(string: OperatorApp.html)
+        shell = try MustacheTemplate(string: Assets.courierShell)
+        operatorShell = try MustacheTemplate(string: Assets.operatorShell)
     }
 
     func addRoutes(to router: Router<AppRequestContext>) {
         router.get("courier", use: page)
-        router.get("courier/courier.js") { _, _ in Self.asset(CourierScript.source, type: "text/javascript; charset=utf-8") }
+        router.get("courier/courier.js") { _, _ in Assets.response(Assets.courierScript, type: "text/javascript; charset=utf-8") }
         router.get("courier/sw.js") { _, _ in
-            var response = Self.asset(CourierShell.serviceWorker, type: "text/javascript; charset=utf-8")
+            var response = Assets.response(Assets.courierServiceWorker, type: "text/javascript; charset=utf-8")
             // Revalidated on every start, so a new version of the app reaches phones at once.
             response.headers[.cacheControl] = "no-cache"
             // The app lives at /courier (no trailing slash), one level above the script's folder.
             response.headers[.serviceWorkerAllowed] = "/courier"
             return response
         }
-        router.get("courier/manifest.webmanifest") { _, _ in Self.asset(CourierShell.manifest, type: "application/manifest+json") }
-        router.get("courier/icon.svg") { _, _ in Self.asset(CourierShell.icon, type: "image/svg+xml") }
+        router.get("courier/manifest.webmanifest") { _, _ in Assets.response(Assets.courierManifest, type: "application/manifest+json") }
+        router.get("courier/courier.css") { _, _ in Assets.response(Assets.courierCSS, type: "text/css; charset=utf-8") }
+        router.get("operator/operator.css") { _, _ in Assets.response(Assets.operatorCSS, type: "text/css; charset=utf-8") }
+        router.get("courier/icon.svg") { _, _ in Assets.response(Assets.courierIcon, type: "image/svg+xml") }
         router.get("operator", use: operatorPage)
-        router.get("operator/operator.js") { _, _ in Self.asset(OperatorApp.script, type: "text/javascript; charset=utf-8") }
+        router.get("operator/operator.js") { _, _ in Assets.response(Assets.operatorScript, type: "text/javascript; charset=utf-8") }
     }
 
     /// The operators' case desk (see OperatorApp).
@@ -77,13 +79,6 @@ struct WebAppsController {
 
     /// Script from this origin only, no inline script; the camera stream needs no URL at all.
     static func contentSecurityPolicy(images: String = "'self' data:") -> String {
-        "default-src 'none'; script-src 'self'; connect-src 'self'; img-src \(images); style-src 'unsafe-inline'; manifest-src 'self'; worker-src 'self'; media-src 'self' mediastream: blob:; frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
-    }
-
-    static func asset(_ text: String, type: String) -> Response {
-        var headers: HTTPFields = [:]
-        headers[.contentType] = type
-        headers[.cacheControl] = "public, max-age=300"
-        return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(string: text)))
+        "default-src 'none'; script-src 'self'; connect-src 'self'; img-src \(images); style-src 'self'; manifest-src 'self'; worker-src 'self'; media-src 'self' mediastream: blob:; frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
     }
 }

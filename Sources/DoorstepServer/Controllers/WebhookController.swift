@@ -1,14 +1,16 @@
 import DoorstepCore
-import DoorstepNotify
+import DoorstepServices
 import Foundation
 import Hummingbird
 
 /// A tenant's webhook endpoints: create (the secret is shown once), list, delete, rotate the
 /// secret (the old one keeps signing for 24 hours), send a test, and read the delivery log.
 struct WebhookController {
-    let dependencies: AppDependencies
+    let accounts: AccountService
+    let webhooks: WebhookService
 
     func addRoutes(to group: RouterGroup<AppRequestContext>) {
+        group.add(middleware: BearerAuthenticator.tenants(accounts))
         group.post("", use: create)
         group.get("", use: list)
         group.delete(":id", use: delete)
@@ -17,69 +19,41 @@ struct WebhookController {
         group.get(":id/deliveries", use: log)
     }
 
-    private func tenant(_ request: Request) async throws -> Tenant {
-        guard let token = request.bearerToken else { throw DoorstepError.unauthenticated }
-        return try await dependencies.accounts.tenant(apiKey: token)
-    }
-
-    private func endpoint(_ context: AppRequestContext, of tenant: Tenant) async throws -> WebhookEndpoint {
-        guard let id = context.parameters.get("id"), Identifier.isValid(id),
-              let endpoint = try await dependencies.store.webhookEndpoint(id: id), endpoint.tenantID == tenant.id
-        else { throw DoorstepError.notFound }
-        return endpoint
+    private func endpoint(_ context: AppRequestContext) async throws -> WebhookEndpoint {
+        try await webhooks.endpoint(context.parameters.get("id") ?? "", of: try context.requireTenant().tenant)
     }
 
     @Sendable func create(_ request: Request, context: AppRequestContext) async throws -> Response {
-        let tenant = try await tenant(request)
+        let tenant = try context.requireTenant().tenant
         let body = try await request.decodeJSON(as: CreateWebhookRequest.self, context: context)
-        guard let url = URL(string: body.url), ["http", "https"].contains(url.scheme?.lowercased() ?? ""), url.host != nil else {
-            throw DoorstepError.invalidInput(field: "url", reason: "must be an http or https URL")
-        }
-        let endpoint = WebhookEndpoint(
-            id: dependencies.effects.newID(), tenantID: tenant.id, url: body.url, secret: WebhookSigner.newSecret(),
-            eventTypes: body.eventTypes ?? [], createdAt: dependencies.effects.now())
-        try await dependencies.store.createWebhookEndpoint(endpoint)
+        let endpoint = try await webhooks.create(url: body.url, eventTypes: body.eventTypes ?? [], for: tenant)
         return try JSONResponse.make(WebhookResource(endpoint, showSecret: true), status: .created)
     }
 
     @Sendable func list(_ request: Request, context: AppRequestContext) async throws -> Response {
-        let endpoints = try await dependencies.store.webhookEndpoints(tenantID: try await tenant(request).id)
+        let endpoints = try await webhooks.endpoints(of: try context.requireTenant().tenant)
         return try JSONResponse.make(["items": endpoints.map { WebhookResource($0, showSecret: false) }])
     }
 
     @Sendable func delete(_ request: Request, context: AppRequestContext) async throws -> Response {
-        let endpoint = try await endpoint(context, of: try await tenant(request))
-        try await dependencies.store.deleteWebhookEndpoint(id: endpoint.id, at: dependencies.effects.now())
+        try await webhooks.delete(try await endpoint(context))
         return Response(status: .noContent)
     }
 
     @Sendable func rotate(_ request: Request, context: AppRequestContext) async throws -> Response {
-        var endpoint = try await endpoint(context, of: try await tenant(request))
-        let until = dependencies.effects.now().addingTimeInterval(24 * 3600)
-        let secret = WebhookSigner.newSecret()
-        try await dependencies.store.rotateWebhookSecret(id: endpoint.id, newSecret: secret, previousValidUntil: until)
-        endpoint.previousSecret = endpoint.secret
-        endpoint.previousSecretUntil = until
-        endpoint.secret = secret
-        return try JSONResponse.make(WebhookResource(endpoint, showSecret: true))
+        try JSONResponse.make(WebhookResource(try await webhooks.rotateSecret(of: try await endpoint(context)), showSecret: true))
     }
 
     /// Sends a signed `webhook.test` now and reports what the endpoint answered.
     @Sendable func test(_ request: Request, context: AppRequestContext) async throws -> Response {
-        let endpoint = try await endpoint(context, of: try await tenant(request))
-        let body = try JSONResponse.encoder.encode(WebhookPayload(
-            type: "webhook.test", timestamp: dependencies.effects.now(), data: ["endpoint_id": endpoint.id], links: [:]))
-        do {
-            try await WebhookChannel(dependencies: dependencies).post(Array(body), to: endpoint, id: dependencies.effects.newID())
-            return try JSONResponse.make(["ok": "true", "result": "delivered"])
-        } catch let failure as DeliveryFailure {
-            return try JSONResponse.make(["ok": "false", "result": failure.reason])
+        if let failure = try await webhooks.test(try await endpoint(context)) {
+            return try JSONResponse.make(["ok": "false", "result": failure])
         }
+        return try JSONResponse.make(["ok": "true", "result": "delivered"])
     }
 
     @Sendable func log(_ request: Request, context: AppRequestContext) async throws -> Response {
-        let endpoint = try await endpoint(context, of: try await tenant(request))
-        let messages = try await dependencies.store.outboxMessages(state: nil, endpointID: endpoint.id, limit: 100)
+        let messages = try await webhooks.deliveryLog(of: try await endpoint(context))
         return try JSONResponse.make(["items": messages.map(DeliveryLogEntry.init)])
     }
 }

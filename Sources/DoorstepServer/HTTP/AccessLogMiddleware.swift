@@ -1,3 +1,4 @@
+import DoorstepServices
 import Foundation
 import HTTPTypes
 import Hummingbird
@@ -44,24 +45,5 @@ struct SecurityHeadersMiddleware: RouterMiddleware {
         response.headers[.referrerPolicy] = "no-referrer"
         response.headers[.xFrameOptions] = "DENY"
         return response
-    }
-}
-
-extension HTTPField.Name {
-    static let xFrameOptions = HTTPField.Name("X-Frame-Options")!
-    static let referrerPolicy = HTTPField.Name("Referrer-Policy")!
-    static let idempotencyKey = HTTPField.Name("Idempotency-Key")!
-    static let idempotentReplayed = HTTPField.Name("Idempotent-Replayed")!
-    static let permissionsPolicy = HTTPField.Name("Permissions-Policy")!
-    static let serviceWorkerAllowed = HTTPField.Name("Service-Worker-Allowed")!
-}
-
-extension Request {
-    /// The token of an `Authorization: Bearer <token>` header.
-    var bearerToken: String? {
-        guard let value = headers[.authorization] else { return nil }
-        let parts = value.split(separator: " ", maxSplits: 1)
-        guard parts.count == 2, parts[0].lowercased() == "bearer" else { return nil }
-        return parts[1].trimmingCharacters(in: .whitespaces)
     }
 }

@@ -1,12 +1,17 @@
+import DoorstepCore
 import Foundation
 import Hummingbird
+import HummingbirdAuth
 
-/// Request context for every route: ISO 8601 dates both ways.
-public struct AppRequestContext: RequestContext {
+/// Request context for every route: ISO 8601 dates both ways, and the caller once a group's
+/// authenticator has established it.
+public struct AppRequestContext: AuthRequestContext, RequestContext {
     public var coreContext: CoreRequestContextStorage
+    public var identity: Caller?
 
     public init(source: ApplicationRequestContextSource) {
         self.coreContext = .init(source: source)
+        self.identity = nil
     }
 
     public var requestDecoder: JSONDecoder {
@@ -21,12 +26,7 @@ public struct AppRequestContext: RequestContext {
 }
 
 enum JSONResponse {
-    static let encoder: JSONEncoder = {
-        let encoder = JSONEncoder()
-        encoder.dateEncodingStrategy = .iso8601
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        return encoder
-    }()
+    static var encoder: JSONEncoder { APIJSON.encoder }
 
     static func make(
         _ value: some Encodable, status: HTTPResponse.Status = .ok, contentType: String = "application/json",

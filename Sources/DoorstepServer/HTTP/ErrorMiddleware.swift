@@ -1,7 +1,9 @@
+import DoorstepServices
 import DoorstepCore
 import Foundation
 import Hummingbird
 import Logging
+import NIOCore
 
 /// Turns every error into what its audience can read: RFC 9457 problem+json under /api, a
 /// readable page elsewhere. Internal errors are logged with their cause and answered with a
@@ -28,6 +30,9 @@ struct ErrorMiddleware: RouterMiddleware {
             return Problem(error)
         case let error as DecodingError:
             return Problem(.invalidInput(field: error.fieldPath, reason: error.reason))
+        case let error as NIOTooManyBytesError:
+            // A JSON or form body past its limit: the client's mistake (413), not ours.
+            return Problem(.payloadTooLarge(limit: error.maxBytes ?? 0))
         case let error as HTTPError where error.status.code < 500:
             return Problem(slug: error.status.code == 404 ? "not-found" : "http-\(error.status.code)",
                            title: error.status.reasonPhrase, status: error.status,

@@ -1,19 +1,20 @@
+import DoorstepServices
 import DoorstepCore
 import Foundation
 import Hummingbird
 import Mustache
 
-/// Renders the HTML pages people see. Templates are compiled into the binary (no files to find
-/// at run time); mustache escapes every value.
+/// Renders the HTML pages people see, from the templates in Assets/customer; mustache escapes
+/// every value.
 struct PageRenderer: Sendable {
     private let library: MustacheLibrary
 
     init() throws {
         var library = MustacheLibrary()
-        try library.register(Templates.layout, named: "layout")
-        try library.register(Templates.delivery, named: "delivery")
-        try library.register(Templates.message, named: "message")
-        try library.register(Templates.preferences, named: "preferences")
+        try library.register(Assets.layout, named: "layout")
+        try library.register(Assets.delivery, named: "delivery")
+        try library.register(Assets.message, named: "message")
+        try library.register(Assets.preferences, named: "preferences")
         self.library = library
     }
 
@@ -30,7 +31,7 @@ struct PageRenderer: Sendable {
         headers[.contentType] = "text/html; charset=utf-8"
         // A customer page is theirs alone: never cached by shared caches, never framed.
         headers[.cacheControl] = "private, no-store"
-        headers[.contentSecurityPolicy] = "default-src 'none'; img-src 'self'; connect-src 'self'; style-src 'unsafe-inline'; script-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
+        headers[.contentSecurityPolicy] = "default-src 'none'; img-src 'self'; connect-src 'self'; style-src 'self'; script-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
         return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(string: html)))
     }
 

@@ -1,3 +1,4 @@
+import DoorstepServices
 import DoorstepCore
 
 /// The courier app's words, handed to the page as JSON (the page builds its views itself).

@@ -1,0 +1,386 @@
+"use strict";
+(function () {
+  const T = JSON.parse(document.getElementById("strings").textContent);
+  const app = document.getElementById("app");
+  const SEALED = "application/vnd.doorstep.sealed-photo";
+  const state = {
+    token: localStorage.getItem("doorstep.token"),
+    key: JSON.parse(localStorage.getItem("doorstep.uploadKey") || "null"),
+    stops: JSON.parse(sessionStorage.getItem("doorstep.stops") || "[]"),
+    waitingFor: null,   // the queue entry whose verdict the screen is waiting for
+    position: null,
+  };
+  // Read by the browser tests and handy when debugging on a phone: no photo data in here.
+  window.doorstep = { timings: [], queued: 0, sent: 0 };
+  // When each photo of this page's life was captured (performance.now()), for the timing of its verdict.
+  const capturedAt = new Map();
+
+  // ---- small helpers -------------------------------------------------------------------
+  function el(tag, attrs, ...children) {
+    const node = document.createElement(tag);
+    for (const [name, value] of Object.entries(attrs || {})) {
+      if (name.startsWith("on")) node.addEventListener(name.slice(2), value);
+      else if (value === true) node.setAttribute(name, "");
+      else if (value !== false && value != null) node.setAttribute(name, value);
+    }
+    for (const child of children.flat()) if (child != null) node.append(child);
+    return node;
+  }
+  function show(...nodes) {
+    app.replaceChildren(...nodes);
+    app.focus();
+  }
+  const bytes = (text) => new TextEncoder().encode(text);
+  function concat(...parts) {
+    const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+    let at = 0;
+    for (const p of parts) { out.set(p, at); at += p.length; }
+    return out;
+  }
+  function fromBase64URL(text) {
+    const b64 = text.replace(/-/g, "+").replace(/_/g, "/") + "===".slice((text.length + 3) % 4);
+    return Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
+  }
+  async function api(path, options) {
+    const request = Object.assign({ headers: {} }, options || {});
+    if (state.token) request.headers["Authorization"] = "Bearer " + state.token;
+    return fetch(path, request);
+  }
+  function stopTitle(stop) { return stop.address; }
+
+  // ---- network and queue indicators ------------------------------------------------------
+  const net = document.getElementById("net");
+  const queueBadge = document.getElementById("queue");
+  function showNetwork() {
+    net.textContent = navigator.onLine ? T.online : T.offline;
+    net.classList.toggle("off", !navigator.onLine);
+  }
+  async function showQueue() {
+    const n = (await queueAll()).length;
+    window.doorstep.queued = n;
+    queueBadge.hidden = n === 0;
+    queueBadge.textContent = n + " " + T.waiting;
+  }
+  window.addEventListener("online", () => { showNetwork(); flush(); });
+  window.addEventListener("offline", showNetwork);
+
+  // ---- the sealed outbox (IndexedDB) -----------------------------------------------------
+  function database() {
+    return new Promise((resolve, reject) => {
+      const open = indexedDB.open("doorstep", 1);
+      open.onupgradeneeded = () => open.result.createObjectStore("outbox", { keyPath: "id" });
+      open.onsuccess = () => resolve(open.result);
+      open.onerror = () => reject(open.error);
+    });
+  }
+  async function store(mode, action) {
+    const db = await database();
+    return new Promise((resolve, reject) => {
+      const tx = db.transaction("outbox", mode);
+      const request = action(tx.objectStore("outbox"));
+      tx.oncomplete = () => { db.close(); resolve(request && request.result); };
+      tx.onerror = () => { db.close(); reject(tx.error); };
+    });
+  }
+  const queuePut = (entry) => store("readwrite", (s) => s.put(entry));
+  const queueDelete = (id) => store("readwrite", (s) => s.delete(id));
+  const queueAll = () => store("readonly", (s) => s.getAll());
+
+  // ---- sealing ----------------------------------------------------------------------------
+  async function uploadKey() {
+    try {
+      const response = await fetch("/api/v1/courier/upload-key");
+      if (response.ok) {
+        state.key = await response.json();
+        localStorage.setItem("doorstep.uploadKey", JSON.stringify(state.key));
+      }
+    } catch { /* offline: keep the key we have */ }
+    return state.key;
+  }
+  async function seal(jpeg, deliveryID) {
+    const serverPublic = fromBase64URL(state.key.public_key);
+    const serverKey = await crypto.subtle.importKey("raw", serverPublic, { name: "ECDH", namedCurve: "P-256" }, false, []);
+    const ephemeral = await crypto.subtle.generateKey({ name: "ECDH", namedCurve: "P-256" }, false, ["deriveBits"]);
+    const ephemeralPublic = new Uint8Array(await crypto.subtle.exportKey("raw", ephemeral.publicKey));
+    const secret = await crypto.subtle.deriveBits({ name: "ECDH", public: serverKey }, ephemeral.privateKey, 256);
+    const hkdf = await crypto.subtle.importKey("raw", secret, "HKDF", false, ["deriveKey"]);
+    const aes = await crypto.subtle.deriveKey(
+      { name: "HKDF", hash: "SHA-256", salt: bytes("doorstep-sealed-upload-v1"), info: concat(ephemeralPublic, serverPublic) },
+      hkdf, { name: "AES-GCM", length: 256 }, false, ["encrypt"]);
+    const nonce = crypto.getRandomValues(new Uint8Array(12));
+    const sealed = new Uint8Array(await crypto.subtle.encrypt(
+      { name: "AES-GCM", iv: nonce, additionalData: bytes("doorstep-photo:" + deliveryID) }, aes, jpeg));
+    return concat(bytes("DSU1"), fromBase64URL(state.key.id), ephemeralPublic, nonce, sealed);
+  }
+
+  // ---- sending: every photo goes through the queue, online or not ------------------------
+  let flushing = false;
+  async function flush() {
+    if (flushing || !state.token) return;
+    flushing = true;
+    try {
+      for (const entry of await queueAll()) {
+        let response;
+        try {
+          response = await api("/api/v1/courier/deliveries/" + encodeURIComponent(entry.deliveryID) + "/photo?" + entry.query, {
+            method: "POST", headers: { "Content-Type": SEALED, "Idempotency-Key": entry.id }, body: entry.sealed,
+          });
+        } catch { // offline
+          break; // no network: everything stays queued
+        }
+        if (response.status === 401) { signIn(T.sessionEnded); break; }
+        const body = await response.json().catch(() => ({}));
+        // Later, with the same Idempotency-Key: the server is busy, or the body arrived cut short.
+        if (response.status >= 500 || response.status === 408 || response.status === 429 ||
+            body.type === "/problems/incomplete-upload") break;
+        await queueDelete(entry.id); // the server answered for good: the sealed copy goes
+        window.doorstep.sent += 1;
+        answered(entry, response.status, body);
+      }
+    } finally {
+      flushing = false;
+      showQueue();
+    }
+  }
+  setInterval(flush, 10000);
+
+  function answered(entry, status, body) {
+    const stop = state.stops.find((s) => s.id === entry.deliveryID);
+    if (status === 201 && stop) { stop.state = "delivered"; saveStops(); }
+    // A late answer while the courier is busy with another stop is a toast, not a change of screen.
+    if (state.waitingFor !== entry.id || document.querySelector("[data-view=camera], [data-view=placement]")) {
+      let message = T.sentLater;
+      if (status !== 201) message = T.lost;
+      else if (body.photo.quality.verdict !== "ok") message = T.verdictRetake + " " + issues(body.photo.quality.issues) + ".";
+      toast((stop ? stopTitle(stop) + " — " : "") + message, message === T.sentLater ? 4000 : 15000);
+      if (document.querySelector("[data-view=stops]")) showStops();  // refresh the list's badges only
+      return;
+    }
+    state.waitingFor = null;
+    if (capturedAt.has(entry.id)) {
+      window.doorstep.timings.push({ deliveryID: entry.deliveryID, captureToVerdictMs: Math.round(performance.now() - capturedAt.get(entry.id)) });
+      capturedAt.delete(entry.id);
+    }
+    verdict(stop, entry, status, body);
+  }
+
+  function verdict(stop, entry, status, body) {
+    // (No stop when the list could not be loaded: then there is nothing to retake from here.)
+    const retake = stop ? el("button", { class: "primary", type: "button", onclick: () => camera(stop, entry.placement, entry.note) }, T.retake) : null;
+    const next = el("button", { class: "secondary", type: "button", onclick: showStops }, T.nextStop);
+    if (status === 201) {
+      const quality = body.photo.quality;
+      const location = el("p", { class: "muted" }, T["location." + body.photo.location] || "");
+      if (quality.verdict === "ok") {
+        return show(el("section", { "data-view": "verdict", "data-verdict": "ok" },
+          el("div", { class: "notice ok", role: "status" }, "✓ " + T.verdictOk), location,
+          el("div", { class: "actions" }, el("button", { class: "primary", type: "button", onclick: showStops }, T.nextStop))));
+      }
+      const reasons = issues(quality.issues);
+      return show(el("section", { "data-view": "verdict", "data-verdict": "retake" },
+        el("div", { class: "notice warn", role: "alert" }, T.verdictRetake + " " + reasons + "."), location,
+        el("div", { class: "actions" }, retake,
+          el("button", { class: "secondary", type: "button", onclick: showStops }, T.keep))));
+    }
+    let text = T.lost;
+    if (body.type === "/problems/photo-unusable") text = T.refused + " " + issues(body.issues || []) + ".";
+    if (body.type === "/problems/photo-not-allowed") text = T.notAllowed;
+    show(el("section", { "data-view": "verdict", "data-verdict": "refused" },
+      el("div", { class: "notice bad", role: "alert" }, text),
+      el("div", { class: "actions" }, body.type === "/problems/photo-not-allowed" ? next : retake, body.type === "/problems/photo-not-allowed" ? null : next)));
+  }
+
+  const issues = (codes) => codes.map((i) => T["issue." + i] || i).join(", ");
+
+  function toast(text, duration) {
+    const note = el("div", { class: duration > 4000 ? "notice warn toast" : "notice ok toast", role: "status" }, text);
+    document.body.append(note);
+    setTimeout(() => note.remove(), duration || 4000);
+  }
+
+  // ---- views ------------------------------------------------------------------------------
+  function signIn(message) {
+    state.token = null;
+    localStorage.removeItem("doorstep.token");
+    const user = el("input", { type: "text", id: "username", name: "username", autocomplete: "username", required: true, autocapitalize: "none" });
+    const pass = el("input", { type: "password", id: "password", name: "password", autocomplete: "current-password", required: true });
+    const form = el("form", { "data-view": "sign-in", onsubmit: async (event) => {
+      event.preventDefault();
+      const response = await fetch("/api/v1/courier/login", {
+        method: "POST", headers: { "Content-Type": "application/json" },
+        body: JSON.stringify({ username: user.value, password: pass.value }),
+      }).catch(() => null);
+      if (!response || !response.ok) return signIn(T.signInFailed);
+      state.token = (await response.json()).token;
+      localStorage.setItem("doorstep.token", state.token);
+      await uploadKey();
+      await loadStops();
+      flush();
+    } },
+      el("h2", {}, T.signInTitle),
+      message ? el("div", { class: "notice bad", role: "alert" }, message) : null,
+      el("label", { class: "field", for: "username" }, T.username, user),
+      el("label", { class: "field", for: "password" }, T.password, pass),
+      el("button", { class: "primary", type: "submit" }, T.signIn));
+    show(form);
+  }
+
+  function saveStops() { sessionStorage.setItem("doorstep.stops", JSON.stringify(state.stops)); }
+
+  async function loadStops() {
+    try {
+      const response = await api("/api/v1/courier/deliveries");
+      if (response.status === 401) return signIn(T.sessionEnded);
+      if (response.ok) {
+        state.stops = (await response.json()).items;
+        saveStops();
+      }
+    } catch { /* offline: show what we had */ }
+    showStops();
+  }
+
+  function badge(stop) {
+    if (stop.state === "delivered") return el("span", { class: "badge done" }, "✓ " + T["state.delivered"]);
+    const allowed = stop.photo_policy === "requested";
+    return el("span", { class: allowed ? "badge" : "badge no" }, T["policy." + stop.photo_policy] || stop.photo_policy);
+  }
+
+  function showStops() {
+    const list = state.stops.map((stop, index) =>
+      el("li", {}, el("button", { class: "stop", type: "button", "data-stop": stop.id, onclick: () => showStop(stop) },
+        el("span", { class: "n" }, String(stop.route_position || index + 1) + "."),
+        el("span", { class: "addr" }, stopTitle(stop)),
+        stop.instructions ? el("span", { class: "meta" }, stop.instructions) : null,
+        badge(stop))));
+    show(el("section", { "data-view": "stops" },
+      el("h2", {}, T.stopsTitle),
+      list.length ? el("ol", { class: "stops" }, list) : el("p", {}, T.noStops),
+      el("div", { class: "actions" }, el("button", { class: "secondary", type: "button", onclick: () => signIn() }, T.signOut))));
+  }
+
+  function locate() {
+    state.position = null;
+    if (!navigator.geolocation) return;
+    navigator.geolocation.getCurrentPosition((p) => { state.position = p.coords; }, () => {},
+      { enableHighAccuracy: true, timeout: 10000, maximumAge: 30000 });
+  }
+
+  function showStop(stop) {
+    const allowed = stop.photo_policy === "requested";
+    const done = stop.state === "delivered";
+    show(el("section", { "data-view": "stop" },
+      el("h2", {}, stopTitle(stop)),
+      el("div", { class: "card" },
+        el("div", {}, stop.recipient.name),
+        stop.instructions ? el("p", {}, el("strong", {}, T.instructions + ": "), stop.instructions) : null,
+        badge(stop),
+        !allowed && !done ? el("p", { class: "notice bad" }, T.noPhotoHere) : null),
+      el("div", { class: "actions" },
+        done ? null : el("button", { class: "primary", type: "button", onclick: () => { locate(); placement(stop); } }, T.delivered),
+        el("button", { class: "secondary", type: "button", onclick: showStops }, T.back))));
+  }
+
+  function placement(stop) {
+    const allowed = stop.photo_policy === "requested";
+    const places = T.placementOrder.split(",");
+    const note = el("textarea", { id: "note", name: "note", rows: "2", maxlength: "500" });
+    const chosen = () => (document.querySelector("input[name=placement]:checked") || {}).value;
+    const form = el("form", { "data-view": "placement", onsubmit: async (event) => {
+      event.preventDefault();
+      if (!chosen()) return;
+      if (allowed) return camera(stop, chosen(), note.value.trim());
+      const response = await api("/api/v1/courier/deliveries/" + encodeURIComponent(stop.id) + "/delivered", {
+        method: "POST", headers: { "Content-Type": "application/json" },
+        body: JSON.stringify({ placement: chosen(), note: note.value.trim() || null }),
+      }).catch(() => null);
+      if (response && response.ok) {
+        stop.state = "delivered";
+        saveStops();
+        show(el("section", { "data-view": "verdict", "data-verdict": "no-photo" },
+          el("div", { class: "notice ok", role: "status" }, "✓ " + T.deliveredNoPhoto),
+          el("div", { class: "actions" }, el("button", { class: "primary", type: "button", onclick: showStops }, T.nextStop))));
+      } else {
+        toast(T.offline);
+      }
+    } },
+      el("h2", {}, stopTitle(stop)),
+      el("fieldset", { class: "places" }, el("legend", {}, T.whereLeft),
+        places.map((p, i) => el("label", {}, el("input", { type: "radio", name: "placement", value: p, required: i === 0 }), T["placement." + p]))),
+      el("label", { class: "field", for: "note" }, T.note, note),
+      el("div", { class: "actions" },
+        el("button", { class: "primary", type: "submit" }, allowed ? T.continueToCamera : T.confirmWithoutPhoto),
+        el("button", { class: "secondary", type: "button", onclick: () => showStop(stop) }, T.back)));
+    show(form);
+  }
+
+  async function camera(stop, place, note) {
+    // The capture ticket: proof for the server that this photo was taken at this stop now.
+    // Offline there is none; the photo still goes, and the server marks it so.
+    const ticket = api("/api/v1/courier/deliveries/" + encodeURIComponent(stop.id) + "/capture-ticket", { method: "POST" })
+      .then((r) => (r.ok ? r.json() : null)).then((t) => t && t.ticket).catch(() => null);
+    const video = el("video", { autoplay: true, playsinline: true, muted: true, "aria-label": T.cameraTitle });
+    let stream = null;
+    const stopCamera = () => { if (stream) stream.getTracks().forEach((t) => { t.stop(); }); stream = null; };
+    const capture = el("button", { class: "primary", type: "button", disabled: true, onclick: async () => {
+      capture.disabled = true;
+      const started = performance.now(), wallClock = Date.now();
+      const canvas = document.createElement("canvas");
+      canvas.width = video.videoWidth;
+      canvas.height = video.videoHeight;
+      const context = canvas.getContext("2d");
+      context.drawImage(video, 0, 0);
+      stopCamera();
+      const blob = await new Promise((resolve) => canvas.toBlob(resolve, "image/jpeg", 0.92));
+      // Wipe the frame: from here on only the sealed bytes exist.
+      context.clearRect(0, 0, canvas.width, canvas.height);
+      canvas.width = canvas.height = 0;
+      let jpeg = new Uint8Array(await blob.arrayBuffer());
+      const key = state.key || await uploadKey();
+      if (!key) { show(el("div", { class: "notice bad", role: "alert" }, T.lost)); return; }
+      const sealed = await seal(jpeg, stop.id);
+      jpeg.fill(0);
+      jpeg = null;
+      const query = new URLSearchParams({ placement: place, captured_at: String(wallClock) });
+      const issued = await Promise.race([ticket, new Promise((ok) => setTimeout(() => ok(null), 2000))]);
+      if (issued) query.set("ticket", issued);
+      if (note) query.set("note", note);
+      if (state.position) { query.set("lat", state.position.latitude.toFixed(6)); query.set("lon", state.position.longitude.toFixed(6)); }
+      const entry = { id: crypto.randomUUID(), deliveryID: stop.id, query: query.toString(), sealed, placement: place, note, queuedAt: Date.now() };
+      await queuePut(entry);
+      state.waitingFor = entry.id;
+      capturedAt.set(entry.id, started);
+      show(el("section", { "data-view": "sending" },
+        el("div", { class: "notice ok", role: "status" }, navigator.onLine ? T.sending : T.queued),
+        el("div", { class: "actions" }, el("button", { class: "secondary", type: "button", onclick: showStops }, T.nextStop))));
+      await showQueue();
+      flush();
+    } }, T.capture);
+    show(el("section", { "data-view": "camera" },
+      el("h2", {}, T.cameraTitle),
+      el("div", { class: "camera" }, video),
+      el("p", { class: "muted" }, T.cameraHint),
+      el("div", { class: "actions" }, capture,
+        el("button", { class: "secondary", type: "button", onclick: () => { stopCamera(); showStop(stop); } }, T.cancel))));
+    try {
+      stream = await navigator.mediaDevices.getUserMedia({
+        audio: false, video: { facingMode: { ideal: "environment" }, width: { ideal: 1920 }, height: { ideal: 1080 } },
+      });
+      video.srcObject = stream;
+      await video.play().catch(() => {});
+      if (!video.videoWidth) await new Promise((resolve) => video.addEventListener("loadedmetadata", resolve, { once: true }));
+      capture.disabled = false;
+      capture.focus();
+    } catch {
+      show(el("section", { "data-view": "camera-error" },
+        el("div", { class: "notice bad", role: "alert" }, T.cameraUnavailable),
+        el("div", { class: "actions" },
+          el("button", { class: "secondary", type: "button", onclick: () => showStop(stop) }, T.back))));
+    }
+  }
+
+  // ---- start ------------------------------------------------------------------------------
+  showNetwork();
+  if ("serviceWorker" in navigator) navigator.serviceWorker.register("/courier/sw.js", { scope: "/courier" }).catch(() => {});
+  if (state.token) { uploadKey(); loadStops().then(flush); } else { signIn(); }
+  showQueue();
+})();

@@ -1,0 +1,37 @@
+import Hummingbird
+
+/// The web assets: real files under Assets/ (HTML templates, stylesheets, scripts, the service
+/// worker, the manifest and the icon) that editors and linters see, embedded in the binary at
+/// build time by SwiftPM (`.embedInCode`), so nothing is looked up on disk at run time.
+enum Assets {
+    // The customer's pages.
+    static let layout = text(PackageResources.layout_mustache)
+    static let delivery = text(PackageResources.delivery_mustache)
+    static let preferences = text(PackageResources.preferences_mustache)
+    static let message = text(PackageResources.message_mustache)
+    static let customerCSS = text(PackageResources.customer_css)
+    static let pageScript = text(PackageResources.page_js)
+
+    // The courier app (an installable PWA).
+    static let courierShell = text(PackageResources.courier_shell_mustache)
+    static let courierCSS = text(PackageResources.courier_css)
+    static let courierScript = text(PackageResources.courier_js)
+    static let courierServiceWorker = text(PackageResources.courier_sw_js)
+    static let courierManifest = text(PackageResources.courier_webmanifest)
+    static let courierIcon = text(PackageResources.courier_icon_svg)
+
+    // The operators' case desk.
+    static let operatorShell = text(PackageResources.operator_shell_mustache)
+    static let operatorCSS = text(PackageResources.operator_css)
+    static let operatorScript = text(PackageResources.operator_js)
+
+    /// An asset as a response: public, cached briefly (a new version reaches browsers in minutes).
+    static func response(_ text: String, type: String) -> Response {
+        var headers: HTTPFields = [:]
+        headers[.contentType] = type
+        headers[.cacheControl] = "public, max-age=300"
+        return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(string: text)))
+    }
+
+    private static func text(_ bytes: [UInt8]) -> String { String(decoding: bytes, as: UTF8.self) }
+}

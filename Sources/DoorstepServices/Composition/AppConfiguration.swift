@@ -1,0 +1,98 @@
+import DoorstepCore
+import DoorstepImaging
+import Foundation
+import Logging
+
+/// Everything the server needs to start, with defaults that work on a first run.
+public struct AppConfiguration: Sendable {
+    public var hostname: String = "127.0.0.1"
+    public var port: Int = 8080
+    /// Folder holding the SQLite file, the photo blobs and the key files.
+    public var dataDirectory: URL = URL(fileURLWithPath: "doorstep-data")
+    /// Public address used in links sent to customers; defaults to http://hostname:port.
+    public var baseURL: String?
+    public var limits = ImageLimits()
+    public var output = ImageOutputSpec()
+    public var qualityThresholds = QualityThresholds.standard
+    /// Image workers; one per core, since each decode is single-threaded.
+    public var imageWorkers: Int = ProcessInfo.processInfo.activeProcessorCount
+    /// Uploads allowed to wait for a worker before new ones get 503.
+    public var maxQueuedImages: Int = 64
+    public var databaseConnections: Int = 4
+    /// PostgreSQL for scale-out (`postgres://user:password@host:5432/db`); nil is the embedded SQLite file.
+    public var databaseURL: String?
+    /// An S3 bucket for scale-out (`s3://bucket?endpoint=…&region=…`, credentials from the
+    /// AWS_* environment); nil is the local blob folder.
+    public var blobURL: String?
+    public var customerLinkLifetime: TimeInterval = 14 * 24 * 3600
+    /// Opt-out links must keep working long after the delivery (RFC 8058 one-click unsubscribe).
+    public var preferencesLinkLifetime: TimeInterval = 400 * 24 * 3600
+    /// How often the retention sweep looks for expired photos.
+    public var retentionSweepInterval: TimeInterval = 5 * 60
+    public var courierSessionLifetime: TimeInterval = 12 * 3600
+    /// How old an unreferenced blob must be before the orphan sweep removes it: far longer than
+    /// any upload takes between writing its blobs and committing.
+    public var orphanGracePeriod: TimeInterval = 15 * 60
+    public var orphanSweepInterval: TimeInterval = 15 * 60
+    public var logLevel: Logger.Level = .info
+    /// The bearer token Prometheus scrapes `/metrics` with; nil uses (and on first run creates)
+    /// the file `keys/metrics.token`, which Prometheus can read as its `credentials_file`.
+    public var metricsToken: String?
+
+    // Notifications.
+    /// The SMTP relay for recipients' emails; nil sends none (they wait in the outbox, and can be
+    /// replayed once a relay is configured).
+    public var smtp: SMTPRelay?
+    public var mailFrom: String = "no-reply@doorstep.localhost"
+    public var mailFromName: String = "Doorstep"
+    /// Run the outbox worker in this process (a scaled-out deployment may dedicate processes).
+    public var outboxWorker: Bool = true
+    /// Messages sent at once by one process.
+    public var outboxConcurrency: Int = 8
+    public var retry = RetryPolicy()
+    /// How long a claimed message is this process's before another may take it over.
+    public var outboxLease: TimeInterval = 60
+    /// For one webhook exchange, answer included.
+    public var webhookTimeout: TimeInterval = 10
+    /// Let webhooks go to private, loopback and link-local addresses (receivers inside the
+    /// carrier's network; tests). Off: a tenant cannot make the server call inside.
+    public var webhookAllowPrivateNetworks = false
+    /// A connection that sends nothing for this long (between requests, or part-way through
+    /// one's headers or body) is closed: half-open requests cannot pile up.
+    public var idleTimeout: TimeInterval = 30
+
+    public struct SMTPRelay: Sendable {
+        public var host: String
+        public var port: Int
+
+        public init(host: String, port: Int) {
+            self.host = host
+            self.port = port
+        }
+
+        /// Parses `host:port`.
+        public init?(_ text: String) {
+            let parts = text.split(separator: ":")
+            guard parts.count == 2, let port = Int(parts[1]), (1...65535).contains(port) else { return nil }
+            self.init(host: String(parts[0]), port: port)
+        }
+    }
+
+    public init() {}
+
+    public var resolvedBaseURL: String {
+        var base = baseURL ?? "http://\(hostname):\(port)"
+        while base.hasSuffix("/") { base.removeLast() }
+        return base
+    }
+
+    var databasePath: String { dataDirectory.appendingPathComponent("doorstep.sqlite").path }
+    var blobDirectory: URL { dataDirectory.appendingPathComponent("blobs") }
+    var keyFolder: String { dataDirectory.appendingPathComponent("keys").path }
+    var linkKeyPath: String { dataDirectory.appendingPathComponent("keys/link-signing.key").path }
+    var subjectKeyPath: String { dataDirectory.appendingPathComponent("keys/subject-digest.key").path }
+    public var metricsTokenPath: String { dataDirectory.appendingPathComponent("keys/metrics.token").path }
+    /// Key-encryption keys (`kek-0001.key`, …), in a folder of their own so they can live on
+    /// another volume or come from a secrets manager's mount.
+    public var kekFolder: String { dataDirectory.appendingPathComponent("keys/kek").path }
+}

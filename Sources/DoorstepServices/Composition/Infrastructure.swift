@@ -1,0 +1,102 @@
+import Crypto
+import DoorstepCore
+import DoorstepImaging
+import DoorstepSecurity
+import DoorstepStorage
+import Foundation
+import Logging
+
+/// The adapters Doorstep runs on, opened from the configuration: the metadata store, the blob
+/// store, the image workers and the key files. `AppServices` builds the use cases on top. A
+/// command that needs less opens less (`openStore` alone for `tenant list`).
+public struct Infrastructure: Sendable {
+    public var configuration: AppConfiguration
+    public var store: any MetadataStore
+    public var blobs: any BlobStore
+    public var images: ImageWorkerPool
+    public var linkSigner: LinkSigner
+    public var keys: KeyRingStore
+    /// The key couriers' pages seal photos to before queueing them on the phone.
+    public var uploadKey: SealedUpload.Key
+    /// Signs delivery receipts with each tenant's Ed25519 key.
+    public var receipts: ReceiptSigner
+    public var subjects: SubjectDigest
+    public var passwords: PasswordHasher
+    public var metrics: AppMetrics
+    /// The token `/metrics` asks for.
+    public var metricsToken: String
+    public var effects: Effects
+    public var logger: Logger
+    /// Closes what `open` opened (the image threads, the database connections).
+    public var close: @Sendable () async throws -> Void
+
+    /// Opens (and on first run creates) the embedded default: SQLite file, blob folder, key files.
+    /// `migrate` nil means: migrate the embedded SQLite file, but only check a PostgreSQL schema
+    /// (scaled-out servers are upgraded by `doorstep migrate`, once, before a rolling deploy).
+    public static func open(
+        _ configuration: AppConfiguration, effects: Effects = .live, logger: Logger, migrate: Bool? = nil
+    ) async throws -> Infrastructure {
+        let (store, closeStore) = try await openStore(configuration, logger: logger, migrate: migrate)
+        do {
+            let blobs: any BlobStore = if let url = configuration.blobURL {
+                S3BlobStore(configuration: try .init(url: url, environment: ProcessInfo.processInfo.environment))
+            } else {
+                try DiskBlobStore(root: configuration.blobDirectory)
+            }
+            let metrics = AppMetrics()
+            let images = ImageWorkerPool(
+                processor: try VipsImageProcessor(), workers: configuration.imageWorkers, maxQueued: configuration.maxQueuedImages,
+                metrics: metrics)
+            let metricsToken = try configuration.metricsToken ?? String(decoding: try KeyFile.loadOrCreateBytes(at: configuration.metricsTokenPath) {
+                Data(Base64URL.encode(SymmetricKey(size: .bits192).withUnsafeBytes { Array($0) }).utf8)  // 32 characters
+            }, as: UTF8.self)
+            return Infrastructure(
+                configuration: configuration, store: store, blobs: blobs, images: images,
+                linkSigner: LinkSigner(key: try KeyFile.loadOrCreate(at: configuration.linkKeyPath)),
+                keys: try KeyRingStore(folder: configuration.kekFolder),
+                uploadKey: try SealedUpload.Key.loadOrCreate(folder: configuration.keyFolder),
+                receipts: try ReceiptSigner.loadOrCreate(folder: configuration.keyFolder),
+                subjects: SubjectDigest(key: try KeyFile.loadOrCreate(at: configuration.subjectKeyPath)),
+                passwords: PasswordHasher(), metrics: metrics, metricsToken: metricsToken, effects: effects, logger: logger,
+                close: {
+                    try await images.shutdown()
+                    try await closeStore()
+                })
+        } catch {
+            try? await closeStore()
+            throw error
+        }
+    }
+
+    /// The metadata store alone, migrated or checked as `open` says, with its closer.
+    public static func openStore(
+        _ configuration: AppConfiguration, logger: Logger, migrate: Bool? = nil
+    ) async throws -> (store: SQLMetadataStore, close: @Sendable () async throws -> Void) {
+        try FileManager.default.createDirectory(
+            at: configuration.dataDirectory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        let pool = try await openDatabase(configuration, logger: logger)
+        let store = SQLMetadataStore(source: pool)
+        do {
+            if migrate ?? (configuration.databaseURL == nil) {
+                try await store.migrate()
+            } else {
+                try await store.checkSchema()
+            }
+        } catch {
+            try? await pool.shutdown()
+            throw error
+        }
+        return (store, { try await pool.shutdown() })
+    }
+
+    /// The configured database: PostgreSQL when a URL is given, else the SQLite file.
+    public static func openDatabase(_ configuration: AppConfiguration, logger: Logger) async throws -> any SQLConnectionSource {
+        if let url = configuration.databaseURL {
+            return try await PostgresClientSource.open(url: url, size: configuration.databaseConnections, logger: logger)
+        }
+        return try await SQLiteConnectionPool.open(path: configuration.databasePath, size: configuration.databaseConnections, logger: logger)
+    }
+}
+
+// It holds every key: printed, it shows its type name only.
+extension Infrastructure: Redacted {}

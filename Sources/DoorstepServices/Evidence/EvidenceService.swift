@@ -1,0 +1,172 @@
+import Crypto
+import DoorstepCore
+import DoorstepSecurity
+import DoorstepStorage
+import Foundation
+
+/// What makes a photo evidence: capture tickets (freshness), reuse detection, signed receipts
+/// and the cases customers open.
+public struct EvidenceService: Sendable {
+    let store: any EvidenceStore & CaseStore & DeliveryStore & PhotoStore & AccountStore
+    let receipts: ReceiptSigner
+    let deliveries: DeliveryService
+    let announcer: Announcer
+    let effects: Effects
+
+    public init(
+        store: any EvidenceStore & CaseStore & DeliveryStore & PhotoStore & AccountStore, receipts: ReceiptSigner,
+        deliveries: DeliveryService, announcer: Announcer, effects: Effects
+    ) {
+        self.store = store
+        self.receipts = receipts
+        self.deliveries = deliveries
+        self.announcer = announcer
+        self.effects = effects
+    }
+
+    // MARK: Capture tickets
+
+    public struct IssuedTicket: Sendable {
+        public var ticket: String
+        public var expiresAt: Date
+    }
+
+    /// A ticket for photographing this stop now. Only its digest is stored.
+    public func issueTicket(for delivery: Delivery, courier: Courier) async throws -> IssuedTicket {
+        let token = "dct_" + Base64URL.encode(SymmetricKey(size: .bits256).withUnsafeBytes { Array($0) })
+        let now = effects.now()
+        try await store.createCaptureTicket(CaptureTicket(
+            digest: SecretToken.digest(token), deliveryID: delivery.id, courierID: courier.id, issuedAt: now))
+        return IssuedTicket(ticket: token, expiresAt: now.addingTimeInterval(FreshnessRule.captureWindow))
+    }
+
+    /// The freshness verdict of an upload, and the ticket digest to mark used with the photo.
+    func freshness(
+        of details: PhotoUploadDetails, exifCapture: Date?, delivery: Delivery, courier: Courier
+    ) async throws -> (Freshness, String?) {
+        let digest = details.ticket.map(SecretToken.digest)
+        let ticket = try await digest.asyncMap { try await store.captureTicket(digest: $0) } ?? nil
+        let verdict = FreshnessRule.judge(
+            named: details.ticket != nil, ticket: ticket, deliveryID: delivery.id, courierID: courier.id,
+            claimedCapture: details.capturedAt, exifCapture: exifCapture, arrival: effects.now())
+        return (verdict, verdict == .fresh ? digest : nil)
+    }
+
+    // MARK: Reuse
+
+    /// Earlier photos of other deliveries of the tenant, within its retention window, that this
+    /// hash nearly duplicates: the closest `PerceptualHash.matchesKept`, closest first.
+    func reuseMatches(hash: UInt64, delivery: Delivery, courier: Courier, retention: TimeInterval) async throws -> [ReuseMatch] {
+        let since = effects.now().addingTimeInterval(-retention)
+        return try await store.nearPerceptualHashes(
+            of: hash, tenantID: delivery.tenantID, since: since, maxDistance: PerceptualHash.nearDuplicateBits,
+            excludingDeliveryID: delivery.id, limit: PerceptualHash.matchesKept)
+            .map { ReuseMatch(photoID: $0.photoID, deliveryID: $0.deliveryID, distance: PerceptualHash.distance($0.hash, hash),
+                              sameCourier: $0.courierID == courier.id) }
+    }
+
+    // MARK: Receipts
+
+    /// The signed receipt of a delivered parcel, made from what the store keeps after the photo is
+    /// gone (so it outlives the photo). Nil while the parcel is not delivered.
+    public func receipt(for delivery: Delivery) async throws -> SignedReceipt? {
+        guard delivery.state == .delivered, let deliveredAt = delivery.deliveredAt else { return nil }
+        let proof = try await store.photoProofs(deliveryID: delivery.id).last
+        let content = ReceiptContent(delivery: delivery, deliveredAt: deliveredAt, proof: proof)
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        encoder.dateEncodingStrategy = .iso8601
+        return try receipts.sign(Array(try encoder.encode(content)), tenantID: delivery.tenantID)
+    }
+
+    public func publishedKeys() async throws -> [PublishedKey] {
+        try await store.tenants().map { receipts.publicKey(tenantID: $0.id) }
+    }
+
+    // MARK: Cases
+
+    /// The tenant's cases, newest first; open ones only unless `openOnly` is false.
+    public func cases(of tenant: Tenant, openOnly: Bool) async throws -> [ProblemReport] {
+        try await store.problemReports(tenantID: tenant.id, openOnly: openOnly, limit: 200)
+    }
+
+    public struct Case: Sendable {
+        public var report: ProblemReport
+        public var delivery: Delivery
+        public var photo: Photo?
+        public var proofs: [PhotoProof]
+        public var reuse: [ReuseMatch]
+        public var receipt: SignedReceipt?
+    }
+
+    /// A case with its evidence side by side: the photo while it exists, what outlives it, reuse
+    /// flags and the receipt.
+    public func caseFile(id: String, tenant: Tenant) async throws -> Case {
+        guard Identifier.isValid(id), let report = try await store.problemReport(id: id, tenantID: tenant.id),
+              let delivery = try await store.delivery(id: report.deliveryID, tenantID: tenant.id)
+        else { throw DoorstepError.notFound }
+        let proofs = try await store.photoProofs(deliveryID: delivery.id)
+        let photo = try await deliveries.photo(of: delivery)
+        // The flags of the last photo, whether it still exists or not (the current one is the last).
+        var reuse = photo?.reuse ?? []
+        if photo == nil, let last = proofs.last { reuse = try await store.reuseMatches(photoID: last.photoID) }
+        return Case(report: report, delivery: delivery, photo: photo, proofs: proofs, reuse: reuse, receipt: try await receipt(for: delivery))
+    }
+
+    public func resolve(caseID: String, resolution: String, tenant: Tenant) async throws -> ProblemReport {
+        let text = try Validate.text(resolution, field: "resolution", max: 2000)
+        guard Identifier.isValid(caseID), let report = try await store.problemReport(id: caseID, tenantID: tenant.id) else {
+            throw DoorstepError.notFound
+        }
+        let events = [announcer.event(.problemResolved, tenantID: tenant.id, deliveryID: report.deliveryID)]
+        guard try await store.resolveProblemReport(id: caseID, resolution: text, at: effects.now(), events: events) else {
+            throw DoorstepError.conflict(reason: "this case is already resolved")
+        }
+        await announcer.committed(events)
+        return try await store.problemReport(id: caseID, tenantID: tenant.id) ?? report
+    }
+}
+
+/// What a receipt states. Ids, times and verdicts only: no names, no addresses, no positions.
+struct ReceiptContent: Encodable {
+    var tenantID: String
+    var deliveryID: String
+    var orderReference: String
+    var deliveredAt: Date
+    var placement: Placement?
+    var photo: Photo?
+
+    struct Photo: Encodable {
+        var id: String
+        var sha256: String
+        var uploadedAt: Date
+        var location: LocationVerdict
+        var distanceMetres: Int?
+        var quality: String
+        var qualityIssues: [QualityIssue]
+        var freshness: Freshness
+
+        enum CodingKeys: String, CodingKey {
+            case id, sha256, uploadedAt = "uploaded_at", location, distanceMetres = "distance_m", quality
+            case qualityIssues = "quality_issues", freshness
+        }
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case tenantID = "tenant_id", deliveryID = "delivery_id", orderReference = "order_reference"
+        case deliveredAt = "delivered_at", placement, photo
+    }
+
+    init(delivery: Delivery, deliveredAt: Date, proof: PhotoProof?) {
+        tenantID = delivery.tenantID
+        deliveryID = delivery.id
+        orderReference = delivery.orderReference
+        self.deliveredAt = deliveredAt
+        placement = delivery.placement
+        photo = proof.map {
+            Photo(id: $0.photoID, sha256: $0.sha256, uploadedAt: $0.uploadedAt, location: $0.locationVerdict,
+                  distanceMetres: $0.distanceToAddress.map { Int($0.rounded()) },
+                  quality: $0.qualityIssues.isEmpty ? "ok" : "retake", qualityIssues: $0.qualityIssues, freshness: $0.freshness)
+        }
+    }
+}

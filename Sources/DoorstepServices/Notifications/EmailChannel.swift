@@ -1,0 +1,101 @@
+import DoorstepCore
+import DoorstepNotify
+import DoorstepStorage
+import Foundation
+
+/// The recipient's emails: "out for delivery" and "delivered", in their language, text and HTML,
+/// with the one-click opt-out in List-Unsubscribe (RFC 8058) and in the body. No marketing.
+public struct EmailChannel: Sendable {
+    let store: any DeliveryStore & AccountStore & PhotoStore
+    let links: CustomerLinks
+    let vault: PhotoVault
+    /// The SMTP relay; nil sends none (messages wait as dead letters, replayable once one is configured).
+    let relay: AppConfiguration.SMTPRelay?
+    let from: String
+    let fromName: String
+    /// The SMTP conversation blocks: it runs on threads of its own.
+    let pool: BlockingWorkPool
+    let effects: Effects
+
+    public init(
+        store: any DeliveryStore & AccountStore & PhotoStore, links: CustomerLinks, vault: PhotoVault, relay: AppConfiguration.SMTPRelay?,
+        from: String, fromName: String, pool: BlockingWorkPool, effects: Effects
+    ) {
+        self.store = store
+        self.links = links
+        self.vault = vault
+        self.relay = relay
+        self.from = from
+        self.fromName = fromName
+        self.pool = pool
+        self.effects = effects
+    }
+
+    func send(_ message: OutboxMessage) async throws {
+        // Without a relay, retrying cannot help: straight to the dead letters, replayable later.
+        guard let relay else { throw DeliveryFailure(reason: "no SMTP relay configured", permanent: true) }
+        guard let mail = try await compose(message) else { return }  // nothing to say any more (erased, deleted)
+        let client = SMTPClient(host: relay.host, port: relay.port)
+        do {
+            try await pool.run { try client.send(from: from, to: [mail.to], message: mail.rendered()) }
+        } catch let failure as SMTPClient.Failure {
+            throw DeliveryFailure(reason: failure.description, permanent: failure.isPermanent)
+        }
+    }
+
+    /// The message for an outbox entry, or nil when there is no one to write to.
+    public func compose(_ message: OutboxMessage) async throws -> MailMessage? {
+        guard let deliveryID = message.event.deliveryID, let delivery = try await store.delivery(id: deliveryID),
+              !delivery.recipient.email.isEmpty
+        else { return nil }
+        let strings = Strings.forLanguage(delivery.recipient.language)
+        let optOutURL = links.preferencesURL(for: delivery)
+        var text: [String] = []
+        var html: [String] = []
+        let subject: String
+        var image: MailMessage.InlineImage?
+        switch message.event.type {
+        case .delivered:
+            subject = strings.emailDeliveredSubject
+            let pageURL = links.customerURL(for: delivery)
+            text.append(strings.deliveredTitle + ".")
+            html.append("<h1>\(escape(strings.deliveredTitle))</h1>")
+            if let placement = delivery.placement {
+                text.append("\(strings.leftAt): \(strings.placement(placement))")
+                html.append("<p>\(escape(strings.leftAt)): <strong>\(escape(strings.placement(placement)))</strong></p>")
+            }
+            if let note = delivery.note {
+                text.append("\(strings.courierNote): \(note)")
+                html.append("<p>\(escape(strings.courierNote)): \(escape(note))</p>")
+            }
+            let tenant = try await store.tenant(id: delivery.tenantID)
+            if tenant?.settings.emailIncludesPhoto == true, let photo = try await store.currentPhoto(deliveryID: delivery.id) {
+                image = .init(contentID: "photo-\(photo.id)@doorstep", jpeg: try await vault.read(photo, variant: .thumbnail))
+                html.append("<p><img src=\"cid:photo-\(photo.id)@doorstep\" alt=\"\(escape(strings.photoAlt))\" width=\"\(photo.thumbnail.width)\" height=\"\(photo.thumbnail.height)\"></p>")
+            }
+            text.append("\(strings.emailSeePhoto): \(pageURL)")
+            html.append("<p><a href=\"\(escape(pageURL))\">\(escape(strings.emailSeePhoto))</a></p>")
+        case .outForDelivery:
+            subject = strings.emailOutForDeliverySubject
+            text.append(strings.emailOutForDeliveryBody)
+            html.append("<h1>\(escape(strings.onTheWayTitle))</h1><p>\(escape(strings.emailOutForDeliveryBody))</p>")
+        default:
+            return nil
+        }
+        text += ["", "\(strings.emailOptOutLine) \(optOutURL)", "", strings.emailFooter]
+        html.append("<p>\(escape(strings.emailOptOutLine)) <a href=\"\(escape(optOutURL))\">\(escape(strings.preferencesLink))</a></p>")
+        html.append("<p style=\"color:#666;font-size:12px\">\(escape(strings.emailFooter))</p>")
+        return MailMessage(
+            from: from, fromName: fromName, to: delivery.recipient.email,
+            subject: subject, messageID: "\(message.id)@doorstep", date: effects.now(),
+            text: text.joined(separator: "\n"),
+            html: "<!doctype html><html lang=\"\(strings.lang)\"><body>\(html.joined())</body></html>",
+            headers: [("List-Unsubscribe", "<\(optOutURL)>"), ("List-Unsubscribe-Post", "List-Unsubscribe=One-Click")],
+            inlineImage: image)
+    }
+
+    private func escape(_ text: String) -> String {
+        text.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
+            .replacingOccurrences(of: ">", with: "&gt;").replacingOccurrences(of: "\"", with: "&quot;")
+    }
+}

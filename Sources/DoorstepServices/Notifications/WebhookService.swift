@@ -1,0 +1,74 @@
+import DoorstepCore
+import DoorstepNotify
+import DoorstepStorage
+import Foundation
+
+/// A tenant's webhook endpoints: create (the secret is shown once), list, delete, rotate the
+/// secret (the old one keeps signing for 24 hours), send a test, and read the delivery log.
+public struct WebhookService: Sendable {
+    let store: any WebhookStore & OutboxStore
+    let channel: WebhookChannel
+    let targets: WebhookTargetPolicy
+    let effects: Effects
+
+    public init(store: any WebhookStore & OutboxStore, channel: WebhookChannel, targets: WebhookTargetPolicy, effects: Effects) {
+        self.store = store
+        self.channel = channel
+        self.targets = targets
+        self.effects = effects
+    }
+
+    public func create(url: String, eventTypes: [EventType], for tenant: Tenant) async throws -> WebhookEndpoint {
+        _ = try targets.validate(url)
+        let endpoint = WebhookEndpoint(
+            id: effects.newID(), tenantID: tenant.id, url: url, secret: WebhookSigner.newSecret(), eventTypes: eventTypes,
+            createdAt: effects.now())
+        try await store.createWebhookEndpoint(endpoint)
+        return endpoint
+    }
+
+    public func endpoints(of tenant: Tenant) async throws -> [WebhookEndpoint] {
+        try await store.webhookEndpoints(tenantID: tenant.id)
+    }
+
+    /// The tenant's endpoint; another tenant's looks exactly like one that does not exist.
+    public func endpoint(_ id: String, of tenant: Tenant) async throws -> WebhookEndpoint {
+        guard Identifier.isValid(id), let endpoint = try await store.webhookEndpoint(id: id), endpoint.tenantID == tenant.id else {
+            throw DoorstepError.notFound
+        }
+        return endpoint
+    }
+
+    public func delete(_ endpoint: WebhookEndpoint) async throws {
+        try await store.deleteWebhookEndpoint(id: endpoint.id, at: effects.now())
+    }
+
+    /// A new secret; the previous one keeps signing beside it for 24 hours.
+    public func rotateSecret(of endpoint: WebhookEndpoint) async throws -> WebhookEndpoint {
+        var endpoint = endpoint
+        let until = effects.now().addingTimeInterval(24 * 3600)
+        let secret = WebhookSigner.newSecret()
+        try await store.rotateWebhookSecret(id: endpoint.id, newSecret: secret, previousValidUntil: until)
+        endpoint.previousSecret = endpoint.secret
+        endpoint.previousSecretUntil = until
+        endpoint.secret = secret
+        return endpoint
+    }
+
+    /// Sends a signed `webhook.test` now; returns nil when delivered, else why not (in words safe to show).
+    public func test(_ endpoint: WebhookEndpoint) async throws -> String? {
+        let body = try APIJSON.encoder.encode(WebhookPayload(
+            type: "webhook.test", timestamp: effects.now(), data: ["endpoint_id": endpoint.id], links: [:]))
+        do {
+            try await channel.post(Array(body), to: endpoint, id: effects.newID())
+            return nil
+        } catch let failure as DeliveryFailure {
+            return failure.reason
+        }
+    }
+
+    /// The endpoint's last 100 messages, newest first.
+    public func deliveryLog(of endpoint: WebhookEndpoint) async throws -> [OutboxMessage] {
+        try await store.outboxMessages(state: nil, endpointID: endpoint.id, limit: 100)
+    }
+}

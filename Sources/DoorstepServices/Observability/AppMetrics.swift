@@ -1,0 +1,83 @@
+import Metrics
+import class Prometheus.PrometheusCollectorRegistry
+import struct Prometheus.PrometheusMetricsFactory
+
+/// Every metric Doorstep exports, named in one place and served in the Prometheus text format at
+/// `/metrics`. Recorded through swift-metrics into this application's own registry (not the
+/// process-wide one: tests run many applications side by side).
+///
+/// Labels never carry personal data or anything a client chose: routes are templates
+/// (`/api/v1/courier/deliveries/:id/photo`, never an id), outcomes and channels are fixed words.
+public final class AppMetrics: Sendable {
+    public let registry = PrometheusCollectorRegistry()
+    private let factory: PrometheusMetricsFactory
+
+    public init() {
+        factory = PrometheusMetricsFactory(registry: registry)
+        imageJobsInFlight = Meter(label: "doorstep_image_jobs_in_flight", factory: factory)
+        imageQueueWait = Timer(label: "doorstep_image_queue_wait_seconds", factory: factory)
+        imageProcessing = Timer(label: "doorstep_image_processing_seconds", factory: factory)
+        imageJobsRefused = Counter(label: "doorstep_image_jobs_refused_total", factory: factory)
+    }
+
+    /// The Prometheus text exposition of everything recorded so far.
+    public func exposition() -> [UInt8] { registry.emitToBuffer() }
+
+    // MARK: HTTP
+
+    /// One finished request: counted by route template, method and status; timed by route and method.
+    /// The method is the client's choice of word: one outside the standard ones counts as `other`,
+    /// or a client could grow the registry without bound by inventing methods.
+    public func request(method: String, route: String, status: Int, duration: Duration) {
+        let method = Self.standardMethods.contains(method) ? method : "other"
+        Counter(label: "doorstep_http_requests_total", dimensions: [("method", method), ("route", route), ("status", String(status))],
+                factory: factory).increment()
+        Timer(label: "doorstep_http_request_duration_seconds", dimensions: [("method", method), ("route", route)], factory: factory)
+            .record(duration)
+    }
+
+    static let standardMethods: Set = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
+
+    // MARK: Image pipeline (ImageWorkerPool)
+
+    /// Uploads holding a worker or waiting for one.
+    public let imageJobsInFlight: Meter
+    /// From admission to a worker starting on the image.
+    public let imageQueueWait: Timer
+    /// Decode, resize, encode and quality signals of one image, on its worker.
+    public let imageProcessing: Timer
+    /// Uploads answered 503 because every worker was busy and the queue full.
+    public let imageJobsRefused: Counter
+
+    // MARK: Outcomes
+
+    /// A courier's photo upload that reached the store: `stored`, or `replayed` (a retry with the
+    /// same Idempotency-Key).
+    public func photoUpload(_ outcome: String) {
+        Counter(label: "doorstep_photo_uploads_total", dimensions: [("outcome", outcome)], factory: factory).increment()
+    }
+
+    /// A notification attempt by the outbox: channel `email` or `webhook`; outcome `delivered`,
+    /// `retry` or `dead`.
+    public func outboxAttempt(channel: String, outcome: String) {
+        Counter(label: "doorstep_outbox_attempts_total", dimensions: [("channel", channel), ("outcome", outcome)], factory: factory)
+            .increment()
+    }
+
+    /// Photos made unreadable by the retention sweep (their time was up).
+    public func photosExpired(_ count: Int) {
+        Counter(label: "doorstep_photos_expired_total", factory: factory).increment(by: count)
+    }
+
+    /// Blobs with no photo behind them, removed by the orphan sweep.
+    public func orphanBlobsRemoved(_ count: Int) {
+        Counter(label: "doorstep_orphan_blobs_removed_total", factory: factory).increment(by: count)
+    }
+}
+
+extension Timer {
+    public func record(_ duration: Duration) {
+        let (seconds, attoseconds) = duration.components
+        recordNanoseconds(seconds * 1_000_000_000 + attoseconds / 1_000_000_000)
+    }
+}

@@ -1,0 +1,83 @@
+import DoorstepCore
+import DoorstepSecurity
+import DoorstepStorage
+import Foundation
+
+/// What a customer holding a signed link may see and do. The link is checked before any lookup,
+/// so a forged or expired link costs one HMAC and reveals nothing.
+public struct CustomerAccessService: Sendable {
+    let store: any DeliveryStore & PhotoStore & PrivacyStore & CaseStore
+    let links: CustomerLinks
+    let vault: PhotoVault
+    let privacy: PrivacyService
+    let audit: AccessAudit
+    let announcer: Announcer
+    let effects: Effects
+
+    public init(
+        store: any DeliveryStore & PhotoStore & PrivacyStore & CaseStore, links: CustomerLinks, vault: PhotoVault,
+        privacy: PrivacyService, audit: AccessAudit, announcer: Announcer, effects: Effects
+    ) {
+        self.store = store
+        self.links = links
+        self.vault = vault
+        self.privacy = privacy
+        self.audit = audit
+        self.announcer = announcer
+        self.effects = effects
+    }
+
+    public typealias Link = CustomerLinks.Link
+
+    public struct View: Sendable {
+        public var delivery: Delivery
+        public var photo: Photo?
+        /// The last deleted photo, when there is no current one: the page says it was deleted.
+        public var deletedPhoto: PhotoProof?
+        /// Who looked at or acted on this delivery's photos, oldest first.
+        public var accessLog: [AccessEvent]
+    }
+
+    /// The delivery behind a link, verified for `purpose`.
+    public func delivery(_ link: Link, purpose: LinkSigner.Purpose = .delivery) async throws -> Delivery {
+        try links.verify(link, purpose: purpose)
+        guard let delivery = try await store.delivery(id: link.deliveryID) else { throw DoorstepError.notFound }
+        return delivery
+    }
+
+    public func view(_ link: Link) async throws -> View {
+        let delivery = try await delivery(link)
+        let photo = try await store.currentPhoto(deliveryID: delivery.id)
+        let deleted = photo == nil ? try await store.photoProofs(deliveryID: delivery.id).last(where: { $0.deletedAt != nil }) : nil
+        let log = try await store.accessEvents(deliveryID: delivery.id)
+            .filter { [.viewPhoto, .download, .delete, .expire, .export].contains($0.action) }
+        return View(delivery: delivery, photo: photo, deletedPhoto: deleted, accessLog: log)
+    }
+
+    public func photoBytes(_ link: Link, variant: Photo.VariantKind) async throws -> [UInt8] {
+        let delivery = try await delivery(link)
+        guard let photo = try await store.currentPhoto(deliveryID: delivery.id) else { throw DoorstepError.notFound }
+        let bytes = try await vault.read(photo, variant: variant)
+        // The page shows the display image; count that as the view (the thumbnail is for lists).
+        if variant == .display {
+            try await audit.record(.viewPhoto, tenantID: delivery.tenantID, deliveryID: delivery.id, photoID: photo.id, by: .customerLink, actorID: nil)
+        }
+        return bytes
+    }
+
+    public func deletePhoto(_ link: Link) async throws {
+        let delivery = try await delivery(link)
+        try await privacy.deleteCurrentPhoto(of: delivery, by: .customerLink, actorID: nil)
+    }
+
+    /// Records the customer's report and tells the tenant (webhook `delivery.problem_reported`).
+    public func reportProblem(_ link: Link, kind: ProblemReport.Kind, details: String) async throws {
+        let delivery = try await delivery(link)
+        let report = ProblemReport(
+            id: effects.newID(), tenantID: delivery.tenantID, deliveryID: delivery.id, kind: kind,
+            details: try Validate.text(details, field: "details", max: 2000, allowEmpty: true), createdAt: effects.now())
+        let events = [announcer.event(.problemReported, tenantID: delivery.tenantID, deliveryID: delivery.id)]
+        try await store.addProblemReport(report, events: events)
+        await announcer.committed(events)
+    }
+}

@@ -1,0 +1,187 @@
+import DoorstepCore
+import DoorstepSecurity
+import DoorstepStorage
+import Foundation
+
+/// The privacy mechanisms: who may be photographed, deleting photos now, recipients' choices,
+/// the access audit, export and erasure.
+public struct PrivacyService: Sendable {
+    let store: any PrivacyStore & PhotoStore & AccountStore & CaseStore
+    let subjects: SubjectDigest
+    let announcer: Announcer
+    let vault: PhotoVault
+    let audit: AccessAudit
+    let effects: Effects
+
+    public init(
+        store: any PrivacyStore & PhotoStore & AccountStore & CaseStore, subjects: SubjectDigest, announcer: Announcer,
+        vault: PhotoVault, audit: AccessAudit, effects: Effects
+    ) {
+        self.store = store
+        self.subjects = subjects
+        self.announcer = announcer
+        self.vault = vault
+        self.audit = audit
+        self.effects = effects
+    }
+
+    // MARK: Policy
+
+    public func policy(for delivery: Delivery) async throws -> PhotoPolicy {
+        try await policies(for: [delivery])[0]
+    }
+
+    /// The policy of each delivery, in order, with one tenant lookup and one choices query per
+    /// tenant (a courier's stop list is one tenant): not three queries a stop.
+    public func policies(for deliveries: [Delivery]) async throws -> [PhotoPolicy] {
+        let recipients = deliveries.map { subjects.subjects(email: $0.recipient.email, address: $0.address) }
+        var policies = [PhotoPolicy?](repeating: nil, count: deliveries.count)
+        for tenantID in Set(deliveries.map(\.tenantID)) {
+            guard let tenant = try await store.tenant(id: tenantID) else { throw DoorstepError.notFound }
+            let indices = deliveries.indices.filter { deliveries[$0].tenantID == tenantID }
+            var wanted: [ChoiceScope: Set<String>] = [:]
+            for index in indices { for (scope, subject) in recipients[index] { wanted[scope, default: []].insert(subject) } }
+            let found = try await store.recipientChoices(tenantID: tenantID, anyOf: wanted)
+            for index in indices {
+                let choices = recipients[index].reduce(into: [ChoiceScope: RecipientChoice]()) { $0[$1.key] = found[RecipientSubject($1.key, $1.value)] }
+                policies[index] = PhotoPolicy.evaluate(mode: tenant.settings.mode(forCountry: deliveries[index].country), choices: choices)
+            }
+        }
+        return policies.map { $0! }
+    }
+
+    public func consentMode(for delivery: Delivery) async throws -> ConsentMode {
+        guard let tenant = try await store.tenant(id: delivery.tenantID) else { throw DoorstepError.notFound }
+        return tenant.settings.mode(forCountry: delivery.country)
+    }
+
+    // MARK: Deleting photos
+
+    /// Deletes the delivery's current photo now: its data key is destroyed in the same statement
+    /// that marks it deleted, then its blobs go. Returns false when there was none.
+    @discardableResult
+    public func deleteCurrentPhoto(of delivery: Delivery, by actor: AccessEvent.Actor, actorID: String?) async throws -> Bool {
+        guard let photo = try await store.currentPhoto(deliveryID: delivery.id) else { return false }
+        return try await deletePhoto(photo.id, tenantID: delivery.tenantID, deliveryID: delivery.id, reason: PhotoDeletionReason(deletedBy: actor),
+                                     action: .delete, by: actor, actorID: actorID)
+    }
+
+    /// Returns true when this call deleted it (false: already deleted, e.g. by a concurrent sweep).
+    public func deletePhoto(
+        _ photoID: String, tenantID: String, deliveryID: String, reason: PhotoDeletionReason, action: AccessEvent.Action,
+        by actor: AccessEvent.Actor, actorID: String?
+    ) async throws -> Bool {
+        let events = [announcer.event(.photoDeleted, tenantID: tenantID, deliveryID: deliveryID, photoID: photoID)]
+        guard let blobs = try await store.deletePhoto(id: photoID, reason: reason, at: effects.now(), events: events) else {
+            return false
+        }
+        await announcer.committed(events)
+        await vault.deleteBlobs(blobs)
+        try await audit.record(action, tenantID: tenantID, deliveryID: deliveryID, photoID: photoID, by: actor, actorID: actorID)
+        return true
+    }
+
+    /// The tenant's copy of the current photo (e.g. for a dispute), recorded in the access audit
+    /// that the customer reads.
+    public func downloadPhoto(of delivery: Delivery, by actor: AccessEvent.Actor, actorID: String?) async throws -> [UInt8] {
+        guard let photo = try await store.currentPhoto(deliveryID: delivery.id) else { throw DoorstepError.notFound }
+        let bytes = try await vault.read(photo, variant: .display)
+        try await audit.record(.download, tenantID: delivery.tenantID, deliveryID: delivery.id, photoID: photo.id, by: actor, actorID: actorID)
+        return bytes
+    }
+
+    // MARK: Recipients' choices
+
+    public struct ChoiceRequest: Sendable {
+        public var choice: RecipientChoice?
+        /// Apply to every delivery to this street address too, not only this email.
+        public var includeAddress: Bool
+        /// With an opt-out: delete the photos that already exist of this recipient's deliveries.
+        public var deleteExisting: Bool
+
+        public init(choice: RecipientChoice?, includeAddress: Bool = false, deleteExisting: Bool = false) {
+            self.choice = choice
+            self.includeAddress = includeAddress
+            self.deleteExisting = deleteExisting
+        }
+    }
+
+    /// Records what the recipient of `delivery` said, effective at once everywhere.
+    public func setChoice(_ request: ChoiceRequest, for delivery: Delivery, by actor: AccessEvent.Actor) async throws {
+        let subjects = subjects.subjects(email: delivery.recipient.email, address: delivery.address)
+        var changes = [RecipientChoiceChange(scope: .email, subject: subjects[.email]!, choice: request.choice)]
+        // A yes or a "clear" also lifts an address-wide no this recipient set; a no covers the
+        // address only when asked.
+        if request.includeAddress || request.choice != .optedOut {
+            changes.append(.init(scope: .address, subject: subjects[.address]!, choice: request.choice == .optedOut ? .optedOut : nil))
+        }
+        let events = request.choice == .optedOut
+            ? [announcer.event(.optedOut, tenantID: delivery.tenantID, deliveryID: delivery.id)] : []
+        try await store.setRecipientChoices(changes, tenantID: delivery.tenantID, at: effects.now(), events: events)
+        await announcer.committed(events)
+        try await audit.record(request.choice == .optedOut ? .optOut : .optIn, tenantID: delivery.tenantID, deliveryID: delivery.id, photoID: nil, by: actor, actorID: nil)
+        if request.choice == .optedOut && request.deleteExisting {
+            let deliveries = try await store.deliveries(tenantID: delivery.tenantID, recipientEmail: delivery.recipient.email)
+            for other in deliveries {
+                try await deleteCurrentPhoto(of: other, by: actor, actorID: nil)
+            }
+        }
+    }
+
+    public func choices(for delivery: Delivery) async throws -> [ChoiceScope: RecipientChoice] {
+        try await store.recipientChoices(
+            tenantID: delivery.tenantID, subjects: subjects.subjects(email: delivery.recipient.email, address: delivery.address))
+    }
+
+    // MARK: Export and erasure
+
+    public struct RecipientExport: Encodable, Sendable {
+        public var email: String
+        public var exportedAt: Date
+        public var deliveries: [Item]
+        public var choices: [String: String]
+
+        public struct Item: Encodable, Sendable {
+            public var delivery: Delivery
+            public var photos: [PhotoProof]
+            /// The current photo as shown to the customer, base64 JPEG, while it exists.
+            public var photoJPEGBase64: String?
+            public var accessEvents: [AccessEvent]
+            public var problemReports: [ProblemReport]
+        }
+    }
+
+    /// Everything held about one recipient of a tenant (data-protection access request).
+    public func export(tenantID: String, email: String, by actor: AccessEvent.Actor, actorID: String?) async throws -> RecipientExport {
+        let email = try Validate.email(email)
+        let deliveries = try await store.deliveries(tenantID: tenantID, recipientEmail: email)
+        var items: [RecipientExport.Item] = []
+        var recorded: [String: String] = [:]
+        for delivery in deliveries {
+            let photo = try await store.currentPhoto(deliveryID: delivery.id)
+            let jpeg = try await photo.asyncMap { try await vault.read($0, variant: .display) }
+            items.append(.init(
+                delivery: delivery, photos: try await store.photoProofs(deliveryID: delivery.id),
+                photoJPEGBase64: jpeg.map { Data($0).base64EncodedString() },
+                accessEvents: try await store.accessEvents(deliveryID: delivery.id),
+                problemReports: try await store.problemReports(deliveryID: delivery.id)))
+            for (scope, choice) in try await choices(for: delivery) { recorded[scope.rawValue] = choice.rawValue }
+            try await audit.record(.export, tenantID: tenantID, deliveryID: delivery.id, photoID: nil, by: actor, actorID: actorID)
+        }
+        return RecipientExport(email: email, exportedAt: effects.now(), deliveries: items, choices: recorded)
+    }
+
+    /// Deletes every photo of the recipient's deliveries and blanks every personal field, keeping
+    /// ids, times, proofs and the audit trail. A "no photos" choice is kept (under a keyed digest),
+    /// so erasure never turns photos back on. Returns how many deliveries were erased.
+    public func erase(tenantID: String, email: String, by actor: AccessEvent.Actor, actorID: String?) async throws -> Int {
+        let email = try Validate.email(email)
+        let deliveries = try await store.deliveries(tenantID: tenantID, recipientEmail: email)
+        for delivery in deliveries {
+            try await deleteCurrentPhoto(of: delivery, by: actor, actorID: actorID)
+            try await store.eraseRecipientData(deliveryID: delivery.id, at: effects.now())
+            try await audit.record(.erase, tenantID: tenantID, deliveryID: delivery.id, photoID: nil, by: actor, actorID: actorID)
+        }
+        return deliveries.count
+    }
+}

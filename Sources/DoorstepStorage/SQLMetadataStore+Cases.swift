@@ -1,0 +1,72 @@
+import DoorstepCore
+import Foundation
+import SQLKit
+
+extension SQLMetadataStore {
+    public func addProblemReport(_ report: ProblemReport, events: [OutboxEvent]) async throws {
+        try await source.withTransaction { db in
+            try await db.raw("""
+                INSERT INTO problem_reports (id, tenant_id, delivery_id, kind, details, created_at)
+                VALUES (\(bind: report.id), \(bind: report.tenantID), \(bind: report.deliveryID), \(bind: report.kind.rawValue),
+                        \(bind: report.details), \(bind: report.createdAt.epochMilliseconds))
+                """).run()
+            try await Self.enqueue(events, on: db)
+        }
+    }
+
+    public func problemReports(deliveryID: String) async throws -> [ProblemReport] {
+        try await source.withConnection { db in
+            try await db.raw("""
+                SELECT \(unsafeRaw: ProblemRow.columns) FROM problem_reports
+                WHERE delivery_id = \(bind: deliveryID) ORDER BY created_at, id
+                """).all(decoding: ProblemRow.self, with: snakeCase).map(\.report)
+        }
+    }
+
+    public func problemReports(tenantID: String, openOnly: Bool, limit: Int) async throws -> [ProblemReport] {
+        try await source.withConnection { db in
+            try await db.raw("""
+                SELECT \(unsafeRaw: ProblemRow.columns) FROM problem_reports
+                WHERE tenant_id = \(bind: tenantID)\(unsafeRaw: openOnly ? " AND resolved_at IS NULL" : "")
+                ORDER BY created_at DESC, id DESC LIMIT \(bind: limit)
+                """).all(decoding: ProblemRow.self, with: snakeCase).map(\.report)
+        }
+    }
+
+    public func problemReport(id: String, tenantID: String) async throws -> ProblemReport? {
+        try await source.withConnection { db in
+            try await db.raw("""
+                SELECT \(unsafeRaw: ProblemRow.columns) FROM problem_reports WHERE id = \(bind: id) AND tenant_id = \(bind: tenantID)
+                """).first(decoding: ProblemRow.self, with: snakeCase)?.report
+        }
+    }
+
+    public func resolveProblemReport(id: String, resolution: String, at: Date, events: [OutboxEvent]) async throws -> Bool {
+        try await source.withTransaction { db in
+            let changed = try await db.raw("""
+                UPDATE problem_reports SET resolution = \(bind: resolution), resolved_at = \(bind: at.epochMilliseconds)
+                WHERE id = \(bind: id) AND resolved_at IS NULL RETURNING id
+                """).first() != nil
+            if changed { try await Self.enqueue(events, on: db) }
+            return changed
+        }
+    }
+}
+
+struct ProblemRow: Decodable {
+    static let columns = columnList(["id", "tenant_id", "delivery_id", "kind", "details", "created_at", "resolution", "resolved_at"], of: nil)
+    var id: String
+    var tenantId: String
+    var deliveryId: String
+    var kind: String
+    var details: String
+    var createdAt: Int64
+    var resolution: String?
+    var resolvedAt: Int64?
+
+    var report: ProblemReport {
+        ProblemReport(id: id, tenantID: tenantId, deliveryID: deliveryId, kind: ProblemReport.Kind(rawValue: kind) ?? .other,
+                      details: details, createdAt: Date(epochMilliseconds: createdAt), resolution: resolution,
+                      resolvedAt: resolvedAt.map(Date.init(epochMilliseconds:)))
+    }
+}

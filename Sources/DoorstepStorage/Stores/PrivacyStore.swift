@@ -1,0 +1,18 @@
+import DoorstepCore
+import Foundation
+
+/// The access audit, recipients' choices, and what a data-protection request reaches.
+public protocol PrivacyStore: Sendable {
+    func recordAccess(_ event: AccessEvent) async throws
+    func accessEvents(deliveryID: String) async throws -> [AccessEvent]
+    func accessEvents(tenantID: String?, limit: Int) async throws -> [AccessEvent]
+    /// Sets (or with a nil choice clears) a recipient's choices and enqueues `events`, in one
+    /// transaction. Subjects are keyed digests, never emails.
+    func setRecipientChoices(_ changes: [RecipientChoiceChange], tenantID: String, at: Date, events: [OutboxEvent]) async throws
+    /// The choices stored for any of `subjects` (digests per scope), in one query: a courier's
+    /// whole stop list is answered at once.
+    func recipientChoices(tenantID: String, anyOf subjects: [ChoiceScope: Set<String>]) async throws -> [RecipientSubject: RecipientChoice]
+    func deliveries(tenantID: String, recipientEmail: String) async throws -> [Delivery]
+    /// Blanks every personal field of a delivery and its photos' rows (not their proofs).
+    func eraseRecipientData(deliveryID: String, at: Date) async throws
+}

@@ -1,0 +1,91 @@
+import DoorstepCore
+import Foundation
+
+public struct PerceptualHashRow: Sendable, Equatable {
+    public var photoID: String
+    public var deliveryID: String
+    public var courierID: String
+    public var hash: UInt64
+
+    public init(photoID: String, deliveryID: String, courierID: String, hash: UInt64) {
+        self.photoID = photoID
+        self.deliveryID = deliveryID
+        self.courierID = courierID
+        self.hash = hash
+    }
+}
+
+public struct RecipientChoiceChange: Sendable, Equatable {
+    public var scope: ChoiceScope
+    public var subject: String
+    public var choice: RecipientChoice?
+
+    public init(scope: ChoiceScope, subject: String, choice: RecipientChoice?) {
+        self.scope = scope
+        self.subject = subject
+        self.choice = choice
+    }
+}
+
+public struct DeliveryCursor: Sendable, Equatable {
+    public var createdAt: Date
+    public var id: String
+
+    public init(createdAt: Date, id: String) {
+        self.createdAt = createdAt
+        self.id = id
+    }
+}
+
+/// An Idempotency-Key as stored: who used it, for which request, and the photo it made.
+public struct IdempotencyClaim: Sendable, Equatable {
+    public var courierID: String
+    public var key: String
+    /// Digest of what the request said (delivery, placement, body hash): the same key with a
+    /// different request is an error, not a replay.
+    public var fingerprint: String
+    public var photoID: String
+
+    public init(courierID: String, key: String, fingerprint: String, photoID: String) {
+        self.courierID = courierID
+        self.key = key
+        self.fingerprint = fingerprint
+        self.photoID = photoID
+    }
+}
+
+public enum RecordPhotoResult: Sendable, Equatable {
+    /// Recorded. `retired` lists the blob keys of the photo this one replaced, to delete now;
+    /// `delivery` is the delivery as this transaction left it (delivered).
+    case recorded(retired: [String], delivery: Delivery)
+    /// The key was claimed first by another request; nothing changed.
+    case duplicate(IdempotencyClaim)
+}
+
+/// One stored choice's key: the scope and the keyed digest of the email or address.
+public struct RecipientSubject: Hashable, Sendable {
+    public var scope: ChoiceScope
+    public var subject: String
+
+    public init(_ scope: ChoiceScope, _ subject: String) {
+        self.scope = scope
+        self.subject = subject
+    }
+}
+
+extension PrivacyStore {
+    /// One recipient's choices, by scope.
+    public func recipientChoices(tenantID: String, subjects: [ChoiceScope: String]) async throws -> [ChoiceScope: RecipientChoice] {
+        let found = try await recipientChoices(tenantID: tenantID, anyOf: subjects.mapValues { [$0] })
+        var choices: [ChoiceScope: RecipientChoice] = [:]
+        for (scope, subject) in subjects { choices[scope] = found[RecipientSubject(scope, subject)] }
+        return choices
+    }
+}
+
+extension PhotoStore {
+    /// A photo recorded with no access event of its own (contract tests, tools).
+    public func recordPhoto(_ photo: Photo, idempotency: IdempotencyClaim?, events: [OutboxEvent]) async throws -> RecordPhotoResult {
+        try await recordPhoto(photo, idempotency: idempotency, events: events, audit: nil)
+    }
+}

@@ -1,0 +1,113 @@
+import DoorstepCore
+import DoorstepStorage
+import Foundation
+import Testing
+
+/// Every store requirement, failing loudly: a use-case test subclasses it and overrides exactly
+/// what the use case should call, so a call it did not expect fails the test instead of silently
+/// succeeding (the isowords "unimplemented" pattern). Generated from the store protocols' shape.
+class UnimplementedStore: MetadataStore, @unchecked Sendable {
+    struct Unimplemented: Error, CustomStringConvertible {
+        var function: String
+        var description: String { "the use case called \(function), which this test did not expect" }
+    }
+
+    func unimplemented(_ function: String = #function) -> Unimplemented {
+        Issue.record("unexpected store call: \(function)")
+        return Unimplemented(function: function)
+    }
+
+
+    // MARK: DatabaseStore
+
+    func migrate() async throws { throw unimplemented() }
+    func ping() async throws { throw unimplemented() }
+
+    // MARK: BroadcastStore
+
+    var isShared: Bool { false }
+    func broadcast(_ message: String) async throws { throw unimplemented() }
+    func listen(_ handler: @escaping @Sendable (String) async -> Void) async throws { throw unimplemented() }
+
+    // MARK: AccountStore
+
+    func createTenant(_ tenant: Tenant) async throws { throw unimplemented() }
+    func tenants() async throws -> [Tenant] { throw unimplemented() }
+    func tenant(id: String) async throws -> Tenant? { throw unimplemented() }
+    func updateSettings(_ settings: TenantSettings, tenantID: String) async throws { throw unimplemented() }
+    func addAPIKey(id: String, tenantID: String, digest: String, prefix: String, createdAt: Date) async throws { throw unimplemented() }
+    func tenant(forAPIKeyDigest digest: String) async throws -> Tenant? { throw unimplemented() }
+    func createCourier(_ courier: Courier, passwordHash: String) async throws { throw unimplemented() }
+    func courierCredentials(username: String) async throws -> (courier: Courier, passwordHash: String)? { throw unimplemented() }
+    func courier(id: String, tenantID: String) async throws -> Courier? { throw unimplemented() }
+    func addCourierSession(digest: String, courierID: String, expiresAt: Date) async throws { throw unimplemented() }
+    func courier(forSessionDigest digest: String, now: Date) async throws -> Courier? { throw unimplemented() }
+
+    // MARK: DeliveryStore
+
+    func createDelivery(_ delivery: Delivery) async throws { throw unimplemented() }
+    func delivery(id: String, tenantID: String) async throws -> Delivery? { throw unimplemented() }
+    func delivery(id: String) async throws -> Delivery? { throw unimplemented() }
+    func deliveries(tenantID: String, limit: Int, after: DeliveryCursor?) async throws -> [Delivery] { throw unimplemented() }
+    func deliveries(courierID: String, deliveredSince: Date) async throws -> [Delivery] { throw unimplemented() }
+    func markOutForDelivery(deliveryID: String, events: [OutboxEvent]) async throws -> Bool { throw unimplemented() }
+    func markDeliveredWithoutPhoto(deliveryID: String, placement: Placement, note: String?, at: Date, events: [OutboxEvent]) async throws -> Bool { throw unimplemented() }
+
+    // MARK: PhotoStore
+
+    func recordPhoto(_ photo: Photo, idempotency: IdempotencyClaim?, events: [OutboxEvent], audit: AccessEvent?) async throws -> RecordPhotoResult { throw unimplemented() }
+    func idempotentUpload(courierID: String, key: String) async throws -> IdempotencyClaim? { throw unimplemented() }
+    func photo(id: String) async throws -> Photo? { throw unimplemented() }
+    func currentPhoto(deliveryID: String) async throws -> Photo? { throw unimplemented() }
+    func livePhotoIDs(among ids: [String]) async throws -> Set<String> { throw unimplemented() }
+    func deletePhoto(id: String, reason: PhotoDeletionReason, at: Date, events: [OutboxEvent]) async throws -> [String]? { throw unimplemented() }
+    func expiredPhotoIDs(now: Date, limit: Int) async throws -> [String] { throw unimplemented() }
+    func photoProofs(deliveryID: String) async throws -> [PhotoProof] { throw unimplemented() }
+
+    // MARK: PhotoKeyStore
+
+    func photoKeys(notWrappedBy version: Int, limit: Int) async throws -> [(photoID: String, key: WrappedDataKey)] { throw unimplemented() }
+    func replacePhotoKey(photoID: String, old: WrappedDataKey, new: WrappedDataKey) async throws -> Bool { throw unimplemented() }
+    func kekVersionsInUse() async throws -> Set<Int> { throw unimplemented() }
+
+    // MARK: PrivacyStore
+
+    func recordAccess(_ event: AccessEvent) async throws { throw unimplemented() }
+    func accessEvents(deliveryID: String) async throws -> [AccessEvent] { throw unimplemented() }
+    func accessEvents(tenantID: String?, limit: Int) async throws -> [AccessEvent] { throw unimplemented() }
+    func setRecipientChoices(_ changes: [RecipientChoiceChange], tenantID: String, at: Date, events: [OutboxEvent]) async throws { throw unimplemented() }
+    func recipientChoices(tenantID: String, anyOf subjects: [ChoiceScope: Set<String>]) async throws -> [RecipientSubject: RecipientChoice] { throw unimplemented() }
+    func deliveries(tenantID: String, recipientEmail: String) async throws -> [Delivery] { throw unimplemented() }
+    func eraseRecipientData(deliveryID: String, at: Date) async throws { throw unimplemented() }
+
+    // MARK: OutboxStore
+
+    func claimOutboxMessages(now: Date, leaseUntil: Date, limit: Int) async throws -> [OutboxMessage] { throw unimplemented() }
+    func completeOutboxMessage(id: String, at: Date) async throws { throw unimplemented() }
+    func failOutboxMessage(id: String, error: String, retryAt: Date?) async throws { throw unimplemented() }
+    func outboxMessages(state: OutboxMessage.State?, endpointID: String?, limit: Int) async throws -> [OutboxMessage] { throw unimplemented() }
+    func replayOutboxMessage(id: String, at: Date) async throws -> Bool { throw unimplemented() }
+
+    // MARK: WebhookStore
+
+    func createWebhookEndpoint(_ endpoint: WebhookEndpoint) async throws { throw unimplemented() }
+    func webhookEndpoints(tenantID: String) async throws -> [WebhookEndpoint] { throw unimplemented() }
+    func webhookEndpoint(id: String) async throws -> WebhookEndpoint? { throw unimplemented() }
+    func rotateWebhookSecret(id: String, newSecret: String, previousValidUntil: Date) async throws { throw unimplemented() }
+    func deleteWebhookEndpoint(id: String, at: Date) async throws { throw unimplemented() }
+
+    // MARK: CaseStore
+
+    func addProblemReport(_ report: ProblemReport, events: [OutboxEvent]) async throws { throw unimplemented() }
+    func problemReports(deliveryID: String) async throws -> [ProblemReport] { throw unimplemented() }
+    func problemReports(tenantID: String, openOnly: Bool, limit: Int) async throws -> [ProblemReport] { throw unimplemented() }
+    func problemReport(id: String, tenantID: String) async throws -> ProblemReport? { throw unimplemented() }
+    func resolveProblemReport(id: String, resolution: String, at: Date, events: [OutboxEvent]) async throws -> Bool { throw unimplemented() }
+
+    // MARK: EvidenceStore
+
+    func createCaptureTicket(_ ticket: CaptureTicket) async throws { throw unimplemented() }
+    func captureTicket(digest: String) async throws -> CaptureTicket? { throw unimplemented() }
+    func nearPerceptualHashes(of hash: UInt64, tenantID: String, since: Date, maxDistance: Int, excludingDeliveryID: String, limit: Int) async throws -> [PerceptualHashRow] { throw unimplemented() }
+    func reuseMatches(photoID: String) async throws -> [ReuseMatch] { throw unimplemented() }
+}

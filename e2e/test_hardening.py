@@ -1,0 +1,127 @@
+"""What a hostile tenant or stranger tries against a running server, on loopback: webhooks aimed
+inside the network, a URL long enough to crash an HTTP client, redirects, half-open requests,
+oversized JSON bodies. Each must get a clear answer and leave the server serving others."""
+import json
+import socket
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+
+from conftest import free_port, request, run
+
+
+class Inside(ThreadingHTTPServer):
+    """A service inside the network that a webhook must never reach; /moved redirects to /secret."""
+
+    def __init__(self):
+        self.hits = []
+        super().__init__(("127.0.0.1", free_port()), InsideHandler)
+
+
+class InsideHandler(BaseHTTPRequestHandler):
+    def do_POST(self):
+        self.rfile.read(int(self.headers.get("Content-Length", "0")))
+        self.server.hits.append(self.path)
+        if self.path == "/moved":
+            self.send_response(307)
+            self.send_header("Location", "/secret")
+        else:
+            self.send_response(200)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture()
+def inside():
+    server = Inside()
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield server
+    server.shutdown()
+
+
+def api(base, key, path, method="GET", body=None, raw=None):
+    data = raw if raw is not None else (json.dumps(body).encode() if body is not None else None)
+    status, headers, payload = request(base + path, method, data, {"Authorization": f"Bearer {key}", "Content-Type": "application/json"})
+    return status, headers, (json.loads(payload) if payload else None)
+
+
+def tenant(server):
+    return json.loads(run("demo", "--data", str(server["data"]), "--base-url", server["base"], "--json", "--count", "1"))["api_key"]
+
+
+def test_webhooks_cannot_be_aimed_inside_the_network(tmp_path, servers, inside):
+    server = servers(tmp_path / "data", tmp_path / "server.log", private_webhooks=False)
+    base, key = server["base"], tenant(server)
+    port = inside.server_address[1]
+    # Address literals inside are refused when saved, in every spelling the URL parser keeps.
+    for url in [f"http://127.0.0.1:{port}/x", f"http://[::1]:{port}/x", "http://169.254.169.254/latest/meta-data",
+                "http://10.0.0.8/x", "http://192.168.1.1/x", f"http://0.0.0.0:{port}/x", "http://[::ffff:127.0.0.1]/x"]:
+        status, headers, problem = api(base, key, "/api/v1/webhooks", "POST", {"url": url})
+        assert status == 422 and problem["field"] == "url", (url, status, problem)
+        assert headers["Content-Type"].startswith("application/problem+json")
+    # A name (or a numeric form) that resolves inside is saved, but nothing is ever sent there.
+    for url in [f"http://localhost:{port}/x", f"http://2130706433:{port}/x"]:
+        status, _, hook = api(base, key, "/api/v1/webhooks", "POST", {"url": url})
+        assert status == 201, (url, hook)
+        status, _, result = api(base, key, f"/api/v1/webhooks/{hook['id']}/test", "POST")
+        assert status == 200 and result["ok"] == "false" and "private" in result["result"], result
+    assert inside.hits == []
+
+
+def test_a_huge_webhook_url_is_refused_and_the_server_stays_up(tmp_path, servers):
+    server = servers(tmp_path / "data", tmp_path / "server.log")
+    base, key = server["base"], tenant(server)
+    status, _, problem = api(base, key, "/api/v1/webhooks", "POST", {"url": "http://example.com/" + "a" * 900_000})
+    assert status in (413, 422), (status, problem)
+    status, _, problem = api(base, key, "/api/v1/webhooks", "POST", {"url": "http://example.com/" + "a" * 3000})
+    assert status == 422 and problem["field"] == "url"
+    assert request(base + "/healthz")[0] == 200 and server["process"].poll() is None
+
+
+def test_webhook_redirects_are_not_followed(tmp_path, servers, inside):
+    server = servers(tmp_path / "data", tmp_path / "server.log")  # receivers on loopback allowed here
+    base, key = server["base"], tenant(server)
+    status, _, hook = api(base, key, "/api/v1/webhooks", "POST", {"url": f"http://127.0.0.1:{inside.server_address[1]}/moved"})
+    assert status == 201
+    status, _, result = api(base, key, f"/api/v1/webhooks/{hook['id']}/test", "POST")
+    assert result == {"ok": "false", "result": "HTTP 307"}
+    assert inside.hits == ["/moved"]  # never /secret
+
+
+def test_oversized_json_bodies_get_413_not_500(tmp_path, servers):
+    server = servers(tmp_path / "data", tmp_path / "server.log")
+    base, key = server["base"], tenant(server)
+    status, headers, problem = api(base, key, "/api/v1/deliveries", "POST", raw=b'{"x":"' + b"a" * (2 << 20) + b'"}')
+    assert status == 413 and headers["Content-Type"].startswith("application/problem+json"), (status, problem)
+    assert "critical" not in (tmp_path / "server.log").read_text()
+
+
+def test_half_open_requests_are_closed_and_the_server_keeps_answering(tmp_path, servers):
+    server = servers(tmp_path / "data", tmp_path / "server.log", "--idle-timeout", "1")
+    port = server["port"]
+    # Slowloris: many connections that send half a request head and then nothing.
+    sockets = []
+    for _ in range(50):
+        s = socket.create_connection(("127.0.0.1", port))
+        s.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\nX-Slow: ")
+        sockets.append(s)
+    assert request(server["base"] + "/healthz")[0] == 200  # others are served meanwhile
+    time.sleep(2.5)
+    closed = 0
+    for s in sockets:
+        s.settimeout(2)
+        try:
+            closed += s.recv(1) == b""  # the server closed it
+        except ConnectionResetError:
+            closed += 1
+        except TimeoutError:
+            pass  # still open: counted as a failure below
+        finally:
+            s.close()
+    assert closed == len(sockets)
+    assert request(server["base"] + "/healthz")[0] == 200
