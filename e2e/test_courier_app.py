@@ -90,7 +90,7 @@ def test_a_courier_signs_in_sees_the_stops_and_delivers_with_a_photo(server, chr
       for (const name of await caches.keys()) for (const r of await (await caches.open(name)).keys()) urls.push(new URL(r.url).pathname);
       return urls.sort();
     }""")
-    assert cached == ["/courier", "/courier/courier.css", "/courier/courier.js", "/courier/icon.svg", "/courier/manifest.webmanifest"]
+    assert cached == ["/courier", "/courier/courier.css", "/courier/courier.js", "/courier/icon.svg", "/courier/manifest.webmanifest", "/static/base.css"]
     context.close()
 
     # Nothing of the day's work reaches the server log: no capture ticket, address, name or password.

@@ -27,6 +27,8 @@ public enum DoorstepError: Error, Sendable, Equatable {
     case incompleteUpload
     /// The server is at capacity; retry later.
     case overloaded
+    /// Too many failed attempts (sign-in): refused until `retryAfter` seconds have passed.
+    case tooManyAttempts(retryAfter: Int)
     /// This delivery may not be photographed (recipient opted out, consent missing, region off).
     case photoNotAllowed(PhotoPolicy.Reason)
     /// The photo is too dark, blurred or small, and the tenant refuses such photos.
@@ -56,6 +58,7 @@ extension DoorstepError: CustomStringConvertible {
         case .undecodableImage: "undecodableImage"
         case .incompleteUpload: "incompleteUpload"
         case .overloaded: "overloaded"
+        case .tooManyAttempts(let seconds): "tooManyAttempts(\(seconds))"
         case .photoNotAllowed(let reason): "photoNotAllowed(\(reason.rawValue))"
         case .photoUnusable(let issues): "photoUnusable(\(issues.map(\.rawValue).joined(separator: ",")))"
         case .sealedUploadInvalid: "sealedUploadInvalid"

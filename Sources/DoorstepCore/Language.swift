@@ -1,8 +1,9 @@
 import Foundation
 
-/// The languages Doorstep speaks to recipients and couriers. English is the fallback.
+/// The languages Doorstep speaks to recipients, couriers and operators (each has a word
+/// catalogue). English is the fallback.
 public enum Language: String, Codable, Sendable, CaseIterable {
-    case en, fr
+    case en, fr, de, es, it, nl
 
     /// Picks a language from a value such as `fr`, `fr-CA` or an `Accept-Language` header.
     public init(bestMatch value: String?) {

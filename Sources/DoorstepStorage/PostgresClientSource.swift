@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import NIOSSL
 import PostgresKit
 import PostgresNIO
 import SQLKit
@@ -23,16 +24,37 @@ public final class PostgresClientSource: SQLConnectionSource {
         // The pool would retry a refused connection for a minute before failing callers: try one now.
         let target = try PostgresURL(url)
         do {
-            let probe = try await PostgresConnection.connect(configuration: target.connectionConfiguration, id: 0, logger: logger)
+            let probe = try await PostgresConnection.connect(configuration: try target.connectionConfiguration, id: 0, logger: logger)
             try? await probe.close()
         } catch {
             // PSQLError hides its details from `description` (they may hold data); say what an
-            // administrator needs: where, as whom, and the server's own words when it answered.
-            let said = (error as? PSQLError)?.serverInfo?[.message].map { ": \($0)" } ?? ": no answer (is it running, and reachable from here?)"
+            // administrator needs: where, as whom, and the server's own words when it answered,
+            // or the TLS failure (an untrusted or mismatched certificate) when that was it.
+            let said: String
+            if let server = (error as? PSQLError)?.serverInfo?[.message] {
+                said = ": \(server)"
+            } else if let tls = Self.tlsFailure(in: error) {
+                said = ": TLS failed (sslmode=\(target.sslMode.rawValue)): \(tls)"
+            } else {
+                said = ": no answer (is it running, and reachable from here?)"
+            }
             throw StoreConfigurationError(
                 description: "cannot connect to PostgreSQL at \(target.host):\(target.port) as \(target.user) to \(target.database)\(said)")
         }
         return PostgresClientSource(client: PostgresClient(configuration: configuration, backgroundLogger: logger))
+    }
+
+    /// The TLS error under a connection failure, in words: a certificate that is not trusted or
+    /// names another host.
+    static func tlsFailure(in error: any Error) -> String? {
+        var underlying: (any Error)? = error
+        while let current = underlying {
+            if let ssl = current as? NIOSSLError { return "\(ssl)" }
+            if let ssl = current as? BoringSSLError { return "\(ssl)" }
+            if let ssl = current as? NIOSSLExtraError { return "\(ssl)" }
+            underlying = (current as? PSQLError)?.underlying
+        }
+        return nil
     }
 
     private init(client: PostgresClient) {
@@ -60,13 +82,28 @@ public final class PostgresClientSource: SQLConnectionSource {
     }
 }
 
-/// A libpq-style connection URL, as PostgreSQL users write it.
+/// A libpq-style connection URL, as PostgreSQL users write it:
+/// `postgres://user[:password]@host[:port]/database[?sslmode=…&sslrootcert=FILE&hostaddr=IP]`.
+/// `sslmode` as libpq: `disable`, `prefer` (the default: TLS when the server offers it,
+/// unverified), `require` (TLS, unverified), `verify-ca` (TLS, certificate chain checked),
+/// `verify-full` (TLS, chain and host name checked). `sslrootcert` names the CA file to trust
+/// instead of the system's store.
 struct PostgresURL {
+    enum SSLMode: String, CaseIterable {
+        case disable, prefer, require
+        case verifyCA = "verify-ca"
+        case verifyFull = "verify-full"
+    }
+
     var host: String
+    /// Where to connect when it is not `host` (libpq's `hostaddr`): TLS still checks `host`.
+    var hostAddress: String?
     var port: Int
     var user: String
     var password: String?
     var database: String
+    var sslMode: SSLMode
+    var rootCertificate: String?
 
     init(_ text: String) throws {
         guard let components = URLComponents(string: text), ["postgres", "postgresql"].contains(components.scheme),
@@ -77,13 +114,75 @@ struct PostgresURL {
         self.user = user
         password = components.password
         database = String(components.path.dropFirst())
+        let query = Dictionary((components.queryItems ?? []).map { ($0.name, $0.value ?? "") }, uniquingKeysWith: { $1 })
+        for name in query.keys where !["sslmode", "sslrootcert", "hostaddr"].contains(name) {
+            throw StoreConfigurationError(
+                description: "the database URL has a parameter Doorstep does not know: \(name) (sslmode, sslrootcert and hostaddr are)")
+        }
+        hostAddress = query["hostaddr"].flatMap { $0.isEmpty ? nil : $0 }
+        guard let mode = SSLMode(rawValue: query["sslmode"] ?? SSLMode.prefer.rawValue) else {
+            throw StoreConfigurationError(
+                description: "sslmode must be one of \(SSLMode.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        sslMode = mode
+        rootCertificate = query["sslrootcert"].flatMap { $0.isEmpty ? nil : $0 }
+        // The TLS stack checks a certificate against a host name only: asked to check an address,
+        // it would silently check nothing. Say so instead of pretending.
+        if mode == .verifyFull && Self.isAddress(host) {
+            throw StoreConfigurationError(description: "sslmode=verify-full needs the server's host name as on its certificate, not the address \(host) (use hostaddr=\(host) beside the name to connect to that address)")
+        }
+    }
+
+    static func isAddress(_ host: String) -> Bool {
+        host.contains(":") || host.split(separator: ".").allSatisfy { !$0.isEmpty && $0.allSatisfy(\.isNumber) }
+    }
+
+    /// The name TLS presents (SNI) and checks; none for an address.
+    var serverName: String? { Self.isAddress(host) ? nil : host }
+
+    /// The TLS client settings the mode asks for; nil for `disable`.
+    func tlsConfiguration() throws -> TLSConfiguration? {
+        if sslMode == .disable { return nil }
+        var tls = TLSConfiguration.makeClientConfiguration()
+        switch sslMode {
+        case .disable, .prefer, .require: tls.certificateVerification = .none
+        case .verifyCA: tls.certificateVerification = .noHostnameVerification
+        case .verifyFull: tls.certificateVerification = .fullVerification
+        }
+        if let rootCertificate {
+            guard FileManager.default.isReadableFile(atPath: rootCertificate) else {
+                throw StoreConfigurationError(description: "sslrootcert \(rootCertificate) cannot be read")
+            }
+            tls.trustRoots = .file(rootCertificate)
+        }
+        return tls
     }
 
     var clientConfiguration: PostgresClient.Configuration {
-        PostgresClient.Configuration(host: host, port: port, username: user, password: password, database: database, tls: .disable)
+        get throws {
+            let tls: PostgresClient.Configuration.TLS = switch (sslMode, try tlsConfiguration()) {
+            case (_, nil): .disable
+            case (.prefer, let configuration?): .prefer(configuration)
+            case (_, let configuration?): .require(configuration)
+            }
+            var configuration = PostgresClient.Configuration(
+                host: hostAddress ?? host, port: port, username: user, password: password, database: database, tls: tls)
+            configuration.options.tlsServerName = serverName
+            return configuration
+        }
     }
 
     var connectionConfiguration: PostgresConnection.Configuration {
-        PostgresConnection.Configuration(host: host, port: port, username: user, password: password, database: database, tls: .disable)
+        get throws {
+            let tls: PostgresConnection.Configuration.TLS = switch (sslMode, try tlsConfiguration()) {
+            case (_, nil): .disable
+            case (.prefer, let configuration?): .prefer(try NIOSSLContext(configuration: configuration))
+            case (_, let configuration?): .require(try NIOSSLContext(configuration: configuration))
+            }
+            var configuration = PostgresConnection.Configuration(
+                host: hostAddress ?? host, port: port, username: user, password: password, database: database, tls: tls)
+            configuration.options.tlsServerName = serverName
+            return configuration
+        }
     }
 }

@@ -23,6 +23,17 @@ extension SQLMetadataStore {
         }
     }
 
+    public func accessEvents(deliveryID: String, actions: [AccessEvent.Action], latest limit: Int) async throws -> [AccessEvent] {
+        guard !actions.isEmpty else { return [] }
+        return try await source.withConnection { db in
+            try await db.raw("""
+                SELECT \(unsafeRaw: AccessRow.columns) FROM access_events
+                WHERE delivery_id = \(bind: deliveryID) AND action IN (\(binds: actions.map(\.rawValue)))
+                ORDER BY at DESC, id DESC LIMIT \(bind: limit)
+                """).all(decoding: AccessRow.self, with: snakeCase).map(\.event).reversed()
+        }
+    }
+
     public func accessEvents(tenantID: String?, limit: Int) async throws -> [AccessEvent] {
         try await source.withConnection { db in
             let rows: [AccessRow]

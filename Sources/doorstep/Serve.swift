@@ -72,7 +72,8 @@ struct Serve: AsyncParsableCommand {
             guard pixels > 0 else { throw ValidationError("--max-pixels must be positive") }
             configuration.limits.maxPixels = pixels
         }
-        configuration.webhookAllowPrivateNetworks = webhookAllowPrivate || Environment.value("DOORSTEP_WEBHOOK_ALLOW_PRIVATE") == "1"
+        configuration.webhookAllowPrivateNetworks = webhookAllowPrivate
+            || ["1", "true", "yes"].contains(Environment.value("DOORSTEP_WEBHOOK_ALLOW_PRIVATE")?.lowercased() ?? "")
         if let seconds = try idleTimeout ?? Environment.int("DOORSTEP_IDLE_TIMEOUT") {
             guard seconds > 0 else { throw ValidationError("--idle-timeout must be positive") }
             configuration.idleTimeout = TimeInterval(seconds)

@@ -4,7 +4,7 @@ import Testing
 @testable import DoorstepCore
 
 @Suite struct LanguageTests {
-    @Test(arguments: [(String?("fr"), Language.fr), ("fr-CA", .fr), ("de-DE, fr;q=0.8, en;q=0.5", .fr), ("en-GB", .en), ("de", .en), (nil, .en)])
+    @Test(arguments: [(String?("fr"), Language.fr), ("fr-CA", .fr), ("ja-JP, fr;q=0.8, en;q=0.5", .fr), ("en-GB", .en), ("ja", .en), ("de-AT", .de), ("nl-BE, fr", .nl), (nil, .en)])
     func bestMatchPicksTheFirstLanguageWeSpeak(_ header: String?, _ expected: Language) {
         #expect(Language(bestMatch: header) == expected)
     }

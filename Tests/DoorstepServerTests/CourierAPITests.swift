@@ -10,6 +10,25 @@ import Testing
 @testable import DoorstepServices
 
 @Suite struct CourierAPITests {
+    @Test func passwordGuessingIsStoppedWith429AndRetryAfter() async throws {
+        try await TestApp.run { app in
+            try await app.application.test(.router) { client in
+                func login(_ password: String) async throws -> TestResponse {
+                    try await client.execute(
+                        uri: "/api/v1/courier/login", method: .post, headers: [.contentType: "application/json"],
+                        body: try JSONSerialization.body(["username": app.courier.username, "password": password]))
+                }
+                for _ in 0..<5 { #expect(try await login("wrong password!").status == .unauthorized) }
+                let locked = try await login("correct horse battery")
+                #expect(locked.status == .tooManyRequests)
+                #expect(locked.headers[.retryAfter] == "900")
+                #expect(try locked.json()["type"] as? String == "/problems/too-many-attempts")
+                app.clock.advance(by: 901)
+                #expect(try await login("correct horse battery").status == .ok)
+            }
+        }
+    }
+
     /// A courier needs the address at the door, never the recipient's email: not in the stop
     /// list, not in the upload's answer, not in "delivered without a photo".
     @Test func noCourierResponseCarriesTheRecipientsEmail() async throws {

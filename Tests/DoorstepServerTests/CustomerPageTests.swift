@@ -9,6 +9,23 @@ import Testing
 @testable import DoorstepServices
 
 @Suite struct CustomerPageTests {
+    /// A photo opened thousands of times must not make its page grow with it: the latest 50 show.
+    @Test func theAccessLogOnThePageIsBounded() async throws {
+        try await TestApp.run { app in
+            try await app.application.test(.router) { client in
+                let delivery = try await deliveredParcel(app, client: client, language: .en)
+                for index in 0..<80 {
+                    try await app.services.audit.record(
+                        .viewPhoto, tenantID: app.tenant.id, deliveryID: delivery.id, photoID: nil, by: .customerLink, actorID: nil)
+                    if index % 20 == 0 { app.clock.advance(by: 1) }
+                }
+                let page = try await client.execute(uri: app.customerPath(delivery), method: .get)
+                #expect(page.status == .ok)
+                #expect(page.text.components(separatedBy: "<li><time").count - 1 == 50)
+            }
+        }
+    }
+
     /// Uploads a photo for a new delivery and returns the delivery.
     func deliveredParcel(_ app: TestApp, client: some TestClientProtocol, language: Language) async throws -> Delivery {
         let delivery = try await app.delivery(language: language)

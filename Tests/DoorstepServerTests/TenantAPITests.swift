@@ -87,7 +87,7 @@ import Testing
 
     @Test(arguments: [
         ("recipient.email", #"{"recipient": {"name": "A", "email": "not-an-email", "language": "en"}}"#),
-        ("recipient.language", #"{"recipient": {"name": "A", "email": "a@b.co", "language": "de"}}"#),
+        ("recipient.language", #"{"recipient": {"name": "A", "email": "a@b.co", "language": "ja"}}"#),
         ("latitude", #"{"latitude": 123.0}"#),
         ("order_reference", #"{"order_reference": "  "}"#),
         ("courier_id", #"{"courier_id": "00000000-0000-4000-8000-000000000000"}"#),

@@ -74,6 +74,7 @@ class UnimplementedStore: MetadataStore, @unchecked Sendable {
 
     func recordAccess(_ event: AccessEvent) async throws { throw unimplemented() }
     func accessEvents(deliveryID: String) async throws -> [AccessEvent] { throw unimplemented() }
+    func accessEvents(deliveryID: String, actions: [AccessEvent.Action], latest limit: Int) async throws -> [AccessEvent] { throw unimplemented() }
     func accessEvents(tenantID: String?, limit: Int) async throws -> [AccessEvent] { throw unimplemented() }
     func setRecipientChoices(_ changes: [RecipientChoiceChange], tenantID: String, at: Date, events: [OutboxEvent]) async throws { throw unimplemented() }
     func recipientChoices(tenantID: String, anyOf subjects: [ChoiceScope: Set<String>]) async throws -> [RecipientSubject: RecipientChoice] { throw unimplemented() }

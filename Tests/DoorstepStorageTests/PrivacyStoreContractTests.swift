@@ -99,6 +99,14 @@ import Testing
             try await seed.store.recordAccess(event)
             #expect(try await seed.store.accessEvents(deliveryID: delivery.id) == [event])
             #expect(try await seed.store.accessEvents(tenantID: delivery.tenantID, limit: 10) == [event])
+            // The latest few of the wanted actions only, oldest first.
+            let views = (1...5).map { index in
+                AccessEvent(id: Seed.id(), tenantID: delivery.tenantID, deliveryID: delivery.id, photoID: nil, actor: .customerLink,
+                            actorID: nil, action: index == 3 ? .viewPage : .viewPhoto, at: seed.clock.addingTimeInterval(Double(index)))
+            }
+            for view in views { try await seed.store.recordAccess(view) }
+            #expect(try await seed.store.accessEvents(deliveryID: delivery.id, actions: [.viewPhoto, .download], latest: 3) == [views[1], views[3], views[4]])
+            #expect(try await seed.store.accessEvents(deliveryID: delivery.id, actions: [], latest: 3).isEmpty)
 
             _ = try await seed.store.recordPhoto(seed.photo(for: delivery, courier: courier), idempotency: nil, events: [])
             #expect(try await seed.store.deliveries(tenantID: delivery.tenantID, recipientEmail: "ann@example.com").map(\.id) == [delivery.id])

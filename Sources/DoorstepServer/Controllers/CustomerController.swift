@@ -25,6 +25,7 @@ struct CustomerController {
         // The pages work without the script; with it: times in the reader's own zone (the server
         // only knows UTC), the photo enlarged in place, and the delivery updated live.
         router.get("static/page.js") { _, _ in Assets.response(Assets.pageScript, type: "text/javascript; charset=utf-8") }
+        router.get("static/base.css") { _, _ in Assets.response(Assets.baseCSS, type: "text/css; charset=utf-8") }
         router.get("static/customer.css") { _, _ in Assets.response(Assets.customerCSS, type: "text/css; charset=utf-8") }
     }
 
@@ -57,7 +58,7 @@ struct CustomerController {
             "problemTitle": strings.problemTitle,
             "problemDetails": strings.problemDetails,
             "problemSend": strings.problemSend,
-            "problemKinds": ProblemReport.Kind.allCases.map { ["value": $0.rawValue, "label": strings.problemKinds[$0] ?? $0.rawValue] },
+            "problemKinds": ProblemReport.Kind.allCases.map { ["value": $0.rawValue, "label": strings.problemKind($0)] },
         ]
         if request.uri.queryParameters["done"] == "problem" { values["problemReported"] = strings.problemReported }
         if delivered {
@@ -94,8 +95,8 @@ struct CustomerController {
                 [
                     "at": event.at.formatted(.iso8601),
                     "atText": DeliveryTime.text(event.at, language: language),
-                    "who": strings.actors[event.actor] ?? event.actor.rawValue,
-                    "what": strings.actions[event.action] ?? event.action.rawValue,
+                    "who": strings.actor(event.actor),
+                    "what": strings.action(event.action),
                 ]
             }
         }

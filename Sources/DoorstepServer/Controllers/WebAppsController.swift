@@ -1,4 +1,5 @@
 import DoorstepCore
+import DoorstepServices
 import Foundation
 import Hummingbird
 import Mustache
@@ -59,13 +60,15 @@ struct WebAppsController {
 
     /// An app shell: the words go in as JSON, the script builds the views.
     private func shellResponse(_ template: MustacheTemplate, language: Language, words: [String: String], title: String) throws -> Response {
-        let other: Language = language == .fr ? .en : .fr
         let encoder = JSONEncoder()
         encoder.outputFormatting = .sortedKeys  // escapes "/" too, so "</script>" cannot occur
         let html = template.render([
             "lang": language.rawValue,
-            "otherLang": other.rawValue,
-            "otherLanguageName": other == .fr ? "Français" : "English",
+            "languageName": Strings.forLanguage(language).languageName,
+            // Every other language, each named in itself.
+            "otherLanguages": Language.allCases.filter { $0 != language }.map {
+                ["code": $0.rawValue, "name": Strings.forLanguage($0).languageName]
+            },
             "appName": title,
             "title": title,
             "stringsJSON": String(decoding: try encoder.encode(words), as: UTF8.self),

@@ -13,9 +13,15 @@ struct Problem: Encodable, Sendable {
     var limit: Int?
     var reason: String?
     var issues: [QualityIssue]?
+    /// Seconds before a retry can succeed (also sent as Retry-After).
+    var retryAfter: Int?
+
+    enum CodingKeys: String, CodingKey {
+        case type, title, status, detail, field, limit, reason, issues, retryAfter = "retry_after"
+    }
 
     init(slug: String, title: String, status: HTTPResponse.Status, detail: String, field: String? = nil, limit: Int? = nil,
-         reason: String? = nil, issues: [QualityIssue]? = nil) {
+         reason: String? = nil, issues: [QualityIssue]? = nil, retryAfter: Int? = nil) {
         self.type = "/problems/\(slug)"
         self.title = title
         self.status = status.code
@@ -24,6 +30,7 @@ struct Problem: Encodable, Sendable {
         self.limit = limit
         self.reason = reason
         self.issues = issues
+        self.retryAfter = retryAfter
     }
 
     var httpStatus: HTTPResponse.Status { .init(code: status) }
@@ -87,12 +94,16 @@ struct Problem: Encodable, Sendable {
         case .overloaded:
             self.init(slug: "overloaded", title: "Busy", status: .serviceUnavailable,
                       detail: "The server is at capacity. Retry in a few seconds with the same Idempotency-Key.")
+        case .tooManyAttempts(let seconds):
+            self.init(slug: "too-many-attempts", title: "Too many attempts", status: .tooManyRequests,
+                      detail: "Too many wrong passwords for this account. Try again in \(seconds / 60 + 1) minutes.", retryAfter: seconds)
         }
     }
 
     func response() throws -> Response {
         var headers: HTTPFields = [:]
         if status == 503 { headers[.retryAfter] = "5" }
+        if let retryAfter { headers[.retryAfter] = String(retryAfter) }
         if status == 401 { headers[.wwwAuthenticate] = "Bearer" }
         return try JSONResponse.make(self, status: httpStatus, contentType: "application/problem+json", headers: headers)
     }

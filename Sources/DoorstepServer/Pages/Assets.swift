@@ -4,6 +4,9 @@ import Hummingbird
 /// worker, the manifest and the icon) that editors and linters see, embedded in the binary at
 /// build time by SwiftPM (`.embedInCode`), so nothing is looked up on disk at run time.
 enum Assets {
+    /// The stylesheet every page links first.
+    static let baseCSS = text(PackageResources.base_css)
+
     // The customer's pages.
     static let layout = text(PackageResources.layout_mustache)
     static let delivery = text(PackageResources.delivery_mustache)

@@ -7,12 +7,17 @@ import Foundation
 public struct AccountService: Sendable {
     let store: any AccountStore
     let passwords: PasswordWork
+    let throttle: LoginThrottle
     let sessionLifetime: TimeInterval
     let effects: Effects
 
-    public init(store: any AccountStore, passwords: PasswordWork, sessionLifetime: TimeInterval, effects: Effects) {
+    public init(
+        store: any AccountStore, passwords: PasswordWork, throttle: LoginThrottle = LoginThrottle(), sessionLifetime: TimeInterval,
+        effects: Effects
+    ) {
         self.store = store
         self.passwords = passwords
+        self.throttle = throttle
         self.sessionLifetime = sessionLifetime
         self.effects = effects
     }
@@ -75,11 +80,20 @@ public struct AccountService: Sendable {
     }
 
     /// Checks a courier's password and opens a session. Wrong username and wrong password look
-    /// the same, and take about as long (a dummy hash is checked when the user is unknown).
+    /// the same, and take about as long (a dummy hash is checked when the user is unknown); so do
+    /// their lockouts after repeated failures (`LoginThrottle`), known name or not.
     public func login(username: String, password: String) async throws -> Session {
-        let credentials = try await store.courierCredentials(username: username.lowercased())
+        let name = username.lowercased()
+        // No such account can exist (usernames are at most 100 characters): nothing to count.
+        guard name.utf8.count <= 100 else { throw DoorstepError.unauthenticated }
+        try throttle.check(name, now: effects.now())
+        let credentials = try await store.courierCredentials(username: name)
         let valid = try await passwords.verify(password, against: credentials?.passwordHash ?? Self.dummyHash)
-        guard valid, let courier = credentials?.courier else { throw DoorstepError.unauthenticated }
+        guard valid, let courier = credentials?.courier else {
+            throttle.failed(name, now: effects.now())
+            throw DoorstepError.unauthenticated
+        }
+        throttle.succeeded(name)
         return try await openSession(for: courier)
     }
 

@@ -45,12 +45,16 @@ public struct CustomerAccessService: Sendable {
         return delivery
     }
 
+    /// How much of the access log the customer's page shows: the latest entries.
+    static let accessLogShown = 50
+
     public func view(_ link: Link) async throws -> View {
         let delivery = try await delivery(link)
         let photo = try await store.currentPhoto(deliveryID: delivery.id)
         let deleted = photo == nil ? try await store.photoProofs(deliveryID: delivery.id).last(where: { $0.deletedAt != nil }) : nil
-        let log = try await store.accessEvents(deliveryID: delivery.id)
-            .filter { [.viewPhoto, .download, .delete, .expire, .export].contains($0.action) }
+        // The latest 50: a photo opened thousands of times must not make the page grow with it.
+        let log = try await store.accessEvents(
+            deliveryID: delivery.id, actions: [.viewPhoto, .download, .delete, .expire, .export], latest: Self.accessLogShown)
         return View(delivery: delivery, photo: photo, deletedPhoto: deleted, accessLog: log)
     }
 

@@ -5,6 +5,9 @@ import Foundation
 public protocol PrivacyStore: Sendable {
     func recordAccess(_ event: AccessEvent) async throws
     func accessEvents(deliveryID: String) async throws -> [AccessEvent]
+    /// The latest `limit` events of a delivery with one of `actions`, oldest first (what a page
+    /// shows: bounded however often the photo was looked at).
+    func accessEvents(deliveryID: String, actions: [AccessEvent.Action], latest limit: Int) async throws -> [AccessEvent]
     func accessEvents(tenantID: String?, limit: Int) async throws -> [AccessEvent]
     /// Sets (or with a nil choice clears) a recipient's choices and enqueues `events`, in one
     /// transaction. Subjects are keyed digests, never emails.

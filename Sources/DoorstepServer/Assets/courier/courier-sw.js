@@ -1,5 +1,5 @@
-const SHELL = "doorstep-courier-v2";
-const FILES = ["/courier", "/courier/courier.js", "/courier/courier.css", "/courier/manifest.webmanifest", "/courier/icon.svg"];
+const SHELL = "doorstep-courier-v3";
+const FILES = ["/courier", "/courier/courier.js", "/courier/courier.css", "/static/base.css", "/courier/manifest.webmanifest", "/courier/icon.svg"];
 self.addEventListener("install", (event) => {
   event.waitUntil(caches.open(SHELL).then((cache) => cache.addAll(FILES)).then(() => self.skipWaiting()));
 });

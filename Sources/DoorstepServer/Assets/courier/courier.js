@@ -59,7 +59,9 @@
     const n = (await queueAll()).length;
     window.doorstep.queued = n;
     queueBadge.hidden = n === 0;
-    queueBadge.textContent = n + " " + T.waiting;
+    // The browser knows each language's plural rules; the catalogue has a form for each category.
+    const form = new Intl.PluralRules(document.documentElement.lang).select(n);
+    queueBadge.textContent = `${n} ${T[`waiting.${form}`] || T["waiting.other"]}`;
   }
   window.addEventListener("online", () => { showNetwork(); flush(); });
   window.addEventListener("offline", showNetwork);

@@ -1,0 +1,59 @@
+import DoorstepCore
+import Foundation
+import Testing
+
+@testable import DoorstepServices
+
+/// The word catalogues (Words/Catalogue/<code>.json): every language has every key English has,
+/// no value is empty, and placeholders survive translation.
+@Suite struct WordCatalogueTests {
+    @Test(arguments: Language.allCases)
+    func everyLanguageHasEveryWord(_ language: Language) throws {
+        let english = try Self.keys(Strings.file(.en)), own = try Self.keys(Strings.file(language))
+        #expect(english.subtracting(own).isEmpty, "\(language.rawValue) lacks \(english.subtracting(own).sorted())")
+        #expect(own.subtracting(english).isEmpty, "\(language.rawValue) has words English lacks: \(own.subtracting(english).sorted())")
+        let strings = try Strings.decode(language)
+        #expect(strings.lang == language.rawValue)
+        #expect(Locale(identifier: strings.locale).language.languageCode?.identifier == language.rawValue)
+        #expect(strings.takenFromAddress.components(separatedBy: "%d").count == 2)
+        for value in try Self.values(Strings.file(language)) { #expect(!value.trimmingCharacters(in: .whitespaces).isEmpty) }
+    }
+
+    @Test func theEnumsPeopleSeeAreAllWorded() throws {
+        let english = try Strings.decode(.en)
+        for placement in Placement.allCases { #expect(english.placements[placement.rawValue] != nil, "\(placement)") }
+        for kind in ProblemReport.Kind.allCases { #expect(english.problemKinds[kind.rawValue] != nil, "\(kind)") }
+        for actor in [AccessEvent.Actor.customerLink, .courier, .operatorCLI, .apiKey, .system] { #expect(english.actors[actor.rawValue] != nil) }
+        // Counted words come in the forms the browser's Intl.PluralRules picks for these languages.
+        #expect(english.courierApp["waiting.one"] != nil && english.courierApp["waiting.other"] != nil)
+    }
+
+    @Test func aRecipientsLanguageIsPickedFromTheirBrowsersList() {
+        #expect(Language(bestMatch: "de-AT,de;q=0.9,en;q=0.5") == .de)
+        #expect(Language(bestMatch: "pt-BR, nl;q=0.8") == .nl)
+        #expect(Language(bestMatch: "ja") == .en)
+        #expect(Strings.forLanguage(.it).deliveredTitle == "Il tuo pacco è stato consegnato")
+    }
+
+    /// Every key path of a catalogue file (`placements.porch`, `courierApp.back`, …).
+    static func keys(_ file: [UInt8]) throws -> Set<String> {
+        var keys: Set<String> = []
+        func walk(_ object: [String: Any], _ prefix: String) {
+            for (key, value) in object {
+                keys.insert(prefix + key)
+                if let nested = value as? [String: Any] { walk(nested, prefix + key + ".") }
+            }
+        }
+        walk(try #require(try JSONSerialization.jsonObject(with: Data(file)) as? [String: Any]), "")
+        return keys
+    }
+
+    static func values(_ file: [UInt8]) throws -> [String] {
+        func collect(_ value: Any) -> [String] {
+            if let text = value as? String { return [text] }
+            if let object = value as? [String: Any] { return object.values.flatMap(collect) }
+            return []
+        }
+        return collect(try JSONSerialization.jsonObject(with: Data(file)))
+    }
+}
