@@ -45,6 +45,29 @@ static void silent(j_common_ptr info) { (void)info; }  // nothing from libjpeg r
 // libjpeg-turbo advises for untrusted input (djpeg -maxscans, TurboJPEG's scan limit).
 #define DSJ_MAX_SCANS 100
 
+// The same limit for the JPEGs libjpeg does not decode here (CMYK, YCCK, RGB-coded: libvips does,
+// with no scan limit of its own): their scans are counted by walking the file's segments and
+// entropy-coded data, before any decoding.
+static int count_scans_in(const uint8_t *p, size_t n) {
+    size_t i = 2;  // after SOI
+    int scans = 0;
+    while (i + 4 <= n) {
+        if (p[i] != 0xFF) return scans;  // not at a marker: malformed, the decoder will say so
+        uint8_t m = p[i + 1];
+        if (m == 0xFF) { i++; continue; }  // fill byte
+        if (m == 0xD9) return scans;       // EOI
+        if ((m >= 0xD0 && m <= 0xD7) || m == 0x01) { i += 2; continue; }  // markers without a length
+        size_t length = ((size_t)p[i + 2] << 8) | p[i + 3];
+        if (length < 2) return scans;
+        i += 2 + length;
+        if (m != 0xDA) continue;
+        if (++scans > DSJ_MAX_SCANS) return scans;
+        // Entropy-coded data runs to the next marker that is neither stuffing (FF00) nor a restart.
+        while (i + 1 < n && !(p[i] == 0xFF && p[i + 1] != 0x00 && p[i + 1] != 0xFF && !(p[i + 1] >= 0xD0 && p[i + 1] <= 0xD7))) i++;
+    }
+    return scans;
+}
+
 static void count_scans(j_common_ptr info) {
     if (info->is_decompressor && ((j_decompress_ptr)info)->input_scan_number > DSJ_MAX_SCANS) {
         snprintf(((failure *)info->err)->message, JMSG_LENGTH_MAX, "progressive JPEG with more than %d scans", DSJ_MAX_SCANS);
@@ -121,6 +144,10 @@ int dsj_decode_fitted(const void *data, size_t length, int longest, uint8_t **pi
     jpeg_read_header(&d->info, TRUE);
     J_COLOR_SPACE space = d->info.jpeg_color_space;
     if (space != JCS_YCbCr && space != JCS_GRAYSCALE) {
+        if (count_scans_in(data, length) > DSJ_MAX_SCANS) {
+            snprintf(d->failure.message, sizeof(d->failure.message), "progressive JPEG with more than %d scans", DSJ_MAX_SCANS);
+            goto done;
+        }
         rc = 1;  // CMYK/YCCK (converted through their profile) and rare RGB-coded files: libvips
         goto done;
     }

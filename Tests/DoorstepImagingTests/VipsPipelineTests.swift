@@ -219,4 +219,13 @@ import Testing
         let processor = try VipsImageProcessor()
         #expect(throws: DoorstepError.undecodableImage) { try processor.process(bytes, limits: ImageLimits(), output: ImageOutputSpec()) }
     }
+
+    /// CMYK JPEGs are decoded by libvips, which has no scan limit: their scans are counted first.
+    @Test func aCMYKProgressiveJPEGWithThousandsOfScansIsRefusedToo() throws {
+        let bytes = Array(FileManager.default.contents(
+            atPath: TestPhotos.fixtures.appendingPathComponent("h02_progressive_cmyk_2783_scans_64x48.jpg").path) ?? Data())
+        #expect(bytes.count > 90_000)
+        let processor = try VipsImageProcessor()
+        #expect(throws: DoorstepError.undecodableImage) { try processor.process(bytes, limits: ImageLimits(), output: ImageOutputSpec()) }
+    }
 }

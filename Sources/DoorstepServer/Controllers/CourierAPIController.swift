@@ -36,7 +36,8 @@ struct CourierAPIController {
     }
 
     @Sendable func login(_ request: Request, context: AppRequestContext) async throws -> Response {
-        let body = try await request.decodeJSON(as: LoginRequest.self, context: context)
+        // A username and a password: 4 KB is plenty, and a slow trickle of a big body costs nothing.
+        let body = try await request.decodeJSON(as: LoginRequest.self, context: context, limit: 4096)
         return try JSONResponse.make(try await accounts.login(username: body.username, password: body.password))
     }
 

@@ -86,13 +86,10 @@ public struct AccountService: Sendable {
         let name = username.lowercased()
         // No such account can exist (usernames are at most 100 characters): nothing to count.
         guard name.utf8.count <= 100 else { throw DoorstepError.unauthenticated }
-        try throttle.check(name, now: effects.now())
+        try throttle.attempt(name, now: effects.now())
         let credentials = try await store.courierCredentials(username: name)
         let valid = try await passwords.verify(password, against: credentials?.passwordHash ?? Self.dummyHash)
-        guard valid, let courier = credentials?.courier else {
-            throttle.failed(name, now: effects.now())
-            throw DoorstepError.unauthenticated
-        }
+        guard valid, let courier = credentials?.courier else { throw DoorstepError.unauthenticated }
         throttle.succeeded(name)
         return try await openSession(for: courier)
     }

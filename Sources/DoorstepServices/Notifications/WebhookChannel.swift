@@ -38,6 +38,13 @@ public struct WebhookChannel: Sendable {
         return HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
     }()
 
+    /// A client for one send whose connection goes to `address` for `host`, redirects off.
+    static func makeClient(pinning host: String, to address: String) -> HTTPClient {
+        var configuration = HTTPClient.Configuration(redirectConfiguration: .disallow)
+        configuration.dnsOverride = [host: address]
+        return HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
+    }
+
     func send(_ message: OutboxMessage) async throws {
         guard let endpointID = message.endpointID, let endpoint = try await store.webhookEndpoint(id: endpointID) else {
             throw DeliveryFailure(reason: "endpoint removed", permanent: true)
@@ -51,7 +58,7 @@ public struct WebhookChannel: Sendable {
         guard endpoint.url.utf8.count <= WebhookTargetPolicy.maxURLLength, let host = URLComponents(string: endpoint.url)?.host else {
             throw DeliveryFailure(reason: "the endpoint's URL is not valid", permanent: true)
         }
-        try await targets.checkDestination(host: host)
+        let pinned = try await targets.checkDestination(host: host)
         let now = effects.now()
         var secrets = [endpoint.secret]
         if let previous = endpoint.previousSecret, let until = endpoint.previousSecretUntil, until > now { secrets.append(previous) }
@@ -63,15 +70,24 @@ public struct WebhookChannel: Sendable {
             request.headers.add(name: name, value: value)
         }
         request.body = .bytes(ByteBuffer(bytes: body))
-        let (client, timeout, prepared) = (self.client, self.timeout, request)
+        let (shared, timeout, prepared) = (self.client, self.timeout, request)
         let status: UInt
         do {
             // The deadline covers the answer's body too: a receiver that trickles it a byte at a
             // time holds this one message for `timeout` at most, never the worker's other sends.
             status = try await Deadline.run(after: .milliseconds(Int64(timeout * 1000))) {
-                let response = try await client.execute(prepared, timeout: .milliseconds(Int64(timeout * 1000)))
-                _ = try? await response.body.collect(upTo: 64 * 1024)
-                return response.status.code
+                // Checked addresses are connected to as checked: a client of its own for this send
+                // maps the name to the vetted address (TLS still checks the certificate against the name).
+                let client = pinned.map { Self.makeClient(pinning: host, to: $0) } ?? shared
+                do {
+                    let response = try await client.execute(prepared, timeout: .milliseconds(Int64(timeout * 1000)))
+                    _ = try? await response.body.collect(upTo: 64 * 1024)
+                    if pinned != nil { try? await client.shutdown() }
+                    return response.status.code
+                } catch {
+                    if pinned != nil { try? await client.shutdown() }
+                    throw error
+                }
             }
         } catch is Deadline.Passed {
             throw DeliveryFailure(reason: "no complete answer within \(Int(timeout)) s")

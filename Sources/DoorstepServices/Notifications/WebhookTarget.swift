@@ -40,21 +40,29 @@ public struct WebhookTargetPolicy: Sendable {
     }
 
     /// Resolves `host` and refuses if any of its addresses is not public: a name must not lead
-    /// inside by any of its records. Runs the blocking resolver off the caller's thread.
-    func checkDestination(host: String) async throws(DeliveryFailure) {
-        if allowPrivateNetworks { return }
+    /// inside by any of its records. Returns the address to connect to, so the connection goes
+    /// where the check looked (a name that answers differently a moment later, DNS rebinding,
+    /// is not asked again); nil when private networks are allowed (no pinning needed).
+    /// The blocking resolver runs on threads of its own, bounded in number and in time.
+    func checkDestination(host: String, within limit: Duration = .seconds(5)) async throws(DeliveryFailure) -> String? {
+        if allowPrivateNetworks { return nil }
         let bare = host.hasPrefix("[") && host.hasSuffix("]") ? String(host.dropFirst().dropLast()) : host
         let addresses: [IPAddress]
         do {
-            addresses = try await NIOThreadPool.singleton.runIfActive { try IPAddress.resolve(bare) }
+            addresses = try await Deadline.run(after: limit) { try await Self.resolver.run { try IPAddress.resolve(bare) } }
         } catch {
             throw DeliveryFailure(reason: "the receiver's host name did not resolve")
         }
-        guard !addresses.isEmpty else { throw DeliveryFailure(reason: "the receiver's host name did not resolve") }
+        guard let first = addresses.first else { throw DeliveryFailure(reason: "the receiver's host name did not resolve") }
         guard addresses.allSatisfy(\.isPublic) else {
             throw DeliveryFailure(reason: "the receiver's address is private, loopback or link-local; not sent", permanent: true)
         }
+        return first.text
     }
+
+    /// getaddrinfo blocks; a tenant's slow DNS server must hold these threads only, never the
+    /// blob store's or the image workers'. One for the process, never shut down.
+    static let resolver = BlockingWorkPool(threads: 2, maxQueued: 32)
 }
 
 /// An IPv4 or IPv6 address, to tell public ones from the rest.
@@ -76,6 +84,14 @@ struct IPAddress: Equatable {
     }
 
     init(bytes: [UInt8]) { self.bytes = bytes }
+
+    /// The address in its usual text form (`93.184.215.14`, `2606:4700::1111`).
+    var text: String {
+        var buffer = [CChar](repeating: 0, count: Int(INET6_ADDRSTRLEN))
+        let family = bytes.count == 4 ? AF_INET : AF_INET6
+        _ = bytes.withUnsafeBytes { inet_ntop(family, $0.baseAddress, &buffer, socklen_t(buffer.count)) }
+        return String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
 
     /// Every address `host` resolves to (getaddrinfo: also reads numeric forms such as `2130706433`).
     static func resolve(_ host: String) throws -> [IPAddress] {
@@ -109,22 +125,28 @@ struct IPAddress: Equatable {
 
     struct ResolutionFailed: Error {}
 
-    /// False for loopback, private, shared (CGNAT), link-local, unique-local, multicast,
-    /// unspecified, documentation and reserved ranges; IPv4-mapped and NAT64 IPv6 addresses are
-    /// judged by the IPv4 address they carry.
+    /// IPv4: false for loopback, private, shared (CGNAT), link-local, multicast, unspecified,
+    /// documentation and reserved ranges. IPv6: only global unicast (2000::/3) can be public, less
+    /// the blocks that are not (documentation, Teredo, benchmarking, ORCHID, the 3fff::/20
+    /// documentation block); addresses that carry an IPv4 address (::/96, ::ffff:0:0/96,
+    /// 64:ff9b::/96 NAT64, 2002::/16 6to4) are judged by the one they carry.
     var isPublic: Bool {
         if bytes.count == 4 { return Self.isPublicV4(bytes) }
         guard bytes.count == 16 else { return false }
         let b = bytes
-        if b[0..<10].allSatisfy({ $0 == 0 }) && b[10] == 0xFF && b[11] == 0xFF { return Self.isPublicV4(Array(b[12..<16])) }  // ::ffff:a.b.c.d
-        if b[0..<12] == [0x00, 0x64, 0xFF, 0x9B, 0, 0, 0, 0, 0, 0, 0, 0][...] { return Self.isPublicV4(Array(b[12..<16])) }  // 64:ff9b::/96
-        if b[0..<15].allSatisfy({ $0 == 0 }) { return false }  // :: and ::1
-        if b[0] & 0xFE == 0xFC { return false }  // fc00::/7 unique local
-        if b[0] == 0xFE && b[1] & 0xC0 == 0x80 { return false }  // fe80::/10 link-local
-        if b[0] == 0xFE && b[1] & 0xC0 == 0xC0 { return false }  // fec0::/10 site-local (deprecated)
-        if b[0] == 0xFF { return false }  // multicast
-        if b[0] == 0x20 && b[1] == 0x01 && b[2] == 0x0D && b[3] == 0xB8 { return false }  // 2001:db8::/32 documentation
-        if b[0] == 0x01 && b[1..<8].allSatisfy({ $0 == 0 }) { return false }  // 100::/64 discard
+        let tail = Array(b[12..<16])
+        if b[0..<10].allSatisfy({ $0 == 0 }) && ((b[10] == 0xFF && b[11] == 0xFF) || (b[10] == 0 && b[11] == 0)) {
+            return b[0..<15].allSatisfy({ $0 == 0 }) ? false : Self.isPublicV4(tail)  // ::, ::1, ::a.b.c.d, ::ffff:a.b.c.d
+        }
+        if b[0..<12] == [0x00, 0x64, 0xFF, 0x9B, 0, 0, 0, 0, 0, 0, 0, 0][...] { return Self.isPublicV4(tail) }  // 64:ff9b::/96
+        if b[0] == 0x20 && b[1] == 0x02 { return Self.isPublicV4(Array(b[2..<6])) }  // 2002:a.b.c.d::/48, 6to4
+        guard b[0] & 0xE0 == 0x20 else { return false }  // outside 2000::/3: ULA, link-local, multicast, reserved, local-use NAT64
+        if b[0] == 0x20 && b[1] == 0x01 {
+            if b[2] == 0x0D && b[3] == 0xB8 { return false }  // 2001:db8::/32 documentation
+            if b[2] == 0 && b[3] == 0 { return false }  // 2001::/32 Teredo
+            if b[2] == 0 && (b[3] == 0x02 || b[3] & 0xF0 == 0x10 || b[3] & 0xF0 == 0x20) { return false }  // benchmarking, ORCHID(v2)
+        }
+        if b[0] == 0x3F && b[1] & 0xF0 == 0xF0 { return false }  // 3fff::/20 documentation
         return true
     }
 
