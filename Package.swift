@@ -23,6 +23,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-async-algorithms.git", from: "1.1.4"),
         .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3"),
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-configuration.git", from: "1.4.0"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
@@ -70,6 +71,7 @@ let package = Package(
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "Metrics", package: "swift-metrics"),
             .product(name: "Prometheus", package: "swift-prometheus"),
+            .product(name: "Configuration", package: "swift-configuration"),
         ], resources: [
             // The word catalogues, one file per language, compiled into the binary.
             .embedInCode("Words/Catalogue"),
@@ -95,11 +97,15 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
+        // Measuring instruments, not product: a stock-libvips baseline and a pixel decoder for
+        // judging output (the benchmarks and the imaging tests use them).
+        .target(name: "CVipsMeasures", dependencies: ["CVips", "CVipsSys"], path: "bench/Measures/C"),
+        .target(name: "ImagingMeasures", dependencies: ["DoorstepImaging", "CVips", "CVipsMeasures"], path: "bench/Measures/Swift"),
         // The image pipeline alone, for the benchmarks (bench/run).
-        .executableTarget(name: "doorstep-pipeline-bench", dependencies: ["DoorstepImaging"], path: "bench/Pipeline"),
+        .executableTarget(name: "doorstep-pipeline-bench", dependencies: ["DoorstepImaging", "ImagingMeasures"], path: "bench/Pipeline"),
 
         .testTarget(name: "DoorstepCoreTests", dependencies: ["DoorstepCore"]),
-        .testTarget(name: "DoorstepImagingTests", dependencies: ["DoorstepImaging"]),
+        .testTarget(name: "DoorstepImagingTests", dependencies: ["DoorstepImaging", "ImagingMeasures"]),
         .testTarget(name: "DoorstepSecurityTests", dependencies: ["DoorstepSecurity"]),
         .testTarget(name: "DoorstepStorageTests", dependencies: [
             "DoorstepStorage",

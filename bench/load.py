@@ -214,7 +214,7 @@ def one_round(items, token, alone, server, base, data):
 
 def main():
     per_round = UPLOADS + PACED
-    with serving("--no-outbox-worker", prefix="doorstep-load-") as (base, data, server):
+    with serving("--outbox-worker=false", prefix="doorstep-load-") as (base, data, server):
         demo = make_demo(data, base, 4 + 3 * len(PHOTOS) + ROUNDS * per_round + 64)
         items, token = demo["deliveries"], demo["courier_token"]
         run_wave(items[:4], token, 4)  # warm-up

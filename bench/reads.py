@@ -45,7 +45,7 @@ def parallel(items, concurrency, work):
 
 def main():
     # The data folder outlives the server: the sweeper runs on it after, alone.
-    with serving("--no-outbox-worker", prefix="doorstep-reads-", keep_data=True) as (base, data, _):
+    with serving("--outbox-worker=false", prefix="doorstep-reads-", keep_data=True) as (base, data, _):
         demo = make_demo(data, base, PHOTOS)
         items = demo["deliveries"]
 

@@ -61,7 +61,7 @@ def main():
     env = backend_environment()
     big, small = big_path.read_bytes(), small_path.read_bytes()
     # The outbox worker is off: this measures the upload path alone (notify_latency.py measures the rest).
-    with serving("--no-outbox-worker", env=env) as (base, data, _):
+    with serving("--outbox-worker=false", env=env) as (base, data, _):
         demo = make_demo(data, base, 2 * ROUNDS + 2, env=env)
         urls = [d["upload_url"] for d in demo["deliveries"]]
         upload(urls.pop(), demo["courier_token"], big)  # warm-up

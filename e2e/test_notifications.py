@@ -181,7 +181,7 @@ def test_webhooks_are_signed_retried_and_dead_lettered(tmp_path, servers, receiv
     # No SMTP relay is configured here: the recipient's email waits among the dead letters too.
     assert "no SMTP relay configured" in dead
     receiver.down_recovers = True
-    assert "replayed 1 message" in run("outbox", "replay", "--data", str(server["data"]), log[0]["id"])
+    assert "replayed 1 message" in run("outbox", "replay", "--data", str(server["data"]), "--id", log[0]["id"])
     assert wait_for(lambda: len(attempts("/down")) == 4)
     assert wait_for(lambda: api(base, key, f"/api/v1/webhooks/{hooks['/down']['id']}/deliveries")[1]["items"][0]["state"] == "done")
 
@@ -201,7 +201,7 @@ def test_a_crash_between_commit_and_send_loses_nothing_and_sends_once(tmp_path, 
     data, port = tmp_path / "data", free_port()
     relay = ["--smtp", f"127.0.0.1:{controller.port}"]
     # The first server commits but never sends: its worker is off, as if it died right after the commit.
-    first = servers(data, tmp_path / "first.log", "--no-outbox-worker", *relay, port=port)
+    first = servers(data, tmp_path / "first.log", "--outbox-worker=false", *relay, port=port)
     demo = json.loads(run("demo", "--data", str(data), "--base-url", first["base"], "--json", "--count", "2"))
     api(first["base"], demo["api_key"], "/api/v1/webhooks", "POST", {"url": receiver.base + "/ok"})
     for item in demo["deliveries"]:

@@ -48,7 +48,7 @@ func buildRouter(_ services: AppServices) throws -> Router<AppRequestContext> {
         customerAccess: services.customerAccess, privacy: services.privacy, evidence: services.evidence, links: services.links,
         pages: pages
     ).addRoutes(to: router)
-    try WebAppsController().addRoutes(to: router)
+    WebAppsController(pages: pages).addRoutes(to: router)
     WebhookController(accounts: services.accounts, webhooks: services.webhookEndpoints).addRoutes(to: router.group("api/v1/webhooks"))
     LiveController(customerAccess: services.customerAccess, accounts: services.accounts, live: services.live).addRoutes(to: router)
     // Every tenant's receipt key, for verifying receipts offline (`doorstep receipt verify`).

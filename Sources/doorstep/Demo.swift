@@ -10,9 +10,6 @@ struct Demo: AsyncParsableCommand {
 
     @OptionGroup var common: CommonOptions
 
-    @Option(name: .long, help: "Base URL of the running server. Env: DOORSTEP_BASE_URL. Default: http://127.0.0.1:8080")
-    var baseURL: String?
-
     @Option(name: .long, help: "How many deliveries to create.")
     var count: Int = 3
 
@@ -39,8 +36,8 @@ struct Demo: AsyncParsableCommand {
 
     func run() async throws {
         guard (1...10_000).contains(count) else { throw ValidationError("--count must be 1 to 10000") }
-        var configuration = try common.configuration()
-        configuration.baseURL = baseURL ?? Environment.value("DOORSTEP_BASE_URL") ?? "http://127.0.0.1:8080"
+        // The server's settings: its address (--base-url, or --hostname and --port) goes into the links.
+        let configuration = try common.configuration(.server)
         let password = GeneratedPassword.make()
         let suffix = String(UUID().uuidString.prefix(8)).lowercased()
         let (output, username) = try await withServices(configuration, logger: common.logger(configuration)) { app in

@@ -11,44 +11,29 @@ struct Doorstep: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "doorstep",
         abstract: "Photo-on-delivery: couriers photograph where they left the parcel; customers see it, privately.",
+        discussion: "Commands that open the store take --data, --database, --blobs and --log-level; `doorstep settings` lists every setting.",
         subcommands: [
             Serve.self, Migrate.self, TenantCommand.self, CourierCommand.self, Demo.self,
             Sweep.self, KeysCommand.self, RecipientCommand.self, Audit.self, OutboxCommand.self, MigrateData.self,
-            CheckPhoto.self, ReceiptCommand.self,
+            CheckPhoto.self, ReceiptCommand.self, SettingsCommand.self,
         ],
         defaultSubcommand: Serve.self
     )
 }
 
-/// Options every command shares. Each flag can also come from the environment, so a service
-/// manager can configure Doorstep without a command line.
+/// The settings a command takes (`Setting.all`, declared once in DoorstepServices): whatever
+/// the command's own options don't claim is read as settings, strictly (an unknown flag is an
+/// error), then the environment, then the defaults.
 struct CommonOptions: ParsableArguments {
-    @Option(name: .long, help: "Data folder: SQLite file, photos, keys. Env: DOORSTEP_DATA. Default: ./doorstep-data")
-    var data: String?
+    @Argument(parsing: .allUnrecognized, help: .hidden)
+    var settings: [String] = []
 
-    @Option(name: .long, help: "Log level (trace, debug, info, notice, warning, error, critical). Env: DOORSTEP_LOG_LEVEL")
-    var logLevel: String?
-
-    @Option(name: .long, help: "PostgreSQL instead of the SQLite file: postgres://user:password@host:5432/db. Env: DOORSTEP_DATABASE")
-    var database: String?
-
-    @Option(name: .long, help: "S3 instead of the local photo folder: s3://bucket?endpoint=URL&region=R (keys from AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY). Env: DOORSTEP_BLOBS")
-    var blobs: String?
-
-    func configuration() throws -> AppConfiguration {
-        var configuration = AppConfiguration()
-        if let folder = data ?? Environment.value("DOORSTEP_DATA") {
-            configuration.dataDirectory = URL(fileURLWithPath: folder)
+    func configuration(_ scope: Setting.Scope = .everyCommand) throws -> AppConfiguration {
+        do {
+            return try AppConfiguration(scope, arguments: settings, environment: ProcessInfo.processInfo.environment)
+        } catch {
+            throw ValidationError(error.description)
         }
-        configuration.databaseURL = database ?? Environment.value("DOORSTEP_DATABASE")
-        configuration.blobURL = blobs ?? Environment.value("DOORSTEP_BLOBS")
-        // A secret: from the environment only, never a command-line argument others can see in `ps`.
-        configuration.metricsToken = Environment.value("DOORSTEP_METRICS_TOKEN")
-        if let level = logLevel ?? Environment.value("DOORSTEP_LOG_LEVEL") {
-            guard let parsed = Logger.Level(rawValue: level) else { throw ValidationError("unknown log level \(level)") }
-            configuration.logLevel = parsed
-        }
-        return configuration
     }
 
     func logger(_ configuration: AppConfiguration) -> Logger {
@@ -67,12 +52,6 @@ struct CommonOptions: ParsableArguments {
 enum Environment {
     static func value(_ name: String) -> String? {
         ProcessInfo.processInfo.environment[name].flatMap { $0.isEmpty ? nil : $0 }
-    }
-
-    static func int(_ name: String) throws -> Int? {
-        guard let text = value(name) else { return nil }
-        guard let number = Int(text) else { throw ValidationError("\(name) must be a whole number") }
-        return number
     }
 }
 
@@ -117,5 +96,17 @@ func withAccounts<T>(_ configuration: AppConfiguration, logger: Logger, _ body: 
             (AccountService(store: store, passwords: PasswordWork(hasher: PasswordHasher(), pool: pool),
                             sessionLifetime: configuration.courierSessionLifetime, effects: .live), pool.shutdown)
         }, body)
+    }
+}
+
+struct SettingsCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "settings", abstract: "List every setting: flag, environment variable, default.")
+
+    @Flag(name: .long, help: "Print the Markdown table the README holds.")
+    var markdown = false
+
+    func run() {
+        print(markdown ? Setting.markdownTable : Setting.helpText(.server), terminator: markdown ? "" : "\n")
     }
 }

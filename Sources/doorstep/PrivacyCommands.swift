@@ -137,7 +137,7 @@ struct OutboxCommand: AsyncParsableCommand {
     struct Replay: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Send dead-lettered messages again (all of them, or the ids given).")
         @OptionGroup var common: CommonOptions
-        @Argument(help: "Message ids; none means every dead message.") var ids: [String] = []
+        @Option(name: .customLong("id"), help: "A message id (repeat for several); none means every dead message.") var ids: [String] = []
 
         func run() async throws {
             let configuration = try common.configuration()

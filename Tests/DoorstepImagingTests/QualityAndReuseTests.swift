@@ -1,5 +1,6 @@
 import DoorstepCore
 import DoorstepImaging
+import ImagingMeasures
 import Foundation
 import Testing
 

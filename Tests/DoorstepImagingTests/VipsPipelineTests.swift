@@ -1,5 +1,6 @@
 import DoorstepCore
 import Foundation
+import ImagingMeasures
 import Testing
 
 @testable import DoorstepImaging

@@ -1,4 +1,5 @@
 import DoorstepImaging
+import ImagingMeasures
 import Foundation
 import Synchronization
 

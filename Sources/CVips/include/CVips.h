@@ -55,13 +55,3 @@ int dsv_process(dsv_format format, const void *data, size_t length, int width, i
 
 void dsv_free(void *pointer);
 
-/// Decodes a whole image to auto-rotated 8-bit sRGB pixels (3 bands), for measuring output
-/// quality (tests, benchmarks). Not used on the upload path.
-int dsv_decode_srgb(dsv_format format, const void *data, size_t length, int *width, int *height,
-                    void **pixels, size_t *pixels_length, char *err, size_t err_length);
-
-/// The baseline the benchmarks compare against: libvips's own `vips_thumbnail_buffer` to
-/// `display_max` and `thumbnail_max`, JPEG q`quality`, stripped, plus the mean brightness. Not used
-/// on the upload path.
-int dsv_thumbnail_baseline(const void *data, size_t length, int display_max, int thumbnail_max, int quality,
-                           dsv_output *output, char *err, size_t err_length);

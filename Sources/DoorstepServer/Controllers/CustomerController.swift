@@ -36,72 +36,34 @@ struct CustomerController {
         let language = delivery.recipient.language
         let strings = Strings.forLanguage(language)
         let delivered = delivery.state == .delivered
-        var values: [String: Any] = [
-            "heading": delivered ? strings.deliveredTitle : strings.onTheWayTitle,
-            "deliveredLabel": strings.deliveredAt,
-            "leftAtLabel": strings.leftAt,
-            "noteLabel": strings.courierNote,
-            "orderLabel": strings.order,
-            "orderReference": delivery.orderReference,
-            "noPhoto": strings.noPhoto,
-            "privacyNote": strings.privacyNote,
-            "onTheWayBody": strings.onTheWayBody,
-            "preferencesURL": links.preferencesURL(for: delivery),
-            "preferencesLink": strings.preferencesLink,
-            "optOutExplained": strings.optOutExplained,
-            "optOutButton": strings.optOutButton,
-            "receiptURL": "/d/\(delivery.id)/receipt?\(link.query)",
-            "receiptLink": strings.receiptLink,
-            "accessLogTitle": strings.accessLogTitle,
-            "eventsURL": "/d/\(delivery.id)/events?\(link.query)",
-            "problemURL": "/d/\(delivery.id)/problem?\(link.query)",
-            "problemTitle": strings.problemTitle,
-            "problemDetails": strings.problemDetails,
-            "problemSend": strings.problemSend,
-            "problemKinds": ProblemReport.Kind.allCases.map { ["value": $0.rawValue, "label": strings.problemKind($0)] },
-        ]
-        if request.uri.queryParameters["done"] == "problem" { values["problemReported"] = strings.problemReported }
+        let moment = { (at: Date) in DeliveryPageView.Moment(iso: at.formatted(.iso8601), text: DeliveryTime.text(at, language: language)) }
+        var page = DeliveryPageView(
+            words: strings, title: delivered ? strings.deliveredTitle : strings.onTheWayTitle, delivered: delivered,
+            orderReference: delivery.orderReference,
+            eventsURL: "/d/\(delivery.id)/events?\(link.query)", problemURL: "/d/\(delivery.id)/problem?\(link.query)",
+            receiptURL: "/d/\(delivery.id)/receipt?\(link.query)", preferencesURL: links.preferencesURL(for: delivery),
+            problemKinds: ProblemReport.Kind.allCases.map { .init(value: $0.rawValue, label: strings.problemKind($0)) },
+            problemReported: request.uri.queryParameters["done"] == "problem")
         if delivered {
-            values["delivered"] = true
-            if let placement = delivery.placement { values["placement"] = strings.placement(placement) }
-            if let note = delivery.note { values["note"] = note }
-            if let at = delivery.deliveredAt {
-                values["deliveredISO"] = at.formatted(.iso8601)
-                values["deliveredText"] = DeliveryTime.text(at, language: language)
-            }
+            page.placement = delivery.placement.map(strings.placement)
+            page.note = delivery.note
+            page.deliveredAt = delivery.deliveredAt.map(moment)
         }
         if let photo = view.photo {
-            values["photo"] = [
-                "displayURL": "/d/\(delivery.id)/photo/display?\(link.query)",
-                "width": photo.display.width,
-                "height": photo.display.height,
-                "alt": strings.photoAlt,
-            ] as [String: Any]
-            values["deleteURL"] = "/d/\(delivery.id)/photo/delete?\(link.query)"
-            values["enlargePhoto"] = strings.enlargePhoto
-            values["closePhoto"] = strings.closePhoto
-            if let distance = photo.distanceToAddress {
+            page.photo = .init(
+                displayURL: "/d/\(delivery.id)/photo/display?\(link.query)", width: photo.display.width, height: photo.display.height,
+                deleteURL: "/d/\(delivery.id)/photo/delete?\(link.query)",
                 // Rounded to 5 m: finer than phone GPS would be false precision.
-                values["takenFrom"] = String(format: strings.takenFromAddress, Int((distance / 5).rounded() * 5))
-            }
-            values["deleteButton"] = strings.deletePhotoButton
-            values["deleteHint"] = strings.deletePhotoHint
+                takenFrom: photo.distanceToAddress.map { String(format: strings.takenFromAddress, Int(($0 / 5).rounded() * 5)) })
         } else if let deleted = view.deletedPhoto {
-            values["deletedNote"] = deleted.deletedReason == .expired ? strings.photoExpired : strings.photoDeleted
+            page.deletedNote = deleted.deletedReason == .expired ? strings.photoExpired : strings.photoDeleted
         }
-        if !view.accessLog.isEmpty {
-            values["hasLog"] = true
-            values["accessLog"] = view.accessLog.map { event in
-                [
-                    "at": event.at.formatted(.iso8601),
-                    "atText": DeliveryTime.text(event.at, language: language),
-                    "who": strings.actor(event.actor),
-                    "what": strings.action(event.action),
-                ]
-            }
+        page.hasLog = !view.accessLog.isEmpty
+        page.accessLog = view.accessLog.map { event in
+            let at = moment(event.at)
+            return .init(at: at.iso, atText: at.text, who: strings.actor(event.actor), what: strings.action(event.action))
         }
-        let title = delivered ? strings.deliveredTitle : strings.onTheWayTitle
-        return pages.response(pages.render("delivery", title: title, strings: strings, context: values))
+        return pages.response(pages.render("delivery", page))
     }
 
     @Sendable func photo(_ request: Request, context: AppRequestContext) async throws -> Response {
@@ -165,24 +127,16 @@ struct CustomerController {
         let strings = Strings.forLanguage(delivery.recipient.language)
         let mode = try await privacy.consentMode(for: delivery)
         let policy = try await privacy.policy(for: delivery)
-        var values: [String: Any] = [
-            "heading": strings.preferencesTitle,
-            "actionURL": "/o/\(delivery.id)?\(link.query)",
-            "includeAddress": strings.includeAddress,
-            "deleteExisting": strings.deleteExisting,
-            "optOutButton": strings.optOutButton,
-            "optInButton": strings.optInButton,
-        ]
-        if let done { values["done"] = done == .optedOut ? strings.optedOutNow : strings.optedInNow }
-        if mode == .off {
-            values["photosOff"] = strings.photosOffHere
-        } else {
+        var page = PreferencesPageView(
+            words: strings, title: strings.preferencesTitle, actionURL: "/o/\(delivery.id)?\(link.query)",
+            done: done.map { $0 == .optedOut ? strings.optedOutNow : strings.optedInNow }, photosOff: mode == .off)
+        if mode != .off {
             let allowed = policy == .requested
-            values["current"] = allowed ? strings.currentlyAllowed : strings.currentlyOptedOut
-            values["explanation"] = mode == .optIn ? strings.optInExplained : strings.optOutExplained
-            if allowed { values["offerOptOut"] = true } else { values["offerOptIn"] = true }
+            page.current = allowed ? strings.currentlyAllowed : strings.currentlyOptedOut
+            page.explanation = mode == .optIn ? strings.optInExplained : strings.optOutExplained
+            (page.offerOptOut, page.offerOptIn) = (allowed, !allowed)
         }
-        return pages.response(pages.render("preferences", title: strings.preferencesTitle, strings: strings, context: values))
+        return pages.response(pages.render("preferences", page))
     }
 }
 

@@ -2,18 +2,11 @@ import DoorstepCore
 import DoorstepServices
 import Foundation
 import Hummingbird
-import Mustache
 
 /// Serves the two web apps built on the API: the courier app (installable PWA: shell in the
 /// courier's language, script, service worker, manifest, icon) and the operators' case desk.
 struct WebAppsController {
-    let shell: MustacheTemplate
-    let operatorShell: MustacheTemplate
-
-    init() throws {
-        shell = try MustacheTemplate(string: Assets.courierShell)
-        operatorShell = try MustacheTemplate(string: Assets.operatorShell)
-    }
+    let pages: PageRenderer
 
     func addRoutes(to router: Router<AppRequestContext>) {
         router.get("courier", use: page)
@@ -38,7 +31,7 @@ struct WebAppsController {
     @Sendable func operatorPage(_ request: Request, context: AppRequestContext) async throws -> Response {
         let language = Self.language(request)
         let words = OperatorApp.words(language)
-        var response = try shellResponse(operatorShell, language: language, words: words, title: words["title"] ?? "Doorstep")
+        var response = try shellResponse("operator-shell", language: language, words: words, title: words["title"] ?? "Doorstep")
         // The photo is fetched with the API key and shown from memory (a blob: URL).
         response.headers[.contentSecurityPolicy] = Self.contentSecurityPolicy(images: "'self' blob:")
         response.headers[.permissionsPolicy] = "camera=(), geolocation=(), microphone=()"
@@ -48,7 +41,7 @@ struct WebAppsController {
     @Sendable func page(_ request: Request, context: AppRequestContext) async throws -> Response {
         let language = Self.language(request)
         let words = CourierStrings.forLanguage(language)
-        var response = try shellResponse(shell, language: language, words: words, title: words["appName"] ?? "Doorstep")
+        var response = try shellResponse("courier-shell", language: language, words: words, title: words["appName"] ?? "Doorstep")
         response.headers[.permissionsPolicy] = "camera=(self), geolocation=(self), microphone=()"
         return response
     }
@@ -58,21 +51,28 @@ struct WebAppsController {
         request.uri.queryParameters["lang"].flatMap { Language(rawValue: String($0)) } ?? Language(bestMatch: request.headers[.acceptLanguage])
     }
 
+    /// What an app's shell template reads.
+    private struct Shell {
+        let lang: String
+        let languageName: String
+        /// Every other language, each named in itself.
+        let otherLanguages: [LanguageLink]
+        let title: String
+        let stringsJSON: String
+
+        struct LanguageLink { let code: String, name: String }
+    }
+
     /// An app shell: the words go in as JSON, the script builds the views.
-    private func shellResponse(_ template: MustacheTemplate, language: Language, words: [String: String], title: String) throws -> Response {
+    private func shellResponse(_ template: String, language: Language, words: [String: String], title: String) throws -> Response {
         let encoder = JSONEncoder()
         encoder.outputFormatting = .sortedKeys  // escapes "/" too, so "</script>" cannot occur
-        let html = template.render([
-            "lang": language.rawValue,
-            "languageName": Strings.forLanguage(language).languageName,
-            // Every other language, each named in itself.
-            "otherLanguages": Language.allCases.filter { $0 != language }.map {
-                ["code": $0.rawValue, "name": Strings.forLanguage($0).languageName]
+        let html = pages.renderShell(template, Shell(
+            lang: language.rawValue, languageName: Strings.forLanguage(language).languageName,
+            otherLanguages: Language.allCases.filter { $0 != language }.map {
+                .init(code: $0.rawValue, name: Strings.forLanguage($0).languageName)
             },
-            "appName": title,
-            "title": title,
-            "stringsJSON": String(decoding: try encoder.encode(words), as: UTF8.self),
-        ])
+            title: title, stringsJSON: String(decoding: try encoder.encode(words), as: UTF8.self)))
         var headers: HTTPFields = [:]
         headers[.contentType] = "text/html; charset=utf-8"
         headers[.cacheControl] = "no-cache"

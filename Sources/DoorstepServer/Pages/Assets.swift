@@ -6,6 +6,8 @@ import Hummingbird
 enum Assets {
     /// The stylesheet every page links first.
     static let baseCSS = text(PackageResources.base_css)
+    /// The `<head>` lines every page shares (a partial).
+    static let head = text(PackageResources.head_mustache)
 
     // The customer's pages.
     static let layout = text(PackageResources.layout_mustache)

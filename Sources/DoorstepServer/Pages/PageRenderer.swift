@@ -4,26 +4,37 @@ import Foundation
 import Hummingbird
 import Mustache
 
-/// Renders the HTML pages people see, from the templates in Assets/customer; mustache escapes
-/// every value.
+/// Renders the HTML pages from the templates in Assets/ (one library, so every page can use the
+/// shared `head` partial); mustache escapes every value.
 struct PageRenderer: Sendable {
     private let library: MustacheLibrary
 
     init() throws {
         var library = MustacheLibrary()
-        try library.register(Assets.layout, named: "layout")
-        try library.register(Assets.delivery, named: "delivery")
-        try library.register(Assets.message, named: "message")
-        try library.register(Assets.preferences, named: "preferences")
+        for (name, template) in [
+            ("head", Assets.head), ("layout", Assets.layout), ("delivery", Assets.delivery), ("message", Assets.message),
+            ("preferences", Assets.preferences), ("courier-shell", Assets.courierShell), ("operator-shell", Assets.operatorShell),
+        ] {
+            try library.register(template, named: name)
+        }
         self.library = library
     }
 
-    func render(_ template: String, title: String, strings: Strings, context: [String: Any]) -> String {
-        var values = context
-        values["title"] = title
-        values["lang"] = strings.lang
-        let body = library.render(values, withTemplate: template) ?? ""
-        return library.render(["title": title, "lang": strings.lang, "body": body], withTemplate: "layout") ?? body
+    /// A customer page inside the customer layout.
+    func render(_ template: String, _ page: some CustomerPage) -> String {
+        let body = library.render(page, withTemplate: template) ?? ""
+        return library.render(Layout(title: page.title, lang: page.words.lang, body: body), withTemplate: "layout") ?? body
+    }
+
+    /// A whole page of its own (the apps' shells).
+    func renderShell(_ template: String, _ view: Any) -> String {
+        library.render(view, withTemplate: template) ?? ""
+    }
+
+    private struct Layout {
+        let title: String
+        let lang: String
+        let body: String
     }
 
     func response(_ html: String, status: HTTPResponse.Status = .ok) -> Response {
@@ -37,6 +48,6 @@ struct PageRenderer: Sendable {
 
     /// A page with a title and one sentence: errors, expired links.
     func message(title: String, body: String, strings: Strings, status: HTTPResponse.Status) -> Response {
-        response(render("message", title: title, strings: strings, context: ["heading": title, "message": body]), status: status)
+        response(render("message", MessagePageView(words: strings, title: title, message: body)), status: status)
     }
 }

@@ -1,5 +1,7 @@
 import CVips
+import CVipsMeasures
 import DoorstepCore
+import DoorstepImaging
 
 /// libvips's stock `vips_thumbnail_buffer` doing our output work: the benchmarks' second baseline
 /// (after Pillow-SIMD). Not used on the upload path.
@@ -14,7 +16,7 @@ public struct VipsThumbnailBaseline: Sendable {
         var message = [CChar](repeating: 0, count: 512)
         let rc = bytes.withUnsafeBytes { buffer in
             message.withUnsafeMutableBufferPointer {
-                dsv_thumbnail_baseline(buffer.baseAddress, buffer.count, Int32(spec.displayMaxSide), Int32(spec.thumbnailMaxSide),
+                dsb_thumbnail_baseline(buffer.baseAddress, buffer.count, Int32(spec.displayMaxSide), Int32(spec.thumbnailMaxSide),
                                        Int32(spec.quality), &out, $0.baseAddress!, $0.count)
             }
         }

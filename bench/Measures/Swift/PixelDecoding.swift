@@ -1,13 +1,19 @@
 import CVips
+import CVipsMeasures
 import DoorstepCore
+import DoorstepImaging
 
 /// Whole-image decoding to pixels, for measuring output quality in tests and benchmarks (the
-/// upload path never needs raw pixels).
+/// upload path never needs raw pixels, so this lives beside the benchmarks, not in the product).
 public struct DecodedPixels: Sendable {
     public var width: Int
     public var height: Int
     /// Row-major RGB, 3 bytes a pixel, auto-rotated, sRGB.
     public var rgb: [UInt8]
+
+    public init(width: Int, height: Int, rgb: [UInt8]) {
+        (self.width, self.height, self.rgb) = (width, height, rgb)
+    }
 
     /// Mean absolute difference per channel, 0…255. Images must have the same size.
     public func meanAbsoluteDifference(to other: DecodedPixels) -> Double? {
@@ -20,13 +26,13 @@ public struct DecodedPixels: Sendable {
 
 extension VipsImageProcessor {
     public func decodePixels(_ bytes: [UInt8]) throws(DoorstepError) -> DecodedPixels {
-        guard let format = ImageFormat(sniffing: bytes) else { throw .unsupportedMediaType }
+        guard ImageFormat(sniffing: bytes) != nil else { throw .unsupportedMediaType }
         var width: Int32 = 0, height: Int32 = 0
         var pixels: UnsafeMutableRawPointer?
         var length = 0
         var message = [CChar](repeating: 0, count: 256)
         let rc = bytes.withUnsafeBytes {
-            dsv_decode_srgb(format.cFormat, $0.baseAddress, $0.count, &width, &height, &pixels, &length, &message, message.count)
+            dsb_decode_srgb($0.baseAddress, $0.count, &width, &height, &pixels, &length, &message, message.count)
         }
         guard rc == 0, let pixels else { throw .undecodableImage }
         defer { dsv_free(pixels) }

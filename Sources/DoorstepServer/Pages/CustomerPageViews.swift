@@ -1,0 +1,61 @@
+import DoorstepServices
+
+/// A customer page's typed view: the template in Assets/customer reads these fields, and
+/// `words` (the catalogue in the customer's language) for every fixed sentence.
+protocol CustomerPage {
+    var words: Strings { get }
+    var title: String { get }
+}
+
+/// The delivery page (delivery.mustache).
+struct DeliveryPageView: CustomerPage {
+    let words: Strings
+    let title: String
+    let delivered: Bool
+    let orderReference: String
+    let eventsURL: String
+    let problemURL: String
+    let receiptURL: String
+    let preferencesURL: String
+    let problemKinds: [Choice]
+    let problemReported: Bool
+    var placement: String?
+    var note: String?
+    var deliveredAt: Moment?
+    var photo: Photo?
+    var deletedNote: String?
+    var hasLog = false
+    var accessLog: [LogLine] = []
+
+    struct Choice { let value: String, label: String }
+    /// An instant, machine-readable (the script shows it in the reader's zone) and as text.
+    struct Moment { let iso: String, text: String }
+    struct Photo {
+        let displayURL: String
+        let width: Int
+        let height: Int
+        let deleteURL: String
+        let takenFrom: String?
+    }
+    struct LogLine { let at: String, atText: String, who: String, what: String }
+}
+
+/// The preferences page every message links to (preferences.mustache).
+struct PreferencesPageView: CustomerPage {
+    let words: Strings
+    let title: String
+    let actionURL: String
+    let done: String?
+    let photosOff: Bool
+    var current: String?
+    var explanation: String?
+    var offerOptOut = false
+    var offerOptIn = false
+}
+
+/// A page with a title and one sentence: errors, expired links (message.mustache).
+struct MessagePageView: CustomerPage {
+    let words: Strings
+    let title: String
+    let message: String
+}

@@ -1,0 +1,223 @@
+import Configuration
+import DoorstepCore
+import Foundation
+import Logging
+
+/// One setting, declared once. Its key names both ways to give it — the flag `--idle-timeout` and
+/// the environment variable `DOORSTEP_IDLE_TIMEOUT` — and its help and default are what `--help`,
+/// `doorstep settings` and the README's table show (a test keeps the README equal to this list).
+public struct Setting: Sendable {
+    public enum Scope: Sendable {
+        /// Where the data lives and how to log: every command that opens the store.
+        case everyCommand
+        /// Only the server (and `demo`, which prints the server's address).
+        case server
+    }
+
+    /// The configuration key, in lower camel case (`idleTimeout`).
+    public let key: String
+    public let scope: Scope
+    /// Read from the environment only: a command line is visible to every user in `ps`.
+    public let secret: Bool
+    /// What the value looks like, for the help (`SECONDS`); empty for a switch.
+    public let placeholder: String
+    public let defaultText: String
+    public let help: String
+    let apply: @Sendable (String, inout AppConfiguration) throws -> Void
+
+    init(_ key: String, _ scope: Scope, secret: Bool = false, placeholder: String, default defaultText: String, _ help: String,
+         apply: @escaping @Sendable (String, inout AppConfiguration) throws -> Void) {
+        (self.key, self.scope, self.secret, self.placeholder) = (key, scope, secret, placeholder)
+        (self.defaultText, self.help, self.apply) = (defaultText, help, apply)
+    }
+
+    public var isSwitch: Bool { placeholder.isEmpty }
+    public var flag: String { "--" + words.joined(separator: "-") }
+    public var environmentVariable: String { (["DOORSTEP"] + words).joined(separator: "_").uppercased() }
+
+    /// `idleTimeout` → `["idle", "timeout"]`: the same split swift-configuration makes.
+    private var words: [String] {
+        var words = [""]
+        for character in key {
+            if character.isUppercase { words.append("") }
+            words[words.count - 1].append(character.lowercased())
+        }
+        return words
+    }
+}
+
+public struct SettingError: Error, CustomStringConvertible {
+    public let description: String
+}
+
+extension Setting {
+    /// Every setting Doorstep reads. Add one here and it is a flag, an environment variable, a
+    /// line of help and a row of the README's table.
+    public static let all: [Setting] = [
+        Setting("data", .everyCommand, placeholder: "DIR", default: "./doorstep-data",
+                "Data folder: the SQLite file, photos and keys.") { text, configuration in
+            configuration.dataDirectory = URL(fileURLWithPath: text)
+        },
+        Setting("logLevel", .everyCommand, placeholder: "LEVEL", default: "info",
+                "trace, debug, info, notice, warning, error or critical.") { text, configuration in
+            configuration.logLevel = try oneOf(Logger.Level.allCases.map { ($0.rawValue, $0) }, text)
+        },
+        Setting("database", .everyCommand, placeholder: "URL", default: "the SQLite file",
+                "PostgreSQL for scale-out: `postgres://user:password@host:5432/db?sslmode=verify-full`.") { text, configuration in
+            configuration.databaseURL = text
+        },
+        Setting("blobs", .everyCommand, placeholder: "URL", default: "the data folder",
+                "S3 for photos: `s3://bucket?endpoint=URL&region=R` (keys from `AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY`).") { text, configuration in
+            configuration.blobURL = text
+        },
+        Setting("hostname", .server, placeholder: "ADDRESS", default: "127.0.0.1", "Address to listen on.") { text, configuration in
+            configuration.hostname = text
+        },
+        Setting("port", .server, placeholder: "PORT", default: "8080", "Port to listen on.") { text, configuration in
+            configuration.port = try whole(text, in: 0...65535)  // 0: any free port, printed at start
+        },
+        Setting("baseUrl", .server, placeholder: "URL", default: "http://HOSTNAME:PORT",
+                "Public address of the server, used in links sent to customers.") { text, configuration in
+            guard let url = URL(string: text), ["http", "https"].contains(url.scheme ?? ""), url.host != nil else {
+                throw SettingError(description: "must be an http(s) URL")
+            }
+            configuration.baseURL = text
+        },
+        Setting("maxUploadBytes", .server, placeholder: "BYTES", default: "20971520 (20 MB)", "Largest upload body.") { text, configuration in
+            configuration.limits.maxBytes = try whole(text, in: 1...1 << 31)
+        },
+        Setting("maxPixels", .server, placeholder: "PIXELS", default: "60000000", "Largest image accepted.") { text, configuration in
+            configuration.limits.maxPixels = try whole(text, in: 1...1 << 31)
+        },
+        Setting("smtp", .server, placeholder: "HOST:PORT", default: "none: emails wait in the outbox, replayable",
+                "SMTP relay for recipients' emails.") { text, configuration in
+            guard let relay = AppConfiguration.SMTPRelay(text) else { throw SettingError(description: "takes host:port") }
+            configuration.smtp = relay
+        },
+        Setting("mailFrom", .server, placeholder: "ADDRESS", default: "no-reply@doorstep.localhost", "Sender address of emails.") { text, configuration in
+            guard text.contains("@"), !text.contains(where: \.isNewline) else { throw SettingError(description: "must be an email address") }
+            configuration.mailFrom = text
+        },
+        Setting("outboxWorker", .server, placeholder: "BOOL", default: "true",
+                "Run the outbox worker in this process; `false` for dedicated worker processes, or maintenance.") { text, configuration in
+            configuration.outboxWorker = try bool(text)
+        },
+        Setting("outboxMaxAttempts", .server, placeholder: "COUNT", default: "8",
+                "Attempts before a notification is dead-lettered.") { text, configuration in
+            configuration.retry.maxAttempts = try whole(text, in: 1...100)
+        },
+        Setting("outboxRetryBase", .server, placeholder: "SECONDS", default: "5",
+                "First retry delay, doubling after each failure (with jitter).") { text, configuration in
+            guard let seconds = Double(text), seconds > 0, seconds <= 86_400 else {
+                throw SettingError(description: "must be a number of seconds above 0, at most 86400")
+            }
+            configuration.retry.base = seconds
+        },
+        Setting("webhookAllowPrivate", .server, placeholder: "", default: "false",
+                "Let webhooks reach private, loopback and link-local addresses (receivers inside your own network).") { text, configuration in
+            configuration.webhookAllowPrivateNetworks = try bool(text)
+        },
+        Setting("idleTimeout", .server, placeholder: "SECONDS", default: "30",
+                "A connection that sends nothing for this long, between requests or part-way through one, is closed.") { text, configuration in
+            configuration.idleTimeout = TimeInterval(try whole(text, in: 1...3600))
+        },
+        Setting("metricsToken", .server, secret: true, placeholder: "TOKEN", default: "created in keys/metrics.token",
+                "Bearer token Prometheus scrapes `/metrics` with.") { text, configuration in
+            guard text.count >= 16 else { throw SettingError(description: "must be at least 16 characters") }
+            configuration.metricsToken = text
+        },
+    ]
+
+    private static func whole(_ text: String, in range: ClosedRange<Int>) throws(SettingError) -> Int {
+        guard let number = Int(text), range.contains(number) else {
+            throw SettingError(description: "must be a whole number from \(range.lowerBound) to \(range.upperBound)")
+        }
+        return number
+    }
+
+    private static func bool(_ text: String) throws(SettingError) -> Bool {
+        try oneOf([("true", true), ("1", true), ("yes", true), ("false", false), ("0", false), ("no", false)], text.lowercased())
+    }
+
+    private static func oneOf<Value>(_ choices: [(String, Value)], _ text: String) throws(SettingError) -> Value {
+        guard let value = choices.first(where: { $0.0 == text })?.1 else {
+            throw SettingError(description: "must be one of \(choices.map(\.0).joined(separator: ", "))")
+        }
+        return value
+    }
+}
+
+extension AppConfiguration {
+    /// The configuration a command runs with: each setting of `scope` from its flag in
+    /// `arguments`, else its environment variable, else its default. Unknown flags, values
+    /// without a flag and values that fail validation are errors naming the setting.
+    public init(_ scope: Setting.Scope, arguments: [String], environment: [String: String]) throws(SettingError) {
+        self.init()
+        let settings = Setting.all.filter { scope == .server || $0.scope == .everyCommand }
+        let flags = try Self.flagValues(arguments, settings)
+        let reader = ConfigReader(providers: [
+            InMemoryProvider(name: "flags", values: flags),
+            EnvironmentVariablesProvider(environmentVariables: environment.filter { !$0.value.isEmpty }).prefixKeys(with: "doorstep"),
+        ])
+        for setting in settings {
+            guard let text = reader.string(forKey: ConfigKey(setting.key), isSecret: setting.secret) else { continue }
+            do {
+                try setting.apply(text, &self)
+            } catch {
+                let reason = (error as? SettingError)?.description ?? "\(error)"
+                throw SettingError(description: "\(setting.secret ? "" : setting.flag + " / ")\(setting.environmentVariable) \(reason)")
+            }
+        }
+    }
+
+    /// Reads `--flag value`, `--flag=value` and bare switches into configuration values.
+    private static func flagValues(_ arguments: [String], _ settings: [Setting]) throws(SettingError) -> [AbsoluteConfigKey: ConfigValue] {
+        var values: [AbsoluteConfigKey: ConfigValue] = [:]
+        var remaining = arguments[...]
+        while let argument = remaining.popFirst() {
+            let (flag, inline) = argument.firstIndex(of: "=").map {
+                (String(argument[..<$0]), Optional(String(argument[argument.index(after: $0)...])))
+            } ?? (argument, nil)
+            guard flag.hasPrefix("--") else { throw SettingError(description: "unexpected argument '\(argument)'") }
+            guard let setting = settings.first(where: { $0.flag == flag }) else {
+                throw SettingError(description: "unknown option '\(flag)' (see `doorstep settings`)")
+            }
+            guard !setting.secret else {
+                throw SettingError(description: "\(flag) is read from \(setting.environmentVariable) only, never the command line that others can see")
+            }
+            let value: String
+            if let inline {
+                value = inline
+            } else if setting.isSwitch {
+                value = "true"
+            } else if let next = remaining.popFirst(), !next.hasPrefix("--") {
+                value = next
+            } else {
+                throw SettingError(description: "\(flag) needs a value (\(setting.placeholder))")
+            }
+            values[AbsoluteConfigKey(ConfigKey(setting.key))] = ConfigValue(.string(value), isSecret: false)
+        }
+        return values
+    }
+}
+
+extension Setting {
+    /// The settings as a Markdown table: the README's, kept equal to this by a test.
+    public static var markdownTable: String {
+        var lines = ["| flag | environment | default | what it sets |", "|---|---|---|---|"]
+        for setting in all {
+            let flag = setting.secret ? "—" : "`\(setting.flag)\(setting.isSwitch ? "" : " \(setting.placeholder)")`"
+            let scope = setting.scope == .server ? "" : " (every command)"
+            lines.append("| \(flag) | `\(setting.environmentVariable)` | \(setting.defaultText) | \(setting.help)\(scope) |")
+        }
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    /// The settings as plain text, for `--help`.
+    public static func helpText(_ scope: Scope) -> String {
+        all.filter { scope == .server || $0.scope == .everyCommand }.map { setting in
+            let flag = setting.secret ? "(environment only)" : setting.flag + (setting.isSwitch ? "" : " " + setting.placeholder)
+            return "\(flag), \(setting.environmentVariable)\n    \(setting.help) Default: \(setting.defaultText)."
+        }.joined(separator: "\n")
+    }
+}
