@@ -61,6 +61,9 @@ let package = Package(
         .target(name: "DoorstepNotify", dependencies: [
             "DoorstepCore",
             .product(name: "Crypto", package: "swift-crypto"),
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "NIOSSL", package: "swift-nio-ssl"),
         ]),
         .target(name: "DoorstepServices", dependencies: [
             "DoorstepCore", "DoorstepImaging", "DoorstepSecurity", "DoorstepStorage", "DoorstepNotify",

@@ -57,7 +57,7 @@ def main():
     receiver = ThreadingHTTPServer(("127.0.0.1", free_port()), Hook)
     threading.Thread(target=receiver.serve_forever, daemon=True).start()
     try:
-        with serving("--smtp", f"127.0.0.1:{smtp.port}", "--webhook-allow-private", prefix="doorstep-notify-") as (base, data, _):
+        with serving("--smtp", f"smtp://127.0.0.1:{smtp.port}?tls=off", "--webhook-allow-private", prefix="doorstep-notify-") as (base, data, _):
             demo = make_demo(data, base, COUNT)
             hook = urllib.request.Request(base + "/api/v1/webhooks", data=json.dumps({"url": f"http://127.0.0.1:{receiver.server_address[1]}/",
                                           "event_types": ["delivery.delivered"]}).encode(), method="POST",

@@ -39,3 +39,20 @@ struct Migrate: AsyncParsableCommand {
         }
     }
 }
+
+struct CheckConfig: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "check-config",
+        abstract: "Try every configured connection (database, photo store, mail) and say what is wrong; exit 1 if anything is.")
+
+    @OptionGroup var common: CommonOptions
+
+    func run() async throws {
+        let configuration = try common.configuration(.server)
+        let findings = await ConfigurationCheck.run(configuration, logger: common.logger(configuration))
+        for finding in findings {
+            print("\(finding.status.rawValue.padding(toLength: 7, withPad: " ", startingAt: 0))\(finding.subject.padding(toLength: 9, withPad: " ", startingAt: 0))\(finding.detail)")
+        }
+        if findings.contains(where: { $0.status == .failed }) { throw ExitCode(1) }
+    }
+}

@@ -1,5 +1,6 @@
 import DoorstepCore
 import DoorstepImaging
+import DoorstepNotify
 import Foundation
 import Logging
 
@@ -40,10 +41,14 @@ public struct AppConfiguration: Sendable {
     public var metricsToken: String?
 
     // Notifications.
-    /// The SMTP relay for recipients' emails; nil sends none (they wait in the outbox, and can be
-    /// replayed once a relay is configured).
-    public var smtp: SMTPRelay?
+    /// The SMTP server for recipients' emails; nil sends none (they wait in the outbox, and can be
+    /// replayed once a server is configured).
+    public var smtp: SMTPServer?
+    /// From the environment or a file only, never the URL or the command line.
+    public var smtpPassword: String?
     public var mailFrom: String = "no-reply@doorstep.localhost"
+    /// The envelope sender (Return-Path), where bounces go; nil is `mailFrom`.
+    public var bounceAddress: String?
     public var mailFromName: String = "Doorstep"
     /// Run the outbox worker in this process (a scaled-out deployment may dedicate processes).
     public var outboxWorker: Bool = true
@@ -61,23 +66,6 @@ public struct AppConfiguration: Sendable {
     /// one's headers or body) is closed: half-open requests cannot pile up.
     public var idleTimeout: TimeInterval = 30
 
-    public struct SMTPRelay: Sendable {
-        public var host: String
-        public var port: Int
-
-        public init(host: String, port: Int) {
-            self.host = host
-            self.port = port
-        }
-
-        /// Parses `host:port`.
-        public init?(_ text: String) {
-            let parts = text.split(separator: ":")
-            guard parts.count == 2, let port = Int(parts[1]), (1...65535).contains(port) else { return nil }
-            self.init(host: String(parts[0]), port: port)
-        }
-    }
-
     public init() {}
 
     public var resolvedBaseURL: String {
@@ -85,6 +73,9 @@ public struct AppConfiguration: Sendable {
         while base.hasSuffix("/") { base.removeLast() }
         return base
     }
+
+    /// The domain of the sender address: what we greet SMTP servers with and end Message-IDs in.
+    public var senderDomain: String { mailFrom.split(separator: "@").last.map(String.init) ?? "doorstep.localhost" }
 
     var databasePath: String { dataDirectory.appendingPathComponent("doorstep.sqlite").path }
     var blobDirectory: URL { dataDirectory.appendingPathComponent("blobs") }

@@ -31,7 +31,6 @@ public struct AppServices: Sendable {
     public let liveRelay: LiveEventRelay
     public let keyRotation: KeyRotation
     private let passwordPool: BlockingWorkPool
-    private let mailPool: BlockingWorkPool
 
     public init(_ infrastructure: Infrastructure) {
         let (configuration, store, effects, logger) = (
@@ -60,11 +59,11 @@ public struct AppServices: Sendable {
             announcer: announcer, effects: effects)
         customerAccess = CustomerAccessService(
             store: store, links: links, vault: vault, privacy: privacy, audit: audit, announcer: announcer, effects: effects)
-        // Each message being sent may hold a thread for its whole SMTP conversation.
-        mailPool = BlockingWorkPool(threads: max(1, configuration.outboxConcurrency), maxQueued: configuration.outboxConcurrency)
         email = EmailChannel(
-            store: store, links: links, vault: vault, relay: configuration.smtp, from: configuration.mailFrom,
-            fromName: configuration.mailFromName, pool: mailPool, effects: effects)
+            store: store, links: links, vault: vault, client: infrastructure.mail,
+            sender: .init(address: configuration.mailFrom, name: configuration.mailFromName,
+                          bounceAddress: configuration.bounceAddress ?? configuration.mailFrom, domain: configuration.senderDomain),
+            effects: effects)
         let targets = WebhookTargetPolicy(allowPrivateNetworks: configuration.webhookAllowPrivateNetworks)
         webhooks = WebhookChannel(
             store: store, links: links, timeout: configuration.webhookTimeout, targets: targets, client: WebhookChannel.sharedClient,
@@ -108,7 +107,6 @@ public struct AppServices: Sendable {
 
     public func close() async throws {
         try await passwordPool.shutdown()
-        try await mailPool.shutdown()
         try await infrastructure.close()
     }
 }

@@ -1,6 +1,7 @@
 import Crypto
 import DoorstepCore
 import DoorstepImaging
+import DoorstepNotify
 import DoorstepSecurity
 import DoorstepStorage
 import Foundation
@@ -23,6 +24,8 @@ public struct Infrastructure: Sendable {
     public var subjects: SubjectDigest
     public var passwords: PasswordHasher
     public var metrics: AppMetrics
+    /// The SMTP server's client; nil when none is configured (emails wait as dead letters).
+    public var mail: SMTPClient?
     /// The token `/metrics` asks for.
     public var metricsToken: String
     public var effects: Effects
@@ -38,10 +41,9 @@ public struct Infrastructure: Sendable {
     ) async throws -> Infrastructure {
         let (store, closeStore) = try await openStore(configuration, logger: logger, migrate: migrate)
         do {
-            let blobs: any BlobStore = if let url = configuration.blobURL {
-                S3BlobStore(configuration: try .init(url: url, environment: ProcessInfo.processInfo.environment))
-            } else {
-                try DiskBlobStore(root: configuration.blobDirectory)
+            let blobs = try openBlobs(configuration)
+            let mail = try configuration.smtp.map {
+                try SMTPClient(server: $0, password: configuration.smtpPassword, heloName: configuration.senderDomain)
             }
             let metrics = AppMetrics()
             let images = ImageWorkerPool(
@@ -57,7 +59,7 @@ public struct Infrastructure: Sendable {
                 uploadKey: try SealedUpload.Key.loadOrCreate(folder: configuration.keyFolder),
                 receipts: try ReceiptSigner.loadOrCreate(folder: configuration.keyFolder),
                 subjects: SubjectDigest(key: try KeyFile.loadOrCreate(at: configuration.subjectKeyPath)),
-                passwords: PasswordHasher(), metrics: metrics, metricsToken: metricsToken, effects: effects, logger: logger,
+                passwords: PasswordHasher(), metrics: metrics, mail: mail, metricsToken: metricsToken, effects: effects, logger: logger,
                 close: {
                     try await images.shutdown()
                     try await closeStore()
@@ -87,6 +89,15 @@ public struct Infrastructure: Sendable {
             throw error
         }
         return (store, { try await pool.shutdown() })
+    }
+
+    /// The configured photo store: the S3 bucket when a URL is given, else the blob folder.
+    public static func openBlobs(_ configuration: AppConfiguration) throws -> any BlobStore {
+        if let url = configuration.blobURL {
+            S3BlobStore(configuration: try .init(url: url, environment: ProcessInfo.processInfo.environment))
+        } else {
+            try DiskBlobStore(root: configuration.blobDirectory)
+        }
     }
 
     /// The configured database: PostgreSQL when a URL is given, else the SQLite file.

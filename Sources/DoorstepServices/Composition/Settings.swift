@@ -1,5 +1,6 @@
 import Configuration
 import DoorstepCore
+import DoorstepNotify
 import Foundation
 import Logging
 
@@ -89,14 +90,34 @@ extension Setting {
         Setting("maxPixels", .server, placeholder: "PIXELS", default: "60000000", "Largest image accepted.") { text, configuration in
             configuration.limits.maxPixels = try whole(text, in: 1...1 << 31)
         },
-        Setting("smtp", .server, placeholder: "HOST:PORT", default: "none: emails wait in the outbox, replayable",
-                "SMTP relay for recipients' emails.") { text, configuration in
-            guard let relay = AppConfiguration.SMTPRelay(text) else { throw SettingError(description: "takes host:port") }
-            configuration.smtp = relay
+        Setting("smtp", .server, placeholder: "URL", default: "none: emails wait in the outbox, replayable",
+                "SMTP server for recipients' emails: `smtp://user@host:587` (STARTTLS, required), `smtps://user@host:465` (TLS), `smtp://host:25?tls=off` (unencrypted); `&ca=/path/ca.pem` for a private CA.") { text, configuration in
+            configuration.smtp = try SMTPServer(text)
+        },
+        Setting("smtpPassword", .server, secret: true, placeholder: "PASSWORD", default: "none",
+                "Password of the SMTP URL's user.") { text, configuration in
+            configuration.smtpPassword = text
+        },
+        Setting("smtpPasswordFile", .server, placeholder: "FILE", default: "none",
+                "A file holding the SMTP password (a secrets manager's mount), instead of `DOORSTEP_SMTP_PASSWORD`.") { text, configuration in
+            guard configuration.smtpPassword == nil else { throw SettingError(description: "and DOORSTEP_SMTP_PASSWORD are both set: give one") }
+            guard let data = FileManager.default.contents(atPath: text), let password = String(data: data, encoding: .utf8) else {
+                throw SettingError(description: "cannot be read")
+            }
+            configuration.smtpPassword = password.trimmingCharacters(in: .newlines)
         },
         Setting("mailFrom", .server, placeholder: "ADDRESS", default: "no-reply@doorstep.localhost", "Sender address of emails.") { text, configuration in
-            guard text.contains("@"), !text.contains(where: \.isNewline) else { throw SettingError(description: "must be an email address") }
+            guard text.contains("@"), !text.contains(where: { $0.isNewline || $0 == "<" || $0 == ">" }) else {
+                throw SettingError(description: "must be an email address")
+            }
             configuration.mailFrom = text
+        },
+        Setting("bounceAddress", .server, placeholder: "ADDRESS", default: "the sender address",
+                "Envelope sender (Return-Path): where undeliverable emails are reported.") { text, configuration in
+            guard text.contains("@"), !text.contains(where: { $0.isNewline || $0 == "<" || $0 == ">" }) else {
+                throw SettingError(description: "must be an email address")
+            }
+            configuration.bounceAddress = text
         },
         Setting("outboxWorker", .server, placeholder: "BOOL", default: "true",
                 "Run the outbox worker in this process; `false` for dedicated worker processes, or maintenance.") { text, configuration in

@@ -9,35 +9,38 @@ public struct EmailChannel: Sendable {
     let store: any DeliveryStore & AccountStore & PhotoStore
     let links: CustomerLinks
     let vault: PhotoVault
-    /// The SMTP relay; nil sends none (messages wait as dead letters, replayable once one is configured).
-    let relay: AppConfiguration.SMTPRelay?
-    let from: String
-    let fromName: String
-    /// The SMTP conversation blocks: it runs on threads of its own.
-    let pool: BlockingWorkPool
+    /// nil sends none (messages wait as dead letters, replayable once a server is configured).
+    let client: SMTPClient?
+    let sender: Sender
     let effects: Effects
 
+    /// Who the emails are from.
+    public struct Sender: Sendable {
+        public var address: String
+        public var name: String
+        /// The envelope sender (Return-Path): where bounces go.
+        public var bounceAddress: String
+        /// Ends every Message-ID, so they are unique and ours.
+        public var domain: String
+
+        public init(address: String, name: String, bounceAddress: String, domain: String) {
+            (self.address, self.name, self.bounceAddress, self.domain) = (address, name, bounceAddress, domain)
+        }
+    }
+
     public init(
-        store: any DeliveryStore & AccountStore & PhotoStore, links: CustomerLinks, vault: PhotoVault, relay: AppConfiguration.SMTPRelay?,
-        from: String, fromName: String, pool: BlockingWorkPool, effects: Effects
+        store: any DeliveryStore & AccountStore & PhotoStore, links: CustomerLinks, vault: PhotoVault, client: SMTPClient?,
+        sender: Sender, effects: Effects
     ) {
-        self.store = store
-        self.links = links
-        self.vault = vault
-        self.relay = relay
-        self.from = from
-        self.fromName = fromName
-        self.pool = pool
-        self.effects = effects
+        (self.store, self.links, self.vault, self.client, self.sender, self.effects) = (store, links, vault, client, sender, effects)
     }
 
     func send(_ message: OutboxMessage) async throws {
         // Without a relay, retrying cannot help: straight to the dead letters, replayable later.
-        guard let relay else { throw DeliveryFailure(reason: "no SMTP relay configured", permanent: true) }
+        guard let client else { throw DeliveryFailure(reason: "no SMTP server configured", permanent: true) }
         guard let mail = try await compose(message) else { return }  // nothing to say any more (erased, deleted)
-        let client = SMTPClient(host: relay.host, port: relay.port)
         do {
-            try await pool.run { try client.send(from: from, to: [mail.to], message: mail.rendered()) }
+            try await client.send(from: sender.bounceAddress, to: [mail.to], message: mail.rendered())
         } catch let failure as SMTPClient.Failure {
             throw DeliveryFailure(reason: failure.description, permanent: failure.isPermanent)
         }
@@ -86,8 +89,8 @@ public struct EmailChannel: Sendable {
         html.append("<p>\(escape(strings.emailOptOutLine)) <a href=\"\(escape(optOutURL))\">\(escape(strings.preferencesLink))</a></p>")
         html.append("<p style=\"color:#666;font-size:12px\">\(escape(strings.emailFooter))</p>")
         return MailMessage(
-            from: from, fromName: fromName, to: delivery.recipient.email,
-            subject: subject, messageID: "\(message.id)@doorstep", date: effects.now(),
+            from: sender.address, fromName: sender.name, to: delivery.recipient.email,
+            subject: subject, messageID: "\(message.id)@\(sender.domain)", date: effects.now(),
             text: text.joined(separator: "\n"),
             html: "<!doctype html><html lang=\"\(strings.lang)\"><body>\(html.joined())</body></html>",
             headers: [("List-Unsubscribe", "<\(optOutURL)>"), ("List-Unsubscribe-Post", "List-Unsubscribe=One-Click")],
