@@ -10,7 +10,8 @@ from pathlib import Path
 EXPECTED = {
     "upload-latency.json": [("upload_12mp", "median_ms"), ("upload_baseline", "median_ms")],
     "upload-latency-postgres-s3.json": [("upload_12mp", "median_ms")],
-    "notify-latency.json": [("201_to_email", "count"), ("201_to_webhook", "count")],
+    "notify-latency.json": [("201_to_email (plain)", "count"), ("201_to_webhook (plain)", "count"), ("201_to_email (starttls)", "count"),
+                            ("email_p50_ratio_starttls_to_plain",)],
     "load.json": [("throughput_images_per_s",), ("pipeline_alone_all_cores_images_per_s",), ("latency_p99_ms_at_70pct",), ("mean_image_processing_ms_at_70pct",),
                   ("peak_rss_mb_whole_run",)],
     "reads.json": [("photo_views_per_s_16_readers",), ("sweep_ms_per_1000_photos",)],

@@ -152,3 +152,16 @@ def wait_for(condition, timeout=20, interval=0.05):
     return condition()
 
 
+def make_test_ca(folder, name="localhost"):
+    """A CA made now, and a certificate it signed for `name`, in `folder` (ca.pem, server.pem,
+    server.key): TLS servers on loopback that Doorstep must verify, as in production."""
+    def openssl(*args):
+        subprocess.run(["openssl", *args], cwd=folder, check=True, capture_output=True)
+
+    openssl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=Doorstep test CA",
+            "-keyout", "ca.key", "-out", "ca.pem")
+    openssl("req", "-newkey", "rsa:2048", "-nodes", "-subj", f"/CN={name}", "-keyout", "server.key", "-out", "server.csr")
+    (Path(folder) / "san.ext").write_text(f"subjectAltName=DNS:{name}\n")
+    openssl("x509", "-req", "-in", "server.csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial", "-days", "2",
+            "-extfile", "san.ext", "-out", "server.pem")
+    return Path(folder)

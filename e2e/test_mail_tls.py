@@ -10,7 +10,7 @@ import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult
 
-from conftest import BIN, free_port, run, wait_for
+from conftest import BIN, free_port, make_test_ca, run, wait_for
 from test_notifications import Sink, api
 
 USER, PASSWORD = "parcels", "correct horse battery staple"
@@ -19,18 +19,7 @@ USER, PASSWORD = "parcels", "correct horse battery staple"
 @pytest.fixture(scope="module")
 def test_ca(tmp_path_factory):
     """A CA, and a certificate it signed for `localhost` (the name Doorstep connects to)."""
-    folder = tmp_path_factory.mktemp("mail-ca")
-
-    def openssl(*args):
-        subprocess.run(["openssl", *args], cwd=folder, check=True, capture_output=True)
-
-    openssl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=Doorstep test mail CA",
-            "-keyout", "ca.key", "-out", "ca.pem")
-    openssl("req", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=localhost", "-keyout", "server.key", "-out", "server.csr")
-    (folder / "san.ext").write_text("subjectAltName=DNS:localhost\n")
-    openssl("x509", "-req", "-in", "server.csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial", "-days", "2",
-            "-extfile", "san.ext", "-out", "server.pem")
-    return folder
+    return make_test_ca(tmp_path_factory.mktemp("mail-ca"))
 
 
 def server_context(ca):
