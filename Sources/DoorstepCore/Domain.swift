@@ -41,11 +41,14 @@ public struct Recipient: Codable, Sendable, Equatable {
     public var name: String
     public var email: String
     public var language: Language
+    /// A mobile number in E.164 form (`+33612345678`), for text messages; nil without one.
+    public var phone: String?
 
-    public init(name: String, email: String, language: Language) {
+    public init(name: String, email: String, language: Language, phone: String? = nil) {
         self.name = name
         self.email = email
         self.language = language
+        self.phone = phone
     }
 }
 

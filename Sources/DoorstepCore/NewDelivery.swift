@@ -34,6 +34,7 @@ public struct NewDelivery: Codable, Sendable {
         copy.orderReference = try Validate.text(orderReference, field: "order_reference", max: 100)
         copy.recipient.name = try Validate.text(recipient.name, field: "recipient.name", max: 200)
         copy.recipient.email = try Validate.email(recipient.email)
+        copy.recipient.phone = try recipient.phone.map(Validate.phone)
         copy.address = try Validate.text(address, field: "address", max: 500)
         guard latitude.isFinite, (-90...90).contains(latitude) else {
             throw .invalidInput(field: "latitude", reason: "must be within ±90")
@@ -84,5 +85,18 @@ public enum Validate {
             throw .invalidInput(field: "recipient.email", reason: "must be an email address")
         }
         return email
+    }
+
+    /// E.164: `+`, a country code and the number, 8 to 15 digits in all. Spaces, dots, dashes and
+    /// brackets are dropped and a leading `00` read as `+`; a national number (no country code)
+    /// is refused, since a text to it would go to the wrong country.
+    public static func phone(_ value: String) throws(DoorstepError) -> String {
+        var text = value.filter { !" .-()/\u{00A0}".contains($0) }
+        if text.hasPrefix("00") { text = "+" + text.dropFirst(2) }
+        let digits = text.dropFirst()
+        guard text.hasPrefix("+"), (8...15).contains(digits.count), digits.allSatisfy({ $0.isASCII && $0.isNumber }), digits.first != "0" else {
+            throw .invalidInput(field: "recipient.phone", reason: "must be a mobile number in international form, e.g. +33612345678")
+        }
+        return text
     }
 }

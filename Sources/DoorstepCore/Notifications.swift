@@ -9,7 +9,7 @@ public enum EventType: String, Codable, Sendable, CaseIterable {
     case problemReported = "delivery.problem_reported"
     case problemResolved = "delivery.problem_resolved"
 
-    /// Events the recipient gets an email about.
+    /// Events the recipient is told of, by email and, with a phone number, by text message.
     public var emailsRecipient: Bool { self == .outForDelivery || self == .delivered }
 }
 
@@ -36,7 +36,7 @@ public struct OutboxEvent: Codable, Sendable, Equatable {
 /// One event to one destination: the unit that is sent, retried and dead-lettered.
 public struct OutboxMessage: Sendable, Equatable {
     public enum Channel: String, Codable, Sendable {
-        case email, webhook
+        case email, sms, webhook
     }
 
     public enum State: String, Codable, Sendable {
@@ -48,7 +48,7 @@ public struct OutboxMessage: Sendable, Equatable {
     public var id: String
     public var event: OutboxEvent
     public var channel: Channel
-    /// The webhook endpoint id; nil for the recipient's email.
+    /// The webhook endpoint id; nil for the recipient's email and text message.
     public var endpointID: String?
     public var state: State
     public var attempts: Int

@@ -20,10 +20,10 @@ public struct SMTPClient: Sendable {
     public init(server: SMTPServer, password: String?, heloName: String, timeout: TimeAmount = .seconds(30),
                 group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton) throws {
         guard password == nil || server.user != nil else {
-            throw SMTPServer.ConfigurationError(description: "an SMTP password is set but the URL names no user (smtp://user@host)")
+            throw NotifyConfigurationError(description: "an SMTP password is set but the URL names no user (smtp://user@host)")
         }
         guard server.user == nil || password != nil else {
-            throw SMTPServer.ConfigurationError(description: "the SMTP URL names a user but no password is set (DOORSTEP_SMTP_PASSWORD or DOORSTEP_SMTP_PASSWORD_FILE)")
+            throw NotifyConfigurationError(description: "the SMTP URL names a user but no password is set (DOORSTEP_SMTP_PASSWORD or DOORSTEP_SMTP_PASSWORD_FILE)")
         }
         (self.server, self.password, self.heloName, self.timeout, self.group) = (server, password, heloName, timeout, group)
         if server.security == .none {

@@ -16,45 +16,41 @@ public struct SMTPServer: Sendable, Equatable {
     public var user: String?
     public var caFile: String?
 
-    public struct ConfigurationError: Error, CustomStringConvertible {
-        public let description: String
-    }
-
     public init(host: String, port: Int, security: Security, user: String? = nil, caFile: String? = nil) {
         (self.host, self.port, self.security, self.user, self.caFile) = (host, port, security, user, caFile)
     }
 
-    public init(_ text: String) throws(ConfigurationError) {
+    public init(_ text: String) throws(NotifyConfigurationError) {
         let example = "smtp://user@mail.example.com:587 (STARTTLS), smtps://user@mail.example.com:465 (TLS) or smtp://127.0.0.1:25?tls=off"
         guard let components = URLComponents(string: text), let scheme = components.scheme, ["smtp", "smtps"].contains(scheme),
               let host = components.host, !host.isEmpty, components.path.isEmpty || components.path == "/"
-        else { throw ConfigurationError(description: "the SMTP setting must look like \(example)") }
+        else { throw NotifyConfigurationError(description: "the SMTP setting must look like \(example)") }
         guard components.password == nil else {
-            throw ConfigurationError(description: "the SMTP password must not be in the URL (URLs end up in logs and `ps`): give it in DOORSTEP_SMTP_PASSWORD or DOORSTEP_SMTP_PASSWORD_FILE")
+            throw NotifyConfigurationError(description: "the SMTP password must not be in the URL (URLs end up in logs and `ps`): give it in DOORSTEP_SMTP_PASSWORD or DOORSTEP_SMTP_PASSWORD_FILE")
         }
         let query = Dictionary((components.queryItems ?? []).map { ($0.name, $0.value ?? "") }, uniquingKeysWith: { $1 })
         for name in query.keys where !["tls", "plain-auth", "ca"].contains(name) {
-            throw ConfigurationError(description: "the SMTP setting has a parameter Doorstep does not know: \(name) (tls, plain-auth and ca are)")
+            throw NotifyConfigurationError(description: "the SMTP setting has a parameter Doorstep does not know: \(name) (tls, plain-auth and ca are)")
         }
         switch (scheme, query["tls"]) {
         case ("smtps", nil): security = .implicitTLS
         case ("smtp", nil): security = .startTLS
         case ("smtp", "off"): security = .none
-        default: throw ConfigurationError(description: "tls=off is the only tls choice, and only with smtp://")
+        default: throw NotifyConfigurationError(description: "tls=off is the only tls choice, and only with smtp://")
         }
         self.host = host
         port = components.port ?? (security == .implicitTLS ? 465 : security == .startTLS ? 587 : 25)
-        guard (1...65535).contains(port) else { throw ConfigurationError(description: "the SMTP port must be 1 to 65535") }
+        guard (1...65535).contains(port) else { throw NotifyConfigurationError(description: "the SMTP port must be 1 to 65535") }
         user = components.user.flatMap { $0.removingPercentEncoding }.flatMap { $0.isEmpty ? nil : $0 }
         caFile = query["ca"].flatMap { $0.isEmpty ? nil : $0 }
         if security == .none && user != nil && query["plain-auth"] != "allow" {
-            throw ConfigurationError(description: "refusing to send the SMTP password unencrypted (tls=off): use STARTTLS or TLS, or add &plain-auth=allow if the relay is on a network you trust")
+            throw NotifyConfigurationError(description: "refusing to send the SMTP password unencrypted (tls=off): use STARTTLS or TLS, or add &plain-auth=allow if the relay is on a network you trust")
         }
         if security == .none && caFile != nil {
-            throw ConfigurationError(description: "ca= is for TLS, but tls=off sends unencrypted")
+            throw NotifyConfigurationError(description: "ca= is for TLS, but tls=off sends unencrypted")
         }
         if let caFile, !FileManager.default.isReadableFile(atPath: caFile) {
-            throw ConfigurationError(description: "the SMTP CA file \(caFile) cannot be read")
+            throw NotifyConfigurationError(description: "the SMTP CA file \(caFile) cannot be read")
         }
     }
 }

@@ -234,6 +234,10 @@ enum Migrations {
             "CREATE INDEX photos_hashes_by_tenant_time ON photos (tenant_id, created_at, perceptual_hash)",
             "DROP INDEX photos_by_tenant_time",
         ]),
+        (8, [
+            // A mobile number (E.164) for text messages; personal data like the email (exported, erased).
+            "ALTER TABLE deliveries ADD COLUMN recipient_phone TEXT",
+        ]),
     ]
 
     static var latest: Int { steps.map(\.version).max() ?? 0 }

@@ -7,11 +7,11 @@ extension SQLMetadataStore {
         let inserted = try await source.withConnection { db in
             try await db.insertIfAbsent("""
                 INSERT INTO deliveries (id, tenant_id, order_reference, recipient_name, recipient_email,
-                    recipient_language, address, latitude, longitude, country, instructions, courier_id, state, created_at,
+                    recipient_language, recipient_phone, address, latitude, longitude, country, instructions, courier_id, state, created_at,
                     route_position)
                 VALUES (\(bind: delivery.id), \(bind: delivery.tenantID), \(bind: delivery.orderReference),
                     \(bind: delivery.recipient.name), \(bind: delivery.recipient.email),
-                    \(bind: delivery.recipient.language.rawValue), \(bind: delivery.address),
+                    \(bind: delivery.recipient.language.rawValue), \(bind: delivery.recipient.phone), \(bind: delivery.address),
                     \(bind: delivery.location.latitude), \(bind: delivery.location.longitude), \(bind: delivery.country),
                     \(bind: delivery.instructions), \(bind: delivery.courierID), \(bind: delivery.state.rawValue),
                     \(bind: delivery.createdAt.epochMilliseconds), \(bind: delivery.routePosition))
@@ -70,7 +70,7 @@ extension SQLMetadataStore {
 
 struct DeliveryRow: Decodable {
     static let columns = columnList([
-        "id", "tenant_id", "order_reference", "recipient_name", "recipient_email", "recipient_language", "address",
+        "id", "tenant_id", "order_reference", "recipient_name", "recipient_email", "recipient_language", "recipient_phone", "address",
         "latitude", "longitude", "country", "instructions", "courier_id", "state", "placement", "note", "delivered_at", "created_at",
         "route_position",
     ], of: nil)
@@ -81,6 +81,7 @@ struct DeliveryRow: Decodable {
     var recipientName: String
     var recipientEmail: String
     var recipientLanguage: String
+    var recipientPhone: String?
     var address: String
     var latitude: Double
     var longitude: Double
@@ -97,7 +98,8 @@ struct DeliveryRow: Decodable {
     func delivery() throws -> Delivery {
         Delivery(
             id: id, tenantID: tenantId, orderReference: orderReference,
-            recipient: Recipient(name: recipientName, email: recipientEmail, language: Language(rawValue: recipientLanguage) ?? .en),
+            recipient: Recipient(
+                name: recipientName, email: recipientEmail, language: Language(rawValue: recipientLanguage) ?? .en, phone: recipientPhone),
             address: address, location: try Coordinate(latitude: latitude, longitude: longitude), country: country,
             instructions: instructions, courierID: courierId, state: DeliveryState(rawValue: state) ?? .created,
             placement: placement.flatMap(Placement.init(rawValue:)), note: note,

@@ -12,7 +12,13 @@ extension SQLMetadataStore {
                 VALUES (\(bind: event.id), \(bind: event.tenantID), \(bind: event.type.rawValue), \(bind: event.deliveryID),
                         \(bind: event.photoID), \(bind: event.occurredAt.epochMilliseconds))
                 """).run()
-            var destinations: [(OutboxMessage.Channel, String?)] = event.type.emailsRecipient ? [(.email, nil)] : []
+            var destinations: [(OutboxMessage.Channel, String?)] = []
+            if event.type.emailsRecipient, let deliveryID = event.deliveryID {
+                destinations.append((.email, nil))
+                let phone = try await db.raw("SELECT recipient_phone FROM deliveries WHERE id = \(bind: deliveryID)").first()?
+                    .decodeNil(column: "recipient_phone")
+                if phone == false { destinations.append((.sms, nil)) }
+            }
             let endpoints = try await db.raw("""
                 SELECT \(unsafeRaw: EndpointRow.columns) FROM webhook_endpoints
                 WHERE tenant_id = \(bind: event.tenantID) AND deleted_at IS NULL

@@ -109,7 +109,7 @@ extension SQLMetadataStore {
             // The delivery keeps its ids, times and state (the tenant's business record); every
             // field that says who or where goes.
             try await db.raw("""
-                UPDATE deliveries SET recipient_name = '', recipient_email = '', address = '', latitude = 0, longitude = 0,
+                UPDATE deliveries SET recipient_name = '', recipient_email = '', recipient_phone = NULL, address = '', latitude = 0, longitude = 0,
                     instructions = '', note = NULL, erased_at = \(bind: at.epochMilliseconds)
                 WHERE id = \(bind: deliveryID)
                 """).run()

@@ -27,10 +27,10 @@ import Testing
     }
 
     @Test func aUserNeedsAPasswordAndAPasswordNeedsAUser() {
-        #expect(throws: SMTPServer.ConfigurationError.self) {
+        #expect(throws: NotifyConfigurationError.self) {
             try SMTPClient(server: .init(host: "h", port: 587, security: .startTLS, user: "u"), password: nil, heloName: "shop.example")
         }
-        #expect(throws: SMTPServer.ConfigurationError.self) {
+        #expect(throws: NotifyConfigurationError.self) {
             try SMTPClient(server: .init(host: "h", port: 587, security: .startTLS), password: "p", heloName: "shop.example")
         }
     }

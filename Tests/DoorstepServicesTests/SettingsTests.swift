@@ -76,7 +76,8 @@ import Testing
         "data": "/srv/doorstep", "logLevel": "debug", "database": "postgres://db/doorstep", "blobs": "s3://photos",
         "hostname": "0.0.0.0", "port": "9000", "baseUrl": "https://doorstep.example", "maxUploadBytes": "1000",
         "maxPixels": "1000", "smtp": "smtps://mail.example", "smtpPassword": "secret", "smtpPasswordFile": "/etc/hostname",
-        "mailFrom": "parcels@example.com", "bounceAddress": "bounces@example.com", "outboxWorker": "false",
+        "mailFrom": "parcels@example.com", "bounceAddress": "bounces@example.com",
+        "sms": "http://doorstep@kannel.internal:13013", "smsPassword": "secret", "smsPasswordFile": "/etc/hostname", "smsFrom": "Shop", "outboxWorker": "false",
         "outboxMaxAttempts": "3", "outboxRetryBase": "1.5", "webhookAllowPrivate": "true", "idleTimeout": "5",
         "metricsToken": "a-token-of-enough-length",
     ]

@@ -44,6 +44,7 @@ struct DeliveryResource: Encodable {
     static func forCourier(_ delivery: Delivery, photo: Photo? = nil, uploadURL: String? = nil) -> DeliveryResource {
         var resource = DeliveryResource(delivery, photo: photo, uploadURL: uploadURL)
         resource.recipient.email = nil
+        resource.recipient.phone = nil
         return resource
     }
 
@@ -51,7 +52,8 @@ struct DeliveryResource: Encodable {
         id = delivery.id
         orderReference = delivery.orderReference
         state = delivery.state
-        recipient = RecipientResource(name: delivery.recipient.name, email: delivery.recipient.email, language: delivery.recipient.language)
+        recipient = RecipientResource(
+            name: delivery.recipient.name, email: delivery.recipient.email, language: delivery.recipient.language, phone: delivery.recipient.phone)
         address = delivery.address
         latitude = delivery.location.latitude
         longitude = delivery.location.longitude
@@ -110,6 +112,8 @@ struct RecipientResource: Codable {
     /// Absent where the reader has no need for it (a courier's stop list).
     var email: String?
     var language: Language
+    /// E.164, for text messages; absent when there is none (and for a courier).
+    var phone: String?
 }
 
 struct PhotoResource: Encodable {
@@ -209,7 +213,7 @@ struct CreateDeliveryRequest: Decodable {
     var newDelivery: NewDelivery {
         NewDelivery(
             orderReference: orderReference,
-            recipient: Recipient(name: recipient.name, email: recipient.email ?? "", language: recipient.language),
+            recipient: Recipient(name: recipient.name, email: recipient.email ?? "", language: recipient.language, phone: recipient.phone),
             address: address, latitude: latitude, longitude: longitude, instructions: instructions, courierID: courierID, country: country,
             routePosition: routePosition)
     }

@@ -47,6 +47,12 @@ public struct AppConfiguration: Sendable {
     /// From the environment or a file only, never the URL or the command line.
     public var smtpPassword: String?
     public var mailFrom: String = "no-reply@doorstep.localhost"
+    /// Kannel's smsbox for text messages (`http://user@host:13013`); nil sends none.
+    public var sms: String?
+    /// From the environment or a file only.
+    public var smsPassword: String?
+    /// The sender name or number phones show; nil leaves it to Kannel.
+    public var smsFrom: String?
     /// The envelope sender (Return-Path), where bounces go; nil is `mailFrom`.
     public var bounceAddress: String?
     public var mailFromName: String = "Doorstep"

@@ -23,6 +23,7 @@ public struct AppServices: Sendable {
     public let ingest: PhotoIngestService
     public let customerAccess: CustomerAccessService
     public let email: EmailChannel
+    public let sms: SMSChannel
     public let webhooks: WebhookChannel
     public let webhookEndpoints: WebhookService
     public let outboxWorker: OutboxWorker
@@ -64,13 +65,14 @@ public struct AppServices: Sendable {
             sender: .init(address: configuration.mailFrom, name: configuration.mailFromName,
                           bounceAddress: configuration.bounceAddress ?? configuration.mailFrom, domain: configuration.senderDomain),
             effects: effects)
+        sms = SMSChannel(store: store, links: links, gateway: infrastructure.textMessages)
         let targets = WebhookTargetPolicy(allowPrivateNetworks: configuration.webhookAllowPrivateNetworks)
         webhooks = WebhookChannel(
             store: store, links: links, timeout: configuration.webhookTimeout, targets: targets, client: WebhookChannel.sharedClient,
             effects: effects)
         webhookEndpoints = WebhookService(store: store, channel: webhooks, targets: targets, effects: effects)
         outboxWorker = OutboxWorker(
-            store: store, email: email, webhooks: webhooks, signal: outboxSignal, lease: configuration.outboxLease,
+            store: store, email: email, sms: sms, webhooks: webhooks, signal: outboxSignal, lease: configuration.outboxLease,
             concurrency: configuration.outboxConcurrency, retry: configuration.retry, metrics: infrastructure.metrics,
             effects: effects, logger: logger)
         retentionSweeper = RetentionSweeper(

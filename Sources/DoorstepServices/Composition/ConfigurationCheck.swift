@@ -16,7 +16,7 @@ public enum ConfigurationCheck {
     }
 
     public static func run(_ configuration: AppConfiguration, logger: Logger) async -> [Finding] {
-        [await database(configuration, logger: logger), await photos(configuration), await mail(configuration)]
+        [await database(configuration, logger: logger), await photos(configuration), await mail(configuration), await textMessages(configuration)]
     }
 
     static func database(_ configuration: AppConfiguration, logger: Logger) async -> Finding {
@@ -62,6 +62,21 @@ public enum ConfigurationCheck {
             return Finding(subject: "mail", status: .ok, detail: "\(name): greeted\(server.security == .none ? "" : ", certificate accepted")\(server.user == nil ? "" : ", logged in")")
         } catch {
             return Finding(subject: "mail", status: .failed, detail: "\(name): \(error)")
+        }
+    }
+}
+
+extension ConfigurationCheck {
+    static func textMessages(_ configuration: AppConfiguration) async -> Finding {
+        guard let url = configuration.sms else {
+            return Finding(subject: "sms", status: .off, detail: "no SMS gateway set (DOORSTEP_SMS): text messages wait in the outbox")
+        }
+        let name = "Kannel at \(where: url)"
+        do {
+            try await KannelGateway(url: url, password: configuration.smsPassword, from: configuration.smsFrom).check()
+            return Finding(subject: "sms", status: .ok, detail: "\(name): smsbox answers and accepts the user")
+        } catch {
+            return Finding(subject: "sms", status: .failed, detail: "\(name): \(error)")
         }
     }
 }

@@ -26,6 +26,8 @@ public struct Infrastructure: Sendable {
     public var metrics: AppMetrics
     /// The SMTP server's client; nil when none is configured (emails wait as dead letters).
     public var mail: SMTPClient?
+    /// The text-message gateway (Kannel); nil when none is configured.
+    public var textMessages: KannelGateway?
     /// The token `/metrics` asks for.
     public var metricsToken: String
     public var effects: Effects
@@ -45,6 +47,9 @@ public struct Infrastructure: Sendable {
             let mail = try configuration.smtp.map {
                 try SMTPClient(server: $0, password: configuration.smtpPassword, heloName: configuration.senderDomain)
             }
+            let textMessages = try configuration.sms.map {
+                try KannelGateway(url: $0, password: configuration.smsPassword, from: configuration.smsFrom)
+            }
             let metrics = AppMetrics()
             let images = ImageWorkerPool(
                 processor: try VipsImageProcessor(), workers: configuration.imageWorkers, maxQueued: configuration.maxQueuedImages,
@@ -59,7 +64,7 @@ public struct Infrastructure: Sendable {
                 uploadKey: try SealedUpload.Key.loadOrCreate(folder: configuration.keyFolder),
                 receipts: try ReceiptSigner.loadOrCreate(folder: configuration.keyFolder),
                 subjects: SubjectDigest(key: try KeyFile.loadOrCreate(at: configuration.subjectKeyPath)),
-                passwords: PasswordHasher(), metrics: metrics, mail: mail, metricsToken: metricsToken, effects: effects, logger: logger,
+                passwords: PasswordHasher(), metrics: metrics, mail: mail, textMessages: textMessages, metricsToken: metricsToken, effects: effects, logger: logger,
                 close: {
                     try await images.shutdown()
                     try await closeStore()

@@ -101,16 +101,32 @@ extension Setting {
         Setting("smtpPasswordFile", .server, placeholder: "FILE", default: "none",
                 "A file holding the SMTP password (a secrets manager's mount), instead of `DOORSTEP_SMTP_PASSWORD`.") { text, configuration in
             guard configuration.smtpPassword == nil else { throw SettingError(description: "and DOORSTEP_SMTP_PASSWORD are both set: give one") }
-            guard let data = FileManager.default.contents(atPath: text), let password = String(data: data, encoding: .utf8) else {
-                throw SettingError(description: "cannot be read")
-            }
-            configuration.smtpPassword = password.trimmingCharacters(in: .newlines)
+            configuration.smtpPassword = try secretFile(text)
         },
         Setting("mailFrom", .server, placeholder: "ADDRESS", default: "no-reply@doorstep.localhost", "Sender address of emails.") { text, configuration in
             guard text.contains("@"), !text.contains(where: { $0.isNewline || $0 == "<" || $0 == ">" }) else {
                 throw SettingError(description: "must be an email address")
             }
             configuration.mailFrom = text
+        },
+        Setting("sms", .server, placeholder: "URL", default: "none: text messages wait in the outbox, replayable",
+                "Kannel's smsbox for text messages to recipients with a mobile number: `http://user@kannel.internal:13013`.") { text, configuration in
+            guard URLComponents(string: text)?.password == nil else {
+                throw SettingError(description: "must not hold the password: give it in DOORSTEP_SMS_PASSWORD or DOORSTEP_SMS_PASSWORD_FILE")
+            }
+            configuration.sms = text
+        },
+        Setting("smsPassword", .server, secret: true, placeholder: "PASSWORD", default: "none",
+                "Password of the SMS URL's sendsms-user.") { text, configuration in
+            configuration.smsPassword = text
+        },
+        Setting("smsPasswordFile", .server, placeholder: "FILE", default: "none",
+                "A file holding the SMS gateway password, instead of `DOORSTEP_SMS_PASSWORD`.") { text, configuration in
+            guard configuration.smsPassword == nil else { throw SettingError(description: "and DOORSTEP_SMS_PASSWORD are both set: give one") }
+            configuration.smsPassword = try secretFile(text)
+        },
+        Setting("smsFrom", .server, placeholder: "NAME", default: "Kannel's own", "Sender name (up to 11 letters and digits) or number phones show.") { text, configuration in
+            configuration.smsFrom = text
         },
         Setting("bounceAddress", .server, placeholder: "ADDRESS", default: "the sender address",
                 "Envelope sender (Return-Path): where undeliverable emails are reported.") { text, configuration in
@@ -148,6 +164,14 @@ extension Setting {
             configuration.metricsToken = text
         },
     ]
+
+    /// A secret from a file (a secrets manager's mount), without its final newline.
+    private static func secretFile(_ path: String) throws(SettingError) -> String {
+        guard let data = FileManager.default.contents(atPath: path), let secret = String(data: data, encoding: .utf8) else {
+            throw SettingError(description: "cannot be read")
+        }
+        return secret.trimmingCharacters(in: .newlines)
+    }
 
     private static func whole(_ text: String, in range: ClosedRange<Int>) throws(SettingError) -> Int {
         guard let number = Int(text), range.contains(number) else {

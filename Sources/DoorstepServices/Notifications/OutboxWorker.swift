@@ -13,6 +13,7 @@ import ServiceLifecycle
 public struct OutboxWorker: Service {
     let store: any OutboxStore
     let email: EmailChannel
+    let sms: SMSChannel
     let webhooks: WebhookChannel
     let signal: OutboxSignal
     /// How long a claimed message is this process's before another may take it over.
@@ -25,11 +26,12 @@ public struct OutboxWorker: Service {
     let logger: Logger
 
     public init(
-        store: any OutboxStore, email: EmailChannel, webhooks: WebhookChannel, signal: OutboxSignal, lease: TimeInterval,
+        store: any OutboxStore, email: EmailChannel, sms: SMSChannel, webhooks: WebhookChannel, signal: OutboxSignal, lease: TimeInterval,
         concurrency: Int, retry: RetryPolicy, metrics: AppMetrics, effects: Effects, logger: Logger
     ) {
         self.store = store
         self.email = email
+        self.sms = sms
         self.webhooks = webhooks
         self.signal = signal
         self.lease = lease
@@ -73,6 +75,7 @@ public struct OutboxWorker: Service {
         do {
             switch message.channel {
             case .email: try await email.send(message)
+            case .sms: try await sms.send(message)
             case .webhook: try await webhooks.send(message)
             }
             try await store.completeOutboxMessage(id: message.id, at: effects.now())

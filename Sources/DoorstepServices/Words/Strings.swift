@@ -73,6 +73,10 @@ public struct Strings: Sendable, Decodable {
     public var emailSeePhoto: String
     public var emailOptOutLine: String
     public var emailFooter: String
+    // Text messages: a sentence, then a space and the link (kept short: every character counts
+    // against the 160 (GSM-7) or 70 (UCS-2) of a segment).
+    public var smsOutForDelivery: String
+    public var smsDelivered: String
 
     // The web apps' words, handed to their pages as JSON.
     public var courierApp: [String: String]
