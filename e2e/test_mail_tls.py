@@ -100,7 +100,7 @@ def test_a_wrong_password_is_a_dead_letter_that_says_so_and_is_sent_once_fixed(t
     announce(server)
     assert wait_for(lambda: "AUTH failed (535)" in dead_letters(server))
     [line] = [line for line in dead_letters(server).splitlines() if "AUTH failed (535)" in line]
-    assert "refused the user or password" in line and not sink.messages
+    assert "refused the user or password" in line and "attempts=1 " in line and not sink.messages
     server["process"].kill()
     server["process"].wait()
     fixed = start_doorstep(servers, tmp_path, url, name="fixed")

@@ -27,7 +27,7 @@ def kannel(tmp_path):
         "group = core", f"admin-port = {admin}", "admin-password = admin-secret", f"smsbox-port = {box}", "box-allow-ip = 127.0.0.1", "",
         "group = smsc", "smsc = fake", "smsc-id = fake", f"port = {smsc}", "connect-allow-ip = 127.0.0.1", "",
         "group = smsbox", "bearerbox-host = 127.0.0.1", f"sendsms-port = {sendsms}", "",
-        "group = sendsms-user", "username = doorstep", f"password = {SMS_PASSWORD}", "max-messages = 3", "concatenation = true", "",
+        "group = sendsms-user", "username = doorstep", f"password = {SMS_PASSWORD}", "max-messages = 4", "concatenation = true", "",
         "group = sms-service", "keyword = default", 'text = "ok"', ""]))
     logs = {name: open(tmp_path / f"{name}.log", "w+") for name in ("bearerbox", "fakesmsc", "smsbox")}
     processes = [subprocess.Popen(["bearerbox", str(config)], stdout=logs["bearerbox"], stderr=subprocess.STDOUT)]
@@ -118,6 +118,7 @@ def test_a_refused_password_is_a_dead_letter_that_says_so(tmp_path, servers, kan
     api(server["base"], demo["api_key"], f"/api/v1/deliveries/{delivery['id']}/out-for-delivery", "POST")
     dead = lambda: run("outbox", "list", "--data", str(server["data"]), "--state", "dead")
     assert wait_for(lambda: "Kannel refused the user or password (HTTP 403" in dead()), dead()
+    assert "attempts=1 " in dead(), "a refused password is not retried"
     assert not received()
 
 

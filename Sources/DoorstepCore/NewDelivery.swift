@@ -91,7 +91,8 @@ public enum Validate {
     /// brackets are dropped and a leading `00` read as `+`; a national number (no country code)
     /// is refused, since a text to it would go to the wrong country.
     public static func phone(_ value: String) throws(DoorstepError) -> String {
-        var text = value.filter { !" .-()/\u{00A0}".contains($0) }
+        // "+44 (0)20 …": the bracketed 0 is the national trunk prefix, never dialled from abroad.
+        var text = value.replacingOccurrences(of: "(0)", with: "").filter { !" .-()/\u{00A0}".contains($0) }
         if text.hasPrefix("00") { text = "+" + text.dropFirst(2) }
         let digits = text.dropFirst()
         guard text.hasPrefix("+"), (8...15).contains(digits.count), digits.allSatisfy({ $0.isASCII && $0.isNumber }), digits.first != "0" else {

@@ -25,15 +25,18 @@ public struct KannelGateway: Sendable {
         public var description: String { "SMS gateway: \(reason)" }
     }
 
-    public init(url: String, password: String?, from: String?, maxSegments: Int = 3, client: HTTPClient = .shared) throws(NotifyConfigurationError) {
+    public init(url: String, password: String?, from: String?, maxSegments: Int = 4, client: HTTPClient = .shared) throws(NotifyConfigurationError) {
         guard var components = URLComponents(string: url), ["http", "https"].contains(components.scheme), components.host?.isEmpty == false,
-              let user = components.user.flatMap({ $0.removingPercentEncoding }), !user.isEmpty
+              let user = components.user, !user.isEmpty
         else { throw .init(description: "the SMS setting must look like http://user@kannel.example:13013 (Kannel's smsbox and a sendsms-user)") }
         guard components.password == nil else {
             throw .init(description: "the SMS password must not be in the URL: give it in DOORSTEP_SMS_PASSWORD or DOORSTEP_SMS_PASSWORD_FILE")
         }
         guard let password else { throw .init(description: "the SMS URL names a user but no password is set (DOORSTEP_SMS_PASSWORD or DOORSTEP_SMS_PASSWORD_FILE)") }
-        if let from, from.isEmpty || from.count > 16 || !from.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "+" || $0 == " ") }) {
+        // A sender is a name of up to 11 letters and digits (what phones can show), or a number.
+        let isName = { (text: String) in (1...11).contains(text.count) && text.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber) } }
+        let isNumber = { (text: String) in (3...16).contains(text.count) && text.drop { $0 == "+" }.allSatisfy { $0.isASCII && $0.isNumber } }
+        if let from, !isName(from) && !isNumber(from) {
             throw .init(description: "the SMS sender must be up to 11 letters and digits, or a number")
         }
         (components.user, components.query) = (nil, nil)
@@ -52,7 +55,8 @@ public struct KannelGateway: Sendable {
         let (status, body) = try await get(query)
         // Kannel: 202 "0: Accepted for delivery" or "3: Queued for later delivery".
         guard status == 202 || status == 200 else {
-            throw Failure(reason: Self.explain(status, body), isPermanent: status == 403 || (400..<500).contains(status))
+            // A refused request will be refused again; a timeout, a rate limit or a 5xx may pass later.
+            throw Failure(reason: Self.explain(status, body), isPermanent: [400, 401, 403, 404].contains(status))
         }
     }
 
@@ -60,7 +64,9 @@ public struct KannelGateway: Sendable {
     /// that the receiver is missing; a wrong password is refused first (`doorstep check-config`).
     public func check() async throws {
         let (status, body) = try await get([("text", "check")])
-        guard status == 400 || status == 202 || status == 200, !body.lowercased().contains("authorization failed") else {
+        // Kannel's own answer: the user is accepted, the receiver is missing. Any other web server
+        // answering 400 would not say this.
+        guard status == 400, body.lowercased().contains("missing receiver") else {
             throw Failure(reason: Self.explain(status, body), isPermanent: true)
         }
     }
@@ -85,7 +91,8 @@ public struct KannelGateway: Sendable {
     static func explain(_ status: Int, _ body: String) -> String {
         let said = body.trimmingCharacters(in: .whitespacesAndNewlines).prefix(120)
         switch status {
-        case 403: return "Kannel refused the user or password (HTTP 403: \(said)): check the sendsms-user and DOORSTEP_SMS_PASSWORD"
+        case 403 where said.lowercased().contains("authorization"):
+            return "Kannel refused the user or password (HTTP 403: \(said)): check the sendsms-user and DOORSTEP_SMS_PASSWORD"
         case 503: return "Kannel is up but cannot send now (HTTP 503: \(said))"
         default: return "Kannel answered HTTP \(status): \(said)"
         }

@@ -98,9 +98,9 @@ public struct SMTPClient: Sendable {
         } catch let failure as Failure {
             throw failure
         } catch let error as NIOSSLError {
-            throw Failure(stage: "TLS", hint: tlsHint(error), isConfiguration: true)
+            throw tlsFailure(error)
         } catch let error as NIOSSLExtraError {
-            throw Failure(stage: "TLS", hint: tlsHint(error), isConfiguration: true)
+            throw tlsFailure(error)
         } catch {
             throw Failure(stage: "conversation", hint: "the connection ended early or took longer than \(timeout.nanoseconds / 1_000_000_000) s")
         }
@@ -116,6 +116,11 @@ public struct SMTPClient: Sendable {
                               isConfiguration: true)
             }
             _ = try await session.command("STARTTLS", expect: 220, stage: "STARTTLS")
+            // Anything after the 220 came before TLS and would be read as if it came after it
+            // (CVE-2011-0411, command injection): refuse rather than trust it.
+            guard session.buffer.isEmpty else {
+                throw Failure(stage: "STARTTLS", hint: "the server sent more before TLS began: refused, as someone on the path may have added it")
+            }
             try await channel.eventLoop.submit { [tls, server] in
                 try channel.pipeline.syncOperations.addHandler(
                     NIOSSLClientHandler(context: tls!, serverHostname: Self.serverName(server.host)), position: .first)
@@ -165,15 +170,22 @@ public struct SMTPClient: Sendable {
     }
 
     /// A TLS failure in an administrator's words (BoringSSL's own text names source files).
-    private func tlsHint(_ error: any Error) -> String {
+    /// A refused certificate or a port that does not speak TLS is the configuration's fault and
+    /// goes to the dead letters; anything else (a connection dropped mid-handshake) is retried.
+    private func tlsFailure(_ error: any Error) -> Failure {
         let text = String(describing: error)
         if text.contains("failedToValidateHostname") {
-            return "the server's certificate is not for \(server.host): use the host name the certificate names"
+            return Failure(stage: "TLS", hint: "the server's certificate is not for \(server.host): use the host name the certificate names", isConfiguration: true)
         }
         if text.contains("CERTIFICATE_VERIFY_FAILED") {
-            return "the certificate of \(server.host) was not accepted: it must be valid today and come from a CA this machine trusts (or the one in ca=)"
+            return Failure(stage: "TLS", hint: "the certificate of \(server.host) was not accepted: it must be valid today and come from a CA this machine trusts (or the one in ca=)",
+                           isConfiguration: true)
         }
-        return "the TLS handshake with \(server.host):\(server.port) failed: does that port speak TLS the way the URL says (smtps:// from the start, smtp:// after STARTTLS)?"
+        if text.contains("WRONG_VERSION_NUMBER") || text.contains("UNKNOWN_PROTOCOL") {
+            return Failure(stage: "TLS", hint: "\(server.host):\(server.port) does not speak TLS the way the URL says (smtps:// from the start, smtp:// after STARTTLS)",
+                           isConfiguration: true)
+        }
+        return Failure(stage: "TLS", hint: "the TLS connection to \(server.host):\(server.port) broke off")
     }
 
     /// The name TLS presents (SNI) and checks the certificate against; none for an address.

@@ -38,10 +38,11 @@ public struct SMTPServer: Sendable, Equatable {
         case ("smtp", "off"): security = .none
         default: throw NotifyConfigurationError(description: "tls=off is the only tls choice, and only with smtp://")
         }
-        self.host = host
+        // URLComponents keeps an IPv6 address's brackets; connecting wants the bare address.
+        self.host = host.hasPrefix("[") && host.hasSuffix("]") ? String(host.dropFirst().dropLast()) : host
         port = components.port ?? (security == .implicitTLS ? 465 : security == .startTLS ? 587 : 25)
         guard (1...65535).contains(port) else { throw NotifyConfigurationError(description: "the SMTP port must be 1 to 65535") }
-        user = components.user.flatMap { $0.removingPercentEncoding }.flatMap { $0.isEmpty ? nil : $0 }
+        user = components.user.flatMap { $0.isEmpty ? nil : $0 }  // already percent-decoded
         caFile = query["ca"].flatMap { $0.isEmpty ? nil : $0 }
         if security == .none && user != nil && query["plain-auth"] != "allow" {
             throw NotifyConfigurationError(description: "refusing to send the SMTP password unencrypted (tls=off): use STARTTLS or TLS, or add &plain-auth=allow if the relay is on a network you trust")

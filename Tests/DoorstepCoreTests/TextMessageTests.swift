@@ -27,6 +27,7 @@ import Testing
         #expect(try Validate.phone("+33 6 12 34 56 78") == "+33612345678")
         #expect(try Validate.phone("0049 (151) 234-5678") == "+491512345678")
         #expect(try Validate.phone("+1 415.555.0100") == "+14155550100")
+        #expect(try Validate.phone("+44 (0)20 7946 0958") == "+442079460958", "the trunk 0 is dropped")
         for bad in ["06 12 34 56 78", "+33", "+0123456789", "+33 6 12 34 56 78 90 12 34", "+33 6x2345678", "+336١٢٣٤٥٦٧٨", ""] {
             #expect(throws: DoorstepError.self, "\(bad)") { try Validate.phone(bad) }
         }
