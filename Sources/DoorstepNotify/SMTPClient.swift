@@ -1,3 +1,4 @@
+import DoorstepCore
 import Foundation
 import NIOCore
 import NIOPosix
@@ -79,7 +80,7 @@ public struct SMTPClient: Sendable {
                     channel.eventLoop.makeCompletedFuture {
                         if server.security == .implicitTLS, let tls {
                             try channel.pipeline.syncOperations.addHandler(
-                                NIOSSLClientHandler(context: tls, serverHostname: Self.serverName(server.host)))
+                                NIOSSLClientHandler(context: tls, serverHostname: HostName.tlsServerName(server.host)))
                         }
                         return try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel)
                     }
@@ -123,7 +124,7 @@ public struct SMTPClient: Sendable {
             }
             try await channel.eventLoop.submit { [tls, server] in
                 try channel.pipeline.syncOperations.addHandler(
-                    NIOSSLClientHandler(context: tls!, serverHostname: Self.serverName(server.host)), position: .first)
+                    NIOSSLClientHandler(context: tls!, serverHostname: HostName.tlsServerName(server.host)), position: .first)
             }.get()
             // RFC 3207: what the server said before TLS counts for nothing; ask again.
             capabilities = try await session.command("EHLO \(heloName)", expect: 250, stage: "EHLO after STARTTLS")
@@ -186,11 +187,6 @@ public struct SMTPClient: Sendable {
                            isConfiguration: true)
         }
         return Failure(stage: "TLS", hint: "the TLS connection to \(server.host):\(server.port) broke off")
-    }
-
-    /// The name TLS presents (SNI) and checks the certificate against; none for an address.
-    static func serverName(_ host: String) -> String? {
-        host.contains(":") || host.split(separator: ".").allSatisfy({ !$0.isEmpty && $0.allSatisfy(\.isNumber) }) ? nil : host
     }
 
     /// Line-oriented replies over the channel's byte stream.

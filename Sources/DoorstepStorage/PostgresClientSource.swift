@@ -1,3 +1,4 @@
+import DoorstepCore
 import Foundation
 import Logging
 import NIOSSL
@@ -128,17 +129,13 @@ struct PostgresURL {
         rootCertificate = query["sslrootcert"].flatMap { $0.isEmpty ? nil : $0 }
         // The TLS stack checks a certificate against a host name only: asked to check an address,
         // it would silently check nothing. Say so instead of pretending.
-        if mode == .verifyFull && Self.isAddress(host) {
+        if mode == .verifyFull && HostName.isAddress(host) {
             throw StoreConfigurationError(description: "sslmode=verify-full needs the server's host name as on its certificate, not the address \(host) (use hostaddr=\(host) beside the name to connect to that address)")
         }
     }
 
-    static func isAddress(_ host: String) -> Bool {
-        host.contains(":") || host.split(separator: ".").allSatisfy { !$0.isEmpty && $0.allSatisfy(\.isNumber) }
-    }
-
     /// The name TLS presents (SNI) and checks; none for an address.
-    var serverName: String? { Self.isAddress(host) ? nil : host }
+    var serverName: String? { HostName.tlsServerName(host) }
 
     /// The TLS client settings the mode asks for; nil for `disable`.
     func tlsConfiguration() throws -> TLSConfiguration? {

@@ -104,10 +104,7 @@ extension Setting {
             configuration.smtpPassword = try secretFile(text)
         },
         Setting("mailFrom", .server, placeholder: "ADDRESS", default: "no-reply@doorstep.localhost", "Sender address of emails.") { text, configuration in
-            guard text.contains("@"), !text.contains(where: { $0.isNewline || $0 == "<" || $0 == ">" }) else {
-                throw SettingError(description: "must be an email address")
-            }
-            configuration.mailFrom = text
+            configuration.mailFrom = try mailAddress(text)
         },
         Setting("sms", .server, placeholder: "URL", default: "none: text messages wait in the outbox, replayable",
                 "Kannel's smsbox for text messages to recipients with a mobile number: `http://user@kannel.internal:13013`.") { text, configuration in
@@ -130,10 +127,7 @@ extension Setting {
         },
         Setting("bounceAddress", .server, placeholder: "ADDRESS", default: "the sender address",
                 "Envelope sender (Return-Path): where undeliverable emails are reported.") { text, configuration in
-            guard text.contains("@"), !text.contains(where: { $0.isNewline || $0 == "<" || $0 == ">" }) else {
-                throw SettingError(description: "must be an email address")
-            }
-            configuration.bounceAddress = text
+            configuration.bounceAddress = try mailAddress(text)
         },
         Setting("outboxWorker", .server, placeholder: "BOOL", default: "true",
                 "Run the outbox worker in this process; `false` for dedicated worker processes, or maintenance.") { text, configuration in
@@ -164,6 +158,15 @@ extension Setting {
             configuration.metricsToken = text
         },
     ]
+
+    /// An address that goes into SMTP commands and headers as given: no line break or angle
+    /// bracket can smuggle in a command or a header.
+    private static func mailAddress(_ text: String) throws(SettingError) -> String {
+        guard text.contains("@"), !text.contains(where: { $0.isNewline || $0 == "<" || $0 == ">" }) else {
+            throw SettingError(description: "must be an email address")
+        }
+        return text
+    }
 
     /// A secret from a file (a secrets manager's mount), without its final newline.
     private static func secretFile(_ path: String) throws(SettingError) -> String {
