@@ -80,7 +80,9 @@ public enum Validate {
         let parts = email.split(separator: "@", omittingEmptySubsequences: false)
         guard email.count <= 254, parts.count == 2, !parts[0].isEmpty, parts[1].contains("."),
               !parts[1].hasPrefix("."), !parts[1].hasSuffix("."),
-              !email.contains(where: { $0.isWhitespace || $0 == "<" || $0 == ">" })
+              !email.contains(where: { $0.isWhitespace || $0 == "<" || $0 == ">" }),
+              // NUL, DEL and other controls would reach mail headers and SMTP commands.
+              !email.unicodeScalars.contains(where: { $0.properties.generalCategory == .control })
         else {
             throw .invalidInput(field: "recipient.email", reason: "must be an email address")
         }

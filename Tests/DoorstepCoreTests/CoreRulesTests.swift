@@ -35,7 +35,7 @@ import Testing
         #expect(normalised == normalised.lowercased() && !normalised.hasPrefix(" "))
     }
 
-    @Test(arguments: ["", "plain", "a@b", "a@@b.co", "a b@c.co", "@b.co", "a@.co", "a@b.co.", "<a@b.co>"])
+    @Test(arguments: ["", "plain", "a@b", "a@@b.co", "a b@c.co", "@b.co", "a@.co", "a@b.co.", "<a@b.co>", "a\u{0}@b.co", "a@b.co\u{7F}", "a\u{1B}b@c.co"])
     func malformedEmailsAreRefused(_ email: String) {
         #expect(throws: DoorstepError.self) { try Validate.email(email) }
     }

@@ -105,6 +105,40 @@ enum BlobEngine: String, CaseIterable, Sendable {
         await #expect(throws: BlobStoreError.self) { try await store.put("photos/x/display.jpg", bytes: [1]) }
     }
 
+    /// What the admin reads for each misconfiguration, from the real server's own answers.
+    @Test(.enabled(if: BlobEngine.s3Configuration() != nil))
+    func misconfigurationsAreNamedInWordsAnAdminCanActOn() async throws {
+        func failure(_ configuration: S3BlobStore.Configuration, _ call: (S3BlobStore) async throws -> Void) async -> String {
+            do { try await call(S3BlobStore(configuration: configuration)); return "no error" } catch { return "\(error)" }
+        }
+        let wrongSecret = try #require(BlobEngine.s3Configuration(secret: "wrong-secret"))
+        #expect(await failure(wrongSecret) { try await $0.put("photos/x/display.jpg", bytes: [1]) }.contains("check AWS_SECRET_ACCESS_KEY"))
+        var unknownKey = try #require(BlobEngine.s3Configuration())
+        unknownKey.credentials = .init(accessKeyID: "no-such-key", secretAccessKey: "whatever")
+        #expect(await failure(unknownKey) { try await $0.ping() }.contains("check AWS_ACCESS_KEY_ID"))
+        // A missing bucket is not a missing photo: reads, deletes and the check all say so.
+        var noBucket = try #require(BlobEngine.s3Configuration())
+        noBucket.bucket = "doorstep-no-such-bucket"
+        for call: (S3BlobStore) async throws -> Void in [
+            { try await $0.ping() }, { _ = try await $0.get("photos/x/display.jpg") },
+            { try await $0.delete("photos/x/display.jpg") }, { try await $0.put("photos/x/display.jpg", bytes: [1]) },
+        ] {
+            #expect(await failure(noBucket, call).contains("the bucket doorstep-no-such-bucket does not exist"))
+        }
+    }
+
+    /// SeaweedFS does not check the signing region, so AWS's own answer to a wrong one (its
+    /// documented error body) stands in for the server here.
+    @Test func aWrongRegionNamesTheRightOne() {
+        let body = Array("""
+            <?xml version="1.0" encoding="UTF-8"?><Error><Code>AuthorizationHeaderMalformed</Code><Message>The authorization \
+            header is malformed; the region 'us-east-1' is wrong; expecting 'eu-west-3'</Message><Region>eu-west-3</Region></Error>
+            """.utf8)
+        let error = S3ErrorReply(status: 400, body: body).error("PUT", bucket: "photos", region: "us-east-1")
+        #expect(error.description == "S3 PUT answered 400 AuthorizationHeaderMalformed: the bucket is not in region us-east-1: set region=eu-west-3 in DOORSTEP_BLOBS")
+        #expect(S3ErrorReply(status: 500, body: []).error("GET", bucket: "b", region: "r").description == "S3 GET answered 500")
+    }
+
     @Test(.enabled(if: BlobEngine.s3Configuration() != nil))
     func headTellsTheSizeAndKeysWithOddCharactersRoundTrip() async throws {
         let store = S3BlobStore(configuration: try #require(BlobEngine.s3Configuration()))

@@ -67,14 +67,14 @@ public struct S3BlobStore: BlobStore {
     public func put(_ key: String, bytes: [UInt8]) async throws {
         guard BlobKey.isSafe(key) else { throw BlobStoreError(description: "unsafe blob key") }
         let response = try await send("PUT", key: configuration.prefix + key, body: bytes)
-        guard response.status == 200 else { throw BlobStoreError(description: "S3 PUT answered \(response.status)") }
+        guard response.status == 200 else { throw failure("PUT", response) }
     }
 
     public func get(_ key: String) async throws -> [UInt8]? {
         guard BlobKey.isSafe(key) else { throw BlobStoreError(description: "unsafe blob key") }
         let response = try await send("GET", key: configuration.prefix + key)
-        if response.status == 404 { return nil }
-        guard response.status == 200 else { throw BlobStoreError(description: "S3 GET answered \(response.status)") }
+        if response.status == 404 && !response.error.isMissingBucket { return nil }
+        guard response.status == 200 else { throw failure("GET", response) }
         return response.body
     }
 
@@ -82,24 +82,26 @@ public struct S3BlobStore: BlobStore {
     public func get(_ key: String, range: ClosedRange<Int>) async throws -> [UInt8]? {
         guard BlobKey.isSafe(key) else { throw BlobStoreError(description: "unsafe blob key") }
         let response = try await send("GET", key: configuration.prefix + key, extraHeaders: [("Range", "bytes=\(range.lowerBound)-\(range.upperBound)")])
-        if response.status == 404 { return nil }
-        guard response.status == 206 || response.status == 200 else { throw BlobStoreError(description: "S3 ranged GET answered \(response.status)") }
+        if response.status == 404 && !response.error.isMissingBucket { return nil }
+        guard response.status == 206 || response.status == 200 else { throw failure("ranged GET", response) }
         return response.body
     }
 
-    /// The object's size, or nil when there is none.
+    /// The object's size, or nil when there is none. (A HEAD answer has no body, so a missing
+    /// bucket also reads as nil here; every other call names it.)
     public func head(_ key: String) async throws -> Int? {
         let response = try await send("HEAD", key: configuration.prefix + key)
         if response.status == 404 { return nil }
-        guard response.status == 200 else { throw BlobStoreError(description: "S3 HEAD answered \(response.status)") }
+        guard response.status == 200 else { throw failure("HEAD", response) }
         return response.contentLength
     }
 
     public func delete(_ key: String) async throws {
         guard BlobKey.isSafe(key) else { throw BlobStoreError(description: "unsafe blob key") }
         let response = try await send("DELETE", key: configuration.prefix + key)
-        guard response.status == 204 || response.status == 200 || response.status == 404 else {
-            throw BlobStoreError(description: "S3 DELETE answered \(response.status)")
+        // An object already gone is deleted; a bucket that is gone is a misconfiguration.
+        guard response.status == 204 || response.status == 200 || (response.status == 404 && !response.error.isMissingBucket) else {
+            throw failure("DELETE", response)
         }
     }
 
@@ -110,7 +112,7 @@ public struct S3BlobStore: BlobStore {
             var query = "list-type=2&prefix=\(SigV4Signer.encode(configuration.prefix + prefix))"
             if let token { query += "&continuation-token=\(SigV4Signer.encode(token))" }
             let response = try await send("GET", key: nil, query: query)
-            guard response.status == 200 else { throw BlobStoreError(description: "S3 list answered \(response.status)") }
+            guard response.status == 200 else { throw failure("list", response) }
             let page = ListPage(xml: String(decoding: response.body, as: UTF8.self))
             listings += page.objects.compactMap { key, modified in
                 key.hasPrefix(configuration.prefix) ? BlobListing(key: String(key.dropFirst(configuration.prefix.count)), modifiedAt: modified) : nil
@@ -122,13 +124,18 @@ public struct S3BlobStore: BlobStore {
 
     public func ping() async throws {
         let response = try await send("GET", key: nil, query: "list-type=2&max-keys=1")
-        guard response.status == 200 else { throw BlobStoreError(description: "S3 bucket answered \(response.status)") }
+        guard response.status == 200 else { throw failure("bucket check", response) }
+    }
+
+    private func failure(_ operation: String, _ reply: Reply) -> BlobStoreError {
+        reply.error.error(operation, bucket: configuration.bucket, region: configuration.region)
     }
 
     struct Reply {
         var status: Int
         var body: [UInt8]
         var contentLength: Int?
+        var error: S3ErrorReply { S3ErrorReply(status: status, body: body) }
     }
 
     /// One signed request, retried on 5xx and connection errors with exponential backoff.
