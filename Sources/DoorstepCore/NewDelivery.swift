@@ -59,6 +59,12 @@ public struct NewDelivery: Codable, Sendable {
 }
 
 public enum Validate {
+    /// NUL, DEL, escapes and the other C0/C1 controls: they would reach logs, mail headers and
+    /// SMTP commands. Free text may keep its line breaks.
+    public static func hasControlCharacters(_ text: some StringProtocol, allowingNewlines: Bool = false) -> Bool {
+        text.unicodeScalars.contains { $0.properties.generalCategory == .control && !(allowingNewlines && $0 == "\n") }
+    }
+
     public static func text(_ value: String, field: String, max: Int, allowEmpty: Bool = false) throws(DoorstepError) -> String {
         let trimmed = value.trimmingCharacters(in: .whitespacesAndNewlines)
         if trimmed.isEmpty && !allowEmpty {
@@ -67,7 +73,7 @@ public enum Validate {
         if trimmed.count > max {
             throw .invalidInput(field: field, reason: "must be at most \(max) characters")
         }
-        if trimmed.unicodeScalars.contains(where: { $0.properties.generalCategory == .control && $0 != "\n" }) {
+        if hasControlCharacters(trimmed, allowingNewlines: true) {
             throw .invalidInput(field: field, reason: "must not contain control characters")
         }
         return trimmed
@@ -80,9 +86,7 @@ public enum Validate {
         let parts = email.split(separator: "@", omittingEmptySubsequences: false)
         guard email.count <= 254, parts.count == 2, !parts[0].isEmpty, parts[1].contains("."),
               !parts[1].hasPrefix("."), !parts[1].hasSuffix("."),
-              !email.contains(where: { $0.isWhitespace || $0 == "<" || $0 == ">" }),
-              // NUL, DEL and other controls would reach mail headers and SMTP commands.
-              !email.unicodeScalars.contains(where: { $0.properties.generalCategory == .control })
+              !email.contains(where: { $0.isWhitespace || $0 == "<" || $0 == ">" }), !hasControlCharacters(email)
         else {
             throw .invalidInput(field: "recipient.email", reason: "must be an email address")
         }

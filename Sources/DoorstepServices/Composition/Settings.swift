@@ -162,9 +162,7 @@ extension Setting {
     /// An address that goes into SMTP commands and headers as given: no line break or angle
     /// bracket can smuggle in a command or a header.
     private static func mailAddress(_ text: String) throws(SettingError) -> String {
-        guard text.contains("@"), !text.contains(where: { $0.isNewline || $0 == "<" || $0 == ">" }),
-              !text.unicodeScalars.contains(where: { $0.properties.generalCategory == .control })
-        else {
+        guard text.contains("@"), !text.contains(where: { $0.isNewline || $0 == "<" || $0 == ">" }), !Validate.hasControlCharacters(text) else {
             throw SettingError(description: "must be an email address")
         }
         return text

@@ -73,7 +73,7 @@ public struct S3BlobStore: BlobStore {
     public func get(_ key: String) async throws -> [UInt8]? {
         guard BlobKey.isSafe(key) else { throw BlobStoreError(description: "unsafe blob key") }
         let response = try await send("GET", key: configuration.prefix + key)
-        if response.status == 404 && !response.error.isMissingBucket { return nil }
+        if response.status == 404 { return nil }
         guard response.status == 200 else { throw failure("GET", response) }
         return response.body
     }
@@ -82,13 +82,13 @@ public struct S3BlobStore: BlobStore {
     public func get(_ key: String, range: ClosedRange<Int>) async throws -> [UInt8]? {
         guard BlobKey.isSafe(key) else { throw BlobStoreError(description: "unsafe blob key") }
         let response = try await send("GET", key: configuration.prefix + key, extraHeaders: [("Range", "bytes=\(range.lowerBound)-\(range.upperBound)")])
-        if response.status == 404 && !response.error.isMissingBucket { return nil }
+        if response.status == 404 { return nil }
         guard response.status == 206 || response.status == 200 else { throw failure("ranged GET", response) }
         return response.body
     }
 
     /// The object's size, or nil when there is none. (A HEAD answer has no body, so a missing
-    /// bucket also reads as nil here; every other call names it.)
+    /// bucket also reads as nil here; `send` names it for every other call.)
     public func head(_ key: String) async throws -> Int? {
         let response = try await send("HEAD", key: configuration.prefix + key)
         if response.status == 404 { return nil }
@@ -99,8 +99,7 @@ public struct S3BlobStore: BlobStore {
     public func delete(_ key: String) async throws {
         guard BlobKey.isSafe(key) else { throw BlobStoreError(description: "unsafe blob key") }
         let response = try await send("DELETE", key: configuration.prefix + key)
-        // An object already gone is deleted; a bucket that is gone is a misconfiguration.
-        guard response.status == 204 || response.status == 200 || (response.status == 404 && !response.error.isMissingBucket) else {
+        guard response.status == 204 || response.status == 200 || response.status == 404 else {
             throw failure("DELETE", response)
         }
     }
@@ -151,6 +150,9 @@ public struct S3BlobStore: BlobStore {
                     try await Task.sleep(for: .milliseconds(100 * (1 << attempt)))
                     continue
                 }
+                // A missing bucket is a misconfiguration, never an absent object or a done delete:
+                // every call fails with it, whatever its own 404 means.
+                if reply.status == 404 && reply.error.isMissingBucket { throw failure(method, reply) }
                 return reply
             } catch let error as BlobStoreError {
                 throw error
