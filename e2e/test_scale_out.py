@@ -149,3 +149,35 @@ def test_an_embedded_deployment_moves_to_postgres_and_s3_and_keeps_its_photos(tm
         assert status == 200 and image[:3] == b"\xff\xd8\xff"
     finally:
         process.kill()
+
+
+def test_check_config_names_what_is_wrong_with_the_database_and_the_bucket(tmp_path, scaled_env):
+    """`doorstep check-config` on the production shape of docs/deploy.md: PostgreSQL over TLS with
+    verify-full (the test CA, at the name its certificate carries) and an S3 bucket; then each
+    piece broken the way an admin would break it, named in words, no secret printed."""
+    ca = os.environ["DOORSTEP_TEST_POSTGRES_CA"]
+    database = urllib.parse.urlsplit(scaled_env["DOORSTEP_DATABASE"])
+    verified = f"postgres://postgres@db.doorstep.test:{database.port}{database.path}?hostaddr=127.0.0.1&sslmode=verify-full&sslrootcert={ca}"
+    env = {**scaled_env, "DOORSTEP_DATABASE": verified}
+    doorstep(env, "migrate", "--data", str(tmp_path / "keys"))
+
+    def check(**changes):
+        result = doorstep({**env, **changes}, "check-config", "--data", str(tmp_path / "keys"), check=False)
+        print(result.stdout)
+        return result, {line.split()[1]: line for line in result.stdout.splitlines()}
+
+    healthy, lines = check()
+    assert healthy.returncode == 0, healthy.stdout + healthy.stderr
+    assert lines["database"].startswith("ok") and lines["photos"].startswith("ok")
+
+    secret = "not-the-secret-" + uuid.uuid4().hex[:6]
+    broken, lines = check(AWS_SECRET_ACCESS_KEY=secret)
+    assert broken.returncode == 1 and lines["photos"].startswith("failed")
+    assert "check AWS_SECRET_ACCESS_KEY" in lines["photos"] and secret not in broken.stdout + broken.stderr
+
+    missing, lines = check(DOORSTEP_BLOBS=env["DOORSTEP_BLOBS"].replace(os.environ["DOORSTEP_TEST_S3_BUCKET"], "doorstep-no-such-bucket", 1))
+    assert missing.returncode == 1 and "the bucket doorstep-no-such-bucket does not exist" in lines["photos"]
+
+    wrong_name, lines = check(DOORSTEP_DATABASE=verified.replace("db.doorstep.test", "localhost", 1))
+    assert wrong_name.returncode == 1 and lines["database"].startswith("failed") and "verify-full" in lines["database"]
+    assert lines["photos"].startswith("ok"), "one broken connection does not hide the state of the others"

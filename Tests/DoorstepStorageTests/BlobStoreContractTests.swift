@@ -1,3 +1,4 @@
+import AsyncHTTPClient
 import Foundation
 import Testing
 
@@ -20,6 +21,18 @@ enum BlobEngine: String, CaseIterable, Sendable {
             endpoint: endpoint, bucket: bucket, credentials: .init(accessKeyID: key, secretAccessKey: secret ?? storedSecret),
             prefix: "test-\(UUID().uuidString.prefix(8).lowercased())/", attempts: 2)
     }
+
+    /// scripts/test-s3-proxy.py in front of the test S3 server (host, port): it fails each request
+    /// line twice with 500 before passing it, and tunnels CONNECT to the server whatever the name.
+    static var proxy: (host: String, port: Int)? {
+        guard let address = ProcessInfo.processInfo.environment["DOORSTEP_TEST_S3_PROXY"], let colon = address.lastIndex(of: ":"),
+              let port = Int(address[address.index(after: colon)...])
+        else { return nil }
+        return (String(address[..<colon]), port)
+    }
+
+    /// The name SeaweedFS serves virtual-host buckets under (`bucket.DOMAIN`).
+    static var virtualHostDomain: String? { ProcessInfo.processInfo.environment["DOORSTEP_TEST_S3_DOMAIN"] }
 
     func makeStore() throws -> any BlobStore {
         switch self {
@@ -125,6 +138,70 @@ enum BlobEngine: String, CaseIterable, Sendable {
         ] {
             #expect(await failure(noBucket, call).contains("the bucket doorstep-no-such-bucket does not exist"))
         }
+    }
+
+    /// The test proxy answers each request 500 twice, then passes it to the real store: three
+    /// attempts get the photo stored; two give up with the server's own error named.
+    @Test(.enabled(if: BlobEngine.s3Configuration() != nil && BlobEngine.proxy != nil))
+    func serverErrorsAreRetriedUntilTheStoreAnswers() async throws {
+        let proxy = try #require(BlobEngine.proxy)
+        var configuration = try #require(BlobEngine.s3Configuration())
+        let direct = S3BlobStore(configuration: configuration)
+        configuration.endpoint = try #require(URL(string: "http://\(proxy.host):\(proxy.port)"))
+        // Each store its own connection pool: the proxy passes a whole connection through once it
+        // has let one request by, so a shared pool would carry the next test past its faults.
+        func throughProxy(attempts: Int, _ call: (S3BlobStore) async throws -> Void) async throws {
+            let client = HTTPClient(eventLoopGroupProvider: .singleton)
+            configuration.attempts = attempts
+            do { try await call(S3BlobStore(configuration: configuration, client: client)) } catch {
+                try await client.shutdown()
+                throw error
+            }
+            try await client.shutdown()
+        }
+        let started = ContinuousClock.now
+        try await throughProxy(attempts: 3) { try await $0.put("photos/r/display.jpg", bytes: [7, 8, 9]) }
+        #expect(ContinuousClock.now - started >= .milliseconds(600), "two backoff pauses, 200 and 400 ms")
+        #expect(try await direct.get("photos/r/display.jpg") == [7, 8, 9])
+
+        var failure = ""
+        do { try await throughProxy(attempts: 2) { try await $0.put("photos/s/display.jpg", bytes: [1]) } } catch { failure = "\(error)" }
+        #expect(failure == "S3 PUT answered 500 InternalError")
+        #expect(try await direct.get("photos/s/display.jpg") == nil, "nothing stored when every attempt failed")
+    }
+
+    /// Virtual-host addressing (`bucket.endpoint/key`, AWS's default) against the real server:
+    /// SeaweedFS serves the bucket under s3.doorstep.test, reached through the proxy's CONNECT since
+    /// that name has no DNS here. Checked through a path-style store, so a request the server had
+    /// read as path style (bucket "photos") could not pass.
+    @Test(.enabled(if: BlobEngine.s3Configuration() != nil && BlobEngine.proxy != nil && BlobEngine.virtualHostDomain != nil))
+    func virtualHostAddressingReachesTheBucketByName() async throws {
+        let proxy = try #require(BlobEngine.proxy)
+        var configuration = try #require(BlobEngine.s3Configuration())
+        let pathStyle = S3BlobStore(configuration: configuration)
+        let domain = try #require(BlobEngine.virtualHostDomain), port = try #require(configuration.endpoint.port)
+        configuration.endpoint = try #require(URL(string: "http://\(domain):\(port)"))
+        configuration.pathStyle = false
+        let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: .init(proxy: .server(host: proxy.host, port: proxy.port)))
+        let virtualHost = S3BlobStore(configuration: configuration, client: client)
+        #expect(virtualHost.target(key: nil).host.hasPrefix("\(configuration.bucket).\(domain)"))
+
+        do {
+            try await virtualHost.ping()
+            try await virtualHost.put("photos/v/display.jpg", bytes: [1, 2, 3])
+            #expect(try await pathStyle.get("photos/v/display.jpg") == [1, 2, 3])
+            try await pathStyle.put("photos/w/display.jpg", bytes: [4, 5])
+            #expect(try await virtualHost.get("photos/w/display.jpg") == [4, 5])
+            #expect(try await virtualHost.get("photos/w/display.jpg", range: 1...1) == [5])
+            #expect(try await virtualHost.head("photos/v/display.jpg") == 3)
+            #expect(try await virtualHost.list(prefix: "photos/").map(\.key) == ["photos/v/display.jpg", "photos/w/display.jpg"])
+            try await virtualHost.delete("photos/v/display.jpg")
+            #expect(try await pathStyle.get("photos/v/display.jpg") == nil)
+        } catch {
+            try await client.shutdown()
+            throw error
+        }
+        try await client.shutdown()
     }
 
     /// SeaweedFS does not check the signing region, so AWS's own answer to a wrong one (its
