@@ -6,8 +6,9 @@ import NIOCore
 /// Text messages through Kannel's `sendsms` HTTP interface (smsbox), which speaks SMPP to the
 /// carrier's SMS provider. Configured as `http(s)://user@host:13013` (the path defaults to
 /// `/cgi-bin/sendsms`); the password comes from the environment or a file, never the URL.
-/// The phone number and text travel in the query string, as Kannel wants them: nothing here
-/// logs a URL, and failures name the stage and Kannel's status, never the number.
+/// Every request is Kannel's POST form: the user, password, number and coding in `X-Kannel-*`
+/// headers and the text as the body, so no credential or number sits in a URL (where proxies and
+/// Kannel's own access log would keep it). Failures name the stage and Kannel's status, never the number.
 public struct KannelGateway: Sendable {
     public let endpoint: URL
     public let user: String
@@ -50,9 +51,9 @@ public struct KannelGateway: Sendable {
         guard message.segments <= maxSegments else {
             throw Failure(reason: "the message needs \(message.segments) segments, more than the \(maxSegments) allowed", isPermanent: true)
         }
-        var query = [("to", phone), ("text", message.body), ("charset", "UTF-8"), ("coding", message.encoding == .gsm7 ? "0" : "2")]
-        if let from { query.append(("from", from)) }
-        let (status, body) = try await get(query)
+        var headers = [("To", phone), ("Coding", message.encoding == .gsm7 ? "0" : "2")]
+        if let from { headers.append(("From", from)) }
+        let (status, body) = try await post(headers, text: message.body)
         // Kannel: 202 "0: Accepted for delivery" or "3: Queued for later delivery".
         guard status == 202 || status == 200 else {
             // A refused request will be refused again; a timeout, a rate limit or a 5xx may pass later.
@@ -63,7 +64,7 @@ public struct KannelGateway: Sendable {
     /// Asks Kannel for a send without a number: a reachable smsbox that accepts the user answers
     /// that the receiver is missing; a wrong password is refused first (`doorstep check-config`).
     public func check() async throws {
-        let (status, body) = try await get([("text", "check")])
+        let (status, body) = try await post([], text: "check")
         // Kannel's own answer: the user is accepted, the receiver is missing. Any other web server
         // answering 400 would not say this.
         guard status == 400, body.lowercased().contains("missing receiver") else {
@@ -71,14 +72,13 @@ public struct KannelGateway: Sendable {
         }
     }
 
-    private func get(_ parameters: [(String, String)]) async throws -> (Int, String) {
-        var components = URLComponents(url: endpoint, resolvingAgainstBaseURL: false)!
-        components.queryItems = [URLQueryItem(name: "username", value: user), URLQueryItem(name: "password", value: password)]
-            + parameters.map { URLQueryItem(name: $0.0, value: $0.1) }
-        // "+" means a space in a query: the number's own "+" must be escaped.
-        components.percentEncodedQuery = components.percentEncodedQuery?.replacingOccurrences(of: "+", with: "%2B")
-        var request = HTTPClientRequest(url: components.url!.absoluteString)
-        request.method = .GET
+    private func post(_ headers: [(String, String)], text: String) async throws -> (Int, String) {
+        var request = HTTPClientRequest(url: endpoint.absoluteString)
+        request.method = .POST
+        for (name, value) in [("Username", user), ("Password", password)] + headers { request.headers.add(name: "X-Kannel-\(name)", value: value) }
+        // The charset tells Kannel how to read the body; it re-encodes to the coding asked for.
+        request.headers.add(name: "Content-Type", value: "text/plain; charset=UTF-8")
+        request.body = .bytes(ByteBuffer(string: text))
         do {
             let response = try await client.execute(request, timeout: .seconds(10))
             let body = try await response.body.collect(upTo: 4096)
