@@ -76,9 +76,9 @@ def start(servers, tmp_path, url, password=SMS_PASSWORD):
                    "--outbox-retry-base", "0.2", "--outbox-max-attempts", "2")
 
 
-def create(server, key, reference, phone, language):
-    body = {"order_reference": reference, "address": "1 rue de la Paix, Paris", "latitude": 48.8686, "longitude": 2.3317,
-            "recipient": {"name": "Camille", "email": f"{reference}@example.com", "language": language, "phone": phone}}
+def create(server, key, reference, phone, language, email=True):
+    recipient = {"name": "Camille", "language": language, "phone": phone} | ({"email": f"{reference}@example.com"} if email else {})
+    body = {"order_reference": reference, "address": "1 rue de la Paix, Paris", "latitude": 48.8686, "longitude": 2.3317, "recipient": recipient}
     status, delivery = api(server["base"], key, "/api/v1/deliveries", "POST", body)
     assert status == 201, delivery
     return delivery
@@ -88,7 +88,7 @@ def test_recipients_with_a_mobile_number_get_texts_in_their_language(tmp_path, s
     url, received = kannel
     server = start(servers, tmp_path, url)
     demo = json.loads(run("demo", "--data", str(server["data"]), "--base-url", server["base"], "--json", "--count", "1"))
-    english = create(server, demo["api_key"], "sms-en", "+44 7700 900123", "en")
+    english = create(server, demo["api_key"], "sms-en", "+44 7700 900123", "en", email=False)  # reached by text alone
     spanish = create(server, demo["api_key"], "sms-es", "0034 612 345 678", "es")
     assert english["recipient"]["phone"] == "+447700900123" and spanish["recipient"]["phone"] == "+34612345678"
     for delivery_id in (english["id"], spanish["id"], demo["deliveries"][0]["id"]):
@@ -103,9 +103,14 @@ def test_recipients_with_a_mobile_number_get_texts_in_their_language(tmp_path, s
     # The link in the text works: the recipient can say no to photos from it.
     link = re.search(r"https?://\S+", spanish_text).group(0)
     assert urllib.request.urlopen(link).status == 200
-    # The demo delivery has no number: its recipient gets the email alone, no text is queued.
+    # The demo delivery has no number: its recipient gets the email alone, no text is queued; the
+    # English recipient has no email: texts alone.
     listing = run("outbox", "list", "--data", str(server["data"]))
-    assert listing.count("  sms  ") == 2 and listing.count("  email  ") == 3
+    assert listing.count("  sms  ") == 2 and listing.count("  email  ") == 2
+    # A data-protection request by number, from the command line, as by email.
+    [tenant] = [line.split()[0] for line in run("tenant", "list", "--data", str(server["data"])).splitlines() if line.strip()]
+    export = json.loads(run("recipient", "export", "--data", str(server["data"]), "--tenant", tenant, "--phone", "+447700900123"))
+    assert export["phone"] == "+447700900123" and [item["delivery"]["id"] for item in export["deliveries"]] == [english["id"]]
     log = (tmp_path / "server.log").read_text()
     assert "+447700900123" not in log and "612345678" not in log and SMS_PASSWORD not in log
 

@@ -39,6 +39,7 @@ public enum DeliveryState: String, Codable, Sendable {
 
 public struct Recipient: Codable, Sendable, Equatable {
     public var name: String
+    /// "" for a recipient reached by text message alone (and after erasure).
     public var email: String
     public var language: Language
     /// A mobile number in E.164 form (`+33612345678`), for text messages; nil without one.

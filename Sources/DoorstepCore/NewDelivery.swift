@@ -33,8 +33,9 @@ public struct NewDelivery: Codable, Sendable {
         var copy = self
         copy.orderReference = try Validate.text(orderReference, field: "order_reference", max: 100)
         copy.recipient.name = try Validate.text(recipient.name, field: "recipient.name", max: 200)
-        copy.recipient.email = try Validate.email(recipient.email)
-        copy.recipient.phone = try recipient.phone.map(Validate.phone)
+        // An email, a mobile number or both: a recipient reached by text alone has email "".
+        let contact = try RecipientContact(email: recipient.email.isEmpty ? nil : recipient.email, phone: recipient.phone)
+        (copy.recipient.email, copy.recipient.phone) = (contact.email ?? "", contact.phone)
         copy.address = try Validate.text(address, field: "address", max: 500)
         guard latitude.isFinite, (-90...90).contains(latitude) else {
             throw .invalidInput(field: "latitude", reason: "must be within ±90")

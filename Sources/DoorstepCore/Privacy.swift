@@ -14,9 +14,36 @@ public enum RecipientChoice: String, Codable, Sendable {
     case optedIn = "opted_in"
 }
 
-/// Whom a choice covers: every delivery to an email address, or every delivery to a street address.
+/// Whom a choice covers: every delivery to an email address, to a mobile number, or to a street address.
 public enum ChoiceScope: String, Codable, Sendable, CaseIterable {
-    case email, address
+    case email, phone, address
+}
+
+/// How a recipient is reached, and so who a "no photos", an export or an erasure is about: an
+/// email, a mobile number (E.164), or both. A recipient reached by text alone has no email.
+public struct RecipientContact: Sendable, Equatable {
+    public private(set) var email: String?
+    public private(set) var phone: String?
+
+    /// From what a tenant or operator typed: each given one validated, at least one required.
+    public init(email: String?, phone: String?) throws(DoorstepError) {
+        self.email = try email.map(Validate.email)
+        self.phone = try phone.map(Validate.phone)
+        guard self.email != nil || self.phone != nil else {
+            throw .invalidInput(field: "recipient", reason: "needs an email or a mobile number")
+        }
+    }
+
+    /// A stored recipient's contact ("" is a recipient without email, or an erased one).
+    public init(_ recipient: Recipient) {
+        email = recipient.email.isEmpty ? nil : recipient.email
+        phone = recipient.phone
+    }
+
+    /// The choice scopes this contact is known under.
+    public var scopes: [(ChoiceScope, String)] {
+        [email.map { (ChoiceScope.email, $0) }, phone.map { (ChoiceScope.phone, $0) }].compactMap { $0 }
+    }
 }
 
 /// Whether the courier may photograph this delivery, and why not.

@@ -238,6 +238,10 @@ enum Migrations {
             // A mobile number (E.164) for text messages; personal data like the email (exported, erased).
             "ALTER TABLE deliveries ADD COLUMN recipient_phone TEXT",
         ]),
+        (9, [
+            // Export, erasure and "delete my photos" find a recipient by number as by email.
+            "CREATE INDEX deliveries_by_recipient_phone ON deliveries (tenant_id, recipient_phone)",
+        ]),
     ]
 
     static var latest: Int { steps.map(\.version).max() ?? 0 }

@@ -3,8 +3,8 @@ import Foundation
 import SQLKit
 
 extension SQLMetadataStore {
-    /// Writes events and fans them out to their destinations (the recipient's email, each
-    /// subscribed webhook endpoint) on `db`, inside the caller's transaction.
+    /// Writes events and fans them out to their destinations (the recipient's email and number,
+    /// each subscribed webhook endpoint) on `db`, inside the caller's transaction.
     static func enqueue(_ events: [OutboxEvent], on db: any SQLDatabase) async throws {
         for event in events {
             try await db.raw("""
@@ -13,11 +13,11 @@ extension SQLMetadataStore {
                         \(bind: event.photoID), \(bind: event.occurredAt.epochMilliseconds))
                 """).run()
             var destinations: [(OutboxMessage.Channel, String?)] = []
-            if event.type.emailsRecipient, let deliveryID = event.deliveryID {
-                destinations.append((.email, nil))
-                let phone = try await db.raw("SELECT recipient_phone FROM deliveries WHERE id = \(bind: deliveryID)").first()?
-                    .decodeNil(column: "recipient_phone")
-                if phone == false { destinations.append((.sms, nil)) }
+            // The recipient by each way they can be reached: an email, a number, or both.
+            if event.type.emailsRecipient, let deliveryID = event.deliveryID,
+               let contact = try await db.raw("SELECT recipient_email, recipient_phone FROM deliveries WHERE id = \(bind: deliveryID)").first() {
+                if try contact.decode(column: "recipient_email", as: String.self) != "" { destinations.append((.email, nil)) }
+                if try !contact.decodeNil(column: "recipient_phone") { destinations.append((.sms, nil)) }
             }
             let endpoints = try await db.raw("""
                 SELECT \(unsafeRaw: EndpointRow.columns) FROM webhook_endpoints

@@ -95,11 +95,13 @@ extension SQLMetadataStore {
         }
     }
 
-    public func deliveries(tenantID: String, recipientEmail: String) async throws -> [Delivery] {
+    public func deliveries(tenantID: String, contact: RecipientContact) async throws -> [Delivery] {
+        // A contact without email binds NULL, which equals nothing: never the "" of erased rows.
         try await source.withConnection { db in
             try await db.raw("""
                 SELECT \(unsafeRaw: DeliveryRow.columns) FROM deliveries
-                WHERE tenant_id = \(bind: tenantID) AND recipient_email = \(bind: recipientEmail) ORDER BY created_at, id
+                WHERE tenant_id = \(bind: tenantID) AND (recipient_email = \(bind: contact.email) OR recipient_phone = \(bind: contact.phone))
+                ORDER BY created_at, id
                 """).all(decoding: DeliveryRow.self, with: snakeCase).map { try $0.delivery() }
         }
     }

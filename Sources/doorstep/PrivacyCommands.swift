@@ -52,13 +52,12 @@ struct RecipientCommand: AsyncParsableCommand {
     struct Export: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Print everything held about a recipient as JSON.")
         @OptionGroup var common: CommonOptions
-        @Option(name: .long, help: "Tenant id.") var tenant: String
-        @Option(name: .long, help: "The recipient's email.") var email: String
+        @OptionGroup var recipient: RecipientOptions
 
         func run() async throws {
             let configuration = try common.configuration()
             let export = try await withServices(configuration, logger: common.logger(configuration)) { app in
-                try await app.privacy.export(tenantID: tenant, email: email, by: .operatorCLI, actorID: nil)
+                try await app.privacy.export(tenantID: recipient.tenant, contact: try recipient.contact(), by: .operatorCLI, actorID: nil)
             }
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
@@ -71,16 +70,26 @@ struct RecipientCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Delete a recipient's photos and blank their personal data; keeps proofs, the audit trail and any opt-out.")
         @OptionGroup var common: CommonOptions
-        @Option(name: .long, help: "Tenant id.") var tenant: String
-        @Option(name: .long, help: "The recipient's email.") var email: String
+        @OptionGroup var recipient: RecipientOptions
 
         func run() async throws {
             let configuration = try common.configuration()
             let count = try await withServices(configuration, logger: common.logger(configuration)) { app in
-                try await app.privacy.erase(tenantID: tenant, email: email, by: .operatorCLI, actorID: nil)
+                try await app.privacy.erase(tenantID: recipient.tenant, contact: try recipient.contact(), by: .operatorCLI, actorID: nil)
             }
             print("erased \(count) deliver\(count == 1 ? "y" : "ies")")
         }
+    }
+}
+
+/// Which recipient a data-protection request is about: every delivery to the email or the number.
+struct RecipientOptions: ParsableArguments {
+    @Option(name: .long, help: "Tenant id.") var tenant: String
+    @Option(name: .long, help: "The recipient's email.") var email: String?
+    @Option(name: .long, help: "The recipient's mobile number, in international form (+33612345678).") var phone: String?
+
+    func contact() throws -> RecipientContact {
+        do { return try RecipientContact(email: email, phone: phone) } catch { throw ValidationError("give --email, --phone or both: \(error)") }
     }
 }
 

@@ -60,6 +60,14 @@ import Testing
         var badPosition = good
         badPosition.latitude = 100
         #expect(throws: DoorstepError.self) { try badPosition.validated() }
+        // An email, a number, or both; never neither, and a given one must be valid.
+        var byText = good
+        byText.recipient = Recipient(name: "Ann", email: "", language: .fr, phone: "+33 6 12 34 56 78")
+        #expect(try byText.validated().recipient.email == "" && byText.validated().recipient.phone == "+33612345678")
+        byText.recipient.phone = nil
+        #expect(throws: DoorstepError.invalidInput(field: "recipient", reason: "needs an email or a mobile number")) { try byText.validated() }
+        byText.recipient.email = "not an email"
+        #expect(throws: DoorstepError.self) { try byText.validated() }
     }
 }
 

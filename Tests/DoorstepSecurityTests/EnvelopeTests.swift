@@ -90,6 +90,16 @@ import Testing
         #expect(digest.digest(.email, "ann@example.com") != digest.digest(.address, "ann@example.com"))
         #expect(!digest.digest(.email, "ann@example.com").contains("ann"))
     }
+
+    @Test func aRecipientsNumberIsOneSubjectHoweverItIsWritten() throws {
+        let digest = SubjectDigest(key: .init(size: .bits256))
+        let written = try RecipientContact(email: nil, phone: "0044 7700 900123")
+        let stored = RecipientContact(Recipient(name: "A", email: "", language: .en, phone: "+447700900123"))
+        #expect(written == stored && stored.email == nil)
+        #expect(digest.subjects(of: written, address: "x")[.phone] == digest.subjects(of: stored, address: "x")[.phone])
+        #expect(digest.subjects(of: stored, address: "x")[.email] == nil)
+    }
+
 }
 
 extension Array where Element == UInt8 {

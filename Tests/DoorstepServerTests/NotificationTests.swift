@@ -40,7 +40,7 @@ import Testing
             #expect(withPhoto.html.contains("cid:\(image.contentID)") && withPhoto.subject == "Your order has been delivered")
 
             // Once the recipient's data is erased, there is nobody to write to.
-            _ = try await app.services.privacy.erase(tenantID: app.tenant.id, email: "ann@example.com", by: .operatorCLI, actorID: nil)
+            _ = try await app.services.privacy.erase(tenantID: app.tenant.id, contact: try RecipientContact(email: "ann@example.com", phone: nil), by: .operatorCLI, actorID: nil)
             #expect(try await app.services.email.compose(try await deliveredEmail(app, attached)) == nil)
         }
     }

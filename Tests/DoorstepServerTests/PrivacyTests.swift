@@ -266,4 +266,52 @@ import Testing
             }
         }
     }
+
+    /// A recipient reached by text alone has no email: their "no photos", export and erasure go
+    /// by number, and a no given with both an email and a number holds for a parcel with either.
+    @Test func aRecipientKnownByNumberOnlyIsExportedErasedAndOptedOutByNumber() async throws {
+        try await TestApp.run { app in
+            try await app.application.test(.router) { client in
+                let created = try await client.execute(uri: "/api/v1/deliveries", method: .post, headers: app.apiHeaders, body: .init(string: #"""
+                    {"order_reference": "T-1", "address": "2 Side St", "latitude": 48.85, "longitude": 2.35, "courier_id": "\#(app.courier.id)",
+                     "recipient": {"name": "Tess", "language": "en", "phone": "+44 7700 900123"}}
+                    """#))
+                #expect(created.status == .created)
+                let recipient = try #require(try created.json()["recipient"] as? [String: Any])
+                #expect(recipient["phone"] as? String == "+447700900123" && recipient["email"] == nil)
+                let neither = try await client.execute(uri: "/api/v1/deliveries", method: .post, headers: app.apiHeaders, body: .init(string: #"""
+                    {"order_reference": "T-2", "address": "2 Side St", "latitude": 48.85, "longitude": 2.35, "recipient": {"name": "X", "language": "en"}}
+                    """#))
+                #expect(neither.status == .unprocessableContent && neither.text.contains("needs an email or a mobile number"))
+
+                let createdID = try #require(try created.json()["id"] as? String)
+                let byText = try #require(try await app.services.store.delivery(id: createdID))
+                let byBoth = try await app.delivery(email: "tess@example.com", phone: "+447700900123")
+                let byEmail = try await app.delivery(email: "tess@example.com")
+                try await app.upload(byText, client: client)
+                _ = try await client.execute(uri: app.preferencesPath(byBoth), method: .post, headers: .form, body: .init(string: "choice=opted_out"))
+                for delivery in [byText, byBoth, byEmail] {
+                    #expect(try await app.services.privacy.policy(for: delivery) == .notAllowed(.optedOut))
+                }
+
+                let export = try await client.execute(uri: "/api/v1/recipients/export?phone=%2B447700900123", method: .get, headers: app.apiHeaders)
+                #expect(export.status == .ok)
+                let items = try #require(try export.json()["deliveries"] as? [[String: Any]])
+                #expect(items.count == 2, "the deliveries to that number, not the one to the email alone")
+                #expect(items.contains { $0["photoJPEGBase64"] is String })
+                let unknown = try await client.execute(uri: "/api/v1/recipients/export", method: .get, headers: app.apiHeaders)
+                #expect(unknown.status == .unprocessableContent)
+
+                let erase = try await client.execute(uri: "/api/v1/recipients/erase", method: .post, headers: app.apiHeaders,
+                                                     body: .init(string: #"{"phone": "+447700900123"}"#))
+                #expect(try erase.json()["erased_deliveries"] as? Int == 2)
+                let erased = try #require(try await app.services.store.delivery(id: byText.id))
+                #expect(erased.recipient.phone == nil && erased.recipient.name.isEmpty && erased.address.isEmpty)
+                #expect(try await app.services.store.currentPhoto(deliveryID: byText.id) == nil)
+                #expect(try await app.services.store.delivery(id: byEmail.id)?.recipient.email == "tess@example.com")
+                // The no outlives erasure, under the number too.
+                #expect(try await app.services.privacy.policy(for: try await app.delivery(email: "", phone: "+447700900123")) == .notAllowed(.optedOut))
+            }
+        }
+    }
 }

@@ -78,7 +78,7 @@ class UnimplementedStore: MetadataStore, @unchecked Sendable {
     func accessEvents(tenantID: String?, limit: Int) async throws -> [AccessEvent] { throw unimplemented() }
     func setRecipientChoices(_ changes: [RecipientChoiceChange], tenantID: String, at: Date, events: [OutboxEvent]) async throws { throw unimplemented() }
     func recipientChoices(tenantID: String, anyOf subjects: [ChoiceScope: Set<String>]) async throws -> [RecipientSubject: RecipientChoice] { throw unimplemented() }
-    func deliveries(tenantID: String, recipientEmail: String) async throws -> [Delivery] { throw unimplemented() }
+    func deliveries(tenantID: String, contact: RecipientContact) async throws -> [Delivery] { throw unimplemented() }
     func eraseRecipientData(deliveryID: String, at: Date) async throws { throw unimplemented() }
 
     // MARK: OutboxStore

@@ -109,8 +109,22 @@ import Testing
             #expect(try await seed.store.accessEvents(deliveryID: delivery.id, actions: [], latest: 3).isEmpty)
 
             _ = try await seed.store.recordPhoto(seed.photo(for: delivery, courier: courier), idempotency: nil, events: [])
-            #expect(try await seed.store.deliveries(tenantID: delivery.tenantID, recipientEmail: "ann@example.com").map(\.id) == [delivery.id])
+            // A recipient is found by email or by number: by text alone (no email), or by both.
+            let tenant = try #require(try await seed.store.tenant(id: delivery.tenantID))
+            let byText = try await seed.delivery(tenant, at: seed.clock.addingTimeInterval(1),
+                                                 recipient: Recipient(name: "Ann", email: "", language: .fr, phone: "+33612345678"))
+            let byBoth = try await seed.delivery(tenant, at: seed.clock.addingTimeInterval(2),
+                                                 recipient: Recipient(name: "Ann", email: "ann@example.com", language: .fr, phone: "+33612345678"))
+            func found(_ email: String?, _ phone: String?) async throws -> [String] {
+                try await seed.store.deliveries(tenantID: delivery.tenantID, contact: try RecipientContact(email: email, phone: phone)).map(\.id)
+            }
+            #expect(try await found("ann@example.com", nil) == [delivery.id, byBoth.id])
+            #expect(try await found(nil, "+33612345678") == [byText.id, byBoth.id])
+            #expect(try await found("ann@example.com", "+33612345678") == [delivery.id, byText.id, byBoth.id])
+            #expect(try await found("bob@example.com", "+33700000000").isEmpty)
             try await seed.store.eraseRecipientData(deliveryID: delivery.id, at: seed.clock)
+            // An erased row's blank email is nobody's: a search by number alone never finds it.
+            #expect(try await found(nil, "+33612345678") == [byText.id, byBoth.id])
             let erased = try #require(try await seed.store.delivery(id: delivery.id))
             #expect(erased.recipient.name.isEmpty && erased.recipient.email.isEmpty && erased.address.isEmpty)
             #expect(erased.location.latitude == 0 && erased.note == nil)

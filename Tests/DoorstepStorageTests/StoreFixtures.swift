@@ -73,10 +73,13 @@ struct Seed {
         return courier
     }
 
-    func delivery(_ tenant: Tenant, courier: Courier? = nil, reference: String? = nil, at date: Date? = nil) async throws -> Delivery {
+    func delivery(
+        _ tenant: Tenant, courier: Courier? = nil, reference: String? = nil, at date: Date? = nil,
+        recipient: Recipient = Recipient(name: "Ann", email: "ann@example.com", language: .fr)
+    ) async throws -> Delivery {
         let delivery = Delivery(
             id: Self.id(), tenantID: tenant.id, orderReference: reference ?? "ORDER-\(UUID().uuidString.prefix(8))",
-            recipient: Recipient(name: "Ann", email: "ann@example.com", language: .fr),
+            recipient: recipient,
             address: "1 Main St", location: try Coordinate(latitude: 48.85, longitude: 2.35), instructions: "",
             courierID: courier?.id, state: .created, createdAt: date ?? clock)
         try await store.createDelivery(delivery)

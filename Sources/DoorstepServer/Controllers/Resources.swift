@@ -52,8 +52,8 @@ struct DeliveryResource: Encodable {
         id = delivery.id
         orderReference = delivery.orderReference
         state = delivery.state
-        recipient = RecipientResource(
-            name: delivery.recipient.name, email: delivery.recipient.email, language: delivery.recipient.language, phone: delivery.recipient.phone)
+        let contact = RecipientContact(delivery.recipient)
+        recipient = RecipientResource(name: delivery.recipient.name, email: contact.email, language: delivery.recipient.language, phone: contact.phone)
         address = delivery.address
         latitude = delivery.location.latitude
         longitude = delivery.location.longitude
@@ -280,8 +280,10 @@ struct SettingsResource: Codable {
     }
 }
 
+/// Who to erase: the recipient's email, their number, or both (every delivery to either).
 struct EraseRequest: Decodable {
-    var email: String
+    var email: String?
+    var phone: String?
 }
 
 struct ProblemResource: Encodable {

@@ -132,16 +132,16 @@ struct TenantAPIController {
 
     @Sendable func exportRecipient(_ request: Request, context: AppRequestContext) async throws -> Response {
         let caller = try context.requireTenant()
-        guard let email = request.uri.queryParameters["email"].map(String.init) else {
-            throw DoorstepError.invalidInput(field: "email", reason: "is required")
-        }
-        return try JSONResponse.make(try await privacy.export(tenantID: caller.tenant.id, email: email, by: .apiKey, actorID: caller.keyPrefix))
+        let query = request.uri.queryParameters
+        let contact = try RecipientContact(email: query["email"].map(String.init), phone: query["phone"].map(String.init))
+        return try JSONResponse.make(try await privacy.export(tenantID: caller.tenant.id, contact: contact, by: .apiKey, actorID: caller.keyPrefix))
     }
 
     @Sendable func eraseRecipient(_ request: Request, context: AppRequestContext) async throws -> Response {
         let caller = try context.requireTenant()
         let body = try await request.decodeJSON(as: EraseRequest.self, context: context)
-        let count = try await privacy.erase(tenantID: caller.tenant.id, email: body.email, by: .apiKey, actorID: caller.keyPrefix)
+        let contact = try RecipientContact(email: body.email, phone: body.phone)
+        let count = try await privacy.erase(tenantID: caller.tenant.id, contact: contact, by: .apiKey, actorID: caller.keyPrefix)
         return try JSONResponse.make(["erased_deliveries": count])
     }
 

@@ -34,7 +34,7 @@ public struct PrivacyService: Sendable {
     /// The policy of each delivery, in order, with one tenant lookup and one choices query per
     /// tenant (a courier's stop list is one tenant): not three queries a stop.
     public func policies(for deliveries: [Delivery]) async throws -> [PhotoPolicy] {
-        let recipients = deliveries.map { subjects.subjects(email: $0.recipient.email, address: $0.address) }
+        let recipients = deliveries.map { subjects.subjects(of: RecipientContact($0.recipient), address: $0.address) }
         var policies = [PhotoPolicy?](repeating: nil, count: deliveries.count)
         for tenantID in Set(deliveries.map(\.tenantID)) {
             guard let tenant = try await store.tenant(id: tenantID) else { throw DoorstepError.notFound }
@@ -94,7 +94,7 @@ public struct PrivacyService: Sendable {
 
     public struct ChoiceRequest: Sendable {
         public var choice: RecipientChoice?
-        /// Apply to every delivery to this street address too, not only this email.
+        /// Apply to every delivery to this street address too, not only this email or number.
         public var includeAddress: Bool
         /// With an opt-out: delete the photos that already exist of this recipient's deliveries.
         public var deleteExisting: Bool
@@ -108,8 +108,10 @@ public struct PrivacyService: Sendable {
 
     /// Records what the recipient of `delivery` said, effective at once everywhere.
     public func setChoice(_ request: ChoiceRequest, for delivery: Delivery, by actor: AccessEvent.Actor) async throws {
-        let subjects = subjects.subjects(email: delivery.recipient.email, address: delivery.address)
-        var changes = [RecipientChoiceChange(scope: .email, subject: subjects[.email]!, choice: request.choice)]
+        let contact = RecipientContact(delivery.recipient)
+        let subjects = subjects.subjects(of: contact, address: delivery.address)
+        // Under the email and the number alike: the next parcel may come with only one of them.
+        var changes = contact.scopes.map { scope, _ in RecipientChoiceChange(scope: scope, subject: subjects[scope]!, choice: request.choice) }
         // A yes or a "clear" also lifts an address-wide no this recipient set; a no covers the
         // address only when asked.
         if request.includeAddress || request.choice != .optedOut {
@@ -121,7 +123,7 @@ public struct PrivacyService: Sendable {
         await announcer.committed(events)
         try await audit.record(request.choice == .optedOut ? .optOut : .optIn, tenantID: delivery.tenantID, deliveryID: delivery.id, photoID: nil, by: actor, actorID: nil)
         if request.choice == .optedOut && request.deleteExisting {
-            let deliveries = try await store.deliveries(tenantID: delivery.tenantID, recipientEmail: delivery.recipient.email)
+            let deliveries = try await store.deliveries(tenantID: delivery.tenantID, contact: contact)
             for other in deliveries {
                 try await deleteCurrentPhoto(of: other, by: actor, actorID: nil)
             }
@@ -130,13 +132,14 @@ public struct PrivacyService: Sendable {
 
     public func choices(for delivery: Delivery) async throws -> [ChoiceScope: RecipientChoice] {
         try await store.recipientChoices(
-            tenantID: delivery.tenantID, subjects: subjects.subjects(email: delivery.recipient.email, address: delivery.address))
+            tenantID: delivery.tenantID, subjects: subjects.subjects(of: RecipientContact(delivery.recipient), address: delivery.address))
     }
 
     // MARK: Export and erasure
 
     public struct RecipientExport: Encodable, Sendable {
-        public var email: String
+        public var email: String?
+        public var phone: String?
         public var exportedAt: Date
         public var deliveries: [Item]
         public var choices: [String: String]
@@ -151,10 +154,10 @@ public struct PrivacyService: Sendable {
         }
     }
 
-    /// Everything held about one recipient of a tenant (data-protection access request).
-    public func export(tenantID: String, email: String, by actor: AccessEvent.Actor, actorID: String?) async throws -> RecipientExport {
-        let email = try Validate.email(email)
-        let deliveries = try await store.deliveries(tenantID: tenantID, recipientEmail: email)
+    /// Everything held about one recipient of a tenant (data-protection access request): every
+    /// delivery to their email or their number.
+    public func export(tenantID: String, contact: RecipientContact, by actor: AccessEvent.Actor, actorID: String?) async throws -> RecipientExport {
+        let deliveries = try await store.deliveries(tenantID: tenantID, contact: contact)
         var items: [RecipientExport.Item] = []
         var recorded: [String: String] = [:]
         for delivery in deliveries {
@@ -168,15 +171,14 @@ public struct PrivacyService: Sendable {
             for (scope, choice) in try await choices(for: delivery) { recorded[scope.rawValue] = choice.rawValue }
             try await audit.record(.export, tenantID: tenantID, deliveryID: delivery.id, photoID: nil, by: actor, actorID: actorID)
         }
-        return RecipientExport(email: email, exportedAt: effects.now(), deliveries: items, choices: recorded)
+        return RecipientExport(email: contact.email, phone: contact.phone, exportedAt: effects.now(), deliveries: items, choices: recorded)
     }
 
     /// Deletes every photo of the recipient's deliveries and blanks every personal field, keeping
     /// ids, times, proofs and the audit trail. A "no photos" choice is kept (under a keyed digest),
     /// so erasure never turns photos back on. Returns how many deliveries were erased.
-    public func erase(tenantID: String, email: String, by actor: AccessEvent.Actor, actorID: String?) async throws -> Int {
-        let email = try Validate.email(email)
-        let deliveries = try await store.deliveries(tenantID: tenantID, recipientEmail: email)
+    public func erase(tenantID: String, contact: RecipientContact, by actor: AccessEvent.Actor, actorID: String?) async throws -> Int {
+        let deliveries = try await store.deliveries(tenantID: tenantID, contact: contact)
         for delivery in deliveries {
             try await deleteCurrentPhoto(of: delivery, by: actor, actorID: actorID)
             try await store.eraseRecipientData(deliveryID: delivery.id, at: effects.now())

@@ -15,7 +15,8 @@ public protocol PrivacyStore: Sendable {
     /// The choices stored for any of `subjects` (digests per scope), in one query: a courier's
     /// whole stop list is answered at once.
     func recipientChoices(tenantID: String, anyOf subjects: [ChoiceScope: Set<String>]) async throws -> [RecipientSubject: RecipientChoice]
-    func deliveries(tenantID: String, recipientEmail: String) async throws -> [Delivery]
+    /// Every delivery to the contact's email or to its number, oldest first.
+    func deliveries(tenantID: String, contact: RecipientContact) async throws -> [Delivery]
     /// Blanks every personal field of a delivery and its photos' rows (not their proofs).
     func eraseRecipientData(deliveryID: String, at: Date) async throws
 }
