@@ -1,75 +1,28 @@
-"""Text messages through a real Kannel: bearerbox and smsbox on loopback with Kannel's own fake SMS
-centre (fakesmsc) standing for the carrier's SMPP provider. What fakesmsc receives is what a
-phone would: each segment with its concatenation header, reassembled here and decoded."""
+"""Text messages through a real Kannel (e2e/kannel.py): bearerbox and smsbox on loopback with
+Kannel's own fake SMS centre standing for the carrier's SMPP provider; what it receives is what a
+phone would, reassembled and decoded here."""
 import json
 import re
 import subprocess
-import time
-import urllib.parse
 import urllib.request
 
 import pytest
 
-from conftest import BIN, free_port, run, wait_for
+from conftest import BIN, run, wait_for
+from kannel import PASSWORD, Kannel
 from test_notifications import api
-
-FAKESMSC = "/usr/lib/kannel/test/fakesmsc"
-SMS_PASSWORD = "sms-secret"
 
 
 @pytest.fixture()
 def kannel(tmp_path):
     """Kannel with a fake SMS centre; yields (smsbox URL, a function returning the texts the
     centre received as {number: [text, …]})."""
-    admin, box, smsc, sendsms = (free_port() for _ in range(4))
-    config = tmp_path / "kannel.conf"
-    config.write_text("\n".join([
-        "group = core", f"admin-port = {admin}", "admin-password = admin-secret", f"smsbox-port = {box}", "box-allow-ip = 127.0.0.1", "",
-        "group = smsc", "smsc = fake", "smsc-id = fake", f"port = {smsc}", "connect-allow-ip = 127.0.0.1", "",
-        "group = smsbox", "bearerbox-host = 127.0.0.1", f"sendsms-port = {sendsms}", "",
-        "group = sendsms-user", "username = doorstep", f"password = {SMS_PASSWORD}", "max-messages = 4", "concatenation = true", "",
-        "group = sms-service", "keyword = default", 'text = "ok"', ""]))
-    logs = {name: open(tmp_path / f"{name}.log", "w+") for name in ("bearerbox", "fakesmsc", "smsbox")}
-    processes = [subprocess.Popen(["bearerbox", str(config)], stdout=logs["bearerbox"], stderr=subprocess.STDOUT)]
-    assert wait_for(lambda: port_open(smsc), timeout=10), (tmp_path / "bearerbox.log").read_text()
-    processes.append(subprocess.Popen([FAKESMSC, "-H", "127.0.0.1", "-r", str(smsc), "-i", "1000", "-m", "0", "x"],
-                                      stdout=logs["fakesmsc"], stderr=subprocess.STDOUT))
-    processes.append(subprocess.Popen(["smsbox", str(config)], stdout=logs["smsbox"], stderr=subprocess.STDOUT))
-    assert wait_for(lambda: port_open(sendsms), timeout=10), (tmp_path / "smsbox.log").read_text()
-
-    def received():
-        return reassemble((tmp_path / "fakesmsc.log").read_text())
-
-    yield f"http://doorstep@127.0.0.1:{sendsms}", received
-    for process in reversed(processes):
-        process.terminate()
-        process.wait(timeout=10)
+    gateway = Kannel(tmp_path)
+    yield gateway.url, gateway.received
+    gateway.stop()
 
 
-def port_open(port):
-    import socket
-    with socket.socket() as s:
-        return s.connect_ex(("127.0.0.1", port)) == 0
-
-
-def reassemble(log):
-    """fakesmsc's lines `Got message N: <from to [udh UDH] type payload>` as {to: [bytes, …]}, the
-    parts of a concatenated message (UDH 05 00 03 ref total seq) joined in order."""
-    whole, parts = {}, {}
-    for sender, to, udh, payload in re.findall(r"Got message \d+: <(\S+) (\S+) (?:udh (\S+) )?(?:text|data|ucs-2) (.*)>", log):
-        data = urllib.parse.unquote_to_bytes(payload.replace("+", " "))
-        if udh:
-            header = urllib.parse.unquote_to_bytes(udh)
-            reference, total, sequence = header[3], header[4], header[5]
-            parts.setdefault((to, reference), {})[sequence] = data
-            if len(parts[(to, reference)]) == total:
-                whole.setdefault(to, []).append(b"".join(parts[(to, reference)][i] for i in range(1, total + 1)))
-        else:
-            whole.setdefault(to, []).append(data)
-    return whole
-
-
-def start(servers, tmp_path, url, password=SMS_PASSWORD):
+def start(servers, tmp_path, url, password=PASSWORD):
     secret = tmp_path / "sms.password"
     secret.write_text(password)
     return servers(tmp_path / "data", tmp_path / "server.log", "--sms", url, "--sms-password-file", str(secret), "--sms-from", "Doorstep",
@@ -112,7 +65,7 @@ def test_recipients_with_a_mobile_number_get_texts_in_their_language(tmp_path, s
     export = json.loads(run("recipient", "export", "--data", str(server["data"]), "--tenant", tenant, "--phone", "+447700900123"))
     assert export["phone"] == "+447700900123" and [item["delivery"]["id"] for item in export["deliveries"]] == [english["id"]]
     log = (tmp_path / "server.log").read_text()
-    assert "+447700900123" not in log and "612345678" not in log and SMS_PASSWORD not in log
+    assert "+447700900123" not in log and "612345678" not in log and PASSWORD not in log
 
 
 def test_a_refused_password_is_a_dead_letter_that_says_so(tmp_path, servers, kannel):
@@ -140,7 +93,7 @@ def test_a_number_without_country_code_is_refused(tmp_path, servers, kannel):
 def test_check_config_tries_the_gateway(tmp_path, kannel):
     url, _ = kannel
     run("migrate", "--data", str(tmp_path / "data"))
-    for password, expected, code in [(SMS_PASSWORD, "ok     sms", 0), ("wrong", "Kannel refused the user or password", 1)]:
+    for password, expected, code in [(PASSWORD, "ok     sms", 0), ("wrong", "Kannel refused the user or password", 1)]:
         secret = tmp_path / "sms.password"
         secret.write_text(password)
         result = subprocess.run([BIN, "check-config", "--data", str(tmp_path / "data"), "--sms", url, "--sms-password-file", str(secret)],

@@ -42,7 +42,7 @@ func buildRouter(_ services: AppServices) throws -> Router<AppRequestContext> {
     CourierAPIController(
         accounts: services.accounts, deliveries: services.deliveries, ingest: services.ingest, evidence: services.evidence,
         links: services.links, uploadKey: services.infrastructure.uploadKey, maxUploadBytes: services.configuration.limits.maxBytes,
-        metrics: services.metrics
+        uploadBudget: services.uploadBudget, metrics: services.metrics
     ).addRoutes(to: router.group("api/v1/courier"))
     CustomerController(
         customerAccess: services.customerAccess, privacy: services.privacy, evidence: services.evidence, links: services.links,

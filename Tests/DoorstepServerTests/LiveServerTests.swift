@@ -56,16 +56,7 @@ import Testing
             let delivery = try await app.delivery()
             try await app.application.test(.live) { client in
                 let port = try #require(client.port)
-                let head = """
-                    POST \(app.uploadPath(delivery)) HTTP/1.1\r
-                    Host: 127.0.0.1\r
-                    Authorization: Bearer \(app.courierToken)\r
-                    Content-Type: image/jpeg\r
-                    Idempotency-Key: cut-off\r
-                    Content-Length: \(photo.count)\r
-                    \r
-
-                    """
+                let head = RawSocket.uploadHead(app.uploadPath(delivery), token: app.courierToken, length: photo.count, key: "cut-off")
                 try RawSocket.sendAndClose(port: port, bytes: Array(head.utf8) + photo.prefix(photo.count / 3))
                 // The server notices the closed connection and drops the partial body.
                 try await Task.sleep(for: .milliseconds(300))
@@ -79,6 +70,43 @@ import Testing
             #expect((try await app.blobFiles()).count == 2)
         }
     }
+
+    /// The upload memory budget on a real socket: two uploads whose bodies are still coming hold
+    /// it whole; a third waits its turn, then gets 503 with Retry-After, its body never kept; once
+    /// the two give up, their room comes back and the third goes through.
+    @Test func uploadsPastTheMemoryBudgetWaitThenGet503AndGoThroughLater() async throws {
+        let photo = Photos.bytes("x01_wine_stored3837x2560_o6_gps.jpg")
+        try await TestApp.run(configure: { $0.uploadMemoryBytes = 2 * photo.count; $0.uploadWait = 1 }) { app in
+            let stalled = [try await app.delivery(), try await app.delivery()]
+            let third = try await app.delivery()
+            let budget = app.services.uploadBudget
+            try await app.application.test(.live) { client in
+                let port = try #require(client.port)
+                let sockets = try stalled.map { delivery in
+                    let socket = try RawSocket.connect(port: port)
+                    try RawSocket.write(socket, Array(RawSocket.uploadHead(app.uploadPath(delivery), token: app.courierToken, length: photo.count).utf8) + photo.prefix(1000))
+                    return socket
+                }
+                for _ in 0..<100 where budget.bytesInUse < 2 * photo.count { try await Task.sleep(for: .milliseconds(20)) }
+                #expect(budget.bytesInUse == 2 * photo.count)
+
+                let started = ContinuousClock.now
+                let refused = try await client.execute(
+                    uri: app.uploadPath(third), method: .post, headers: app.courierHeaders(key: "third"), body: ByteBuffer(bytes: photo))
+                #expect(refused.status == .serviceUnavailable && refused.headers[.retryAfter] != nil)
+                #expect(try refused.json()["type"] as? String == "/problems/overloaded")
+                #expect(ContinuousClock.now - started >= .milliseconds(900), "it waited for room before the 503")
+
+                for socket in sockets { close(socket) }
+                for _ in 0..<100 where budget.bytesInUse > 0 { try await Task.sleep(for: .milliseconds(20)) }
+                #expect(budget.bytesInUse == 0, "uploads cut off mid-body give their room back")
+                let retry = try await client.execute(
+                    uri: app.uploadPath(third), method: .post, headers: app.courierHeaders(key: "third"), body: ByteBuffer(bytes: photo))
+                #expect(retry.status == .created)
+            }
+            #expect((try await app.blobFiles()).count == 2, "the one photo stored, nothing of the others")
+        }
+    }
 }
 
 final class EventLog: Sendable {
@@ -90,22 +118,41 @@ final class EventLog: Sendable {
 enum RawSocket {
     struct Failure: Error {}
 
+    /// The head of a courier's photo upload of `length` bytes.
+    static func uploadHead(_ path: String, token: String, length: Int, key: String? = nil) -> String {
+        "POST \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer \(token)\r\nContent-Type: image/jpeg\r\n"
+            + (key.map { "Idempotency-Key: \($0)\r\n" } ?? "") + "Content-Length: \(length)\r\n\r\n"
+    }
+
     /// Connects to 127.0.0.1:`port`, writes `bytes`, and closes: a client that gives up.
     static func sendAndClose(port: Int, bytes: [UInt8]) throws {
+        let fd = try connect(port: port)
+        defer { close(fd) }
+        try write(fd, bytes)
+    }
+
+    /// A connected socket to 127.0.0.1:`port`; the caller closes it.
+    static func connect(port: Int) throws -> Int32 {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { throw Failure() }
-        defer { close(fd) }
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
         address.sin_port = in_port_t(UInt16(port).bigEndian)
         address.sin_addr.s_addr = inet_addr("127.0.0.1")
         let connected = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
         }
-        guard connected == 0 else { throw Failure() }
+        guard connected == 0 else {
+            close(fd)
+            throw Failure()
+        }
+        return fd
+    }
+
+    static func write(_ fd: Int32, _ bytes: [UInt8]) throws {
         var offset = 0
         while offset < bytes.count {
-            let written = bytes[offset...].withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+            let written = bytes[offset...].withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }
             guard written > 0 else { throw Failure() }
             offset += written
         }

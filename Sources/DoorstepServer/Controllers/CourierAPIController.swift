@@ -15,6 +15,7 @@ struct CourierAPIController {
     let links: CustomerLinks
     let uploadKey: SealedUpload.Key
     let maxUploadBytes: Int
+    let uploadBudget: UploadBudget
     let metrics: AppMetrics
 
     func addRoutes(to group: RouterGroup<AppRequestContext>) {
@@ -79,7 +80,13 @@ struct CourierAPIController {
         if let contentType, !sealed, ImageFormat.fromMediaType(contentType) == nil {
             throw DoorstepError.unsupportedMediaType
         }
-        var bytes = try await UploadBody.read(request, limit: maxUploadBytes + (sealed ? SealedUpload.overhead : 0))
+        let limit = maxUploadBytes + (sealed ? SealedUpload.overhead : 0)
+        // Room in the upload memory before the first byte is read, held until the photo is stored.
+        // A sealed body and the image opened from it are both held for a moment: twice its size.
+        let declared = try UploadBody.declaredLength(request, limit: limit) ?? limit
+        let permit = try await uploadBudget.admit(bytes: sealed ? 2 * declared : declared)
+        defer { permit.release() }
+        var bytes = try await UploadBody.read(request, limit: limit)
         if sealed {
             do { bytes = try uploadKey.open(bytes, deliveryID: delivery.id) } catch { throw DoorstepError.sealedUploadInvalid }
         }
@@ -123,12 +130,16 @@ struct DeliveredRequest: Decodable {
 /// Reads an upload body as it streams in, refusing it the moment it passes the limit, so an
 /// oversized upload costs at most `limit` bytes of memory.
 enum UploadBody {
+    /// The body's declared size (nil when it is sent chunked), refused at once past the limit.
+    static func declaredLength(_ request: Request, limit: Int) throws -> Int? {
+        guard let declared = request.headers[.contentLength].flatMap(Int.init) else { return nil }
+        guard declared <= limit else { throw DoorstepError.payloadTooLarge(limit: limit) }
+        return declared
+    }
+
     static func read(_ request: Request, limit: Int) async throws -> [UInt8] {
-        if let declared = request.headers[.contentLength].flatMap(Int.init), declared > limit {
-            throw DoorstepError.payloadTooLarge(limit: limit)
-        }
         var bytes: [UInt8] = []
-        if let declared = request.headers[.contentLength].flatMap(Int.init) { bytes.reserveCapacity(declared) }
+        if let declared = try declaredLength(request, limit: limit) { bytes.reserveCapacity(declared) }
         do {
             for try await buffer in request.body {
                 guard bytes.count + buffer.readableBytes <= limit else { throw DoorstepError.payloadTooLarge(limit: limit) }

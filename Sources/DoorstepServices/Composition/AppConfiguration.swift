@@ -19,6 +19,11 @@ public struct AppConfiguration: Sendable {
     public var imageWorkers: Int = ProcessInfo.processInfo.activeProcessorCount
     /// Uploads allowed to wait for a worker before new ones get 503.
     public var maxQueuedImages: Int = 64
+    /// Memory for upload bodies received and processed at once (see `UploadBudget`).
+    public var uploadMemoryBytes: Int = 256 << 20
+    /// How long an upload waits for room in that budget before it gets 503 (at most half the idle
+    /// timeout: a waiting upload's socket is not read, and a silent socket is closed at the idle timeout).
+    public var uploadWait: TimeInterval = 10
     public var databaseConnections: Int = 4
     /// PostgreSQL for scale-out (`postgres://user:password@host:5432/db`); nil is the embedded SQLite file.
     public var databaseURL: String?

@@ -21,6 +21,7 @@ public struct AppServices: Sendable {
     public let privacy: PrivacyService
     public let evidence: EvidenceService
     public let ingest: PhotoIngestService
+    public let uploadBudget: UploadBudget
     public let customerAccess: CustomerAccessService
     public let email: EmailChannel
     public let sms: SMSChannel
@@ -58,6 +59,9 @@ public struct AppServices: Sendable {
             store: store, images: infrastructure.images, limits: configuration.limits, output: configuration.output,
             qualityThresholds: configuration.qualityThresholds, evidence: evidence, privacy: privacy, audit: audit, vault: vault,
             announcer: announcer, effects: effects)
+        uploadBudget = UploadBudget(
+            totalBytes: configuration.uploadMemoryBytes, maxWaiters: configuration.maxQueuedImages,
+            maxWait: .milliseconds(Int64(min(configuration.uploadWait, configuration.idleTimeout / 2) * 1000)), metrics: infrastructure.metrics)
         customerAccess = CustomerAccessService(
             store: store, links: links, vault: vault, privacy: privacy, audit: audit, announcer: announcer, effects: effects)
         email = EmailChannel(

@@ -87,6 +87,14 @@ extension Setting {
         Setting("maxUploadBytes", .server, placeholder: "BYTES", default: "20971520 (20 MB)", "Largest upload body.") { text, configuration in
             configuration.limits.maxBytes = try whole(text, in: 1...1 << 31)
         },
+        Setting("uploadMemory", .server, placeholder: "BYTES", default: "268435456 (256 MB)",
+                "Memory for upload bodies received and processed at once; past it uploads wait (their sockets unread), then get 503 with Retry-After.") { text, configuration in
+            configuration.uploadMemoryBytes = try whole(text, in: 1 << 20...1 << 34)
+        },
+        Setting("uploadWait", .server, placeholder: "SECONDS", default: "10",
+                "How long an upload waits for room in the upload memory before it gets 503 (capped at half the idle timeout).") { text, configuration in
+            configuration.uploadWait = TimeInterval(try whole(text, in: 1...300))
+        },
         Setting("maxPixels", .server, placeholder: "PIXELS", default: "60000000", "Largest image accepted.") { text, configuration in
             configuration.limits.maxPixels = try whole(text, in: 1...1 << 31)
         },

@@ -18,6 +18,9 @@ public final class AppMetrics: Sendable {
         imageQueueWait = Timer(label: "doorstep_image_queue_wait_seconds", factory: factory)
         imageProcessing = Timer(label: "doorstep_image_processing_seconds", factory: factory)
         imageJobsRefused = Counter(label: "doorstep_image_jobs_refused_total", factory: factory)
+        uploadBytesInFlight = Meter(label: "doorstep_upload_bytes_in_flight", factory: factory)
+        uploadBudgetWait = Timer(label: "doorstep_upload_budget_wait_seconds", factory: factory)
+        uploadsRefused = Counter(label: "doorstep_uploads_refused_total", factory: factory)
     }
 
     /// The Prometheus text exposition of everything recorded so far.
@@ -48,6 +51,15 @@ public final class AppMetrics: Sendable {
     public let imageProcessing: Timer
     /// Uploads answered 503 because every worker was busy and the queue full.
     public let imageJobsRefused: Counter
+
+    // MARK: Upload memory (UploadBudget)
+
+    /// Bytes of upload bodies admitted and not yet done with.
+    public let uploadBytesInFlight: Meter
+    /// How long uploads that did not fit at once waited for room.
+    public let uploadBudgetWait: Timer
+    /// Uploads answered 503 because the memory budget stayed full (or too many were waiting).
+    public let uploadsRefused: Counter
 
     // MARK: Outcomes
 
