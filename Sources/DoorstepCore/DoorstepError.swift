@@ -27,6 +27,9 @@ public enum DoorstepError: Error, Sendable, Equatable {
     case incompleteUpload
     /// The server is at capacity; retry later.
     case overloaded
+    /// A bounded thing would pass its bound: `limit` of `resource` (webhook endpoints of a tenant,
+    /// open problem reports of a delivery, unused capture tickets of a courier).
+    case limitReached(resource: String, limit: Int)
     /// Too many failed attempts (sign-in): refused until `retryAfter` seconds have passed.
     case tooManyAttempts(retryAfter: Int)
     /// This delivery may not be photographed (recipient opted out, consent missing, region off).
@@ -58,6 +61,7 @@ extension DoorstepError: CustomStringConvertible {
         case .undecodableImage: "undecodableImage"
         case .incompleteUpload: "incompleteUpload"
         case .overloaded: "overloaded"
+        case .limitReached(let resource, let limit): "limitReached(\(resource): \(limit))"
         case .tooManyAttempts(let seconds): "tooManyAttempts(\(seconds))"
         case .photoNotAllowed(let reason): "photoNotAllowed(\(reason.rawValue))"
         case .photoUnusable(let issues): "photoUnusable(\(issues.map(\.rawValue).joined(separator: ",")))"

@@ -55,6 +55,8 @@ public enum PhotoPolicy: Equatable, Sendable {
         case optedOut = "opted_out"
         case consentRequired = "consent_required"
         case photosOff = "photos_off"
+        /// The customer deleted this delivery's photo: a courier may not put another in its place.
+        case deletedByCustomer = "deleted_by_customer"
     }
 
     /// A "no" always wins: an opt-out by email or by address, or the region being off. In opt-in

@@ -242,6 +242,14 @@ enum Migrations {
             // Export, erasure and "delete my photos" find a recipient by number as by email.
             "CREATE INDEX deliveries_by_recipient_phone ON deliveries (tenant_id, recipient_phone)",
         ]),
+        (10, [
+            // The purge of expired records finds them by time; revoking a courier's sessions and
+            // counting a courier's unused capture tickets find them by courier.
+            "CREATE INDEX courier_sessions_by_expiry ON courier_sessions (expires_at)",
+            "CREATE INDEX courier_sessions_by_courier ON courier_sessions (courier_id)",
+            "CREATE INDEX idempotency_keys_by_time ON idempotency_keys (created_at)",
+            "CREATE INDEX capture_tickets_by_courier ON capture_tickets (courier_id, issued_at)",
+        ]),
     ]
 
     static var latest: Int { steps.map(\.version).max() ?? 0 }

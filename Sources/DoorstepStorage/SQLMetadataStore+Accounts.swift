@@ -64,6 +64,28 @@ extension SQLMetadataStore {
         }
     }
 
+    public func apiKeys(tenantID: String) async throws -> [APIKeyRecord] {
+        try await source.withConnection { db in
+            try await db.raw("""
+                SELECT id, prefix, created_at, revoked_at FROM api_keys WHERE tenant_id = \(bind: tenantID) ORDER BY created_at, id
+                """).all().map { row in
+                APIKeyRecord(
+                    id: try row.decode(column: "id", as: String.self), prefix: try row.decode(column: "prefix", as: String.self),
+                    createdAt: Date(epochMilliseconds: try row.decode(column: "created_at", as: Int64.self)),
+                    revokedAt: try row.decode(column: "revoked_at", as: Int64?.self).map(Date.init(epochMilliseconds:)))
+            }
+        }
+    }
+
+    public func revokeAPIKey(id: String, tenantID: String, at: Date) async throws -> Bool {
+        try await source.withConnection { db in
+            try await !db.raw("""
+                UPDATE api_keys SET revoked_at = \(bind: at.epochMilliseconds)
+                WHERE id = \(bind: id) AND tenant_id = \(bind: tenantID) AND revoked_at IS NULL RETURNING id
+                """).all().isEmpty
+        }
+    }
+
     public func createCourier(_ courier: Courier, passwordHash: String) async throws {
         let inserted = try await source.withConnection { db in
             try await db.insertIfAbsent("""
@@ -108,6 +130,12 @@ extension SQLMetadataStore {
                 FROM courier_sessions s JOIN couriers c ON c.id = s.courier_id
                 WHERE s.digest = \(bind: digest) AND s.expires_at > \(bind: now.epochMilliseconds)
                 """).first(decoding: CourierRow.self, with: snakeCase)?.courier
+        }
+    }
+
+    public func revokeCourierSessions(courierID: String) async throws -> Int {
+        try await source.withConnection { db in
+            try await db.raw("DELETE FROM courier_sessions WHERE courier_id = \(bind: courierID) RETURNING 1 AS gone").all().count
         }
     }
 }

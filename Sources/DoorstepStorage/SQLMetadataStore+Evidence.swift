@@ -12,6 +12,15 @@ extension SQLMetadataStore {
         }
     }
 
+    public func unusedCaptureTickets(courierID: String, issuedSince: Date) async throws -> Int {
+        try await source.withConnection { db in
+            try await db.raw("""
+                SELECT COUNT(*) AS n FROM capture_tickets
+                WHERE courier_id = \(bind: courierID) AND issued_at >= \(bind: issuedSince.epochMilliseconds) AND photo_id IS NULL
+                """).first()?.decode(column: "n", as: Int.self) ?? 0
+        }
+    }
+
     public func captureTicket(digest: String) async throws -> CaptureTicket? {
         try await source.withConnection { db in
             guard let row = try await db.raw("""

@@ -8,7 +8,7 @@ extension QualityPolicy: ExpressibleByArgument {}
 
 struct TenantCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "tenant", abstract: "Manage tenants (carriers and shops).", subcommands: [Create.self, List.self, Settings.self])
+        commandName: "tenant", abstract: "Manage tenants (carriers and shops).", subcommands: [Create.self, List.self, Settings.self, AddKey.self, Keys.self, RevokeKey.self])
 
     struct Settings: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Show or change a tenant's privacy and evidence settings.")
@@ -66,6 +66,55 @@ struct TenantCommand: AsyncParsableCommand {
         }
     }
 
+    struct AddKey: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "add-key", abstract: "Give a tenant another API key and print it (shown once): rotate by adding, then revoking the old.")
+        @OptionGroup var common: CommonOptions
+        @Option(name: .long, help: "Tenant id.") var tenant: String
+
+        func run() async throws {
+            let configuration = try common.configuration()
+            let key = try await withAccounts(configuration, logger: common.logger(configuration)) { accounts in
+                guard try await accounts.tenant(id: tenant) != nil else { throw ValidationError("no such tenant") }
+                return try await accounts.addAPIKey(tenantID: tenant)
+            }
+            print("API key: \(key)")
+            print("Store it now: it is shown only once and kept only as a hash.")
+        }
+    }
+
+    struct Keys: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List a tenant's API keys (ids and prefixes, never the keys).")
+        @OptionGroup var common: CommonOptions
+        @Option(name: .long, help: "Tenant id.") var tenant: String
+
+        func run() async throws {
+            let configuration = try common.configuration()
+            let keys = try await withStore(configuration, logger: common.logger(configuration)) { try await $0.apiKeys(tenantID: tenant) }
+            for key in keys {
+                print([key.id, key.prefix + "…", "created \(key.createdAt.formatted(.iso8601))",
+                       key.revokedAt.map { "revoked \($0.formatted(.iso8601))" } ?? "live"].joined(separator: "  "))
+            }
+        }
+    }
+
+    struct RevokeKey: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "revoke-key", abstract: "Revoke one of a tenant's API keys: refused from the next request on.")
+        @OptionGroup var common: CommonOptions
+        @Option(name: .long, help: "Tenant id.") var tenant: String
+        @Option(name: .long, help: "The key's id (see `tenant keys`).") var keyId: String
+
+        func run() async throws {
+            let configuration = try common.configuration()
+            let revoked = try await withStore(configuration, logger: common.logger(configuration)) { store in
+                try await store.revokeAPIKey(id: keyId, tenantID: tenant, at: Date())
+            }
+            guard revoked else { throw ValidationError("the tenant has no live key with that id") }
+            print("revoked key \(keyId)")
+        }
+    }
+
     struct List: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "List tenants.")
         @OptionGroup var common: CommonOptions
@@ -82,7 +131,26 @@ struct TenantCommand: AsyncParsableCommand {
 
 struct CourierCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "courier", abstract: "Manage courier accounts.", subcommands: [Create.self])
+        commandName: "courier", abstract: "Manage courier accounts.", subcommands: [Create.self, RevokeSessions.self])
+
+    struct RevokeSessions: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "revoke-sessions", abstract: "Sign a courier out everywhere (a lost phone, a courier who left): every session ends now.")
+        @OptionGroup var common: CommonOptions
+        @Option(name: .long, help: "Tenant id.") var tenant: String
+        @Option(name: .long, help: "The courier's login name.") var username: String
+
+        func run() async throws {
+            let configuration = try common.configuration()
+            let count = try await withStore(configuration, logger: common.logger(configuration)) { store in
+                guard let courier = try await store.courierCredentials(username: username.lowercased())?.courier, courier.tenantID == tenant else {
+                    throw ValidationError("the tenant has no courier with that username")
+                }
+                return try await store.revokeCourierSessions(courierID: courier.id)
+            }
+            print("ended \(count) session(s)")
+        }
+    }
 
     struct Create: AsyncParsableCommand {
         static let configuration = CommandConfiguration(

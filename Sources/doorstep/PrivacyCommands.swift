@@ -8,7 +8,7 @@ import Foundation
 
 struct Sweep: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Delete expired photos and orphaned blobs once, then exit (for cron; safe beside running servers).")
+        abstract: "Delete expired photos, orphaned blobs and expired sessions, tickets and idempotency records once, then exit (for cron; safe beside running servers).")
     @OptionGroup var common: CommonOptions
     @Option(name: .long, help: "Sweep as if it were this ISO 8601 time (to purge ahead of schedule, or to test).")
     var asOf: String?
@@ -20,10 +20,11 @@ struct Sweep: AsyncParsableCommand {
             guard let date = try? Date(asOf, strategy: .iso8601) else { throw ValidationError("--as-of takes an ISO 8601 time like 2030-01-01T00:00:00Z") }
             effects.now = { date }
         }
-        let (expired, orphans) = try await withServices(configuration, effects: effects, logger: common.logger(configuration)) { app in
-            (try await app.retentionSweeper.sweepOnce(), try await app.orphanSweeper.sweepOnce(now: Date()))
+        let (expired, orphans, records) = try await withServices(configuration, effects: effects, logger: common.logger(configuration)) { app in
+            (try await app.retentionSweeper.sweepOnce(), try await app.orphanSweeper.sweepOnce(now: Date()), try await app.recordSweeper.sweepOnce())
         }
-        print("deleted \(expired) expired photo(s), removed \(orphans) orphaned blob(s)")
+        print("deleted \(expired) expired photo(s), removed \(orphans) orphaned blob(s); purged \(records.sessions) expired session(s), "
+              + "\(records.tickets) old capture ticket(s), \(records.idempotencyKeys) old idempotency record(s)")
     }
 }
 

@@ -132,4 +132,21 @@ import Testing
             }
         }
     }
+
+    /// A page left open does not keep hearing events after its link expired: the stream ends with
+    /// the link, and its reconnection is refused.
+    @Test(.timeLimit(.minutes(1))) func theLiveStreamEndsWhenItsLinkExpires() async throws {
+        try await TestApp.run(configure: { $0.customerLinkLifetime = 2 }) { app in
+            let delivery = try await app.delivery()
+            let query = String(app.customerPath(delivery).split(separator: "?")[1])
+            try await app.application.test(.router) { client in
+                let started = ContinuousClock.now
+                let stream = try await client.execute(uri: "/d/\(delivery.id)/events?\(query)", method: .get)
+                #expect(stream.status == .ok && stream.text.contains(": connected"))
+                #expect(ContinuousClock.now - started < .seconds(5), "ended with the link's 2 s, not at the 15 s heartbeat or later")
+                app.clock.advance(by: 3)
+                #expect(try await client.execute(uri: "/d/\(delivery.id)/events?\(query)", method: .get).status == .gone)
+            }
+        }
+    }
 }

@@ -42,6 +42,11 @@ class UnimplementedStore: MetadataStore, @unchecked Sendable {
     func courier(id: String, tenantID: String) async throws -> Courier? { throw unimplemented() }
     func addCourierSession(digest: String, courierID: String, expiresAt: Date) async throws { throw unimplemented() }
     func courier(forSessionDigest digest: String, now: Date) async throws -> Courier? { throw unimplemented() }
+    func revokeCourierSessions(courierID: String) async throws -> Int { throw unimplemented() }
+    func apiKeys(tenantID: String) async throws -> [APIKeyRecord] { throw unimplemented() }
+    func revokeAPIKey(id: String, tenantID: String, at: Date) async throws -> Bool { throw unimplemented() }
+    func purgeExpiredRecords(_ cutoffs: PurgeCutoffs) async throws -> PurgeCounts { throw unimplemented() }
+    func unusedCaptureTickets(courierID: String, issuedSince: Date) async throws -> Int { throw unimplemented() }
 
     // MARK: DeliveryStore
 

@@ -107,6 +107,59 @@ import Testing
     }
 
     @Test(arguments: StoreEngine.allCases)
+    func revokedKeysAndSessionsNoLongerAuthenticate(_ engine: StoreEngine) async throws {
+        try await engine.withSeed { seed in
+            let tenant = try await seed.tenant(), other = try await seed.tenant("Other")
+            let (old, new) = (Seed.id(), Seed.id())
+            try await seed.store.addAPIKey(id: old, tenantID: tenant.id, digest: "digest-old", prefix: "dsk_old", createdAt: seed.clock)
+            try await seed.store.addAPIKey(id: new, tenantID: tenant.id, digest: "digest-new", prefix: "dsk_new", createdAt: seed.clock.addingTimeInterval(1))
+            #expect(try await !seed.store.revokeAPIKey(id: old, tenantID: other.id, at: seed.clock), "another tenant's key is not theirs to revoke")
+            #expect(try await seed.store.revokeAPIKey(id: old, tenantID: tenant.id, at: seed.clock))
+            #expect(try await !seed.store.revokeAPIKey(id: old, tenantID: tenant.id, at: seed.clock), "once")
+            #expect(try await seed.store.tenant(forAPIKeyDigest: "digest-old") == nil)
+            #expect(try await seed.store.tenant(forAPIKeyDigest: "digest-new") == tenant)
+            #expect(try await seed.store.apiKeys(tenantID: tenant.id).map { [$0.id, $0.prefix, $0.revokedAt == nil ? "live" : "revoked"] }
+                    == [[old, "dsk_old", "revoked"], [new, "dsk_new", "live"]])
+
+            let courier = try await seed.courier(tenant), colleague = try await seed.courier(tenant)
+            for (digest, owner) in [("s1", courier), ("s2", courier), ("s3", colleague)] {
+                try await seed.store.addCourierSession(digest: digest, courierID: owner.id, expiresAt: seed.clock.addingTimeInterval(3600))
+            }
+            #expect(try await seed.store.revokeCourierSessions(courierID: courier.id) == 2)
+            #expect(try await seed.store.courier(forSessionDigest: "s1", now: seed.clock) == nil)
+            #expect(try await seed.store.courier(forSessionDigest: "s3", now: seed.clock) == colleague)
+        }
+    }
+
+    @Test(arguments: StoreEngine.allCases)
+    func recordsWhoseUseIsOverArePurgedAndNoOthers(_ engine: StoreEngine) async throws {
+        try await engine.withSeed { seed in
+            let (courier, delivery) = try await seed.assignedDelivery()
+            try await seed.store.addCourierSession(digest: "expired", courierID: courier.id, expiresAt: seed.clock.addingTimeInterval(-1))
+            try await seed.store.addCourierSession(digest: "live", courierID: courier.id, expiresAt: seed.clock.addingTimeInterval(3600))
+            for (digest, age) in [("old-ticket", 3 * 86_400.0), ("new-ticket", 60)] {
+                try await seed.store.createCaptureTicket(CaptureTicket(
+                    digest: digest, deliveryID: delivery.id, courierID: courier.id, issuedAt: seed.clock.addingTimeInterval(-age)))
+            }
+            #expect(try await seed.store.unusedCaptureTickets(courierID: courier.id, issuedSince: seed.clock.addingTimeInterval(-3600)) == 1)
+            var old = seed.photo(for: delivery, courier: courier)
+            old.createdAt = seed.clock.addingTimeInterval(-8 * 86_400)
+            _ = try await seed.store.recordPhoto(old, idempotency: IdempotencyClaim(courierID: courier.id, key: "old", fingerprint: "f", photoID: old.id),
+                                                 events: [], audit: nil)
+
+            let purged = try await seed.store.purgeExpiredRecords(PurgeCutoffs(
+                sessionsExpiredBy: seed.clock, ticketsIssuedBefore: seed.clock.addingTimeInterval(-2 * 86_400),
+                idempotencyKeysBefore: seed.clock.addingTimeInterval(-7 * 86_400)))
+            #expect(purged == PurgeCounts(sessions: 1, tickets: 1, idempotencyKeys: 1))
+            #expect(try await seed.store.courier(forSessionDigest: "live", now: seed.clock) == courier)
+            #expect(try await seed.store.captureTicket(digest: "old-ticket") == nil)
+            #expect(try await seed.store.captureTicket(digest: "new-ticket") != nil)
+            #expect(try await seed.store.idempotentUpload(courierID: courier.id, key: "old") == nil)
+            #expect(try await seed.store.currentPhoto(deliveryID: delivery.id)?.id == old.id, "the photo itself stays")
+        }
+    }
+
+    @Test(arguments: StoreEngine.allCases)
     func aRepeatedIdempotencyKeyChangesNothing(_ engine: StoreEngine) async throws {
         try await engine.withSeed { seed in
             let (courier, delivery) = try await seed.assignedDelivery()

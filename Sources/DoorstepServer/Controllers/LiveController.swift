@@ -17,27 +17,36 @@ struct LiveController {
         router.get("api/v1/events", use: tenantEvents)
     }
 
+    /// A tenant's stream ends after this long and the client reconnects, showing its key again: a
+    /// revoked key stops hearing events within the hour.
+    static let tenantStreamLifetime: Duration = .seconds(3600)
+
+    /// The customer's stream ends when the link expires: the page's reconnection is then refused (410).
     @Sendable func deliveryEvents(_ request: Request, context: AppRequestContext) async throws -> Response {
-        let delivery = try await customerAccess.delivery(request.customerLink(context))
-        return stream(live.subscribe(LiveEvents.deliveryTopic(delivery.id)))
+        let (delivery, lifetime) = try await customerAccess.deliveryAndLifetime(request.customerLink(context))
+        return stream(live.subscribe(LiveEvents.deliveryTopic(delivery.id)), lifetime: lifetime)
     }
 
     @Sendable func tenantEvents(_ request: Request, context: AppRequestContext) async throws -> Response {
         guard let token = request.bearerToken else { throw DoorstepError.unauthenticated }
         let tenant = try await accounts.tenant(apiKey: token)
-        return stream(live.subscribe(LiveEvents.tenantTopic(tenant.id)))
+        return stream(live.subscribe(LiveEvents.tenantTopic(tenant.id)), lifetime: Self.tenantStreamLifetime)
     }
 
     /// `text/event-stream`: one event per committed change, a comment every 15 s to keep proxies
-    /// from closing the connection, and an end when the server shuts down.
-    private func stream(_ events: AsyncStream<OutboxEvent>) -> Response {
+    /// from closing the connection, and an end when the credential's `lifetime` is over or the
+    /// server shuts down.
+    private func stream(_ events: AsyncStream<OutboxEvent>, lifetime: Duration) -> Response {
         let frames = events.map { event -> ByteBuffer in
             let data = (try? JSONResponse.encoder.encode(LiveEventPayload(event))).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
             return ByteBuffer(string: "id: \(event.id)\nevent: \(event.type.rawValue)\ndata: \(data)\n\n")
         }
         let heartbeats = AsyncTimerSequence(interval: .seconds(15), clock: .continuous).map { _ in ByteBuffer(string: ": keep-alive\n\n") }
         let opening = [ByteBuffer(string: "retry: 3000\n: connected\n\n")].async
-        let body = chain(opening, merge(frames, heartbeats)).cancelOnGracefulShutdown()
+        // nil marks the end: the first tick of a timer set to the lifetime.
+        let end = AsyncTimerSequence(interval: lifetime, clock: .continuous).map { _ -> ByteBuffer? in nil }
+        let live = merge(frames.map(Optional.some), heartbeats.map(Optional.some), end).prefix { $0 != nil }.compactMap { $0 }
+        let body = chain(opening, live).cancelOnGracefulShutdown()
         var headers: HTTPFields = [:]
         headers[.contentType] = "text/event-stream"
         headers[.cacheControl] = "no-store"

@@ -74,6 +74,7 @@ struct Problem: Encodable, Sendable {
             case .optedOut: "The recipient asked for no photos of their deliveries."
             case .consentRequired: "Photos need the recipient's consent in this region, and they have not given it."
             case .photosOff: "Photos are turned off for this region."
+            case .deletedByCustomer: "The customer deleted this delivery's photo."
             }
             self.init(slug: "photo-not-allowed", title: "No photo for this delivery", status: .conflict,
                       detail: why + " Deliver without a photo.", reason: reason.rawValue)
@@ -94,6 +95,9 @@ struct Problem: Encodable, Sendable {
         case .overloaded:
             self.init(slug: "overloaded", title: "Busy", status: .serviceUnavailable,
                       detail: "The server is at capacity. Retry in a few seconds with the same Idempotency-Key.")
+        case .limitReached(let resource, let limit):
+            self.init(slug: "limit-reached", title: "Limit reached", status: .conflict,
+                      detail: "At most \(limit) \(resource).", limit: limit)
         case .tooManyAttempts(let seconds):
             self.init(slug: "too-many-attempts", title: "Too many attempts", status: .tooManyRequests,
                       detail: "Too many wrong passwords for this account. Try again in \(seconds / 60 + 1) minutes.", retryAfter: seconds)

@@ -35,6 +35,10 @@ public struct AccountService: Sendable {
         return NewTenant(tenant: tenant, apiKey: try await addAPIKey(tenantID: tenant.id))
     }
 
+    public func tenant(id: String) async throws -> Tenant? {
+        try await store.tenant(id: id)
+    }
+
     public func addAPIKey(tenantID: String) async throws -> String {
         let key = SecretToken.generate(.apiKey)
         try await store.addAPIKey(

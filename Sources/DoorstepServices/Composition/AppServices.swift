@@ -30,6 +30,7 @@ public struct AppServices: Sendable {
     public let outboxWorker: OutboxWorker
     public let retentionSweeper: RetentionSweeper
     public let orphanSweeper: OrphanBlobSweeper
+    public let recordSweeper: ExpiredRecordSweeper
     public let liveRelay: LiveEventRelay
     public let keyRotation: KeyRotation
     private let passwordPool: BlockingWorkPool
@@ -85,6 +86,7 @@ public struct AppServices: Sendable {
         orphanSweeper = OrphanBlobSweeper(
             store: store, blobs: infrastructure.blobs, gracePeriod: configuration.orphanGracePeriod,
             interval: configuration.orphanSweepInterval, metrics: infrastructure.metrics, effects: effects, logger: logger)
+        recordSweeper = ExpiredRecordSweeper(store: store, interval: configuration.retentionSweepInterval, effects: effects, logger: logger)
         liveRelay = LiveEventRelay(bus: store, live: live, signal: outboxSignal, logger: logger)
         keyRotation = KeyRotation(store: store, keys: infrastructure.keys)
     }
@@ -105,7 +107,7 @@ public struct AppServices: Sendable {
 
     /// The long-running services of one server process, in the order they start.
     public var background: [any Service] {
-        var services: [any Service] = [orphanSweeper, retentionSweeper]
+        var services: [any Service] = [orphanSweeper, retentionSweeper, recordSweeper]
         if configuration.outboxWorker { services.append(outboxWorker) }
         if store.isShared { services.append(liveRelay) }
         return services
@@ -123,5 +125,6 @@ extension AppServices: Redacted {}
 extension OutboxWorker: Redacted {}
 extension RetentionSweeper: Redacted {}
 extension OrphanBlobSweeper: Redacted {}
+extension ExpiredRecordSweeper: Redacted {}
 extension LiveEventRelay: Redacted {}
 extension KeyRotation: Redacted {}

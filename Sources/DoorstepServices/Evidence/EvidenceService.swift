@@ -32,9 +32,17 @@ public struct EvidenceService: Sendable {
     }
 
     /// A ticket for photographing this stop now. Only its digest is stored.
+    /// Unused tickets a courier may hold from the last capture window: a real courier taps
+    /// "Delivered" once a stop, a script that taps it in a loop fills a table.
+    public static let maxUnusedTickets = 20
+
     public func issueTicket(for delivery: Delivery, courier: Courier) async throws -> IssuedTicket {
         let token = "dct_" + Base64URL.encode(SymmetricKey(size: .bits256).withUnsafeBytes { Array($0) })
         let now = effects.now()
+        let recent = now.addingTimeInterval(-(FreshnessRule.captureWindow + FreshnessRule.clockSlack))
+        guard try await store.unusedCaptureTickets(courierID: courier.id, issuedSince: recent) < Self.maxUnusedTickets else {
+            throw DoorstepError.limitReached(resource: "unused capture tickets per courier", limit: Self.maxUnusedTickets)
+        }
         try await store.createCaptureTicket(CaptureTicket(
             digest: SecretToken.digest(token), deliveryID: delivery.id, courierID: courier.id, issuedAt: now))
         return IssuedTicket(ticket: token, expiresAt: now.addingTimeInterval(FreshnessRule.captureWindow))

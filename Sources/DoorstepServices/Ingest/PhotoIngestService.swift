@@ -130,6 +130,10 @@ public struct PhotoIngestService: Sendable {
         if case .notAllowed(let reason) = try await privacy.policy(for: delivery) {
             throw DoorstepError.photoNotAllowed(reason)
         }
+        // "Delete my photo" means this delivery stays without one: a retake would undo it.
+        if try await store.photoProofs(deliveryID: delivery.id).contains(where: { $0.deletedReason == .customerLink }) {
+            throw DoorstepError.photoNotAllowed(.deletedByCustomer)
+        }
     }
 
     /// The delivery, if it is assigned to this courier. Anything else, including a delivery of

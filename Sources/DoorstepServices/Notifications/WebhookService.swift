@@ -18,8 +18,15 @@ public struct WebhookService: Sendable {
         self.effects = effects
     }
 
+    /// Endpoints a tenant may have: each event is sent to every one, so their number multiplies
+    /// the outbox's work.
+    public static let maxEndpoints = 20
+
     public func create(url: String, eventTypes: [EventType], for tenant: Tenant) async throws -> WebhookEndpoint {
         _ = try targets.validate(url)
+        guard try await store.webhookEndpoints(tenantID: tenant.id).count < Self.maxEndpoints else {
+            throw DoorstepError.limitReached(resource: "webhook endpoints per tenant", limit: Self.maxEndpoints)
+        }
         let endpoint = WebhookEndpoint(
             id: effects.newID(), tenantID: tenant.id, url: url, secret: WebhookSigner.newSecret(), eventTypes: eventTypes,
             createdAt: effects.now())

@@ -45,6 +45,14 @@ public struct CustomerAccessService: Sendable {
         return delivery
     }
 
+    /// The delivery behind a link and how long the link stays valid from now: what a live stream
+    /// opened with it may last.
+    public func deliveryAndLifetime(_ link: Link) async throws -> (Delivery, Duration) {
+        let delivery = try await delivery(link)
+        let remaining = (link.expires.flatMap(TimeInterval.init) ?? 0) - effects.now().timeIntervalSince1970
+        return (delivery, .milliseconds(Int64(max(0.001, remaining) * 1000)))
+    }
+
     /// How much of the access log the customer's page shows: the latest entries.
     static let accessLogShown = 50
 
@@ -75,8 +83,15 @@ public struct CustomerAccessService: Sendable {
     }
 
     /// Records the customer's report and tells the tenant (webhook `delivery.problem_reported`).
+    /// Open reports a delivery may have at once: anyone holding the link can write one, and each
+    /// reaches the tenant's staff.
+    public static let maxOpenReports = 5
+
     public func reportProblem(_ link: Link, kind: ProblemReport.Kind, details: String) async throws {
         let delivery = try await delivery(link)
+        guard try await store.problemReports(deliveryID: delivery.id).filter(\.isOpen).count < Self.maxOpenReports else {
+            throw DoorstepError.limitReached(resource: "open problem reports per delivery", limit: Self.maxOpenReports)
+        }
         let report = ProblemReport(
             id: effects.newID(), tenantID: delivery.tenantID, deliveryID: delivery.id, kind: kind,
             details: try Validate.text(details, field: "details", max: 2000, allowEmpty: true), createdAt: effects.now())

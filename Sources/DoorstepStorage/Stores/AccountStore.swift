@@ -9,6 +9,10 @@ public protocol AccountStore: Sendable {
     func updateSettings(_ settings: TenantSettings, tenantID: String) async throws
     func addAPIKey(id: String, tenantID: String, digest: String, prefix: String, createdAt: Date) async throws
     func tenant(forAPIKeyDigest digest: String) async throws -> Tenant?
+    /// The tenant's keys, oldest first: never the key itself, only its id and shown prefix.
+    func apiKeys(tenantID: String) async throws -> [APIKeyRecord]
+    /// Returns false when the tenant has no such live key.
+    func revokeAPIKey(id: String, tenantID: String, at: Date) async throws -> Bool
 
     /// Throws `DoorstepError.conflict` when the username is taken.
     func createCourier(_ courier: Courier, passwordHash: String) async throws
@@ -16,4 +20,17 @@ public protocol AccountStore: Sendable {
     func courier(id: String, tenantID: String) async throws -> Courier?
     func addCourierSession(digest: String, courierID: String, expiresAt: Date) async throws
     func courier(forSessionDigest digest: String, now: Date) async throws -> Courier?
+    /// Ends every session of the courier (a lost phone, a courier who left); returns how many.
+    func revokeCourierSessions(courierID: String) async throws -> Int
+}
+
+public struct APIKeyRecord: Sendable, Equatable {
+    public var id: String
+    public var prefix: String
+    public var createdAt: Date
+    public var revokedAt: Date?
+
+    public init(id: String, prefix: String, createdAt: Date, revokedAt: Date?) {
+        (self.id, self.prefix, self.createdAt, self.revokedAt) = (id, prefix, createdAt, revokedAt)
+    }
 }

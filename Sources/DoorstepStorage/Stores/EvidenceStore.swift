@@ -5,6 +5,8 @@ import Foundation
 public protocol EvidenceStore: Sendable {
     func createCaptureTicket(_ ticket: CaptureTicket) async throws
     func captureTicket(digest: String) async throws -> CaptureTicket?
+    /// Tickets issued to the courier since then that no photo has used yet.
+    func unusedCaptureTickets(courierID: String, issuedSince: Date) async throws -> Int
     /// The tenant's photos since `since`, of other deliveries than `excludingDeliveryID`, whose
     /// perceptual hash is at most `maxDistance` bits from `hash` (deleted ones too: the hash cannot
     /// show anything, and a reused photo is as suspect after its original was deleted): the
