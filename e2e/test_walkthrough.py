@@ -73,7 +73,7 @@ def test_a_parcel_photo_goes_from_courier_to_customer(server):
 
     # 8. `doorstep demo --json` against the running server's data folder.
     demo = json.loads(run("demo", "--data", data, "--base-url", base, "--json", "--count", "2"))
-    assert sorted(demo) == ["api_key", "base_url", "courier_token", "deliveries"]
+    assert sorted(demo) == ["api_key", "base_url", "courier_token", "courier_username", "deliveries", "tenant_id"]
     assert demo["base_url"] == base and len(demo["deliveries"]) == 2
     assert all(sorted(item) == ["customer_url", "id", "upload_url"] for item in demo["deliveries"])
     first = demo["deliveries"][0]

@@ -18,7 +18,9 @@ struct Demo: AsyncParsableCommand {
 
     struct Output: Encodable {
         var baseURL: String
+        var tenantID: String
         var apiKey: String
+        var courierUsername: String
         var courierToken: String
         var deliveries: [Item]
 
@@ -30,7 +32,8 @@ struct Demo: AsyncParsableCommand {
         }
 
         enum CodingKeys: String, CodingKey {
-            case baseURL = "base_url", apiKey = "api_key", courierToken = "courier_token", deliveries
+            case baseURL = "base_url", tenantID = "tenant_id", apiKey = "api_key", courierUsername = "courier_username"
+            case courierToken = "courier_token", deliveries
         }
     }
 
@@ -51,7 +54,8 @@ struct Demo: AsyncParsableCommand {
                 items.append(.init(id: delivery.id, uploadURL: app.links.uploadURL(for: delivery),
                                    customerURL: app.links.customerURL(for: delivery)))
             }
-            return (Output(baseURL: configuration.resolvedBaseURL, apiKey: created.apiKey, courierToken: session.token, deliveries: items),
+            return (Output(baseURL: configuration.resolvedBaseURL, tenantID: created.tenant.id, apiKey: created.apiKey,
+                           courierUsername: courier.username, courierToken: session.token, deliveries: items),
                     courier.username)
         }
         if json {
