@@ -250,6 +250,11 @@ enum Migrations {
             "CREATE INDEX idempotency_keys_by_time ON idempotency_keys (created_at)",
             "CREATE INDEX capture_tickets_by_courier ON capture_tickets (courier_id, issued_at)",
         ]),
+        (11, [
+            // Who set a choice (their contact's digest): an address-wide "no" is lifted only by
+            // the recipient who gave it. Older rows have none and are lifted by no one's "yes".
+            "ALTER TABLE recipient_choices ADD COLUMN set_by TEXT",
+        ]),
     ]
 
     static var latest: Int { steps.map(\.version).max() ?? 0 }

@@ -53,27 +53,32 @@ extension SQLMetadataStore {
     public func setRecipientChoices(_ changes: [RecipientChoiceChange], tenantID: String, at: Date, events: [OutboxEvent]) async throws {
         try await source.withTransaction { db in
             for change in changes {
-                try await Self.setRecipientChoice(change.choice, tenantID: tenantID, scope: change.scope, subject: change.subject, at: at, on: db)
+                try await Self.setRecipientChoice(change, tenantID: tenantID, at: at, on: db)
             }
             try await Self.enqueue(events, on: db)
         }
     }
 
-    private static func setRecipientChoice(
-        _ choice: RecipientChoice?, tenantID: String, scope: ChoiceScope, subject: String, at: Date, on db: any SQLDatabase
-    ) async throws {
-            if let choice {
-                try await db.raw("""
-                    INSERT INTO recipient_choices (tenant_id, scope, subject, choice, updated_at)
-                    VALUES (\(bind: tenantID), \(bind: scope.rawValue), \(bind: subject), \(bind: choice.rawValue), \(bind: at.epochMilliseconds))
-                    ON CONFLICT (tenant_id, scope, subject) DO UPDATE SET choice = excluded.choice, updated_at = excluded.updated_at
-                    """).run()
-            } else {
-                try await db.raw("""
-                    DELETE FROM recipient_choices
-                    WHERE tenant_id = \(bind: tenantID) AND scope = \(bind: scope.rawValue) AND subject = \(bind: subject)
-                    """).run()
-            }
+    private static func setRecipientChoice(_ change: RecipientChoiceChange, tenantID: String, at: Date, on db: any SQLDatabase) async throws {
+        let (scope, subject) = (change.scope.rawValue, change.subject)
+        if let choice = change.choice {
+            try await db.raw("""
+                INSERT INTO recipient_choices (tenant_id, scope, subject, choice, updated_at, set_by)
+                VALUES (\(bind: tenantID), \(bind: scope), \(bind: subject), \(bind: choice.rawValue), \(bind: at.epochMilliseconds),
+                        \(bind: change.by.first))
+                ON CONFLICT (tenant_id, scope, subject) DO UPDATE SET choice = excluded.choice, updated_at = excluded.updated_at,
+                    set_by = excluded.set_by
+                """).run()
+        } else if change.by.isEmpty {
+            try await db.raw("""
+                DELETE FROM recipient_choices WHERE tenant_id = \(bind: tenantID) AND scope = \(bind: scope) AND subject = \(bind: subject)
+                """).run()
+        } else {
+            try await db.raw("""
+                DELETE FROM recipient_choices
+                WHERE tenant_id = \(bind: tenantID) AND scope = \(bind: scope) AND subject = \(bind: subject) AND set_by IN (\(binds: change.by))
+                """).run()
+        }
     }
 
     public func recipientChoices(tenantID: String, anyOf subjects: [ChoiceScope: Set<String>]) async throws -> [RecipientSubject: RecipientChoice] {

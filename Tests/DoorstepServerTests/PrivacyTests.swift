@@ -169,6 +169,15 @@ import Testing
                 #expect(try await app.services.privacy.policy(for: housemate) == .requested)
                 _ = try await client.execute(uri: app.preferencesPath(mine), method: .post, headers: .form, body: .init(string: "choice=opted_out&address=yes"))
                 #expect(try await app.services.privacy.policy(for: housemate) == .notAllowed(.optedOut))
+                // The housemate saying yes lifts their own choice only: the address-wide no stands.
+                let theirs = try await client.execute(uri: app.preferencesPath(housemate), method: .post, headers: .form, body: .init(string: "choice=opted_in"))
+                #expect(theirs.status == .ok)
+                #expect(try await app.services.privacy.policy(for: housemate) == .notAllowed(.optedOut))
+                #expect(try await app.services.privacy.policy(for: mine) == .notAllowed(.optedOut))
+                // The one who gave it can take it back, for the whole address.
+                _ = try await client.execute(uri: app.preferencesPath(mine), method: .post, headers: .form, body: .init(string: "choice=opted_in"))
+                #expect(try await app.services.privacy.policy(for: housemate) == .requested)
+                #expect(try await app.services.privacy.policy(for: mine) == .requested)
                 // A forged or delivery-page link cannot change preferences.
                 let wrongPurpose = try await client.execute(uri: "/o/\(mine.id)?" + app.customerPath(mine).split(separator: "?")[1],
                                                             method: .post, headers: .form, body: .init(string: "choice=opted_in"))

@@ -62,6 +62,15 @@ import Testing
                 tenantID: tenant.id, at: seed.clock, events: [])
             try await seed.store.setRecipientChoices([.init(scope: .email, subject: "e1", choice: .optedIn)], tenantID: tenant.id, at: seed.clock, events: [])
             #expect(try await seed.store.recipientChoices(tenantID: tenant.id, subjects: subjects) == [.email: .optedIn, .address: .optedOut])
+            // A clearing made by someone removes only a choice they set.
+            try await seed.store.setRecipientChoices([.init(scope: .address, subject: "a2", choice: .optedOut, by: ["e9"])],
+                                                     tenantID: tenant.id, at: seed.clock, events: [])
+            try await seed.store.setRecipientChoices([.init(scope: .address, subject: "a2", choice: nil, by: ["e1", "p1"])],
+                                                     tenantID: tenant.id, at: seed.clock, events: [])
+            #expect(try await seed.store.recipientChoices(tenantID: tenant.id, anyOf: [.address: ["a2"]]) == [RecipientSubject(.address, "a2"): .optedOut])
+            try await seed.store.setRecipientChoices([.init(scope: .address, subject: "a2", choice: nil, by: ["p9", "e9"])],
+                                                     tenantID: tenant.id, at: seed.clock, events: [])
+            #expect(try await seed.store.recipientChoices(tenantID: tenant.id, anyOf: [.address: ["a2"]]).isEmpty)
             try await seed.store.setRecipientChoices([.init(scope: .address, subject: "a1", choice: nil)], tenantID: tenant.id, at: seed.clock, events: [])
             #expect(try await seed.store.recipientChoices(tenantID: tenant.id, subjects: subjects) == [.email: .optedIn])
             let other = try await seed.tenant("Other")

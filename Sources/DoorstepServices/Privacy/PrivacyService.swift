@@ -112,10 +112,11 @@ public struct PrivacyService: Sendable {
         let subjects = subjects.subjects(of: contact, address: delivery.address)
         // Under the email and the number alike: the next parcel may come with only one of them.
         var changes = contact.scopes.map { scope, _ in RecipientChoiceChange(scope: scope, subject: subjects[scope]!, choice: request.choice) }
-        // A yes or a "clear" also lifts an address-wide no this recipient set; a no covers the
-        // address only when asked.
+        // A no covers the address only when asked, recorded as this recipient's; a yes or a
+        // "clear" lifts an address-wide no only if this recipient set it, never a housemate's.
+        let me = contact.scopes.compactMap { scope, _ in subjects[scope] }
         if request.includeAddress || request.choice != .optedOut {
-            changes.append(.init(scope: .address, subject: subjects[.address]!, choice: request.choice == .optedOut ? .optedOut : nil))
+            changes.append(.init(scope: .address, subject: subjects[.address]!, choice: request.choice == .optedOut ? .optedOut : nil, by: me))
         }
         let events = request.choice == .optedOut
             ? [announcer.event(.optedOut, tenantID: delivery.tenantID, deliveryID: delivery.id)] : []

@@ -19,11 +19,16 @@ public struct RecipientChoiceChange: Sendable, Equatable {
     public var scope: ChoiceScope
     public var subject: String
     public var choice: RecipientChoice?
+    /// The contact digests of who makes the change. A choice is stored as set by the first; a
+    /// clearing (nil choice) with any given removes only a choice one of them set, so one
+    /// housemate's "yes" never lifts another's address-wide "no". Empty: whoever set it.
+    public var by: [String]
 
-    public init(scope: ChoiceScope, subject: String, choice: RecipientChoice?) {
+    public init(scope: ChoiceScope, subject: String, choice: RecipientChoice?, by: [String] = []) {
         self.scope = scope
         self.subject = subject
         self.choice = choice
+        self.by = by
     }
 }
 
