@@ -97,10 +97,11 @@ def measure(mail, concurrency):
     smtp, url, env = smtp_server(mail)
     receiver = ThreadingHTTPServer(("127.0.0.1", free_port()), Hook)
     threading.Thread(target=receiver.serve_forever, daemon=True).start()
-    kannel = Kannel(Path(tempfile.mkdtemp(prefix="doorstep-notify-kannel-")))
+    kannel = None
     env["DOORSTEP_SMS_PASSWORD"] = SMS_PASSWORD
-    created = {}
+    created, texts = {}, {}
     try:
+        kannel = Kannel(Path(tempfile.mkdtemp(prefix="doorstep-notify-kannel-")))
         with serving("--smtp", url, "--sms", kannel.url, "--sms-from", "Doorstep", "--webhook-allow-private", prefix="doorstep-notify-", env=env) as (base, data, _):
             demo = make_demo(data, base, 1)
             key, courier = demo["api_key"], api(base, demo["api_key"], f"/api/v1/deliveries/{demo['deliveries'][0]['id']}")["courier_id"]
@@ -120,7 +121,6 @@ def measure(mail, concurrency):
 
             with ThreadPoolExecutor(concurrency) as pool:
                 list(pool.map(upload, deliveries))
-            texts = {}
             deadline = time.monotonic() + 60
             while time.monotonic() < deadline and (len(mail_at) < COUNT or len(hook_at) < COUNT or len(texts) < COUNT):
                 time.sleep(0.1)
@@ -128,7 +128,8 @@ def measure(mail, concurrency):
     finally:
         smtp.stop()
         receiver.shutdown()
-        kannel.stop()
+        if kannel:
+            kannel.stop()
     upload = [(done - start) * 1000 for _, _, start, done in created.values()]
     emails = [(mail_at[email] - done) * 1000 for email, _, _, done in created.values() if email in mail_at]
     sms = [(texts[phone] - done) * 1000 for _, phone, _, done in created.values() if phone in texts]

@@ -35,33 +35,50 @@ def peak_rss_mb(pid):
     return None
 
 
+LOCK = threading.Lock()
+
+
 def upload(item, token, slow, outcome):
-    """One upload to its end: 201, or 503 then again after Retry-After. Counts the 503s."""
+    """One upload to its end: 201, or 503 (or a connection the server closed on a refused body)
+    then again after Retry-After. Counts the 503s."""
     url = urllib.parse.urlsplit(item["upload_url"])
     while True:
-        connection = http.client.HTTPConnection(url.hostname, url.port, timeout=600)
-        connection.putrequest("POST", url.path + "?placement=porch")
-        for name, value in (("Authorization", f"Bearer {token}"), ("Content-Type", "image/jpeg"), ("Content-Length", str(len(PHOTO))),
-                            ("Idempotency-Key", item["id"])):
-            connection.putheader(name, value)
-        connection.endheaders()
         try:
-            step = 64 * 1024
-            for offset in range(0, len(PHOTO), step):
-                connection.send(PHOTO[offset:offset + step])
-                if slow:
-                    time.sleep(step / SLOW_RATE)
+            status, retry_after = attempt(url, item, token, slow)
         except OSError:
-            pass  # refused mid-body: the answer says why
+            status, retry_after = 503, None
+        if status == 503:
+            with LOCK:
+                outcome["refused"] += 1
+            time.sleep(float(retry_after or 5))
+            continue
+        with LOCK:
+            outcome["status"][status] = outcome["status"].get(status, 0) + 1
+        return
+
+
+def attempt(url, item, token, slow):
+    """One try: the status and Retry-After of the answer."""
+    connection = http.client.HTTPConnection(url.hostname, url.port, timeout=600)
+    connection.putrequest("POST", url.path + "?placement=porch")
+    for name, value in (("Authorization", f"Bearer {token}"), ("Content-Type", "image/jpeg"), ("Content-Length", str(len(PHOTO))),
+                        ("Idempotency-Key", item["id"])):
+        connection.putheader(name, value)
+    connection.endheaders()
+    try:
+        step = 64 * 1024
+        for offset in range(0, len(PHOTO), step):
+            connection.send(PHOTO[offset:offset + step])
+            if slow:
+                time.sleep(step / SLOW_RATE)
+    except OSError:
+        pass  # refused mid-body: the answer says why
+    try:
         response = connection.getresponse()
         response.read()
+        return response.status, response.getheader("Retry-After")
+    finally:
         connection.close()
-        if response.status == 503:
-            outcome["refused"] += 1
-            time.sleep(float(response.getheader("Retry-After") or 5))
-            continue
-        outcome["status"][response.status] = outcome["status"].get(response.status, 0) + 1
-        return
 
 
 def burst(size, budget_bytes):

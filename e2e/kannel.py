@@ -41,15 +41,19 @@ class Kannel:
             "group = sendsms-user", "username = doorstep", f"password = {PASSWORD}", "max-messages = 4", "concatenation = true", "",
             "group = sms-service", "keyword = default", 'text = "ok"', ""]))
         self.folder, self.url = folder, f"http://doorstep@127.0.0.1:{sendsms}"
-        self.lines, self._lock = [], threading.Lock()
-        self.processes = [subprocess.Popen(["bearerbox", str(config)], stdout=open(folder / "bearerbox.log", "w"), stderr=subprocess.STDOUT)]
-        wait_for_port(smsc, folder / "bearerbox.log")
-        centre = subprocess.Popen([FAKESMSC, "-H", "127.0.0.1", "-r", str(smsc), "-i", "1000", "-m", "0", "x"],
-                                  stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-        self.processes.append(centre)
-        threading.Thread(target=self._read, args=(centre.stdout,), daemon=True).start()
-        self.processes.append(subprocess.Popen(["smsbox", str(config)], stdout=open(folder / "smsbox.log", "w"), stderr=subprocess.STDOUT))
-        wait_for_port(sendsms, folder / "smsbox.log")
+        self.lines, self._lock, self.processes = [], threading.Lock(), []
+        try:
+            self.processes.append(subprocess.Popen(["bearerbox", str(config)], stdout=open(folder / "bearerbox.log", "w"), stderr=subprocess.STDOUT))
+            wait_for_port(smsc, folder / "bearerbox.log")
+            centre = subprocess.Popen([FAKESMSC, "-H", "127.0.0.1", "-r", str(smsc), "-i", "1000", "-m", "0", "x"],
+                                      stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+            self.processes.append(centre)
+            threading.Thread(target=self._read, args=(centre.stdout,), daemon=True).start()
+            self.processes.append(subprocess.Popen(["smsbox", str(config)], stdout=open(folder / "smsbox.log", "w"), stderr=subprocess.STDOUT))
+            wait_for_port(sendsms, folder / "smsbox.log")
+        except BaseException:
+            self.stop()
+            raise
 
     def _read(self, stream):
         """Each line fakesmsc prints, stamped when it arrives (for latencies), and kept in a log."""
@@ -93,4 +97,8 @@ class Kannel:
     def stop(self):
         for process in reversed(self.processes):
             process.terminate()
-            process.wait(timeout=10)
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()

@@ -27,6 +27,8 @@ public enum DoorstepError: Error, Sendable, Equatable {
     case incompleteUpload
     /// The server is at capacity; retry later.
     case overloaded
+    /// The data disk is below its free-space watermark: nothing new is stored until space is freed.
+    case storageFull
     /// A bounded thing would pass its bound: `limit` of `resource` (webhook endpoints of a tenant,
     /// open problem reports of a delivery, unused capture tickets of a courier).
     case limitReached(resource: String, limit: Int)
@@ -61,6 +63,7 @@ extension DoorstepError: CustomStringConvertible {
         case .undecodableImage: "undecodableImage"
         case .incompleteUpload: "incompleteUpload"
         case .overloaded: "overloaded"
+        case .storageFull: "storageFull"
         case .limitReached(let resource, let limit): "limitReached(\(resource): \(limit))"
         case .tooManyAttempts(let seconds): "tooManyAttempts(\(seconds))"
         case .photoNotAllowed(let reason): "photoNotAllowed(\(reason.rawValue))"

@@ -40,6 +40,14 @@ public struct RecipientContact: Sendable, Equatable {
         phone = recipient.phone
     }
 
+    /// The email alone when there is one: a number may be shared (a household, a switchboard),
+    /// so what deletes photos goes by the most personal contact.
+    public var mostPersonal: RecipientContact {
+        var contact = self
+        if email != nil { contact.phone = nil }
+        return contact
+    }
+
     /// The choice scopes this contact is known under.
     public var scopes: [(ChoiceScope, String)] {
         [email.map { (ChoiceScope.email, $0) }, phone.map { (ChoiceScope.phone, $0) }].compactMap { $0 }

@@ -32,7 +32,7 @@ func buildRouter(_ services: AppServices) throws -> Router<AppRequestContext> {
     router.add(middleware: SecurityHeadersMiddleware())
     router.add(middleware: ErrorMiddleware(pages: pages))
 
-    HealthController(store: services.store, blobs: services.blobs).addRoutes(to: router)
+    HealthController(store: services.store, blobs: services.blobs, diskSpace: services.diskSpace).addRoutes(to: router)
     MetricsController(metrics: services.metrics, tokenDigest: SecretToken.digest(services.infrastructure.metricsToken))
         .addRoutes(to: router)
     TenantAPIController(
@@ -42,7 +42,7 @@ func buildRouter(_ services: AppServices) throws -> Router<AppRequestContext> {
     CourierAPIController(
         accounts: services.accounts, deliveries: services.deliveries, ingest: services.ingest, evidence: services.evidence,
         links: services.links, uploadKey: services.infrastructure.uploadKey, maxUploadBytes: services.configuration.limits.maxBytes,
-        uploadBudget: services.uploadBudget, metrics: services.metrics
+        uploadBudget: services.uploadBudget, diskSpace: services.diskSpace, metrics: services.metrics
     ).addRoutes(to: router.group("api/v1/courier"))
     CustomerController(
         customerAccess: services.customerAccess, privacy: services.privacy, evidence: services.evidence, links: services.links,

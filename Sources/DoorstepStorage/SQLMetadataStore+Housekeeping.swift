@@ -2,21 +2,30 @@ import Foundation
 import SQLKit
 
 extension SQLMetadataStore {
-    /// One statement per table, each its own short transaction: a purge never holds the writer
-    /// long, and running it in several processes at once only deletes each row once.
+    /// Deletes in batches of a thousand rows, each its own short statement: the first purge after
+    /// an upgrade may find a large backlog, and one statement over all of it would hold SQLite's
+    /// writer (and every upload behind it) for as long as it ran. Safe in several processes at once.
     public func purgeExpiredRecords(_ cutoffs: PurgeCutoffs) async throws -> PurgeCounts {
-        func purge(_ statement: SQLQueryString) async throws -> Int {
-            try await source.withConnection { db in try await db.raw(statement).all().count }
+        PurgeCounts(
+            sessions: try await purge("courier_sessions", where: "expires_at <= \(bind: cutoffs.sessionsExpiredBy.epochMilliseconds)"),
+            tickets: try await purge("capture_tickets", where: "issued_at < \(bind: cutoffs.ticketsIssuedBefore.epochMilliseconds)"),
+            idempotencyKeys: try await purge("idempotency_keys", where: "created_at < \(bind: cutoffs.idempotencyKeysBefore.epochMilliseconds)"))
+    }
+
+    private func purge(_ table: String, where condition: SQLQueryString, batch: Int = 1000) async throws -> Int {
+        // Each engine's own row address: SQLite's rowid, PostgreSQL's ctid.
+        let row = source.engine == .postgres ? "ctid" : "rowid"
+        var total = 0
+        while true {
+            let deleted = try await source.withConnection { db in
+                try await db.raw("""
+                    DELETE FROM \(unsafeRaw: table) WHERE \(unsafeRaw: row) IN (
+                        SELECT \(unsafeRaw: row) FROM \(unsafeRaw: table) WHERE \(condition) LIMIT \(unsafeRaw: String(batch)))
+                    RETURNING 1 AS gone
+                    """).all().count
+            }
+            total += deleted
+            if deleted < batch { return total }
         }
-        return PurgeCounts(
-            sessions: try await purge("""
-                DELETE FROM courier_sessions WHERE expires_at <= \(bind: cutoffs.sessionsExpiredBy.epochMilliseconds) RETURNING 1 AS gone
-                """),
-            tickets: try await purge("""
-                DELETE FROM capture_tickets WHERE issued_at < \(bind: cutoffs.ticketsIssuedBefore.epochMilliseconds) RETURNING 1 AS gone
-                """),
-            idempotencyKeys: try await purge("""
-                DELETE FROM idempotency_keys WHERE created_at < \(bind: cutoffs.idempotencyKeysBefore.epochMilliseconds) RETURNING 1 AS gone
-                """))
     }
 }

@@ -26,6 +26,16 @@ extension SQLMetadataStore {
                 WHERE delivery_id = \(bind: photo.deliveryID) AND deleted_at IS NULL
                 RETURNING display_key, thumbnail_key
                 """).all(decoding: BlobKeysRow.self, with: snakeCase).flatMap { [$0.displayKey, $0.thumbnailKey] }
+            // Checked again here, after the UPDATE above has waited for any concurrent change to this
+            // delivery's photos: the customer may have deleted the photo, or the recipient been
+            // erased, while this upload was read and processed. Either stands; nothing is recorded.
+            let closed = try await db.raw("""
+                SELECT (SELECT COUNT(*) FROM photos WHERE delivery_id = \(bind: photo.deliveryID)
+                            AND deleted_reason = \(bind: PhotoDeletionReason.customerLink.rawValue)) AS deleted,
+                       (SELECT COUNT(*) FROM deliveries WHERE id = \(bind: photo.deliveryID) AND erased_at IS NOT NULL) AS erased
+                """).first()
+            if try closed?.decode(column: "deleted", as: Int.self) ?? 0 > 0 { throw DoorstepError.photoNotAllowed(.deletedByCustomer) }
+            if try closed?.decode(column: "erased", as: Int.self) ?? 0 > 0 { throw DoorstepError.notFound }
             try await db.raw("""
                 INSERT INTO photos (id, delivery_id, tenant_id, courier_id, placement, note, captured_at,
                     image_latitude, image_longitude, device_latitude, device_longitude, distance_to_address,

@@ -82,4 +82,30 @@ import Testing
             }
         }
     }
+
+    /// A disk below the watermark is an answer: uploads get 503 storage-full with Retry-After
+    /// before their body is read, and the readiness probe takes the server out of rotation.
+    @Test func belowTheFreeSpaceWatermarkUploadsGet503AndTheServerIsNotReady() async throws {
+        try await TestApp.run(configure: { $0.minFreeDiskBytes = 1 << 50 }) { app in
+            let delivery = try await app.delivery()
+            try await app.application.test(.router) { client in
+                let refused = try await client.execute(
+                    uri: app.uploadPath(delivery), method: .post, headers: app.courierHeaders(key: "full"), body: ByteBuffer(bytes: Photos.jpeg))
+                #expect(refused.status == .serviceUnavailable && refused.headers[.retryAfter] != nil)
+                #expect(try refused.json()["type"] as? String == "/problems/storage-full")
+                let ready = try await client.execute(uri: "/readyz", method: .get)
+                #expect(try ready.status == .serviceUnavailable && ready.json()["disk"] as? String == "low")
+                #expect((try await app.blobFiles()).isEmpty)
+                #expect(try await app.services.store.currentPhoto(deliveryID: delivery.id) == nil)
+            }
+        }
+        // With room (the default watermark here), the same server shape is ready and stores photos.
+        try await TestApp.run { app in
+            try await app.application.test(.router) { client in
+                let ready = try await client.execute(uri: "/readyz", method: .get)
+                #expect(try ready.status == .ok && ready.json()["disk"] as? String == "ok")
+                try await app.upload(try await app.delivery(), client: client)
+            }
+        }
+    }
 }

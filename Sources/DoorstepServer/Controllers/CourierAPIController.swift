@@ -16,6 +16,7 @@ struct CourierAPIController {
     let uploadKey: SealedUpload.Key
     let maxUploadBytes: Int
     let uploadBudget: UploadBudget
+    let diskSpace: DiskSpaceGuard
     let metrics: AppMetrics
 
     func addRoutes(to group: RouterGroup<AppRequestContext>) {
@@ -80,11 +81,12 @@ struct CourierAPIController {
         if let contentType, !sealed, ImageFormat.fromMediaType(contentType) == nil {
             throw DoorstepError.unsupportedMediaType
         }
+        try diskSpace.checkRoom()
         let limit = maxUploadBytes + (sealed ? SealedUpload.overhead : 0)
         // Room in the upload memory before the first byte is read, held until the photo is stored.
         // A sealed body and the image opened from it are both held for a moment: twice its size.
         let declared = try UploadBody.declaredLength(request, limit: limit) ?? limit
-        let permit = try await uploadBudget.admit(bytes: sealed ? 2 * declared : declared)
+        let permit = try await uploadBudget.admit(bytes: sealed ? 2 * declared : declared, holder: courier.id)
         defer { permit.release() }
         var bytes = try await UploadBody.read(request, limit: limit)
         if sealed {

@@ -95,6 +95,9 @@ struct Problem: Encodable, Sendable {
         case .overloaded:
             self.init(slug: "overloaded", title: "Busy", status: .serviceUnavailable,
                       detail: "The server is at capacity. Retry in a few seconds with the same Idempotency-Key.")
+        case .storageFull:
+            self.init(slug: "storage-full", title: "Storage full", status: .serviceUnavailable,
+                      detail: "The server has no room for photos right now. The photo stays on the phone's queue; retry later with the same Idempotency-Key.")
         case .limitReached(let resource, let limit):
             self.init(slug: "limit-reached", title: "Limit reached", status: .conflict,
                       detail: "At most \(limit) \(resource).", limit: limit)

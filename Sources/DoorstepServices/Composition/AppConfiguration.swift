@@ -24,6 +24,8 @@ public struct AppConfiguration: Sendable {
     /// How long an upload waits for room in that budget before it gets 503 (at most half the idle
     /// timeout: a waiting upload's socket is not read, and a silent socket is closed at the idle timeout).
     public var uploadWait: TimeInterval = 10
+    /// Below this many free bytes on the data folder's disk, uploads get 503 and `/readyz` fails.
+    public var minFreeDiskBytes: Int64 = 256 << 20
     public var databaseConnections: Int = 4
     /// PostgreSQL for scale-out (`postgres://user:password@host:5432/db`); nil is the embedded SQLite file.
     public var databaseURL: String?

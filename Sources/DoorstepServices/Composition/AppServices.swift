@@ -22,6 +22,7 @@ public struct AppServices: Sendable {
     public let evidence: EvidenceService
     public let ingest: PhotoIngestService
     public let uploadBudget: UploadBudget
+    public let diskSpace: DiskSpaceGuard
     public let customerAccess: CustomerAccessService
     public let email: EmailChannel
     public let sms: SMSChannel
@@ -63,6 +64,8 @@ public struct AppServices: Sendable {
         uploadBudget = UploadBudget(
             totalBytes: configuration.uploadMemoryBytes, maxWaiters: configuration.maxQueuedImages,
             maxWait: .milliseconds(Int64(min(configuration.uploadWait, configuration.idleTimeout / 2) * 1000)), metrics: infrastructure.metrics)
+        diskSpace = DiskSpaceGuard(
+            path: configuration.dataDirectory.path, watermark: configuration.minFreeDiskBytes, metrics: infrastructure.metrics, logger: logger)
         customerAccess = CustomerAccessService(
             store: store, links: links, vault: vault, privacy: privacy, audit: audit, announcer: announcer, effects: effects)
         email = EmailChannel(

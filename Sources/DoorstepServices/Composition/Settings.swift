@@ -95,6 +95,10 @@ extension Setting {
                 "How long an upload waits for room in the upload memory before it gets 503 (capped at half the idle timeout).") { text, configuration in
             configuration.uploadWait = TimeInterval(try whole(text, in: 1...300))
         },
+        Setting("minFreeDisk", .server, placeholder: "BYTES", default: "268435456 (256 MB)",
+                "Free space the data folder's disk must keep: below it uploads get 503 storage-full and /readyz fails (0: never).") { text, configuration in
+            configuration.minFreeDiskBytes = Int64(try whole(text, in: 0...1 << 50))
+        },
         Setting("maxPixels", .server, placeholder: "PIXELS", default: "60000000", "Largest image accepted.") { text, configuration in
             configuration.limits.maxPixels = try whole(text, in: 1...1 << 31)
         },

@@ -21,6 +21,7 @@ public final class AppMetrics: Sendable {
         uploadBytesInFlight = Meter(label: "doorstep_upload_bytes_in_flight", factory: factory)
         uploadBudgetWait = Timer(label: "doorstep_upload_budget_wait_seconds", factory: factory)
         uploadsRefused = Counter(label: "doorstep_uploads_refused_total", factory: factory)
+        dataDiskFreeBytes = Meter(label: "doorstep_data_disk_free_bytes", factory: factory)
     }
 
     /// The Prometheus text exposition of everything recorded so far.
@@ -60,6 +61,8 @@ public final class AppMetrics: Sendable {
     public let uploadBudgetWait: Timer
     /// Uploads answered 503 because the memory budget stayed full (or too many were waiting).
     public let uploadsRefused: Counter
+    /// Free bytes on the data folder's filesystem, as last checked (each upload and readiness probe).
+    public let dataDiskFreeBytes: Meter
 
     // MARK: Outcomes
 

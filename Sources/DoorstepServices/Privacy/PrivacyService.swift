@@ -124,7 +124,7 @@ public struct PrivacyService: Sendable {
         await announcer.committed(events)
         try await audit.record(request.choice == .optedOut ? .optOut : .optIn, tenantID: delivery.tenantID, deliveryID: delivery.id, photoID: nil, by: actor, actorID: nil)
         if request.choice == .optedOut && request.deleteExisting {
-            let deliveries = try await store.deliveries(tenantID: delivery.tenantID, contact: contact)
+            let deliveries = try await store.deliveries(tenantID: delivery.tenantID, contact: contact.mostPersonal)
             for other in deliveries {
                 try await deleteCurrentPhoto(of: other, by: actor, actorID: nil)
             }
