@@ -58,7 +58,7 @@ def test_two_servers_share_one_postgres_and_one_bucket(tmp_path, scaled_env, rec
         for server in servers:
             assert wait_for(lambda: request_ok(server["base"] + "/readyz")), "server not ready"
             status, _, body = request(server["base"] + "/readyz")
-            assert json.loads(body) == {"database": "ok", "blobs": "ok"}
+            assert json.loads(body) == {"database": "ok", "blobs": "ok", "disk": "ok"}
         a, b = servers
         demo = json.loads(doorstep(scaled_env, "demo", "--data", keys, "--base-url", a["base"], "--json", "--count", "2").stdout)
         key = demo["api_key"]
