@@ -45,7 +45,8 @@ def parallel(items, concurrency, work):
 
 def main():
     # The data folder outlives the server: the sweeper runs on it after, alone.
-    with serving("--outbox-worker=false", prefix="doorstep-reads-", keep_data=True) as (base, data, _):
+    # One courier token stands for 8 phones seeding photos: its per-courier upload cap is lifted.
+    with serving("--outbox-worker=false", "--uploads-per-courier", "1000", prefix="doorstep-reads-", keep_data=True) as (base, data, _):
         demo = make_demo(data, base, PHOTOS)
         items = demo["deliveries"]
 

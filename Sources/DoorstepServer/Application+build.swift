@@ -51,6 +51,8 @@ func buildRouter(_ services: AppServices) throws -> Router<AppRequestContext> {
     WebAppsController(pages: pages).addRoutes(to: router)
     WebhookController(accounts: services.accounts, webhooks: services.webhookEndpoints).addRoutes(to: router.group("api/v1/webhooks"))
     LiveController(customerAccess: services.customerAccess, accounts: services.accounts, live: services.live).addRoutes(to: router)
+    SecurityTxtController(contact: services.configuration.securityContact, baseURL: services.configuration.resolvedBaseURL, effects: services.effects)
+        .addRoutes(to: router)
     // Every tenant's receipt key, for verifying receipts offline (`doorstep receipt verify`).
     let evidence = services.evidence
     router.get(".well-known/doorstep-keys.json") { _, _ in

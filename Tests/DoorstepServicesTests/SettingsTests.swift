@@ -79,7 +79,7 @@ import Testing
         "mailFrom": "parcels@example.com", "bounceAddress": "bounces@example.com",
         "sms": "http://doorstep@kannel.internal:13013", "smsPassword": "secret", "smsPasswordFile": "/etc/hostname", "smsFrom": "Shop", "outboxWorker": "false",
         "outboxMaxAttempts": "3", "outboxRetryBase": "1.5", "webhookAllowPrivate": "true", "idleTimeout": "5",
-        "metricsToken": "a-token-of-enough-length", "uploadMemory": "67108864", "uploadWait": "3", "minFreeDisk": "1000",
+        "metricsToken": "a-token-of-enough-length", "uploadMemory": "67108864", "uploadWait": "3", "minFreeDisk": "1000", "uploadsPerCourier": "9", "securityContact": "mailto:security@example.com",
     ]
 }
 

@@ -24,6 +24,8 @@ public struct AppConfiguration: Sendable {
     /// How long an upload waits for room in that budget before it gets 503 (at most half the idle
     /// timeout: a waiting upload's socket is not read, and a silent socket is closed at the idle timeout).
     public var uploadWait: TimeInterval = 10
+    /// Uploads one courier may have in that budget at once (admitted or waiting).
+    public var uploadsPerCourier: Int = 4
     /// Below this many free bytes on the data folder's disk, uploads get 503 and `/readyz` fails.
     public var minFreeDiskBytes: Int64 = 256 << 20
     public var databaseConnections: Int = 4
@@ -63,6 +65,9 @@ public struct AppConfiguration: Sendable {
     /// The envelope sender (Return-Path), where bounces go; nil is `mailFrom`.
     public var bounceAddress: String?
     public var mailFromName: String = "Doorstep"
+    /// Where vulnerabilities in this deployment are reported (`mailto:…` or an https URL), served in
+    /// `/.well-known/security.txt`; nil serves none.
+    public var securityContact: String?
     /// Run the outbox worker in this process (a scaled-out deployment may dedicate processes).
     public var outboxWorker: Bool = true
     /// Messages sent at once by one process.

@@ -63,7 +63,8 @@ public struct AppServices: Sendable {
             announcer: announcer, effects: effects)
         uploadBudget = UploadBudget(
             totalBytes: configuration.uploadMemoryBytes, maxWaiters: configuration.maxQueuedImages,
-            maxWait: .milliseconds(Int64(min(configuration.uploadWait, configuration.idleTimeout / 2) * 1000)), metrics: infrastructure.metrics)
+            maxWait: .milliseconds(Int64(min(configuration.uploadWait, configuration.idleTimeout / 2) * 1000)),
+            maxPerHolder: configuration.uploadsPerCourier, metrics: infrastructure.metrics)
         diskSpace = DiskSpaceGuard(
             path: configuration.dataDirectory.path, watermark: configuration.minFreeDiskBytes, metrics: infrastructure.metrics, logger: logger)
         customerAccess = CustomerAccessService(

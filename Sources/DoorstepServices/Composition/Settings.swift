@@ -95,6 +95,10 @@ extension Setting {
                 "How long an upload waits for room in the upload memory before it gets 503 (capped at half the idle timeout).") { text, configuration in
             configuration.uploadWait = TimeInterval(try whole(text, in: 1...300))
         },
+        Setting("uploadsPerCourier", .server, placeholder: "COUNT", default: "4",
+                "Uploads one courier may have in the upload memory at once; more get 503 (a stolen session cannot take it all). Load tests that send as one courier raise it, and say so.") { text, configuration in
+            configuration.uploadsPerCourier = try whole(text, in: 1...10_000)
+        },
         Setting("minFreeDisk", .server, placeholder: "BYTES", default: "268435456 (256 MB)",
                 "Free space the data folder's disk must keep: below it uploads get 503 storage-full and /readyz fails (0: never).") { text, configuration in
             configuration.minFreeDiskBytes = Int64(try whole(text, in: 0...1 << 50))
@@ -117,6 +121,13 @@ extension Setting {
         },
         Setting("mailFrom", .server, placeholder: "ADDRESS", default: "no-reply@doorstep.localhost", "Sender address of emails.") { text, configuration in
             configuration.mailFrom = try mailAddress(text)
+        },
+        Setting("securityContact", .server, placeholder: "URI", default: "none: no /.well-known/security.txt",
+                "Where vulnerabilities are reported (`mailto:security@example.com` or an https URL), published in /.well-known/security.txt.") { text, configuration in
+            guard text.hasPrefix("mailto:") || text.hasPrefix("https://"), !Validate.hasControlCharacters(text), text.count <= 500 else {
+                throw SettingError(description: "must be a mailto: or https:// address")
+            }
+            configuration.securityContact = text
         },
         Setting("sms", .server, placeholder: "URL", default: "none: text messages wait in the outbox, replayable",
                 "Kannel's smsbox for text messages to recipients with a mobile number: `http://user@kannel.internal:13013`.") { text, configuration in

@@ -1,0 +1,174 @@
+import DoorstepCore
+import DoorstepServices
+import Foundation
+import HTTPTypes
+import HummingbirdTesting
+import NIOCore
+import Testing
+
+@testable import DoorstepServer
+
+/// Every route the router serves × every kind of credential, from the router itself: a route added
+/// without an entry in `rules` fails the first test, so no endpoint ships without its access
+/// decided here. "Allowed" means the route does its work (2xx, or a 4xx about the input such as
+/// 409/422); "refused" means 401, 403, 404 or 410 with nothing done.
+@Suite struct AuthorizationMatrixTests {
+    enum Credential: String, CaseIterable, Sendable {
+        case none, apiKey, otherTenantKey, courier, otherTenantCourier, deliveryLink, otherDeliveryLink, expiredLink, preferencesLink, metricsToken
+    }
+
+    struct Rule {
+        var allowed: Set<Credential>
+        var body: [UInt8] = []
+        var contentType = "application/json"
+        var query = ""
+        /// A stream that stays open while allowed: only its refusals are requested here (its end is
+        /// tested where it is built, LiveController).
+        var streams = false
+    }
+
+    static let everyone = Set(Credential.allCases)
+    static let tenantKeys: Set<Credential> = [.apiKey, .otherTenantKey]
+    static func json(_ text: String) -> [UInt8] { Array(text.utf8) }
+
+    static let rules: [String: Rule] = [
+        // Public: pages, assets, probes, published keys.
+        "GET /": .init(allowed: everyone), "GET /healthz": .init(allowed: everyone), "GET /readyz": .init(allowed: everyone),
+        "GET /.well-known/doorstep-keys.json": .init(allowed: everyone), "GET /.well-known/security.txt": .init(allowed: everyone),
+        "GET /static/page.js": .init(allowed: everyone), "GET /static/base.css": .init(allowed: everyone),
+        "GET /static/customer.css": .init(allowed: everyone), "GET /courier": .init(allowed: everyone),
+        "GET /courier/courier.js": .init(allowed: everyone), "GET /courier/sw.js": .init(allowed: everyone),
+        "GET /courier/manifest.webmanifest": .init(allowed: everyone), "GET /courier/courier.css": .init(allowed: everyone),
+        "GET /courier/icon.svg": .init(allowed: everyone), "GET /operator": .init(allowed: everyone),
+        "GET /operator/operator.css": .init(allowed: everyone), "GET /operator/operator.js": .init(allowed: everyone),
+        "GET /api/v1/courier/upload-key": .init(allowed: everyone),
+        // Signing in is open to all: the password is the credential (filled in per run).
+        "POST /api/v1/courier/login": .init(allowed: everyone),
+        "GET /metrics": .init(allowed: [.metricsToken]),
+        // A tenant's own objects: another tenant's key sees nothing.
+        "GET /api/v1/deliveries/{id}": .init(allowed: [.apiKey]),
+        "POST /api/v1/deliveries/{id}/out-for-delivery": .init(allowed: [.apiKey]),
+        "GET /api/v1/deliveries/{id}/photo": .init(allowed: [.apiKey]),
+        "DELETE /api/v1/deliveries/{id}/photo": .init(allowed: [.apiKey]),
+        "GET /api/v1/deliveries/{id}/receipt": .init(allowed: [.apiKey]),
+        "GET /api/v1/cases/{id}": .init(allowed: [.apiKey]),
+        "POST /api/v1/cases/{id}/resolve": .init(allowed: [.apiKey], body: json(#"{"resolution": "refunded"}"#)),
+        "DELETE /api/v1/webhooks/{id}": .init(allowed: [.apiKey]),
+        "POST /api/v1/webhooks/{id}/rotate-secret": .init(allowed: [.apiKey]),
+        "POST /api/v1/webhooks/{id}/test": .init(allowed: [.apiKey]),
+        "GET /api/v1/webhooks/{id}/deliveries": .init(allowed: [.apiKey]),
+        // Collections: any tenant's key, scoped to that tenant.
+        "POST /api/v1/deliveries": .init(allowed: tenantKeys, body: json(#"""
+            {"order_reference": "M-1", "address": "1 Main St", "latitude": 48.85, "longitude": 2.35,
+             "recipient": {"name": "Ann", "email": "ann@example.com", "language": "en"}}
+            """#)),
+        "GET /api/v1/deliveries": .init(allowed: tenantKeys),
+        "GET /api/v1/settings": .init(allowed: tenantKeys), "PUT /api/v1/settings": .init(allowed: tenantKeys, body: json("{}")),
+        "GET /api/v1/recipients/export": .init(allowed: tenantKeys, query: "email=ann%40example.com"),
+        "POST /api/v1/recipients/erase": .init(allowed: tenantKeys, body: json(#"{"email": "nobody@example.com"}"#)),
+        "GET /api/v1/cases": .init(allowed: tenantKeys),
+        "POST /api/v1/webhooks": .init(allowed: tenantKeys, body: json(#"{"url": "https://hooks.example.com/"}"#)),
+        "GET /api/v1/webhooks": .init(allowed: tenantKeys),
+        "GET /api/v1/events": .init(allowed: tenantKeys, streams: true),
+        // Couriers: their own list; only the assigned courier acts on a stop.
+        "GET /api/v1/courier/deliveries": .init(allowed: [.courier, .otherTenantCourier]),
+        "POST /api/v1/courier/deliveries/{id}/photo": .init(allowed: [.courier], body: Photos.jpeg, contentType: "image/jpeg",
+                                                             query: "placement=porch"),
+        "POST /api/v1/courier/deliveries/{id}/delivered": .init(allowed: [.courier], body: json(#"{"placement": "porch"}"#)),
+        "POST /api/v1/courier/deliveries/{id}/capture-ticket": .init(allowed: [.courier]),
+        // The customer's link, for its own delivery and purpose only, until it expires.
+        "GET /d/{id}": .init(allowed: [.deliveryLink]), "GET /d/{id}/photo/{variant}": .init(allowed: [.deliveryLink]),
+        "POST /d/{id}/photo/delete": .init(allowed: [.deliveryLink]),
+        "POST /d/{id}/problem": .init(allowed: [.deliveryLink], body: Array("kind=other".utf8), contentType: "application/x-www-form-urlencoded"),
+        "GET /d/{id}/receipt": .init(allowed: [.deliveryLink]),
+        "GET /d/{id}/events": .init(allowed: [.deliveryLink]),
+        "GET /o/{id}": .init(allowed: [.preferencesLink]),
+        "POST /o/{id}": .init(allowed: [.preferencesLink], body: Array("choice=opted_in".utf8), contentType: "application/x-www-form-urlencoded"),
+    ]
+
+    @Test func everyRouteHasItsAccessDecided() async throws {
+        try await TestApp.run { app in
+            let served = Set(try buildRouter(app.services).routes.map { "\($0.method) \($0.path)" })
+            #expect(served.subtracting(Self.rules.keys).isEmpty, "routes without a rule: \(served.subtracting(Self.rules.keys).sorted())")
+            #expect(Set(Self.rules.keys).subtracting(served).isEmpty, "rules for no route: \(Set(Self.rules.keys).subtracting(served).sorted())")
+        }
+    }
+
+    @Test func eachCredentialReachesExactlyWhatItShould() async throws {
+        // Links live 2 s (a delivery page's event stream ends with its link), frozen by the test clock.
+        try await TestApp.run(configure: {
+            $0.customerLinkLifetime = 2
+            $0.securityContact = "mailto:security@shop.example"
+            $0.outboxWorker = false
+        }) { app in
+            let other = try await app.services.accounts.createTenant(name: "Other shop")
+            let otherCourier = try await app.services.accounts.createCourier(
+                tenantID: other.tenant.id, username: "other-\(UUID().uuidString.prefix(8))", displayName: "O", password: "correct horse battery")
+            let otherSession = try await app.services.accounts.openSession(for: otherCourier)
+            let failures = EventLog()
+            try await app.application.test(.router) { client in
+                for (route, rule) in Self.rules.sorted(by: { $0.key < $1.key }) {
+                    // A fresh stop for each route: some routes delete or close what they act on.
+                    let delivery = try await app.delivery()
+                    try await app.upload(delivery, client: client)
+                    let elsewhere = try await app.delivery()
+                    let query = { (path: String) in String(path.split(separator: "?")[1]) }
+                    let links: [Credential: String] = [
+                        .deliveryLink: query(app.customerPath(delivery)), .otherDeliveryLink: query(app.customerPath(elsewhere)),
+                        .preferencesLink: query(app.preferencesPath(delivery)), .expiredLink: try expiredLinkQuery(app, delivery),
+                    ]
+                    let id: String
+                    if route.contains("/cases/{id}") {
+                        _ = try await client.execute(uri: "/d/\(delivery.id)/problem?\(links[.deliveryLink]!)", method: .post, headers: .form,
+                                                     body: ByteBuffer(string: "kind=other"))
+                        id = try #require(try await app.services.store.problemReports(deliveryID: delivery.id).first?.id)
+                    } else if route.contains("/webhooks/{id}") {
+                        id = try await app.services.webhookEndpoints.create(url: "https://hooks.example.com/m", eventTypes: [], for: app.tenant).id
+                    } else {
+                        id = delivery.id
+                    }
+                    let parts = route.split(separator: " ", maxSplits: 1)
+                    let path = String(parts[1]).replacingOccurrences(of: "{id}", with: id).replacingOccurrences(of: "{variant}", with: "display")
+                    // Refusals first, while what the route acts on is still there.
+                    let order = Credential.allCases.sorted { !rule.allowed.contains($0) && rule.allowed.contains($1) }
+                    for credential in order {
+                        let allowed = rule.allowed.contains(credential)
+                        if allowed && rule.streams { continue }
+                        var headers: HTTPFields = [.contentType: rule.contentType]
+                        switch credential {
+                        case .apiKey: headers[.authorization] = "Bearer \(app.apiKey)"
+                        case .otherTenantKey: headers[.authorization] = "Bearer \(other.apiKey)"
+                        case .courier: headers[.authorization] = "Bearer \(app.courierToken)"
+                        case .otherTenantCourier: headers[.authorization] = "Bearer \(otherSession.token)"
+                        case .metricsToken: headers[.authorization] = "Bearer \(TestApp.metricsToken)"
+                        default: break
+                        }
+                        if route.hasPrefix("POST /api/v1/courier/deliveries/{id}/photo") { headers[.idempotencyKey] = "matrix-\(credential.rawValue)" }
+                        var body = rule.body
+                        if route == "POST /api/v1/courier/login" {
+                            body = Array(#"{"username": "\#(app.courier.username)", "password": "correct horse battery"}"#.utf8)
+                        }
+                        let queryItems = [rule.query, links[credential] ?? ""].filter { !$0.isEmpty }.joined(separator: "&")
+                        let uri = queryItems.isEmpty ? path : path + "?" + queryItems
+                        let response = try await client.execute(
+                            uri: uri, method: HTTPRequest.Method(String(parts[0]))!, headers: headers,
+                            body: body.isEmpty ? nil : ByteBuffer(bytes: body))
+                        let refused = [401, 403, 404, 410].contains(Int(response.status.code))
+                        if refused == allowed {
+                            failures.append("\(route) with \(credential.rawValue): \(response.status.code), expected \(allowed ? "allowed" : "refused")")
+                        }
+                    }
+                }
+            }
+            #expect(failures.all.isEmpty, "\(failures.all.joined(separator: "\n"))")
+        }
+    }
+
+    /// The query of this delivery's link as signed long enough ago to have expired.
+    private func expiredLinkQuery(_ app: TestApp, _ delivery: Delivery) throws -> String {
+        let back = app.services.configuration.customerLinkLifetime + 60
+        app.clock.advance(by: -back)
+        defer { app.clock.advance(by: back) }
+        return String(app.customerPath(delivery).split(separator: "?")[1])
+    }
+}
