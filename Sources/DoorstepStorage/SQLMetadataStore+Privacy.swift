@@ -69,14 +69,12 @@ extension SQLMetadataStore {
                 ON CONFLICT (tenant_id, scope, subject) DO UPDATE SET choice = excluded.choice, updated_at = excluded.updated_at,
                     set_by = excluded.set_by
                 """).run()
-        } else if change.by.isEmpty {
-            try await db.raw("""
-                DELETE FROM recipient_choices WHERE tenant_id = \(bind: tenantID) AND scope = \(bind: scope) AND subject = \(bind: subject)
-                """).run()
         } else {
+            // Clearing on someone's behalf removes only what they set.
+            let theirs: SQLQueryString = change.by.isEmpty ? "" : " AND set_by IN (\(binds: change.by))"
             try await db.raw("""
                 DELETE FROM recipient_choices
-                WHERE tenant_id = \(bind: tenantID) AND scope = \(bind: scope) AND subject = \(bind: subject) AND set_by IN (\(binds: change.by))
+                WHERE tenant_id = \(bind: tenantID) AND scope = \(bind: scope) AND subject = \(bind: subject)\(theirs)
                 """).run()
         }
     }

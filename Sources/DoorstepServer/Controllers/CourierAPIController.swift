@@ -85,10 +85,11 @@ struct CourierAPIController {
         let limit = maxUploadBytes + (sealed ? SealedUpload.overhead : 0)
         // Room in the upload memory before the first byte is read, held until the photo is stored.
         // A sealed body and the image opened from it are both held for a moment: twice its size.
-        let declared = try UploadBody.declaredLength(request, limit: limit) ?? limit
-        let permit = try await uploadBudget.admit(bytes: sealed ? 2 * declared : declared, holder: courier.id)
+        let declared = try UploadBody.declaredLength(request, limit: limit)
+        let charge = declared ?? limit
+        let permit = try await uploadBudget.admit(bytes: sealed ? 2 * charge : charge, holder: courier.id)
         defer { permit.release() }
-        var bytes = try await UploadBody.read(request, limit: limit)
+        var bytes = try await UploadBody.read(request, declared: declared, limit: limit)
         if sealed {
             do { bytes = try uploadKey.open(bytes, deliveryID: delivery.id) } catch { throw DoorstepError.sealedUploadInvalid }
         }
@@ -139,9 +140,10 @@ enum UploadBody {
         return declared
     }
 
-    static func read(_ request: Request, limit: Int) async throws -> [UInt8] {
+    /// The whole body; `declared` is what `declaredLength` found (already checked against the limit).
+    static func read(_ request: Request, declared: Int?, limit: Int) async throws -> [UInt8] {
         var bytes: [UInt8] = []
-        if let declared = try declaredLength(request, limit: limit) { bytes.reserveCapacity(declared) }
+        if let declared { bytes.reserveCapacity(declared) }
         do {
             for try await buffer in request.body {
                 guard bytes.count + buffer.readableBytes <= limit else { throw DoorstepError.payloadTooLarge(limit: limit) }

@@ -31,11 +31,11 @@ public struct EvidenceService: Sendable {
         public var expiresAt: Date
     }
 
-    /// A ticket for photographing this stop now. Only its digest is stored.
     /// Unused tickets a courier may hold from the last capture window: a real courier taps
     /// "Delivered" once a stop, a script that taps it in a loop fills a table.
     public static let maxUnusedTickets = 20
 
+    /// A ticket for photographing this stop now. Only its digest is stored.
     public func issueTicket(for delivery: Delivery, courier: Courier) async throws -> IssuedTicket {
         let token = "dct_" + Base64URL.encode(SymmetricKey(size: .bits256).withUnsafeBytes { Array($0) })
         let now = effects.now()

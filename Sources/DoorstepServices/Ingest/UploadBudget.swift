@@ -55,9 +55,7 @@ public final class UploadBudget: Sendable {
                 throw DoorstepError.overloaded
             }
             state.perHolder[holder, default: 0] += 1
-            guard state.waiters.isEmpty && state.inUse + bytes <= totalBytes else { return false }
-            take(bytes, in: &state)
-            return true
+            return takeIfFree(bytes, in: &state)
         }
         if admitted { return Permit(budget: self, bytes: bytes, holder: holder) }
         do {
@@ -94,10 +92,7 @@ public final class UploadBudget: Sendable {
                 // Decided again under the lock: room may have been freed since the first look, and
                 // a deadline that passed before this waiter was queued must still refuse it.
                 let decision = state.withLock { state -> Decision in
-                    if state.waiters.isEmpty && state.inUse + bytes <= totalBytes {
-                        take(bytes, in: &state)
-                        return .admitted
-                    }
+                    if takeIfFree(bytes, in: &state) { return .admitted }
                     guard state.waiters.count < maxWaiters, ContinuousClock.now - started < maxWait else { return .refused }
                     state.waiters.append(Waiter(ticket: ticket, bytes: bytes, continuation: continuation))
                     return .waiting
@@ -114,6 +109,13 @@ public final class UploadBudget: Sendable {
             resolve(ticket, throwing: CancellationError())
         }
         metrics.uploadBudgetWait.record(ContinuousClock.now - started)
+    }
+
+    /// Admits at once when nobody is waiting (arrival order) and the bytes fit.
+    private func takeIfFree(_ bytes: Int, in state: inout State) -> Bool {
+        guard state.waiters.isEmpty && state.inUse + bytes <= totalBytes else { return false }
+        take(bytes, in: &state)
+        return true
     }
 
     private func take(_ bytes: Int, in state: inout State) {
