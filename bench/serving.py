@@ -15,12 +15,14 @@ BIN = Path(__file__).resolve().parent.parent / ".build/release/doorstep"
 
 
 @contextlib.contextmanager
-def serving(*extra, prefix="doorstep-bench-", env=None, keep_data=False):
+def serving(*extra, prefix="doorstep-bench-", env=None, keep_data=False, rate_limits="off"):
     """Yields (base URL, data folder, server process) of a running server; stops it and, unless
     `keep_data` (then the caller removes it), removes the data folder (hundreds of MB of photos after
-    a load run) on exit."""
+    a load run) on exit. Rate limits are off unless asked (`--rate-limits`): one demo courier and
+    one address stand for a whole fleet here, which the limits would rightly refuse."""
     data, port = tempfile.mkdtemp(prefix=prefix), free_port()
-    server = subprocess.Popen([str(BIN), "serve", "--data", data, "--port", str(port), "--log-level", "warning", *extra], env=env)
+    server = subprocess.Popen([str(BIN), "serve", "--data", data, "--port", str(port), "--log-level", "warning",
+                               "--rate-limits", rate_limits, *extra], env=env)
     base = f"http://127.0.0.1:{port}"
     try:
         for _ in range(200):

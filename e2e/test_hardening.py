@@ -125,3 +125,79 @@ def test_half_open_requests_are_closed_and_the_server_keeps_answering(tmp_path, 
             s.close()
     assert closed == len(sockets)
     assert request(server["base"] + "/healthz")[0] == 200
+
+
+class Trickle(threading.Thread):
+    """A webhook receiver that answers a byte every second, as a slow or hostile receiver would:
+    each send to it lasts until the server's deadline for one attempt."""
+
+    def __init__(self):
+        super().__init__(daemon=True)
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.port = self.listener.getsockname()[1]
+        self.connections = 0
+
+    def run(self):
+        while True:
+            try:
+                conn, _ = self.listener.accept()
+            except OSError:
+                return
+            self.connections += 1
+            threading.Thread(target=self.trickle, args=(conn,), daemon=True).start()
+
+    @staticmethod
+    def trickle(conn):
+        try:
+            conn.recv(65536)
+            conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 60\r\n\r\n")
+            for _ in range(60):
+                time.sleep(1)
+                conn.sendall(b".")
+        except OSError:
+            pass
+        finally:
+            conn.close()
+
+
+def test_a_tenants_slow_receiver_does_not_hold_up_other_tenants(tmp_path, servers, inside):
+    """Issue 15, item 3: a receiver that drips its answer held another tenant's webhook for 73 s.
+    Now one tenant holds at most `--webhook-sends-per-tenant` of the outbox's slots, and a slot is
+    filled again the moment it frees, not when a whole batch is done."""
+    server = servers(tmp_path / "data", tmp_path / "server.log")
+    base = server["base"]
+    slow = Trickle()
+    slow.start()
+    patient = json.loads(run("demo", "--data", str(server["data"]), "--base-url", base, "--json", "--count", "6"))
+    other = json.loads(run("demo", "--data", str(server["data"]), "--base-url", base, "--json", "--count", "1"))
+    assert api(base, patient["api_key"], "/api/v1/webhooks", "POST", {"url": f"http://127.0.0.1:{slow.port}/hook"})[0] == 201
+    assert api(base, other["api_key"], "/api/v1/webhooks", "POST", {"url": f"http://127.0.0.1:{inside.server_address[1]}/fast"})[0] == 201
+    for item in patient["deliveries"]:
+        assert api(base, patient["api_key"], f"/api/v1/deliveries/{item['id']}/out-for-delivery", "POST")[0] == 200
+    time.sleep(1.5)  # the slow tenant's sends are under way
+    started = time.monotonic()
+    assert api(base, other["api_key"], f"/api/v1/deliveries/{other['deliveries'][0]['id']}/out-for-delivery", "POST")[0] == 200
+    while "/fast" not in inside.hits and time.monotonic() - started < 15:
+        time.sleep(0.05)
+    waited = time.monotonic() - started
+    assert "/fast" in inside.hits and waited < 3, f"the other tenant's webhook waited {waited:.1f} s"
+    assert slow.connections <= 2, "one tenant holds at most two sends at once"
+    slow.listener.close()
+
+
+def test_webhook_test_answers_do_not_map_the_network(tmp_path, servers):
+    """A closed port, a host that does not resolve and a receiver that never answers all get the
+    same answer from `/test` (and in the delivery log): a tenant cannot scan ports or hosts by it."""
+    server = servers(tmp_path / "data", tmp_path / "server.log", "--webhook-timeout", "1")
+    base, key = server["base"], tenant(server)
+    silent = socket.create_server(("127.0.0.1", 0))  # accepts, never answers
+    results = []
+    for url in [f"http://127.0.0.1:{free_port()}/closed", "http://receiver.doorstep.invalid/hook",
+                f"http://127.0.0.1:{silent.getsockname()[1]}/silent"]:
+        status, _, hook = api(base, key, "/api/v1/webhooks", "POST", {"url": url})
+        assert status == 201, hook
+        status, _, result = api(base, key, f"/api/v1/webhooks/{hook['id']}/test", "POST")
+        assert status == 200 and result["ok"] == "false", result
+        results.append(result["result"])
+    silent.close()
+    assert len(set(results)) == 1 and "no answer" in results[0], results

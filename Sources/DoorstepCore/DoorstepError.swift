@@ -34,6 +34,10 @@ public enum DoorstepError: Error, Sendable, Equatable {
     case limitReached(resource: String, limit: Int)
     /// Too many failed attempts (sign-in): refused until `retryAfter` seconds have passed.
     case tooManyAttempts(retryAfter: Int)
+    /// The same thing asked too often (uploads, tickets, a link's actions): wait `retryAfter` seconds.
+    case rateLimited(retryAfter: Int)
+    /// An upload body that arrives slower than the server's minimum rate (bytes a second).
+    case uploadTooSlow(minimumRate: Int)
     /// This delivery may not be photographed (recipient opted out, consent missing, region off).
     case photoNotAllowed(PhotoPolicy.Reason)
     /// The photo is too dark, blurred or small, and the tenant refuses such photos.
@@ -66,6 +70,8 @@ extension DoorstepError: CustomStringConvertible {
         case .storageFull: "storageFull"
         case .limitReached(let resource, let limit): "limitReached(\(resource): \(limit))"
         case .tooManyAttempts(let seconds): "tooManyAttempts(\(seconds))"
+        case .rateLimited(let seconds): "rateLimited(\(seconds))"
+        case .uploadTooSlow(let rate): "uploadTooSlow(\(rate))"
         case .photoNotAllowed(let reason): "photoNotAllowed(\(reason.rawValue))"
         case .photoUnusable(let issues): "photoUnusable(\(issues.map(\.rawValue).joined(separator: ",")))"
         case .sealedUploadInvalid: "sealedUploadInvalid"

@@ -13,10 +13,14 @@ public func buildApplication(
 ) throws -> some ApplicationProtocol {
     let router = try buildRouter(services)
     let configuration = services.configuration
+    let (connections, metrics) = (services.connections, services.metrics)
     return Application(
         router: router,
-        // Slowloris: a connection that goes quiet before its request is whole is closed.
-        server: .http1(configuration: .init(idleTimeout: .milliseconds(Int64(configuration.idleTimeout * 1000)))),
+        // Slowloris: a connection that goes quiet before its request is whole is closed, and one
+        // address cannot hold more than its share of connections.
+        server: .http1(configuration: .init(
+            additionalChannelHandlers: [ConnectionCapHandler(counter: connections, metrics: metrics)],
+            idleTimeout: .milliseconds(Int64(configuration.idleTimeout * 1000)))),
         configuration: .init(address: .hostname(configuration.hostname, port: configuration.port), serverName: "Doorstep"),
         services: services.background,
         onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? configuration.port) },
@@ -28,6 +32,7 @@ public func buildApplication(
 func buildRouter(_ services: AppServices) throws -> Router<AppRequestContext> {
     let pages = try PageRenderer()
     let router = Router(context: AppRequestContext.self)
+    router.add(middleware: ClientAddressMiddleware(proxies: services.configuration.trustedProxies))
     router.add(middleware: AccessLogMiddleware(metrics: services.metrics))
     router.add(middleware: SecurityHeadersMiddleware())
     router.add(middleware: ErrorMiddleware(pages: pages))
@@ -41,12 +46,15 @@ func buildRouter(_ services: AppServices) throws -> Router<AppRequestContext> {
     ).addRoutes(to: router.group("api/v1"))
     CourierAPIController(
         accounts: services.accounts, deliveries: services.deliveries, ingest: services.ingest, evidence: services.evidence,
-        links: services.links, uploadKey: services.infrastructure.uploadKey, maxUploadBytes: services.configuration.limits.maxBytes,
-        uploadBudget: services.uploadBudget, diskSpace: services.diskSpace, metrics: services.metrics
+        links: services.links, uploadKey: services.infrastructure.uploadKey,
+        uploadBody: UploadBody(
+            limit: services.configuration.limits.maxBytes, minimumRate: services.configuration.minUploadRate,
+            grace: .milliseconds(Int64(services.configuration.minUploadRateGrace * 1000))),
+        uploadBudget: services.uploadBudget, diskSpace: services.diskSpace, rateLimits: services.rateLimits, metrics: services.metrics
     ).addRoutes(to: router.group("api/v1/courier"))
     CustomerController(
         customerAccess: services.customerAccess, privacy: services.privacy, evidence: services.evidence, links: services.links,
-        pages: pages
+        rateLimits: services.rateLimits, pages: pages
     ).addRoutes(to: router)
     WebAppsController(pages: pages).addRoutes(to: router)
     WebhookController(accounts: services.accounts, webhooks: services.webhookEndpoints).addRoutes(to: router.group("api/v1/webhooks"))

@@ -39,9 +39,14 @@ extension SQLMetadataStore {
         try await source.withTransaction { db in try await Self.enqueue(events, on: db) }
     }
 
-    public func claimOutboxMessages(now: Date, leaseUntil: Date, limit: Int) async throws -> [OutboxMessage] {
+    public func claimOutboxMessages(now: Date, leaseUntil: Date, limit: Int, skippingWebhooksOf tenants: Set<String>) async throws -> [OutboxMessage] {
         try await source.withTransaction { db in
             let skipLocked = source.engine == .postgres ? " FOR UPDATE SKIP LOCKED" : ""
+            // A primary-key probe per candidate, and only while some tenant is at its cap.
+            let skipped: SQLQueryString = tenants.isEmpty ? "" : """
+                 AND NOT (channel = 'webhook' AND EXISTS (SELECT 1 FROM outbox_events e
+                    WHERE e.id = event_id AND e.tenant_id IN (\(SQLList(tenants.sorted().map { SQLBind($0) })))))
+                """
             // Claim by lease: a worker that dies mid-send leaves its claim to expire, and the
             // message is sent again (at least once; the stable id lets receivers drop the repeat).
             let ids = try await db.raw("""
@@ -49,12 +54,20 @@ extension SQLMetadataStore {
                 WHERE id IN (
                     SELECT id FROM outbox_messages
                     WHERE state = 'pending' AND next_attempt_at <= \(bind: now.epochMilliseconds)
-                      AND (claimed_until IS NULL OR claimed_until <= \(bind: now.epochMilliseconds))
+                      AND (claimed_until IS NULL OR claimed_until <= \(bind: now.epochMilliseconds))\(skipped)
                     ORDER BY next_attempt_at LIMIT \(bind: limit)\(unsafeRaw: skipLocked))
                 RETURNING id
                 """).all().map { try $0.decode(column: "id", as: String.self) }
             guard !ids.isEmpty else { return [] }
             return try await Self.messages(where: "m.id IN (\(SQLList(ids.map { SQLBind($0) })))", on: db)
+        }
+    }
+
+    public func releaseOutboxMessage(id: String) async throws {
+        try await source.withConnection { db in
+            try await db.raw("""
+                UPDATE outbox_messages SET claimed_until = NULL, attempts = attempts - 1 WHERE id = \(bind: id) AND state = 'pending'
+                """).run()
         }
     }
 

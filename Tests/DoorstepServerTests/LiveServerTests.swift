@@ -131,10 +131,23 @@ enum RawSocket {
         try write(fd, bytes)
     }
 
-    /// A connected socket to 127.0.0.1:`port`; the caller closes it.
-    static func connect(port: Int) throws -> Int32 {
+    /// A connected socket to 127.0.0.1:`port`, from `source` (another loopback address, to be a
+    /// client of its own) or the default; the caller closes it.
+    static func connect(port: Int, from source: String? = nil) throws -> Int32 {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { throw Failure() }
+        if let source {
+            var local = sockaddr_in()
+            local.sin_family = sa_family_t(AF_INET)
+            local.sin_addr.s_addr = inet_addr(source)
+            let bound = withUnsafePointer(to: &local) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+            }
+            guard bound == 0 else {
+                close(fd)
+                throw Failure()
+            }
+        }
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
         address.sin_port = in_port_t(UInt16(port).bigEndian)
@@ -147,6 +160,34 @@ enum RawSocket {
             throw Failure()
         }
         return fd
+    }
+
+    /// What the server sends until it closes the connection, or `seconds` pass (or, with
+    /// `untilHeadEnds`, once a response head and some of its body have come). The blocking read
+    /// runs on a thread of its own: on the cooperative pool (two threads here) two such waits
+    /// would leave the server under test no thread to answer on.
+    static func readToEnd(_ fd: Int32, within seconds: Int, untilHeadEnds: Bool = false) async -> [UInt8] {
+        await withCheckedContinuation { continuation in
+            DispatchQueue.global().async {
+                continuation.resume(returning: readBlocking(fd, within: seconds, untilHeadEnds: untilHeadEnds))
+            }
+        }
+    }
+
+    private static func readBlocking(_ fd: Int32, within seconds: Int, untilHeadEnds: Bool) -> [UInt8] {
+        var timeout = timeval(tv_sec: seconds, tv_usec: 0)
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        var received: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        while true {
+            let count = buffer.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
+            guard count > 0 else { return received }
+            received += buffer[..<count]
+            if untilHeadEnds, let text = String(bytes: received, encoding: .utf8), let head = text.range(of: "\r\n\r\n"),
+               text[head.upperBound...].contains("}") {
+                return received
+            }
+        }
     }
 
     static func write(_ fd: Int32, _ bytes: [UInt8]) throws {

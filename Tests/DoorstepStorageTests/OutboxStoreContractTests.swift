@@ -45,6 +45,26 @@ import Testing
         }
     }
 
+    /// A tenant at its cap of webhook sends has its webhooks left for later, not its recipients'
+    /// emails nor other tenants' webhooks; a message given back is claimed again as if new.
+    @Test(arguments: StoreEngine.allCases)
+    func webhooksOfBusyTenantsAreSkippedAndReleasedMessagesComeBack(_ engine: StoreEngine) async throws {
+        try await engine.withSeed { seed in
+            let (courier, delivery) = try await seed.assignedDelivery()
+            try await seed.store.createWebhookEndpoint(endpoint(delivery.tenantID))
+            let now = seed.clock
+            _ = try await seed.store.recordPhoto(seed.photo(for: delivery, courier: courier), idempotency: nil, events: [event(.delivered, delivery, at: now)])
+            let lease = now.addingTimeInterval(60)
+            let skipping = try await seed.store.claimOutboxMessages(now: now, leaseUntil: lease, limit: 10, skippingWebhooksOf: [delivery.tenantID, "other"])
+            #expect(skipping.map(\.channel) == [.email])
+            let others = try await seed.store.claimOutboxMessages(now: now, leaseUntil: lease, limit: 10, skippingWebhooksOf: ["other"])
+            #expect(others.map(\.channel) == [.webhook] && others[0].attempts == 1)
+            try await seed.store.releaseOutboxMessage(id: others[0].id)
+            let again = try await seed.store.claimOutboxMessages(now: now, leaseUntil: lease, limit: 10)
+            #expect(again.map(\.id) == others.map(\.id) && again[0].attempts == 1, "released: claimable at once, the attempt not counted")
+        }
+    }
+
     @Test(arguments: StoreEngine.allCases)
     func aClaimIsALeaseAndOutcomesAreRecorded(_ engine: StoreEngine) async throws {
         try await engine.withSeed { seed in

@@ -4,6 +4,7 @@ import DoorstepSecurity
 import DoorstepServices
 import Foundation
 import Hummingbird
+import Synchronization
 
 /// The courier API: log in, list today's stops, upload the photo of a stop (plain or sealed),
 /// or mark a stop delivered where no photo may be taken.
@@ -14,9 +15,10 @@ struct CourierAPIController {
     let evidence: EvidenceService
     let links: CustomerLinks
     let uploadKey: SealedUpload.Key
-    let maxUploadBytes: Int
+    let uploadBody: UploadBody
     let uploadBudget: UploadBudget
     let diskSpace: DiskSpaceGuard
+    let rateLimits: RateLimits
     let metrics: AppMetrics
 
     func addRoutes(to group: RouterGroup<AppRequestContext>) {
@@ -32,6 +34,7 @@ struct CourierAPIController {
     /// Asked when the courier taps "Delivered": the photo must be taken within minutes of it.
     @Sendable func captureTicket(_ request: Request, context: AppRequestContext) async throws -> Response {
         let courier = try context.requireCourier()
+        try rateLimits.check(.ticket, courier.id)
         let delivery = try await ingest.authorize(deliveryID: context.parameters.get("id") ?? "", for: courier)
         let issued = try await evidence.issueTicket(for: delivery, courier: courier)
         return try JSONResponse.make(TicketResource(ticket: issued.ticket, expiresAt: issued.expiresAt), status: .created)
@@ -40,6 +43,7 @@ struct CourierAPIController {
     @Sendable func login(_ request: Request, context: AppRequestContext) async throws -> Response {
         // A username and a password: 4 KB is plenty, and a slow trickle of a big body costs nothing.
         let body = try await request.decodeJSON(as: LoginRequest.self, context: context, limit: 4096)
+        try rateLimits.check(.login, context.clientKey)
         return try JSONResponse.make(try await accounts.login(username: body.username, password: body.password))
     }
 
@@ -68,6 +72,7 @@ struct CourierAPIController {
     /// (`application/vnd.doorstep.sealed-photo`); placement, note and position are query parameters.
     @Sendable func upload(_ request: Request, context: AppRequestContext) async throws -> Response {
         let courier = try context.requireCourier()
+        try rateLimits.check(.upload, courier.id)
         let deliveryID = context.parameters.get("id") ?? ""
         let details = try PhotoUploadDetails(parameters: request.uri.queryParameters.reduce(into: [:]) {
             $0[String($1.key)] = String($1.value)
@@ -82,14 +87,14 @@ struct CourierAPIController {
             throw DoorstepError.unsupportedMediaType
         }
         try diskSpace.checkRoom()
-        let limit = maxUploadBytes + (sealed ? SealedUpload.overhead : 0)
+        let limit = uploadBody.limit + (sealed ? SealedUpload.overhead : 0)
         // Room in the upload memory before the first byte is read, held until the photo is stored.
         // A sealed body and the image opened from it are both held for a moment: twice its size.
         let declared = try UploadBody.declaredLength(request, limit: limit)
         let charge = declared ?? limit
         let permit = try await uploadBudget.admit(bytes: sealed ? 2 * charge : charge, holder: courier.id)
         defer { permit.release() }
-        var bytes = try await UploadBody.read(request, declared: declared, limit: limit)
+        var bytes = try await uploadBody.read(request, declared: declared, limit: limit)
         if sealed {
             do { bytes = try uploadKey.open(bytes, deliveryID: delivery.id) } catch { throw DoorstepError.sealedUploadInvalid }
         }
@@ -131,8 +136,16 @@ struct DeliveredRequest: Decodable {
 }
 
 /// Reads an upload body as it streams in, refusing it the moment it passes the limit, so an
-/// oversized upload costs at most `limit` bytes of memory.
-enum UploadBody {
+/// oversized upload costs at most `limit` bytes of memory, or as soon as it falls behind
+/// `minimumRate` bytes a second on average after `grace` (10 s by default), so a client that
+/// drips its body cannot keep its share of the upload memory: a watch beside the read checks
+/// twice a second, whether or not a byte arrives.
+struct UploadBody {
+    /// The largest image (a sealed one may be `SealedUpload.overhead` larger).
+    let limit: Int
+    let minimumRate: Int
+    let grace: Duration
+
     /// The body's declared size (nil when it is sent chunked), refused at once past the limit.
     static func declaredLength(_ request: Request, limit: Int) throws -> Int? {
         guard let declared = request.headers[.contentLength].flatMap(Int.init) else { return nil }
@@ -140,22 +153,57 @@ enum UploadBody {
         return declared
     }
 
-    /// The whole body; `declared` is what `declaredLength` found (already checked against the limit).
-    static func read(_ request: Request, declared: Int?, limit: Int) async throws -> [UInt8] {
+    /// The whole body; `declared` is what `declaredLength` found (already checked against `limit`).
+    func read(_ request: Request, declared: Int?, limit: Int) async throws -> [UInt8] {
+        let received = Received()
+        let bytes = try await withThrowingTaskGroup(of: [UInt8]?.self) { group in
+            group.addTask { try await Self.collect(request, declared: declared, limit: limit, received: received) }
+            group.addTask {
+                try await watch(received)
+                return nil
+            }
+            defer { group.cancelAll() }
+            guard let first = try await group.next(), let bytes = first else { throw DoorstepError.incompleteUpload }
+            return bytes
+        }
+        guard !bytes.isEmpty else { throw DoorstepError.unsupportedMediaType }
+        return bytes
+    }
+
+    /// Returns never on its own: throws `uploadTooSlow` once `received` falls behind the rate.
+    private func watch(_ received: Received) async throws {
+        let clock = ContinuousClock()
+        let start = clock.now
+        try await Task.sleep(for: grace)
+        while true {
+            let seconds = (clock.now - start - grace) / .seconds(1)
+            if Double(received.bytes.load(ordering: .relaxed)) < Double(minimumRate) * seconds {
+                throw DoorstepError.uploadTooSlow(minimumRate: minimumRate)
+            }
+            try await Task.sleep(for: .milliseconds(500))
+        }
+    }
+
+    /// Bytes read so far, shared between the read and its watch.
+    final class Received: Sendable {
+        let bytes = Atomic<Int>(0)
+    }
+
+    private static func collect(_ request: Request, declared: Int?, limit: Int, received: Received) async throws -> [UInt8] {
         var bytes: [UInt8] = []
         if let declared { bytes.reserveCapacity(declared) }
         do {
             for try await buffer in request.body {
                 guard bytes.count + buffer.readableBytes <= limit else { throw DoorstepError.payloadTooLarge(limit: limit) }
                 bytes.append(contentsOf: buffer.readableBytesView)
+                received.bytes.store(bytes.count, ordering: .relaxed)
             }
         } catch let error as DoorstepError {
             throw error
         } catch {
-            // The connection closed mid-body: the client's problem, not ours; nothing was stored.
+            // The connection closed mid-body (or the watch gave up on it): nothing was stored.
             throw DoorstepError.incompleteUpload
         }
-        guard !bytes.isEmpty else { throw DoorstepError.unsupportedMediaType }
         return bytes
     }
 }

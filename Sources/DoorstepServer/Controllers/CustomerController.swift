@@ -12,6 +12,7 @@ struct CustomerController {
     let privacy: PrivacyService
     let evidence: EvidenceService
     let links: CustomerLinks
+    let rateLimits: RateLimits
     let pages: PageRenderer
 
     func addRoutes(to router: Router<AppRequestContext>) {
@@ -89,15 +90,26 @@ struct CustomerController {
         return response
     }
 
-    @Sendable func deletePhoto(_ request: Request, context: AppRequestContext) async throws -> Response {
+    /// An action a customer's link allows (delete, report, choose), counted per client address
+    /// before anything else and per link once its signature holds: a stranger guessing links
+    /// cannot use up a real customer's allowance.
+    private func actionLink(_ request: Request, _ context: AppRequestContext, purpose: LinkSigner.Purpose) throws -> CustomerLinks.Link {
+        try rateLimits.check(.address, context.clientKey)
         let link = request.customerLink(context)
+        try links.verify(link, purpose: purpose)
+        try rateLimits.check(.link, "\(purpose):\(link.deliveryID)")
+        return link
+    }
+
+    @Sendable func deletePhoto(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let link = try actionLink(request, context, purpose: .delivery)
         try await customerAccess.deletePhoto(link)
         // Post/redirect/get: the page then shows that the photo is gone.
         return Response(status: .seeOther, headers: [.location: "/d/\(link.deliveryID)?\(link.query)"])
     }
 
     @Sendable func reportProblem(_ request: Request, context: AppRequestContext) async throws -> Response {
-        let link = request.customerLink(context)
+        let link = try actionLink(request, context, purpose: .delivery)
         let form = try await request.decodeForm(as: ProblemForm.self)
         guard let kind = form.kind.flatMap(ProblemReport.Kind.init(rawValue:)) else {
             throw DoorstepError.invalidInput(field: "kind", reason: "choose what is wrong")
@@ -111,7 +123,7 @@ struct CustomerController {
     }
 
     @Sendable func choose(_ request: Request, context: AppRequestContext) async throws -> Response {
-        let link = request.customerLink(context)
+        let link = try actionLink(request, context, purpose: .preferences)
         let delivery = try await customerAccess.delivery(link, purpose: .preferences)
         let form = try await request.decodeForm(as: ChoiceForm.self)
         // A mail client's RFC 8058 one-click POST carries "List-Unsubscribe=One-Click": an opt-out.

@@ -1,18 +1,30 @@
 import DoorstepCore
+import DoorstepServices
 import Foundation
 import Hummingbird
 import HummingbirdAuth
+import NIOCore
 
-/// Request context for every route: ISO 8601 dates both ways, and the caller once a group's
-/// authenticator has established it.
-public struct AppRequestContext: AuthRequestContext, RequestContext {
+/// Request context for every route: ISO 8601 dates both ways, the caller once a group's
+/// authenticator has established it, and the client's address once `ClientAddressMiddleware`
+/// has worked it out.
+public struct AppRequestContext: AuthRequestContext, RemoteAddressRequestContext, RequestContext {
     public var coreContext: CoreRequestContextStorage
     public var identity: Caller?
+    /// The connection's peer: the client, or a proxy in front of it.
+    public let remoteAddress: SocketAddress?
+    /// The client's address as `TrustedProxies` reads it; nil until the middleware has run, or
+    /// for a peer that is not an IP address (tests' in-process clients).
+    public var clientAddress: IPAddress?
 
     public init(source: ApplicationRequestContextSource) {
         self.coreContext = .init(source: source)
         self.identity = nil
+        self.remoteAddress = source.channel.remoteAddress
     }
+
+    /// A key for per-client limits: the address, or one shared key when it is unknown.
+    var clientKey: String { clientAddress?.text ?? "unknown" }
 
     public var requestDecoder: JSONDecoder {
         let decoder = JSONDecoder()

@@ -51,9 +51,12 @@ struct ErrorMiddleware: RouterMiddleware {
         case "/problems/link-expired": (strings.linkExpiredTitle, strings.linkExpiredBody)
         case "/problems/not-found": (strings.notFoundTitle, strings.notFoundBody)
         case "/problems/internal": (strings.errorTitle, strings.errorBody)
+        case "/problems/rate-limited": (strings.rateLimitedTitle, strings.rateLimitedBody)
         default: (problem.title, problem.detail)
         }
-        return pages.message(title: title, body: body, strings: strings, status: problem.httpStatus)
+        var response = pages.message(title: title, body: body, strings: strings, status: problem.httpStatus)
+        if let retryAfter = problem.retryAfter { response.headers[.retryAfter] = String(retryAfter) }
+        return response
     }
 }
 

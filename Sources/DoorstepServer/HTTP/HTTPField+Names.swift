@@ -7,4 +7,5 @@ extension HTTPField.Name {
     static let idempotentReplayed = HTTPField.Name("Idempotent-Replayed")!
     static let permissionsPolicy = HTTPField.Name("Permissions-Policy")!
     static let serviceWorkerAllowed = HTTPField.Name("Service-Worker-Allowed")!
+    static let xForwardedFor = HTTPField.Name("X-Forwarded-For")!
 }

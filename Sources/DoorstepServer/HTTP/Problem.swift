@@ -104,6 +104,12 @@ struct Problem: Encodable, Sendable {
         case .tooManyAttempts(let seconds):
             self.init(slug: "too-many-attempts", title: "Too many attempts", status: .tooManyRequests,
                       detail: "Too many wrong passwords for this account. Try again in \(seconds / 60 + 1) minutes.", retryAfter: seconds)
+        case .rateLimited(let seconds):
+            self.init(slug: "rate-limited", title: "Too many requests", status: .tooManyRequests,
+                      detail: "This was asked too often. Try again in \(seconds) seconds.", retryAfter: seconds)
+        case .uploadTooSlow(let rate):
+            self.init(slug: "upload-too-slow", title: "Upload too slow", status: .requestTimeout,
+                      detail: "The upload arrived slower than \(rate / 1024) KB a second. Send it again with the same Idempotency-Key on a better connection.")
         }
     }
 

@@ -72,6 +72,9 @@ public struct AppConfiguration: Sendable {
     public var outboxWorker: Bool = true
     /// Messages sent at once by one process.
     public var outboxConcurrency: Int = 8
+    /// Webhook sends of one tenant at once in one process: a tenant's slow receiver holds this
+    /// many of the `outboxConcurrency` slots at most.
+    public var webhookSendsPerTenant: Int = 2
     public var retry = RetryPolicy()
     /// How long a claimed message is this process's before another may take it over.
     public var outboxLease: TimeInterval = 60
@@ -83,6 +86,17 @@ public struct AppConfiguration: Sendable {
     /// A connection that sends nothing for this long (between requests, or part-way through
     /// one's headers or body) is closed: half-open requests cannot pile up.
     public var idleTimeout: TimeInterval = 30
+    /// An upload body that arrives slower than this many bytes a second on average (after its
+    /// first 10 s) is refused: it would hold its share of the upload memory for nothing.
+    public var minUploadRate: Int = 8 << 10
+    /// How long an upload may take before that rate is asked of it (a phone's slow start).
+    public var minUploadRateGrace: TimeInterval = 10
+    /// Connections one client address may hold open at once (trusted proxies: no limit).
+    public var connectionsPerAddress: Int = 256
+    /// Whose `X-Forwarded-For` is believed (see `TrustedProxies`); nobody's by default.
+    public var trustedProxies = TrustedProxies()
+    /// nil turns rate limits off (load tests and benchmarks).
+    public var rateLimits: [RateLimits.Action: RatePolicy]? = RateLimits.defaults
 
     public init() {}
 

@@ -23,6 +23,8 @@ public struct AppServices: Sendable {
     public let ingest: PhotoIngestService
     public let uploadBudget: UploadBudget
     public let diskSpace: DiskSpaceGuard
+    public let rateLimits: RateLimits
+    public let connections: ConnectionCounter
     public let customerAccess: CustomerAccessService
     public let email: EmailChannel
     public let sms: SMSChannel
@@ -67,6 +69,8 @@ public struct AppServices: Sendable {
             maxPerHolder: configuration.uploadsPerCourier, metrics: infrastructure.metrics)
         diskSpace = DiskSpaceGuard(
             path: configuration.dataDirectory.path, watermark: configuration.minFreeDiskBytes, metrics: infrastructure.metrics, logger: logger)
+        rateLimits = RateLimits(configuration.rateLimits, metrics: infrastructure.metrics, effects: effects)
+        connections = ConnectionCounter(maxPerAddress: configuration.connectionsPerAddress, proxies: configuration.trustedProxies)
         customerAccess = CustomerAccessService(
             store: store, links: links, vault: vault, privacy: privacy, audit: audit, announcer: announcer, effects: effects)
         email = EmailChannel(
@@ -82,7 +86,7 @@ public struct AppServices: Sendable {
         webhookEndpoints = WebhookService(store: store, channel: webhooks, targets: targets, effects: effects)
         outboxWorker = OutboxWorker(
             store: store, email: email, sms: sms, webhooks: webhooks, signal: outboxSignal, lease: configuration.outboxLease,
-            concurrency: configuration.outboxConcurrency, retry: configuration.retry, metrics: infrastructure.metrics,
+            concurrency: configuration.outboxConcurrency, webhooksPerTenant: configuration.webhookSendsPerTenant, retry: configuration.retry, metrics: infrastructure.metrics,
             effects: effects, logger: logger)
         retentionSweeper = RetentionSweeper(
             store: store, privacy: privacy, interval: configuration.retentionSweepInterval, metrics: infrastructure.metrics,

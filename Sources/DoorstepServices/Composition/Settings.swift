@@ -167,6 +167,18 @@ extension Setting {
             }
             configuration.retry.base = seconds
         },
+        Setting("outboxConcurrency", .server, placeholder: "COUNT", default: "8",
+                "Notifications this process sends at once.") { text, configuration in
+            configuration.outboxConcurrency = try whole(text, in: 1...256)
+        },
+        Setting("webhookSendsPerTenant", .server, placeholder: "COUNT", default: "2",
+                "Webhook sends of one tenant at once in this process: a tenant's slow receiver holds no more of the slots above.") { text, configuration in
+            configuration.webhookSendsPerTenant = try whole(text, in: 1...256)
+        },
+        Setting("webhookTimeout", .server, placeholder: "SECONDS", default: "10",
+                "One webhook attempt, connection to the last byte of the answer; then it is retried later.") { text, configuration in
+            configuration.webhookTimeout = TimeInterval(try whole(text, in: 1...60))
+        },
         Setting("webhookAllowPrivate", .server, placeholder: "", default: "false",
                 "Let webhooks reach private, loopback and link-local addresses (receivers inside your own network).") { text, configuration in
             configuration.webhookAllowPrivateNetworks = try bool(text)
@@ -174,6 +186,22 @@ extension Setting {
         Setting("idleTimeout", .server, placeholder: "SECONDS", default: "30",
                 "A connection that sends nothing for this long, between requests or part-way through one, is closed.") { text, configuration in
             configuration.idleTimeout = TimeInterval(try whole(text, in: 1...3600))
+        },
+        Setting("minUploadRate", .server, placeholder: "BYTES", default: "8192 (8 KB a second)",
+                "Upload bodies arriving slower than this on average, after their first 10 s, get 408.") { text, configuration in
+            configuration.minUploadRate = try whole(text, in: 1...(1 << 30))
+        },
+        Setting("connectionsPerAddress", .server, placeholder: "COUNT", default: "256",
+                "Connections one client address may hold open; more are closed on arrival (trusted proxies are not limited).") { text, configuration in
+            configuration.connectionsPerAddress = try whole(text, in: 1...1_000_000)
+        },
+        Setting("trustedProxies", .server, placeholder: "NETWORKS", default: "none",
+                "Reverse proxies (`10.0.0.0/8,fd00::/8`) whose X-Forwarded-For gives the client's address; nobody else's is read.") { text, configuration in
+            configuration.trustedProxies = try TrustedProxies.parse(text)
+        },
+        Setting("rateLimits", .server, placeholder: "LIMITS", default: "on",
+                "`on`, `off` (load tests), or overrides `NAME=COUNT/SECONDS,…` of login (per client address), upload and ticket (per courier), link (a customer link's actions), address (customer actions per client address); see docs/security.md.") { text, configuration in
+            configuration.rateLimits = try RateLimits.parse(text)
         },
         Setting("metricsToken", .server, secret: true, placeholder: "TOKEN", default: "created in keys/metrics.token",
                 "Bearer token Prometheus scrapes `/metrics` with.") { text, configuration in

@@ -6,10 +6,16 @@ import Foundation
 import Logging
 import NIOCore
 import ServiceLifecycle
+import Synchronization
 
 /// Delivers the outbox at least once: claims due messages under a lease, sends them, and records
 /// the outcome; a failure is retried with exponential backoff and jitter, then dead-lettered.
 /// Any number of processes may run it; each message is claimed by one at a time.
+///
+/// Each message is sent on its own: a slot that frees is filled at once, never held until a whole
+/// batch is done, and one tenant has at most `webhooksPerTenant` webhook sends in flight in this
+/// process, so a tenant's slow receiver (each send may take the whole webhook timeout) takes that
+/// many slots, not all of them, and other tenants' messages and the recipients' emails go on.
 public struct OutboxWorker: Service {
     let store: any OutboxStore
     let email: EmailChannel
@@ -20,6 +26,8 @@ public struct OutboxWorker: Service {
     let lease: TimeInterval
     /// Messages sent at once by one process.
     let concurrency: Int
+    /// Webhook sends of one tenant in flight at once in this process.
+    let webhooksPerTenant: Int
     let retry: RetryPolicy
     let metrics: AppMetrics
     let effects: Effects
@@ -27,7 +35,7 @@ public struct OutboxWorker: Service {
 
     public init(
         store: any OutboxStore, email: EmailChannel, sms: SMSChannel, webhooks: WebhookChannel, signal: OutboxSignal, lease: TimeInterval,
-        concurrency: Int, retry: RetryPolicy, metrics: AppMetrics, effects: Effects, logger: Logger
+        concurrency: Int, webhooksPerTenant: Int, retry: RetryPolicy, metrics: AppMetrics, effects: Effects, logger: Logger
     ) {
         self.store = store
         self.email = email
@@ -36,6 +44,7 @@ public struct OutboxWorker: Service {
         self.signal = signal
         self.lease = lease
         self.concurrency = concurrency
+        self.webhooksPerTenant = webhooksPerTenant
         self.retry = retry
         self.metrics = metrics
         self.effects = effects
@@ -43,12 +52,48 @@ public struct OutboxWorker: Service {
     }
 
     public func run() async throws {
-        while !Task.isCancelledOrShuttingDown {
-            let sent = await runOnce()
-            if sent == 0 {
-                await cancelWhenGracefulShutdown { await signal.wait(timeout: .seconds(1)) }
+        let inFlight = InFlight()
+        // On shutdown the loop stops claiming and the group waits for the sends under way.
+        await withDiscardingTaskGroup { group in
+            while !Task.isCancelledOrShuttingDown {
+                let free = concurrency - inFlight.count
+                let started = free > 0 ? await claim(free, inFlight) : []
+                for message in started {
+                    group.addTask {
+                        await deliver(message)
+                        inFlight.finish(message)
+                        signal.notify()  // a slot is free: claim again
+                    }
+                }
+                if started.isEmpty {
+                    await cancelWhenGracefulShutdown { await signal.wait(timeout: .seconds(1)) }
+                }
             }
         }
+    }
+
+    /// Claims up to `limit` due messages and counts them in flight; webhook messages past their
+    /// tenant's cap (a claim can bring several of one tenant) go back unsent.
+    private func claim(_ limit: Int, _ inFlight: InFlight) async -> [OutboxMessage] {
+        let now = effects.now()
+        let claimed: [OutboxMessage]
+        do {
+            claimed = try await store.claimOutboxMessages(
+                now: now, leaseUntil: now.addingTimeInterval(lease), limit: limit,
+                skippingWebhooksOf: inFlight.tenantsAtCap(webhooksPerTenant))
+        } catch {
+            logger.error("outbox claim failed", metadata: ["error": "\(error)"])
+            return []
+        }
+        var started: [OutboxMessage] = []
+        for message in claimed {
+            if inFlight.start(message, webhooksPerTenant: webhooksPerTenant) {
+                started.append(message)
+            } else {
+                try? await store.releaseOutboxMessage(id: message.id)
+            }
+        }
+        return started
     }
 
     /// Claims and delivers one batch; returns how many messages it handled.
@@ -95,8 +140,46 @@ public struct OutboxWorker: Service {
     }
 }
 
+/// The sends under way in this process: how many, and how many webhooks per tenant.
+final class InFlight: Sendable {
+    private let state = Mutex<(count: Int, webhooks: [String: Int])>((0, [:]))
+
+    var count: Int { state.withLock { $0.count } }
+
+    func tenantsAtCap(_ cap: Int) -> Set<String> {
+        state.withLock { Set($0.webhooks.filter { $0.value >= cap }.keys) }
+    }
+
+    /// Counts `message` in, unless it is a webhook of a tenant already at `webhooksPerTenant`.
+    func start(_ message: OutboxMessage, webhooksPerTenant: Int) -> Bool {
+        state.withLock { state in
+            if message.channel == .webhook {
+                let tenant = message.event.tenantID
+                guard state.webhooks[tenant, default: 0] < webhooksPerTenant else { return false }
+                state.webhooks[tenant, default: 0] += 1
+            }
+            state.count += 1
+            return true
+        }
+    }
+
+    func finish(_ message: OutboxMessage) {
+        state.withLock { state in
+            state.count -= 1
+            guard message.channel == .webhook else { return }
+            let tenant = message.event.tenantID
+            let left = state.webhooks[tenant, default: 1] - 1
+            state.webhooks[tenant] = left > 0 ? left : nil
+        }
+    }
+}
+
 /// Why a message was not delivered, in words safe for logs and the tenant's delivery log.
 struct DeliveryFailure: Error {
     var reason: String
     var permanent = false
+
+    /// A webhook receiver that did not resolve, refused, reset or did not answer in time: all
+    /// said the same way, in the delivery log and by `/test` alike.
+    static let noAnswer = DeliveryFailure(reason: "no answer from the receiver (its name did not resolve, the connection failed, or no complete answer in time)")
 }

@@ -89,10 +89,10 @@ public struct WebhookChannel: Sendable {
                     throw error
                 }
             }
-        } catch is Deadline.Passed {
-            throw DeliveryFailure(reason: "no complete answer within \(Int(timeout)) s")
         } catch {
-            throw DeliveryFailure(reason: "connection failed")
+            // Refused, reset, timed out: one answer, so a tenant cannot map ports or hosts by
+            // which failure it gets back.
+            throw DeliveryFailure.noAnswer
         }
         guard (200..<300).contains(status) else {
             // 4xx other than 408/429 will not get better by retrying, but receivers misconfigure

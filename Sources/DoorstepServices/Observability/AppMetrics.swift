@@ -84,6 +84,16 @@ public final class AppMetrics: Sendable {
         Counter(label: "doorstep_photos_expired_total", factory: factory).increment(by: count)
     }
 
+    /// A request refused by a rate limit (`RateLimits.Action`: login, upload, ticket, link, address).
+    public func rateLimited(_ action: String) {
+        Counter(label: "doorstep_rate_limited_total", dimensions: [("action", action)], factory: factory).increment()
+    }
+
+    /// A connection closed on arrival: its address already had as many open as allowed.
+    public func connectionRefused() {
+        Counter(label: "doorstep_connections_refused_total", factory: factory).increment()
+    }
+
     /// Blobs with no photo behind them, removed by the orphan sweep.
     public func orphanBlobsRemoved(_ count: Int) {
         Counter(label: "doorstep_orphan_blobs_removed_total", factory: factory).increment(by: count)

@@ -27,6 +27,8 @@ public struct Strings: Sendable, Decodable {
     public var linkExpiredBody: String
     public var notFoundTitle: String
     public var notFoundBody: String
+    public var rateLimitedTitle: String
+    public var rateLimitedBody: String
     public var errorTitle: String
     public var errorBody: String
     public var order: String
