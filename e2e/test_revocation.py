@@ -38,3 +38,27 @@ def test_a_revoked_key_and_a_courier_signed_out_are_refused_at_once(server):
                               "--username", other["courier_username"]], capture_output=True, text=True)
     assert refused.returncode != 0 and "no courier with that username" in refused.stderr
     assert stops(other["courier_token"]) == 200
+
+
+def test_a_disabled_courier_is_signed_out_and_cannot_sign_in_until_enabled(server):
+    data, base = str(server["data"]), server["base"]
+    tenant = json.loads(run("demo", "--data", data, "--base-url", base, "--json", "--count", "1"))["tenant_id"]
+    run("courier", "create", "--data", data, "--tenant", tenant, "--username", "leaver", "--name", "Lee",
+        env={"DOORSTEP_COURIER_PASSWORD": "a long enough password"})
+
+    def login():
+        status, _, body = request(base + "/api/v1/courier/login", "POST",
+                                  json.dumps({"username": "leaver", "password": "a long enough password"}).encode(),
+                                  {"Content-Type": "application/json"})
+        return status, json.loads(body)
+
+    status, session = login()
+    assert status == 200
+    token = session["token"]
+    assert request(base + "/api/v1/courier/deliveries", headers={"Authorization": f"Bearer {token}"})[0] == 200
+    assert run("courier", "disable", "--data", data, "--tenant", tenant, "--username", "leaver").strip() == "disabled leaver"
+    assert request(base + "/api/v1/courier/deliveries", headers={"Authorization": f"Bearer {token}"})[0] == 401
+    status, problem = login()
+    assert status == 401 and problem["type"] == "/problems/unauthenticated"  # told nothing more than a wrong password
+    assert run("courier", "enable", "--data", data, "--tenant", tenant, "--username", "leaver").strip() == "enabled leaver"
+    assert login()[0] == 200

@@ -49,22 +49,36 @@ public struct DiskBlobStore: BlobStore {
     private static func writeFile(_ bytes: [UInt8], to path: String, in folder: String) throws {
         let temporary = "\(folder)/.tmp-\(Identifier.random())"
         let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
-        guard fd >= 0 else { throw BlobStoreError(description: "cannot create blob file (errno \(errno))") }
-        var ok = bytes.withUnsafeBytes { buffer in
+        guard fd >= 0 else { throw failure("cannot create blob file", errno) }
+        let failed = writeAll(bytes, to: fd) ?? (fsync(fd) == 0 ? nil : errno)
+        close(fd)
+        let error = failed ?? (rename(temporary, path) == 0 ? nil : errno)
+        if let error {
+            unlink(temporary)
+            throw failure("cannot write blob file", error)
+        }
+    }
+
+    /// Writes all of `bytes` to `fd`; the errno of the write that failed, or nil.
+    static func writeAll(_ bytes: [UInt8], to fd: Int32) -> Int32? {
+        bytes.withUnsafeBytes { buffer in
             var offset = 0
             while offset < buffer.count {
                 let written = write(fd, buffer.baseAddress! + offset, buffer.count - offset)
-                if written < 0 { if errno == EINTR { continue }; return false }
+                if written < 0 {
+                    if errno == EINTR { continue }
+                    return errno
+                }
                 offset += written
             }
-            return true
+            return nil
         }
-        ok = ok && fsync(fd) == 0
-        close(fd)
-        guard ok, rename(temporary, path) == 0 else {
-            unlink(temporary)
-            throw BlobStoreError(description: "cannot write blob file (errno \(errno))")
-        }
+    }
+
+    /// A full disk (or a used-up quota) is an answer, `storageFull` (503 with Retry-After, the photo
+    /// kept on the phone's queue), not an accident; anything else is the store's own failure.
+    static func failure(_ what: String, _ code: Int32) -> any Error {
+        code == ENOSPC || code == EDQUOT ? DoorstepError.storageFull : BlobStoreError(description: "\(what) (errno \(code))")
     }
 
     /// Creates `folder` and any missing parents, each new one synced into its parent: without that
@@ -79,12 +93,10 @@ public struct DiskBlobStore: BlobStore {
             return
         case ENOENT:
             try makeFolder(parent(of: folder))
-            guard mkdir(folder, 0o700) == 0 || errno == EEXIST else {
-                throw BlobStoreError(description: "cannot create blob folder (errno \(errno))")
-            }
+            guard mkdir(folder, 0o700) == 0 || errno == EEXIST else { throw failure("cannot create blob folder", errno) }
             syncDirectory(parent(of: folder))
         default:
-            throw BlobStoreError(description: "cannot create blob folder (errno \(errno))")
+            throw failure("cannot create blob folder", errno)
         }
     }
 

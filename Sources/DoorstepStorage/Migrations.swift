@@ -255,6 +255,10 @@ enum Migrations {
             // the recipient who gave it. Older rows have none and are lifted by no one's "yes".
             "ALTER TABLE recipient_choices ADD COLUMN set_by TEXT",
         ]),
+        (12, [
+            // A courier who left: disabled, not deleted (their photos and audit rows name them).
+            "ALTER TABLE couriers ADD COLUMN disabled_at BIGINT",
+        ]),
     ]
 
     static var latest: Int { steps.map(\.version).max() ?? 0 }

@@ -101,8 +101,26 @@ extension SQLMetadataStore {
     public func courierCredentials(username: String) async throws -> (courier: Courier, passwordHash: String)? {
         try await source.withConnection { db in
             try await db.raw("""
-                SELECT \(unsafeRaw: CourierRow.columns()), password_hash FROM couriers WHERE username = \(bind: username)
+                SELECT \(unsafeRaw: CourierRow.columns()), password_hash FROM couriers
+                WHERE username = \(bind: username) AND disabled_at IS NULL
                 """).first(decoding: CourierCredentialsRow.self, with: snakeCase).map { ($0.courier, $0.passwordHash) }
+        }
+    }
+
+    public func courier(username: String) async throws -> (courier: Courier, disabledAt: Date?)? {
+        try await source.withConnection { db in
+            guard let row = try await db.raw("""
+                SELECT \(unsafeRaw: CourierRow.columns()), disabled_at FROM couriers WHERE username = \(bind: username)
+                """).first() else { return nil }
+            let courier = try row.decode(model: CourierRow.self, with: snakeCase).courier
+            return (courier, try row.decode(column: "disabled_at", as: Int64?.self).map(Date.init(epochMilliseconds:)))
+        }
+    }
+
+    public func setCourierDisabled(courierID: String, at: Date?) async throws {
+        try await source.withTransaction { db in
+            try await db.raw("UPDATE couriers SET disabled_at = \(bind: at?.epochMilliseconds) WHERE id = \(bind: courierID)").run()
+            if at != nil { try await db.raw("DELETE FROM courier_sessions WHERE courier_id = \(bind: courierID)").run() }
         }
     }
 
@@ -128,7 +146,7 @@ extension SQLMetadataStore {
             try await db.raw("""
                 SELECT \(unsafeRaw: CourierRow.columns(of: "c"))
                 FROM courier_sessions s JOIN couriers c ON c.id = s.courier_id
-                WHERE s.digest = \(bind: digest) AND s.expires_at > \(bind: now.epochMilliseconds)
+                WHERE s.digest = \(bind: digest) AND s.expires_at > \(bind: now.epochMilliseconds) AND c.disabled_at IS NULL
                 """).first(decoding: CourierRow.self, with: snakeCase)?.courier
         }
     }

@@ -2,6 +2,7 @@ import ArgumentParser
 import DoorstepCore
 import DoorstepSecurity
 import DoorstepServices
+import DoorstepStorage
 import Foundation
 
 extension QualityPolicy: ExpressibleByArgument {}
@@ -131,7 +132,48 @@ struct TenantCommand: AsyncParsableCommand {
 
 struct CourierCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "courier", abstract: "Manage courier accounts.", subcommands: [Create.self, RevokeSessions.self])
+        commandName: "courier", abstract: "Manage courier accounts.", subcommands: [Create.self, RevokeSessions.self, Disable.self, Enable.self])
+
+    /// A courier of the tenant by login name, disabled or not; another tenant's is not found.
+    static func named(_ username: String, tenant: String, in store: any AccountStore) async throws -> (courier: Courier, disabledAt: Date?) {
+        guard let found = try await store.courier(username: username.lowercased()), found.courier.tenantID == tenant else {
+            throw ValidationError("the tenant has no courier with that username")
+        }
+        return found
+    }
+
+    struct Disable: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Disable a courier who left: their sessions end now and their password no longer signs in. Their photos and audit entries stay.")
+        @OptionGroup var common: CommonOptions
+        @Option(name: .long, help: "Tenant id.") var tenant: String
+        @Option(name: .long, help: "The courier's login name.") var username: String
+
+        func run() async throws {
+            let configuration = try common.configuration()
+            try await withStore(configuration, logger: common.logger(configuration)) { store in
+                let courier = try await CourierCommand.named(username, tenant: tenant, in: store).courier
+                try await store.setCourierDisabled(courierID: courier.id, at: Date())
+            }
+            print("disabled \(username.lowercased())")
+        }
+    }
+
+    struct Enable: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Let a disabled courier sign in again (with their password as it was).")
+        @OptionGroup var common: CommonOptions
+        @Option(name: .long, help: "Tenant id.") var tenant: String
+        @Option(name: .long, help: "The courier's login name.") var username: String
+
+        func run() async throws {
+            let configuration = try common.configuration()
+            try await withStore(configuration, logger: common.logger(configuration)) { store in
+                let courier = try await CourierCommand.named(username, tenant: tenant, in: store).courier
+                try await store.setCourierDisabled(courierID: courier.id, at: nil)
+            }
+            print("enabled \(username.lowercased())")
+        }
+    }
 
     struct RevokeSessions: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
@@ -143,10 +185,7 @@ struct CourierCommand: AsyncParsableCommand {
         func run() async throws {
             let configuration = try common.configuration()
             let count = try await withStore(configuration, logger: common.logger(configuration)) { store in
-                guard let courier = try await store.courierCredentials(username: username.lowercased())?.courier, courier.tenantID == tenant else {
-                    throw ValidationError("the tenant has no courier with that username")
-                }
-                return try await store.revokeCourierSessions(courierID: courier.id)
+                try await store.revokeCourierSessions(courierID: CourierCommand.named(username, tenant: tenant, in: store).courier.id)
             }
             print("ended \(count) session(s)")
         }

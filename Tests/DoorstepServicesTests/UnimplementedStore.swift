@@ -90,6 +90,8 @@ class UnimplementedStore: MetadataStore, @unchecked Sendable {
 
     func claimOutboxMessages(now: Date, leaseUntil: Date, limit: Int, skippingWebhooksOf tenants: Set<String>) async throws -> [OutboxMessage] { throw unimplemented() }
     func releaseOutboxMessage(id: String) async throws { throw unimplemented() }
+    func courier(username: String) async throws -> (courier: Courier, disabledAt: Date?)? { throw unimplemented() }
+    func setCourierDisabled(courierID: String, at: Date?) async throws { throw unimplemented() }
     func completeOutboxMessage(id: String, at: Date) async throws { throw unimplemented() }
     func failOutboxMessage(id: String, error: String, retryAt: Date?) async throws { throw unimplemented() }
     func outboxMessages(state: OutboxMessage.State?, endpointID: String?, limit: Int) async throws -> [OutboxMessage] { throw unimplemented() }

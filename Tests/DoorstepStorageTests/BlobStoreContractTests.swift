@@ -1,4 +1,5 @@
 import AsyncHTTPClient
+import DoorstepCore
 import Foundation
 import Testing
 
@@ -273,5 +274,20 @@ enum BlobEngine: String, CaseIterable, Sendable {
         #expect(configuration.bucket == "photos" && configuration.region == "eu-west-3" && configuration.prefix == "doorstep/")
         #expect(configuration.pathStyle && configuration.endpoint.absoluteString == "http://127.0.0.1:8333")
         #expect(throws: BlobStoreError.self) { try S3BlobStore.Configuration(url: "s3://photos", environment: [:]) }
+    }
+}
+
+/// A disk that fills in the middle of a write is the caller's `storageFull` (503 with
+/// Retry-After), never a 500: `/dev/full` answers every write with ENOSPC, as a full disk does.
+@Suite struct FullDiskTests {
+    @Test func aWriteToAFullDiskIsStorageFull() throws {
+        let fd = open("/dev/full", O_WRONLY | O_CLOEXEC)
+        try #require(fd >= 0)
+        defer { close(fd) }
+        let code = try #require(DiskBlobStore.writeAll([UInt8](repeating: 7, count: 64 << 10), to: fd))
+        #expect(code == ENOSPC)
+        #expect(DiskBlobStore.failure("cannot write blob file", code) as? DoorstepError == .storageFull)
+        #expect(DiskBlobStore.failure("cannot write blob file", EDQUOT) as? DoorstepError == .storageFull)
+        #expect(DiskBlobStore.failure("cannot write blob file", EACCES) is BlobStoreError)
     }
 }

@@ -53,6 +53,25 @@ import Testing
         }
     }
 
+    /// A disabled courier cannot sign in (no credentials are found) and its sessions end at once;
+    /// enabled again, the same password works; operator tools still find the account.
+    @Test(arguments: StoreEngine.allCases)
+    func aDisabledCourierHasNoCredentialsAndNoSessions(_ engine: StoreEngine) async throws {
+        try await engine.withSeed { seed in
+            let courier = try await seed.courier(try await seed.tenant())
+            try await seed.store.addCourierSession(digest: "s1", courierID: courier.id, expiresAt: seed.clock.addingTimeInterval(3600))
+            try await seed.store.setCourierDisabled(courierID: courier.id, at: seed.clock)
+            #expect(try await seed.store.courierCredentials(username: courier.username) == nil)
+            #expect(try await seed.store.courier(forSessionDigest: "s1", now: seed.clock) == nil)
+            let found = try #require(try await seed.store.courier(username: courier.username))
+            #expect(found.courier == courier && found.disabledAt == seed.clock)
+            try await seed.store.setCourierDisabled(courierID: courier.id, at: nil)
+            #expect(try await seed.store.courierCredentials(username: courier.username)?.courier == courier)
+            #expect(try await seed.store.courier(forSessionDigest: "s1", now: seed.clock) == nil, "ended, not paused")
+            #expect(try await seed.store.courier(username: courier.username)?.disabledAt == nil)
+        }
+    }
+
     @Test(arguments: StoreEngine.allCases)
     func deliveriesAreScopedToTheirTenant(_ engine: StoreEngine) async throws {
         try await engine.withSeed { seed in

@@ -16,9 +16,15 @@ public protocol AccountStore: Sendable {
 
     /// Throws `DoorstepError.conflict` when the username is taken.
     func createCourier(_ courier: Courier, passwordHash: String) async throws
+    /// The account a login is checked against: nil for an unknown or a disabled one.
     func courierCredentials(username: String) async throws -> (courier: Courier, passwordHash: String)?
+    /// Any courier of the server by login name, disabled or not (for operator tools).
+    func courier(username: String) async throws -> (courier: Courier, disabledAt: Date?)?
+    /// Disables the account and ends its sessions in one transaction (`at`), or enables it again (nil).
+    func setCourierDisabled(courierID: String, at: Date?) async throws
     func courier(id: String, tenantID: String) async throws -> Courier?
     func addCourierSession(digest: String, courierID: String, expiresAt: Date) async throws
+    /// The session's courier, unless the session has expired or the account is disabled.
     func courier(forSessionDigest digest: String, now: Date) async throws -> Courier?
     /// Ends every session of the courier (a lost phone, a courier who left); returns how many.
     func revokeCourierSessions(courierID: String) async throws -> Int
