@@ -3,8 +3,10 @@ import Foundation
 import SQLKit
 
 extension SQLMetadataStore {
-    public func addProblemReport(_ report: ProblemReport, events: [OutboxEvent]) async throws {
-        try await source.withTransaction { db in
+    public func addProblemReport(_ report: ProblemReport, events: [OutboxEvent], maxOpen limit: Int) async throws -> Bool {
+        try await insert(underCap: limit, parent: ("deliveries", report.deliveryID), count: """
+            SELECT COUNT(*) AS n FROM problem_reports WHERE delivery_id = \(bind: report.deliveryID) AND resolved_at IS NULL
+            """) { db in
             try await db.raw("""
                 INSERT INTO problem_reports (id, tenant_id, delivery_id, kind, details, created_at)
                 VALUES (\(bind: report.id), \(bind: report.tenantID), \(bind: report.deliveryID), \(bind: report.kind.rawValue),

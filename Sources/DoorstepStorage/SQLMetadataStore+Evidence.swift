@@ -3,8 +3,11 @@ import Foundation
 import SQLKit
 
 extension SQLMetadataStore {
-    public func createCaptureTicket(_ ticket: CaptureTicket) async throws {
-        try await source.withConnection { db in
+    public func createCaptureTicket(_ ticket: CaptureTicket, maxUnusedSince since: Date, upTo limit: Int) async throws -> Bool {
+        try await insert(underCap: limit, parent: ("couriers", ticket.courierID), count: """
+            SELECT COUNT(*) AS n FROM capture_tickets
+            WHERE courier_id = \(bind: ticket.courierID) AND issued_at >= \(bind: since.epochMilliseconds) AND photo_id IS NULL
+            """) { db in
             try await db.raw("""
                 INSERT INTO capture_tickets (digest, delivery_id, courier_id, issued_at)
                 VALUES (\(bind: ticket.digest), \(bind: ticket.deliveryID), \(bind: ticket.courierID), \(bind: ticket.issuedAt.epochMilliseconds))

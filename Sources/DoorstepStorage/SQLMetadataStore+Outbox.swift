@@ -44,18 +44,18 @@ extension SQLMetadataStore {
             let skipLocked = source.engine == .postgres ? " FOR UPDATE SKIP LOCKED" : ""
             // A primary-key probe per candidate, and only while some tenant is at its cap.
             let skipped: SQLQueryString = tenants.isEmpty ? "" : """
-                 AND NOT (channel = 'webhook' AND EXISTS (SELECT 1 FROM outbox_events e
-                    WHERE e.id = event_id AND e.tenant_id IN (\(SQLList(tenants.sorted().map { SQLBind($0) })))))
+                 AND NOT (m.channel = 'webhook' AND EXISTS (SELECT 1 FROM outbox_events e
+                    WHERE e.id = m.event_id AND e.tenant_id IN (\(SQLList(tenants.sorted().map { SQLBind($0) })))))
                 """
             // Claim by lease: a worker that dies mid-send leaves its claim to expire, and the
             // message is sent again (at least once; the stable id lets receivers drop the repeat).
             let ids = try await db.raw("""
                 UPDATE outbox_messages SET claimed_until = \(bind: leaseUntil.epochMilliseconds), attempts = attempts + 1
                 WHERE id IN (
-                    SELECT id FROM outbox_messages
-                    WHERE state = 'pending' AND next_attempt_at <= \(bind: now.epochMilliseconds)
-                      AND (claimed_until IS NULL OR claimed_until <= \(bind: now.epochMilliseconds))\(skipped)
-                    ORDER BY next_attempt_at LIMIT \(bind: limit)\(unsafeRaw: skipLocked))
+                    SELECT m.id FROM outbox_messages m
+                    WHERE m.state = 'pending' AND m.next_attempt_at <= \(bind: now.epochMilliseconds)
+                      AND (m.claimed_until IS NULL OR m.claimed_until <= \(bind: now.epochMilliseconds))\(skipped)
+                    ORDER BY m.next_attempt_at LIMIT \(bind: limit)\(unsafeRaw: skipLocked))
                 RETURNING id
                 """).all().map { try $0.decode(column: "id", as: String.self) }
             guard !ids.isEmpty else { return [] }

@@ -3,8 +3,10 @@ import Foundation
 import SQLKit
 
 extension SQLMetadataStore {
-    public func createWebhookEndpoint(_ endpoint: WebhookEndpoint) async throws {
-        try await source.withConnection { db in
+    public func createWebhookEndpoint(_ endpoint: WebhookEndpoint, upTo limit: Int) async throws -> Bool {
+        try await insert(underCap: limit, parent: ("tenants", endpoint.tenantID), count: """
+            SELECT COUNT(*) AS n FROM webhook_endpoints WHERE tenant_id = \(bind: endpoint.tenantID) AND deleted_at IS NULL
+            """) { db in
             try await db.raw("""
                 INSERT INTO webhook_endpoints (id, tenant_id, url, secret, event_types, created_at)
                 VALUES (\(bind: endpoint.id), \(bind: endpoint.tenantID), \(bind: endpoint.url), \(bind: endpoint.secret),

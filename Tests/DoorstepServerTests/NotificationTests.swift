@@ -65,9 +65,9 @@ import Testing
     @Test func aCustomerReportsAProblemAndTheTenantHearsOfIt() async throws {
         try await TestApp.run(configure: { $0.outboxWorker = false }) { app in
             let delivery = try await app.delivery(language: .fr)
-            try await app.services.store.createWebhookEndpoint(WebhookEndpoint(
+            _ = try await app.services.store.createWebhookEndpoint(WebhookEndpoint(
                 id: UUID().uuidString.lowercased(), tenantID: app.tenant.id, url: "http://127.0.0.1:9/", secret: "whsec_AAAA",
-                eventTypes: [.problemReported], createdAt: app.clock.now))
+                eventTypes: [.problemReported], createdAt: app.clock.now), upTo: 20)
             try await app.application.test(.router) { client in
                 try await app.upload(delivery, client: client)
                 let query = String(app.customerPath(delivery).split(separator: "?")[1])

@@ -71,7 +71,9 @@ import Testing
         let one = try #require(IPNetwork("203.0.113.7"))
         let (same, next) = (try #require(IPAddress(literal: "203.0.113.7")), try #require(IPAddress(literal: "203.0.113.8")))
         #expect(one.contains(same) && !one.contains(next))
-        for wrong in ["10.0.0.0/33", "proxy.local", "10.0.0.0/x", "::/129"] { #expect(IPNetwork(wrong) == nil, "\(wrong)") }
+        for wrong in ["10.0.0.0/33", "proxy.local", "10.0.0.0/x", "::/129", "/", "10.0.0.1/", "0.0.0.0/0", "::/0", ""] {
+            #expect(IPNetwork(wrong) == nil, "\(wrong)")
+        }
     }
 
     /// `X-Forwarded-For` is anyone's to write: it counts only from a trusted proxy, and only the
@@ -85,10 +87,34 @@ import Testing
         #expect(proxies.clientAddress(peer: proxy, forwardedFor: ["198.51.100.20"]) == client)
         #expect(proxies.clientAddress(peer: proxy, forwardedFor: ["6.6.6.6, 198.51.100.20"]) == client, "the forged first hop is not read")
         #expect(proxies.clientAddress(peer: proxy, forwardedFor: ["6.6.6.6", "198.51.100.20, 192.168.1.1"]) == client, "two proxies, two header lines")
+        #expect(proxies.clientAddress(peer: proxy, forwardedFor: ["198.51.100.20:4711"]) == client, "a hop with its port")
+        let v6 = try #require(IPAddress(literal: "2001:db8::7"))
+        #expect(proxies.clientAddress(peer: proxy, forwardedFor: ["[2001:db8::7]:4711"]) == v6)
         #expect(proxies.clientAddress(peer: proxy, forwardedFor: ["nonsense"]) == proxy)
         #expect(proxies.clientAddress(peer: proxy, forwardedFor: []) == proxy)
         #expect(TrustedProxies().clientAddress(peer: proxy, forwardedFor: ["198.51.100.20"]) == proxy, "no proxies: never read")
         #expect(throws: SettingError.self) { try TrustedProxies.parse("10.0.0.0/8,proxy.local") }
+    }
+
+    /// Limits count an IPv6 client by its /64 (one subscriber's block: rotating through it gets no
+    /// fresh allowance) and an IPv4 client the same whether or not a dual-stack listener maps it.
+    @Test func limitsCountIPv6ByItsBlockAndMappedIPv4AsItself() throws {
+        let one = try #require(IPAddress(literal: "2001:db8:1:2:aaaa::1")), other = try #require(IPAddress(literal: "2001:db8:1:2:ffff::9"))
+        let next = try #require(IPAddress(literal: "2001:db8:1:3::1"))
+        #expect(one.limitKey == other.limitKey && one.limitKey == "2001:db8:1:2::/64")
+        #expect(one.limitKey != next.limitKey)
+        let mapped = try #require(IPAddress(literal: "::ffff:198.51.100.20")), plain = try #require(IPAddress(literal: "198.51.100.20"))
+        #expect(mapped.limitKey == plain.limitKey && plain.limitKey == "198.51.100.20")
+        let counter = ConnectionCounter(maxPerAddress: 1, proxies: TrustedProxies())
+        #expect(counter.open(one) && !counter.open(other))
+        #expect(counter.open(plain) && !counter.open(mapped))
+    }
+
+    @Test func aLimitCanBeAskedWithoutCounting() {
+        let limiter = RateLimiter(RatePolicy(count: 1, per: 60))
+        for _ in 0..<5 { #expect(limiter.wait("k", now: start) == nil) }
+        #expect(limiter.take("k", now: start) == nil)
+        #expect(limiter.wait("k", now: start) == 60 && limiter.take("k", now: start) == 60)
     }
 
     @Test func connectionsPerAddressAreCappedExceptForProxies() throws {

@@ -99,7 +99,7 @@ class UnimplementedStore: MetadataStore, @unchecked Sendable {
 
     // MARK: WebhookStore
 
-    func createWebhookEndpoint(_ endpoint: WebhookEndpoint) async throws { throw unimplemented() }
+    func createWebhookEndpoint(_ endpoint: WebhookEndpoint, upTo: Int) async throws -> Bool { throw unimplemented() }
     func webhookEndpoints(tenantID: String) async throws -> [WebhookEndpoint] { throw unimplemented() }
     func webhookEndpoint(id: String) async throws -> WebhookEndpoint? { throw unimplemented() }
     func rotateWebhookSecret(id: String, newSecret: String, previousValidUntil: Date) async throws { throw unimplemented() }
@@ -107,7 +107,7 @@ class UnimplementedStore: MetadataStore, @unchecked Sendable {
 
     // MARK: CaseStore
 
-    func addProblemReport(_ report: ProblemReport, events: [OutboxEvent]) async throws { throw unimplemented() }
+    func addProblemReport(_ report: ProblemReport, events: [OutboxEvent], maxOpen: Int) async throws -> Bool { throw unimplemented() }
     func problemReports(deliveryID: String) async throws -> [ProblemReport] { throw unimplemented() }
     func problemReports(tenantID: String, openOnly: Bool, limit: Int) async throws -> [ProblemReport] { throw unimplemented() }
     func problemReport(id: String, tenantID: String) async throws -> ProblemReport? { throw unimplemented() }
@@ -115,7 +115,7 @@ class UnimplementedStore: MetadataStore, @unchecked Sendable {
 
     // MARK: EvidenceStore
 
-    func createCaptureTicket(_ ticket: CaptureTicket) async throws { throw unimplemented() }
+    func createCaptureTicket(_ ticket: CaptureTicket, maxUnusedSince: Date, upTo: Int) async throws -> Bool { throw unimplemented() }
     func captureTicket(digest: String) async throws -> CaptureTicket? { throw unimplemented() }
     func nearPerceptualHashes(of hash: UInt64, tenantID: String, since: Date, maxDistance: Int, excludingDeliveryID: String, limit: Int) async throws -> [PerceptualHashRow] { throw unimplemented() }
     func reuseMatches(photoID: String) async throws -> [ReuseMatch] { throw unimplemented() }

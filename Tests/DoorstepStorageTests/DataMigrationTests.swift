@@ -16,8 +16,9 @@ import Testing
         let seed = Seed(store: embedded)
         let (courier, delivery) = try await seed.assignedDelivery()
         let photo = seed.photo(for: delivery, courier: courier)
-        try await embedded.createWebhookEndpoint(WebhookEndpoint(
-            id: Seed.id(), tenantID: delivery.tenantID, url: "http://127.0.0.1:9/", secret: "whsec_AAAA", eventTypes: [], createdAt: seed.clock))
+        _ = try await embedded.createWebhookEndpoint(WebhookEndpoint(
+            id: Seed.id(), tenantID: delivery.tenantID, url: "http://127.0.0.1:9/", secret: "whsec_AAAA", eventTypes: [], createdAt: seed.clock),
+            upTo: 20)
         _ = try await embedded.recordPhoto(photo, idempotency: IdempotencyClaim(courierID: courier.id, key: "k", fingerprint: "f", photoID: photo.id),
                                           events: [OutboxEvent(id: Seed.id(), tenantID: delivery.tenantID, type: .delivered,
                                                                deliveryID: delivery.id, photoID: photo.id, occurredAt: seed.clock)])

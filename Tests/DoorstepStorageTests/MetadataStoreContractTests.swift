@@ -72,6 +72,42 @@ import Testing
         }
     }
 
+    /// Caps are counted and inserted atomically: a burst of parallel requests gets exactly the
+    /// cap through, not "the cap plus whoever counted before the others inserted".
+    @Test(arguments: StoreEngine.allCases)
+    func aParallelBurstPassesACapByNone(_ engine: StoreEngine) async throws {
+        try await engine.withSeed { seed in
+            let (courier, delivery) = try await seed.assignedDelivery()
+            let since = seed.clock.addingTimeInterval(-3600)
+            let store = seed.store, clock = seed.clock
+            let tickets = try await withThrowingTaskGroup(of: Bool.self) { group in
+                for index in 0..<12 {
+                    group.addTask {
+                        try await store.createCaptureTicket(
+                            CaptureTicket(digest: "burst-\(index)", deliveryID: delivery.id, courierID: courier.id, issuedAt: clock),
+                            maxUnusedSince: since, upTo: 3)
+                    }
+                }
+                return try await group.reduce(into: 0) { $0 += $1 ? 1 : 0 }
+            }
+            #expect(tickets == 3)
+            #expect(try await store.unusedCaptureTickets(courierID: courier.id, issuedSince: since) == 3)
+            let reports = try await withThrowingTaskGroup(of: Bool.self) { group in
+                for index in 0..<12 {
+                    group.addTask {
+                        try await store.addProblemReport(
+                            ProblemReport(id: "report-\(index)-\(delivery.id)", tenantID: delivery.tenantID, deliveryID: delivery.id,
+                                          kind: .notThere, details: "", createdAt: clock),
+                            events: [], maxOpen: 5)
+                    }
+                }
+                return try await group.reduce(into: 0) { $0 += $1 ? 1 : 0 }
+            }
+            #expect(reports == 5)
+            #expect(try await store.problemReports(deliveryID: delivery.id).count == 5)
+        }
+    }
+
     @Test(arguments: StoreEngine.allCases)
     func deliveriesAreScopedToTheirTenant(_ engine: StoreEngine) async throws {
         try await engine.withSeed { seed in
@@ -157,8 +193,9 @@ import Testing
             try await seed.store.addCourierSession(digest: "expired", courierID: courier.id, expiresAt: seed.clock.addingTimeInterval(-1))
             try await seed.store.addCourierSession(digest: "live", courierID: courier.id, expiresAt: seed.clock.addingTimeInterval(3600))
             for (digest, age) in [("old-ticket", 3 * 86_400.0), ("new-ticket", 60)] {
-                try await seed.store.createCaptureTicket(CaptureTicket(
-                    digest: digest, deliveryID: delivery.id, courierID: courier.id, issuedAt: seed.clock.addingTimeInterval(-age)))
+                _ = try await seed.store.createCaptureTicket(CaptureTicket(
+                    digest: digest, deliveryID: delivery.id, courierID: courier.id, issuedAt: seed.clock.addingTimeInterval(-age)),
+                    maxUnusedSince: seed.clock.addingTimeInterval(-3600), upTo: 20)
             }
             #expect(try await seed.store.unusedCaptureTickets(courierID: courier.id, issuedSince: seed.clock.addingTimeInterval(-3600)) == 1)
             var old = seed.photo(for: delivery, courier: courier)

@@ -20,8 +20,8 @@ import Testing
         try await engine.withSeed { seed in
             let (courier, delivery) = try await seed.assignedDelivery()
             let all = endpoint(delivery.tenantID), deletions = endpoint(delivery.tenantID, types: [.photoDeleted])
-            try await seed.store.createWebhookEndpoint(all)
-            try await seed.store.createWebhookEndpoint(deletions)
+            _ = try await seed.store.createWebhookEndpoint(all, upTo: 20)
+            _ = try await seed.store.createWebhookEndpoint(deletions, upTo: 20)
             #expect(try await seed.store.webhookEndpoints(tenantID: delivery.tenantID).count == 2)
 
             let photo = seed.photo(for: delivery, courier: courier)
@@ -51,7 +51,7 @@ import Testing
     func webhooksOfBusyTenantsAreSkippedAndReleasedMessagesComeBack(_ engine: StoreEngine) async throws {
         try await engine.withSeed { seed in
             let (courier, delivery) = try await seed.assignedDelivery()
-            try await seed.store.createWebhookEndpoint(endpoint(delivery.tenantID))
+            _ = try await seed.store.createWebhookEndpoint(endpoint(delivery.tenantID), upTo: 20)
             let now = seed.clock
             _ = try await seed.store.recordPhoto(seed.photo(for: delivery, courier: courier), idempotency: nil, events: [event(.delivered, delivery, at: now)])
             let lease = now.addingTimeInterval(60)
@@ -69,7 +69,7 @@ import Testing
     func aClaimIsALeaseAndOutcomesAreRecorded(_ engine: StoreEngine) async throws {
         try await engine.withSeed { seed in
             let (_, delivery) = try await seed.assignedDelivery()
-            try await seed.store.createWebhookEndpoint(endpoint(delivery.tenantID))
+            _ = try await seed.store.createWebhookEndpoint(endpoint(delivery.tenantID), upTo: 20)
             let now = seed.clock
             try await seed.store.enqueue([event(.photoDeleted, delivery, at: now)])
             let first = try await seed.store.claimOutboxMessages(now: now, leaseUntil: now.addingTimeInterval(60), limit: 10)
@@ -99,7 +99,7 @@ import Testing
     func concurrentClaimersNeverShareAMessage(_ engine: StoreEngine) async throws {
         try await engine.withSeed { seed in
             let (_, delivery) = try await seed.assignedDelivery()
-            try await seed.store.createWebhookEndpoint(endpoint(delivery.tenantID))
+            _ = try await seed.store.createWebhookEndpoint(endpoint(delivery.tenantID), upTo: 20)
             try await seed.store.enqueue((0..<40).map { _ in event(.photoDeleted, delivery, at: seed.clock) })
             let claimed = try await withThrowingTaskGroup(of: [String].self) { group in
                 for _ in 0..<4 {
@@ -123,7 +123,7 @@ import Testing
         try await engine.withSeed { seed in
             let tenant = try await seed.tenant()
             let hook = endpoint(tenant.id, types: [.delivered, .optedOut])
-            try await seed.store.createWebhookEndpoint(hook)
+            _ = try await seed.store.createWebhookEndpoint(hook, upTo: 20)
             #expect(try await seed.store.webhookEndpoint(id: hook.id) == hook)
             try await seed.store.rotateWebhookSecret(id: hook.id, newSecret: "whsec_BBBB", previousValidUntil: seed.clock)
             let rotated = try #require(try await seed.store.webhookEndpoint(id: hook.id))

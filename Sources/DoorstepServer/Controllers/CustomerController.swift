@@ -90,13 +90,19 @@ struct CustomerController {
         return response
     }
 
-    /// An action a customer's link allows (delete, report, choose), counted per client address
-    /// before anything else and per link once its signature holds: a stranger guessing links
-    /// cannot use up a real customer's allowance.
+    /// An action a customer's link allows (delete, report, choose), counted per link once its
+    /// signature holds, so a stranger cannot use up a real customer's allowance. Links that do not
+    /// verify are counted per client address: guessing is slowed, while real customers who share an
+    /// address (a carrier's NAT, a mail provider posting RFC 8058 one-click opt-outs for
+    /// millions) are never refused for each other.
     private func actionLink(_ request: Request, _ context: AppRequestContext, purpose: LinkSigner.Purpose) throws -> CustomerLinks.Link {
-        try rateLimits.check(.address, context.clientKey)
         let link = request.customerLink(context)
-        try links.verify(link, purpose: purpose)
+        do {
+            try links.verify(link, purpose: purpose)
+        } catch {
+            try rateLimits.check(.address, context.clientKey)
+            throw error
+        }
         try rateLimits.check(.link, "\(purpose):\(link.deliveryID)")
         return link
     }

@@ -24,7 +24,7 @@ public struct AppRequestContext: AuthRequestContext, RemoteAddressRequestContext
     }
 
     /// A key for per-client limits: the address, or one shared key when it is unknown.
-    var clientKey: String { clientAddress?.text ?? "unknown" }
+    var clientKey: String { clientAddress?.limitKey ?? "unknown" }
 
     public var requestDecoder: JSONDecoder {
         let decoder = JSONDecoder()

@@ -29,8 +29,17 @@ final class ConnectionCapHandler: ChannelInboundHandler, RemovableChannelHandler
     }
 
     func channelInactive(context: ChannelHandlerContext) {
+        release()
+        context.fireChannelInactive()
+    }
+
+    /// Taken out of the pipeline while the connection lives on (an upgrade): its count goes too.
+    func handlerRemoved(context: ChannelHandlerContext) {
+        release()
+    }
+
+    private func release() {
         if let counted { counter.close(counted) }
         counted = nil
-        context.fireChannelInactive()
     }
 }

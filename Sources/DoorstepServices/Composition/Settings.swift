@@ -176,8 +176,8 @@ extension Setting {
             configuration.webhookSendsPerTenant = try whole(text, in: 1...256)
         },
         Setting("webhookTimeout", .server, placeholder: "SECONDS", default: "10",
-                "One webhook attempt, connection to the last byte of the answer; then it is retried later.") { text, configuration in
-            configuration.webhookTimeout = TimeInterval(try whole(text, in: 1...60))
+                "One webhook attempt, connection to the last byte of the answer; then it is retried later. At most 30, well inside the outbox's 60 s lease.") { text, configuration in
+            configuration.webhookTimeout = TimeInterval(try whole(text, in: 1...30))
         },
         Setting("webhookAllowPrivate", .server, placeholder: "", default: "false",
                 "Let webhooks reach private, loopback and link-local addresses (receivers inside your own network).") { text, configuration in

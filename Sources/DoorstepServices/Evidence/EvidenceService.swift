@@ -40,11 +40,10 @@ public struct EvidenceService: Sendable {
         let token = "dct_" + Base64URL.encode(SymmetricKey(size: .bits256).withUnsafeBytes { Array($0) })
         let now = effects.now()
         let recent = now.addingTimeInterval(-(FreshnessRule.captureWindow + FreshnessRule.clockSlack))
-        guard try await store.unusedCaptureTickets(courierID: courier.id, issuedSince: recent) < Self.maxUnusedTickets else {
+        let ticket = CaptureTicket(digest: SecretToken.digest(token), deliveryID: delivery.id, courierID: courier.id, issuedAt: now)
+        guard try await store.createCaptureTicket(ticket, maxUnusedSince: recent, upTo: Self.maxUnusedTickets) else {
             throw DoorstepError.limitReached(resource: "unused capture tickets per courier", limit: Self.maxUnusedTickets)
         }
-        try await store.createCaptureTicket(CaptureTicket(
-            digest: SecretToken.digest(token), deliveryID: delivery.id, courierID: courier.id, issuedAt: now))
         return IssuedTicket(ticket: token, expiresAt: now.addingTimeInterval(FreshnessRule.captureWindow))
     }
 

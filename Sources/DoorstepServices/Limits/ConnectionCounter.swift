@@ -6,7 +6,8 @@ import Synchronization
 public final class ConnectionCounter: Sendable {
     public let maxPerAddress: Int
     private let proxies: TrustedProxies
-    private let open = Mutex<[IPAddress: Int]>([:])
+    /// By `IPAddress.limitKey`: an IPv6 client's /64 is one client.
+    private let open = Mutex<[String: Int]>([:])
 
     public init(maxPerAddress: Int, proxies: TrustedProxies) {
         self.maxPerAddress = maxPerAddress
@@ -16,10 +17,11 @@ public final class ConnectionCounter: Sendable {
     /// Counts a new connection from `address`; false (and not counted) when it would be one too many.
     public func open(_ address: IPAddress) -> Bool {
         if proxies.contains(address) { return true }
+        let key = address.limitKey
         return open.withLock { open in
-            let count = open[address, default: 0]
+            let count = open[key, default: 0]
             guard count < maxPerAddress else { return false }
-            open[address] = count + 1
+            open[key] = count + 1
             return true
         }
     }
@@ -27,11 +29,12 @@ public final class ConnectionCounter: Sendable {
     /// A connection `open` let in has closed.
     public func close(_ address: IPAddress) {
         if proxies.contains(address) { return }
+        let key = address.limitKey
         open.withLock { open in
-            let count = open[address, default: 0]
-            open[address] = count > 1 ? count - 1 : nil
+            let count = open[key, default: 0]
+            open[key] = count > 1 ? count - 1 : nil
         }
     }
 
-    public func count(_ address: IPAddress) -> Int { open.withLock { $0[address, default: 0] } }
+    public func count(_ address: IPAddress) -> Int { open.withLock { $0[address.limitKey, default: 0] } }
 }

@@ -6,8 +6,9 @@ import Foundation
 /// gets at most the limit times the number of servers (said in docs/security.md).
 public struct RateLimits: Sendable {
     public enum Action: String, Sendable, CaseIterable {
-        /// Courier sign-ins from one client address (each costs a bcrypt; the per-account lockout
-        /// in `LoginThrottle` is separate and stays on).
+        /// Failed courier sign-ins from one client address (each costs a bcrypt); successful ones
+        /// are not counted, so a depot's couriers behind one address are not refused for each
+        /// other. The per-account lockout in `LoginThrottle` is separate and stays on.
         case login
         /// Photo uploads by one courier (retries and an offline queue's flush included).
         case upload
@@ -16,7 +17,7 @@ public struct RateLimits: Sendable {
         /// Actions on one customer link: deleting the photo, reporting a problem, choosing
         /// about photos (the opt-out).
         case link
-        /// The same actions from one client address, whatever the link.
+        /// Customer links that do not verify (forged, damaged, guessed), per client address.
         case address
     }
 
@@ -42,6 +43,21 @@ public struct RateLimits: Sendable {
     }
 
     public var enabled: Bool { limiters != nil }
+
+    /// Throws `rateLimited` if `key` is over its limit for `action` now, counting nothing: for
+    /// limits that count only failures (`record` them).
+    public func checkWithoutCounting(_ action: Action, _ key: String) throws(DoorstepError) {
+        guard let limiter = limiters?[action] else { return }
+        if let wait = limiter.wait(key, now: effects.now()) {
+            metrics.rateLimited(action.rawValue)
+            throw .rateLimited(retryAfter: wait)
+        }
+    }
+
+    /// Counts one `action` by `key` that was let through (a failure, for failure-only limits).
+    public func record(_ action: Action, _ key: String) {
+        _ = limiters?[action]?.take(key, now: effects.now())
+    }
 
     /// Counts one `action` by `key`; throws `rateLimited` with the seconds to wait when over.
     public func check(_ action: Action, _ key: String) throws(DoorstepError) {

@@ -21,7 +21,22 @@ public struct IPAddress: Equatable, Hashable, Sendable {
         }
     }
 
-    init(bytes: [UInt8]) { self.bytes = bytes }
+    public init(bytes: [UInt8]) { self.bytes = bytes }
+
+    /// An IPv4 address seen through a dual-stack listener (`::ffff:a.b.c.d`) as itself.
+    public var unmapped: IPAddress {
+        guard bytes.count == 16, bytes[0..<10].allSatisfy({ $0 == 0 }), bytes[10] == 0xFF, bytes[11] == 0xFF else { return self }
+        return IPAddress(bytes: Array(bytes[12...]))
+    }
+
+    /// The client as per-address limits count it: an IPv4 address as itself, an IPv6 address by
+    /// its /64, the block one subscriber is given; otherwise one client rotating through its
+    /// 2^64 addresses would have a fresh allowance for each.
+    public var limitKey: String {
+        let address = unmapped
+        guard address.bytes.count == 16 else { return address.text }
+        return IPAddress(bytes: Array(address.bytes[0..<8]) + [UInt8](repeating: 0, count: 8)).text + "/64"
+    }
 
     /// The address in its usual text form (`93.184.215.14`, `2606:4700::1111`).
     public var text: String {
@@ -109,11 +124,12 @@ public struct IPNetwork: Sendable, Equatable {
 
     /// `ADDRESS` or `ADDRESS/BITS`; nil when it is neither.
     public init?(_ text: String) {
-        let parts = text.split(separator: "/", maxSplits: 1).map(String.init)
+        let parts = text.split(separator: "/", maxSplits: 1, omittingEmptySubsequences: false).map(String.init)
         guard let address = IPAddress(literal: parts[0]) else { return nil }
         let bits = address.bytes.count * 8
         if parts.count == 2 {
-            guard let length = Int(parts[1]), (0...bits).contains(length) else { return nil }
+            // Not /0: trusting every address as a proxy would believe anyone's X-Forwarded-For.
+            guard let length = Int(parts[1]), (1...bits).contains(length) else { return nil }
             prefixLength = length
         } else {
             prefixLength = bits

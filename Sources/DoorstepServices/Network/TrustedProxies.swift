@@ -23,10 +23,18 @@ public struct TrustedProxies: Sendable {
         let hops = forwardedFor.flatMap { $0.split(separator: ",") }.map { $0.trimmingCharacters(in: .whitespaces) }
         var address = peer
         for hop in hops.reversed() {
-            guard contains(address), let reported = IPAddress(literal: hop) else { break }
+            guard contains(address), let reported = Self.address(inHop: hop) else { break }
             address = reported
         }
         return address
+    }
+
+    /// A hop as proxies write it: an address, or with a port (`203.0.113.7:4711`, `[2001:db8::1]:4711`).
+    static func address(inHop hop: String) -> IPAddress? {
+        if let address = IPAddress(literal: hop) { return address }
+        if hop.hasPrefix("["), let close = hop.firstIndex(of: "]") { return IPAddress(literal: String(hop[hop.index(after: hop.startIndex)..<close])) }
+        if hop.filter({ $0 == ":" }).count == 1, let colon = hop.firstIndex(of: ":") { return IPAddress(literal: String(hop[..<colon])) }
+        return nil
     }
 
     /// Reads `ADDRESS[/BITS],…`; an empty text trusts no one.

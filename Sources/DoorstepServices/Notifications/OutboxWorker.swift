@@ -126,6 +126,9 @@ public struct OutboxWorker: Service {
             try await store.completeOutboxMessage(id: message.id, at: effects.now())
             metrics.outboxAttempt(channel: message.channel.rawValue, outcome: "delivered")
         } catch {
+            // Cancelled (a hard stop): not the receiver's failure. The lease runs out and the
+            // message is sent again, its attempt not held against it as a failure.
+            if Task.isCancelled { return }
             let permanent = (error as? DeliveryFailure)?.permanent ?? false
             let delay = permanent ? nil : retry.delay(afterAttempts: message.attempts, unit: Double.random(in: 0..<1))
             let reason = (error as? DeliveryFailure)?.reason ?? "\(type(of: error))"

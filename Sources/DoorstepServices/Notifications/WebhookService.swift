@@ -24,13 +24,12 @@ public struct WebhookService: Sendable {
 
     public func create(url: String, eventTypes: [EventType], for tenant: Tenant) async throws -> WebhookEndpoint {
         _ = try targets.validate(url)
-        guard try await store.webhookEndpoints(tenantID: tenant.id).count < Self.maxEndpoints else {
-            throw DoorstepError.limitReached(resource: "webhook endpoints per tenant", limit: Self.maxEndpoints)
-        }
         let endpoint = WebhookEndpoint(
             id: effects.newID(), tenantID: tenant.id, url: url, secret: WebhookSigner.newSecret(), eventTypes: eventTypes,
             createdAt: effects.now())
-        try await store.createWebhookEndpoint(endpoint)
+        guard try await store.createWebhookEndpoint(endpoint, upTo: Self.maxEndpoints) else {
+            throw DoorstepError.limitReached(resource: "webhook endpoints per tenant", limit: Self.maxEndpoints)
+        }
         return endpoint
     }
 

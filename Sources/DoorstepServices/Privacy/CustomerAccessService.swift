@@ -89,14 +89,13 @@ public struct CustomerAccessService: Sendable {
 
     public func reportProblem(_ link: Link, kind: ProblemReport.Kind, details: String) async throws {
         let delivery = try await delivery(link)
-        guard try await store.problemReports(deliveryID: delivery.id).filter(\.isOpen).count < Self.maxOpenReports else {
-            throw DoorstepError.limitReached(resource: "open problem reports per delivery", limit: Self.maxOpenReports)
-        }
         let report = ProblemReport(
             id: effects.newID(), tenantID: delivery.tenantID, deliveryID: delivery.id, kind: kind,
             details: try Validate.text(details, field: "details", max: 2000, allowEmpty: true), createdAt: effects.now())
         let events = [announcer.event(.problemReported, tenantID: delivery.tenantID, deliveryID: delivery.id)]
-        try await store.addProblemReport(report, events: events)
+        guard try await store.addProblemReport(report, events: events, maxOpen: Self.maxOpenReports) else {
+            throw DoorstepError.limitReached(resource: "open problem reports per delivery", limit: Self.maxOpenReports)
+        }
         await announcer.committed(events)
     }
 }

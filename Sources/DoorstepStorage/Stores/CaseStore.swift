@@ -4,7 +4,9 @@ import Foundation
 /// Customers' problem reports (cases) and their resolution.
 public protocol CaseStore: Sendable {
     /// Records a customer's problem report and its event, in one transaction.
-    func addProblemReport(_ report: ProblemReport, events: [OutboxEvent]) async throws
+    /// Records the report with its events while the delivery has fewer than `maxOpen` open
+    /// reports (counted and inserted atomically); false, and nothing written, otherwise.
+    func addProblemReport(_ report: ProblemReport, events: [OutboxEvent], maxOpen: Int) async throws -> Bool
     func problemReports(deliveryID: String) async throws -> [ProblemReport]
     /// A tenant's cases, newest first.
     func problemReports(tenantID: String, openOnly: Bool, limit: Int) async throws -> [ProblemReport]

@@ -3,7 +3,9 @@ import Foundation
 
 /// What makes a photo evidence: capture tickets and perceptual hashes for reuse detection.
 public protocol EvidenceStore: Sendable {
-    func createCaptureTicket(_ ticket: CaptureTicket) async throws
+    /// Stores the ticket while its courier has fewer than `upTo` unused ones issued since `maxUnusedSince`
+    /// (counted and inserted atomically); false, and nothing written, otherwise.
+    func createCaptureTicket(_ ticket: CaptureTicket, maxUnusedSince: Date, upTo: Int) async throws -> Bool
     func captureTicket(digest: String) async throws -> CaptureTicket?
     /// Tickets issued to the courier since then that no photo has used yet.
     func unusedCaptureTickets(courierID: String, issuedSince: Date) async throws -> Int

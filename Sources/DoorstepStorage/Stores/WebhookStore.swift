@@ -3,7 +3,9 @@ import Foundation
 
 /// Tenants' webhook endpoints and their signing secrets.
 public protocol WebhookStore: Sendable {
-    func createWebhookEndpoint(_ endpoint: WebhookEndpoint) async throws
+    /// Stores the endpoint while its tenant has fewer than `upTo` (counted and inserted
+    /// atomically); false, and nothing written, otherwise.
+    func createWebhookEndpoint(_ endpoint: WebhookEndpoint, upTo: Int) async throws -> Bool
     func webhookEndpoints(tenantID: String) async throws -> [WebhookEndpoint]
     func webhookEndpoint(id: String) async throws -> WebhookEndpoint?
     func rotateWebhookSecret(id: String, newSecret: String, previousValidUntil: Date) async throws
