@@ -152,18 +152,27 @@ static int to_srgb(VipsImage *in, VipsImage **out) {
     return 0;
 }
 
+// libvips reports progress on an image as it computes it ("eval", every few tiles): past the
+// job's deadline the computation is killed, and fails like a broken file.
+static void stop_when_late(VipsImage *image, VipsProgress *progress, gpointer deadline) {
+    (void)progress;
+    if (ds_now_us() > *(int64_t *)deadline) vips_image_set_kill(image, TRUE);
+}
+
 // Formats libjpeg-turbo can't take (PNG, WebP, HEIF, CMYK JPEG): libvips decodes, shrinking on
 // load where it can, converts to sRGB, and hands over RGBX pixels for our resampler to fit.
 static int vips_decode_fitted(dsv_format format, const void *data, size_t length, int w, int h, int longest,
-                              uint8_t **pixels, int *width, int *height) {
+                              int64_t deadline_us, uint8_t **pixels, int *width, int *height) {
     int shrink = (format == DSV_FORMAT_JPEG || format == DSV_FORMAT_WEBP) ? dsj_shrink_for(w, h, longest) : 1;
     VipsImage *decoded = load(format, data, length, shrink, 1), *srgb = NULL, *rgbx = NULL;
     uint8_t *whole = NULL, *fitted = NULL;
     size_t whole_length = 0;
     int rc = -1;
     if (!decoded || to_srgb(decoded, &srgb) || vips_bandjoin_const1(srgb, &rgbx, 255.0, NULL)) goto done;
+    vips_image_set_progress(rgbx, TRUE);
+    g_signal_connect(rgbx, "eval", G_CALLBACK(stop_when_late), &deadline_us);
     // Decoding happens here, once: a truncated or corrupt stream fails before anything is encoded.
-    if (!(whole = vips_image_write_to_memory(rgbx, &whole_length))) goto done;
+    if (!(whole = vips_image_write_to_memory(rgbx, &whole_length)) || vips_image_iskilled(rgbx)) goto done;
     int dw = vips_image_get_width(rgbx), dh = vips_image_get_height(rgbx), fw, fh;
     // The resampler reads exactly four bytes a pixel: anything else (a band count to_srgb did not
     // foresee) is refused rather than read past.
@@ -199,13 +208,14 @@ static void discard(dsv_output *output, char *err, size_t err_length, const char
 }
 
 int dsv_process(dsv_format format, const void *data, size_t length, int w, int h, int orientation,
-                int display_max, int thumbnail_max, int quality, dsv_output *output, char *err, size_t err_length) {
+                int display_max, int thumbnail_max, int quality, int budget_ms, dsv_output *output, char *err, size_t err_length) {
     memset(output, 0, sizeof(*output));
+    int64_t deadline_us = ds_now_us() + (int64_t)budget_ms * 1000;
     uint8_t *fitted = NULL, *upright = NULL, *thumb = NULL, *icc = NULL;
     size_t icc_length = 0;
     int fw = 0, fh = 0, uw = 0, uh = 0, tw = 0, th = 0;
-    int rc = format == DSV_FORMAT_JPEG ? dsj_decode_fitted(data, length, display_max, &fitted, &fw, &fh, &icc, &icc_length, err, err_length) : 1;
-    if (rc == 1) rc = vips_decode_fitted(format, data, length, w, h, display_max, &fitted, &fw, &fh);
+    int rc = format == DSV_FORMAT_JPEG ? dsj_decode_fitted(data, length, display_max, deadline_us, &fitted, &fw, &fh, &icc, &icc_length, err, err_length) : 1;
+    if (rc == 1) rc = vips_decode_fitted(format, data, length, w, h, display_max, deadline_us, &fitted, &fw, &fh);
     if (rc) goto done;
     rc = -1;
     if (icc) dsc_to_srgb(fitted, (size_t)fw * fh, icc, icc_length);

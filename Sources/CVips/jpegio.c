@@ -8,6 +8,8 @@
 #include <string.h>
 #include <jpeglib.h>
 #include <jerror.h>
+#include <stddef.h>
+#include <time.h>
 
 typedef struct {
     struct jpeg_error_mgr manager;
@@ -68,9 +70,26 @@ static int count_scans_in(const uint8_t *p, size_t n) {
     return scans;
 }
 
+int64_t ds_now_us(void) {
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    return (int64_t)now.tv_sec * 1000000 + now.tv_nsec / 1000;
+}
+
+// libjpeg's progress monitor, called as it decodes (each scan, each call for rows), is where both
+// bounds are checked: the scan count, and the job's deadline.
+typedef struct {
+    struct jpeg_progress_mgr manager;
+    int64_t deadline_us;
+} watch;
+
 static void count_scans(j_common_ptr info) {
     if (info->is_decompressor && ((j_decompress_ptr)info)->input_scan_number > DSJ_MAX_SCANS) {
         snprintf(((failure *)info->err)->message, JMSG_LENGTH_MAX, "progressive JPEG with more than %d scans", DSJ_MAX_SCANS);
+        longjmp(*((failure *)info->err)->jump, 1);
+    }
+    if (ds_now_us() > ((watch *)info->progress)->deadline_us) {
+        snprintf(((failure *)info->err)->message, JMSG_LENGTH_MAX, "decoding took longer than its time budget");
         longjmp(*((failure *)info->err)->jump, 1);
     }
 }
@@ -99,7 +118,7 @@ int dsj_shrink_for(int width, int height, int target) {
 typedef struct {
     struct jpeg_decompress_struct info;
     failure failure;
-    struct jpeg_progress_mgr progress;
+    watch progress;
     uint8_t *ring;
     int ring_rows;
     size_t stride;
@@ -124,7 +143,7 @@ static const uint8_t *next_rows(void *source, int row) {
     return d->ring + (size_t)(row % d->ring_rows) * d->stride;
 }
 
-int dsj_decode_fitted(const void *data, size_t length, int longest, uint8_t **pixels, int *width, int *height,
+int dsj_decode_fitted(const void *data, size_t length, int longest, int64_t deadline_us, uint8_t **pixels, int *width, int *height,
                       uint8_t **icc, size_t *icc_length, char *err, size_t err_length) {
     decoder *d = calloc(1, sizeof(decoder));
     if (!d) {
@@ -137,8 +156,9 @@ int dsj_decode_fitted(const void *data, size_t length, int longest, uint8_t **pi
     d->info.err = &d->failure.manager;
     if (setjmp(jump)) goto done;
     jpeg_create_decompress(&d->info);
-    d->progress.progress_monitor = count_scans;
-    d->info.progress = &d->progress;
+    d->progress.manager.progress_monitor = count_scans;
+    d->progress.deadline_us = deadline_us;
+    d->info.progress = &d->progress.manager;
     jpeg_mem_src(&d->info, data, (unsigned long)length);
     jpeg_save_markers(&d->info, JPEG_APP0 + 2, 0xFFFF);  // ICC profile chunks; EXIF was read with the header
     jpeg_read_header(&d->info, TRUE);

@@ -43,12 +43,16 @@ void dsc_to_srgb(uint8_t *pixels, size_t count, const void *icc, size_t icc_leng
 /// 8.14 aborts the whole process on a shrink that leaves a side of zero, e.g. 3 × 13000 px / 8).
 int dsj_shrink_for(int width, int height, int target);
 
+/// A point in time on the monotonic clock, in microseconds: the deadline of one image job.
+int64_t ds_now_us(void);
+
 /// JPEG through libjpeg-turbo directly: decodes at the smallest DCT scale that still covers
 /// `longest`, resizing rows as they come out of the decoder (the image is never whole in memory
 /// at decoded size). `pixels` (malloc) gets the result fitted within `longest`, not yet oriented;
 /// `icc` (malloc) the embedded profile if any. Returns 1, touching nothing, for JPEGs this path
 /// does not take (CMYK, YCCK, RGB-coded): the caller uses libvips for those.
-int dsj_decode_fitted(const void *data, size_t length, int longest, uint8_t **pixels, int *width, int *height,
+/// `deadline_us` (ds_now_us() + budget): decoding stops with an error once it passes.
+int dsj_decode_fitted(const void *data, size_t length, int longest, int64_t deadline_us, uint8_t **pixels, int *width, int *height,
                       uint8_t **icc, size_t *icc_length, char *err, size_t err_length);
 
 /// Encodes RGBX pixels as a baseline JPEG with optimised Huffman tables and nothing but the

@@ -5,10 +5,15 @@ import Foundation
 public struct ImageLimits: Sendable {
     public var maxBytes: Int
     public var maxPixels: Int
+    /// Decoding that takes longer is stopped and the image refused, whatever its format: a bound
+    /// on what one hostile file can cost a worker thread. Real photos within the pixel limit take
+    /// well under a second here (BENCHMARKS.md).
+    public var decodeBudget: Duration
 
-    public init(maxBytes: Int = 20 * 1024 * 1024, maxPixels: Int = 60_000_000) {
+    public init(maxBytes: Int = 20 * 1024 * 1024, maxPixels: Int = 60_000_000, decodeBudget: Duration = .seconds(10)) {
         self.maxBytes = maxBytes
         self.maxPixels = maxPixels
+        self.decodeBudget = decodeBudget
     }
 }
 

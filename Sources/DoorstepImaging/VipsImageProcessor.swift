@@ -50,7 +50,8 @@ public struct VipsImageProcessor: ImageProcessor {
         let rc = bytes.withUnsafeBytes { buffer in
             withErrorBuffer {
                 dsv_process(header.format.cFormat, buffer.baseAddress, buffer.count, Int32(header.width), Int32(header.height), Int32(header.orientation),
-                            Int32(spec.displayMaxSide), Int32(spec.thumbnailMaxSide), Int32(spec.quality), &out, $0, $1)
+                            Int32(spec.displayMaxSide), Int32(spec.thumbnailMaxSide), Int32(spec.quality),
+                            Int32(min(limits.decodeBudget / .milliseconds(1), 3_600_000)), &out, $0, $1)
             }
         }
         guard rc == 0 else { throw .undecodableImage }

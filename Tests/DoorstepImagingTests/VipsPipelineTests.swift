@@ -229,4 +229,17 @@ import Testing
         let processor = try VipsImageProcessor()
         #expect(throws: DoorstepError.undecodableImage) { try processor.process(bytes, limits: ImageLimits(), output: ImageOutputSpec()) }
     }
+
+    /// Every format's decoding is bounded in time: past the budget it stops and the image is
+    /// refused like a broken one (libjpeg-turbo's progress monitor for JPEG, libvips's progress
+    /// signal for the rest). With the default budget the same files go through.
+    @Test(arguments: ["x01_wine_stored3837x2560_o6_gps.jpg", "r18_coffee_600x400.png"])
+    func decodingPastItsTimeBudgetIsStopped(_ name: String) throws {
+        let bytes = Array(FileManager.default.contents(atPath: TestPhotos.fixtures.appendingPathComponent(name).path) ?? Data())
+        let processor = try VipsImageProcessor()
+        var late = ImageLimits()
+        late.decodeBudget = .microseconds(1)
+        #expect(throws: DoorstepError.undecodableImage) { try processor.process(bytes, limits: late, output: ImageOutputSpec()) }
+        #expect(try processor.process(bytes, limits: ImageLimits(), output: ImageOutputSpec()).display.width > 0)
+    }
 }

@@ -50,8 +50,9 @@ int dsv_read_header(dsv_format format, const void *data, size_t length, dsv_head
 /// and encodes two JPEGs with every metadata field stripped. JPEGs in YCbCr or grey go
 /// through libjpeg-turbo directly; everything else through libvips.
 /// `width`, `height`, `orientation`: as dsv_read_header gave them (not read a second time here).
+/// `budget_ms`: decoding that takes longer is stopped and fails (a CPU bound on hostile input).
 int dsv_process(dsv_format format, const void *data, size_t length, int width, int height, int orientation,
-                int display_max, int thumbnail_max, int quality, dsv_output *output, char *err, size_t err_length);
+                int display_max, int thumbnail_max, int quality, int budget_ms, dsv_output *output, char *err, size_t err_length);
 
 void dsv_free(void *pointer);
 

@@ -106,6 +106,10 @@ extension Setting {
         Setting("maxPixels", .server, placeholder: "PIXELS", default: "60000000", "Largest image accepted.") { text, configuration in
             configuration.limits.maxPixels = try whole(text, in: 1...1 << 31)
         },
+        Setting("decodeSeconds", .server, placeholder: "SECONDS", default: "10",
+                "Decoding one image that takes longer is stopped and the upload refused (422), whatever its format.") { text, configuration in
+            configuration.limits.decodeBudget = .seconds(try whole(text, in: 1...120))
+        },
         Setting("smtp", .server, placeholder: "URL", default: "none: emails wait in the outbox, replayable",
                 "SMTP server for recipients' emails: `smtp://user@host:587` (STARTTLS, required), `smtps://user@host:465` (TLS), `smtp://host:25?tls=off` (unencrypted); `&ca=/path/ca.pem` for a private CA.") { text, configuration in
             configuration.smtp = try SMTPServer(text)
