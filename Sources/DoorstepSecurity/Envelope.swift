@@ -91,6 +91,34 @@ public struct KeyRing: Sendable {
         try wrap(try unwrap(wrapped, photoID: photoID), photoID: photoID)
     }
 
+    /// A small secret kept in the database (a webhook's signing secret) sealed by the current KEK
+    /// and bound to `context` (its owner's id): `dss1:VERSION:BASE64`. A copy of the database alone
+    /// no longer lets anyone sign as the server.
+    public func seal(secret: String, context: String) throws -> String {
+        let box = try AES.GCM.seal(Array(secret.utf8), using: try kek(current), authenticating: Data("secret|\(context)".utf8))
+        guard let combined = box.combined else { throw EnvelopeError.sealFailed }
+        return "\(Self.sealedSecretPrefix)\(current):\(combined.base64EncodedString())"
+    }
+
+    /// The secret `seal` sealed; a value without the prefix is one stored before secrets were
+    /// sealed, returned as it is (rotation seals it).
+    public func open(secret sealed: String, context: String) throws -> String {
+        guard let version = Self.kekVersion(ofSealedSecret: sealed) else { return sealed }
+        let parts = sealed.split(separator: ":", maxSplits: 2)
+        guard parts.count == 3, let combined = Data(base64Encoded: String(parts[2])) else { throw EnvelopeError.notSealed }
+        let bytes = try AES.GCM.open(try AES.GCM.SealedBox(combined: combined), using: try kek(version),
+                                     authenticating: Data("secret|\(context)".utf8))
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    /// The KEK version a sealed secret needs; nil for one stored unsealed.
+    public static func kekVersion(ofSealedSecret sealed: String) -> Int? {
+        guard sealed.hasPrefix(sealedSecretPrefix) else { return nil }
+        return sealed.dropFirst(sealedSecretPrefix.count).split(separator: ":", maxSplits: 1).first.flatMap { Int($0) }
+    }
+
+    static let sealedSecretPrefix = "dss1:"
+
     private func kek(_ version: Int) throws -> SymmetricKey {
         guard let bytes = keys[version] else { throw EnvelopeError.unknownKEK(version: version) }
         return SymmetricKey(data: bytes)
@@ -140,6 +168,18 @@ public final class KeyRingStore: Sendable {
             return try current.unwrap(wrapped, photoID: photoID)
         } catch EnvelopeError.unknownKEK {
             return try reload().unwrap(wrapped, photoID: photoID)
+        }
+    }
+
+    public func seal(secret: String, context: String) throws -> String {
+        try upToDate().seal(secret: secret, context: context)
+    }
+
+    public func open(secret sealed: String, context: String) throws -> String {
+        do {
+            return try current.open(secret: sealed, context: context)
+        } catch EnvelopeError.unknownKEK {
+            return try reload().open(secret: sealed, context: context)
         }
     }
 

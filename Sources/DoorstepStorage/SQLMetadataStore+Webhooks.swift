@@ -41,6 +41,27 @@ extension SQLMetadataStore {
         }
     }
 
+    public func webhookSecrets() async throws -> [StoredWebhookSecrets] {
+        try await source.withConnection { db in
+            try await db.raw("SELECT id, secret, previous_secret FROM webhook_endpoints ORDER BY id").all().map { row in
+                StoredWebhookSecrets(
+                    endpointID: try row.decode(column: "id", as: String.self), secret: try row.decode(column: "secret", as: String.self),
+                    previousSecret: try row.decode(column: "previous_secret", as: String?.self))
+            }
+        }
+    }
+
+    public func replaceWebhookSecrets(_ old: StoredWebhookSecrets, with new: StoredWebhookSecrets) async throws -> Bool {
+        try await source.withConnection { db in
+            let previousMatches: SQLQueryString = old.previousSecret.map { "previous_secret = \(bind: $0)" } ?? "previous_secret IS NULL"
+            return try await db.raw("""
+                UPDATE webhook_endpoints SET secret = \(bind: new.secret), previous_secret = \(bind: new.previousSecret)
+                WHERE id = \(bind: old.endpointID) AND secret = \(bind: old.secret) AND \(previousMatches)
+                RETURNING 1 AS replaced
+                """).first() != nil
+        }
+    }
+
     public func deleteWebhookEndpoint(id: String, at: Date) async throws {
         try await source.withConnection { db in
             try await db.raw("UPDATE webhook_endpoints SET deleted_at = \(bind: at.epochMilliseconds) WHERE id = \(bind: id)").run()

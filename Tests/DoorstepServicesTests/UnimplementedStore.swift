@@ -90,6 +90,8 @@ class UnimplementedStore: MetadataStore, @unchecked Sendable {
 
     func claimOutboxMessages(now: Date, leaseUntil: Date, limit: Int, skippingWebhooksOf tenants: Set<String>) async throws -> [OutboxMessage] { throw unimplemented() }
     func releaseOutboxMessage(id: String) async throws { throw unimplemented() }
+    func webhookSecrets() async throws -> [StoredWebhookSecrets] { throw unimplemented() }
+    func replaceWebhookSecrets(_ old: StoredWebhookSecrets, with new: StoredWebhookSecrets) async throws -> Bool { throw unimplemented() }
     func courier(username: String) async throws -> (courier: Courier, disabledAt: Date?)? { throw unimplemented() }
     func setCourierDisabled(courierID: String, at: Date?) async throws { throw unimplemented() }
     func completeOutboxMessage(id: String, at: Date) async throws { throw unimplemented() }

@@ -82,8 +82,8 @@ public struct AppServices: Sendable {
         let targets = WebhookTargetPolicy(allowPrivateNetworks: configuration.webhookAllowPrivateNetworks)
         webhooks = WebhookChannel(
             store: store, links: links, timeout: configuration.webhookTimeout, targets: targets, client: WebhookChannel.sharedClient,
-            effects: effects)
-        webhookEndpoints = WebhookService(store: store, channel: webhooks, targets: targets, effects: effects)
+            keys: infrastructure.keys, effects: effects)
+        webhookEndpoints = WebhookService(store: store, channel: webhooks, targets: targets, keys: infrastructure.keys, effects: effects)
         outboxWorker = OutboxWorker(
             store: store, email: email, sms: sms, webhooks: webhooks, signal: outboxSignal, lease: configuration.outboxLease,
             concurrency: configuration.outboxConcurrency, webhooksPerTenant: configuration.webhookSendsPerTenant, retry: configuration.retry, metrics: infrastructure.metrics,

@@ -4,12 +4,13 @@ import DoorstepStorage
 import Foundation
 
 /// Rotates the key-encryption key: a new KEK wraps new data keys, every existing data key is
-/// rewrapped under it (blobs are not touched), then KEKs no data key depends on are deleted.
+/// rewrapped under it (blobs are not touched) and every webhook secret resealed (ones stored
+/// before secrets were sealed get sealed), then KEKs nothing depends on are deleted.
 public struct KeyRotation: Sendable {
-    let store: any PhotoKeyStore
+    let store: any PhotoKeyStore & WebhookStore
     let keys: KeyRingStore
 
-    public init(store: any PhotoKeyStore, keys: KeyRingStore) {
+    public init(store: any PhotoKeyStore & WebhookStore, keys: KeyRingStore) {
         self.store = store
         self.keys = keys
     }
@@ -28,11 +29,32 @@ public struct KeyRotation: Sendable {
         var rewrapped = try await rewrapAll(to: ring)
         try await Task.sleep(for: settle)
         rewrapped += try await rewrapAll(to: ring)
-        let inUse = try await store.kekVersionsInUse()
+        let secretVersions = try await resealWebhookSecrets(with: ring)
+        let inUse = try await store.kekVersionsInUse().union(secretVersions)
         let retired = ring.versions.filter { $0 != ring.current && !inUse.contains($0) }
         for version in retired { try ring.retire(version: version) }
         _ = try keys.reload()
         return Report(newVersion: ring.current, rewrapped: rewrapped, retiredVersions: retired)
+    }
+
+    /// Reseals every endpoint's secrets under the ring's current KEK; returns the versions still
+    /// needed by any (one rotated by its tenant meanwhile keeps its own, current, version).
+    private func resealWebhookSecrets(with ring: KeyRing) async throws -> Set<Int> {
+        var needed: Set<Int> = []
+        for stored in try await store.webhookSecrets() {
+            let reseal = { (sealed: String) throws -> String in
+                KeyRing.kekVersion(ofSealedSecret: sealed) == ring.current
+                    ? sealed : try ring.seal(secret: try ring.open(secret: sealed, context: stored.endpointID), context: stored.endpointID)
+            }
+            let fresh = StoredWebhookSecrets(
+                endpointID: stored.endpointID, secret: try reseal(stored.secret), previousSecret: try stored.previousSecret.map(reseal))
+            var kept = stored
+            if fresh != stored, try await store.replaceWebhookSecrets(stored, with: fresh) { kept = fresh }
+            for sealed in [kept.secret] + (kept.previousSecret.map { [$0] } ?? []) {
+                if let version = KeyRing.kekVersion(ofSealedSecret: sealed) { needed.insert(version) }
+            }
+        }
+        return needed
     }
 
     private func rewrapAll(to ring: KeyRing) async throws -> Int {

@@ -1,6 +1,7 @@
 import AsyncHTTPClient
 import DoorstepCore
 import DoorstepNotify
+import DoorstepSecurity
 import DoorstepStorage
 import Foundation
 import NIOCore
@@ -16,13 +17,16 @@ public struct WebhookChannel: Sendable {
     let targets: WebhookTargetPolicy
     /// A client of its own that never follows a redirect (a 3xx could point anywhere).
     let client: HTTPClient
+    /// Opens the endpoints' signing secrets, stored sealed under the key ring.
+    let keys: KeyRingStore
     let effects: Effects
 
     public init(
         store: any WebhookStore & DeliveryStore, links: CustomerLinks, timeout: TimeInterval, targets: WebhookTargetPolicy,
-        client: HTTPClient, effects: Effects
+        client: HTTPClient, keys: KeyRingStore, effects: Effects
     ) {
         self.store = store
+        self.keys = keys
         self.links = links
         self.timeout = timeout
         self.targets = targets
@@ -60,8 +64,14 @@ public struct WebhookChannel: Sendable {
         }
         let pinned = try await targets.checkDestination(host: host)
         let now = effects.now()
-        var secrets = [endpoint.secret]
-        if let previous = endpoint.previousSecret, let until = endpoint.previousSecretUntil, until > now { secrets.append(previous) }
+        var sealed = [endpoint.secret]
+        if let previous = endpoint.previousSecret, let until = endpoint.previousSecretUntil, until > now { sealed.append(previous) }
+        let secrets: [String]
+        do {
+            secrets = try sealed.map { try keys.open(secret: $0, context: endpoint.id) }
+        } catch {
+            throw DeliveryFailure(reason: "the endpoint's secret cannot be opened: its key-encryption key is missing")
+        }
         var request = HTTPClientRequest(url: endpoint.url)
         request.method = .POST
         request.headers.add(name: "Content-Type", value: "application/json")

@@ -1,18 +1,25 @@
 import DoorstepCore
 import DoorstepNotify
+import DoorstepSecurity
 import DoorstepStorage
 import Foundation
 
 /// A tenant's webhook endpoints: create (the secret is shown once), list, delete, rotate the
 /// secret (the old one keeps signing for 24 hours), send a test, and read the delivery log.
+/// Secrets are stored sealed under the key ring (`KeyRing.seal(secret:context:)`); the plain
+/// secret leaves the server once, in the answer that created or rotated it.
 public struct WebhookService: Sendable {
     let store: any WebhookStore & OutboxStore
     let channel: WebhookChannel
     let targets: WebhookTargetPolicy
+    let keys: KeyRingStore
     let effects: Effects
 
-    public init(store: any WebhookStore & OutboxStore, channel: WebhookChannel, targets: WebhookTargetPolicy, effects: Effects) {
+    public init(
+        store: any WebhookStore & OutboxStore, channel: WebhookChannel, targets: WebhookTargetPolicy, keys: KeyRingStore, effects: Effects
+    ) {
         self.store = store
+        self.keys = keys
         self.channel = channel
         self.targets = targets
         self.effects = effects
@@ -24,12 +31,15 @@ public struct WebhookService: Sendable {
 
     public func create(url: String, eventTypes: [EventType], for tenant: Tenant) async throws -> WebhookEndpoint {
         _ = try targets.validate(url)
-        let endpoint = WebhookEndpoint(
+        var endpoint = WebhookEndpoint(
             id: effects.newID(), tenantID: tenant.id, url: url, secret: WebhookSigner.newSecret(), eventTypes: eventTypes,
             createdAt: effects.now())
-        guard try await store.createWebhookEndpoint(endpoint, upTo: Self.maxEndpoints) else {
+        var stored = endpoint
+        stored.secret = try keys.seal(secret: endpoint.secret, context: endpoint.id)
+        guard try await store.createWebhookEndpoint(stored, upTo: Self.maxEndpoints) else {
             throw DoorstepError.limitReached(resource: "webhook endpoints per tenant", limit: Self.maxEndpoints)
         }
+        endpoint.previousSecret = nil
         return endpoint
     }
 
@@ -54,7 +64,8 @@ public struct WebhookService: Sendable {
         var endpoint = endpoint
         let until = effects.now().addingTimeInterval(24 * 3600)
         let secret = WebhookSigner.newSecret()
-        try await store.rotateWebhookSecret(id: endpoint.id, newSecret: secret, previousValidUntil: until)
+        try await store.rotateWebhookSecret(
+            id: endpoint.id, newSecret: try keys.seal(secret: secret, context: endpoint.id), previousValidUntil: until)
         endpoint.previousSecret = endpoint.secret
         endpoint.previousSecretUntil = until
         endpoint.secret = secret
