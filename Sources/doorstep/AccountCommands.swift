@@ -142,37 +142,36 @@ struct CourierCommand: AsyncParsableCommand {
         return found
     }
 
-    struct Disable: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(
-            abstract: "Disable a courier who left: their sessions end now and their password no longer signs in. Their photos and audit entries stay.")
+    /// A courier of a tenant, named on the command line.
+    struct CourierName: ParsableArguments {
         @OptionGroup var common: CommonOptions
         @Option(name: .long, help: "Tenant id.") var tenant: String
         @Option(name: .long, help: "The courier's login name.") var username: String
 
-        func run() async throws {
+        /// Disables the account now (`true`) or enables it again.
+        func setDisabled(_ disabled: Bool) async throws {
             let configuration = try common.configuration()
             try await withStore(configuration, logger: common.logger(configuration)) { store in
                 let courier = try await CourierCommand.named(username, tenant: tenant, in: store).courier
-                try await store.setCourierDisabled(courierID: courier.id, at: Date())
+                try await store.setCourierDisabled(courierID: courier.id, at: disabled ? Date() : nil)
             }
-            print("disabled \(username.lowercased())")
+            print("\(disabled ? "disabled" : "enabled") \(username.lowercased())")
         }
+    }
+
+    struct Disable: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Disable a courier who left: their sessions end now and their password no longer signs in. Their photos and audit entries stay.")
+        @OptionGroup var courier: CourierName
+
+        func run() async throws { try await courier.setDisabled(true) }
     }
 
     struct Enable: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Let a disabled courier sign in again (with their password as it was).")
-        @OptionGroup var common: CommonOptions
-        @Option(name: .long, help: "Tenant id.") var tenant: String
-        @Option(name: .long, help: "The courier's login name.") var username: String
+        @OptionGroup var courier: CourierName
 
-        func run() async throws {
-            let configuration = try common.configuration()
-            try await withStore(configuration, logger: common.logger(configuration)) { store in
-                let courier = try await CourierCommand.named(username, tenant: tenant, in: store).courier
-                try await store.setCourierDisabled(courierID: courier.id, at: nil)
-            }
-            print("enabled \(username.lowercased())")
-        }
+        func run() async throws { try await courier.setDisabled(false) }
     }
 
     struct RevokeSessions: AsyncParsableCommand {
