@@ -57,7 +57,7 @@ func buildRouter(_ services: AppServices) throws -> Router<AppRequestContext> {
         rateLimits: services.rateLimits, pages: pages
     ).addRoutes(to: router)
     WebAppsController(pages: pages).addRoutes(to: router)
-    WebhookController(accounts: services.accounts, webhooks: services.webhookEndpoints).addRoutes(to: router.group("api/v1/webhooks"))
+    WebhookController(accounts: services.accounts, webhooks: services.webhookEndpoints, rateLimits: services.rateLimits).addRoutes(to: router.group("api/v1/webhooks"))
     LiveController(customerAccess: services.customerAccess, accounts: services.accounts, live: services.live).addRoutes(to: router)
     SecurityTxtController(contact: services.configuration.securityContact, baseURL: services.configuration.resolvedBaseURL, effects: services.effects)
         .addRoutes(to: router)

@@ -42,6 +42,23 @@ import Testing
         }
     }
 
+    /// A tenant's webhook test-sends are limited: each is a request to a URL it chose.
+    @Test func webhookTestSendsPastATenantsRateGet429() async throws {
+        try await TestApp.run(configure: { $0.rateLimits = [.webhookTest: RatePolicy(count: 2, per: 600)] }) { app in
+            try await app.application.test(.router) { client in
+                let created = try await client.execute(
+                    uri: "/api/v1/webhooks", method: .post, headers: app.apiHeaders,
+                    body: try JSONSerialization.body(["url": "http://127.0.0.1:9/hook"])).json()
+                let id = try #require(created["id"] as? String)
+                for _ in 0..<2 {
+                    #expect(try await client.execute(uri: "/api/v1/webhooks/\(id)/test", method: .post, headers: app.apiHeaders).status == .ok)
+                }
+                let refused = try await client.execute(uri: "/api/v1/webhooks/\(id)/test", method: .post, headers: app.apiHeaders)
+                #expect(refused.status == .tooManyRequests && refused.headers[.retryAfter] == "300")
+            }
+        }
+    }
+
     /// A customer link's actions are counted per link once its signature holds (a forged link
     /// cannot use up the real one's allowance); links that do not verify are counted per client
     /// address, and customers with real links are never refused for the address they share.

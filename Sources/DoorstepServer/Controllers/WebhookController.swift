@@ -8,6 +8,7 @@ import Hummingbird
 struct WebhookController {
     let accounts: AccountService
     let webhooks: WebhookService
+    let rateLimits: RateLimits
 
     func addRoutes(to group: RouterGroup<AppRequestContext>) {
         group.add(middleware: BearerAuthenticator.tenants(accounts))
@@ -46,6 +47,7 @@ struct WebhookController {
 
     /// Sends a signed `webhook.test` now and reports what the endpoint answered.
     @Sendable func test(_ request: Request, context: AppRequestContext) async throws -> Response {
+        try rateLimits.check(.webhookTest, try context.requireTenant().tenant.id)
         if let failure = try await webhooks.test(try await endpoint(context)) {
             return try JSONResponse.make(["ok": "false", "result": failure])
         }

@@ -19,6 +19,9 @@ public struct RateLimits: Sendable {
         case link
         /// Customer links that do not verify (forged, damaged, guessed), per client address.
         case address
+        /// A tenant's webhook test-sends: each is an outgoing request to a URL the tenant chose,
+        /// and its answer (and timing) says something about that URL.
+        case webhookTest = "webhook_test"
     }
 
     /// Defaults: a courier's busiest honest minute (a queue of photos sent after a tunnel) and a
@@ -29,6 +32,7 @@ public struct RateLimits: Sendable {
         .ticket: RatePolicy(count: 60, per: 300),
         .link: RatePolicy(count: 10, per: 600),
         .address: RatePolicy(count: 60, per: 600),
+        .webhookTest: RatePolicy(count: 10, per: 600),
     ]
 
     /// nil: off (`--rate-limits off`, for load tests and benchmarks, which say so).
