@@ -170,9 +170,12 @@ static int vips_decode_fitted(dsv_format format, const void *data, size_t length
     int rc = -1;
     if (!decoded || to_srgb(decoded, &srgb) || vips_bandjoin_const1(srgb, &rgbx, 255.0, NULL)) goto done;
     vips_image_set_progress(rgbx, TRUE);
-    g_signal_connect(rgbx, "eval", G_CALLBACK(stop_when_late), &deadline_us);
+    // The handler holds a pointer into this frame: disconnected before the frame ends.
+    gulong watch = g_signal_connect(rgbx, "eval", G_CALLBACK(stop_when_late), &deadline_us);
     // Decoding happens here, once: a truncated or corrupt stream fails before anything is encoded.
-    if (!(whole = vips_image_write_to_memory(rgbx, &whole_length)) || vips_image_iskilled(rgbx)) goto done;
+    whole = vips_image_write_to_memory(rgbx, &whole_length);
+    g_signal_handler_disconnect(rgbx, watch);
+    if (!whole || vips_image_iskilled(rgbx)) goto done;
     int dw = vips_image_get_width(rgbx), dh = vips_image_get_height(rgbx), fw, fh;
     // The resampler reads exactly four bytes a pixel: anything else (a band count to_srgb did not
     // foresee) is refused rather than read past.

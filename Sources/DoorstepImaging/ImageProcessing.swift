@@ -5,9 +5,11 @@ import Foundation
 public struct ImageLimits: Sendable {
     public var maxBytes: Int
     public var maxPixels: Int
-    /// Decoding that takes longer is stopped and the image refused, whatever its format: a bound
-    /// on what one hostile file can cost a worker thread. Real photos within the pixel limit take
-    /// well under a second here (BENCHMARKS.md).
+    /// Decoding that takes longer is stopped and the image refused: a bound on what one hostile
+    /// file can cost a worker thread. Wall time, checked row by row for JPEG and between libvips's
+    /// progress reports for the rest (a HEIF or WebP frame is decoded in one call before the first
+    /// report, so for those it bounds what follows the frame, not the frame). Real photos within
+    /// the pixel limit take well under a second here (BENCHMARKS.md).
     public var decodeBudget: Duration
 
     public init(maxBytes: Int = 20 * 1024 * 1024, maxPixels: Int = 60_000_000, decodeBudget: Duration = .seconds(10)) {

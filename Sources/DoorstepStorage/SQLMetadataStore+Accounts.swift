@@ -120,7 +120,9 @@ extension SQLMetadataStore {
     public func setCourierDisabled(courierID: String, at: Date?) async throws {
         try await source.withTransaction { db in
             try await db.raw("UPDATE couriers SET disabled_at = \(bind: at?.epochMilliseconds) WHERE id = \(bind: courierID)").run()
-            if at != nil { try await db.raw("DELETE FROM courier_sessions WHERE courier_id = \(bind: courierID)").run() }
+            // Both ways: a sign-in whose password check straddled the disable may have opened a
+            // session since; enabling must not bring it back.
+            try await db.raw("DELETE FROM courier_sessions WHERE courier_id = \(bind: courierID)").run()
         }
     }
 

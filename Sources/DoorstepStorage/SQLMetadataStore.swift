@@ -56,9 +56,11 @@ public struct SQLMetadataStore: MetadataStore {
     static let broadcastChannel = "doorstep_events"
 
     /// Runs `insert` only while `count` (a query answering `n`) is under `limit`, in one
-    /// transaction that first takes the parent row (`parent`: a table and id) FOR UPDATE on
-    /// PostgreSQL, so a burst of parallel requests for one parent cannot pass the cap between
-    /// counting and inserting. SQLite's BEGIN IMMEDIATE already lets one writer in at a time.
+    /// transaction that first locks the parent row (`parent`: a table and id) on PostgreSQL, so a
+    /// burst of parallel requests for one parent cannot pass the cap between counting and
+    /// inserting. `FOR NO KEY UPDATE`: it serialises the cap, yet does not block the foreign-key
+    /// checks of other inserts naming the same parent (photos, events). SQLite's BEGIN IMMEDIATE
+    /// already lets one writer in at a time.
     /// False, with nothing written, when the cap is reached.
     func insert(
         underCap limit: Int, parent: (table: String, id: String), count: SQLQueryString,
@@ -66,7 +68,7 @@ public struct SQLMetadataStore: MetadataStore {
     ) async throws -> Bool {
         let lock = source.engine == .postgres
         return try await source.withTransaction { db in
-            if lock { try await db.raw("SELECT id FROM \(unsafeRaw: parent.table) WHERE id = \(bind: parent.id) FOR UPDATE").run() }
+            if lock { try await db.raw("SELECT id FROM \(unsafeRaw: parent.table) WHERE id = \(bind: parent.id) FOR NO KEY UPDATE").run() }
             guard try await db.raw(count).first()?.decode(column: "n", as: Int.self) ?? 0 < limit else { return false }
             try await insert(db)
             return true

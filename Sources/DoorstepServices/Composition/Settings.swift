@@ -107,7 +107,7 @@ extension Setting {
             configuration.limits.maxPixels = try whole(text, in: 1...1 << 31)
         },
         Setting("decodeSeconds", .server, placeholder: "SECONDS", default: "10",
-                "Decoding one image that takes longer is stopped and the upload refused (422), whatever its format.") { text, configuration in
+                "Decoding one image that takes longer is stopped and the upload refused (422): JPEG checked row by row, other formats between libvips's progress reports.") { text, configuration in
             configuration.limits.decodeBudget = .seconds(try whole(text, in: 1...120))
         },
         Setting("smtp", .server, placeholder: "URL", default: "none: emails wait in the outbox, replayable",

@@ -20,7 +20,8 @@ public protocol AccountStore: Sendable {
     func courierCredentials(username: String) async throws -> (courier: Courier, passwordHash: String)?
     /// Any courier of the server by login name, disabled or not (for operator tools).
     func courier(username: String) async throws -> (courier: Courier, disabledAt: Date?)?
-    /// Disables the account and ends its sessions in one transaction (`at`), or enables it again (nil).
+    /// Disables the account (`at`) or enables it again (nil); either way its sessions end in the
+    /// same transaction.
     func setCourierDisabled(courierID: String, at: Date?) async throws
     func courier(id: String, tenantID: String) async throws -> Courier?
     func addCourierSession(digest: String, courierID: String, expiresAt: Date) async throws
