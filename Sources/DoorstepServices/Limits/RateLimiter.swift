@@ -35,8 +35,8 @@ public final class RateLimiter: Sendable {
     /// Counts one request for `key`; nil when it may go ahead, else the whole seconds to wait.
     public func take(_ key: String, now: Date) -> Int? {
         arrivals.withLock { arrivals in
-            if let wait = Self.wait(arrivals[key], now: now, policy: policy) { return wait }
             let due = max(arrivals[key] ?? now, now)
+            if let wait = Self.wait(due: due, now: now, policy: policy) { return wait }
             arrivals[key] = due.addingTimeInterval(policy.interval)
             if arrivals.count > capacity { Self.evict(&arrivals, now: now, keep: capacity * 9 / 10) }
             return nil
@@ -45,11 +45,12 @@ public final class RateLimiter: Sendable {
 
     /// What `take` would answer, counting nothing.
     public func wait(_ key: String, now: Date) -> Int? {
-        arrivals.withLock { Self.wait($0[key], now: now, policy: policy) }
+        arrivals.withLock { Self.wait(due: max($0[key] ?? now, now), now: now, policy: policy) }
     }
 
-    private static func wait(_ arrival: Date?, now: Date, policy: RatePolicy) -> Int? {
-        let early = max(arrival ?? now, now).timeIntervalSince(now) - policy.tolerance
+    /// Whole seconds until a request due at `due` may go, nil if it may now.
+    private static func wait(due: Date, now: Date, policy: RatePolicy) -> Int? {
+        let early = due.timeIntervalSince(now) - policy.tolerance
         return early > 0 ? max(1, Int(early.rounded(.up))) : nil
     }
 

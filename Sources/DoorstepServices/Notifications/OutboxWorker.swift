@@ -96,18 +96,11 @@ public struct OutboxWorker: Service {
         return started
     }
 
-    /// Claims and delivers one batch; returns how many messages it handled.
+    /// Claims and delivers one batch, waiting for all of it (tests, tools); returns how many
+    /// messages it handled. The same claim as `run`, per-tenant cap included.
     @discardableResult
     public func runOnce() async -> Int {
-        let now = effects.now()
-        let messages: [OutboxMessage]
-        do {
-            messages = try await store.claimOutboxMessages(
-                now: now, leaseUntil: now.addingTimeInterval(lease), limit: concurrency)
-        } catch {
-            logger.error("outbox claim failed", metadata: ["error": "\(error)"])
-            return 0
-        }
+        let messages = await claim(concurrency, InFlight())
         await withTaskGroup(of: Void.self) { group in
             for message in messages {
                 group.addTask { await deliver(message) }
