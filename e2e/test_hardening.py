@@ -201,3 +201,49 @@ def test_webhook_test_answers_do_not_map_the_network(tmp_path, servers):
         results.append(result["result"])
     silent.close()
     assert len(set(results)) == 1 and "no answer" in results[0], results
+
+
+def test_decoders_run_in_sandboxed_helpers_and_a_lost_helper_costs_no_later_upload(server):
+    """The server decodes in helper processes (copies of its own binary): each sandboxed (seccomp,
+    no new privileges, no files written), none holding the server's database or sockets. A helper
+    killed under the server is replaced: the next upload goes through."""
+    import os
+    import signal
+    from pathlib import Path
+
+    from conftest import FIXTURE_PHOTO, SHARED_PHOTO
+
+    demo = json.loads(run("demo", "--data", str(server["data"]), "--base-url", server["base"], "--json", "--count", "2"))
+    photo = (SHARED_PHOTO if SHARED_PHOTO.exists() else FIXTURE_PHOTO).read_bytes()
+    courier = {"Authorization": f"Bearer {demo['courier_token']}", "Content-Type": "image/jpeg"}
+
+    def upload(item):
+        return request(item["upload_url"] + "?placement=porch", "POST", photo, courier)[0]
+
+    def helpers():
+        children = []
+        for entry in Path("/proc").iterdir():
+            try:
+                # /proc/PID/stat: "pid (name) state ppid …"; the name may hold spaces, so split after ")".
+                if entry.name.isdigit() and int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1]) == server["process"].pid:
+                    children.append(int(entry.name))
+            except (OSError, IndexError, ValueError):
+                pass
+        return children
+
+    # One helper was started before the server said it was ready (a machine where helpers cannot
+    # run is found at start, not by every upload).
+    assert len(helpers()) >= 1
+    assert upload(demo["deliveries"][0]) == 201
+    for pid in helpers():
+        status = Path(f"/proc/{pid}/status").read_text()
+        assert "Seccomp:\t2" in status and "NoNewPrivs:\t1" in status
+        assert Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")[1] == b"--doorstep-decoder-helper"
+        held = [os.readlink(f"/proc/{pid}/fd/{fd}") for fd in os.listdir(f"/proc/{pid}/fd")]
+        assert not any(str(server["data"]) in target for target in held), held
+        os.kill(pid, signal.SIGKILL)
+    assert upload(demo["deliveries"][1]) == 201
+    assert request(server["base"] + "/healthz")[0] == 200
+
+    checked = run("check-config", "--data", str(server["data"]))
+    assert any(line.startswith("ok") and "decoders" in line and "seccomp" in line for line in checked.splitlines()), checked

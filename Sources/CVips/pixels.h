@@ -43,8 +43,11 @@ void dsc_to_srgb(uint8_t *pixels, size_t count, const void *icc, size_t icc_leng
 /// 8.14 aborts the whole process on a shrink that leaves a side of zero, e.g. 3 × 13000 px / 8).
 int dsj_shrink_for(int width, int height, int target);
 
-/// A point in time on the monotonic clock, in microseconds: the deadline of one image job.
+/// A point in time on the budget's clock, in microseconds: the deadline of one image job.
+/// Wall time (monotonic) by default, where jobs share a process; process CPU time in a helper,
+/// where the process does one job at a time (a busy machine then does not fail real photos).
 int64_t ds_now_us(void);
+void ds_budget_in_cpu_time(void);
 
 /// JPEG through libjpeg-turbo directly: decodes at the smallest DCT scale that still covers
 /// `longest`, resizing rows as they come out of the decoder (the image is never whole in memory

@@ -72,4 +72,13 @@ public struct ProcessedImage: Sendable {
 /// on a worker pool, never on an event loop.
 public protocol ImageProcessor: Sendable {
     func process(_ bytes: [UInt8], limits: ImageLimits, output: ImageOutputSpec) throws(DoorstepError) -> ProcessedImage
+    /// Checks now what could otherwise fail on the first upload (helper processes can start).
+    func start() throws
+    /// Lets go of what the processor holds (helper processes); called once, when the server stops.
+    func shutdown()
+}
+
+extension ImageProcessor {
+    public func start() throws {}
+    public func shutdown() {}
 }

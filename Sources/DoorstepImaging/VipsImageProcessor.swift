@@ -30,15 +30,7 @@ public struct VipsImageProcessor: ImageProcessor {
             withErrorBuffer { dsv_read_header(format.cFormat, buffer.baseAddress, buffer.count, &raw, $0, $1) }
         }
         guard rc == 0, raw.width > 0, raw.height > 0 else { throw .undecodableImage }
-        let captureTime = withUnsafeBytes(of: raw.capture_time) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
-        return ImageHeader(
-            format: format,
-            width: Int(raw.width),
-            height: Int(raw.height),
-            orientation: Int(raw.orientation),
-            capturedAt: ExifDate.parse(captureTime),
-            position: raw.has_gps != 0 ? try? Coordinate(latitude: raw.gps_latitude, longitude: raw.gps_longitude) : nil
-        )
+        return ImageHeader(format: format, raw: raw)
     }
 
     public func process(_ bytes: [UInt8], limits: ImageLimits, output spec: ImageOutputSpec) throws(DoorstepError) -> ProcessedImage {
@@ -51,15 +43,42 @@ public struct VipsImageProcessor: ImageProcessor {
             withErrorBuffer {
                 dsv_process(header.format.cFormat, buffer.baseAddress, buffer.count, Int32(header.width), Int32(header.height), Int32(header.orientation),
                             Int32(spec.displayMaxSide), Int32(spec.thumbnailMaxSide), Int32(spec.quality),
-                            Int32(min(limits.decodeBudget / .milliseconds(1), 3_600_000)), &out, $0, $1)
+                            limits.budgetMilliseconds, &out, $0, $1)
             }
         }
         guard rc == 0 else { throw .undecodableImage }
+        return ProcessedImage(header: header, taking: &out)
+    }
+}
+
+extension ImageLimits {
+    var budgetMilliseconds: Int32 { Int32(max(1, min(decodeBudget / .milliseconds(1), 3_600_000))) }
+}
+
+extension ImageHeader {
+    /// What the shim read from the image's own header (before it is stripped).
+    init(format: ImageFormat, raw: dsv_header) {
+        let captureTime = withUnsafeBytes(of: raw.capture_time) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+        self.init(
+            format: format,
+            width: Int(raw.width),
+            height: Int(raw.height),
+            orientation: Int(raw.orientation),
+            capturedAt: ExifDate.parse(captureTime),
+            position: raw.has_gps != 0 ? try? Coordinate(latitude: raw.gps_latitude, longitude: raw.gps_longitude) : nil
+        )
+    }
+}
+
+extension ProcessedImage {
+    /// Copies the shim's output into Swift arrays and frees the shim's buffers.
+    init(header: ImageHeader, taking out: inout dsv_output) {
         defer {
             dsv_free(out.display)
             dsv_free(out.thumbnail)
+            out = dsv_output()
         }
-        return ProcessedImage(
+        self.init(
             header: header,
             display: EncodedImage(
                 jpeg: Array(UnsafeRawBufferPointer(start: out.display, count: out.display_length)),

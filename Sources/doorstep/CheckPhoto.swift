@@ -1,6 +1,7 @@
 import ArgumentParser
 import DoorstepCore
 import DoorstepImaging
+import DoorstepServices
 import Foundation
 
 /// Runs photos through the upload pipeline and prints what the server would judge: the quality
@@ -28,7 +29,9 @@ struct CheckPhoto: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let processor = try VipsImageProcessor()
+        // Files from anywhere (a courier's complaint, a customer's mail): decoded in a helper, as the server does.
+        let processor = IsolatedImageProcessor(memoryLimitMB: AppConfiguration().decoderMemoryMB)
+        defer { processor.shutdown() }
         let encoder = JSONEncoder()
         encoder.outputFormatting = .sortedKeys
         for file in files {

@@ -6,7 +6,6 @@ import DoorstepStorage
 import Foundation
 import Logging
 
-@main
 struct Doorstep: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "doorstep",

@@ -16,6 +16,11 @@ struct Serve: AsyncParsableCommand {
         let logger = common.logger(configuration)
         let (hostname, data) = (configuration.hostname, configuration.dataDirectory.path)
         try await withServices(configuration, logger: logger) { services in
+            do {
+                try services.infrastructure.images.start()
+            } catch {
+                throw ValidationError("\(error); DOORSTEP_DECODER_ISOLATION=off decodes in the server instead (trusted input only)")
+            }
             let app = try buildApplication(services) { port in
                 logger.notice("Doorstep is serving", metadata: [
                     "address": "\(hostname):\(port)",

@@ -191,6 +191,29 @@ import Testing
         }
     }
 
+    /// A decoder that crashes on a file (here a stand-in helper that dies by SIGSEGV mid-job)
+    /// costs that upload a 422; the server answers the next request, logs and counts the loss.
+    @Test func aDecoderCrashCostsOneUploadA422AndNotTheServer() async throws {
+        let script = FileManager.default.temporaryDirectory.appendingPathComponent("doorstep-crashing-helper-\(UUID().uuidString).sh")
+        try Data("#!/bin/sh\nprintf 1HSD >&3\n/usr/bin/head -c 16 <&3 >/dev/null\nkill -SEGV $$\n".utf8).write(to: script)
+        defer { try? FileManager.default.removeItem(at: script) }
+        chmod(script.path, 0o755)
+        try await TestApp.run(configure: { $0.decoderExecutable = script.path }) { app in
+            let delivery = try await app.delivery()
+            try await app.application.test(.router) { client in
+                let response = try await client.execute(
+                    uri: app.uploadPath(delivery), method: .post, headers: app.courierHeaders(), body: ByteBuffer(bytes: Photos.jpeg))
+                #expect(response.status == .unprocessableContent)
+                #expect((try response.json()["type"] as? String)?.hasSuffix("/undecodable-image") == true)
+                #expect(try await client.execute(uri: "/healthz", method: .get).status == .ok)
+                let metrics = try await client.execute(uri: "/metrics", method: .get, headers: [.authorization: "Bearer \(TestApp.metricsToken)"])
+                #expect(String(buffer: metrics.body).contains(#"doorstep_decoder_helpers_lost_total{cause="crashed"} 1"#))
+            }
+            #expect((try await app.blobFiles()).isEmpty)
+            #expect(try await app.services.store.delivery(id: delivery.id)?.state == .created)
+        }
+    }
+
     @Test func limitsAndParametersAreEnforcedBeforeProcessing() async throws {
         try await TestApp.run(configure: { $0.limits.maxBytes = 10_000 }) { app in
             let delivery = try await app.delivery()

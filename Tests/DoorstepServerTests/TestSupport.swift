@@ -52,6 +52,9 @@ struct TestApp: Sendable {
         // The tests' webhook receivers listen on loopback.
         configuration.webhookAllowPrivateNetworks = true
         configuration.metricsToken = TestApp.metricsToken
+        // Images are decoded in helper processes, as in the server: the built `doorstep` beside this bundle.
+        configuration.decoderExecutable = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
+            .deletingLastPathComponent().appendingPathComponent("doorstep").path
         configure(&configuration)
         let clock = TestClock()
         var logger = Logger(label: "test")

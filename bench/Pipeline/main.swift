@@ -5,7 +5,9 @@ import Synchronization
 
 // The image pipeline alone, in-process: decode (shrink-on-load), auto-rotate, sRGB, 1600 px + 320 px
 // JPEG q80, metadata stripped, quality signals.
-//   doorstep-pipeline-bench FILE...                 one thread, then one per core, 5 interleaved rounds; medians
+//   doorstep-pipeline-bench FILE...                 one thread, then one per core, 5 interleaved rounds; medians;
+//                                                   each also through decoder helper processes (what the
+//                                                   server does), for the cost of isolation
 //   doorstep-pipeline-bench --once [--baseline] FILE...
 //                                                   one single-thread pass (ours, or vips_thumbnail with
 //                                                   --baseline): {"images_per_s": …}; bench/compare_pipelines.py
@@ -29,6 +31,8 @@ struct Arguments {
         }
     }
 }
+// This binary is also its own decoder helper for the isolated measurements.
+IsolatedImageProcessor.serveIfAsked()
 let parsed = Arguments(Array(CommandLine.arguments.dropFirst()))
 let once = parsed.once, baseline = parsed.baseline, writeTo = parsed.writeTo
 let files = parsed.files.map { URL(fileURLWithPath: $0) }
@@ -37,7 +41,9 @@ guard !files.isEmpty else {
     exit(2)
 }
 let photos = try files.map { Array(try Data(contentsOf: $0)) }
-let processor = try VipsImageProcessor()
+let inProcess = try VipsImageProcessor()
+let isolated = IsolatedImageProcessor(memoryLimitMB: 2048)
+nonisolated(unsafe) var processor: any ImageProcessor = inProcess
 let thumbnailer = try VipsThumbnailBaseline()
 let cores = ProcessInfo.processInfo.activeProcessorCount
 
@@ -106,16 +112,25 @@ if once {
     try printJSON(["images_per_s": (try rate(threads: 1) * 100).rounded() / 100])
     exit(0)
 }
-var single: [Double] = [], parallel: [Double] = []
+var single: [Double] = [], parallel: [Double] = [], isolatedSingle: [Double] = [], isolatedParallel: [Double] = []
 for _ in 0..<5 {
+    processor = inProcess
     single.append(try rate(threads: 1))
     parallel.append(try rate(threads: cores, passes: 3))
+    processor = isolated
+    isolatedSingle.append(try rate(threads: 1))
+    isolatedParallel.append(try rate(threads: cores, passes: 3))
 }
 func median(_ values: [Double]) -> Double { values.sorted()[values.count / 2] }
+func rounded(_ value: Double) -> Double { (value * 1000).rounded() / 1000 }
 try printJSON([
     "photos": photos.count, "cores": cores, "rounds": 5,
     "single_thread_images_per_s": (median(single) * 100).rounded() / 100,
     "single_thread_ms_per_image": (1000 / median(single) * 10).rounded() / 10,
     "all_cores_images_per_s": (median(parallel) * 100).rounded() / 100,
     "all_cores_per_core": (median(parallel) / Double(cores) * 100).rounded() / 100,
+    "isolated_single_thread_images_per_s": (median(isolatedSingle) * 100).rounded() / 100,
+    "isolated_all_cores_images_per_s": (median(isolatedParallel) * 100).rounded() / 100,
+    "isolated_vs_in_process_single": rounded(median(isolatedSingle) / median(single)),
+    "isolated_vs_in_process_all_cores": rounded(median(isolatedParallel) / median(parallel)),
 ])

@@ -56,3 +56,55 @@ int dsv_process(dsv_format format, const void *data, size_t length, int width, i
 
 void dsv_free(void *pointer);
 
+
+// MARK: - Decoding in helper processes
+
+/// One image job, as a helper process takes it (see helper.c).
+typedef struct {
+    dsv_format format;
+    int64_t max_pixels;     // checked on the header, before any pixel is decoded
+    int display_max;
+    int thumbnail_max;
+    int quality;
+    int budget_ms;          // CPU time the job may use
+} dsv_job;
+
+typedef enum {
+    DSV_JOB_DONE = 0,
+    DSV_JOB_UNDECODABLE = 1,
+    DSV_JOB_TOO_MANY_PIXELS = 2,
+    DSV_JOB_HELPER_LOST = 3,    // the helper crashed, ran out of budget or time, or answered nonsense
+} dsv_job_result;
+
+/// A helper process and the socket to it. `jobs`: how many it has done (the caller retires it
+/// after a number, so no leak or fragmentation in a decoder can grow without bound).
+typedef struct {
+    int pid;
+    int fd;
+    int jobs;
+} dsv_helper;
+
+/// Starts `argv[0]` with `argv` as a helper: standard streams on /dev/null, the job socket on
+/// fd 3, every other descriptor closed, default signal handling, and none of the caller's
+/// environment (it may hold secrets) but LD_LIBRARY_PATH. Returns once the helper has said it
+/// is ready (libvips started, sandbox in place), or fails with why it could not.
+int dsv_helper_start(const char *const *argv, dsv_helper *helper, char *err, size_t err_length);
+
+/// Runs one job in the helper. `timeout_ms` bounds the whole exchange in wall time (a backstop:
+/// the helper bounds its own CPU time). On DSV_JOB_HELPER_LOST the helper has been stopped and
+/// `wait_status` says how it ended (as waitpid gives it). On DSV_JOB_DONE `output` holds the
+/// variants (free with dsv_free) and `header` what the image said about itself.
+dsv_job_result dsv_helper_run(dsv_helper *helper, const dsv_job *job, const void *data, size_t length, int timeout_ms,
+                              dsv_header *header, dsv_output *output, int *wait_status);
+
+/// Whether the helper has ended on its own while idle (reaped if so).
+int dsv_helper_exited(dsv_helper *helper);
+
+/// Kills the helper and reaps it.
+void dsv_helper_stop(dsv_helper *helper);
+
+/// The helper's side, in the process `dsv_helper_start` started: starts libvips, then drops
+/// what decoding never needs (an address-space limit of `memory_mb`, no files written, no core
+/// dumps, few descriptors; a seccomp filter refusing sockets, new programs, ptrace and new
+/// processes) and serves jobs on fd 3 until the server closes it. Never returns.
+_Noreturn void dsv_helper_serve(int memory_mb);

@@ -17,6 +17,12 @@ public struct AppConfiguration: Sendable {
     public var qualityThresholds = QualityThresholds.standard
     /// Image workers; one per core, since each decode is single-threaded.
     public var imageWorkers: Int = ProcessInfo.processInfo.activeProcessorCount
+    /// Decoders run in helper processes (crash isolation); off runs them in the server itself.
+    public var decoderIsolation = true
+    /// Each decoder helper's address-space limit.
+    public var decoderMemoryMB = 2048
+    /// The binary started as a decoder helper: this one (tests name the built `doorstep`).
+    public var decoderExecutable = "/proc/self/exe"
     /// Uploads allowed to wait for a worker before new ones get 503.
     public var maxQueuedImages: Int = 64
     /// Memory for upload bodies received and processed at once (see `UploadBudget`).

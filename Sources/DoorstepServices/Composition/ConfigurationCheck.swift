@@ -1,3 +1,4 @@
+import DoorstepImaging
 import DoorstepNotify
 import DoorstepStorage
 import Foundation
@@ -16,7 +17,22 @@ public enum ConfigurationCheck {
     }
 
     public static func run(_ configuration: AppConfiguration, logger: Logger) async -> [Finding] {
-        [await database(configuration, logger: logger), await photos(configuration), await mail(configuration), await textMessages(configuration)]
+        [await database(configuration, logger: logger), await photos(configuration), decoders(configuration),
+         await mail(configuration), await textMessages(configuration)]
+    }
+
+    static func decoders(_ configuration: AppConfiguration) -> Finding {
+        guard configuration.decoderIsolation else {
+            return Finding(subject: "decoders", status: .off, detail: "images are decoded in the server (DOORSTEP_DECODER_ISOLATION=off)")
+        }
+        let processor = IsolatedImageProcessor(executable: configuration.decoderExecutable, memoryLimitMB: configuration.decoderMemoryMB)
+        defer { processor.shutdown() }
+        do {
+            try processor.start()
+            return Finding(subject: "decoders", status: .ok, detail: "helper processes start, sandboxed (seccomp, \(configuration.decoderMemoryMB) MB)")
+        } catch {
+            return Finding(subject: "decoders", status: .failed, detail: "\(error); DOORSTEP_DECODER_ISOLATION=off decodes in the server instead")
+        }
     }
 
     static func database(_ configuration: AppConfiguration, logger: Logger) async -> Finding {

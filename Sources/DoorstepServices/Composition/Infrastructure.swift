@@ -52,7 +52,7 @@ public struct Infrastructure: Sendable {
             }
             let metrics = AppMetrics()
             let images = ImageWorkerPool(
-                processor: try VipsImageProcessor(), workers: configuration.imageWorkers, maxQueued: configuration.maxQueuedImages,
+                processor: try imageProcessor(configuration, metrics: metrics, logger: logger), workers: configuration.imageWorkers, maxQueued: configuration.maxQueuedImages,
                 metrics: metrics)
             let metricsToken = try configuration.metricsToken ?? String(decoding: try KeyFile.loadOrCreateBytes(at: configuration.metricsTokenPath) {
                 Data(Base64URL.encode(SymmetricKey(size: .bits192).withUnsafeBytes { Array($0) }).utf8)  // 32 characters
@@ -72,6 +72,16 @@ public struct Infrastructure: Sendable {
         } catch {
             try? await closeStore()
             throw error
+        }
+    }
+
+    /// Decoding in helper processes (the default), or in the server itself.
+    static func imageProcessor(_ configuration: AppConfiguration, metrics: AppMetrics, logger: Logger) throws -> any ImageProcessor {
+        guard configuration.decoderIsolation else { return try VipsImageProcessor() }
+        return IsolatedImageProcessor(executable: configuration.decoderExecutable, memoryLimitMB: configuration.decoderMemoryMB) { loss in
+            // Said without anything of the image: which upload it was is in the access log.
+            logger.warning("decoder helper lost during a job; the upload got 422", metadata: ["helper": "\(loss)"])
+            metrics.decoderHelperLost(loss.cause)
         }
     }
 

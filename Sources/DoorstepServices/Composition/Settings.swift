@@ -107,8 +107,20 @@ extension Setting {
             configuration.limits.maxPixels = try whole(text, in: 1...1 << 31)
         },
         Setting("decodeSeconds", .server, placeholder: "SECONDS", default: "10",
-                "Decoding one image that takes longer is stopped and the upload refused (422): JPEG checked row by row, other formats between libvips's progress reports.") { text, configuration in
+                "CPU time one image may take to decode and process; past it the upload is refused (422). Wall time instead with --decoder-isolation off (checked row by row for JPEG, between libvips's progress reports otherwise).") { text, configuration in
             configuration.limits.decodeBudget = .seconds(try whole(text, in: 1...120))
+        },
+        Setting("decoderIsolation", .server, placeholder: "process|off", default: "process",
+                "Decode images in sandboxed helper processes (no network, no new programs, a memory limit), so a decoder crash or runaway costs one upload a 422, not the server. `off` decodes in the server: faster by the cost in BENCHMARKS.md, for trusted input only.") { text, configuration in
+            switch text {
+            case "process": configuration.decoderIsolation = true
+            case "off": configuration.decoderIsolation = false
+            default: throw SettingError(description: "is process or off")
+            }
+        },
+        Setting("decoderMemory", .server, placeholder: "MB", default: "2048",
+                "Address space each decoder helper may use; a hostile image that needs more is refused (422).") { text, configuration in
+            configuration.decoderMemoryMB = try whole(text, in: 256...65_536)
         },
         Setting("smtp", .server, placeholder: "URL", default: "none: emails wait in the outbox, replayable",
                 "SMTP server for recipients' emails: `smtp://user@host:587` (STARTTLS, required), `smtps://user@host:465` (TLS), `smtp://host:25?tls=off` (unencrypted); `&ca=/path/ca.pem` for a private CA.") { text, configuration in

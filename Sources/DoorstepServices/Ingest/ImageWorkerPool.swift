@@ -50,7 +50,13 @@ public final class ImageWorkerPool: Sendable {
         }
     }
 
+    /// Checks that the processor can work (its helper processes start), before the server opens.
+    public func start() throws {
+        try processor.start()
+    }
+
     public func shutdown() async throws {
         try await threadPool.shutdownGracefully()
+        processor.shutdown()
     }
 }

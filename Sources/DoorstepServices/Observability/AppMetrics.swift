@@ -94,6 +94,11 @@ public final class AppMetrics: Sendable {
         Counter(label: "doorstep_connections_refused_total", factory: factory).increment()
     }
 
+    /// A decoder helper lost in the middle of a job (`cause`: cpu_budget, stopped, crashed, exited).
+    public func decoderHelperLost(_ cause: String) {
+        Counter(label: "doorstep_decoder_helpers_lost_total", dimensions: [("cause", cause)], factory: factory).increment()
+    }
+
     /// Blobs with no photo behind them, removed by the orphan sweep.
     public func orphanBlobsRemoved(_ count: Int) {
         Counter(label: "doorstep_orphan_blobs_removed_total", factory: factory).increment(by: count)
