@@ -38,11 +38,27 @@ ROUNDS = int(os.environ.get("LOAD_ROUNDS", "3"))
 SLOW_RATE = 512 * 1024  # bytes per second of a slow client (a weak mobile uplink)
 
 
+def children(pid):
+    """Live child processes of `pid` (the decoder helpers): /proc/N/stat is "N (name) state ppid …"."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        try:
+            if entry.name.isdigit() and int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1]) == pid:
+                found.append(int(entry.name))
+        except (OSError, IndexError, ValueError):
+            pass
+    return found
+
+
 def peak_rss_mb(pid):
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1]) / 1024
-    return None
+    """Peak resident memory of the server plus that of each live decoder helper (an upper bound of
+    the sum's peak: the peaks need not coincide)."""
+    def peak(process):
+        for line in Path(f"/proc/{process}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+        return 0
+    return peak(pid) + sum(peak(child) for child in children(pid))
 
 
 def run_wave(items, token, concurrency):
@@ -158,21 +174,12 @@ def mean_ms(before, after, name):
 
 def cpu_seconds(pid):
     """User + system CPU time of a process, all its threads, and of its live children: the decoder
-    helpers do the image work (a helper that ended between two readings loses its share, but
-    helpers live for 500 jobs). A reaped child's time is in the parent's cutime/cstime."""
-    def own(stat):
-        fields = stat.rsplit(")", 1)[1].split()
-        return int(fields[11]) + int(fields[12]) + int(fields[13]) + int(fields[14]), int(fields[1])
-    ticks = own(Path(f"/proc/{pid}/stat").read_text())[0]
-    for entry in Path("/proc").iterdir():
-        try:
-            if entry.name.isdigit():
-                used, parent = own((entry / "stat").read_text())
-                if parent == pid:
-                    ticks += used
-        except (OSError, IndexError, ValueError):
-            pass
-    return ticks / os.sysconf("SC_CLK_TCK")
+    helpers do the image work (helpers live for 500 jobs; a reaped one's time is in the parent's
+    cutime/cstime, counted too)."""
+    def ticks(process):
+        fields = Path(f"/proc/{process}/stat").read_text().rsplit(")", 1)[1].split()
+        return int(fields[11]) + int(fields[12]) + int(fields[13]) + int(fields[14])
+    return (ticks(pid) + sum(ticks(child) for child in children(pid))) / os.sysconf("SC_CLK_TCK")
 
 
 def client_cpu_seconds():
@@ -233,7 +240,9 @@ def main():
     # One courier token stands for 16 phones here: its per-courier upload cap is lifted (said in BENCHMARKS.md).
     # Rate limits off as in every benchmark, unless RATE_LIMITS says otherwise (to measure their cost,
     # e.g. RATE_LIMITS=upload=1000000/1: counted on every upload, never refusing).
-    with serving("--outbox-worker=false", "--uploads-per-courier", "1000", prefix="doorstep-load-",
+    # DECODER_ISOLATION=off measures the server decoding in-process, for the cost of the helpers.
+    with serving("--outbox-worker=false", "--uploads-per-courier", "1000",
+                 "--decoder-isolation", os.environ.get("DECODER_ISOLATION", "process"), prefix="doorstep-load-",
                  rate_limits=os.environ.get("RATE_LIMITS", "off")) as (base, data, server):
         demo = make_demo(data, base, 4 + 3 * len(PHOTOS) + ROUNDS * per_round + 64)
         items, token = demo["deliveries"], demo["courier_token"]

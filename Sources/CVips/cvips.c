@@ -156,7 +156,7 @@ static int to_srgb(VipsImage *in, VipsImage **out) {
 // job's deadline the computation is killed, and fails like a broken file.
 static void stop_when_late(VipsImage *image, VipsProgress *progress, gpointer deadline) {
     (void)progress;
-    if (ds_now_us() > *(int64_t *)deadline) vips_image_set_kill(image, TRUE);
+    if (ds_budget_now_us() > *(int64_t *)deadline) vips_image_set_kill(image, TRUE);
 }
 
 // Formats libjpeg-turbo can't take (PNG, WebP, HEIF, CMYK JPEG): libvips decodes, shrinking on
@@ -213,7 +213,7 @@ static void discard(dsv_output *output, char *err, size_t err_length, const char
 int dsv_process(dsv_format format, const void *data, size_t length, int w, int h, int orientation,
                 int display_max, int thumbnail_max, int quality, int budget_ms, dsv_output *output, char *err, size_t err_length) {
     memset(output, 0, sizeof(*output));
-    int64_t deadline_us = ds_now_us() + (int64_t)budget_ms * 1000;
+    int64_t deadline_us = ds_budget_now_us() + (int64_t)budget_ms * 1000;
     uint8_t *fitted = NULL, *upright = NULL, *thumb = NULL, *icc = NULL;
     size_t icc_length = 0;
     int fw = 0, fh = 0, uw = 0, uh = 0, tw = 0, th = 0;

@@ -74,7 +74,7 @@ static clockid_t budget_clock = CLOCK_MONOTONIC;
 
 void ds_budget_in_cpu_time(void) { budget_clock = CLOCK_PROCESS_CPUTIME_ID; }
 
-int64_t ds_now_us(void) {
+int64_t ds_budget_now_us(void) {
     struct timespec now;
     clock_gettime(budget_clock, &now);
     return (int64_t)now.tv_sec * 1000000 + now.tv_nsec / 1000;
@@ -92,7 +92,7 @@ static void count_scans(j_common_ptr info) {
         snprintf(((failure *)info->err)->message, JMSG_LENGTH_MAX, "progressive JPEG with more than %d scans", DSJ_MAX_SCANS);
         longjmp(*((failure *)info->err)->jump, 1);
     }
-    if (ds_now_us() > ((watch *)info->progress)->deadline_us) {
+    if (ds_budget_now_us() > ((watch *)info->progress)->deadline_us) {
         snprintf(((failure *)info->err)->message, JMSG_LENGTH_MAX, "decoding took longer than its time budget");
         longjmp(*((failure *)info->err)->jump, 1);
     }

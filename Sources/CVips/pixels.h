@@ -46,7 +46,7 @@ int dsj_shrink_for(int width, int height, int target);
 /// A point in time on the budget's clock, in microseconds: the deadline of one image job.
 /// Wall time (monotonic) by default, where jobs share a process; process CPU time in a helper,
 /// where the process does one job at a time (a busy machine then does not fail real photos).
-int64_t ds_now_us(void);
+int64_t ds_budget_now_us(void);
 void ds_budget_in_cpu_time(void);
 
 /// JPEG through libjpeg-turbo directly: decodes at the smallest DCT scale that still covers
@@ -54,7 +54,7 @@ void ds_budget_in_cpu_time(void);
 /// at decoded size). `pixels` (malloc) gets the result fitted within `longest`, not yet oriented;
 /// `icc` (malloc) the embedded profile if any. Returns 1, touching nothing, for JPEGs this path
 /// does not take (CMYK, YCCK, RGB-coded): the caller uses libvips for those.
-/// `deadline_us` (ds_now_us() + budget): decoding stops with an error once it passes.
+/// `deadline_us` (ds_budget_now_us() + budget): decoding stops with an error once it passes.
 int dsj_decode_fitted(const void *data, size_t length, int longest, int64_t deadline_us, uint8_t **pixels, int *width, int *height,
                       uint8_t **icc, size_t *icc_length, char *err, size_t err_length);
 

@@ -5,11 +5,12 @@ import Foundation
 public struct ImageLimits: Sendable {
     public var maxBytes: Int
     public var maxPixels: Int
-    /// Decoding that takes longer is stopped and the image refused: a bound on what one hostile
-    /// file can cost a worker thread. Wall time, checked row by row for JPEG and between libvips's
-    /// progress reports for the rest (a HEIF or WebP frame is decoded in one call before the first
-    /// report, so for those it bounds what follows the frame, not the frame). Real photos within
-    /// the pixel limit take well under a second here (BENCHMARKS.md).
+    /// Decoding and processing one image past this is stopped and the image refused: a bound on
+    /// what one hostile file can cost. CPU time in a decoder helper (`IsolatedImageProcessor`:
+    /// checked row by row for JPEG and between libvips's progress reports, and a CPU timer for
+    /// what those cannot reach, such as one HEIF or WebP frame); wall time in-process
+    /// (`VipsImageProcessor`), where only the graceful checks apply. Real photos within the pixel
+    /// limit take well under a second here (BENCHMARKS.md).
     public var decodeBudget: Duration
 
     public init(maxBytes: Int = 20 * 1024 * 1024, maxPixels: Int = 60_000_000, decodeBudget: Duration = .seconds(10)) {

@@ -14,6 +14,8 @@ import Synchronization
 public final class IsolatedImageProcessor: ImageProcessor {
     /// The argument that makes a binary a decoder helper.
     public static let argument = "--doorstep-decoder-helper"
+    /// Address space a helper may use by default: a 60 MP image decodes well within it.
+    public static let defaultMemoryLimitMB = 2048
 
     /// How a helper ended, for the log and metrics (never anything about the image).
     public enum Loss: Sendable, Equatable, CustomStringConvertible {
@@ -41,7 +43,9 @@ public final class IsolatedImageProcessor: ImageProcessor {
             }
         }
 
-        /// From a waitpid status (WIFSIGNALED, WTERMSIG, WEXITSTATUS are macros Swift does not import).
+        /// From a waitpid status of a process that ended (WIFSIGNALED, WTERMSIG, WEXITSTATUS are
+        /// macros Swift does not import; stopped or continued statuses never reach here, as the
+        /// helper is reaped without WUNTRACED).
         init(wait status: Int32) {
             let low = status & 0x7F
             self = low == 0 ? .exited((status >> 8) & 0xFF) : .signal(low)
@@ -53,6 +57,7 @@ public final class IsolatedImageProcessor: ImageProcessor {
     private let jobsPerHelper: Int
     private let wallSlack: Duration
     private let onLoss: @Sendable (Loss) -> Void
+    private let onStartFailure: @Sendable (StartError) -> Void
     private let idle = Mutex<[dsv_helper]>([])
 
     /// - Parameters:
@@ -62,12 +67,14 @@ public final class IsolatedImageProcessor: ImageProcessor {
     ///   - wallSlack: wall time a job may take beyond four times its CPU budget before its helper
     ///     is stopped (a backstop for a helper stuck without using CPU).
     public init(executable: String = "/proc/self/exe", memoryLimitMB: Int, jobsPerHelper: Int = 500,
-                wallSlack: Duration = .seconds(5), onLoss: @escaping @Sendable (Loss) -> Void = { _ in }) {
+                wallSlack: Duration = .seconds(5), onLoss: @escaping @Sendable (Loss) -> Void = { _ in },
+                onStartFailure: @escaping @Sendable (StartError) -> Void = { _ in }) {
         self.command = [executable, Self.argument, String(memoryLimitMB)]
         self.memoryLimitMB = memoryLimitMB
         self.jobsPerHelper = jobsPerHelper
         self.wallSlack = wallSlack
         self.onLoss = onLoss
+        self.onStartFailure = onStartFailure
     }
 
     /// Call first thing in `main`: when this process was started as a helper, it serves jobs
@@ -140,7 +147,9 @@ public final class IsolatedImageProcessor: ImageProcessor {
         do {
             return try spawn()
         } catch {
-            // Out of processes or descriptors: a moment's overload, not the photo's fault.
+            // Out of processes or descriptors: a moment's overload, not the photo's fault. Said
+            // where an operator sees it, since every upload fails alike until it is mended.
+            onStartFailure(error)
             throw .overloaded
         }
     }

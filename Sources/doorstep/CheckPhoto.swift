@@ -1,7 +1,6 @@
 import ArgumentParser
 import DoorstepCore
 import DoorstepImaging
-import DoorstepServices
 import Foundation
 
 /// Runs photos through the upload pipeline and prints what the server would judge: the quality
@@ -30,7 +29,7 @@ struct CheckPhoto: AsyncParsableCommand {
 
     func run() async throws {
         // Files from anywhere (a courier's complaint, a customer's mail): decoded in a helper, as the server does.
-        let processor = IsolatedImageProcessor(memoryLimitMB: AppConfiguration().decoderMemoryMB)
+        let processor = IsolatedImageProcessor(memoryLimitMB: IsolatedImageProcessor.defaultMemoryLimitMB)
         defer { processor.shutdown() }
         let encoder = JSONEncoder()
         encoder.outputFormatting = .sortedKeys

@@ -20,7 +20,7 @@ public struct AppConfiguration: Sendable {
     /// Decoders run in helper processes (crash isolation); off runs them in the server itself.
     public var decoderIsolation = true
     /// Each decoder helper's address-space limit.
-    public var decoderMemoryMB = 2048
+    public var decoderMemoryMB = IsolatedImageProcessor.defaultMemoryLimitMB
     /// The binary started as a decoder helper: this one (tests name the built `doorstep`).
     public var decoderExecutable = "/proc/self/exe"
     /// Uploads allowed to wait for a worker before new ones get 503.

@@ -78,11 +78,17 @@ public struct Infrastructure: Sendable {
     /// Decoding in helper processes (the default), or in the server itself.
     static func imageProcessor(_ configuration: AppConfiguration, metrics: AppMetrics, logger: Logger) throws -> any ImageProcessor {
         guard configuration.decoderIsolation else { return try VipsImageProcessor() }
-        return IsolatedImageProcessor(executable: configuration.decoderExecutable, memoryLimitMB: configuration.decoderMemoryMB) { loss in
-            // Said without anything of the image: which upload it was is in the access log.
-            logger.warning("decoder helper lost during a job; the upload got 422", metadata: ["helper": "\(loss)"])
-            metrics.decoderHelperLost(loss.cause)
-        }
+        return IsolatedImageProcessor(
+            executable: configuration.decoderExecutable, memoryLimitMB: configuration.decoderMemoryMB,
+            onLoss: { loss in
+                // Said without anything of the image: which upload it was is in the access log.
+                logger.warning("decoder helper lost during a job; the upload got 422", metadata: ["helper": "\(loss)"])
+                metrics.decoderHelperLost(loss.cause)
+            },
+            onStartFailure: { error in
+                logger.error("a decoder helper could not start; the upload got 503", metadata: ["reason": "\(error)"])
+                metrics.decoderHelperLost("start_failed")
+            })
     }
 
     /// The metadata store alone, migrated or checked as `open` says, with its closer.

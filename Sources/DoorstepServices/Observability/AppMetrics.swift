@@ -94,7 +94,7 @@ public final class AppMetrics: Sendable {
         Counter(label: "doorstep_connections_refused_total", factory: factory).increment()
     }
 
-    /// A decoder helper lost in the middle of a job (`cause`: cpu_budget, stopped, crashed, exited).
+    /// A decoder helper lost in the middle of a job (`cause`: cpu_budget, stopped, crashed, exited), or one that could not start (start_failed).
     public func decoderHelperLost(_ cause: String) {
         Counter(label: "doorstep_decoder_helpers_lost_total", dimensions: [("cause", cause)], factory: factory).increment()
     }
