@@ -1,11 +1,12 @@
 """A delivery receipt checked offline with `doorstep receipt verify`, as a customer's lawyer or a
-tenant's auditor would: the receipt file and a saved copy of the published keys, no server."""
+tenant's auditor would: the receipt file and a saved copy of the published keys, no server; and
+still after the receipt keys were rotated."""
 import base64
 import json
 import subprocess
 
 from browser import World
-from conftest import BIN, ROOT, request
+from conftest import BIN, ROOT, request, run, wait_for
 
 # No EXIF capture time in it: the camera app's own JPEGs have none either.
 PHOTO = ROOT / "Tests/Fixtures/quality/r01_sunset.original.jpg"
@@ -28,6 +29,21 @@ def test_a_receipt_verifies_offline_and_a_changed_one_does_not(server, tmp_path)
     assert status == 200 and headers["Content-Disposition"].startswith("attachment")
     receipt_file = tmp_path / "receipt.json"
     receipt_file.write_bytes(raw)
+
+    # The receipt keys are rotated (`doorstep keys rotate-receipts`: the old secret is destroyed).
+    # The running server publishes the old key beside the new one within seconds, and signs a new
+    # download with the new key; the keys saved after the rotation verify both receipts.
+    old_kid = json.loads(raw)["kid"]
+    assert "old public key(s) stay published" in run("keys", "rotate-receipts", "--data", str(server["data"]))
+
+    def published():
+        return json.loads(request(world.base + "/.well-known/doorstep-keys.json")[2])["keys"]
+    tenant = json.loads(raw)["tenant_id"]
+    assert wait_for(lambda: len([key for key in published() if key["tenant_id"] == tenant]) == 2, timeout=10)
+    status, _, newer = request(link.replace(f"/d/{delivery['id']}?", f"/d/{delivery['id']}/receipt?"))
+    assert status == 200 and json.loads(newer)["kid"] != old_kid
+    newer_file = tmp_path / "newer.json"
+    newer_file.write_bytes(newer)
     status, _, keys = request(world.base + "/.well-known/doorstep-keys.json")
     keys_file = tmp_path / "keys.json"
     keys_file.write_bytes(keys)
@@ -38,6 +54,9 @@ def test_a_receipt_verifies_offline_and_a_changed_one_does_not(server, tmp_path)
     ok = subprocess.run([BIN, "receipt", "verify", str(receipt_file), "--keys", str(keys_file)], capture_output=True, text=True)
     assert ok.returncode == 0, ok.stderr
     assert "valid: signed by tenant" in ok.stdout
+    assert f"with key {old_kid}" in ok.stdout
+    again = subprocess.run([BIN, "receipt", "verify", str(newer_file), "--keys", str(keys_file)], capture_output=True, text=True)
+    assert again.returncode == 0 and "valid: signed by tenant" in again.stdout and old_kid not in again.stdout, again.stderr
     stated = json.loads(ok.stdout.split("\n", 1)[1])
     assert stated["delivery_id"] == delivery["id"] and stated["placement"] == "porch"
     assert stated["photo"]["sha256"] == body["photo"]["sha256"] and stated["photo"]["location"] == "at-address"

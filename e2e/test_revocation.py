@@ -62,3 +62,20 @@ def test_a_disabled_courier_is_signed_out_and_cannot_sign_in_until_enabled(serve
     assert status == 401 and problem["type"] == "/problems/unauthenticated"  # told nothing more than a wrong password
     assert run("courier", "enable", "--data", data, "--tenant", tenant, "--username", "leaver").strip() == "enabled leaver"
     assert login()[0] == 200
+
+
+def test_a_new_upload_key_reaches_the_running_server_and_the_old_one_is_kept(server):
+    """`doorstep keys rotate-upload`: couriers' pages get the new key from the running server
+    within seconds; the old one stays on disk, accepted for the grace (photos queued offline)."""
+    from conftest import wait_for
+
+    def published():
+        return json.loads(request(server["base"] + "/api/v1/courier/upload-key")[2])["id"]
+    before = published()
+    said = run("keys", "rotate-upload", "--data", str(server["data"]))
+    assert said.startswith("upload key ") and "1 retired key(s) still accepted" in said and "0 past the grace deleted" in said
+    current = said.split()[2]
+    assert current != before
+    assert wait_for(lambda: published() == current, timeout=10)
+    retired = [name for name in (server["data"] / "keys").iterdir() if name.name.startswith("upload-key.retired-")]
+    assert len(retired) == 1 and oct(retired[0].stat().st_mode & 0o777) == "0o600"

@@ -14,31 +14,52 @@ public enum KeyFile {
 
     /// Loads 32 secret bytes from `path`, or stores fresh ones from `generate` when absent.
     public static func loadOrCreateBytes(at path: String, generate: () -> Data) throws -> Data {
-        let manager = FileManager.default
-        if let data = manager.contents(atPath: path) {
-            guard data.count == 32 else { throw Error(description: "key file \(path) is not 32 bytes") }
-            let attributes = try manager.attributesOfItem(atPath: path)
-            if let mode = attributes[.posixPermissions] as? Int, mode & 0o077 != 0 {
-                throw Error(description: "key file \(path) is readable by others (mode \(String(mode, radix: 8))); chmod 600 it")
-            }
-            return data
+        if let data = try load(at: path) { return data }
+        let bytes = generate()
+        let temporary = try writeAside(bytes, for: path)
+        // link() refuses to replace an existing file: if another process created the key first,
+        // use theirs rather than overwrite a key that may already have signed links.
+        defer { try? FileManager.default.removeItem(atPath: temporary) }
+        if link(temporary, path) != 0 {
+            if let data = FileManager.default.contents(atPath: path), data.count == 32 { return data }
+            throw Error(description: "cannot create key file \(path)")
         }
+        return bytes
+    }
+
+    /// The 32 secret bytes at `path`, nil when there is no such file; refused when the file is
+    /// the wrong size or readable by others.
+    public static func load(at path: String) throws -> Data? {
+        let manager = FileManager.default
+        guard let data = manager.contents(atPath: path) else { return nil }
+        guard data.count == 32 else { throw Error(description: "key file \(path) is not 32 bytes") }
+        let attributes = try manager.attributesOfItem(atPath: path)
+        if let mode = attributes[.posixPermissions] as? Int, mode & 0o077 != 0 {
+            throw Error(description: "key file \(path) is readable by others (mode \(String(mode, radix: 8))); chmod 600 it")
+        }
+        return data
+    }
+
+    /// Replaces the key at `path` with `bytes` in one step (rename), for rotation: readers see the
+    /// old key or the new one, never a half-written file.
+    public static func replace(at path: String, with bytes: Data) throws {
+        let temporary = try writeAside(bytes, for: path)
+        guard rename(temporary, path) == 0 else {
+            try? FileManager.default.removeItem(atPath: temporary)
+            throw Error(description: "cannot replace key file \(path)")
+        }
+    }
+
+    /// Writes `bytes` to a temporary name beside `path`, 0600 from the start (never a moment when
+    /// the key sits in a world-readable or half-written file), creating the folder (0700).
+    private static func writeAside(_ bytes: Data, for path: String) throws -> String {
+        let manager = FileManager.default
         let folder = (path as NSString).deletingLastPathComponent
         try manager.createDirectory(atPath: folder, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
-        let bytes = generate()
-        // Write to a temporary name with 0600 from the start, then link it into place: never a moment when
-        // the key sits in a world-readable or half-written file.
         let temporary = path + ".tmp-\(UUID().uuidString)"
         guard manager.createFile(atPath: temporary, contents: bytes, attributes: [.posixPermissions: 0o600]) else {
             throw Error(description: "cannot write key file \(path)")
         }
-        // link() refuses to replace an existing file: if another process created the key first,
-        // use theirs rather than overwrite a key that may already have signed links.
-        defer { try? manager.removeItem(atPath: temporary) }
-        if link(temporary, path) != 0 {
-            if let data = manager.contents(atPath: path), data.count == 32 { return data }
-            throw Error(description: "cannot create key file \(path)")
-        }
-        return bytes
+        return temporary
     }
 }

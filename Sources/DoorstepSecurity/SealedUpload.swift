@@ -33,14 +33,20 @@ public struct SealedUpload: Sendable {
         var privateKey: P256.KeyAgreement.PrivateKey { try! P256.KeyAgreement.PrivateKey(rawRepresentation: raw) }
 
         public static func loadOrCreate(folder: String) throws -> Key {
-            let raw = try KeyFile.loadOrCreateBytes(at: folder + "/upload-key.key") { P256.KeyAgreement.PrivateKey().rawRepresentation }
-            return Key(try P256.KeyAgreement.PrivateKey(rawRepresentation: raw))
+            try Key(raw: try KeyFile.loadOrCreateBytes(at: folder + "/" + UploadKeyRing.currentName) { P256.KeyAgreement.PrivateKey().rawRepresentation })
         }
 
         public init(_ privateKey: P256.KeyAgreement.PrivateKey = .init()) {
             raw = privateKey.rawRepresentation
             publicKey = Array(privateKey.publicKey.x963Representation)
         }
+
+        /// A key as its file holds it (the private scalar).
+        init(raw: Data) throws {
+            self.init(try P256.KeyAgreement.PrivateKey(rawRepresentation: raw))
+        }
+
+        var rawRepresentation: Data { raw }
 
 
         /// First 8 bytes of the public key's SHA-256: names the key, so a rotated key is told apart.

@@ -46,7 +46,7 @@ func buildRouter(_ services: AppServices) throws -> Router<AppRequestContext> {
     ).addRoutes(to: router.group("api/v1"))
     CourierAPIController(
         accounts: services.accounts, deliveries: services.deliveries, ingest: services.ingest, evidence: services.evidence,
-        links: services.links, uploadKey: services.infrastructure.uploadKey,
+        links: services.links, uploadKeys: services.infrastructure.uploadKeys,
         uploadBody: UploadBody(
             limit: services.configuration.limits.maxBytes, minimumRate: services.configuration.minUploadRate,
             grace: .milliseconds(Int64(services.configuration.minUploadRateGrace * 1000))),

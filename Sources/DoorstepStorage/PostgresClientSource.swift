@@ -64,7 +64,12 @@ public final class PostgresClientSource: SQLConnectionSource {
     }
 
     public func withConnection<T: Sendable>(_ body: @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
-        try await client.withConnection { connection in try await body(connection.sql()) }
+        do {
+            return try await client.withConnection { connection in try await body(connection.sql()) }
+        } catch let error as PSQLError where error.serverInfo?[.sqlState] == "53100" {
+            // disk_full on the database server: the same answer as a full photo disk (503).
+            throw DoorstepError.storageFull
+        }
     }
 
     /// Calls `handler` with each notification on `channel`, on a connection of its own, until

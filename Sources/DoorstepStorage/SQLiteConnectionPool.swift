@@ -1,3 +1,4 @@
+import DoorstepCore
 import Logging
 import NIOPosix
 import SQLKit
@@ -56,7 +57,13 @@ public final class SQLiteConnectionPool: SQLConnectionSource {
     }
 
     public func withConnection<T: Sendable>(_ body: @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
-        try await lender.lend { try await body($0.sql()) }
+        do {
+            return try await lender.lend { try await body($0.sql()) }
+        } catch let error as SQLiteError where error.reason == .full {
+            // The disk (or a size limit) is full: an answer (503, storage-full), not an accident.
+            // SQLite rolled the statement back; nothing half-written stays.
+            throw DoorstepError.storageFull
+        }
     }
 
     public func shutdown() async throws {

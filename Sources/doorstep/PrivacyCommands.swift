@@ -29,7 +29,37 @@ struct Sweep: AsyncParsableCommand {
 }
 
 struct KeysCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "keys", abstract: "Manage encryption keys.", subcommands: [Rotate.self])
+    static let configuration = CommandConfiguration(
+        commandName: "keys", abstract: "Manage encryption and signing keys.", subcommands: [Rotate.self, RotateUpload.self, RotateReceipts.self])
+
+    struct RotateUpload: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "rotate-upload",
+            abstract: "Make a new upload key for couriers' pages; the old one still opens photos sealed to it for --upload-key-grace-days. Servers sharing the key folder switch within seconds.")
+        @OptionGroup var common: CommonOptions
+
+        func run() async throws {
+            let configuration = try common.configuration()
+            let rotation = try UploadKeyRing.rotate(folder: configuration.keyFolder, grace: configuration.uploadKeyGrace)
+            let until = rotation.acceptedUntil.map { " (the last until \(ISO8601DateFormatter().string(from: $0)))" } ?? ""
+            print("upload key \(rotation.currentID) is current; \(rotation.stillAccepted) retired key(s) still accepted\(until); \(rotation.deleted) past the grace deleted")
+        }
+    }
+
+    struct RotateReceipts: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "rotate-receipts",
+            abstract: "Make a new receipt signing secret. Every tenant's old public key stays published under its kid, so receipts signed before still verify; the old secret is not kept.")
+        @OptionGroup var common: CommonOptions
+
+        func run() async throws {
+            let configuration = try common.configuration()
+            let retired = try await withStore(configuration, logger: common.logger(configuration)) { store in
+                try ReceiptKeys.rotate(folder: configuration.keyFolder, tenantIDs: try await store.tenants().map(\.id))
+            }
+            print("receipt keys rotated; \(retired) old public key(s) stay published")
+        }
+    }
 
     struct Rotate: AsyncParsableCommand {
         static let configuration = CommandConfiguration(

@@ -91,6 +91,7 @@ import Testing
         let targets = descriptors.compactMap { try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\(pid)/fd/\($0)") }
         #expect(!targets.contains { $0.hasSuffix("MANIFEST.tsv") }, "\(targets)")
         #expect(targets.filter { $0.hasPrefix("socket:") }.count == 1, "\(targets)")
+        #expect(targets.filter { $0.hasPrefix("/memfd:doorstep-image") }.count == 1, "\(targets)")
     }
 
     @Test func aFramePastItsCPUBudgetEndsTheHelperAndTheNextJobGetsAFreshOne() throws {
@@ -140,19 +141,20 @@ import Testing
     /// Stand-ins for a decoder gone wrong, as real processes: each says it is ready (the magic
     /// "DSH1" as the helper writes it), then crashes, falls silent, answers nonsense or a status
     /// that does not exist (after reading the whole job: the answer's checks, not a timeout, must
-    /// catch those), speaks before it is asked, or exits. SIZE is the job's image size.
+    /// catch those; the image itself is in shared memory, the socket carries 40 bytes), speaks
+    /// before it is asked, or exits.
     @Test(arguments: [
         ("crash", "printf 1HSD >&3; /usr/bin/head -c 16 <&3 >/dev/null; kill -SEGV $$", IsolatedImageProcessor.Loss.signal(SIGSEGV), true),
         ("silent", "printf 1HSD >&3; exec /bin/sleep 600", .signal(SIGKILL), false),
-        ("nonsense", "printf 1HSD >&3; /usr/bin/head -c $((40 + SIZE)) <&3 >/dev/null; printf '%0300d' 7 >&3; exec /bin/sleep 600", .signal(SIGKILL), true),
-        ("no such status", "printf 1HSD >&3; /usr/bin/head -c $((40 + SIZE)) <&3 >/dev/null; printf '1HSD\\007\\000\\000\\000' >&3; /usr/bin/head -c 300 /dev/zero >&3; exec /bin/sleep 600", .signal(SIGKILL), true),
+        ("nonsense", "printf 1HSD >&3; /usr/bin/head -c 40 <&3 >/dev/null; printf '%0300d' 7 >&3; exec /bin/sleep 600", .signal(SIGKILL), true),
+        ("no such status", "printf 1HSD >&3; /usr/bin/head -c 40 <&3 >/dev/null; printf '1HSD\\007\\000\\000\\000' >&3; /usr/bin/head -c 300 /dev/zero >&3; exec /bin/sleep 600", .signal(SIGKILL), true),
         ("unasked", "printf 1HSDx >&3; exec /bin/sleep 600", .signal(SIGKILL), true),
         ("exits", "printf 1HSD >&3; /usr/bin/head -c 16 <&3 >/dev/null; exit 3", .exited(3), true),
     ])
     func aHelperGoneWrongCostsOneImageInBoundedTime(_ name: String, script: String, expected: IsolatedImageProcessor.Loss, promptly: Bool) throws {
         let image = Self.fixture("x01_wine_stored3837x2560_o6_gps.jpg")
         let file = FileManager.default.temporaryDirectory.appendingPathComponent("doorstep-helper-\(UUID().uuidString).sh")
-        try Data("#!/bin/sh\n\(script.replacingOccurrences(of: "SIZE", with: "\(image.count)"))\n".utf8).write(to: file)
+        try Data("#!/bin/sh\n\(script)\n".utf8).write(to: file)
         defer { try? FileManager.default.removeItem(at: file) }
         chmod(file.path, 0o755)
         let losses = Losses()

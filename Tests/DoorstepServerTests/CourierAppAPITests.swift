@@ -18,10 +18,10 @@ import Testing
             let other = try await app.delivery()
             try await app.application.test(.router) { client in
                 let published = try await client.execute(uri: "/api/v1/courier/upload-key", method: .get).json()
-                #expect(published["public_key"] as? String == Base64URL.encode(app.services.infrastructure.uploadKey.publicKey))
+                #expect(published["public_key"] as? String == Base64URL.encode(app.services.infrastructure.uploadKeys.current.publicKey))
                 #expect(published["algorithm"] as? String == "ECDH-P256+HKDF-SHA256+A256GCM")
 
-                let sealed = try SealedUpload.seal(Photos.quality("r01_sunset.original"), for: delivery.id, to: app.services.infrastructure.uploadKey)
+                let sealed = try SealedUpload.seal(Photos.quality("r01_sunset.original"), for: delivery.id, to: app.services.infrastructure.uploadKeys.current)
                 // Replayed against another delivery, the seal does not open: nothing is stored.
                 let misdirected = try await client.execute(
                     uri: app.uploadPath(other), method: .post, headers: app.courierHeaders(contentType: SealedUpload.mediaType),

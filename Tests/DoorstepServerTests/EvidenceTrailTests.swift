@@ -151,7 +151,7 @@ import Testing
                 bytes = Array(text.utf8)
                 tampered.payload = Base64URL.encode(bytes)
                 #expect(throws: SignedReceipt.VerificationError.badSignature) { try tampered.verify(against: keys) }
-                let stranger = app.services.infrastructure.receipts.publicKey(tenantID: "another-tenant")
+                let stranger = app.services.infrastructure.receipts.published(tenantIDs: ["another-tenant"])[0]
                 var foreign = fromTenant
                 foreign.tenantID = "another-tenant"
                 #expect(throws: SignedReceipt.VerificationError.self) { try foreign.verify(against: keys + [stranger]) }

@@ -176,7 +176,7 @@ struct World {
             configuration: AppConfiguration(), store: store, blobs: MemoryBlobs(journal: journal),
             images: ImageWorkerPool(processor: RefusingProcessor(), workers: 1, maxQueued: 0, metrics: metrics),
             linkSigner: LinkSigner(key: SymmetricKey(size: .bits256)), keys: try KeyRingStore(folder: folder + "/kek"),
-            uploadKey: try SealedUpload.Key.loadOrCreate(folder: folder), receipts: try ReceiptSigner.loadOrCreate(folder: folder),
+            uploadKeys: try UploadKeyRing(folder: folder, grace: 0), receipts: try ReceiptKeys(folder: folder),
             subjects: SubjectDigest(key: SymmetricKey(size: .bits256)), passwords: PasswordHasher(cost: 4), metrics: metrics,
             metricsToken: "unused", effects: effects, logger: logger, close: {}))
     }

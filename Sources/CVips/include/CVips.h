@@ -76,16 +76,19 @@ typedef enum {
     DSV_JOB_HELPER_LOST = 3,    // the helper crashed, ran out of budget or time, or answered nonsense
 } dsv_job_result;
 
-/// A helper process and the socket to it. `jobs`: how many it has done (the caller retires it
-/// after a number, so no leak or fragmentation in a decoder can grow without bound).
+/// A helper process, the socket to it, and the shared memory file its images go through.
+/// `jobs`: how many it has done (the caller retires it after a number, so no leak or
+/// fragmentation in a decoder can grow without bound).
 typedef struct {
     int pid;
     int fd;
+    int memory;
+    size_t memory_size;
     int jobs;
 } dsv_helper;
 
 /// Starts `argv[0]` with `argv` as a helper: standard streams on /dev/null, the job socket on
-/// fd 3, every other descriptor closed, default signal handling, and none of the caller's
+/// fd 3, the image memory (a memfd) on fd 4, every other descriptor closed, default signal handling, and none of the caller's
 /// environment (it may hold secrets) but LD_LIBRARY_PATH. Returns once the helper has said it
 /// is ready (libvips started, sandbox in place), or fails with why it could not.
 int dsv_helper_start(const char *const *argv, dsv_helper *helper, char *err, size_t err_length);

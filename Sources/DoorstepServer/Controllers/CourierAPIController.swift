@@ -14,7 +14,7 @@ struct CourierAPIController {
     let ingest: PhotoIngestService
     let evidence: EvidenceService
     let links: CustomerLinks
-    let uploadKey: SealedUpload.Key
+    let uploadKeys: UploadKeyRing
     let uploadBody: UploadBody
     let uploadBudget: UploadBudget
     let diskSpace: DiskSpaceGuard
@@ -55,7 +55,7 @@ struct CourierAPIController {
     /// Public: the key the courier's page seals photos to. The page keeps it, so it can seal
     /// while offline.
     @Sendable func publishUploadKey(_ request: Request, context: AppRequestContext) async throws -> Response {
-        let key = uploadKey
+        let key = uploadKeys.current
         return try JSONResponse.make(UploadKeyResource(
             id: Base64URL.encode(key.id), algorithm: "ECDH-P256+HKDF-SHA256+A256GCM", publicKey: Base64URL.encode(key.publicKey)))
     }
@@ -101,7 +101,7 @@ struct CourierAPIController {
         defer { permit.release() }
         var bytes = try await uploadBody.read(request, declared: declared, limit: limit)
         if sealed {
-            do { bytes = try uploadKey.open(bytes, deliveryID: delivery.id) } catch { throw DoorstepError.sealedUploadInvalid }
+            do { bytes = try uploadKeys.open(bytes, deliveryID: delivery.id) } catch { throw DoorstepError.sealedUploadInvalid }
         }
         let outcome = try await ingest.upload(
             bytes, to: delivery, details: details, idempotencyKey: key, by: courier)

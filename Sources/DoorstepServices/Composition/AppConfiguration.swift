@@ -17,6 +17,8 @@ public struct AppConfiguration: Sendable {
     public var qualityThresholds = QualityThresholds.standard
     /// Image workers; one per core, since each decode is single-threaded.
     public var imageWorkers: Int = ProcessInfo.processInfo.activeProcessorCount
+    /// How long a retired upload key still opens photos sealed to it (queued offline before a rotation).
+    public var uploadKeyGrace: TimeInterval = 7 * 24 * 3600
     /// Decoders run in helper processes (crash isolation); off runs them in the server itself.
     public var decoderIsolation = true
     /// Each decoder helper's address-space limit.
@@ -117,7 +119,7 @@ public struct AppConfiguration: Sendable {
 
     var databasePath: String { dataDirectory.appendingPathComponent("doorstep.sqlite").path }
     var blobDirectory: URL { dataDirectory.appendingPathComponent("blobs") }
-    var keyFolder: String { dataDirectory.appendingPathComponent("keys").path }
+    public var keyFolder: String { dataDirectory.appendingPathComponent("keys").path }
     var linkKeyPath: String { dataDirectory.appendingPathComponent("keys/link-signing.key").path }
     var subjectKeyPath: String { dataDirectory.appendingPathComponent("keys/subject-digest.key").path }
     public var metricsTokenPath: String { dataDirectory.appendingPathComponent("keys/metrics.token").path }

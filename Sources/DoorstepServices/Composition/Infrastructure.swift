@@ -18,9 +18,10 @@ public struct Infrastructure: Sendable {
     public var linkSigner: LinkSigner
     public var keys: KeyRingStore
     /// The key couriers' pages seal photos to before queueing them on the phone.
-    public var uploadKey: SealedUpload.Key
-    /// Signs delivery receipts with each tenant's Ed25519 key.
-    public var receipts: ReceiptSigner
+    /// The keys couriers' pages seal photos to: the current one, and recently retired ones.
+    public var uploadKeys: UploadKeyRing
+    /// Signs delivery receipts with each tenant's Ed25519 key, and publishes current and retired keys.
+    public var receipts: ReceiptKeys
     public var subjects: SubjectDigest
     public var passwords: PasswordHasher
     public var metrics: AppMetrics
@@ -61,8 +62,8 @@ public struct Infrastructure: Sendable {
                 configuration: configuration, store: store, blobs: blobs, images: images,
                 linkSigner: LinkSigner(key: try KeyFile.loadOrCreate(at: configuration.linkKeyPath)),
                 keys: try KeyRingStore(folder: configuration.kekFolder),
-                uploadKey: try SealedUpload.Key.loadOrCreate(folder: configuration.keyFolder),
-                receipts: try ReceiptSigner.loadOrCreate(folder: configuration.keyFolder),
+                uploadKeys: try UploadKeyRing(folder: configuration.keyFolder, grace: configuration.uploadKeyGrace),
+                receipts: try ReceiptKeys(folder: configuration.keyFolder),
                 subjects: SubjectDigest(key: try KeyFile.loadOrCreate(at: configuration.subjectKeyPath)),
                 passwords: PasswordHasher(), metrics: metrics, mail: mail, textMessages: textMessages, metricsToken: metricsToken, effects: effects, logger: logger,
                 close: {

@@ -71,6 +71,10 @@ extension Setting {
                 "S3 for photos: `s3://bucket?endpoint=URL&region=R` (keys from `AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY`).") { text, configuration in
             configuration.blobURL = text
         },
+        Setting("uploadKeyGraceDays", .everyCommand, placeholder: "DAYS", default: "7",
+                "How long an upload key retired by `keys rotate-upload` still opens photos sealed to it (queued on phones while offline); `keys rotate-upload` deletes retired keys past it.") { text, configuration in
+            configuration.uploadKeyGrace = TimeInterval(try whole(text, in: 0...365)) * 24 * 3600
+        },
         Setting("hostname", .server, placeholder: "ADDRESS", default: "127.0.0.1", "Address to listen on.") { text, configuration in
             configuration.hostname = text
         },

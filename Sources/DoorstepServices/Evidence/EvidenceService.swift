@@ -8,13 +8,13 @@ import Foundation
 /// and the cases customers open.
 public struct EvidenceService: Sendable {
     let store: any EvidenceStore & CaseStore & DeliveryStore & PhotoStore & AccountStore
-    let receipts: ReceiptSigner
+    let receipts: ReceiptKeys
     let deliveries: DeliveryService
     let announcer: Announcer
     let effects: Effects
 
     public init(
-        store: any EvidenceStore & CaseStore & DeliveryStore & PhotoStore & AccountStore, receipts: ReceiptSigner,
+        store: any EvidenceStore & CaseStore & DeliveryStore & PhotoStore & AccountStore, receipts: ReceiptKeys,
         deliveries: DeliveryService, announcer: Announcer, effects: Effects
     ) {
         self.store = store
@@ -87,7 +87,7 @@ public struct EvidenceService: Sendable {
     }
 
     public func publishedKeys() async throws -> [PublishedKey] {
-        try await store.tenants().map { receipts.publicKey(tenantID: $0.id) }
+        receipts.published(tenantIDs: try await store.tenants().map(\.id))
     }
 
     // MARK: Cases
