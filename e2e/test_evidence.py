@@ -30,7 +30,7 @@ def test_a_receipt_verifies_offline_and_a_changed_one_does_not(server, tmp_path)
     receipt_file = tmp_path / "receipt.json"
     receipt_file.write_bytes(raw)
 
-    # The receipt keys are rotated (`doorstep keys rotate-receipts`: the old secret is destroyed).
+    # The receipt keys are rotated (`doorstep keys rotate-receipts`: the old secret is no longer kept).
     # The running server publishes the old key beside the new one within seconds, and signs a new
     # download with the new key; the keys saved after the rotation verify both receipts.
     old_kid = json.loads(raw)["kid"]

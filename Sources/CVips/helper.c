@@ -101,6 +101,17 @@ int dsv_helper_start(const char *const *argv, dsv_helper *helper, char *err, siz
     int failure = child < 0 || image < 0 ? errno : 0;
     int memory = image < 0 ? -1 : fcntl(image, F_DUPFD_CLOEXEC, 10);
     if (!failure && memory < 0) failure = errno;
+    // The helper gets a read-only opening of its own: it can neither write nor grow the file, nor
+    // change how the server's opening writes (O_APPEND is per opening).
+    int reading = -1;
+    if (!failure) {
+        char path[64];
+        snprintf(path, sizeof(path), "/proc/self/fd/%d", memory);
+        int opened = open(path, O_RDONLY | O_CLOEXEC);
+        reading = opened < 0 ? -1 : fcntl(opened, F_DUPFD_CLOEXEC, 10);
+        if (reading < 0) failure = errno;
+        if (opened >= 0) close(opened);
+    }
     close(pair[1]);
     if (image >= 0) close(image);
     if (failure) {
@@ -108,6 +119,7 @@ int dsv_helper_start(const char *const *argv, dsv_helper *helper, char *err, siz
         close(pair[0]);
         if (child >= 0) close(child);
         if (memory >= 0) close(memory);
+        if (reading >= 0) close(reading);
         return -1;
     }
     posix_spawn_file_actions_t actions;
@@ -132,7 +144,7 @@ int dsv_helper_start(const char *const *argv, dsv_helper *helper, char *err, siz
                 || posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
                 || posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
                 || posix_spawn_file_actions_adddup2(&actions, child, CHANNEL_FD)
-                || posix_spawn_file_actions_adddup2(&actions, memory, IMAGE_FD)
+                || posix_spawn_file_actions_adddup2(&actions, reading, IMAGE_FD)
                 // Nothing else of the server's (database files, listening sockets, other helpers' sockets).
                 || posix_spawn_file_actions_addclosefrom_np(&actions, IMAGE_FD + 1)
                 || posix_spawnattr_setsigdefault(&attributes, &all)
@@ -146,6 +158,7 @@ int dsv_helper_start(const char *const *argv, dsv_helper *helper, char *err, siz
         posix_spawn_file_actions_destroy(&actions);
     }
     close(child);
+    close(reading);
     if (failure || pid <= 0) {
         snprintf(err, err_length, "starting the decoder helper %s: %s", argv[0], strerror(failure ? failure : EINVAL));
         close(pair[0]);
@@ -195,8 +208,16 @@ int dsv_helper_exited(dsv_helper *helper) {
     return 1;
 }
 
-// Writes the image into the helper's memory file, grown (never shrunk: it stays as large as the
-// largest image this helper was given, at most the upload limit) to hold it.
+// Drops the image from the helper's memory file once its job is over: no upload's original
+// lingers in memory between jobs, nor is left for the next job's helper to read.
+static void clear_image(dsv_helper *helper) {
+    if (helper->memory >= 0 && helper->memory_size > 0)
+        fallocate(helper->memory, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, 0, (off_t)helper->memory_size);
+}
+
+// Writes the image into the helper's memory file, grown (never shrunk: the size stays that of
+// the largest image this helper was given, at most the upload limit; the pages go with each job)
+// to hold it.
 static int put_image(dsv_helper *helper, const void *data, size_t length) {
     if (length > helper->memory_size) {
         size_t size = (length + (1u << 20) - 1) & ~(size_t)((1u << 20) - 1);
@@ -243,11 +264,16 @@ dsv_job_result dsv_helper_run(dsv_helper *helper, const dsv_job *job, const void
     // A helper that speaks before it is asked is not to be trusted with this job (nor with any).
     struct pollfd unasked = {helper->fd, POLLIN, 0};
     if (poll(&unasked, 1, 0) != 0) return lost(helper, output, wait_status);
-    if (length == 0 || length > MAX_REQUEST || put_image(helper, data, length) ||
-        transfer(helper->fd, &ask, sizeof(ask), 1, deadline) ||
-        transfer(helper->fd, &answer, sizeof(answer), 0, deadline) || answer.magic != MAGIC) {
-        return lost(helper, output, wait_status);
+    if (length == 0 || length > MAX_REQUEST) return lost(helper, output, wait_status);
+    if (put_image(helper, data, length)) {
+        clear_image(helper);
+        return DSV_JOB_NO_MEMORY;
     }
+    int sent = transfer(helper->fd, &ask, sizeof(ask), 1, deadline) == 0 &&
+               transfer(helper->fd, &answer, sizeof(answer), 0, deadline) == 0 && answer.magic == MAGIC;
+    // The helper has answered (or failed): it reads the image no more.
+    clear_image(helper);
+    if (!sent) return lost(helper, output, wait_status);
     if (answer.status == DSV_JOB_UNDECODABLE || answer.status == DSV_JOB_TOO_MANY_PIXELS) return (dsv_job_result)answer.status;
     // A helper is as untrusted as its input: nothing it says is used before it is checked.
     if (answer.status != DSV_JOB_DONE || answer.display_length == 0 || answer.display_length > MAX_DISPLAY ||

@@ -109,6 +109,10 @@ public final class IsolatedImageProcessor: ImageProcessor {
         case DSV_JOB_UNDECODABLE:
             checkIn(helper)
             throw .undecodableImage
+        case DSV_JOB_NO_MEMORY:
+            // The server itself is short of memory: a retry later, never the photo's fault.
+            checkIn(helper)
+            throw .overloaded
         default:
             onLoss(Loss(wait: status))
             throw .undecodableImage

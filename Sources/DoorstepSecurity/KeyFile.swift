@@ -51,15 +51,45 @@ public enum KeyFile {
     }
 
     /// Writes `bytes` to a temporary name beside `path`, 0600 from the start (never a moment when
-    /// the key sits in a world-readable or half-written file), creating the folder (0700).
+    /// the key sits in a world-readable or half-written file) and synced to disk before it is
+    /// linked or renamed into place, creating the folder (0700).
     private static func writeAside(_ bytes: Data, for path: String) throws -> String {
         let manager = FileManager.default
         let folder = (path as NSString).deletingLastPathComponent
         try manager.createDirectory(atPath: folder, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
-        let temporary = path + ".tmp-\(UUID().uuidString)"
+        let temporary = path + temporaryMark + UUID().uuidString
         guard manager.createFile(atPath: temporary, contents: bytes, attributes: [.posixPermissions: 0o600]) else {
             throw Error(description: "cannot write key file \(path)")
         }
+        let file = open(temporary, O_RDONLY)
+        defer { if file >= 0 { close(file) } }
+        guard file >= 0, fsync(file) == 0 else {
+            try? manager.removeItem(atPath: temporary)
+            throw Error(description: "cannot sync key file \(path)")
+        }
         return temporary
+    }
+
+    private static let temporaryMark = ".tmp-"
+
+    /// Runs a rotation holding the folder's rotation lock (two at once would lose each other's
+    /// retired keys), and first removes temporary files a crashed writer left: one may be a
+    /// second name of a key being rotated away.
+    public static func whileRotating<T>(in folder: String, _ body: () throws -> T) throws -> T {
+        let manager = FileManager.default
+        try manager.createDirectory(atPath: folder, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        let lock = open(folder + "/.rotation.lock", O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
+        guard lock >= 0 else { throw Error(description: "cannot open \(folder)/.rotation.lock") }
+        defer { close(lock) }
+        guard flock(lock, LOCK_EX) == 0 else { throw Error(description: "cannot lock \(folder)/.rotation.lock") }
+        // Older than a minute: a server starting for the first time writes one for a moment.
+        for name in (try? manager.contentsOfDirectory(atPath: folder)) ?? [] where name.contains(temporaryMark) {
+            let path = folder + "/" + name
+            if let modified = (try? manager.attributesOfItem(atPath: path))?[.modificationDate] as? Date,
+               modified.timeIntervalSinceNow < -60 {
+                try? manager.removeItem(atPath: path)
+            }
+        }
+        return try body()
     }
 }

@@ -3,10 +3,10 @@ import Foundation
 
 /// The receipt keys a server signs and publishes with: the current master secret
 /// (`receipt-master.key`, each tenant's Ed25519 key derived from it) and the public keys of
-/// masters retired by `doorstep keys rotate-receipts` (`receipt-keys-retired.json`). A retired
-/// master's secret is gone from disk the moment it is replaced; only its public keys stay
-/// published, under their `kid`, so receipts signed before still verify and none can be signed
-/// with it again. Servers sharing the folder pick up a rotation within `refresh`.
+/// masters retired by `doorstep keys rotate-receipts` (`receipt-keys-retired.json`). Doorstep
+/// keeps no copy of a retired master's secret (it is renamed over; backups of the folder may
+/// still hold it); only its public keys stay published, under their `kid`, so receipts signed
+/// before still verify. Servers sharing the folder pick up a rotation within `refresh`.
 public final class ReceiptKeys: Sendable {
     struct State: Sendable {
         var signer: ReceiptSigner
@@ -47,17 +47,20 @@ public final class ReceiptKeys: Sendable {
     }
 
     /// Publishes the current master's public key of each tenant as retired, then replaces the
-    /// master (one rename: its secret is not kept anywhere). Returns the number of keys retired.
+    /// master (one rename: Doorstep keeps no copy of its secret; backups of the folder may).
+    /// Returns the number of keys retired.
     public static func rotate(folder: String, tenantIDs: [String]) throws -> Int {
+        try KeyFile.whileRotating(in: folder) { try rotateLocked(folder: folder, tenantIDs: tenantIDs) }
+    }
+
+    private static func rotateLocked(folder: String, tenantIDs: [String]) throws -> Int {
         let old = try ReceiptSigner.loadOrCreate(folder: folder)
         let known = try retired(in: folder)
         let retiring = tenantIDs.map { old.publicKey(tenantID: $0) }.filter { key in !known.contains(key) }
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
         // Public keys first: a receipt signed with the old master must never be left without one.
-        let path = folder + "/" + retiredName, temporary = path + ".tmp-\(UUID().uuidString)"
-        try encoder.encode(known + retiring).write(to: URL(fileURLWithPath: temporary))
-        guard rename(temporary, path) == 0 else { throw KeyFile.Error(description: "cannot write \(path)") }
+        try KeyFile.replace(at: folder + "/" + retiredName, with: try encoder.encode(known + retiring))
         try KeyFile.replace(at: folder + "/" + masterName, with: SymmetricKey(size: .bits256).withUnsafeBytes { Data($0) })
         return retiring.count
     }

@@ -16,7 +16,7 @@ public struct ReceiptSigner: Sendable {
     }
 
     public static func loadOrCreate(folder: String) throws -> ReceiptSigner {
-        ReceiptSigner(master: try KeyFile.loadOrCreate(at: folder + "/receipt-master.key"))
+        ReceiptSigner(master: try KeyFile.loadOrCreate(at: folder + "/" + ReceiptKeys.masterName))
     }
 
     private func privateKey(tenantID: String) -> Curve25519.Signing.PrivateKey {

@@ -17,14 +17,18 @@ final class Reloading<Value: Sendable>: Sendable {
         state = Mutex((try load(), .now))
     }
 
-    /// The value, read again first when stale (or, with `force`, when not read in the last second).
+    /// The value, read again first when stale (or, with `force`, when not read within
+    /// `forcedInterval`). The folder is read outside the lock: a slow disk delays the caller that
+    /// reads it, not every other caller, which keeps the value it has meanwhile.
     func get(force: Bool = false) -> Value {
-        state.withLock { state in
+        let (current, due) = state.withLock { state in
             let age = ContinuousClock.now - state.loadedAt
-            guard age >= (force ? forcedInterval : interval) else { return state.value }
-            if let fresh = try? load() { state.value = fresh }
-            state.loadedAt = .now
-            return state.value
+            guard age >= (force ? forcedInterval : interval) else { return (state.value, false) }
+            state.loadedAt = .now  // this caller reads; the others go on with the current value
+            return (state.value, true)
         }
+        guard due, let fresh = try? load() else { return current }
+        state.withLock { $0.value = fresh }
+        return fresh
     }
 }

@@ -24,7 +24,10 @@ public final class UploadKeyRing: Sendable {
     public init(folder: String, grace: TimeInterval, refresh: Duration = .seconds(5), now: @escaping @Sendable () -> Date = Date.init) throws {
         _ = try SealedUpload.Key.loadOrCreate(folder: folder)  // the first start makes one
         (self.grace, self.now) = (grace, now)
-        keys = try Reloading(interval: refresh) { try Self.read(folder: folder) }
+        // An unknown key id reads the folder again every time: only a signed-in courier's upload
+        // can ask (rate-limited), and refusing a photo sealed to a key just rotated in would make
+        // the phone drop it.
+        keys = try Reloading(interval: refresh, forcedInterval: .zero) { try Self.read(folder: folder) }
     }
 
     /// The key pages seal new photos to.
@@ -49,8 +52,9 @@ public final class UploadKeyRing: Sendable {
         }
         var retired: [(key: SealedUpload.Key, retiredAt: Date)] = []
         for (name, retiredAt) in retiredFiles(in: folder) {
-            if let bytes = try KeyFile.load(at: folder + "/" + name) {
-                retired.append((try SealedUpload.Key(raw: bytes), retiredAt))
+            // One unreadable retired key (a wrong mode, a damaged file) costs that key, not the others.
+            if let bytes = try? KeyFile.load(at: folder + "/" + name), let key = try? SealedUpload.Key(raw: bytes) {
+                retired.append((key, retiredAt))
             }
         }
         return Keys(current: try SealedUpload.Key(raw: current), retired: retired)
@@ -79,6 +83,10 @@ public final class UploadKeyRing: Sendable {
     /// server may read: the new key is written aside, the old one gets its retired name as a
     /// second link, then the new one takes the current name in one rename.
     public static func rotate(folder: String, grace: TimeInterval, now: Date = Date()) throws -> Rotation {
+        try KeyFile.whileRotating(in: folder) { try rotateLocked(folder: folder, grace: grace, now: now) }
+    }
+
+    private static func rotateLocked(folder: String, grace: TimeInterval, now: Date) throws -> Rotation {
         _ = try SealedUpload.Key.loadOrCreate(folder: folder)  // a folder without one gets one, then rotates it
         let currentPath = folder + "/" + currentName
         let retiredPath = folder + "/" + retiredPrefix + "\(Int(now.timeIntervalSince1970)).key"

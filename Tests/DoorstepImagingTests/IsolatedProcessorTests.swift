@@ -92,6 +92,11 @@ import Testing
         #expect(!targets.contains { $0.hasSuffix("MANIFEST.tsv") }, "\(targets)")
         #expect(targets.filter { $0.hasPrefix("socket:") }.count == 1, "\(targets)")
         #expect(targets.filter { $0.hasPrefix("/memfd:doorstep-image") }.count == 1, "\(targets)")
+        // Its opening of the image memory is read-only: it can neither write the next upload's
+        // bytes nor grow the file the server writes (fdinfo's flags are octal; access mode 0 is O_RDONLY).
+        let info = try String(contentsOfFile: "/proc/\(pid)/fdinfo/4", encoding: .utf8)
+        let flags = try #require(info.split(separator: "\n").first { $0.hasPrefix("flags:") }.flatMap { Int($0.split(separator: "\t").last ?? "", radix: 8) })
+        #expect(flags & 0o3 == 0, "fd 4 flags \(String(flags, radix: 8))")
     }
 
     @Test func aFramePastItsCPUBudgetEndsTheHelperAndTheNextJobGetsAFreshOne() throws {

@@ -41,7 +41,7 @@ import Testing
         // The next rotation deletes the key past its grace and keeps the one it retires.
         let next = try UploadKeyRing.rotate(folder: folder, grace: 3600, now: clock.now)
         #expect((next.stillAccepted, next.deleted) == (1, 1))
-        #expect(try files().keys.sorted() == ["upload-key.key", "upload-key.retired-\(Int(clock.now.timeIntervalSince1970)).key"])
+        #expect(try files().keys.sorted() == [".rotation.lock", "upload-key.key", "upload-key.retired-\(Int(clock.now.timeIntervalSince1970)).key"])
         for name in try files().keys {
             let mode = try FileManager.default.attributesOfItem(atPath: folder + "/" + name)[.posixPermissions] as? Int
             #expect(mode == 0o600, "\(name)")

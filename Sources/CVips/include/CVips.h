@@ -74,6 +74,7 @@ typedef enum {
     DSV_JOB_UNDECODABLE = 1,
     DSV_JOB_TOO_MANY_PIXELS = 2,
     DSV_JOB_HELPER_LOST = 3,    // the helper crashed, ran out of budget or time, or answered nonsense
+    DSV_JOB_NO_MEMORY = 4,      // the server could not hand the image over (no memory): try later; the helper is fine
 } dsv_job_result;
 
 /// A helper process, the socket to it, and the shared memory file its images go through.

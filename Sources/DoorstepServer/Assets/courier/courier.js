@@ -320,6 +320,8 @@
     // Offline there is none; the photo still goes, and the server marks it so.
     const ticket = api("/api/v1/courier/deliveries/" + encodeURIComponent(stop.id) + "/capture-ticket", { method: "POST" })
       .then((r) => (r.ok ? r.json() : null)).then((t) => t && t.ticket).catch(() => null);
+    // The upload key as of now (a page open for days would otherwise seal to a key rotated away).
+    uploadKey();
     const video = el("video", { autoplay: true, playsinline: true, muted: true, "aria-label": T.cameraTitle });
     let stream = null;
     const stopCamera = () => { if (stream) stream.getTracks().forEach((t) => { t.stop(); }); stream = null; };
