@@ -53,7 +53,6 @@ public final class IsolatedImageProcessor: ImageProcessor {
     }
 
     private let command: [String]
-    private let memoryLimitMB: Int
     private let jobsPerHelper: Int
     private let wallSlack: Duration
     private let onLoss: @Sendable (Loss) -> Void
@@ -70,7 +69,6 @@ public final class IsolatedImageProcessor: ImageProcessor {
                 wallSlack: Duration = .seconds(5), onLoss: @escaping @Sendable (Loss) -> Void = { _ in },
                 onStartFailure: @escaping @Sendable (StartError) -> Void = { _ in }) {
         self.command = [executable, Self.argument, String(memoryLimitMB)]
-        self.memoryLimitMB = memoryLimitMB
         self.jobsPerHelper = jobsPerHelper
         self.wallSlack = wallSlack
         self.onLoss = onLoss
@@ -132,7 +130,8 @@ public final class IsolatedImageProcessor: ImageProcessor {
     /// Process ids of the helpers waiting for work (for diagnostics and tests).
     public var idleProcessIDs: [Int32] { idle.withLock { $0.map(\.pid) } }
 
-    /// Stops every idle helper. Helpers at work are stopped when their job returns them.
+    /// Stops every idle helper. One at work when this runs goes back to the idle list after its
+    /// job and is stopped when the processor goes (`deinit`).
     public func shutdown() {
         var helpers = idle.withLock { helpers in
             defer { helpers.removeAll() }

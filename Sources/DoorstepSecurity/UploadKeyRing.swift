@@ -7,7 +7,7 @@ import Foundation
 ///
 /// Files in the key folder: `upload-key.key` (current) and `upload-key.retired-<unix seconds>.key`
 /// for each retired key. `doorstep keys rotate-upload` rotates; every server sharing the folder
-/// sees it within `refresh` (an unknown key id makes it look again at once, at most once a second).
+/// sees it within `refresh` (an unknown key id makes it look again at once).
 public final class UploadKeyRing: Sendable {
     struct Keys: Sendable {
         var current: SealedUpload.Key
@@ -27,7 +27,7 @@ public final class UploadKeyRing: Sendable {
         // An unknown key id reads the folder again every time: only a signed-in courier's upload
         // can ask (rate-limited), and refusing a photo sealed to a key just rotated in would make
         // the phone drop it.
-        keys = try Reloading(interval: refresh, forcedInterval: .zero) { try Self.read(folder: folder) }
+        keys = try Reloading(interval: refresh) { try Self.read(folder: folder) }
     }
 
     /// The key pages seal new photos to.
