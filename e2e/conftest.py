@@ -13,6 +13,8 @@ from pathlib import Path
 
 import pytest
 
+import contract
+
 ROOT = Path(__file__).resolve().parent.parent
 BIN = os.environ.get("DOORSTEP_BIN", str(ROOT / ".build/debug/doorstep"))
 SHARED_PHOTO = ROOT.parent / "shared/photos/corpus/x02_dragonfly_phone_4032x3024_q92_gps.jpg"
@@ -43,12 +45,18 @@ def run(*args, env=None):
 
 
 def request(url, method="GET", body=None, headers=None):
+    """One request to a server under test; the answer must keep the API contract (contract.py)."""
     req = urllib.request.Request(url, data=body, method=method, headers=headers or {})
     try:
         with urllib.request.urlopen(req, timeout=120) as response:
-            return response.status, dict(response.headers), response.read()
+            answer = response.status, dict(response.headers), response.read()
+            final = response.geturl()
     except urllib.error.HTTPError as error:
-        return error.code, dict(error.headers), error.read()
+        answer = error.code, dict(error.headers), error.read()
+        final = error.geturl() or url
+    # urllib follows a 303 with a GET: what is checked is the answer of the last request made.
+    contract.check(method if final == url else "GET", final, *answer)
+    return answer
 
 
 def jpeg_segments(data):

@@ -30,7 +30,7 @@ public struct Courier: Codable, Sendable, Equatable {
     }
 }
 
-public enum DeliveryState: String, Codable, Sendable {
+public enum DeliveryState: String, Codable, Sendable, CaseIterable {
     case created
     case outForDelivery = "out_for_delivery"
     case delivered

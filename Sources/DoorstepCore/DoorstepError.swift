@@ -5,8 +5,9 @@ public enum DoorstepError: Error, Sendable, Equatable {
     case invalidInput(field: String, reason: String)
     /// No valid credentials were presented.
     case unauthenticated
-    /// The caller may not do this. Used only where revealing existence is harmless.
-    case forbidden
+    /// The API key is the tenant's but lacks the scope this needs (nothing about any object is
+    /// revealed: the scope is checked before anything is looked up).
+    case forbidden(needs: APIScope)
     /// Unknown, malformed or inaccessible id: all three look the same from outside.
     case notFound
     /// The link's signature is wrong, or it has expired.
@@ -16,6 +17,8 @@ public enum DoorstepError: Error, Sendable, Equatable {
     case conflict(reason: String)
     /// The same Idempotency-Key was sent with a different request.
     case idempotencyKeyReused
+    /// Items of a batch failed their checks: every one of them, so nothing was created.
+    case batchInvalid([BatchItemError])
     /// The upload is not an image format we accept.
     case unsupportedMediaType
     /// The upload is larger than the body limit (bytes) or the pixel limit.
@@ -55,12 +58,13 @@ extension DoorstepError: CustomStringConvertible {
         switch self {
         case .invalidInput(let field, let reason): "invalidInput(\(field): \(reason))"
         case .unauthenticated: "unauthenticated"
-        case .forbidden: "forbidden"
+        case .forbidden(let scope): "forbidden (needs \(scope.rawValue))"
         case .notFound: "notFound"
         case .linkInvalid: "linkInvalid"
         case .linkExpired: "linkExpired"
         case .conflict(let reason): "conflict(\(reason))"
         case .idempotencyKeyReused: "idempotencyKeyReused"
+        case .batchInvalid(let errors): "batchInvalid(\(errors.count) items)"
         case .unsupportedMediaType: "unsupportedMediaType"
         case .payloadTooLarge(let limit): "payloadTooLarge(\(limit))"
         case .tooManyPixels(let limit): "tooManyPixels(\(limit))"
@@ -77,5 +81,17 @@ extension DoorstepError: CustomStringConvertible {
         case .sealedUploadInvalid: "sealedUploadInvalid"
         case .captureNotFresh(let freshness): "captureNotFresh(\(freshness.rawValue))"
         }
+    }
+}
+
+/// Why one item of a batch was refused: its position, the field and the reason, as
+/// `invalidInput` would say them for a request of its own.
+public struct BatchItemError: Sendable, Equatable, Encodable {
+    public var index: Int
+    public var field: String
+    public var reason: String
+
+    public init(index: Int, field: String, reason: String) {
+        (self.index, self.field, self.reason) = (index, field, reason)
     }
 }

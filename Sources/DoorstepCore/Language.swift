@@ -8,7 +8,7 @@ public enum Language: String, Codable, Sendable, CaseIterable {
     /// Picks a language from a value such as `fr`, `fr-CA` or an `Accept-Language` header.
     public init(bestMatch value: String?) {
         let candidates = (value ?? "").split(separator: ",").map {
-            $0.split(separator: ";")[0].trimmingCharacters(in: .whitespaces).lowercased()
+            $0.split(separator: ";", omittingEmptySubsequences: false)[0].trimmingCharacters(in: .whitespaces).lowercased()
         }
         for candidate in candidates {
             let primary = candidate.split(separator: "-").first.map(String.init) ?? candidate

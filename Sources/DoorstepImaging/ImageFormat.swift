@@ -28,7 +28,7 @@ public enum ImageFormat: String, Sendable, CaseIterable {
 
     /// Media types a client may send for this format.
     public static func fromMediaType(_ value: String) -> ImageFormat? {
-        switch value.split(separator: ";")[0].trimmingCharacters(in: .whitespaces).lowercased() {
+        switch value.split(separator: ";", omittingEmptySubsequences: false)[0].trimmingCharacters(in: .whitespaces).lowercased() {
         case "image/jpeg", "image/jpg", "image/pjpeg": .jpeg
         case "image/png": .png
         case "image/webp": .webp

@@ -8,10 +8,13 @@ import ServiceLifecycle
 
 /// Builds the whole application from the services. `doorstep serve` and the tests call this
 /// same function, so there is one wiring path.
+/// `outermost`: a middleware that sees every request first and every answer last (the tests'
+/// recorder of responses for the contract check).
 public func buildApplication(
-    _ services: AppServices, onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
+    _ services: AppServices, outermost: (any MiddlewareProtocol<Request, Response, AppRequestContext>)? = nil,
+    onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
 ) throws -> some ApplicationProtocol {
-    let router = try buildRouter(services)
+    let router = try buildRouter(services, outermost: outermost)
     let configuration = services.configuration
     let (connections, metrics) = (services.connections, services.metrics)
     return Application(
@@ -29,9 +32,10 @@ public func buildApplication(
 }
 
 /// Each controller gets the services it calls, and nothing else.
-func buildRouter(_ services: AppServices) throws -> Router<AppRequestContext> {
+func buildRouter(_ services: AppServices, outermost: (any MiddlewareProtocol<Request, Response, AppRequestContext>)? = nil) throws -> Router<AppRequestContext> {
     let pages = try PageRenderer()
     let router = Router(context: AppRequestContext.self)
+    if let outermost { router.add(middleware: outermost) }
     router.add(middleware: ClientAddressMiddleware(proxies: services.configuration.trustedProxies))
     router.add(middleware: AccessLogMiddleware(metrics: services.metrics))
     router.add(middleware: SecurityHeadersMiddleware())
@@ -57,16 +61,16 @@ func buildRouter(_ services: AppServices) throws -> Router<AppRequestContext> {
         rateLimits: services.rateLimits, pages: pages
     ).addRoutes(to: router)
     WebAppsController(pages: pages).addRoutes(to: router)
+    APIDocsController().addRoutes(to: router)
+    APIKeyController(accounts: services.accounts).addRoutes(to: router.group("api/v1/api-keys"))
     WebhookController(accounts: services.accounts, webhooks: services.webhookEndpoints, rateLimits: services.rateLimits).addRoutes(to: router.group("api/v1/webhooks"))
     LiveController(customerAccess: services.customerAccess, accounts: services.accounts, live: services.live).addRoutes(to: router)
     SecurityTxtController(contact: services.configuration.securityContact, baseURL: services.configuration.resolvedBaseURL, effects: services.effects)
         .addRoutes(to: router)
     // Every tenant's receipt key, for verifying receipts offline (`doorstep receipt verify`).
     let evidence = services.evidence
-    router.get(".well-known/doorstep-keys.json") { _, _ in
-        var response = try JSONResponse.make(["keys": try await evidence.publishedKeys()])
-        response.headers[.cacheControl] = "public, max-age=3600"
-        return response
+    router.get(".well-known/doorstep-keys.json") { request, _ in
+        try JSONResponse.make(["keys": try await evidence.publishedKeys()], validating: request, cacheControl: "public, max-age=3600")
     }
     router.get("/") { request, _ in
         let strings = Strings.forLanguage(Language(bestMatch: request.headers[.acceptLanguage]))

@@ -259,6 +259,25 @@ enum Migrations {
             // A courier who left: disabled, not deleted (their photos and audit rows name them).
             "ALTER TABLE couriers ADD COLUMN disabled_at BIGINT",
         ]),
+        (13, [
+            // Named keys with scopes (space-separated APIScope values) and when each was last used.
+            // Keys made before had every power: they keep it, named like the command line's keys.
+            "ALTER TABLE api_keys ADD COLUMN name TEXT NOT NULL DEFAULT 'command line'",
+            "ALTER TABLE api_keys ADD COLUMN scopes TEXT NOT NULL DEFAULT 'read deliveries admin'",
+            "ALTER TABLE api_keys ADD COLUMN last_used_at BIGINT",
+            // A tenant's Idempotency-Keys for creating deliveries (one or a batch): the request's
+            // fingerprint and what it created (space-separated ids, in order), for a day.
+            """
+            CREATE TABLE delivery_requests (
+                tenant_id TEXT NOT NULL REFERENCES tenants(id),
+                idempotency_key TEXT NOT NULL,
+                fingerprint TEXT NOT NULL,
+                delivery_ids TEXT NOT NULL,
+                created_at BIGINT NOT NULL,
+                PRIMARY KEY (tenant_id, idempotency_key))
+            """,
+            "CREATE INDEX delivery_requests_by_time ON delivery_requests (created_at)",
+        ]),
     ]
 
     static var latest: Int { steps.map(\.version).max() ?? 0 }

@@ -46,34 +46,33 @@ extension SQLMetadataStore {
         }
     }
 
-    public func addAPIKey(id: String, tenantID: String, digest: String, prefix: String, createdAt: Date) async throws {
+    public func addAPIKey(_ key: APIKeyRecord, tenantID: String, digest: String) async throws {
         try await source.withConnection { db in
             try await db.raw("""
-                INSERT INTO api_keys (id, tenant_id, digest, prefix, created_at)
-                VALUES (\(bind: id), \(bind: tenantID), \(bind: digest), \(bind: prefix), \(bind: createdAt.epochMilliseconds))
+                INSERT INTO api_keys (id, tenant_id, digest, prefix, name, scopes, created_at)
+                VALUES (\(bind: key.id), \(bind: tenantID), \(bind: digest), \(bind: key.prefix), \(bind: key.name),
+                        \(bind: APIKeyRow.encode(key.scopes)), \(bind: key.createdAt.epochMilliseconds))
                 """).run()
         }
     }
 
-    public func tenant(forAPIKeyDigest digest: String) async throws -> Tenant? {
+    public func apiKey(digest: String) async throws -> (tenant: Tenant, key: APIKeyRecord)? {
         try await source.withConnection { db in
-            try await db.raw("""
-                SELECT \(unsafeRaw: TenantRow.columns(of: "t")) FROM api_keys k JOIN tenants t ON t.id = k.tenant_id
+            guard let row = try await db.raw("""
+                SELECT \(unsafeRaw: TenantRow.columns(of: "t")), \(unsafeRaw: APIKeyRow.columns(of: "k")) FROM api_keys k
+                JOIN tenants t ON t.id = k.tenant_id
                 WHERE k.digest = \(bind: digest) AND k.revoked_at IS NULL
-                """).first(decoding: TenantRow.self, with: snakeCase)?.tenant
+                """).first()
+            else { return nil }
+            return (try row.decode(model: TenantRow.self, with: snakeCase).tenant, try row.decode(model: APIKeyRow.self, with: APIKeyRow.decoder).record)
         }
     }
 
     public func apiKeys(tenantID: String) async throws -> [APIKeyRecord] {
         try await source.withConnection { db in
             try await db.raw("""
-                SELECT id, prefix, created_at, revoked_at FROM api_keys WHERE tenant_id = \(bind: tenantID) ORDER BY created_at, id
-                """).all().map { row in
-                APIKeyRecord(
-                    id: try row.decode(column: "id", as: String.self), prefix: try row.decode(column: "prefix", as: String.self),
-                    createdAt: Date(epochMilliseconds: try row.decode(column: "created_at", as: Int64.self)),
-                    revokedAt: try row.decode(column: "revoked_at", as: Int64?.self).map(Date.init(epochMilliseconds:)))
-            }
+                SELECT \(unsafeRaw: APIKeyRow.columns()) FROM api_keys WHERE tenant_id = \(bind: tenantID) ORDER BY created_at, id
+                """).all(decoding: APIKeyRow.self, with: APIKeyRow.decoder).map(\.record)
         }
     }
 
@@ -83,6 +82,12 @@ extension SQLMetadataStore {
                 UPDATE api_keys SET revoked_at = \(bind: at.epochMilliseconds)
                 WHERE id = \(bind: id) AND tenant_id = \(bind: tenantID) AND revoked_at IS NULL RETURNING id
                 """).all().isEmpty
+        }
+    }
+
+    public func markAPIKeyUsed(id: String, at: Date) async throws {
+        try await source.withConnection { db in
+            try await db.raw("UPDATE api_keys SET last_used_at = \(bind: at.epochMilliseconds) WHERE id = \(bind: id)").run()
         }
     }
 
@@ -221,4 +226,30 @@ struct CourierCredentialsRow: Decodable {
     var courier: Courier {
         CourierRow(id: id, tenantId: tenantId, username: username, displayName: displayName, createdAt: createdAt).courier
     }
+}
+
+/// An api_keys row, its columns selected as `key_<name>` so they can sit beside a tenant's.
+struct APIKeyRow: Decodable {
+    static func columns(of alias: String? = nil) -> String {
+        ["id", "prefix", "name", "scopes", "created_at", "last_used_at", "revoked_at"]
+            .map { (alias.map { "\($0)." } ?? "") + $0 + " AS key_" + $0 }.joined(separator: ", ")
+    }
+    static let decoder = SQLRowDecoder(prefix: "key_", keyDecodingStrategy: snakeCase.keyDecodingStrategy)
+
+    var id: String
+    var prefix: String
+    var name: String
+    var scopes: String
+    var createdAt: Int64
+    var lastUsedAt: Int64?
+    var revokedAt: Int64?
+
+    var record: APIKeyRecord {
+        APIKeyRecord(
+            id: id, prefix: prefix, name: name, scopes: scopes.split(separator: " ").compactMap { APIScope(rawValue: String($0)) },
+            createdAt: Date(epochMilliseconds: createdAt), lastUsedAt: lastUsedAt.map(Date.init(epochMilliseconds:)),
+            revokedAt: revokedAt.map(Date.init(epochMilliseconds:)))
+    }
+
+    static func encode(_ scopes: [APIScope]) -> String { Set(scopes).sorted().map(\.rawValue).joined(separator: " ") }
 }

@@ -4,21 +4,60 @@ import SQLKit
 
 extension SQLMetadataStore {
     public func createDelivery(_ delivery: Delivery) async throws {
-        let inserted = try await source.withConnection { db in
-            try await db.insertIfAbsent("""
-                INSERT INTO deliveries (id, tenant_id, order_reference, recipient_name, recipient_email,
-                    recipient_language, recipient_phone, address, latitude, longitude, country, instructions, courier_id, state, created_at,
-                    route_position)
-                VALUES (\(bind: delivery.id), \(bind: delivery.tenantID), \(bind: delivery.orderReference),
-                    \(bind: delivery.recipient.name), \(bind: delivery.recipient.email),
-                    \(bind: delivery.recipient.language.rawValue), \(bind: delivery.recipient.phone), \(bind: delivery.address),
-                    \(bind: delivery.location.latitude), \(bind: delivery.location.longitude), \(bind: delivery.country),
-                    \(bind: delivery.instructions), \(bind: delivery.courierID), \(bind: delivery.state.rawValue),
-                    \(bind: delivery.createdAt.epochMilliseconds), \(bind: delivery.routePosition))
-                ON CONFLICT DO NOTHING RETURNING 1 AS inserted
-                """)
-        }
+        let inserted = try await source.withConnection { db in try await db.insertIfAbsent(Self.insert(delivery)) }
         guard inserted else { throw DoorstepError.conflict(reason: "this order reference already has a delivery") }
+    }
+
+    public func createDeliveries(_ deliveries: [Delivery], claim: DeliveryRequestClaim?) async throws -> CreateDeliveriesResult {
+        struct Taken: Error { var index: Int }
+        do {
+            return try await source.withTransaction { db in
+                if let claim {
+                    let claimed = try await db.insertIfAbsent("""
+                        INSERT INTO delivery_requests (tenant_id, idempotency_key, fingerprint, delivery_ids, created_at)
+                        VALUES (\(bind: claim.tenantID), \(bind: claim.key), \(bind: claim.fingerprint),
+                                \(bind: claim.deliveryIDs.joined(separator: " ")), \(bind: claim.createdAt.epochMilliseconds))
+                        ON CONFLICT DO NOTHING RETURNING 1 AS inserted
+                        """)
+                    if !claimed, let earlier = try await db.raw("""
+                        SELECT tenant_id, idempotency_key, fingerprint, delivery_ids, created_at FROM delivery_requests
+                        WHERE tenant_id = \(bind: claim.tenantID) AND idempotency_key = \(bind: claim.key)
+                        """).first(decoding: DeliveryRequestRow.self, with: snakeCase) {
+                        return .earlier(earlier.claim)
+                    }
+                }
+                for (index, delivery) in deliveries.enumerated() {
+                    guard try await db.insertIfAbsent(Self.insert(delivery)) else { throw Taken(index: index) }
+                }
+                return .created
+            }
+        } catch let taken as Taken {
+            return .orderReferenceTaken(index: taken.index)
+        }
+    }
+
+    public func usedOrderReferences(tenantID: String, among references: [String]) async throws -> Set<String> {
+        guard !references.isEmpty else { return [] }
+        return try await source.withConnection { db in
+            Set(try await db.raw("""
+                SELECT order_reference FROM deliveries WHERE tenant_id = \(bind: tenantID) AND order_reference IN (\(binds: references))
+                """).all().map { try $0.decode(column: "order_reference", as: String.self) })
+        }
+    }
+
+    private static func insert(_ delivery: Delivery) -> SQLQueryString {
+        """
+        INSERT INTO deliveries (id, tenant_id, order_reference, recipient_name, recipient_email,
+            recipient_language, recipient_phone, address, latitude, longitude, country, instructions, courier_id, state, created_at,
+            route_position)
+        VALUES (\(bind: delivery.id), \(bind: delivery.tenantID), \(bind: delivery.orderReference),
+            \(bind: delivery.recipient.name), \(bind: delivery.recipient.email),
+            \(bind: delivery.recipient.language.rawValue), \(bind: delivery.recipient.phone), \(bind: delivery.address),
+            \(bind: delivery.location.latitude), \(bind: delivery.location.longitude), \(bind: delivery.country),
+            \(bind: delivery.instructions), \(bind: delivery.courierID), \(bind: delivery.state.rawValue),
+            \(bind: delivery.createdAt.epochMilliseconds), \(bind: delivery.routePosition))
+        ON CONFLICT DO NOTHING RETURNING 1 AS inserted
+        """
     }
 
     public func delivery(id: String, tenantID: String) async throws -> Delivery? {
@@ -36,24 +75,21 @@ extension SQLMetadataStore {
         }
     }
 
-    public func deliveries(tenantID: String, limit: Int, after: DeliveryCursor?) async throws -> [Delivery] {
-        try await source.withConnection { db in
-            let rows: [DeliveryRow]
-            if let after {
-                let at = after.createdAt.epochMilliseconds
-                rows = try await db.raw("""
-                    SELECT \(unsafeRaw: DeliveryRow.columns) FROM deliveries
-                    WHERE tenant_id = \(bind: tenantID)
-                      AND (created_at < \(bind: at) OR (created_at = \(bind: at) AND id < \(bind: after.id)))
-                    ORDER BY created_at DESC, id DESC LIMIT \(bind: limit)
-                    """).all(decoding: DeliveryRow.self, with: snakeCase)
-            } else {
-                rows = try await db.raw("""
-                    SELECT \(unsafeRaw: DeliveryRow.columns) FROM deliveries WHERE tenant_id = \(bind: tenantID)
-                    ORDER BY created_at DESC, id DESC LIMIT \(bind: limit)
-                    """).all(decoding: DeliveryRow.self, with: snakeCase)
-            }
-            return try rows.map { try $0.delivery() }
+    public func deliveries(tenantID: String, filter: DeliveryFilter, limit: Int, after: DeliveryCursor?) async throws -> [Delivery] {
+        var conditions: [SQLQueryString] = ["tenant_id = \(bind: tenantID)"]
+        if let after {
+            let at = after.createdAt.epochMilliseconds
+            conditions.append("(created_at < \(bind: at) OR (created_at = \(bind: at) AND id < \(bind: after.id)))")
+        }
+        if let state = filter.state { conditions.append("state = \(bind: state.rawValue)") }
+        if let since = filter.createdAfter { conditions.append("created_at > \(bind: since.epochMilliseconds)") }
+        if let before = filter.createdBefore { conditions.append("created_at < \(bind: before.epochMilliseconds)") }
+        if let reference = filter.orderReference { conditions.append("order_reference = \(bind: reference)") }
+        if let courierID = filter.courierID { conditions.append("courier_id = \(bind: courierID)") }
+        let query: SQLQueryString = "SELECT \(unsafeRaw: DeliveryRow.columns) FROM deliveries WHERE "
+            + conditions.joined(separator: " AND ") + " ORDER BY created_at DESC, id DESC LIMIT \(bind: limit)"
+        return try await source.withConnection { db in
+            try await db.raw(query).all(decoding: DeliveryRow.self, with: snakeCase).map { try $0.delivery() }
         }
     }
 
@@ -133,5 +169,19 @@ extension SQLMetadataStore {
             if changed { try await Self.enqueue(events, on: db) }
             return changed
         }
+    }
+}
+
+struct DeliveryRequestRow: Decodable {
+    var tenantId: String
+    var idempotencyKey: String
+    var fingerprint: String
+    var deliveryIds: String
+    var createdAt: Int64
+
+    var claim: DeliveryRequestClaim {
+        DeliveryRequestClaim(
+            tenantID: tenantId, key: idempotencyKey, fingerprint: fingerprint,
+            deliveryIDs: deliveryIds.split(separator: " ").map(String.init), createdAt: Date(epochMilliseconds: createdAt))
     }
 }

@@ -9,7 +9,8 @@ extension SQLMetadataStore {
         PurgeCounts(
             sessions: try await purge("courier_sessions", where: "expires_at <= \(bind: cutoffs.sessionsExpiredBy.epochMilliseconds)"),
             tickets: try await purge("capture_tickets", where: "issued_at < \(bind: cutoffs.ticketsIssuedBefore.epochMilliseconds)"),
-            idempotencyKeys: try await purge("idempotency_keys", where: "created_at < \(bind: cutoffs.idempotencyKeysBefore.epochMilliseconds)"))
+            idempotencyKeys: try await purge("idempotency_keys", where: "created_at < \(bind: cutoffs.idempotencyKeysBefore.epochMilliseconds)")
+                + purge("delivery_requests", where: "created_at < \(bind: cutoffs.idempotencyKeysBefore.epochMilliseconds)"))
     }
 
     private func purge(_ table: String, where condition: SQLQueryString, batch: Int = 1000) async throws -> Int {

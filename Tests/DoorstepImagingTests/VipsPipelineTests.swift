@@ -206,6 +206,8 @@ import Testing
         #expect(ImageFormat.fromMediaType("image/jpeg") == .jpeg)
         #expect(ImageFormat.fromMediaType("IMAGE/HEIC; charset=x") == .heif)
         #expect(ImageFormat.fromMediaType("image/gif") == nil)
+        #expect(ImageFormat.fromMediaType(";") == nil)
+        #expect(ImageFormat.fromMediaType("") == nil)
         #expect(ImageFormat.fromMediaType("text/html") == nil)
     }
 }

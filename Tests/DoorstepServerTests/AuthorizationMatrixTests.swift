@@ -42,6 +42,7 @@ import Testing
         "GET /courier/icon.svg": .init(allowed: everyone), "GET /operator": .init(allowed: everyone),
         "GET /operator/operator.css": .init(allowed: everyone), "GET /operator/operator.js": .init(allowed: everyone),
         "GET /api/v1/courier/upload-key": .init(allowed: everyone),
+        "GET /api/v1/openapi.json": .init(allowed: everyone), "GET /docs": .init(allowed: everyone),
         // Signing in is open to all: the password is the credential (filled in per run).
         "POST /api/v1/courier/login": .init(allowed: everyone),
         "GET /metrics": .init(allowed: [.metricsToken]),
@@ -54,6 +55,7 @@ import Testing
         "GET /api/v1/cases/{id}": .init(allowed: [.apiKey]),
         "POST /api/v1/cases/{id}/resolve": .init(allowed: [.apiKey], body: json(#"{"resolution": "refunded"}"#)),
         "DELETE /api/v1/webhooks/{id}": .init(allowed: [.apiKey]),
+        "DELETE /api/v1/api-keys/{id}": .init(allowed: [.apiKey]),
         "POST /api/v1/webhooks/{id}/rotate-secret": .init(allowed: [.apiKey]),
         "POST /api/v1/webhooks/{id}/test": .init(allowed: [.apiKey]),
         "GET /api/v1/webhooks/{id}/deliveries": .init(allowed: [.apiKey]),
@@ -62,18 +64,26 @@ import Testing
             {"order_reference": "M-1", "address": "1 Main St", "latitude": 48.85, "longitude": 2.35,
              "recipient": {"name": "Ann", "email": "ann@example.com", "language": "en"}}
             """#)),
+        "POST /api/v1/deliveries/batch": .init(allowed: tenantKeys, body: json(#"""
+            {"deliveries": [{"order_reference": "M-B", "address": "1 Main St", "latitude": 48.85, "longitude": 2.35,
+             "recipient": {"name": "Ann", "email": "ann@example.com", "language": "en"}}]}
+            """#)),
         "GET /api/v1/deliveries": .init(allowed: tenantKeys),
         "GET /api/v1/settings": .init(allowed: tenantKeys), "PUT /api/v1/settings": .init(allowed: tenantKeys, body: json("{}")),
+        "PATCH /api/v1/settings": .init(allowed: tenantKeys, body: json(#"{"email_includes_photo": false}"#)),
         "GET /api/v1/recipients/export": .init(allowed: tenantKeys, query: "email=ann%40example.com"),
         "POST /api/v1/recipients/erase": .init(allowed: tenantKeys, body: json(#"{"email": "nobody@example.com"}"#)),
         "GET /api/v1/cases": .init(allowed: tenantKeys),
         "POST /api/v1/webhooks": .init(allowed: tenantKeys, body: json(#"{"url": "https://hooks.example.com/"}"#)),
         "GET /api/v1/webhooks": .init(allowed: tenantKeys),
         "GET /api/v1/events": .init(allowed: tenantKeys, streams: true),
+        "GET /api/v1/api-keys": .init(allowed: tenantKeys),
+        "POST /api/v1/api-keys": .init(allowed: tenantKeys, body: json(#"{"name": "Matrix", "scopes": ["read"]}"#)),
         // Couriers: their own list; only the assigned courier acts on a stop.
         "GET /api/v1/courier/deliveries": .init(allowed: [.courier, .otherTenantCourier]),
         "POST /api/v1/courier/deliveries/{id}/photo": .init(allowed: [.courier], body: Photos.jpeg, contentType: "image/jpeg",
                                                              query: "placement=porch"),
+        "GET /api/v1/courier/deliveries/{id}/photo": .init(allowed: [.courier]),
         "POST /api/v1/courier/deliveries/{id}/delivered": .init(allowed: [.courier], body: json(#"{"placement": "porch"}"#)),
         "POST /api/v1/courier/deliveries/{id}/capture-ticket": .init(allowed: [.courier]),
         // The customer's link, for its own delivery and purpose only, until it expires.
@@ -100,6 +110,9 @@ import Testing
             $0.customerLinkLifetime = 2
             $0.securityContact = "mailto:security@shop.example"
             $0.outboxWorker = false
+            // One upload per route by one courier under a frozen clock: more than the upload rate
+            // allows. Rate limits have their own tests (RateLimitTests); this one is about access.
+            $0.rateLimits = nil
         }) { app in
             let other = try await app.services.accounts.createTenant(name: "Other shop")
             let otherCourier = try await app.services.accounts.createCourier(
@@ -122,6 +135,8 @@ import Testing
                         _ = try await client.execute(uri: "/d/\(delivery.id)/problem?\(links[.deliveryLink]!)", method: .post, headers: .form,
                                                      body: ByteBuffer(string: "kind=other"))
                         id = try #require(try await app.services.store.problemReports(deliveryID: delivery.id).first?.id)
+                    } else if route.contains("/api-keys/{id}") {
+                        id = try await app.services.accounts.createAPIKey(tenantID: app.tenant.id, name: "Spare", scopes: [.read]).key.id
                     } else if route.contains("/webhooks/{id}") {
                         id = try await app.services.webhookEndpoints.create(url: "https://hooks.example.com/m", eventTypes: [], for: app.tenant).id
                     } else {

@@ -223,6 +223,10 @@ import Testing
                 #expect(try big.json()["limit"] as? Int == 10_000)
                 let gif = try await client.execute(uri: app.uploadPath(delivery), method: .post, headers: app.courierHeaders(contentType: "image/gif"), body: ByteBuffer(bytes: [1]))
                 #expect(gif.status == .unsupportedMediaType)
+                // A Content-Type of nothing but a semicolon is a bad type, not a crash.
+                let semicolon = try await client.execute(
+                    uri: app.uploadPath(delivery), method: .post, headers: app.courierHeaders(contentType: ";"), body: ByteBuffer(bytes: [1]))
+                #expect(semicolon.status == .unsupportedMediaType)
                 let noPlacement = try await client.execute(uri: app.uploadPath(delivery, query: ""), method: .post, headers: app.courierHeaders(), body: ByteBuffer(bytes: [1]))
                 #expect(noPlacement.status == .unprocessableContent)
                 #expect(try noPlacement.json()["field"] as? String == "placement")

@@ -97,7 +97,7 @@ struct TestApp: Sendable {
     }
 
     var application: some ApplicationProtocol {
-        get throws { try buildApplication(services) }
+        get throws { try buildApplication(services, outermost: ContractRecorder.shared) }
     }
 
     /// A delivery of this app's tenant, assigned to its courier unless told otherwise.

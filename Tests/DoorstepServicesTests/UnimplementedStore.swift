@@ -35,8 +35,9 @@ class UnimplementedStore: MetadataStore, @unchecked Sendable {
     func tenants() async throws -> [Tenant] { throw unimplemented() }
     func tenant(id: String) async throws -> Tenant? { throw unimplemented() }
     func updateSettings(_ settings: TenantSettings, tenantID: String) async throws { throw unimplemented() }
-    func addAPIKey(id: String, tenantID: String, digest: String, prefix: String, createdAt: Date) async throws { throw unimplemented() }
-    func tenant(forAPIKeyDigest digest: String) async throws -> Tenant? { throw unimplemented() }
+    func addAPIKey(_ key: APIKeyRecord, tenantID: String, digest: String) async throws { throw unimplemented() }
+    func apiKey(digest: String) async throws -> (tenant: Tenant, key: APIKeyRecord)? { throw unimplemented() }
+    func markAPIKeyUsed(id: String, at: Date) async throws { throw unimplemented() }
     func createCourier(_ courier: Courier, passwordHash: String) async throws { throw unimplemented() }
     func courierCredentials(username: String) async throws -> (courier: Courier, passwordHash: String)? { throw unimplemented() }
     func courier(id: String, tenantID: String) async throws -> Courier? { throw unimplemented() }
@@ -51,9 +52,11 @@ class UnimplementedStore: MetadataStore, @unchecked Sendable {
     // MARK: DeliveryStore
 
     func createDelivery(_ delivery: Delivery) async throws { throw unimplemented() }
+    func createDeliveries(_ deliveries: [Delivery], claim: DeliveryRequestClaim?) async throws -> CreateDeliveriesResult { throw unimplemented() }
+    func usedOrderReferences(tenantID: String, among references: [String]) async throws -> Set<String> { throw unimplemented() }
     func delivery(id: String, tenantID: String) async throws -> Delivery? { throw unimplemented() }
     func delivery(id: String) async throws -> Delivery? { throw unimplemented() }
-    func deliveries(tenantID: String, limit: Int, after: DeliveryCursor?) async throws -> [Delivery] { throw unimplemented() }
+    func deliveries(tenantID: String, filter: DeliveryFilter, limit: Int, after: DeliveryCursor?) async throws -> [Delivery] { throw unimplemented() }
     func deliveries(courierID: String, deliveredSince: Date) async throws -> [Delivery] { throw unimplemented() }
     func markOutForDelivery(deliveryID: String, events: [OutboxEvent]) async throws -> Bool { throw unimplemented() }
     func markDeliveredWithoutPhoto(deliveryID: String, placement: Placement, note: String?, at: Date, events: [OutboxEvent]) async throws -> Bool { throw unimplemented() }

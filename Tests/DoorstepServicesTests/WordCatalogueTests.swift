@@ -32,6 +32,10 @@ import Testing
         #expect(Language(bestMatch: "de-AT,de;q=0.9,en;q=0.5") == .de)
         #expect(Language(bestMatch: "pt-BR, nl;q=0.8") == .nl)
         #expect(Language(bestMatch: "ja") == .en)
+        // Anyone sends this header: empty parts and bare semicolons fall back, they do not trap.
+        for hostile in [";", ",;,", ";;q=1", "", ",", " ; ", "nl;"] {
+            #expect(Language(bestMatch: hostile) == (hostile == "nl;" ? .nl : .en), "\(hostile)")
+        }
         #expect(Strings.forLanguage(.it).deliveredTitle == "Il tuo pacco è stato consegnato")
     }
 

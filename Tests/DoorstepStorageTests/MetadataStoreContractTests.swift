@@ -18,9 +18,14 @@ import Testing
     func apiKeysFindTheirTenantByDigestOnly(_ engine: StoreEngine) async throws {
         try await engine.withSeed { seed in
             let tenant = try await seed.tenant()
-            try await seed.store.addAPIKey(id: Seed.id(), tenantID: tenant.id, digest: "digest-1", prefix: "dsk_abc", createdAt: seed.clock)
-            #expect(try await seed.store.tenant(forAPIKeyDigest: "digest-1") == tenant)
-            #expect(try await seed.store.tenant(forAPIKeyDigest: "digest-2") == nil)
+            let key = APIKeyRecord(id: Seed.id(), prefix: "dsk_abc", name: "Warehouse", scopes: [.read, .admin], createdAt: seed.clock)
+            try await seed.store.addAPIKey(key, tenantID: tenant.id, digest: "digest-1")
+            let found = try await seed.store.apiKey(digest: "digest-1")
+            #expect(found?.tenant == tenant)
+            #expect(found?.key == key)
+            #expect(try await seed.store.apiKey(digest: "digest-2") == nil)
+            try await seed.store.markAPIKeyUsed(id: key.id, at: seed.clock.addingTimeInterval(5))
+            #expect(try await seed.store.apiKeys(tenantID: tenant.id).first?.lastUsedAt == seed.clock.addingTimeInterval(5))
             #expect(try await seed.store.tenants() == [tenant])
             #expect(try await seed.store.tenant(id: tenant.id) == tenant)
             #expect(try await seed.store.tenant(id: Seed.id()) == nil)
@@ -115,7 +120,7 @@ import Testing
             let delivery = try await seed.delivery(shop, reference: "A-1")
             #expect(try await seed.store.delivery(id: delivery.id, tenantID: shop.id) == delivery)
             #expect(try await seed.store.delivery(id: delivery.id, tenantID: rival.id) == nil)
-            #expect(try await seed.store.deliveries(tenantID: rival.id, limit: 10, after: nil).isEmpty)
+            #expect(try await seed.store.deliveries(tenantID: rival.id, filter: DeliveryFilter(), limit: 10, after: nil).isEmpty)
             // The same order reference is another tenant's business; twice in one tenant is a conflict.
             _ = try await seed.delivery(rival, reference: "A-1")
             await #expect(throws: DoorstepError.self) { _ = try await seed.delivery(shop, reference: "A-1") }
@@ -134,7 +139,7 @@ import Testing
             var seen: [Delivery] = []
             var cursor: DeliveryCursor?
             repeat {
-                let page = try await seed.store.deliveries(tenantID: tenant.id, limit: 3, after: cursor)
+                let page = try await seed.store.deliveries(tenantID: tenant.id, filter: DeliveryFilter(), limit: 3, after: cursor)
                 seen += page
                 cursor = page.count == 3 ? page.last.map { DeliveryCursor(createdAt: $0.createdAt, id: $0.id) } : nil
             } while cursor != nil
@@ -166,13 +171,14 @@ import Testing
         try await engine.withSeed { seed in
             let tenant = try await seed.tenant(), other = try await seed.tenant("Other")
             let (old, new) = (Seed.id(), Seed.id())
-            try await seed.store.addAPIKey(id: old, tenantID: tenant.id, digest: "digest-old", prefix: "dsk_old", createdAt: seed.clock)
-            try await seed.store.addAPIKey(id: new, tenantID: tenant.id, digest: "digest-new", prefix: "dsk_new", createdAt: seed.clock.addingTimeInterval(1))
+            try await seed.store.addAPIKey(APIKeyRecord(id: old, prefix: "dsk_old", createdAt: seed.clock), tenantID: tenant.id, digest: "digest-old")
+            try await seed.store.addAPIKey(
+                APIKeyRecord(id: new, prefix: "dsk_new", createdAt: seed.clock.addingTimeInterval(1)), tenantID: tenant.id, digest: "digest-new")
             #expect(try await !seed.store.revokeAPIKey(id: old, tenantID: other.id, at: seed.clock), "another tenant's key is not theirs to revoke")
             #expect(try await seed.store.revokeAPIKey(id: old, tenantID: tenant.id, at: seed.clock))
             #expect(try await !seed.store.revokeAPIKey(id: old, tenantID: tenant.id, at: seed.clock), "once")
-            #expect(try await seed.store.tenant(forAPIKeyDigest: "digest-old") == nil)
-            #expect(try await seed.store.tenant(forAPIKeyDigest: "digest-new") == tenant)
+            #expect(try await seed.store.apiKey(digest: "digest-old") == nil)
+            #expect(try await seed.store.apiKey(digest: "digest-new")?.tenant == tenant)
             #expect(try await seed.store.apiKeys(tenantID: tenant.id).map { [$0.id, $0.prefix, $0.revokedAt == nil ? "live" : "revoked"] }
                     == [[old, "dsk_old", "revoked"], [new, "dsk_new", "live"]])
 

@@ -27,6 +27,7 @@ struct CourierAPIController {
         let courierOnly = group.group().add(middleware: BearerAuthenticator.couriers(accounts))
         courierOnly.get("deliveries", use: stops)
         courierOnly.post("deliveries/:id/photo", use: upload)
+        courierOnly.get("deliveries/:id/photo", use: uploadedPhoto)
         courierOnly.post("deliveries/:id/delivered", use: deliveredWithoutPhoto)
         courierOnly.post("deliveries/:id/capture-ticket", use: captureTicket)
     }
@@ -86,7 +87,7 @@ struct CourierAPIController {
         // Authorise before reading the body: a stranger's upload, or one for a recipient who said
         // no to photos, is not read at all.
         let delivery = try await ingest.authorize(deliveryID: deliveryID, for: courier)
-        let contentType = request.headers[.contentType].map { $0.split(separator: ";")[0].trimmingCharacters(in: .whitespaces) }
+        let contentType = request.headers[.contentType].map { $0.split(separator: ";", omittingEmptySubsequences: false)[0].trimmingCharacters(in: .whitespaces) }
         let sealed = contentType == SealedUpload.mediaType
         if let contentType, !sealed, ImageFormat.fromMediaType(contentType) == nil {
             throw DoorstepError.unsupportedMediaType
@@ -113,6 +114,15 @@ struct CourierAPIController {
             delivery: .forCourier(outcome.delivery, photo: outcome.photo), photo: PhotoResource(outcome.photo))
         // A replay answers exactly as the original did (201), marked by Idempotent-Replayed.
         return try JSONResponse.make(result, status: .created, headers: headers)
+    }
+
+    /// What an upload's Location names: the stop and its photo's details as the upload answered
+    /// them, for a client that lost the answer. Never the image: the phone keeps no copy.
+    @Sendable func uploadedPhoto(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let delivery = try await ingest.assignedDelivery(context.parameters.get("id") ?? "", to: try context.requireCourier())
+        guard let photo = try await deliveries.photo(of: delivery) else { throw DoorstepError.notFound }
+        return try JSONResponse.make(
+            UploadResult(delivery: .forCourier(delivery, photo: photo), photo: PhotoResource(photo)), validating: request)
     }
 
     /// Delivered without a photo: where the recipient said no, photos are off, or the camera failed.

@@ -29,8 +29,9 @@ struct LiveController {
 
     @Sendable func tenantEvents(_ request: Request, context: AppRequestContext) async throws -> Response {
         guard let token = request.bearerToken else { throw DoorstepError.unauthenticated }
-        let tenant = try await accounts.tenant(apiKey: token)
-        return stream(live.subscribe(LiveEvents.tenantTopic(tenant.id)), lifetime: Self.tenantStreamLifetime)
+        let found = try await accounts.tenant(apiKey: token)
+        guard found.key.scopes.contains(.read) else { throw DoorstepError.forbidden(needs: .read) }
+        return stream(live.subscribe(LiveEvents.tenantTopic(found.tenant.id)), lifetime: Self.tenantStreamLifetime)
     }
 
     /// `text/event-stream`: one event per committed change, a comment every 15 s to keep proxies

@@ -219,6 +219,10 @@ struct CreateDeliveryRequest: Decodable {
     }
 }
 
+struct CreateDeliveryBatchRequest: Decodable {
+    var deliveries: [CreateDeliveryRequest]
+}
+
 struct DeliveryPage: Encodable {
     var items: [DeliveryResource]
     var nextCursor: String?

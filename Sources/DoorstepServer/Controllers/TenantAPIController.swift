@@ -1,5 +1,6 @@
 import DoorstepCore
 import DoorstepServices
+import DoorstepStorage
 import Foundation
 import Hummingbird
 
@@ -14,6 +15,7 @@ struct TenantAPIController {
     func addRoutes(to group: RouterGroup<AppRequestContext>) {
         group.add(middleware: BearerAuthenticator.tenants(accounts))
         group.post("deliveries", use: create)
+        group.post("deliveries/batch", use: createBatch)
         group.get("deliveries", use: list)
         group.get("deliveries/:id", use: show)
         group.post("deliveries/:id/out-for-delivery", use: outForDelivery)
@@ -21,6 +23,7 @@ struct TenantAPIController {
         group.delete("deliveries/:id/photo", use: deletePhoto)
         group.get("settings", use: settings)
         group.put("settings", use: updateSettings)
+        group.patch("settings", use: patchSettings)
         group.get("recipients/export", use: exportRecipient)
         group.post("recipients/erase", use: eraseRecipient)
         group.get("deliveries/:id/receipt", use: receipt)
@@ -31,22 +34,22 @@ struct TenantAPIController {
 
     /// The signed receipt of a delivered parcel (verifiable offline with `doorstep receipt verify`).
     @Sendable func receipt(_ request: Request, context: AppRequestContext) async throws -> Response {
-        let tenant = try context.requireTenant().tenant
+        let tenant = try context.requireTenant(.read).tenant
         let delivery = try await deliveries.get(context.parameters.get("id") ?? "", for: tenant)
         guard let receipt = try await evidence.receipt(for: delivery) else { throw DoorstepError.notFound }
-        return try JSONResponse.make(receipt)
+        return try JSONResponse.make(receipt, validating: request)
     }
 
     /// The tenant's cases (customers' problem reports), newest first; `?status=all` for closed ones too.
     @Sendable func cases(_ request: Request, context: AppRequestContext) async throws -> Response {
-        let tenant = try context.requireTenant().tenant
+        let tenant = try context.requireTenant(.read).tenant
         let openOnly = request.uri.queryParameters["status"] != "all"
         let reports = try await evidence.cases(of: tenant, openOnly: openOnly)
         return try JSONResponse.make(["items": reports.map(ProblemResource.init)])
     }
 
     @Sendable func caseFile(_ request: Request, context: AppRequestContext) async throws -> Response {
-        let tenant = try context.requireTenant().tenant
+        let tenant = try context.requireTenant(.read).tenant
         let file = try await evidence.caseFile(id: context.parameters.get("id") ?? "", tenant: tenant)
         return try JSONResponse.make(CaseResource(
             problem: ProblemResource(file.report), delivery: try await resource(file.delivery, detailed: false),
@@ -55,43 +58,74 @@ struct TenantAPIController {
     }
 
     @Sendable func resolveCase(_ request: Request, context: AppRequestContext) async throws -> Response {
-        let tenant = try context.requireTenant().tenant
+        let tenant = try context.requireTenant(.deliveries).tenant
         let body = try await request.decodeJSON(as: ResolveRequest.self, context: context)
         let report = try await evidence.resolve(caseID: context.parameters.get("id") ?? "", resolution: body.resolution, tenant: tenant)
         return try JSONResponse.make(ProblemResource(report))
     }
 
+    /// With an Idempotency-Key, a retry of the same body answers the delivery it made (201,
+    /// `Idempotent-Replayed: true`), as it is now.
     @Sendable func create(_ request: Request, context: AppRequestContext) async throws -> Response {
-        let tenant = try context.requireTenant().tenant
-        let body = try await request.decodeJSON(as: CreateDeliveryRequest.self, context: context)
-        let delivery = try await deliveries.create(body.newDelivery, for: tenant)
+        let tenant = try context.requireTenant(.deliveries).tenant
+        let key = try IdempotencyKey.validate(request.headers[.idempotencyKey])
+        let body = try await request.body.collect(upTo: 1 << 20)
+        let input = try context.requestDecoder.decode(CreateDeliveryRequest.self, from: Data(buffer: body))
+        let made = try await deliveries.create(
+            [input.newDelivery], for: tenant, idempotency: key.map { .init(key: $0, fingerprint: RequestFingerprint.of("delivery", body)) })
+        let delivery = made.deliveries[0]
         var headers: HTTPFields = [:]
         headers[.location] = "/api/v1/deliveries/\(delivery.id)"
+        if made.replayed { headers[.idempotentReplayed] = "true" }
         return try JSONResponse.make(try await resource(delivery, detailed: true), status: .created, headers: headers)
     }
 
+    /// A day's manifest in one request: every delivery or none, and when none, every failing item
+    /// named (`batch-invalid`). The answer lists them as the list does (no photo or proofs yet).
+    @Sendable func createBatch(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let tenant = try context.requireTenant(.deliveries).tenant
+        let key = try IdempotencyKey.validate(request.headers[.idempotencyKey])
+        // 500 deliveries of up to ~8 KB each fit; more is refused before it is parsed.
+        let body = try await request.body.collect(upTo: 4 << 20)
+        let batch = try context.requestDecoder.decode(CreateDeliveryBatchRequest.self, from: Data(buffer: body))
+        let made = try await deliveries.create(
+            batch.deliveries.map(\.newDelivery), for: tenant,
+            idempotency: key.map { .init(key: $0, fingerprint: RequestFingerprint.of("batch", body)) })
+        var items: [DeliveryResource] = []
+        for delivery in made.deliveries { items.append(try await resource(delivery, detailed: false)) }
+        var headers: HTTPFields = [:]
+        if made.replayed { headers[.idempotentReplayed] = "true" }
+        return try JSONResponse.make(["items": items], status: .created, headers: headers)
+    }
+
     @Sendable func show(_ request: Request, context: AppRequestContext) async throws -> Response {
-        let tenant = try context.requireTenant().tenant
+        let tenant = try context.requireTenant(.read).tenant
         let delivery = try await deliveries.get(context.parameters.get("id") ?? "", for: tenant)
-        return try JSONResponse.make(try await resource(delivery, detailed: true))
+        let resource = try await resource(delivery, detailed: true)
+        // The tag covers the delivery, not its signed links: they are signed afresh on every read
+        // (a new expiry), and a client holding a current copy holds links that still work.
+        var unsigned = resource
+        (unsigned.customerURL, unsigned.preferencesURL) = (nil, nil)
+        return EntityTag.apply(to: try JSONResponse.make(resource), body: Array(try JSONResponse.encoder.encode(unsigned)), request: request)
     }
 
     @Sendable func list(_ request: Request, context: AppRequestContext) async throws -> Response {
-        let tenant = try context.requireTenant().tenant
+        let tenant = try context.requireTenant(.read).tenant
         let limitText = request.uri.queryParameters["limit"].map(String.init)
         let limit = try limitText.map { text throws(DoorstepError) in
             guard let value = Int(text) else { throw .invalidInput(field: "limit", reason: "must be a number") }
             return value
         }
         let page = try await deliveries.list(
-            for: tenant, limit: limit, cursor: request.uri.queryParameters["cursor"].map(String.init))
+            for: tenant, filter: try DeliveryFilter(query: request.uri.queryParameters), limit: limit,
+            cursor: request.uri.queryParameters["cursor"].map(String.init))
         var items: [DeliveryResource] = []
         for delivery in page.deliveries { items.append(try await resource(delivery, detailed: false)) }
         return try JSONResponse.make(DeliveryPage(items: items, nextCursor: page.nextCursor))
     }
 
     @Sendable func outForDelivery(_ request: Request, context: AppRequestContext) async throws -> Response {
-        let tenant = try context.requireTenant().tenant
+        let tenant = try context.requireTenant(.deliveries).tenant
         let delivery = try await deliveries.get(context.parameters.get("id") ?? "", for: tenant)
         return try JSONResponse.make(try await resource(try await deliveries.markOutForDelivery(delivery), detailed: true))
     }
@@ -99,7 +133,7 @@ struct TenantAPIController {
     /// The tenant's copy of the photo (e.g. for a dispute). Recorded in the access audit, which
     /// the customer sees.
     @Sendable func downloadPhoto(_ request: Request, context: AppRequestContext) async throws -> Response {
-        let caller = try context.requireTenant()
+        let caller = try context.requireTenant(.read)
         let delivery = try await deliveries.get(context.parameters.get("id") ?? "", for: caller.tenant)
         let bytes = try await privacy.downloadPhoto(of: delivery, by: .apiKey, actorID: caller.keyPrefix)
         var headers: HTTPFields = [:]
@@ -110,7 +144,7 @@ struct TenantAPIController {
 
     /// Deletes the delivery's photo now, e.g. on the customer's request by phone.
     @Sendable func deletePhoto(_ request: Request, context: AppRequestContext) async throws -> Response {
-        let caller = try context.requireTenant()
+        let caller = try context.requireTenant(.deliveries)
         let delivery = try await deliveries.get(context.parameters.get("id") ?? "", for: caller.tenant)
         guard try await privacy.deleteCurrentPhoto(of: delivery, by: .apiKey, actorID: caller.keyPrefix) else {
             throw DoorstepError.notFound
@@ -119,26 +153,38 @@ struct TenantAPIController {
     }
 
     @Sendable func settings(_ request: Request, context: AppRequestContext) async throws -> Response {
-        try JSONResponse.make(SettingsResource(try context.requireTenant().tenant.settings))
+        try JSONResponse.make(SettingsResource(try context.requireTenant(.read).tenant.settings), validating: request)
     }
 
     /// Changes apply to photos uploaded from now on; existing photos keep the expiry they got.
     @Sendable func updateSettings(_ request: Request, context: AppRequestContext) async throws -> Response {
-        let tenant = try context.requireTenant().tenant
+        let tenant = try context.requireTenant(.admin).tenant
         let settings = try await accounts.updateSettings(
             try await request.decodeJSON(as: SettingsResource.self, context: context).settings, of: tenant)
         return try JSONResponse.make(SettingsResource(settings))
     }
 
+    /// A JSON merge patch (RFC 7396) of the settings as GET shows them: only the members sent
+    /// change, `null` puts one back to its default (or, inside `consent_modes`, removes a region).
+    @Sendable func patchSettings(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let tenant = try context.requireTenant(.admin).tenant
+        let patch = try await request.decodeJSON(as: JSONValue.self, context: context, limit: 64 * 1024)
+        guard case .object = patch else { throw DoorstepError.invalidInput(field: "body", reason: "must be a JSON object") }
+        let current = try JSONDecoder().decode(JSONValue.self, from: JSONResponse.encoder.encode(SettingsResource(tenant.settings)))
+        let merged = try JSONEncoder().encode(current.merging(patch))
+        let settings = try context.requestDecoder.decode(SettingsResource.self, from: merged).settings
+        return try JSONResponse.make(SettingsResource(try await accounts.updateSettings(settings, of: tenant)))
+    }
+
     @Sendable func exportRecipient(_ request: Request, context: AppRequestContext) async throws -> Response {
-        let caller = try context.requireTenant()
+        let caller = try context.requireTenant(.deliveries)
         let query = request.uri.queryParameters
         let contact = try RecipientContact(email: query["email"].map(String.init), phone: query["phone"].map(String.init))
         return try JSONResponse.make(try await privacy.export(tenantID: caller.tenant.id, contact: contact, by: .apiKey, actorID: caller.keyPrefix))
     }
 
     @Sendable func eraseRecipient(_ request: Request, context: AppRequestContext) async throws -> Response {
-        let caller = try context.requireTenant()
+        let caller = try context.requireTenant(.deliveries)
         let body = try await request.decodeJSON(as: EraseRequest.self, context: context)
         let contact = try RecipientContact(email: body.email, phone: body.phone)
         let count = try await privacy.erase(tenantID: caller.tenant.id, contact: contact, by: .apiKey, actorID: caller.keyPrefix)
@@ -156,5 +202,30 @@ struct TenantAPIController {
             resource.problems = details.problems.map(ProblemResource.init)
         }
         return resource
+    }
+}
+
+extension DeliveryFilter {
+    /// `state`, `created_after`, `created_before` (ISO 8601), `order_reference`, `courier_id`.
+    init(query: Parameters) throws {
+        func date(_ name: String) throws -> Date? {
+            try query[Substring(name)].map { text throws(DoorstepError) in
+                let text = String(text)
+                guard let date = (try? Date(text, strategy: .iso8601))
+                    ?? (try? Date(text, strategy: Date.ISO8601FormatStyle(includingFractionalSeconds: true))) else {
+                    throw .invalidInput(field: name, reason: "must be an ISO 8601 time such as 2026-12-03T08:00:00Z")
+                }
+                return date
+            }
+        }
+        let state = try query["state"].map { text throws(DoorstepError) in
+            guard let state = DeliveryState(rawValue: String(text)) else {
+                throw .invalidInput(field: "state", reason: "must be one of \(DeliveryState.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            return state
+        }
+        self.init(
+            state: state, createdAfter: try date("created_after"), createdBefore: try date("created_before"),
+            orderReference: query["order_reference"].map(String.init), courierID: query["courier_id"].map(String.init))
     }
 }

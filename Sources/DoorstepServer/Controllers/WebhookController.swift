@@ -20,19 +20,19 @@ struct WebhookController {
         group.get(":id/deliveries", use: log)
     }
 
-    private func endpoint(_ context: AppRequestContext) async throws -> WebhookEndpoint {
-        try await webhooks.endpoint(context.parameters.get("id") ?? "", of: try context.requireTenant().tenant)
+    private func endpoint(_ context: AppRequestContext, needs scope: APIScope = .admin) async throws -> WebhookEndpoint {
+        try await webhooks.endpoint(context.parameters.get("id") ?? "", of: try context.requireTenant(scope).tenant)
     }
 
     @Sendable func create(_ request: Request, context: AppRequestContext) async throws -> Response {
-        let tenant = try context.requireTenant().tenant
+        let tenant = try context.requireTenant(.admin).tenant
         let body = try await request.decodeJSON(as: CreateWebhookRequest.self, context: context)
         let endpoint = try await webhooks.create(url: body.url, eventTypes: body.eventTypes ?? [], for: tenant)
         return try JSONResponse.make(WebhookResource(endpoint, showSecret: true), status: .created)
     }
 
     @Sendable func list(_ request: Request, context: AppRequestContext) async throws -> Response {
-        let endpoints = try await webhooks.endpoints(of: try context.requireTenant().tenant)
+        let endpoints = try await webhooks.endpoints(of: try context.requireTenant(.read).tenant)
         return try JSONResponse.make(["items": endpoints.map { WebhookResource($0, showSecret: false) }])
     }
 
@@ -47,7 +47,7 @@ struct WebhookController {
 
     /// Sends a signed `webhook.test` now and reports what the endpoint answered.
     @Sendable func test(_ request: Request, context: AppRequestContext) async throws -> Response {
-        try rateLimits.check(.webhookTest, try context.requireTenant().tenant.id)
+        try rateLimits.check(.webhookTest, try context.requireTenant(.admin).tenant.id)
         if let failure = try await webhooks.test(try await endpoint(context)) {
             return try JSONResponse.make(["ok": "false", "result": failure])
         }
@@ -55,7 +55,7 @@ struct WebhookController {
     }
 
     @Sendable func log(_ request: Request, context: AppRequestContext) async throws -> Response {
-        let messages = try await webhooks.deliveryLog(of: try await endpoint(context))
+        let messages = try await webhooks.deliveryLog(of: try await endpoint(context, needs: .read))
         return try JSONResponse.make(["items": messages.map(DeliveryLogEntry.init)])
     }
 }

@@ -40,15 +40,20 @@ public struct AppRequestContext: AuthRequestContext, RemoteAddressRequestContext
 enum JSONResponse {
     static var encoder: JSONEncoder { APIJSON.encoder }
 
+    /// `validating`: the request, when the answer should carry an ETag and honour
+    /// If-None-Match (`EntityTag`). Personal data stays `no-store`: a client keeps its own copy
+    /// and revalidates it, no cache on the way does.
     static func make(
         _ value: some Encodable, status: HTTPResponse.Status = .ok, contentType: String = "application/json",
-        headers extra: HTTPFields = [:]
+        headers extra: HTTPFields = [:], validating request: Request? = nil, cacheControl: String = "no-store"
     ) throws -> Response {
         var headers = extra
         headers[.contentType] = contentType
-        headers[.cacheControl] = "no-store"
+        headers[.cacheControl] = cacheControl
         let data = try encoder.encode(value)
-        return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: data)))
+        let response = Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: data)))
+        guard let request else { return response }
+        return EntityTag.apply(to: response, body: Array(data), request: request)
     }
 }
 

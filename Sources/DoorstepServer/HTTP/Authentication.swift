@@ -1,20 +1,23 @@
 import DoorstepCore
 import DoorstepServices
+import DoorstepStorage
 import Hummingbird
 import HummingbirdAuth
 
 /// Who is calling, established once per request by the authenticator of the route group
 /// (hummingbird-auth): a tenant by one of its API keys, or a courier by a session token.
 public enum Caller: Sendable {
-    case tenant(Tenant, keyPrefix: String)
+    case tenant(Tenant, key: APIKeyRecord)
     case courier(Courier)
 }
 
 extension AppRequestContext {
-    /// The tenant whose API key authenticated this request; 401 otherwise.
-    func requireTenant() throws -> (tenant: Tenant, keyPrefix: String) {
-        guard case .tenant(let tenant, let keyPrefix) = identity else { throw DoorstepError.unauthenticated }
-        return (tenant, keyPrefix)
+    /// The tenant whose API key authenticated this request (401 otherwise), if the key has
+    /// `scope` (403 otherwise). Every tenant handler names the scope it needs here, first.
+    func requireTenant(_ scope: APIScope) throws -> (tenant: Tenant, keyPrefix: String) {
+        guard case .tenant(let tenant, let key) = identity else { throw DoorstepError.unauthenticated }
+        guard key.scopes.contains(scope) else { throw DoorstepError.forbidden(needs: scope) }
+        return (tenant, key.prefix)
     }
 
     /// The courier whose session authenticated this request; 401 otherwise.
@@ -42,7 +45,10 @@ struct BearerAuthenticator: AuthenticatorMiddleware {
 
     /// A tenant by one of its API keys; the key's first characters name it in the audit trail.
     static func tenants(_ accounts: AccountService) -> Self {
-        Self { token in .tenant(try await accounts.tenant(apiKey: token), keyPrefix: String(token.prefix(10))) }
+        Self { token in
+            let found = try await accounts.tenant(apiKey: token)
+            return .tenant(found.tenant, key: found.key)
+        }
     }
 
     /// A courier by an open session.

@@ -68,7 +68,10 @@ extension DecodingError {
         case .typeMismatch(_, let context), .valueNotFound(_, let context), .dataCorrupted(let context): context.codingPath
         @unknown default: []
         }
-        let text = path.map { $0.intValue.map { "[\($0)]" } ?? $0.stringValue }.joined(separator: ".")
+        // `deliveries[3].latitude`: an index sticks to its array's name, a key follows a dot.
+        let text = path.enumerated().map { offset, key in
+            key.intValue.map { "[\($0)]" } ?? (offset == 0 ? key.stringValue : "." + key.stringValue)
+        }.joined()
         return text.isEmpty ? "body" : text
     }
 

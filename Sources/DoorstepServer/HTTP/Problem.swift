@@ -15,9 +15,11 @@ struct Problem: Encodable, Sendable {
     var issues: [QualityIssue]?
     /// Seconds before a retry can succeed (also sent as Retry-After).
     var retryAfter: Int?
+    /// Every failing item of a batch.
+    var errors: [BatchItemError]?
 
     enum CodingKeys: String, CodingKey {
-        case type, title, status, detail, field, limit, reason, issues, retryAfter = "retry_after"
+        case type, title, status, detail, field, limit, reason, issues, retryAfter = "retry_after", errors
     }
 
     init(slug: String, title: String, status: HTTPResponse.Status, detail: String, field: String? = nil, limit: Int? = nil,
@@ -43,8 +45,9 @@ struct Problem: Encodable, Sendable {
         case .unauthenticated:
             self.init(slug: "unauthenticated", title: "Authentication required", status: .unauthorized,
                       detail: "Send valid credentials as an Authorization: Bearer token.")
-        case .forbidden:
-            self.init(slug: "forbidden", title: "Forbidden", status: .forbidden, detail: "You may not do this.")
+        case .forbidden(let scope):
+            self.init(slug: "forbidden", title: "Forbidden", status: .forbidden,
+                      detail: "This API key does not have the \(scope.rawValue) scope this needs.", reason: scope.rawValue)
         case .notFound:
             self.init(slug: "not-found", title: "Not found", status: .notFound, detail: "There is nothing here that you can see.")
         case .linkInvalid:
@@ -54,6 +57,10 @@ struct Problem: Encodable, Sendable {
             self.init(slug: "link-expired", title: "Link expired", status: .gone, detail: "This link has expired.")
         case .conflict(let reason):
             self.init(slug: "conflict", title: "Conflict", status: .conflict, detail: reason.prefix(1).uppercased() + reason.dropFirst() + ".")
+        case .batchInvalid(let errors):
+            self.init(slug: "batch-invalid", title: "Batch invalid", status: .unprocessableContent,
+                      detail: "\(errors.count) of the deliveries failed their checks, so none was created. Fix them and send the batch again.")
+            self.errors = errors
         case .idempotencyKeyReused:
             self.init(slug: "idempotency-key-reused", title: "Idempotency-Key reused", status: .unprocessableContent,
                       detail: "This Idempotency-Key was already used for a different request.", field: "Idempotency-Key")

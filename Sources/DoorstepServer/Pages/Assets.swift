@@ -30,6 +30,10 @@ enum Assets {
     static let operatorCSS = text(PackageResources.operator_css)
     static let operatorScript = text(PackageResources.operator_js)
 
+    // The API contract and its reference for people (APIDocsController).
+    static let openAPI = text(PackageResources.openapi_json)
+    static let apiReference = text(PackageResources.api_reference_html)
+
     /// An asset as a response: public, cached briefly (a new version reaches browsers in minutes).
     static func response(_ text: String, type: String) -> Response {
         var headers: HTTPFields = [:]

@@ -10,6 +10,7 @@ public struct AccountService: Sendable {
     let throttle: LoginThrottle
     let sessionLifetime: TimeInterval
     let effects: Effects
+    let keyUse = KeyUseLog()
 
     public init(
         store: any AccountStore, passwords: PasswordWork, throttle: LoginThrottle = LoginThrottle(), sessionLifetime: TimeInterval,
@@ -39,12 +40,43 @@ public struct AccountService: Sendable {
         try await store.tenant(id: id)
     }
 
+    /// A key with every scope, named "command line": the tenant's first, or an operator's (`tenant add-key`).
     public func addAPIKey(tenantID: String) async throws -> String {
-        let key = SecretToken.generate(.apiKey)
-        try await store.addAPIKey(
-            id: effects.newID(), tenantID: tenantID, digest: SecretToken.digest(key),
-            prefix: SecretToken.displayPrefix(key), createdAt: effects.now())
-        return key
+        try await createAPIKey(tenantID: tenantID, name: "command line", scopes: APIScope.allCases).secret
+    }
+
+    /// At most this many live keys a tenant: enough for every system and person, not a store to fill.
+    public static let maxLiveKeys = 20
+
+    /// A new key: the secret is returned once and only its digest is stored.
+    public func createAPIKey(tenantID: String, name: String, scopes: [APIScope]) async throws -> (key: APIKeyRecord, secret: String) {
+        let name = try Validate.text(name, field: "name", max: 100)
+        guard !scopes.isEmpty else { throw DoorstepError.invalidInput(field: "scopes", reason: "must name at least one scope") }
+        guard try await store.apiKeys(tenantID: tenantID).count(where: { $0.revokedAt == nil }) < Self.maxLiveKeys else {
+            throw DoorstepError.limitReached(resource: "live API keys", limit: Self.maxLiveKeys)
+        }
+        let secret = SecretToken.generate(.apiKey)
+        let key = APIKeyRecord(
+            id: effects.newID(), prefix: SecretToken.displayPrefix(secret), name: name, scopes: Set(scopes).sorted(), createdAt: effects.now())
+        try await store.addAPIKey(key, tenantID: tenantID, digest: SecretToken.digest(secret))
+        return (key, secret)
+    }
+
+    /// The tenant's live keys, oldest first.
+    public func apiKeys(of tenant: Tenant) async throws -> [APIKeyRecord] {
+        try await store.apiKeys(tenantID: tenant.id).filter { $0.revokedAt == nil }
+    }
+
+    /// Refused from the next request on; false when the tenant has no such live key. The last
+    /// live key with the admin scope stays: without it the tenant could not make keys again.
+    public func revokeAPIKey(id: String, of tenant: Tenant) async throws -> Bool {
+        guard Identifier.isValid(id) else { return false }
+        let live = try await apiKeys(of: tenant)
+        guard let key = live.first(where: { $0.id == id }) else { return false }
+        if key.scopes.contains(.admin), live.count(where: { $0.scopes.contains(.admin) }) == 1 {
+            throw DoorstepError.conflict(reason: "this is the last key with the admin scope: make another one first")
+        }
+        return try await store.revokeAPIKey(id: id, tenantID: tenant.id, at: effects.now())
     }
 
     /// Changes apply to photos uploaded from now on; existing photos keep the expiry they got.
@@ -106,11 +138,17 @@ public struct AccountService: Sendable {
         return Session(token: token, expiresAt: expiresAt, courierID: courier.id)
     }
 
-    public func tenant(apiKey: String) async throws -> Tenant {
+    /// The tenant and the key a request presents; the key's last use is written down at most
+    /// once a minute per server (`keyUse`), so authenticating stays a read.
+    public func tenant(apiKey: String) async throws -> (tenant: Tenant, key: APIKeyRecord) {
         guard apiKey.hasPrefix(SecretToken.Kind.apiKey.rawValue + "_"),
-              let tenant = try await store.tenant(forAPIKeyDigest: SecretToken.digest(apiKey))
+              let found = try await store.apiKey(digest: SecretToken.digest(apiKey))
         else { throw DoorstepError.unauthenticated }
-        return tenant
+        let now = effects.now()
+        if keyUse.shouldRecord(found.key.id, now: now) {
+            try await store.markAPIKeyUsed(id: found.key.id, at: now)
+        }
+        return found
     }
 
     public func courier(sessionToken: String) async throws -> Courier {

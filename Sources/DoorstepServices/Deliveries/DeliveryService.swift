@@ -23,20 +23,85 @@ public struct DeliveryService: Sendable {
     }
 
     public func create(_ input: NewDelivery, for tenant: Tenant) async throws -> Delivery {
-        let input = try input.validated()
-        if let courierID = input.courierID {
-            guard try await store.courier(id: courierID, tenantID: tenant.id) != nil else {
-                throw DoorstepError.invalidInput(field: "courier_id", reason: "no such courier")
+        try await create([input], for: tenant, idempotency: nil).deliveries[0]
+    }
+
+    /// The largest batch: a day's manifest for a depot, in one request.
+    public static let maxBatch = 500
+
+    /// An Idempotency-Key and the fingerprint of the request that carries it (a digest of its body).
+    public struct Idempotency: Sendable {
+        public var key: String
+        public var fingerprint: String
+
+        public init(key: String, fingerprint: String) {
+            (self.key, self.fingerprint) = (key, fingerprint)
+        }
+    }
+
+    /// Creates every delivery or none. One input fails as `invalidInput` (or `conflict` for a
+    /// taken order reference) like it always has; a batch of several fails as `batchInvalid`
+    /// naming every failing item. With `idempotency`, a key used before with the same request
+    /// answers what that request made (`replayed`), with another request `idempotencyKeyReused`.
+    public func create(
+        _ inputs: [NewDelivery], for tenant: Tenant, idempotency: Idempotency?
+    ) async throws -> (deliveries: [Delivery], replayed: Bool) {
+        guard (1...Self.maxBatch).contains(inputs.count) else {
+            throw DoorstepError.invalidInput(field: "deliveries", reason: "must hold 1 to \(Self.maxBatch) deliveries")
+        }
+        let single = inputs.count == 1
+        var failures: [BatchItemError] = []
+        var checked: [NewDelivery] = []
+        var firstUse: [String: Int] = [:]
+        var couriers: [String: Bool] = [:]
+        for (index, input) in inputs.enumerated() {
+            do {
+                let input = try input.validated()
+                if let courierID = input.courierID {
+                    if couriers[courierID] == nil { couriers[courierID] = try await store.courier(id: courierID, tenantID: tenant.id) != nil }
+                    guard couriers[courierID] == true else { throw DoorstepError.invalidInput(field: "courier_id", reason: "no such courier") }
+                }
+                if let earlier = firstUse[input.orderReference] {
+                    throw DoorstepError.invalidInput(field: "order_reference", reason: "repeats item \(earlier) of this batch")
+                }
+                firstUse[input.orderReference] = index
+                checked.append(input)
+            } catch DoorstepError.invalidInput(let field, let reason) where !single {
+                failures.append(BatchItemError(index: index, field: field, reason: reason))
             }
         }
-        let delivery = Delivery(
-            id: effects.newID(), tenantID: tenant.id, orderReference: input.orderReference,
-            recipient: input.recipient, address: input.address,
-            location: try Coordinate(latitude: input.latitude, longitude: input.longitude), country: input.country,
-            instructions: input.instructions ?? "", courierID: input.courierID, state: .created,
-            createdAt: effects.now(), routePosition: input.routePosition)
-        try await store.createDelivery(delivery)
-        return delivery
+        guard failures.isEmpty else { throw DoorstepError.batchInvalid(failures) }
+        let now = effects.now()
+        let deliveries = try checked.map { input in
+            Delivery(
+                id: effects.newID(), tenantID: tenant.id, orderReference: input.orderReference,
+                recipient: input.recipient, address: input.address,
+                location: try Coordinate(latitude: input.latitude, longitude: input.longitude), country: input.country,
+                instructions: input.instructions ?? "", courierID: input.courierID, state: .created,
+                createdAt: now, routePosition: input.routePosition)
+        }
+        let claim = idempotency.map {
+            DeliveryRequestClaim(tenantID: tenant.id, key: $0.key, fingerprint: $0.fingerprint, deliveryIDs: deliveries.map(\.id), createdAt: now)
+        }
+        switch try await store.createDeliveries(deliveries, claim: claim) {
+        case .created:
+            return (deliveries, false)
+        case .earlier(let earlier):
+            guard earlier.fingerprint == claim?.fingerprint else { throw DoorstepError.idempotencyKeyReused }
+            var made: [Delivery] = []
+            for id in earlier.deliveryIDs {
+                guard let delivery = try await store.delivery(id: id, tenantID: tenant.id) else { throw DoorstepError.notFound }
+                made.append(delivery)
+            }
+            return (made, true)
+        case .orderReferenceTaken:
+            if single { throw DoorstepError.conflict(reason: "this order reference already has a delivery") }
+            // Every item whose reference is taken, not only the first the insert met.
+            let taken = try await store.usedOrderReferences(tenantID: tenant.id, among: deliveries.map(\.orderReference))
+            throw DoorstepError.batchInvalid(deliveries.enumerated().filter { taken.contains($0.element.orderReference) }.map {
+                BatchItemError(index: $0.offset, field: "order_reference", reason: "already has a delivery")
+            })
+        }
     }
 
     /// A tenant's delivery; another tenant's looks exactly like one that does not exist.
@@ -52,11 +117,21 @@ public struct DeliveryService: Sendable {
         public var nextCursor: String?
     }
 
-    public func list(for tenant: Tenant, limit: Int?, cursor: String?) async throws -> Page {
+    /// A page of the tenant's deliveries, newest first, narrowed by `filter`; the cursor carries
+    /// only the position, so the next page is asked with the same filter.
+    public func list(for tenant: Tenant, filter: DeliveryFilter = DeliveryFilter(), limit: Int?, cursor: String?) async throws -> Page {
         let limit = limit ?? 50
         guard (1...200).contains(limit) else { throw DoorstepError.invalidInput(field: "limit", reason: "must be 1 to 200") }
         let after = try cursor.map(PageCursor.decode)
-        let deliveries = try await store.deliveries(tenantID: tenant.id, limit: limit, after: after)
+        var filter = filter
+        // Matched as it was stored: trimmed, as creation keeps it.
+        filter.orderReference = try filter.orderReference.map { reference throws(DoorstepError) in
+            try Validate.text(reference, field: "order_reference", max: 100)
+        }
+        if let courierID = filter.courierID, !Identifier.isValid(courierID) {
+            throw DoorstepError.invalidInput(field: "courier_id", reason: "is not a courier id")
+        }
+        let deliveries = try await store.deliveries(tenantID: tenant.id, filter: filter, limit: limit, after: after)
         let next = deliveries.count == limit ? deliveries.last.map { PageCursor.encode(DeliveryCursor(createdAt: $0.createdAt, id: $0.id)) } : nil
         return Page(deliveries: deliveries, nextCursor: next)
     }

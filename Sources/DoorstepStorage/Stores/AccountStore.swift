@@ -7,12 +7,15 @@ public protocol AccountStore: Sendable {
     func tenants() async throws -> [Tenant]
     func tenant(id: String) async throws -> Tenant?
     func updateSettings(_ settings: TenantSettings, tenantID: String) async throws
-    func addAPIKey(id: String, tenantID: String, digest: String, prefix: String, createdAt: Date) async throws
-    func tenant(forAPIKeyDigest digest: String) async throws -> Tenant?
+    /// `key.revokedAt` and `key.lastUsedAt` are ignored (a new key is live and unused).
+    func addAPIKey(_ key: APIKeyRecord, tenantID: String, digest: String) async throws
+    /// The live key with this digest, and its tenant.
+    func apiKey(digest: String) async throws -> (tenant: Tenant, key: APIKeyRecord)?
     /// The tenant's keys, oldest first: never the key itself, only its id and shown prefix.
     func apiKeys(tenantID: String) async throws -> [APIKeyRecord]
     /// Returns false when the tenant has no such live key.
     func revokeAPIKey(id: String, tenantID: String, at: Date) async throws -> Bool
+    func markAPIKeyUsed(id: String, at: Date) async throws
 
     /// Throws `DoorstepError.conflict` when the username is taken.
     func createCourier(_ courier: Courier, passwordHash: String) async throws
@@ -34,10 +37,17 @@ public protocol AccountStore: Sendable {
 public struct APIKeyRecord: Sendable, Equatable {
     public var id: String
     public var prefix: String
+    public var name: String
+    public var scopes: [APIScope]
     public var createdAt: Date
+    public var lastUsedAt: Date?
     public var revokedAt: Date?
 
-    public init(id: String, prefix: String, createdAt: Date, revokedAt: Date?) {
-        (self.id, self.prefix, self.createdAt, self.revokedAt) = (id, prefix, createdAt, revokedAt)
+    public init(
+        id: String, prefix: String, name: String = "default", scopes: [APIScope] = APIScope.allCases, createdAt: Date,
+        lastUsedAt: Date? = nil, revokedAt: Date? = nil
+    ) {
+        (self.id, self.prefix, self.name, self.scopes) = (id, prefix, name, scopes)
+        (self.createdAt, self.lastUsedAt, self.revokedAt) = (createdAt, lastUsedAt, revokedAt)
     }
 }

@@ -5,12 +5,18 @@ import Foundation
 public protocol DeliveryStore: Sendable {
     /// Throws `DoorstepError.conflict` when the tenant already used the order reference.
     func createDelivery(_ delivery: Delivery) async throws
+    /// Every delivery or none, in one transaction. With a claim, its Idempotency-Key is claimed
+    /// first: a key the tenant already used answers that earlier request (`.earlier`), and a
+    /// concurrent twin waits for this one and then sees it.
+    func createDeliveries(_ deliveries: [Delivery], claim: DeliveryRequestClaim?) async throws -> CreateDeliveriesResult
+    /// Which of `references` the tenant's deliveries already use.
+    func usedOrderReferences(tenantID: String, among references: [String]) async throws -> Set<String>
     func delivery(id: String, tenantID: String) async throws -> Delivery?
     /// Unscoped: only for callers that hold a capability for this delivery (a signed link, a courier
     /// check on `courierID`).
     func delivery(id: String) async throws -> Delivery?
-    /// Newest first; `after` is the last delivery of the previous page.
-    func deliveries(tenantID: String, limit: Int, after: DeliveryCursor?) async throws -> [Delivery]
+    /// Newest first, those that pass `filter`; `after` is the last delivery of the previous page.
+    func deliveries(tenantID: String, filter: DeliveryFilter, limit: Int, after: DeliveryCursor?) async throws -> [Delivery]
     /// A courier's stops in route order: every one not yet delivered, and those delivered since `deliveredSince`.
     func deliveries(courierID: String, deliveredSince: Date) async throws -> [Delivery]
     /// created → out for delivery, with its events, in one transaction; false if not `created`.

@@ -42,6 +42,51 @@ public struct DeliveryCursor: Sendable, Equatable {
     }
 }
 
+/// An Idempotency-Key of a tenant's delivery creation: the request's fingerprint and the ids it
+/// created, in order.
+public struct DeliveryRequestClaim: Sendable, Equatable {
+    public var tenantID: String
+    public var key: String
+    public var fingerprint: String
+    public var deliveryIDs: [String]
+    public var createdAt: Date
+
+    public init(tenantID: String, key: String, fingerprint: String, deliveryIDs: [String], createdAt: Date) {
+        (self.tenantID, self.key, self.fingerprint, self.deliveryIDs, self.createdAt) = (tenantID, key, fingerprint, deliveryIDs, createdAt)
+    }
+}
+
+public enum CreateDeliveriesResult: Sendable, Equatable {
+    case created
+    /// The key was used before: this is what that request made (nothing was created now).
+    case earlier(DeliveryRequestClaim)
+    /// The item at `index` reuses one of the tenant's order references: nothing was created.
+    case orderReferenceTaken(index: Int)
+}
+
+/// What a tenant's delivery list is narrowed to; every condition set must hold. Values are
+/// checked by the caller (DeliveryService) before they reach a store.
+public struct DeliveryFilter: Sendable, Equatable {
+    public var state: DeliveryState?
+    /// Created strictly after.
+    public var createdAfter: Date?
+    /// Created before.
+    public var createdBefore: Date?
+    public var orderReference: String?
+    public var courierID: String?
+
+    public init(
+        state: DeliveryState? = nil, createdAfter: Date? = nil, createdBefore: Date? = nil, orderReference: String? = nil,
+        courierID: String? = nil
+    ) {
+        self.state = state
+        self.createdAfter = createdAfter
+        self.createdBefore = createdBefore
+        self.orderReference = orderReference
+        self.courierID = courierID
+    }
+}
+
 /// An Idempotency-Key as stored: who used it, for which request, and the photo it made.
 public struct IdempotencyClaim: Sendable, Equatable {
     public var courierID: String

@@ -1,0 +1,53 @@
+import Foundation
+
+/// A JSON document as data, for applying a JSON merge patch (RFC 7396) to a resource's JSON
+/// before decoding the result as that resource: the patch is applied to the very JSON the API
+/// shows, so PATCH can change exactly what GET returns and nothing else.
+enum JSONValue: Codable, Equatable, Sendable {
+    case null
+    case bool(Bool)
+    case integer(Int)
+    case number(Double)
+    case string(String)
+    case array([JSONValue])
+    case object([String: JSONValue])
+
+    init(from decoder: any Decoder) throws {
+        let container = try decoder.singleValueContainer()
+        if container.decodeNil() { self = .null }
+        else if let value = try? container.decode(Bool.self) { self = .bool(value) }
+        else if let value = try? container.decode(Int.self) { self = .integer(value) }
+        else if let value = try? container.decode(Double.self) { self = .number(value) }
+        else if let value = try? container.decode(String.self) { self = .string(value) }
+        else if let value = try? container.decode([JSONValue].self) { self = .array(value) }
+        else { self = .object(try container.decode([String: JSONValue].self)) }
+    }
+
+    func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        switch self {
+        case .null: try container.encodeNil()
+        case .bool(let value): try container.encode(value)
+        case .integer(let value): try container.encode(value)
+        case .number(let value): try container.encode(value)
+        case .string(let value): try container.encode(value)
+        case .array(let value): try container.encode(value)
+        case .object(let value): try container.encode(value)
+        }
+    }
+
+    /// RFC 7396 §2: members of an object patch replace the target's, `null` removes one, and
+    /// anything that is not an object replaces the target whole.
+    func merging(_ patch: JSONValue) -> JSONValue {
+        guard case .object(let changes) = patch else { return patch }
+        guard case .object(var members) = self else { return JSONValue.object([:]).merging(patch) }
+        for (name, change) in changes {
+            if change == .null {
+                members[name] = nil
+            } else {
+                members[name] = (members[name] ?? .null).merging(change)
+            }
+        }
+        return .object(members)
+    }
+}
