@@ -17,6 +17,7 @@ EXPECTED = {
                   ("peak_rss_mb_whole_run",)],
     "upload-memory.json": [("bursts", "4 at once, budget 32 MB", "peak_rss_mb"), ("bursts", "8 at once, no budget (baseline)", "stored")],
     "reads.json": [("photo_views_per_s_16_readers",), ("sweep_ms_per_1000_photos",)],
+    "api-costs.json": [("batch_ms_per_delivery",), ("singles_ms_per_delivery",), ("delivery_304_ms_p50",), ("list_page_50_filtered_ms_p50",)],
     "pipeline.json": [("single_thread_images_per_s",), ("all_cores_images_per_s",)],
     "pipeline-compare.json": [("single_thread", "ours", "median_images_per_s"), ("single_thread", "pillow_simd", "median_images_per_s"),
                               ("single_thread", "vips_thumbnail", "median_images_per_s"), ("quality", "ours", "psnr_db")],

@@ -13,6 +13,8 @@ import pytest
 from aiosmtpd.controller import Controller
 from standardwebhooks import Webhook
 
+import contract
+
 from conftest import FIXTURE_PHOTO, free_port, request, run, wait_for
 
 PHOTO = FIXTURE_PHOTO.read_bytes()
@@ -164,6 +166,7 @@ def test_webhooks_are_signed_retried_and_dead_lettered(tmp_path, servers, receiv
     for path, hits in [(p, attempts(p)) for p in hooks]:
         for hit in hits:
             payload = Webhook(hooks[path]["secret"]).verify(hit["body"], hit["headers"])
+            contract.check_webhook(hit["headers"], hit["body"])
             assert payload["type"] in ("delivery.delivered", "photo.deleted")
             assert "photo" not in json.dumps(payload).lower() or "photo_id" in json.dumps(payload)
     # The retry of a flaky delivery carries the same webhook-id (receivers drop repeats by it).
@@ -187,12 +190,13 @@ def test_webhooks_are_signed_retried_and_dead_lettered(tmp_path, servers, receiv
 
     # Test-send, then secret rotation: both secrets verify during the overlap.
     status, result = api(base, key, f"/api/v1/webhooks/{hooks['/ok']['id']}/test", "POST")
-    assert status == 200 and result["ok"] == "true"
+    assert status == 200 and result["ok"] is True
     status, rotated = api(base, key, f"/api/v1/webhooks/{hooks['/ok']['id']}/rotate-secret", "POST")
     assert status == 200 and rotated["secret"] != hooks["/ok"]["secret"]
     status, result = api(base, key, f"/api/v1/webhooks/{hooks['/ok']['id']}/test", "POST")
     last = attempts("/ok")[-1]
     assert Webhook(rotated["secret"]).verify(last["body"], last["headers"])["type"] == "webhook.test"
+    contract.check_webhook(last["headers"], last["body"])
     assert Webhook(hooks["/ok"]["secret"]).verify(last["body"], last["headers"])["type"] == "webhook.test"
 
 

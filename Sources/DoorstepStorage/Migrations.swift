@@ -277,6 +277,8 @@ enum Migrations {
                 PRIMARY KEY (tenant_id, idempotency_key))
             """,
             "CREATE INDEX delivery_requests_by_time ON delivery_requests (created_at)",
+            // The list filtered by state walks only that state's deliveries, newest first.
+            "CREATE INDEX deliveries_by_tenant_state ON deliveries (tenant_id, state, created_at, id)",
         ]),
     ]
 

@@ -46,14 +46,46 @@ extension SQLMetadataStore {
         }
     }
 
-    public func addAPIKey(_ key: APIKeyRecord, tenantID: String, digest: String) async throws {
-        try await source.withConnection { db in
+    @discardableResult
+    public func addAPIKey(_ key: APIKeyRecord, tenantID: String, digest: String, liveLimit: Int?) async throws -> Bool {
+        try await source.withTransaction { db in
+            if let liveLimit {
+                try await Self.lockKeys(of: tenantID, on: db, engine: source.engine)
+                let live = try await Self.liveKeys(of: tenantID, on: db)
+                guard live.count < liveLimit else { return false }
+            }
             try await db.raw("""
                 INSERT INTO api_keys (id, tenant_id, digest, prefix, name, scopes, created_at)
                 VALUES (\(bind: key.id), \(bind: tenantID), \(bind: digest), \(bind: key.prefix), \(bind: key.name),
                         \(bind: APIKeyRow.encode(key.scopes)), \(bind: key.createdAt.epochMilliseconds))
                 """).run()
+            return true
         }
+    }
+
+    public func revokeAPIKeyKeepingAnAdmin(id: String, tenantID: String, at: Date) async throws -> APIKeyRevocation {
+        try await source.withTransaction { db in
+            try await Self.lockKeys(of: tenantID, on: db, engine: source.engine)
+            let live = try await Self.liveKeys(of: tenantID, on: db)
+            guard let key = live.first(where: { $0.id == id }) else { return .noSuchKey }
+            if key.scopes.contains(.admin), live.count(where: { $0.scopes.contains(.admin) }) == 1 { return .lastAdminKey }
+            try await db.raw("UPDATE api_keys SET revoked_at = \(bind: at.epochMilliseconds) WHERE id = \(bind: id)").run()
+            return .revoked
+        }
+    }
+
+    /// Holds the tenant's row until the transaction ends, so checks over its keys and the write
+    /// they allow happen as one. SQLite's BEGIN IMMEDIATE already serialises every writer.
+    private static func lockKeys(of tenantID: String, on db: any SQLDatabase, engine: SQLEngine) async throws {
+        if engine == .postgres {
+            _ = try await db.raw("SELECT id FROM tenants WHERE id = \(bind: tenantID) FOR UPDATE").all()
+        }
+    }
+
+    private static func liveKeys(of tenantID: String, on db: any SQLDatabase) async throws -> [APIKeyRecord] {
+        try await db.raw("""
+            SELECT \(unsafeRaw: APIKeyRow.columns()) FROM api_keys WHERE tenant_id = \(bind: tenantID) AND revoked_at IS NULL
+            """).all(decoding: APIKeyRow.self, with: APIKeyRow.decoder).map(\.record)
     }
 
     public func apiKey(digest: String) async throws -> (tenant: Tenant, key: APIKeyRecord)? {

@@ -19,10 +19,14 @@ extension SQLMetadataStore {
                                 \(bind: claim.deliveryIDs.joined(separator: " ")), \(bind: claim.createdAt.epochMilliseconds))
                         ON CONFLICT DO NOTHING RETURNING 1 AS inserted
                         """)
-                    if !claimed, let earlier = try await db.raw("""
-                        SELECT tenant_id, idempotency_key, fingerprint, delivery_ids, created_at FROM delivery_requests
-                        WHERE tenant_id = \(bind: claim.tenantID) AND idempotency_key = \(bind: claim.key)
-                        """).first(decoding: DeliveryRequestRow.self, with: snakeCase) {
+                    if !claimed {
+                        // Taken by an earlier request; gone again only if purged in this very moment,
+                        // and then the client's retry will do.
+                        guard let earlier = try await db.raw("""
+                            SELECT tenant_id, idempotency_key, fingerprint, delivery_ids, created_at FROM delivery_requests
+                            WHERE tenant_id = \(bind: claim.tenantID) AND idempotency_key = \(bind: claim.key)
+                            """).first(decoding: DeliveryRequestRow.self, with: snakeCase)
+                        else { throw DoorstepError.conflict(reason: "this Idempotency-Key is being reused right now; retry") }
                         return .earlier(earlier.claim)
                     }
                 }

@@ -85,7 +85,47 @@ import Testing
         }
     }
 
-    @Test func aTenantHasAtMostFiftyLiveKeys() async throws {
+    /// Every tenant operation, from the API document: a key without the scope the document names
+    /// (`x-required-scope`) is refused with 403 before anything is looked up; a key with only that
+    /// scope is not. So the code and the document cannot disagree about who may do what.
+    @Test func everyOperationNeedsTheScopeTheDocumentNames() async throws {
+        try await TestApp.run { app in
+            let document = try #require(try JSONSerialization.jsonObject(with: Data(Assets.openAPI.utf8)) as? [String: Any])
+            let paths = try #require(document["paths"] as? [String: [String: Any]])
+            // (method, path, scope needed, whether it answers with an event stream)
+            let operations: [(String, String, String, Bool)] = paths.sorted(by: { $0.key < $1.key }).flatMap { path, item in
+                item.sorted(by: { $0.key < $1.key }).compactMap { method, value in
+                    guard let operation = value as? [String: Any], let needed = operation["x-required-scope"] as? String else { return nil }
+                    return (method.uppercased(), path, needed, "\(operation["responses"] ?? "")".contains("text/event-stream"))
+                }
+            }
+            #expect(operations.count >= 25, "tenant operations with a scope: \(operations.count)")
+            var made: [(APIScope, String)] = []
+            for scope in APIScope.allCases {
+                made.append((scope, try await app.services.accounts.createAPIKey(tenantID: app.tenant.id, name: scope.rawValue, scopes: [scope]).secret))
+            }
+            let keys = made
+            let failures = EventLog()
+            try await app.application.test(.router) { client in
+                for (method, path, needed, streams) in operations {
+                    let uri = path.replacingOccurrences(of: "{id}", with: UUID().uuidString.lowercased())
+                    for (scope, key) in keys {
+                        let allowed = scope.rawValue == needed
+                        if allowed && streams { continue }  // it would stay open; its refusals are what matter here
+                        let response = try await client.execute(
+                            uri: uri, method: HTTPRequest.Method(method)!,
+                            headers: [.authorization: "Bearer \(key)", .contentType: "application/json"], body: ByteBuffer(string: "{}"))
+                        if (response.status == .forbidden) == allowed {
+                            failures.append("\(method) \(path) with a \(scope.rawValue) key: \(response.status.code)")
+                        }
+                    }
+                }
+            }
+            #expect(failures.all.isEmpty, "\(failures.all.joined(separator: "\n"))")
+        }
+    }
+
+    @Test func aTenantHasAtMostTwentyLiveKeys() async throws {
         try await TestApp.run { app in
             for index in 1..<AccountService.maxLiveKeys {
                 _ = try await app.services.accounts.createAPIKey(tenantID: app.tenant.id, name: "k\(index)", scopes: [.read])

@@ -43,6 +43,7 @@ import Testing
         "GET /operator/operator.css": .init(allowed: everyone), "GET /operator/operator.js": .init(allowed: everyone),
         "GET /api/v1/courier/upload-key": .init(allowed: everyone),
         "GET /api/v1/openapi.json": .init(allowed: everyone), "GET /docs": .init(allowed: everyone),
+        "GET /docs/api-reference.css": .init(allowed: everyone),
         // Signing in is open to all: the password is the credential (filled in per run).
         "POST /api/v1/courier/login": .init(allowed: everyone),
         "GET /metrics": .init(allowed: [.metricsToken]),

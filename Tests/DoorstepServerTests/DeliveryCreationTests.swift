@@ -57,7 +57,7 @@ import Testing
             let ids = try await withThrowingTaskGroup(of: String.self) { group in
                 for _ in 0..<4 {
                     group.addTask {
-                        try await service.create([input], for: tenant, idempotency: .init(key: "twin", fingerprint: "same")).deliveries[0].id
+                        try await service.create([input], for: tenant, idempotency: .init(key: "twin", fingerprint: "same"), asBatch: false).deliveries[0].id
                     }
                 }
                 return try await group.reduce(into: Set<String>()) { $0.insert($1) }
@@ -96,6 +96,10 @@ import Testing
                 // Valid items, but one reference the tenant already used: found in the store, still nothing created.
                 let taken = try await post([Self.item("C-0"), Self.item("OLD-1"), Self.item("C-2")])
                 #expect((try taken.json()["errors"] as? [[String: Any]])?.compactMap { $0["index"] as? Int } == [1])
+                // A batch of one is still a batch: its failure names the item, it is not a 409.
+                let one = try await post([Self.item("OLD-1")])
+                #expect(one.status == .unprocessableContent)
+                #expect((try one.json()["errors"] as? [[String: Any]])?.first?["index"] as? Int == 0)
                 #expect(try await app.services.deliveries.list(for: app.tenant, limit: 50, cursor: nil).deliveries.count == 1)
 
                 let manifest = (0..<DeliveryService.maxBatch).map { Self.item("M-\($0)") }

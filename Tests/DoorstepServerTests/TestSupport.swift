@@ -20,6 +20,8 @@ final class TestClock: Sendable {
     private let current = Mutex(Date())
     var now: Date { current.withLock { $0 } }
     func advance(by seconds: TimeInterval) { current.withLock { $0 = $0.addingTimeInterval(seconds) } }
+    /// To the next whole second: times then print exactly in whole-second ISO 8601.
+    func advanceToWholeSecond() { current.withLock { $0 = Date(timeIntervalSince1970: ($0.timeIntervalSince1970 + 1).rounded(.down)) } }
 }
 
 /// A real application on a fresh data folder (SQLite file, disk blobs, keys), plus seeded

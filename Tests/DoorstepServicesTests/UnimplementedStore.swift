@@ -35,7 +35,8 @@ class UnimplementedStore: MetadataStore, @unchecked Sendable {
     func tenants() async throws -> [Tenant] { throw unimplemented() }
     func tenant(id: String) async throws -> Tenant? { throw unimplemented() }
     func updateSettings(_ settings: TenantSettings, tenantID: String) async throws { throw unimplemented() }
-    func addAPIKey(_ key: APIKeyRecord, tenantID: String, digest: String) async throws { throw unimplemented() }
+    func addAPIKey(_ key: APIKeyRecord, tenantID: String, digest: String, liveLimit: Int?) async throws -> Bool { throw unimplemented() }
+    func revokeAPIKeyKeepingAnAdmin(id: String, tenantID: String, at: Date) async throws -> APIKeyRevocation { throw unimplemented() }
     func apiKey(digest: String) async throws -> (tenant: Tenant, key: APIKeyRecord)? { throw unimplemented() }
     func markAPIKeyUsed(id: String, at: Date) async throws { throw unimplemented() }
     func createCourier(_ courier: Courier, passwordHash: String) async throws { throw unimplemented() }

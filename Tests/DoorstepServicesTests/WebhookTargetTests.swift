@@ -27,6 +27,11 @@ import Testing
         #expect(throws: DoorstepError.self) { try policy.validate("http://user:secret@example.com/x") }
         #expect(throws: DoorstepError.self) { try policy.validate("http://[::1]:8080/x") }
         #expect(throws: DoorstepError.self) { try policy.validate("https://169.254.169.254/latest") }
+        for local in ["http://localhost:8080/x", "http://LocalHost./x", "https://api.localhost/x", "http://printer.local/x",
+                      "http://metadata.google.internal/x", "http://nas.home.arpa/x"] {
+            #expect(throws: DoorstepError.self, "\(local)") { try policy.validate(local) }
+        }
+        #expect(try policy.validate("https://localhost-hooks.example.com/x").host == "localhost-hooks.example.com")
         #expect(try policy.validate("https://hooks.example.com/doorstep?x=1").host == "hooks.example.com")
         #expect(try WebhookTargetPolicy(allowPrivateNetworks: true).validate("http://127.0.0.1:9/hooks").port == 9)
     }

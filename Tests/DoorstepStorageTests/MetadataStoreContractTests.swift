@@ -19,7 +19,7 @@ import Testing
         try await engine.withSeed { seed in
             let tenant = try await seed.tenant()
             let key = APIKeyRecord(id: Seed.id(), prefix: "dsk_abc", name: "Warehouse", scopes: [.read, .admin], createdAt: seed.clock)
-            try await seed.store.addAPIKey(key, tenantID: tenant.id, digest: "digest-1")
+            try await seed.store.addAPIKey(key, tenantID: tenant.id, digest: "digest-1", liveLimit: nil)
             let found = try await seed.store.apiKey(digest: "digest-1")
             #expect(found?.tenant == tenant)
             #expect(found?.key == key)
@@ -166,14 +166,42 @@ import Testing
         }
     }
 
+    /// The key cap and the last admin key hold under concurrency: checked and written as one.
+    @Test(arguments: StoreEngine.allCases)
+    func keyLimitsHoldAgainstParallelRequests(_ engine: StoreEngine) async throws {
+        try await engine.withSeed { seed in
+            let tenant = try await seed.tenant()
+            let store = seed.store, clock = seed.clock
+            let added = try await withThrowingTaskGroup(of: Bool.self) { group in
+                for index in 0..<8 {
+                    group.addTask {
+                        try await store.addAPIKey(
+                            APIKeyRecord(id: Seed.id(), prefix: "dsk_\(index)", scopes: [.admin], createdAt: clock), tenantID: tenant.id,
+                            digest: "burst-\(index)", liveLimit: 3)
+                    }
+                }
+                return try await group.reduce(into: 0) { $0 += $1 ? 1 : 0 }
+            }
+            #expect(added == 3)
+            let ids = try await store.apiKeys(tenantID: tenant.id).map(\.id)
+            let outcomes = try await withThrowingTaskGroup(of: APIKeyRevocation.self) { group in
+                for id in ids { group.addTask { try await store.revokeAPIKeyKeepingAnAdmin(id: id, tenantID: tenant.id, at: clock) } }
+                return try await group.reduce(into: [APIKeyRevocation]()) { $0.append($1) }
+            }
+            #expect(outcomes.count(where: { $0 == .revoked }) == 2)
+            #expect(outcomes.count(where: { $0 == .lastAdminKey }) == 1)
+            #expect(try await store.apiKeys(tenantID: tenant.id).count(where: { $0.revokedAt == nil }) == 1)
+        }
+    }
+
     @Test(arguments: StoreEngine.allCases)
     func revokedKeysAndSessionsNoLongerAuthenticate(_ engine: StoreEngine) async throws {
         try await engine.withSeed { seed in
             let tenant = try await seed.tenant(), other = try await seed.tenant("Other")
             let (old, new) = (Seed.id(), Seed.id())
-            try await seed.store.addAPIKey(APIKeyRecord(id: old, prefix: "dsk_old", createdAt: seed.clock), tenantID: tenant.id, digest: "digest-old")
+            try await seed.store.addAPIKey(APIKeyRecord(id: old, prefix: "dsk_old", createdAt: seed.clock), tenantID: tenant.id, digest: "digest-old", liveLimit: nil)
             try await seed.store.addAPIKey(
-                APIKeyRecord(id: new, prefix: "dsk_new", createdAt: seed.clock.addingTimeInterval(1)), tenantID: tenant.id, digest: "digest-new")
+                APIKeyRecord(id: new, prefix: "dsk_new", createdAt: seed.clock.addingTimeInterval(1)), tenantID: tenant.id, digest: "digest-new", liveLimit: nil)
             #expect(try await !seed.store.revokeAPIKey(id: old, tenantID: other.id, at: seed.clock), "another tenant's key is not theirs to revoke")
             #expect(try await seed.store.revokeAPIKey(id: old, tenantID: tenant.id, at: seed.clock))
             #expect(try await !seed.store.revokeAPIKey(id: old, tenantID: tenant.id, at: seed.clock), "once")

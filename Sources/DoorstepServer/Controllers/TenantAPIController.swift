@@ -72,7 +72,8 @@ struct TenantAPIController {
         let body = try await request.body.collect(upTo: 1 << 20)
         let input = try context.requestDecoder.decode(CreateDeliveryRequest.self, from: Data(buffer: body))
         let made = try await deliveries.create(
-            [input.newDelivery], for: tenant, idempotency: key.map { .init(key: $0, fingerprint: RequestFingerprint.of("delivery", body)) })
+            [input.newDelivery], for: tenant, idempotency: key.map { .init(key: $0, fingerprint: RequestFingerprint.of("delivery", body)) },
+            asBatch: false)
         let delivery = made.deliveries[0]
         var headers: HTTPFields = [:]
         headers[.location] = "/api/v1/deliveries/\(delivery.id)"
@@ -90,7 +91,7 @@ struct TenantAPIController {
         let batch = try context.requestDecoder.decode(CreateDeliveryBatchRequest.self, from: Data(buffer: body))
         let made = try await deliveries.create(
             batch.deliveries.map(\.newDelivery), for: tenant,
-            idempotency: key.map { .init(key: $0, fingerprint: RequestFingerprint.of("batch", body)) })
+            idempotency: key.map { .init(key: $0, fingerprint: RequestFingerprint.of("batch", body)) }, asBatch: true)
         var items: [DeliveryResource] = []
         for delivery in made.deliveries { items.append(try await resource(delivery, detailed: false)) }
         var headers: HTTPFields = [:]
@@ -102,11 +103,13 @@ struct TenantAPIController {
         let tenant = try context.requireTenant(.read).tenant
         let delivery = try await deliveries.get(context.parameters.get("id") ?? "", for: tenant)
         let resource = try await resource(delivery, detailed: true)
-        // The tag covers the delivery, not its signed links: they are signed afresh on every read
-        // (a new expiry), and a client holding a current copy holds links that still work.
+        // A weak tag: it covers the delivery, not its signed links, which are signed afresh on
+        // every read (a new expiry), so two answers with one tag may differ in those bytes. A 304
+        // says the delivery is unchanged; links a client kept still expire when they said.
         var unsigned = resource
         (unsigned.customerURL, unsigned.preferencesURL) = (nil, nil)
-        return EntityTag.apply(to: try JSONResponse.make(resource), body: Array(try JSONResponse.encoder.encode(unsigned)), request: request)
+        return EntityTag.apply(
+            to: try JSONResponse.make(resource), body: Array(try JSONResponse.encoder.encode(unsigned)), request: request, weak: true)
     }
 
     @Sendable func list(_ request: Request, context: AppRequestContext) async throws -> Response {
@@ -169,9 +172,13 @@ struct TenantAPIController {
     @Sendable func patchSettings(_ request: Request, context: AppRequestContext) async throws -> Response {
         let tenant = try context.requireTenant(.admin).tenant
         let patch = try await request.decodeJSON(as: JSONValue.self, context: context, limit: 64 * 1024)
-        guard case .object = patch else { throw DoorstepError.invalidInput(field: "body", reason: "must be a JSON object") }
-        let current = try JSONDecoder().decode(JSONValue.self, from: JSONResponse.encoder.encode(SettingsResource(tenant.settings)))
-        let merged = try JSONEncoder().encode(current.merging(patch))
+        guard case .object(let members) = patch else { throw DoorstepError.invalidInput(field: "body", reason: "must be a JSON object") }
+        // A misspelt member would otherwise change nothing and answer 200: the client must hear it.
+        if let unknown = members.keys.sorted().first(where: { SettingsResource.CodingKeys(stringValue: $0) == nil }) {
+            throw DoorstepError.invalidInput(field: unknown, reason: "is not a setting")
+        }
+        let current = try context.requestDecoder.decode(JSONValue.self, from: JSONResponse.encoder.encode(SettingsResource(tenant.settings)))
+        let merged = try JSONResponse.encoder.encode(current.merging(patch))
         let settings = try context.requestDecoder.decode(SettingsResource.self, from: merged).settings
         return try JSONResponse.make(SettingsResource(try await accounts.updateSettings(settings, of: tenant)))
     }

@@ -48,16 +48,20 @@ struct WebhookController {
     /// Sends a signed `webhook.test` now and reports what the endpoint answered.
     @Sendable func test(_ request: Request, context: AppRequestContext) async throws -> Response {
         try rateLimits.check(.webhookTest, try context.requireTenant(.admin).tenant.id)
-        if let failure = try await webhooks.test(try await endpoint(context)) {
-            return try JSONResponse.make(["ok": "false", "result": failure])
-        }
-        return try JSONResponse.make(["ok": "true", "result": "delivered"])
+        let failure = try await webhooks.test(try await endpoint(context))
+        return try JSONResponse.make(WebhookTestResult(ok: failure == nil, result: failure ?? "delivered"))
     }
 
     @Sendable func log(_ request: Request, context: AppRequestContext) async throws -> Response {
         let messages = try await webhooks.deliveryLog(of: try await endpoint(context, needs: .read))
         return try JSONResponse.make(["items": messages.map(DeliveryLogEntry.init)])
     }
+}
+
+/// What a `webhook.test` met: `ok` when the endpoint answered 2xx, else why not in `result`.
+struct WebhookTestResult: Encodable {
+    var ok: Bool
+    var result: String
 }
 
 struct CreateWebhookRequest: Decodable {

@@ -68,8 +68,8 @@ struct Problem: Encodable, Sendable {
             self.init(slug: "unsupported-media-type", title: "Unsupported image type", status: .unsupportedMediaType,
                       detail: "Send a JPEG, PNG, HEIC or WebP photo as the request body.")
         case .payloadTooLarge(let limit):
-            self.init(slug: "payload-too-large", title: "Upload too large", status: .contentTooLarge,
-                      detail: "The upload is larger than \(limit) bytes.", limit: limit)
+            self.init(slug: "payload-too-large", title: "Request body too large", status: .contentTooLarge,
+                      detail: "The request body is larger than \(limit) bytes.", limit: limit)
         case .tooManyPixels(let limit):
             self.init(slug: "too-many-pixels", title: "Image too large", status: .contentTooLarge,
                       detail: "The image has more than \(limit) pixels.", limit: limit)

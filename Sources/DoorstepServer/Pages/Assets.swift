@@ -33,6 +33,7 @@ enum Assets {
     // The API contract and its reference for people (APIDocsController).
     static let openAPI = text(PackageResources.openapi_json)
     static let apiReference = text(PackageResources.api_reference_html)
+    static let apiReferenceCSS = text(PackageResources.api_reference_css)
 
     /// An asset as a response: public, cached briefly (a new version reaches browsers in minutes).
     static func response(_ text: String, type: String) -> Response {

@@ -23,7 +23,7 @@ public struct DeliveryService: Sendable {
     }
 
     public func create(_ input: NewDelivery, for tenant: Tenant) async throws -> Delivery {
-        try await create([input], for: tenant, idempotency: nil).deliveries[0]
+        try await create([input], for: tenant, idempotency: nil, asBatch: false).deliveries[0]
     }
 
     /// The largest batch: a day's manifest for a depot, in one request.
@@ -39,17 +39,17 @@ public struct DeliveryService: Sendable {
         }
     }
 
-    /// Creates every delivery or none. One input fails as `invalidInput` (or `conflict` for a
-    /// taken order reference) like it always has; a batch of several fails as `batchInvalid`
-    /// naming every failing item. With `idempotency`, a key used before with the same request
+    /// Creates every delivery or none. A single creation fails as `invalidInput` (or `conflict`
+    /// for a taken order reference); a batch, even of one, fails as `batchInvalid` naming every
+    /// failing item. With `idempotency`, a key used before with the same request
     /// answers what that request made (`replayed`), with another request `idempotencyKeyReused`.
     public func create(
-        _ inputs: [NewDelivery], for tenant: Tenant, idempotency: Idempotency?
+        _ inputs: [NewDelivery], for tenant: Tenant, idempotency: Idempotency?, asBatch: Bool
     ) async throws -> (deliveries: [Delivery], replayed: Bool) {
         guard (1...Self.maxBatch).contains(inputs.count) else {
             throw DoorstepError.invalidInput(field: "deliveries", reason: "must hold 1 to \(Self.maxBatch) deliveries")
         }
-        let single = inputs.count == 1
+        let single = !asBatch
         var failures: [BatchItemError] = []
         var checked: [NewDelivery] = []
         var firstUse: [String: Int] = [:]

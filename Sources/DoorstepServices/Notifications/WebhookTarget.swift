@@ -14,6 +14,8 @@ public struct WebhookTargetPolicy: Sendable {
     /// (and for tests on loopback). Off by default.
     public var allowPrivateNetworks: Bool
 
+    static let internalNames = ["localhost", "local", "internal", "home.arpa", "localdomain"]
+
     public init(allowPrivateNetworks: Bool = false) {
         self.allowPrivateNetworks = allowPrivateNetworks
     }
@@ -32,6 +34,12 @@ public struct WebhookTargetPolicy: Sendable {
         }
         if !allowPrivateNetworks, let address = IPAddress(literal: host), !address.isPublic {
             throw .invalidInput(field: "url", reason: "must be a public address, not a private, loopback or link-local one")
+        }
+        // Names that can only ever mean this machine or its own network (RFC 6761 and 6762):
+        // refused when saved, so an integrator hears it now rather than from a dead delivery log.
+        let name = host.lowercased().trimmingCharacters(in: CharacterSet(charactersIn: "."))
+        if !allowPrivateNetworks, Self.internalNames.contains(where: { name == $0 || name.hasSuffix("." + $0) }) {
+            throw .invalidInput(field: "url", reason: "must name a public host, not localhost or a local-network name")
         }
         return url
     }

@@ -7,14 +7,20 @@ public protocol AccountStore: Sendable {
     func tenants() async throws -> [Tenant]
     func tenant(id: String) async throws -> Tenant?
     func updateSettings(_ settings: TenantSettings, tenantID: String) async throws
-    /// `key.revokedAt` and `key.lastUsedAt` are ignored (a new key is live and unused).
-    func addAPIKey(_ key: APIKeyRecord, tenantID: String, digest: String) async throws
+    /// `key.revokedAt` and `key.lastUsedAt` are ignored (a new key is live and unused). False,
+    /// and nothing added, when the tenant already has `liveLimit` live keys (checked and written
+    /// in one transaction, so concurrent additions cannot pass it together).
+    @discardableResult
+    func addAPIKey(_ key: APIKeyRecord, tenantID: String, digest: String, liveLimit: Int?) async throws -> Bool
     /// The live key with this digest, and its tenant.
     func apiKey(digest: String) async throws -> (tenant: Tenant, key: APIKeyRecord)?
     /// The tenant's keys, oldest first: never the key itself, only its id and shown prefix.
     func apiKeys(tenantID: String) async throws -> [APIKeyRecord]
     /// Returns false when the tenant has no such live key.
     func revokeAPIKey(id: String, tenantID: String, at: Date) async throws -> Bool
+    /// Like `revokeAPIKey`, but keeps the tenant's last live key with the admin scope (one
+    /// transaction: two concurrent revocations cannot remove the last two together).
+    func revokeAPIKeyKeepingAnAdmin(id: String, tenantID: String, at: Date) async throws -> APIKeyRevocation
     func markAPIKeyUsed(id: String, at: Date) async throws
 
     /// Throws `DoorstepError.conflict` when the username is taken.
@@ -32,6 +38,12 @@ public protocol AccountStore: Sendable {
     func courier(forSessionDigest digest: String, now: Date) async throws -> Courier?
     /// Ends every session of the courier (a lost phone, a courier who left); returns how many.
     func revokeCourierSessions(courierID: String) async throws -> Int
+}
+
+public enum APIKeyRevocation: Sendable, Equatable {
+    case revoked
+    case noSuchKey
+    case lastAdminKey
 }
 
 public struct APIKeyRecord: Sendable, Equatable {
