@@ -4,7 +4,6 @@ a conditional read answered 304 vs the full read; a filtered list page vs the un
 Writes results/api-costs.{md,json}. A measurement for issue 17, not a pass/fail test."""
 import json
 import os
-import platform
 import statistics
 import sys
 import time
@@ -16,7 +15,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "e2e"))
 sys.path.insert(0, str(ROOT / "bench"))
-from serving import demo as make_demo, serving  # noqa: E402
+from serving import demo as make_demo, publish, serving  # noqa: E402
 
 MANIFEST = int(os.environ.get("MANIFEST", "500"))
 READS = int(os.environ.get("API_READS", "300"))
@@ -74,8 +73,7 @@ def main():
         page_ms = timed(lambda: call(base, key, "/api/v1/deliveries?limit=50"), READS // 3)
         filtered_ms = timed(lambda: call(base, key, f"/api/v1/deliveries?limit=50&courier_id={courier_id}&state=created"), READS // 3)
 
-    report = {
-        "machine": {"platform": platform.platform(), "cpus": os.cpu_count()},
+    publish("api-costs", "API additions: batch, ETag, filters (release, SQLite + disk)", {
         "manifest_deliveries": MANIFEST,
         "singles_ms_per_delivery": round(singles_s * 1000 / MANIFEST, 2),
         "batch_ms_per_delivery": round(batch_s * 1000 / MANIFEST, 2),
@@ -85,15 +83,7 @@ def main():
         "read_304_to_200_time_ratio": round(revalidated_ms / full_ms, 2),
         "list_page_50_ms_p50": round(page_ms, 2), "list_page_50_filtered_ms_p50": round(filtered_ms, 2),
         "filtered_to_unfiltered_ratio": round(filtered_ms / page_ms, 2),
-    }
-    results = Path(os.environ.get("BENCH_RESULTS") or ROOT / "bench/results")
-    results.mkdir(parents=True, exist_ok=True)
-    (results / "api-costs.json").write_text(json.dumps(report, indent=2) + "\n")
-    (results / "api-costs.md").write_text(
-        "# API additions: batch, ETag, filters (release, SQLite + disk)\n\n"
-        f"{report['machine']['platform']}, {report['machine']['cpus']} CPUs\n\n"
-        "| measure | value |\n|---|---|\n" + "\n".join(f"| {k} | {v} |" for k, v in report.items() if k != "machine") + "\n")
-    print((results / "api-costs.md").read_text())
+    })
 
 
 if __name__ == "__main__":

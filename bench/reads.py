@@ -2,9 +2,7 @@
 checked, data key unwrapped, 1600 px variant decrypted and sent, the view audited) with 16
 concurrent readers; and what `doorstep sweep` costs per thousand expired photos.
 Writes results/reads.{md,json}. A measurement for issue 7, not a pass/fail test."""
-import json
 import os
-import platform
 import shutil
 import statistics
 import subprocess
@@ -18,7 +16,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "e2e"))
 sys.path.insert(0, str(ROOT / "bench"))
-from serving import BIN, demo as make_demo, serving  # noqa: E402
+from serving import BIN, demo as make_demo, publish, serving  # noqa: E402
 
 PHOTO = (ROOT / "Tests/Fixtures/quality/r05_picosdeeuropa.original.jpg").read_bytes()  # 800×600: quick to ingest
 PHOTOS = int(os.environ.get("SWEEP_PHOTOS", "1000"))
@@ -91,23 +89,14 @@ def main():
     shutil.rmtree(data, ignore_errors=True)
 
     ordered = sorted(latencies)
-    report = {
-        "machine": {"platform": platform.platform(), "cpus": os.cpu_count()},
+    publish("reads", "Reads and the sweeper (release, SQLite + disk)", {
         "photo_views_per_s_16_readers": round(len(latencies) / read_wall, 1),
         "view_latency_p50_ms": round(statistics.median(ordered), 1),
         "view_latency_p99_ms": round(ordered[int(0.99 * (len(ordered) - 1))], 1),
         "expired_photos_swept": PHOTOS, "sweep_seconds_total": round(sweep_s, 2),
         "sweep_ms_per_1000_photos": round(sweep_s * 1000 / PHOTOS * 1000, 0),
         "blobs_left_after_sweep": remaining, "sweep_output": out.strip()[-200:],
-    }
-    results = Path(os.environ.get("BENCH_RESULTS") or ROOT / "bench/results")
-    results.mkdir(parents=True, exist_ok=True)
-    (results / "reads.json").write_text(json.dumps(report, indent=2) + "\n")
-    (results / "reads.md").write_text(
-        "# Reads and the sweeper (release, SQLite + disk)\n\n"
-        f"{report['machine']['platform']}, {report['machine']['cpus']} CPUs\n\n"
-        "| measure | value |\n|---|---|\n" + "\n".join(f"| {k} | {v} |" for k, v in report.items() if k != "machine") + "\n")
-    print((results / "reads.md").read_text())
+    })
 
 
 if __name__ == "__main__":

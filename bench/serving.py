@@ -47,3 +47,19 @@ def demo(data, base, count, env=None):
     """A demo tenant, courier and `count` deliveries: {"api_key", "courier_token", "deliveries": [...]}."""
     return json.loads(subprocess.run([str(BIN), "demo", "--data", data, "--base-url", base, "--json", "--count", str(count)],
                                      capture_output=True, text=True, check=True, env=env).stdout)
+
+
+def publish(name, title, report):
+    """Writes results/NAME.json and a NAME.md table (into $BENCH_RESULTS, else bench/results) and
+    prints the table: every benchmark reports the same way."""
+    import os
+    import platform
+    root = Path(__file__).resolve().parent.parent
+    report = {"machine": {"platform": platform.platform(), "cpus": os.cpu_count()}, **report}
+    results = Path(os.environ.get("BENCH_RESULTS") or root / "bench/results")
+    results.mkdir(parents=True, exist_ok=True)
+    (results / f"{name}.json").write_text(json.dumps(report, indent=2) + "\n")
+    (results / f"{name}.md").write_text(
+        f"# {title}\n\n{report['machine']['platform']}, {report['machine']['cpus']} CPUs\n\n"
+        "| measure | value |\n|---|---|\n" + "\n".join(f"| {k} | {v} |" for k, v in report.items() if k != "machine") + "\n")
+    print((results / f"{name}.md").read_text())

@@ -85,6 +85,8 @@ bearer = "{token}"
 bearer = "doorstep-fuzz-metrics"
 # The stateful phase follows the links the document declares, not guessed ones: a guess such as
 # "POST /deliveries creates what DELETE /deliveries/{id}/photo removes" is wrong until an upload.
+# (Nor does the document link an upload to reads of its photo: a retried upload answers its
+# first 201 even after that photo was deleted, which the fuzzer's other steps do.)
 [phases.stateful.inference]
 algorithms = []
 """)

@@ -68,16 +68,11 @@ struct TenantAPIController {
     /// `Idempotent-Replayed: true`), as it is now.
     @Sendable func create(_ request: Request, context: AppRequestContext) async throws -> Response {
         let tenant = try context.requireTenant(.deliveries).tenant
-        let key = try IdempotencyKey.validate(request.headers[.idempotencyKey])
-        let body = try await request.body.collect(upTo: 1 << 20)
-        let input = try context.requestDecoder.decode(CreateDeliveryRequest.self, from: Data(buffer: body))
-        let made = try await deliveries.create(
-            [input.newDelivery], for: tenant, idempotency: key.map { .init(key: $0, fingerprint: RequestFingerprint.of("delivery", body)) },
-            asBatch: false)
+        let (input, idempotency) = try await idempotentBody(CreateDeliveryRequest.self, operation: "delivery", limit: 1 << 20, request, context)
+        let made = try await deliveries.create([input.newDelivery], for: tenant, idempotency: idempotency, asBatch: false)
         let delivery = made.deliveries[0]
-        var headers: HTTPFields = [:]
+        var headers = Self.replayHeaders(made.replayed)
         headers[.location] = "/api/v1/deliveries/\(delivery.id)"
-        if made.replayed { headers[.idempotentReplayed] = "true" }
         return try JSONResponse.make(try await resource(delivery, detailed: true), status: .created, headers: headers)
     }
 
@@ -85,18 +80,28 @@ struct TenantAPIController {
     /// named (`batch-invalid`). The answer lists them as the list does (no photo or proofs yet).
     @Sendable func createBatch(_ request: Request, context: AppRequestContext) async throws -> Response {
         let tenant = try context.requireTenant(.deliveries).tenant
-        let key = try IdempotencyKey.validate(request.headers[.idempotencyKey])
         // 500 deliveries of up to ~8 KB each fit; more is refused before it is parsed.
-        let body = try await request.body.collect(upTo: 4 << 20)
-        let batch = try context.requestDecoder.decode(CreateDeliveryBatchRequest.self, from: Data(buffer: body))
-        let made = try await deliveries.create(
-            batch.deliveries.map(\.newDelivery), for: tenant,
-            idempotency: key.map { .init(key: $0, fingerprint: RequestFingerprint.of("batch", body)) }, asBatch: true)
+        let (batch, idempotency) = try await idempotentBody(CreateDeliveryBatchRequest.self, operation: "batch", limit: 4 << 20, request, context)
+        let made = try await deliveries.create(batch.deliveries.map(\.newDelivery), for: tenant, idempotency: idempotency, asBatch: true)
         var items: [DeliveryResource] = []
         for delivery in made.deliveries { items.append(try await resource(delivery, detailed: false)) }
-        var headers: HTTPFields = [:]
-        if made.replayed { headers[.idempotentReplayed] = "true" }
-        return try JSONResponse.make(["items": items], status: .created, headers: headers)
+        return try JSONResponse.make(["items": items], status: .created, headers: Self.replayHeaders(made.replayed))
+    }
+
+    /// The body as `T`, and the Idempotency-Key sent with it bound to this operation and these
+    /// exact bytes (`RequestFingerprint`).
+    private func idempotentBody<T: Decodable>(
+        _ type: T.Type, operation: String, limit: Int, _ request: Request, _ context: AppRequestContext
+    ) async throws -> (T, DeliveryService.Idempotency?) {
+        let key = try IdempotencyKey.validate(request.headers[.idempotencyKey])
+        let body = try await request.body.collect(upTo: limit)
+        let value = try context.requestDecoder.decode(T.self, from: Data(buffer: body))
+        return (value, key.map { .init(key: $0, fingerprint: RequestFingerprint.of(operation, body)) })
+    }
+
+    /// A replay answers as the original did, marked so the client can tell.
+    private static func replayHeaders(_ replayed: Bool) -> HTTPFields {
+        replayed ? [.idempotentReplayed: "true"] : [:]
     }
 
     @Sendable func show(_ request: Request, context: AppRequestContext) async throws -> Response {
