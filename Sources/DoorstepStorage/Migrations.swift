@@ -266,7 +266,8 @@ enum Migrations {
             "ALTER TABLE api_keys ADD COLUMN scopes TEXT NOT NULL DEFAULT 'read deliveries admin'",
             "ALTER TABLE api_keys ADD COLUMN last_used_at BIGINT",
             // A tenant's Idempotency-Keys for creating deliveries (one or a batch): the request's
-            // fingerprint and what it created (space-separated ids, in order), for a day.
+            // fingerprint and what it created (space-separated ids, in order), purged by the sweeper
+            // with the upload keys.
             """
             CREATE TABLE delivery_requests (
                 tenant_id TEXT NOT NULL REFERENCES tenants(id),

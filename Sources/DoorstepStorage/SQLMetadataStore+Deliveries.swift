@@ -3,11 +3,6 @@ import Foundation
 import SQLKit
 
 extension SQLMetadataStore {
-    public func createDelivery(_ delivery: Delivery) async throws {
-        let inserted = try await source.withConnection { db in try await db.insertIfAbsent(Self.insert(delivery)) }
-        guard inserted else { throw DoorstepError.conflict(reason: "this order reference already has a delivery") }
-    }
-
     public func createDeliveries(_ deliveries: [Delivery], claim: DeliveryRequestClaim?) async throws -> CreateDeliveriesResult {
         struct Taken: Error { var index: Int }
         do {

@@ -52,7 +52,6 @@ class UnimplementedStore: MetadataStore, @unchecked Sendable {
 
     // MARK: DeliveryStore
 
-    func createDelivery(_ delivery: Delivery) async throws { throw unimplemented() }
     func createDeliveries(_ deliveries: [Delivery], claim: DeliveryRequestClaim?) async throws -> CreateDeliveriesResult { throw unimplemented() }
     func usedOrderReferences(tenantID: String, among references: [String]) async throws -> Set<String> { throw unimplemented() }
     func delivery(id: String, tenantID: String) async throws -> Delivery? { throw unimplemented() }

@@ -82,7 +82,9 @@ struct Seed {
             recipient: recipient,
             address: "1 Main St", location: try Coordinate(latitude: 48.85, longitude: 2.35), instructions: "",
             courierID: courier?.id, state: .created, createdAt: date ?? clock)
-        try await store.createDelivery(delivery)
+        guard try await store.createDeliveries([delivery], claim: nil) == .created else {
+            throw DoorstepError.conflict(reason: "this order reference already has a delivery")
+        }
         return delivery
     }
 

@@ -14,7 +14,7 @@ struct LiveController {
 
     func addRoutes(to router: Router<AppRequestContext>) {
         router.get("d/:id/events", use: deliveryEvents)
-        router.get("api/v1/events", use: tenantEvents)
+        router.group("api/v1/events").add(middleware: BearerAuthenticator.tenants(accounts)).get("", use: tenantEvents)
     }
 
     /// A tenant's stream ends after this long and the client reconnects, showing its key again: a
@@ -28,10 +28,8 @@ struct LiveController {
     }
 
     @Sendable func tenantEvents(_ request: Request, context: AppRequestContext) async throws -> Response {
-        guard let token = request.bearerToken else { throw DoorstepError.unauthenticated }
-        let found = try await accounts.tenant(apiKey: token)
-        guard found.key.scopes.contains(.read) else { throw DoorstepError.forbidden(needs: .read) }
-        return stream(live.subscribe(LiveEvents.tenantTopic(found.tenant.id)), lifetime: Self.tenantStreamLifetime)
+        let tenant = try context.requireTenant(.read).tenant
+        return stream(live.subscribe(LiveEvents.tenantTopic(tenant.id)), lifetime: Self.tenantStreamLifetime)
     }
 
     /// `text/event-stream`: one event per committed change, a comment every 15 s to keep proxies

@@ -49,7 +49,6 @@ public struct DeliveryService: Sendable {
         guard (1...Self.maxBatch).contains(inputs.count) else {
             throw DoorstepError.invalidInput(field: "deliveries", reason: "must hold 1 to \(Self.maxBatch) deliveries")
         }
-        let single = !asBatch
         var failures: [BatchItemError] = []
         var checked: [NewDelivery] = []
         var firstUse: [String: Int] = [:]
@@ -66,7 +65,7 @@ public struct DeliveryService: Sendable {
                 }
                 firstUse[input.orderReference] = index
                 checked.append(input)
-            } catch DoorstepError.invalidInput(let field, let reason) where !single {
+            } catch DoorstepError.invalidInput(let field, let reason) where asBatch {
                 failures.append(BatchItemError(index: index, field: field, reason: reason))
             }
         }
@@ -95,7 +94,7 @@ public struct DeliveryService: Sendable {
             }
             return (made, true)
         case .orderReferenceTaken:
-            if single { throw DoorstepError.conflict(reason: "this order reference already has a delivery") }
+            if !asBatch { throw DoorstepError.conflict(reason: "this order reference already has a delivery") }
             // Every item whose reference is taken, not only the first the insert met.
             let taken = try await store.usedOrderReferences(tenantID: tenant.id, among: deliveries.map(\.orderReference))
             throw DoorstepError.batchInvalid(deliveries.enumerated().filter { taken.contains($0.element.orderReference) }.map {

@@ -56,7 +56,7 @@ public struct APIKeyRecord: Sendable, Equatable {
     public var revokedAt: Date?
 
     public init(
-        id: String, prefix: String, name: String = "default", scopes: [APIScope] = APIScope.allCases, createdAt: Date,
+        id: String, prefix: String, name: String = "command line", scopes: [APIScope] = APIScope.allCases, createdAt: Date,
         lastUsedAt: Date? = nil, revokedAt: Date? = nil
     ) {
         (self.id, self.prefix, self.name, self.scopes) = (id, prefix, name, scopes)

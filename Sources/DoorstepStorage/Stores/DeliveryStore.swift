@@ -3,8 +3,6 @@ import Foundation
 
 /// Deliveries and the state changes that need no photo.
 public protocol DeliveryStore: Sendable {
-    /// Throws `DoorstepError.conflict` when the tenant already used the order reference.
-    func createDelivery(_ delivery: Delivery) async throws
     /// Every delivery or none, in one transaction. With a claim, its Idempotency-Key is claimed
     /// first: a key the tenant already used answers that earlier request (`.earlier`), and a
     /// concurrent twin waits for this one and then sees it.
