@@ -36,11 +36,20 @@ let package = Package(
         // Fixed-argument wrappers around libvips's variadic calls, which Swift cannot call.
         // -O3 in every build: the resampler's loops must vectorise even in debug test runs.
         // libjpeg-turbo and LittleCMS come with libvips-dev; the shim calls them directly too.
-        .target(name: "CVips", dependencies: ["CVipsSys"], cSettings: [.unsafeFlags(["-O3"])],
+        .target(name: "CVips", dependencies: ["CVipsSys", "CDetect"], cSettings: [.unsafeFlags(["-O3"])],
                 linkerSettings: [.linkedLibrary("jpeg"), .linkedLibrary("lcms2")]),
+        // Redaction's detector: OpenCV's dnn module (Debian: libopencv-dev) behind a C face.
+        // Only the three modules it uses are linked (pkg-config's list pulls in GUI and video
+        // libraries every process would then load); the headers are where Debian puts them.
+        .target(name: "CDetect", cxxSettings: [.unsafeFlags(["-O2", "-I/usr/include/opencv4"])],
+                linkerSettings: [.linkedLibrary("opencv_dnn"), .linkedLibrary("opencv_imgproc"), .linkedLibrary("opencv_core")]),
 
         .target(name: "DoorstepCore"),
-        .target(name: "DoorstepImaging", dependencies: ["DoorstepCore", "CVips"]),
+        .target(name: "DoorstepImaging", dependencies: ["DoorstepCore", "CVips", "CDetect"], exclude: ["Models/LICENSE.md"], resources: [
+            // The face detector's weights (MIT, Models/LICENSE.md), compiled into the binary so a
+            // helper process needs no file to start.
+            .embedInCode("Models/face_detection_yunet_2023mar.onnx"),
+        ]),
         .target(name: "DoorstepSecurity", dependencies: [
             "DoorstepCore",
             .product(name: "Crypto", package: "swift-crypto"),

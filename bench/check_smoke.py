@@ -20,7 +20,9 @@ EXPECTED = {
     "api-costs.json": [("batch_ms_per_delivery",), ("singles_ms_per_delivery",), ("delivery_304_ms_p50",), ("list_page_50_filtered_ms_p50",)],
     "pipeline.json": [("single_thread_images_per_s",), ("all_cores_images_per_s",)],
     "pipeline-compare.json": [("single_thread", "ours", "median_images_per_s"), ("single_thread", "pillow_simd", "median_images_per_s"),
-                              ("single_thread", "vips_thumbnail", "median_images_per_s"), ("quality", "ours", "psnr_db")],
+                              ("single_thread", "vips_thumbnail", "median_images_per_s"), ("quality", "ours", "psnr_db"),
+                              ("single_thread", "ours_without_redaction", "median_images_per_s")],
+    "redaction.json": [("positives",), ("sides", "1280", "recall"), ("sides", "1280", "ms_per_1600px_photo")],
 }
 
 

@@ -18,10 +18,12 @@ PHONE = {"viewport": {"width": 360, "height": 640}, "device_scale_factor": 2, "i
 ADDRESS = (48.8566, 2.3522)
 
 
-def camera_file(path, brightness=1.0):
-    """Writes a Y4M clip (what Chromium's fake camera plays) of a real photo, 1280×720."""
-    source = SHARED_PHOTO if SHARED_PHOTO.exists() else FIXTURE_PHOTO
-    image = ImageOps.fit(ImageOps.exif_transpose(Image.open(source)).convert("RGB"), (1280, 720), Image.LANCZOS)
+def camera_file(path, brightness=1.0, scene=None):
+    """Writes a Y4M clip (what Chromium's fake camera plays) of a real photo, 1280×720: a
+    corpus photo, or `scene` (a PIL image) when given."""
+    if scene is None:
+        scene = ImageOps.exif_transpose(Image.open(SHARED_PHOTO if SHARED_PHOTO.exists() else FIXTURE_PHOTO))
+    image = ImageOps.fit(scene.convert("RGB"), (1280, 720), Image.LANCZOS)
     if brightness != 1.0:
         image = ImageEnhance.Brightness(image).enhance(brightness)
     y, cb, cr = image.convert("YCbCr").split()

@@ -25,7 +25,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     if ((long long)header.width * header.height > 4000000) return 0;  // the server's pixel limit, scaled down
     dsv_output output;
     // Small outputs keep each run quick and reach the 1/8 DCT scale and the tiny-image paths.
-    if (dsv_process(format, data, size, header.width, header.height, header.orientation, 64, 16, 80, 10000, &output, err, sizeof err) == 0) {
+    if (dsv_process(format, data, size, header.width, header.height, header.orientation, 64, 16, 80, 0, 10000, &output, err, sizeof err) == 0) {
         dsv_free(output.display);
         dsv_free(output.thumbnail);
     }

@@ -211,7 +211,7 @@ static void discard(dsv_output *output, char *err, size_t err_length, const char
 }
 
 int dsv_process(dsv_format format, const void *data, size_t length, int w, int h, int orientation,
-                int display_max, int thumbnail_max, int quality, int budget_ms, dsv_output *output, char *err, size_t err_length) {
+                int display_max, int thumbnail_max, int quality, int detect_max, int budget_ms, dsv_output *output, char *err, size_t err_length) {
     memset(output, 0, sizeof(*output));
     int64_t deadline_us = ds_budget_now_us() + (int64_t)budget_ms * 1000;
     uint8_t *fitted = NULL, *upright = NULL, *thumb = NULL, *icc = NULL;
@@ -233,15 +233,25 @@ int dsv_process(dsv_format format, const void *data, size_t length, int w, int h
         uw = fw;
         uh = fh;
     }
+    dsd_region regions[DSV_MAX_REGIONS];
+    int found = 0;
+    if (detect_max > 0 && (found = dsx_find(upright, uw, uh, detect_max, regions, DSV_MAX_REGIONS)) < 0) {
+        snprintf(err, err_length, "redaction failed");  // never stored unsearched
+        goto done;
+    }
     dsr_fit(uw, uh, thumbnail_max, &tw, &th);
     if (!(thumb = malloc((size_t)tw * th * 4)) || dsr_resize_memory(upright, (size_t)uw * 4, uw, uh, thumb, tw, th)) goto done;
+    // Quality is judged on what the courier framed, before redaction changes the pixels.
+    if (dsm_measure(thumb, tw, th, &output->mean_brightness, &output->sharpness, &output->dhash)) goto done;
+    dsx_pixelate(upright, uw, uh, regions, found, 1.0);
+    dsx_pixelate(thumb, tw, th, regions, found, (double)tw / uw);
+    output->faces = found;
     if (dsj_encode(upright, uw, uh, quality, &output->display, &output->display_length, err, err_length)) goto done;
     if (dsj_encode(thumb, tw, th, quality, &output->thumbnail, &output->thumbnail_length, err, err_length)) goto done;
     output->display_width = uw;
     output->display_height = uh;
     output->thumbnail_width = tw;
     output->thumbnail_height = th;
-    if (dsm_measure(thumb, tw, th, &output->mean_brightness, &output->sharpness, &output->dhash)) goto done;
     rc = 0;
 done:
     if (rc) discard(output, err, err_length, "image processing failed");

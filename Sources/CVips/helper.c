@@ -41,7 +41,7 @@
 
 typedef struct {
     uint32_t magic;
-    int32_t format, display_max, thumbnail_max, quality, budget_ms;
+    int32_t format, display_max, thumbnail_max, quality, detect_max, budget_ms;
     int64_t max_pixels;
     uint64_t length;
 } request;
@@ -54,6 +54,7 @@ typedef struct {
     uint64_t display_length, thumbnail_length;
     double mean_brightness, sharpness;
     uint64_t dhash;
+    int32_t faces;
 } response;
 
 static int64_t now_ms(void) {
@@ -257,7 +258,7 @@ dsv_job_result dsv_helper_run(dsv_helper *helper, const dsv_job *job, const void
     memset(header, 0, sizeof(*header));
     *wait_status = 0;
     int64_t deadline = now_ms() + timeout_ms;
-    request ask = {MAGIC, (int32_t)job->format, job->display_max, job->thumbnail_max, job->quality, job->budget_ms,
+    request ask = {MAGIC, (int32_t)job->format, job->display_max, job->thumbnail_max, job->quality, job->detect_max, job->budget_ms,
                    job->max_pixels, (uint64_t)length};
     response answer;
     helper->jobs++;
@@ -285,7 +286,7 @@ dsv_job_result dsv_helper_run(dsv_helper *helper, const dsv_job *job, const void
         (int64_t)answer.header.width * answer.header.height > job->max_pixels ||
         answer.header.orientation < 1 || answer.header.orientation > 8 ||
         !isfinite(answer.mean_brightness) || answer.mean_brightness < 0 || answer.mean_brightness > 255 ||
-        !isfinite(answer.sharpness) || answer.sharpness < 0 ||
+        !isfinite(answer.sharpness) || answer.sharpness < 0 || answer.faces < 0 || answer.faces > DSV_MAX_REGIONS ||
         (answer.header.has_gps && (!isfinite(answer.header.gps_latitude) || !isfinite(answer.header.gps_longitude)))) {
         return lost(helper, output, wait_status);
     }
@@ -306,6 +307,7 @@ dsv_job_result dsv_helper_run(dsv_helper *helper, const dsv_job *job, const void
     output->mean_brightness = answer.mean_brightness;
     output->sharpness = answer.sharpness;
     output->dhash = answer.dhash;
+    output->faces = answer.faces;
     return DSV_JOB_DONE;
 }
 
@@ -477,7 +479,8 @@ _Noreturn void dsv_helper_serve(int memory_mb) {
             if ((int64_t)header->width * header->height > ask.max_pixels) {
                 answer.status = DSV_JOB_TOO_MANY_PIXELS;
             } else if (dsv_process((dsv_format)ask.format, data, ask.length, header->width, header->height, header->orientation,
-                                   ask.display_max, ask.thumbnail_max, ask.quality, ask.budget_ms, &output, message, sizeof(message)) == 0) {
+                                   ask.display_max, ask.thumbnail_max, ask.quality, ask.detect_max, ask.budget_ms, &output, message,
+                                   sizeof(message)) == 0) {
                 answer.status = DSV_JOB_DONE;
                 answer.display_width = output.display_width;
                 answer.display_height = output.display_height;
@@ -488,6 +491,7 @@ _Noreturn void dsv_helper_serve(int memory_mb) {
                 answer.mean_brightness = output.mean_brightness;
                 answer.sharpness = output.sharpness;
                 answer.dhash = output.dhash;
+                answer.faces = output.faces;
             }
         }
         arm(cpu_timer, 0);

@@ -4,6 +4,7 @@
 #pragma once
 #include <stddef.h>
 #include <stdint.h>
+#include "CDetect.h"
 
 /// Hands the resampler input row `row` (RGBX, `width` pixels), or NULL when the source fails.
 /// Rows are asked for in rising order, a window at a time; a source may forget rows below the
@@ -69,3 +70,12 @@ void dsm_init(void);
 /// On a thumbnail: mean brightness (0…255 over R, G, B), sharpness (variance of the Laplacian of
 /// its grey), and a 64-bit difference hash of its grey.
 int dsm_measure(const uint8_t *rgbx, int width, int height, double *brightness, double *sharpness, uint64_t *dhash);
+
+/// Finds what must be redacted on a copy of `upright` reduced to `longest` px (detection costs
+/// grow with the area; BENCHMARKS.md has the recall at each size). Regions come back in
+/// `upright`'s pixels; returns how many (at most `capacity`), or -1 when the search failed.
+int dsx_find(const uint8_t *upright, int width, int height, int longest, dsd_region *regions, int capacity);
+
+/// Pixelates each region, scaled by `scale` (the variant's size over the searched image's) and
+/// widened by a margin, in place.
+void dsx_pixelate(uint8_t *rgbx, int width, int height, const dsd_region *regions, int count, double scale);

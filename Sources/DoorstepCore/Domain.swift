@@ -133,6 +133,8 @@ public struct Photo: Codable, Sendable, Equatable {
     /// Digest of the capture ticket the upload named, if any.
     public var captureTicket: String?
     public var freshness: Freshness
+    /// What was pixelated before the photo was stored.
+    public var redaction: Redaction
     /// Earlier photos of other deliveries this one nearly duplicates (filled where it matters:
     /// the upload answer and the tenant's view; empty when read in bulk).
     public var reuse: [ReuseMatch]
@@ -148,8 +150,10 @@ public struct Photo: Codable, Sendable, Equatable {
         id: String, deliveryID: String, tenantID: String, courierID: String, placement: Placement, note: String?,
         capturedAt: Date?, imagePosition: Coordinate?, devicePosition: Coordinate?, distanceToAddress: Double?,
         locationVerdict: LocationVerdict, quality: PhotoQuality, perceptualHash: UInt64, display: PhotoVariant, thumbnail: PhotoVariant, dataKey: WrappedDataKey,
-        createdAt: Date, expiresAt: Date, captureTicket: String? = nil, freshness: Freshness = .noTicket, reuse: [ReuseMatch] = []
+        createdAt: Date, expiresAt: Date, captureTicket: String? = nil, freshness: Freshness = .noTicket, reuse: [ReuseMatch] = [],
+        redaction: Redaction = .notSearched
     ) {
+        self.redaction = redaction
         self.id = id
         self.deliveryID = deliveryID
         self.tenantID = tenantID

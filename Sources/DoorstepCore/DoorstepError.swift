@@ -50,6 +50,8 @@ public enum DoorstepError: Error, Sendable, Equatable {
     case sealedUploadInvalid
     /// The photo did not come from a valid capture ticket, and the tenant refuses such photos.
     case captureNotFresh(Freshness)
+    /// The photo shows people, and the tenant's `people_policy` asks for a retake without them.
+    case peopleInFrame(Redaction)
 }
 
 extension DoorstepError: CustomStringConvertible {
@@ -80,6 +82,7 @@ extension DoorstepError: CustomStringConvertible {
         case .photoUnusable(let issues): "photoUnusable(\(issues.map(\.rawValue).joined(separator: ",")))"
         case .sealedUploadInvalid: "sealedUploadInvalid"
         case .captureNotFresh(let freshness): "captureNotFresh(\(freshness.rawValue))"
+        case .peopleInFrame(let redaction): "peopleInFrame(faces: \(redaction.faces))"
         }
     }
 }

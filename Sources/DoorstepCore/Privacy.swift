@@ -99,14 +99,21 @@ public struct TenantSettings: Codable, Sendable, Equatable {
     public var locationRadii: LocationRadii
     /// Keep-and-flag or refuse a photo without a valid capture ticket.
     public var ticketPolicy: TicketPolicy
+    /// Blur people, ask for a retake, or (with `peoplePolicyReason`) store pixels as taken.
+    public var peoplePolicy: PeoplePolicy
+    /// Why people are not redacted: required when `peoplePolicy` is `off`, nil otherwise.
+    public var peoplePolicyReason: String?
 
     public static let defaultRetention: TimeInterval = 30 * 86400
     public static let retentionRange: ClosedRange<TimeInterval> = 3600...(90 * 86400)
 
     public init(retention: TimeInterval = TenantSettings.defaultRetention, consentModes: [String: ConsentMode] = [:],
                 emailIncludesPhoto: Bool = false, qualityPolicy: QualityPolicy = .flag,
-                locationRadii: LocationRadii = .standard, ticketPolicy: TicketPolicy = .flag) {
+                locationRadii: LocationRadii = .standard, ticketPolicy: TicketPolicy = .flag,
+                peoplePolicy: PeoplePolicy = .blur, peoplePolicyReason: String? = nil) {
         self.ticketPolicy = ticketPolicy
+        self.peoplePolicy = peoplePolicy
+        self.peoplePolicyReason = peoplePolicyReason
         self.retention = retention
         self.consentModes = consentModes
         self.emailIncludesPhoto = emailIncludesPhoto
@@ -126,6 +133,21 @@ public struct TenantSettings: Codable, Sendable, Equatable {
             throw .invalidInput(field: "consent_modes", reason: "keys must be ISO 3166-1 alpha-2 country codes or *")
         }
         _ = try locationRadii.validated()
+        switch (peoplePolicy, peoplePolicyReason) {
+        case (.off, nil):
+            throw .invalidInput(field: "people_policy_reason", reason: "is required when people_policy is off: the lawful reason for keeping people in photos")
+        case (.off, let reason?):
+            let trimmed = reason.trimmingCharacters(in: .whitespacesAndNewlines)
+            guard !trimmed.isEmpty, trimmed.count <= Self.peoplePolicyReasonLimit,
+                  !trimmed.unicodeScalars.contains(where: { CharacterSet.controlCharacters.contains($0) && $0 != "\n" })
+            else {
+                throw .invalidInput(field: "people_policy_reason", reason: "must be 1 to \(Self.peoplePolicyReasonLimit) characters of text")
+            }
+        case (_, .some):
+            throw .invalidInput(field: "people_policy_reason", reason: "is only for people_policy off")
+        case (_, nil):
+            break
+        }
         return self
     }
 }
@@ -213,10 +235,14 @@ public struct PhotoProof: Codable, Sendable, Equatable {
     public var locationVerdict: LocationVerdict
     public var qualityIssues: [QualityIssue]
     public var freshness: Freshness
+    /// What was pixelated before the photo was stored (kept after the photo is gone).
+    public var redaction: Redaction
 
     public init(photoID: String, deliveryID: String, placement: Placement, uploadedAt: Date, capturedAt: Date?, sha256: String,
                 distanceToAddress: Double?, expiresAt: Date, deletedAt: Date?, deletedReason: PhotoDeletionReason?,
-                locationVerdict: LocationVerdict = .unknown, qualityIssues: [QualityIssue] = [], freshness: Freshness = .noTicket) {
+                locationVerdict: LocationVerdict = .unknown, qualityIssues: [QualityIssue] = [], freshness: Freshness = .noTicket,
+                redaction: Redaction = .notSearched) {
+        self.redaction = redaction
         self.locationVerdict = locationVerdict
         self.qualityIssues = qualityIssues
         self.freshness = freshness

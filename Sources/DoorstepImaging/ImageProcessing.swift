@@ -25,12 +25,24 @@ public struct ImageOutputSpec: Sendable {
     public var displayMaxSide: Int
     public var thumbnailMaxSide: Int
     public var quality: Int
+    /// Faces are searched for on a copy this size (longest side) and pixelated in both variants;
+    /// nil stores the pixels as taken (a tenant's `people_policy` of `off`). At 1280 px, faces
+    /// from about 30 px wide in the 1600 px display are found; recall and cost at each size are
+    /// in BENCHMARKS.md, "Redaction".
+    public var redactionSearchSide: Int?
 
-    public init(displayMaxSide: Int = 1600, thumbnailMaxSide: Int = 320, quality: Int = 80) {
+    public static let defaultRedactionSearchSide = 1280
+
+    public init(displayMaxSide: Int = 1600, thumbnailMaxSide: Int = 320, quality: Int = 80,
+                redactionSearchSide: Int? = ImageOutputSpec.defaultRedactionSearchSide) {
         self.displayMaxSide = displayMaxSide
         self.thumbnailMaxSide = thumbnailMaxSide
         self.quality = quality
+        self.redactionSearchSide = redactionSearchSide
     }
+
+    /// As the shim takes it: 0 for no redaction.
+    var cRedactionSearchSide: Int32 { Int32(clamping: max(0, redactionSearchSide ?? 0)) }
 }
 
 /// The little we read from an image's own metadata before it is stripped.
@@ -61,6 +73,8 @@ public struct ProcessedImage: Sendable {
     public var sharpness: Double
     /// 64-bit difference hash of the thumbnail, for finding the same scene photographed twice.
     public var perceptualHash: UInt64
+    /// What was pixelated in both variants (nothing when redaction was off).
+    public var redaction: Redaction
 
     /// The quality verdict of this image under the given thresholds.
     public func quality(_ thresholds: QualityThresholds = .standard) -> PhotoQuality {

@@ -79,6 +79,9 @@ public final class IsolatedImageProcessor: ImageProcessor {
     /// and never returns.
     public static func serveIfAsked(_ arguments: [String] = CommandLine.arguments) {
         guard arguments.count == 3, arguments[1] == argument, let memory = Int32(arguments[2]) else { return }
+        // Before the sandbox: it refuses the files and memory maps a model load may need. A
+        // helper that cannot search for faces never starts (the server says why at start-up).
+        do { try FaceModel.load() } catch { exit(74) }
         dsv_helper_serve(memory)
     }
 
@@ -87,7 +90,8 @@ public final class IsolatedImageProcessor: ImageProcessor {
         guard let format = ImageFormat(sniffing: bytes) else { throw .unsupportedMediaType }
         var helper = try checkOut()
         var job = dsv_job(format: format.cFormat, max_pixels: Int64(limits.maxPixels), display_max: Int32(spec.displayMaxSide),
-                          thumbnail_max: Int32(spec.thumbnailMaxSide), quality: Int32(spec.quality), budget_ms: limits.budgetMilliseconds)
+                          thumbnail_max: Int32(spec.thumbnailMaxSide), quality: Int32(spec.quality),
+                          detect_max: spec.cRedactionSearchSide, budget_ms: limits.budgetMilliseconds)
         var raw = dsv_header()
         var out = dsv_output()
         var status: Int32 = 0
@@ -100,7 +104,7 @@ public final class IsolatedImageProcessor: ImageProcessor {
         switch result {
         case DSV_JOB_DONE:
             checkIn(helper)
-            return ProcessedImage(header: ImageHeader(format: format, raw: raw), taking: &out)
+            return ProcessedImage(header: ImageHeader(format: format, raw: raw), searched: spec.redactionSearchSide != nil, taking: &out)
         case DSV_JOB_TOO_MANY_PIXELS:
             checkIn(helper)
             throw .tooManyPixels(limit: limits.maxPixels)

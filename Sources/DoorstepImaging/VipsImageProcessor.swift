@@ -21,6 +21,7 @@ public struct VipsImageProcessor: ImageProcessor {
 
     public init() throws {
         try Self.started.get()
+        try FaceModel.load()
     }
 
     public func readHeader(_ bytes: [UInt8]) throws(DoorstepError) -> ImageHeader {
@@ -43,11 +44,11 @@ public struct VipsImageProcessor: ImageProcessor {
             withErrorBuffer {
                 dsv_process(header.format.cFormat, buffer.baseAddress, buffer.count, Int32(header.width), Int32(header.height), Int32(header.orientation),
                             Int32(spec.displayMaxSide), Int32(spec.thumbnailMaxSide), Int32(spec.quality),
-                            limits.budgetMilliseconds, &out, $0, $1)
+                            spec.cRedactionSearchSide, limits.budgetMilliseconds, &out, $0, $1)
             }
         }
         guard rc == 0 else { throw .undecodableImage }
-        return ProcessedImage(header: header, taking: &out)
+        return ProcessedImage(header: header, searched: spec.redactionSearchSide != nil, taking: &out)
     }
 }
 
@@ -72,7 +73,7 @@ extension ImageHeader {
 
 extension ProcessedImage {
     /// Copies the shim's output into Swift arrays and frees the shim's buffers.
-    init(header: ImageHeader, taking out: inout dsv_output) {
+    init(header: ImageHeader, searched: Bool, taking out: inout dsv_output) {
         defer {
             dsv_free(out.display)
             dsv_free(out.thumbnail)
@@ -88,7 +89,8 @@ extension ProcessedImage {
                 width: Int(out.thumbnail_width), height: Int(out.thumbnail_height)),
             meanBrightness: out.mean_brightness,
             sharpness: out.sharpness,
-            perceptualHash: out.dhash
+            perceptualHash: out.dhash,
+            redaction: searched ? Redaction(faces: Int(out.faces)) : .notSearched
         )
     }
 }

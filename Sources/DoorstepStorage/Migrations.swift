@@ -281,6 +281,13 @@ enum Migrations {
             // The list filtered by state walks only that state's deliveries, newest first.
             "CREATE INDEX deliveries_by_tenant_state ON deliveries (tenant_id, state, created_at, id)",
         ]),
+        (14, [
+            // Redaction: a tenant's people policy (blur, retake, or off with its reason), and what
+            // was pixelated in each photo (NULL: not searched, as every photo before this step).
+            "ALTER TABLE tenants ADD COLUMN people_policy TEXT NOT NULL DEFAULT 'blur'",
+            "ALTER TABLE tenants ADD COLUMN people_policy_reason TEXT",
+            "ALTER TABLE photos ADD COLUMN faces_redacted INTEGER",
+        ]),
     ]
 
     static var latest: Int { steps.map(\.version).max() ?? 0 }

@@ -7,12 +7,14 @@ extension SQLMetadataStore {
         try await source.withConnection { db in
             try await db.raw("""
                 INSERT INTO tenants (id, name, created_at, retention_seconds, consent_modes, email_includes_photo,
-                                     quality_policy, radius_at_address_m, radius_near_m, ticket_policy)
+                                     quality_policy, radius_at_address_m, radius_near_m, ticket_policy,
+                                     people_policy, people_policy_reason)
                 VALUES (\(bind: tenant.id), \(bind: tenant.name), \(bind: tenant.createdAt.epochMilliseconds),
                         \(bind: Int64(tenant.settings.retention)), \(bind: try TenantRow.encode(tenant.settings.consentModes)),
                         \(bind: tenant.settings.emailIncludesPhoto ? 1 : 0), \(bind: tenant.settings.qualityPolicy.rawValue),
                         \(bind: tenant.settings.locationRadii.atAddress), \(bind: tenant.settings.locationRadii.near),
-                        \(bind: tenant.settings.ticketPolicy.rawValue))
+                        \(bind: tenant.settings.ticketPolicy.rawValue), \(bind: tenant.settings.peoplePolicy.rawValue),
+                        \(bind: tenant.settings.peoplePolicyReason))
                 """).run()
         }
     }
@@ -40,7 +42,9 @@ extension SQLMetadataStore {
                     quality_policy = \(bind: settings.qualityPolicy.rawValue),
                     radius_at_address_m = \(bind: settings.locationRadii.atAddress),
                     radius_near_m = \(bind: settings.locationRadii.near),
-                    ticket_policy = \(bind: settings.ticketPolicy.rawValue)
+                    ticket_policy = \(bind: settings.ticketPolicy.rawValue),
+                    people_policy = \(bind: settings.peoplePolicy.rawValue),
+                    people_policy_reason = \(bind: settings.peoplePolicyReason)
                 WHERE id = \(bind: tenantID)
                 """).run()
         }
@@ -200,7 +204,8 @@ extension SQLMetadataStore {
 struct TenantRow: Decodable {
     static func columns(of alias: String? = nil) -> String {
         columnList(["id", "name", "created_at", "retention_seconds", "consent_modes", "email_includes_photo",
-                    "quality_policy", "radius_at_address_m", "radius_near_m", "ticket_policy"], of: alias)
+                    "quality_policy", "radius_at_address_m", "radius_near_m", "ticket_policy", "people_policy",
+                    "people_policy_reason"], of: alias)
     }
 
     var id: String
@@ -213,6 +218,8 @@ struct TenantRow: Decodable {
     var radiusAtAddressM: Double
     var radiusNearM: Double
     var ticketPolicy: String
+    var peoplePolicy: String
+    var peoplePolicyReason: String?
 
     var tenant: Tenant {
         let modes = (try? JSONDecoder().decode([String: ConsentMode].self, from: Data(consentModes.utf8))) ?? [:]
@@ -221,7 +228,10 @@ struct TenantRow: Decodable {
                                                emailIncludesPhoto: emailIncludesPhoto != 0,
                                                qualityPolicy: QualityPolicy(rawValue: qualityPolicy) ?? .flag,
                                                locationRadii: LocationRadii(atAddress: radiusAtAddressM, near: radiusNearM),
-                                               ticketPolicy: TicketPolicy(rawValue: ticketPolicy) ?? .flag))
+                                               ticketPolicy: TicketPolicy(rawValue: ticketPolicy) ?? .flag,
+                                               // A value this version does not know blurs: the safe side.
+                                               peoplePolicy: PeoplePolicy(rawValue: peoplePolicy) ?? .blur,
+                                               peoplePolicyReason: peoplePolicyReason))
     }
 
     static func encode(_ modes: [String: ConsentMode]) throws -> String {

@@ -42,7 +42,7 @@ extension SQLMetadataStore {
                     mean_brightness, display_key, display_width, display_height, display_bytes, display_sha256,
                     thumbnail_key, thumbnail_width, thumbnail_height, thumbnail_bytes, thumbnail_sha256, created_at,
                     wrapped_key, kek_version, expires_at, sharpness, quality_issues, perceptual_hash, location_verdict,
-                    capture_ticket, freshness)
+                    capture_ticket, freshness, faces_redacted)
                 VALUES (\(bind: photo.id), \(bind: photo.deliveryID), \(bind: photo.tenantID), \(bind: photo.courierID),
                     \(bind: photo.placement.rawValue), \(bind: photo.note), \(bind: photo.capturedAt?.epochMilliseconds),
                     \(bind: photo.imagePosition?.latitude), \(bind: photo.imagePosition?.longitude),
@@ -55,7 +55,7 @@ extension SQLMetadataStore {
                     \(bind: photo.dataKey.sealed), \(bind: photo.dataKey.kekVersion), \(bind: photo.expiresAt.epochMilliseconds),
                     \(bind: photo.quality.sharpness), \(bind: PhotoRow.encode(photo.quality.issues)),
                     \(bind: Int64(bitPattern: photo.perceptualHash)), \(bind: photo.locationVerdict.rawValue),
-                    \(bind: photo.captureTicket), \(bind: photo.freshness.rawValue))
+                    \(bind: photo.captureTicket), \(bind: photo.freshness.rawValue), \(bind: photo.redaction.storedFaces))
                 """).run()
             if let ticket = photo.captureTicket {
                 try await db.raw("""
@@ -147,7 +147,7 @@ struct PhotoRow: Decodable {
         "display_key", "display_width", "display_height", "display_bytes", "display_sha256",
         "thumbnail_key", "thumbnail_width", "thumbnail_height", "thumbnail_bytes", "thumbnail_sha256", "created_at",
         "wrapped_key", "kek_version", "expires_at", "sharpness", "quality_issues", "perceptual_hash", "location_verdict",
-        "capture_ticket", "freshness",
+        "capture_ticket", "freshness", "faces_redacted",
     ], of: nil)
 
     var id: String
@@ -183,6 +183,7 @@ struct PhotoRow: Decodable {
     var locationVerdict: String
     var captureTicket: String?
     var freshness: String
+    var facesRedacted: Int?
 
     /// Issues as a comma-separated list of their codes ("" when none).
     static func encode(_ issues: [QualityIssue]) -> String { issues.map(\.rawValue).joined(separator: ",") }
@@ -211,7 +212,8 @@ struct PhotoRow: Decodable {
                                     byteCount: thumbnailBytes, sha256: thumbnailSha256),
             dataKey: WrappedDataKey(kekVersion: kekVersion, sealed: wrappedKey),
             createdAt: Date(epochMilliseconds: createdAt), expiresAt: Date(epochMilliseconds: expiresAt),
-            captureTicket: captureTicket, freshness: Freshness(rawValue: freshness) ?? .noTicket
+            captureTicket: captureTicket, freshness: Freshness(rawValue: freshness) ?? .noTicket,
+            redaction: Redaction(stored: facesRedacted)
         )
     }
 }
@@ -244,7 +246,7 @@ extension SQLMetadataStore {
         try await source.withConnection { db in
             try await db.raw("""
                 SELECT id, delivery_id, placement, created_at, captured_at, display_sha256, distance_to_address,
-                       expires_at, deleted_at, deleted_reason, location_verdict, quality_issues, freshness
+                       expires_at, deleted_at, deleted_reason, location_verdict, quality_issues, freshness, faces_redacted
                 FROM photos WHERE delivery_id = \(bind: deliveryID) ORDER BY created_at, id
                 """).all(decoding: ProofRow.self, with: snakeCase).map(\.proof)
         }
@@ -265,6 +267,7 @@ struct ProofRow: Decodable {
     var locationVerdict: String
     var qualityIssues: String
     var freshness: String
+    var facesRedacted: Int?
 
     var proof: PhotoProof {
         PhotoProof(
@@ -274,6 +277,16 @@ struct ProofRow: Decodable {
             expiresAt: Date(epochMilliseconds: expiresAt ?? createdAt), deletedAt: deletedAt.map(Date.init(epochMilliseconds:)),
             deletedReason: deletedReason.flatMap(PhotoDeletionReason.init(rawValue:)), locationVerdict: LocationVerdict(rawValue: locationVerdict) ?? .unknown,
             qualityIssues: qualityIssues.split(separator: ",").compactMap { QualityIssue(rawValue: String($0)) },
-            freshness: Freshness(rawValue: freshness) ?? .noTicket)
+            freshness: Freshness(rawValue: freshness) ?? .noTicket, redaction: Redaction(stored: facesRedacted))
+    }
+}
+
+extension Redaction {
+    /// Stored as one column: the faces pixelated, NULL when the photo was not searched (a
+    /// `people_policy` of `off`, or a photo older than redaction).
+    var storedFaces: Int? { searched ? faces : nil }
+
+    init(stored faces: Int?) {
+        self = faces.map { Redaction(faces: $0) } ?? .notSearched
     }
 }

@@ -6,6 +6,7 @@ import DoorstepStorage
 import Foundation
 
 extension QualityPolicy: ExpressibleByArgument {}
+extension PeoplePolicy: ExpressibleByArgument {}
 
 struct TenantCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -21,6 +22,9 @@ struct TenantCommand: AsyncParsableCommand {
         @Option(name: .long, help: "What to do with a dark, blurred or tiny photo: flag (keep, ask for a retake) or reject.")
         var qualityPolicy: QualityPolicy?
         @Option(name: .long, help: "Location verdict radii in metres, AT_ADDRESS:NEAR, e.g. 50:250.") var radii: String?
+        @Option(name: .long, help: "People in photos: blur (default), retake (refuse the photo), or off (needs --people-policy-reason).")
+        var peoplePolicy: PeoplePolicy?
+        @Option(name: .long, help: "The lawful reason for keeping people in photos (people policy off).") var peoplePolicyReason: String?
 
         func run() async throws {
             let configuration = try common.configuration()
@@ -35,6 +39,10 @@ struct TenantCommand: AsyncParsableCommand {
                     settings.consentModes[parts[0] == "*" ? "*" : parts[0].uppercased()] = mode
                 }
                 if let qualityPolicy { settings.qualityPolicy = qualityPolicy }
+                if let peoplePolicy {
+                    settings.peoplePolicy = peoplePolicy
+                    settings.peoplePolicyReason = peoplePolicy == .off ? peoplePolicyReason : nil
+                }
                 if let radii {
                     let parts = radii.split(separator: ":").compactMap { Double($0) }
                     guard parts.count == 2 else { throw ValidationError("radii look like 50:250 (at address, near; metres)") }
@@ -47,6 +55,7 @@ struct TenantCommand: AsyncParsableCommand {
             print("retention: \(Int(settings.retention / 3600)) hours")
             for (region, mode) in settings.consentModes.sorted(by: { $0.key < $1.key }) { print("consent \(region): \(mode.rawValue)") }
             print("quality policy: \(settings.qualityPolicy.rawValue)")
+            print("people policy: \(settings.peoplePolicy.rawValue)" + (settings.peoplePolicyReason.map { " (\($0))" } ?? ""))
             print("location radii: at address ≤ \(Int(settings.locationRadii.atAddress)) m, near ≤ \(Int(settings.locationRadii.near)) m")
         }
     }

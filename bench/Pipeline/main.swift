@@ -13,9 +13,15 @@ import Synchronization
 //                                                   --baseline): {"images_per_s": …}; bench/compare_pipelines.py
 //                                                   interleaves these with the Pillow-SIMD pipeline
 //   doorstep-pipeline-bench --write DIR FILE...     writes our 1600 px output of each file (quality check)
+//   --no-redaction, --search-side N                 redaction off, or faces searched at N px (default 1280)
+//   doorstep-pipeline-bench --redaction-check FILE[@X,Y,W,H]...
+//                                                   per file: faces redacted, the share of the labelled face's
+//                                                   box that redaction changed (display with vs without), and
+//                                                   the milliseconds with and without (bench/calibrate_redaction.py)
 
 struct Arguments {
-    var once = false, baseline = false
+    var once = false, baseline = false, redactionCheck = false
+    var searchSide: Int? = ImageOutputSpec.defaultRedactionSearchSide
     var writeTo: String?
     var files: [String] = []
 
@@ -26,6 +32,9 @@ struct Arguments {
             case "--once": once = true
             case "--baseline": baseline = true
             case "--write": writeTo = rest.popFirst()
+            case "--no-redaction": searchSide = nil
+            case "--search-side": searchSide = rest.popFirst().flatMap { Int($0) }
+            case "--redaction-check": redactionCheck = true
             default: files.append(next)
             }
         }
@@ -35,7 +44,10 @@ struct Arguments {
 IsolatedImageProcessor.serveIfAsked()
 let parsed = Arguments(Array(CommandLine.arguments.dropFirst()))
 let once = parsed.once, baseline = parsed.baseline, writeTo = parsed.writeTo
-let files = parsed.files.map { URL(fileURLWithPath: $0) }
+// A file may carry its labelled face box after "@" (--redaction-check).
+let labels = parsed.files.map { $0.split(separator: "@").count == 2 ? $0.split(separator: "@")[1].split(separator: ",").compactMap { Int($0) } : [] }
+let files = parsed.files.map { URL(fileURLWithPath: String($0.split(separator: "@")[0])) }
+let spec = ImageOutputSpec(redactionSearchSide: parsed.searchSide)
 guard !files.isEmpty else {
     FileHandle.standardError.write(Data("usage: doorstep-pipeline-bench [--once [--baseline] | --write DIR] FILE...\n".utf8))
     exit(2)
@@ -51,7 +63,7 @@ let cores = ProcessInfo.processInfo.activeProcessorCount
     if baseline {
         _ = try thumbnailer.process(photo, output: ImageOutputSpec())
     } else {
-        _ = try processor.process(photo, limits: ImageLimits(), output: ImageOutputSpec())
+        _ = try processor.process(photo, limits: ImageLimits(), output: spec)
     }
 }
 
@@ -98,10 +110,40 @@ func printJSON(_ value: [String: Any]) throws {
     print(String(decoding: try JSONSerialization.data(withJSONObject: value, options: [.sortedKeys, .prettyPrinted]), as: UTF8.self))
 }
 
+if parsed.redactionCheck {
+    // Redaction is the only difference between the two displays, so what changed is what it pixelated.
+    var rows: [[String: Any]] = []
+    var off = spec
+    off.redactionSearchSide = nil
+    for (index, photo) in photos.enumerated() {
+        var with: ProcessedImage?, without: ProcessedImage?
+        let onSeconds = try seconds { with = try inProcess.process(photo, limits: ImageLimits(), output: spec) }
+        let offSeconds = try seconds { without = try inProcess.process(photo, limits: ImageLimits(), output: off) }
+        var row: [String: Any] = ["file": files[index].lastPathComponent, "faces": with!.redaction.faces,
+                                  "ms": (onSeconds * 10000).rounded() / 10, "ms_without": (offSeconds * 10000).rounded() / 10]
+        if labels[index].count == 4 {
+            let a = try inProcess.decodePixels(with!.display.jpeg), b = try inProcess.decodePixels(without!.display.jpeg)
+            let (x, y, w, h) = (labels[index][0], labels[index][1], labels[index][2], labels[index][3])
+            var changed = 0, total = 0
+            for row in max(0, y)..<min(a.height, y + h) {
+                for column in max(0, x)..<min(a.width, x + w) {
+                    let offset = (row * a.width + column) * 3
+                    if (0..<3).contains(where: { abs(Int(a.rgb[offset + $0]) - Int(b.rgb[offset + $0])) > 8 }) { changed += 1 }
+                    total += 1
+                }
+            }
+            row["changed"] = total > 0 ? (Double(changed) / Double(total) * 1000).rounded() / 1000 : 0
+        }
+        rows.append(row)
+    }
+    print(String(decoding: try JSONSerialization.data(withJSONObject: rows, options: [.sortedKeys]), as: UTF8.self))
+    exit(0)
+}
+
 if let folder = writeTo {
     try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
     for (file, photo) in zip(files, photos) {
-        let output = try processor.process(photo, limits: ImageLimits(), output: ImageOutputSpec())
+        let output = try processor.process(photo, limits: ImageLimits(), output: spec)
         try Data(output.display.jpeg).write(to: URL(fileURLWithPath: folder).appendingPathComponent(file.lastPathComponent + ".jpg"))
     }
     exit(0)

@@ -36,7 +36,11 @@ typedef struct {
     double mean_brightness; // 0…255, on the thumbnail
     double sharpness;       // variance of the Laplacian of the thumbnail's luminance (low: blurred)
     uint64_t dhash;         // difference hash of the thumbnail: 9×8 grey, bit = left < right
+    int faces;              // faces pixelated in both variants (at most DSV_MAX_REGIONS)
 } dsv_output;
+
+/// At most this many regions are redacted in one photo (a crowd is not a doorstep photo).
+#define DSV_MAX_REGIONS 64
 
 /// Starts libvips once per process: blocks untrusted and unused loaders, turns off the operation
 /// cache (photos are private; nothing of one request may linger for another).
@@ -50,9 +54,12 @@ int dsv_read_header(dsv_format format, const void *data, size_t length, dsv_head
 /// and encodes two JPEGs with every metadata field stripped. JPEGs in YCbCr or grey go
 /// through libjpeg-turbo directly; everything else through libvips.
 /// `width`, `height`, `orientation`: as dsv_read_header gave them (not read a second time here).
+/// `detect_max`: faces are searched for on a copy this size (longest side) and pixelated in both
+/// variants; 0 turns redaction off. A search that fails fails the job (never stored unsearched).
 /// `budget_ms`: decoding that takes longer is stopped and fails (a CPU bound on hostile input).
 int dsv_process(dsv_format format, const void *data, size_t length, int width, int height, int orientation,
-                int display_max, int thumbnail_max, int quality, int budget_ms, dsv_output *output, char *err, size_t err_length);
+                int display_max, int thumbnail_max, int quality, int detect_max, int budget_ms, dsv_output *output,
+                char *err, size_t err_length);
 
 void dsv_free(void *pointer);
 
@@ -66,6 +73,7 @@ typedef struct {
     int display_max;
     int thumbnail_max;
     int quality;
+    int detect_max;         // as dsv_process takes it (0: no redaction)
     int budget_ms;          // CPU time the job may use
 } dsv_job;
 

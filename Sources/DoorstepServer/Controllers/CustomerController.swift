@@ -55,7 +55,8 @@ struct CustomerController {
                 displayURL: "/d/\(delivery.id)/photo/display?\(link.query)", width: photo.display.width, height: photo.display.height,
                 deleteURL: "/d/\(delivery.id)/photo/delete?\(link.query)",
                 // Rounded to 5 m: finer than phone GPS would be false precision.
-                takenFrom: photo.distanceToAddress.map { String(format: strings.takenFromAddress, Int(($0 / 5).rounded() * 5)) })
+                takenFrom: photo.distanceToAddress.map { String(format: strings.takenFromAddress, Int(($0 / 5).rounded() * 5)) },
+                redacted: strings.facesBlurred(photo.redaction), searched: photo.redaction.searched)
         } else if let deleted = view.deletedPhoto {
             page.deletedNote = deleted.deletedReason == .expired ? strings.photoExpired : strings.photoDeleted
         }

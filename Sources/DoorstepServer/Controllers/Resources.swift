@@ -84,11 +84,12 @@ struct ProofResource: Encodable {
     var location: LocationVerdict
     var qualityIssues: [QualityIssue]
     var freshness: Freshness
+    var redaction: Redaction
 
     enum CodingKeys: String, CodingKey {
         case photoID = "photo_id", placement, uploadedAt = "uploaded_at", capturedAt = "captured_at", sha256
         case distanceToAddressMetres = "distance_to_address_m", expiresAt = "expires_at", deletedAt = "deleted_at"
-        case deletedReason = "deleted_reason", location, qualityIssues = "quality_issues", freshness
+        case deletedReason = "deleted_reason", location, qualityIssues = "quality_issues", freshness, redaction
     }
 
     init(_ proof: PhotoProof) {
@@ -104,6 +105,7 @@ struct ProofResource: Encodable {
         location = proof.locationVerdict
         qualityIssues = proof.qualityIssues
         freshness = proof.freshness
+        redaction = proof.redaction
     }
 }
 
@@ -130,11 +132,12 @@ struct PhotoResource: Encodable {
     var quality: QualityResource
     var freshness: Freshness
     var reuse: [ReuseResource]
+    var redaction: Redaction
     var expiresAt: Date
 
     enum CodingKeys: String, CodingKey {
         case id, placement, note, capturedAt = "captured_at", uploadedAt = "uploaded_at", width, height, sha256
-        case distanceToAddressMetres = "distance_to_address_m", location, quality, freshness, reuse, expiresAt = "expires_at"
+        case distanceToAddressMetres = "distance_to_address_m", location, quality, freshness, reuse, redaction, expiresAt = "expires_at"
     }
 
     init(_ photo: Photo) {
@@ -151,6 +154,7 @@ struct PhotoResource: Encodable {
         quality = QualityResource(photo.quality)
         freshness = photo.freshness
         reuse = photo.reuse.map(ReuseResource.init)
+        redaction = photo.redaction
         expiresAt = photo.expiresAt
     }
 }
@@ -250,6 +254,8 @@ struct SettingsResource: Codable {
     var qualityPolicy: QualityPolicy?
     var locationRadii: Radii?
     var ticketPolicy: TicketPolicy?
+    var peoplePolicy: PeoplePolicy?
+    var peoplePolicyReason: String?
 
     struct Radii: Codable {
         var atAddress: Double
@@ -263,6 +269,7 @@ struct SettingsResource: Codable {
     enum CodingKeys: String, CodingKey {
         case retentionSeconds = "retention_seconds", consentModes = "consent_modes", emailIncludesPhoto = "email_includes_photo"
         case qualityPolicy = "quality_policy", locationRadii = "location_radii", ticketPolicy = "ticket_policy"
+        case peoplePolicy = "people_policy", peoplePolicyReason = "people_policy_reason"
     }
 
     init(_ settings: TenantSettings) {
@@ -272,6 +279,8 @@ struct SettingsResource: Codable {
         qualityPolicy = settings.qualityPolicy
         locationRadii = Radii(atAddress: settings.locationRadii.atAddress, near: settings.locationRadii.near)
         ticketPolicy = settings.ticketPolicy
+        peoplePolicy = settings.peoplePolicy
+        peoplePolicyReason = settings.peoplePolicyReason
     }
 
     /// Omitted optional fields take their defaults (PUT replaces the whole settings object).
@@ -280,7 +289,9 @@ struct SettingsResource: Codable {
             retention: TimeInterval(retentionSeconds), consentModes: consentModes, emailIncludesPhoto: emailIncludesPhoto ?? false,
             qualityPolicy: qualityPolicy ?? .flag,
             locationRadii: locationRadii.map { LocationRadii(atAddress: $0.atAddress, near: $0.near) } ?? .standard,
-            ticketPolicy: ticketPolicy ?? .flag)
+            ticketPolicy: ticketPolicy ?? .flag, peoplePolicy: peoplePolicy ?? .blur,
+            // A reason belongs to `off` alone: a patch that turns redaction back on drops it.
+            peoplePolicyReason: peoplePolicy == .off ? peoplePolicyReason : nil)
     }
 }
 

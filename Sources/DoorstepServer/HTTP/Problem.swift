@@ -96,6 +96,10 @@ struct Problem: Encodable, Sendable {
             self.init(slug: "capture-not-fresh", title: "Photo not taken at the door now", status: .unprocessableContent,
                       detail: "This photo does not come from a valid capture ticket for this stop (\(freshness.rawValue)). Tap Delivered again and take a new photo.",
                       reason: freshness.rawValue)
+        case .peopleInFrame(let redaction):
+            self.init(slug: "people-in-frame", title: "People in the photo", status: .unprocessableContent,
+                      detail: "The photo shows \(redaction.faces == 1 ? "a face" : "\(redaction.faces) faces"). Take it again with only the parcel and the door in the frame. Nothing was stored.",
+                      reason: "people_in_frame")
         case .incompleteUpload:
             self.init(slug: "incomplete-upload", title: "Upload incomplete", status: .badRequest,
                       detail: "The upload ended before all of it arrived. Send it again with the same Idempotency-Key.")

@@ -36,6 +36,11 @@ struct DeliveryPageView: CustomerPage {
         let height: Int
         let deleteURL: String
         let takenFrom: String?
+        /// What was blurred ("One face was blurred."), nil when nothing was.
+        let redacted: String?
+        /// Whether the photo was searched for people (the page then says so, and what to do if
+        /// one was missed).
+        let searched: Bool
     }
     struct LogLine { let at: String, atText: String, who: String, what: String }
 }

@@ -73,10 +73,13 @@ public struct PhotoIngestService: Sendable {
             return try await replay(claim, fingerprint: keyed.fingerprint)
         }
 
-        let processed = try await images.process(bytes, limits: limits, output: output)
         let settings = try await store.tenant(id: delivery.tenantID)?.settings ?? TenantSettings()
+        var spec = output
+        if settings.peoplePolicy == .off { spec.redactionSearchSide = nil }
+        let processed = try await images.process(bytes, limits: limits, output: spec)
         let quality = processed.quality(qualityThresholds)
         // Refused before anything is written: the courier retakes at the door.
+        if settings.peoplePolicy == .retake, !processed.redaction.isEmpty { throw DoorstepError.peopleInFrame(processed.redaction) }
         if settings.qualityPolicy == .reject, !quality.isUsable { throw DoorstepError.photoUnusable(quality.issues) }
         let (freshness, ticket) = try await evidence.freshness(
             of: details, exifCapture: processed.header.capturedAt, delivery: delivery, courier: courier)
@@ -99,7 +102,7 @@ public struct PhotoIngestService: Sendable {
             quality: quality, perceptualHash: processed.perceptualHash,
             display: display, thumbnail: thumbnail, dataKey: stored.dataKey,
             createdAt: now, expiresAt: now.addingTimeInterval(settings.retention),
-            captureTicket: ticket, freshness: freshness, reuse: reuse)
+            captureTicket: ticket, freshness: freshness, reuse: reuse, redaction: processed.redaction)
         let claim = keyed.map {
             IdempotencyClaim(courierID: courier.id, key: $0.key, fingerprint: $0.fingerprint, photoID: photoID)
         }

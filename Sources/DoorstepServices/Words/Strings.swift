@@ -21,6 +21,11 @@ public struct Strings: Sendable, Decodable {
     public var photoAlt: String
     public var noPhoto: String
     public var privacyNote: String
+    /// Says that faces are blurred and what to do if one was missed (detection is never perfect).
+    public var redactionNote: String
+    public var facesBlurredOne: String
+    /// With %d: how many faces were blurred.
+    public var facesBlurredMany: String
     public var linkInvalidTitle: String
     public var linkInvalidBody: String
     public var linkExpiredTitle: String
@@ -126,5 +131,16 @@ public struct Strings: Sendable, Decodable {
     /// The placements for the web apps' word lists: "placement.<code>" → words.
     public var placementWords: [String: String] {
         Dictionary(uniqueKeysWithValues: Placement.allCases.map { ("placement." + $0.rawValue, placement($0)) })
+    }
+}
+
+extension Strings {
+    /// "2 faces were blurred." for a redacted photo; nil when nothing was.
+    public func facesBlurred(_ redaction: Redaction) -> String? {
+        switch redaction.faces {
+        case 0: nil
+        case 1: facesBlurredOne
+        case let count: String(format: facesBlurredMany, count)
+        }
     }
 }

@@ -154,6 +154,7 @@
       let message = T.sentLater;
       if (status !== 201) message = T.lost;
       else if (body.photo.quality.verdict !== "ok") message = T.verdictRetake + " " + issues(body.photo.quality.issues) + ".";
+      else if (body.photo.redaction.faces > 0) message = T.facesBlurred;
       toast((stop ? stopTitle(stop) + " — " : "") + message, message === T.sentLater ? 4000 : 15000);
       if (document.querySelector("[data-view=stops]")) showStops();  // refresh the list's badges only
       return;
@@ -173,20 +174,23 @@
     if (status === 201) {
       const quality = body.photo.quality;
       const location = el("p", { class: "muted" }, T["location." + body.photo.location] || "");
+      // Told at once, so the courier learns to frame the parcel and the threshold only.
+      const blurred = body.photo.redaction.faces > 0 ? el("div", { class: "notice warn", role: "status", "data-redaction": "" }, T.facesBlurred) : null;
       if (quality.verdict === "ok") {
         return show(el("section", { "data-view": "verdict", "data-verdict": "ok" },
-          el("div", { class: "notice ok", role: "status" }, "✓ " + T.verdictOk), location,
+          el("div", { class: "notice ok", role: "status" }, "✓ " + T.verdictOk), blurred, location,
           el("div", { class: "actions" }, el("button", { class: "primary", type: "button", onclick: showStops }, T.nextStop))));
       }
       const reasons = issues(quality.issues);
       return show(el("section", { "data-view": "verdict", "data-verdict": "retake" },
-        el("div", { class: "notice warn", role: "alert" }, T.verdictRetake + " " + reasons + "."), location,
+        el("div", { class: "notice warn", role: "alert" }, T.verdictRetake + " " + reasons + "."), blurred, location,
         el("div", { class: "actions" }, retake,
           el("button", { class: "secondary", type: "button", onclick: showStops }, T.keep))));
     }
     let text = T.lost;
     if (body.type === "/problems/photo-unusable") text = T.refused + " " + issues(body.issues || []) + ".";
     if (body.type === "/problems/photo-not-allowed") text = T.notAllowed;
+    if (body.type === "/problems/people-in-frame") text = T.peopleInFrame;
     show(el("section", { "data-view": "verdict", "data-verdict": "refused" },
       el("div", { class: "notice bad", role: "alert" }, text),
       el("div", { class: "actions" }, body.type === "/problems/photo-not-allowed" ? next : retake, body.type === "/problems/photo-not-allowed" ? null : next)));

@@ -1,0 +1,68 @@
+// Redaction: what a stored photo must never show is found on a reduced copy of the upright image
+// and pixelated, with a margin, in every variant before it is encoded. The unredacted pixels live
+// only in this process's memory for the length of the job, as the decoded original does.
+#include "pixels.h"
+#include <stdlib.h>
+#include <string.h>
+
+int dsx_find(const uint8_t *upright, int width, int height, int longest, dsd_region *regions, int capacity) {
+    int sw = width, sh = height;
+    dsr_fit(width, height, longest, &sw, &sh);
+    const uint8_t *searched = upright;
+    uint8_t *reduced = NULL;
+    if (sw != width || sh != height) {
+        if (!(reduced = malloc((size_t)sw * sh * 4)) || dsr_resize_memory(upright, (size_t)width * 4, width, height, reduced, sw, sh)) {
+            free(reduced);
+            return -1;
+        }
+        searched = reduced;
+    }
+    int count = dsd_find(searched, sw, sh, regions, capacity);
+    free(reduced);
+    // Back to the upright image's pixels (rounded outwards, so a region never shrinks).
+    double sx = (double)width / sw, sy = (double)height / sh;
+    for (int i = 0; i < count; i++) {
+        int x0 = (int)(regions[i].x * sx), y0 = (int)(regions[i].y * sy);
+        int x1 = (int)((regions[i].x + regions[i].width) * sx + 1), y1 = (int)((regions[i].y + regions[i].height) * sy + 1);
+        regions[i].x = x0;
+        regions[i].y = y0;
+        regions[i].width = (x1 < width ? x1 : width) - x0;
+        regions[i].height = (y1 < height ? y1 : height) - y0;
+    }
+    return count;
+}
+
+// Each cell of the mosaic becomes its mean colour: a face spans about four cells across, which no
+// "depixelation" brings back (the EDPB counts irreversible pixelation as erasure).
+static void mosaic(uint8_t *rgbx, int width, int x0, int y0, int x1, int y1, int cell) {
+    for (int cy = y0; cy < y1; cy += cell) {
+        int cy1 = cy + cell < y1 ? cy + cell : y1;
+        for (int cx = x0; cx < x1; cx += cell) {
+            int cx1 = cx + cell < x1 ? cx + cell : x1;
+            uint64_t sum[3] = {0, 0, 0}, n = (uint64_t)(cx1 - cx) * (cy1 - cy);
+            for (int y = cy; y < cy1; y++)
+                for (int x = cx; x < cx1; x++)
+                    for (int c = 0; c < 3; c++) sum[c] += rgbx[((size_t)y * width + x) * 4 + c];
+            for (int y = cy; y < cy1; y++)
+                for (int x = cx; x < cx1; x++)
+                    for (int c = 0; c < 3; c++) rgbx[((size_t)y * width + x) * 4 + c] = (uint8_t)(sum[c] / n);
+        }
+    }
+}
+
+void dsx_pixelate(uint8_t *rgbx, int width, int height, const dsd_region *regions, int count, double scale) {
+    for (int i = 0; i < count; i++) {
+        // The detector's box is the face from brows to chin: the margin takes in hair, ears and
+        // the neck, which recognise a person as well.
+        double w = regions[i].width * scale, h = regions[i].height * scale;
+        double x = regions[i].x * scale - w * 0.3, y = regions[i].y * scale - h * 0.35;
+        w *= 1.6;
+        h *= 1.7;
+        int x0 = x < 0 ? 0 : (int)x, y0 = y < 0 ? 0 : (int)y;
+        int x1 = x + w > width ? width : (int)(x + w + 1), y1 = y + h > height ? height : (int)(y + h + 1);
+        if (x1 <= x0 || y1 <= y0) continue;
+        int longest = (x1 - x0) > (y1 - y0) ? (x1 - x0) : (y1 - y0);
+        int cell = longest / 6;
+        mosaic(rgbx, width, x0, y0, x1, y1, cell < 2 ? 2 : cell);
+    }
+}

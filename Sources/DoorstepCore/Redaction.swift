@@ -1,0 +1,31 @@
+/// What a tenant's photos do about people in the frame. No stored photo should show a
+/// recognisable person: `blur` pixelates faces before anything is written; `retake` refuses the
+/// photo so the courier frames the parcel alone; `off` stores pixels as taken, and only with a
+/// lawful reason on record (a tenant whose couriers photograph the recipient with consent, say).
+public enum PeoplePolicy: String, Codable, Sendable, CaseIterable {
+    case blur
+    case retake
+    case off
+}
+
+/// What was done to a photo before it was stored: how many regions of each kind were pixelated.
+/// It records what was done, never what was seen (no positions, no scores).
+public struct Redaction: Codable, Sendable, Equatable {
+    public var faces: Int
+    /// False when redaction was off for this photo (`people_policy` `off`).
+    public var searched: Bool
+
+    public init(faces: Int = 0, searched: Bool = true) {
+        self.faces = faces
+        self.searched = searched
+    }
+
+    public static let notSearched = Redaction(faces: 0, searched: false)
+
+    public var isEmpty: Bool { faces == 0 }
+}
+
+extension TenantSettings {
+    /// The longest reason an `off` policy may carry.
+    public static let peoplePolicyReasonLimit = 500
+}

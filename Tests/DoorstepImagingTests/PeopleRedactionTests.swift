@@ -1,0 +1,110 @@
+import DoorstepCore
+import DoorstepImaging
+import Foundation
+import ImagingMeasures
+import Testing
+
+/// Redaction on doorstep-like photos with a person in them (Tests/Fixtures/people, made by
+/// bench/redaction/people_set.py with the face's box known): the face is found and pixelated in
+/// what is stored, and photos without people come out untouched.
+@Suite struct PeopleRedactionTests {
+    static let folder = TestPhotos.repositoryRoot.appendingPathComponent("Tests/Fixtures/people")
+
+    struct Labelled: Sendable, CustomTestStringConvertible {
+        var name: String
+        var face: (x: Int, y: Int, width: Int, height: Int)
+        var testDescription: String { name }
+        var bytes: [UInt8] { Array(FileManager.default.contents(atPath: PeopleRedactionTests.folder.appendingPathComponent(name).path) ?? Data()) }
+    }
+
+    static let labelled: [Labelled] = {
+        let text = (try? String(contentsOf: folder.appendingPathComponent("MANIFEST.tsv"), encoding: .utf8)) ?? ""
+        return text.split(separator: "\n").dropFirst().map { line in
+            let columns = line.split(separator: "\t").map(String.init)
+            let box = columns[1].split(separator: ",").compactMap { Int($0) }
+            return Labelled(name: columns[0], face: (box[0], box[1], box[2], box[3]))
+        }
+    }()
+
+    let processor = try! VipsImageProcessor()
+
+    /// Share of horizontally adjacent pixels in the box that are (nearly) equal: a mosaic's cells
+    /// are flat, so this is close to 1 where the face was pixelated and well below it on a face.
+    static func flatness(_ pixels: DecodedPixels, _ box: (x: Int, y: Int, width: Int, height: Int)) -> Double {
+        var flat = 0, pairs = 0
+        for y in box.y..<min(box.y + box.height, pixels.height) {
+            for x in box.x..<min(box.x + box.width, pixels.width) - 1 {
+                let a = (y * pixels.width + x) * 3, b = a + 3
+                let difference = (0..<3).map { abs(Int(pixels.rgb[a + $0]) - Int(pixels.rgb[b + $0])) }.max()!
+                if difference <= 3 { flat += 1 }
+                pairs += 1
+            }
+        }
+        return Double(flat) / Double(max(pairs, 1))
+    }
+
+    @Test func theSetIsThere() {
+        #expect(Self.labelled.count == 3)
+    }
+
+    @Test(arguments: labelled)
+    func aFaceIsFoundAndPixelatedInWhatIsStored(_ photo: Labelled) throws {
+        let input = try processor.decodePixels(photo.bytes)
+        let output = try processor.process(photo.bytes, limits: ImageLimits(), output: ImageOutputSpec())
+        #expect(output.redaction == Redaction(faces: 1, searched: true))
+        // The fixtures are 1600 px wide: the display variant has the input's pixel grid.
+        #expect(output.display.width == input.width)
+        let display = try processor.decodePixels(output.display.jpeg)
+        let before = Self.flatness(input, photo.face), after = Self.flatness(display, photo.face)
+        #expect(after > 0.75 && after > before + 0.1, "the face is pixelated in the display variant (\(before) → \(after))")
+        // And in the thumbnail, at its scale.
+        let thumbnail = try processor.decodePixels(output.thumbnail.jpeg)
+        let scale = Double(thumbnail.width) / Double(input.width)
+        let small = (x: Int(Double(photo.face.x) * scale), y: Int(Double(photo.face.y) * scale),
+                     width: Int(Double(photo.face.width) * scale), height: Int(Double(photo.face.height) * scale))
+        #expect(Self.flatness(thumbnail, small) > Self.flatness(try processor.decodePixels(try processor.process(
+            photo.bytes, limits: ImageLimits(), output: ImageOutputSpec(redactionSearchSide: nil)).thumbnail.jpeg), small))
+    }
+
+    @Test(arguments: labelled)
+    func offStoresThePixelsAsTaken(_ photo: Labelled) throws {
+        let output = try processor.process(photo.bytes, limits: ImageLimits(), output: ImageOutputSpec(redactionSearchSide: nil))
+        #expect(output.redaction == .notSearched)
+        let redacted = try processor.process(photo.bytes, limits: ImageLimits(), output: ImageOutputSpec())
+        #expect(Self.flatness(try processor.decodePixels(output.display.jpeg), photo.face)
+                < Self.flatness(try processor.decodePixels(redacted.display.jpeg), photo.face) - 0.1)
+    }
+
+    @Test(arguments: labelled)
+    func qualityIsJudgedOnWhatWasFramedNotOnTheMosaic(_ photo: Labelled) throws {
+        let on = try processor.process(photo.bytes, limits: ImageLimits(), output: ImageOutputSpec())
+        let off = try processor.process(photo.bytes, limits: ImageLimits(), output: ImageOutputSpec(redactionSearchSide: nil))
+        #expect(on.sharpness == off.sharpness)
+        #expect(on.meanBrightness == off.meanBrightness)
+        #expect(on.perceptualHash == off.perceptualHash)
+    }
+
+    /// The photos of the corpus without people (all but r10, friends, and r19, the astronaut):
+    /// none is redacted (the threshold was chosen so; BENCHMARKS.md, "Redaction").
+    @Test func photosWithoutPeopleAreNotRedacted() throws {
+        let withPeople = ["r10_", "r19_"]
+        let photos = TestPhotos.all.filter { $0.expect == "accept" && $0.name.first == "r" && !withPeople.contains(where: $0.name.hasPrefix) }
+        #expect(photos.count >= 4)
+        var redacted: [String] = []
+        for photo in photos {
+            guard let output = try? processor.process(photo.bytes, limits: ImageLimits(), output: ImageOutputSpec()) else { continue }
+            #expect(output.redaction.searched)
+            if output.redaction.faces > 0 { redacted.append(photo.name) }
+        }
+        #expect(redacted == [], "false redactions: \(redacted)")
+    }
+
+    @Test func theAstronautIsRedactedInTheIsolatedHelperToo() throws {
+        let processor = IsolatedImageProcessor(executable: IsolatedProcessorTests.doorstep, memoryLimitMB: IsolatedImageProcessor.defaultMemoryLimitMB)
+        defer { processor.shutdown() }
+        let photo = Self.labelled[0]
+        let output = try processor.process(photo.bytes, limits: ImageLimits(), output: ImageOutputSpec())
+        #expect(output.redaction.faces == 1)
+        #expect(Self.flatness(try self.processor.decodePixels(output.display.jpeg), photo.face) > 0.75)
+    }
+}

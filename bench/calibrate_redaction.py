@@ -1,0 +1,83 @@
+"""Redaction's recall, false redactions and cost, at several search sizes, through the pipeline
+itself (doorstep-pipeline-bench --redaction-check: each photo processed with and without
+redaction; a labelled face counts as found when redaction changed at least 30 % of its box in the
+stored display photo, which a detection elsewhere in the frame does not do).
+
+Positives: bench/redaction/people_set.py's labelled set (three freely licensed people at face
+widths of 30 to 150 px in 1600 px photos, day and dusk). Negatives: that set's scenes alone and
+every photo of ../shared/photos/corpus without people. Writes BENCH_RESULTS/redaction.{json,md}.
+
+usage: calibrate_redaction.py BENCH_BINARY [SIDE...]      (default sides: 640 960 1280)"""
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+from collections import defaultdict
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE / "redaction"))
+import people_set  # noqa: E402
+
+CORPUS = HERE.parent.parent / "shared/photos/corpus"
+WITH_PEOPLE = ("r10_", "r19_")  # friends and the astronaut: not negatives
+FOUND = 0.3
+
+
+def check(binary, side, files):
+    command = [binary, "--redaction-check", "--search-side", str(side), *files]
+    return json.loads(subprocess.run(command, check=True, capture_output=True, text=True).stdout)
+
+
+def main():
+    binary, sides = sys.argv[1], [int(s) for s in sys.argv[2:]] or [640, 960, 1280]
+    with tempfile.TemporaryDirectory() as folder:
+        people_set.main(folder)
+        rows = [line.split("\t") for line in (Path(folder) / "labels.tsv").read_text().splitlines()[1:]]
+        labelled = {name: (kind, width, light, box) for name, kind, width, light, box in rows}
+        files = [f"{folder}/{name}" + (f"@{box}" if kind == "face" else "") for name, (kind, _, _, box) in labelled.items()]
+        corpus = sorted(p for p in CORPUS.glob("*") if p.suffix in (".jpg", ".png", ".heic") and not p.name.startswith(WITH_PEOPLE)) \
+            if CORPUS.exists() else []
+        report = {"positives": sum(k == "face" for k, *_ in labelled.values()),
+                  "negatives": sum(k == "negative" for k, *_ in labelled.values()) + len(corpus), "sides": {}}
+        for side in sides:
+            results = check(binary, side, files) + (check(binary, side, [str(p) for p in corpus]) if corpus else [])
+            by_width, by_light, false, ms, ms_without = defaultdict(list), defaultdict(list), [], [], []
+            for result in results:
+                kind, width, light, _ = labelled.get(result["file"], ("negative", "-", "-", "-"))
+                if kind == "face":
+                    found = result["changed"] >= FOUND
+                    by_width[int(width)].append(found)
+                    by_light[light].append(found)
+                    ms.append(result["ms"])
+                    ms_without.append(result["ms_without"])
+                elif result["faces"] > 0:
+                    false.append(result["file"])
+            everything = [f for v in by_width.values() for f in v]
+            report["sides"][side] = {
+                "recall": round(sum(everything) / len(everything), 3),
+                "recall_by_face_width": {w: round(sum(v) / len(v), 3) for w, v in sorted(by_width.items())},
+                "recall_by_light": {k: round(sum(v) / len(v), 3) for k, v in sorted(by_light.items())},
+                "false_redactions": len(false), "false_redaction_rate": round(len(false) / report["negatives"], 3),
+                "falsely_redacted": false,
+                "ms_per_1600px_photo": statistics.median(ms), "ms_per_1600px_photo_without": statistics.median(ms_without),
+            }
+    results_dir = Path(os.environ.get("BENCH_RESULTS") or HERE / "results")
+    results_dir.mkdir(parents=True, exist_ok=True)
+    (results_dir / "redaction.json").write_text(json.dumps(report, indent=1) + "\n")
+    widths = sorted({w for s in report["sides"].values() for w in s["recall_by_face_width"]})
+    lines = [f"Faces: {report['positives']} labelled photos; negatives: {report['negatives']} photos without people.", "",
+             "| search side | face recall | " + " | ".join(f"{w} px" for w in widths) + " | day / dusk | false redactions | ms per photo with / without |",
+             "|---|---|" + "---|" * len(widths) + "---|---|---|"]
+    for side, s in report["sides"].items():
+        lines.append(f"| {side} px | {s['recall']} | " + " | ".join(str(s["recall_by_face_width"][w]) for w in widths)
+                     + f" | {s['recall_by_light'].get('day')} / {s['recall_by_light'].get('dusk')} | {s['false_redactions']}/{report['negatives']}"
+                     + f" | {s['ms_per_1600px_photo']} / {s['ms_per_1600px_photo_without']} |")
+    (results_dir / "redaction.md").write_text("\n".join(lines) + "\n")
+    print("\n".join(lines))
+
+
+if __name__ == "__main__":
+    main()
