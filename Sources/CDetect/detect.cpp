@@ -24,6 +24,9 @@ namespace {
 constexpr float scoreThreshold = 0.75f;
 constexpr float overlapThreshold = 0.3f;
 constexpr int strides[3] = {8, 16, 32};
+// Candidates kept for non-maximum suppression (quadratic): an image crafted to light every cell
+// costs a bounded sort, not millions of comparisons.
+constexpr size_t candidateLimit = 4096;
 
 std::mutex modelLock;
 std::vector<uchar> modelBytes;  // written once by dsd_load, read by every thread's own network
@@ -68,13 +71,26 @@ int find(const cv::Mat &rgbx, dsd_region *regions, int capacity) {
         const float *c = cls.ptr<float>(), *o = obj.ptr<float>(), *b = box.ptr<float>();
         for (size_t index = 0; index < cells; index++) {
             float score = std::sqrt(std::clamp(c[index], 0.f, 1.f) * std::clamp(o[index], 0.f, 1.f));
-            if (score < scoreThreshold) continue;
+            if (!(score >= scoreThreshold)) continue;  // NaN too
             int row = (int)(index / columns), column = (int)(index % columns);
             double cx = (column + b[index * 4 + 0]) * stride, cy = (row + b[index * 4 + 1]) * stride;
             double w = std::exp(std::min(b[index * 4 + 2], 10.f)) * stride, h = std::exp(std::min(b[index * 4 + 3], 10.f)) * stride;
             boxes.emplace_back(cx - w / 2, cy - h / 2, w, h);
             scores.push_back(score);
         }
+    }
+    if (boxes.size() > candidateLimit) {
+        std::vector<size_t> order(boxes.size());
+        for (size_t i = 0; i < order.size(); i++) order[i] = i;
+        std::partial_sort(order.begin(), order.begin() + candidateLimit, order.end(), [&](size_t a, size_t b) { return scores[a] > scores[b]; });
+        std::vector<cv::Rect2d> topBoxes;
+        std::vector<float> topScores;
+        for (size_t i = 0; i < candidateLimit; i++) {
+            topBoxes.push_back(boxes[order[i]]);
+            topScores.push_back(scores[order[i]]);
+        }
+        boxes.swap(topBoxes);
+        scores.swap(topScores);
     }
     std::vector<int> kept;
     cv::dnn::NMSBoxes(boxes, scores, scoreThreshold, overlapThreshold, kept);
@@ -84,7 +100,7 @@ int find(const cv::Mat &rgbx, dsd_region *regions, int capacity) {
         if (count == capacity) break;
         // Clipped to the image: a region is only ever used to blur pixels that exist.
         cv::Rect2d clipped = boxes[index] & cv::Rect2d(0, 0, rgbx.cols, rgbx.rows);
-        if (clipped.width < 1 || clipped.height < 1) continue;
+        if (!(clipped.width >= 1 && clipped.height >= 1)) continue;  // NaN too
         regions[count++] = {(int)std::floor(clipped.x), (int)std::floor(clipped.y), (int)std::ceil(clipped.width),
                             (int)std::ceil(clipped.height), scores[index], DSD_FACE};
     }

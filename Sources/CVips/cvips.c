@@ -243,8 +243,8 @@ int dsv_process(dsv_format format, const void *data, size_t length, int w, int h
     if (!(thumb = malloc((size_t)tw * th * 4)) || dsr_resize_memory(upright, (size_t)uw * 4, uw, uh, thumb, tw, th)) goto done;
     // Quality is judged on what the courier framed, before redaction changes the pixels.
     if (dsm_measure(thumb, tw, th, &output->mean_brightness, &output->sharpness, &output->dhash)) goto done;
-    dsx_pixelate(upright, uw, uh, regions, found, 1.0);
-    dsx_pixelate(thumb, tw, th, regions, found, (double)tw / uw);
+    dsx_pixelate(upright, uw, uh, regions, found, 1.0, 1.0);
+    dsx_pixelate(thumb, tw, th, regions, found, (double)tw / uw, (double)th / uh);
     output->faces = found;
     if (dsj_encode(upright, uw, uh, quality, &output->display, &output->display_length, err, err_length)) goto done;
     if (dsj_encode(thumb, tw, th, quality, &output->thumbnail, &output->thumbnail_length, err, err_length)) goto done;

@@ -42,6 +42,7 @@
 typedef struct {
     uint32_t magic;
     int32_t format, display_max, thumbnail_max, quality, detect_max, budget_ms;
+    int32_t reserved;  // zero: no padding byte of the server's stack goes to a helper
     int64_t max_pixels;
     uint64_t length;
 } request;
@@ -258,7 +259,7 @@ dsv_job_result dsv_helper_run(dsv_helper *helper, const dsv_job *job, const void
     memset(header, 0, sizeof(*header));
     *wait_status = 0;
     int64_t deadline = now_ms() + timeout_ms;
-    request ask = {MAGIC, (int32_t)job->format, job->display_max, job->thumbnail_max, job->quality, job->detect_max, job->budget_ms,
+    request ask = {MAGIC, (int32_t)job->format, job->display_max, job->thumbnail_max, job->quality, job->detect_max, job->budget_ms, 0,
                    job->max_pixels, (uint64_t)length};
     response answer;
     helper->jobs++;

@@ -76,6 +76,7 @@ int dsm_measure(const uint8_t *rgbx, int width, int height, double *brightness, 
 /// `upright`'s pixels; returns how many (at most `capacity`), or -1 when the search failed.
 int dsx_find(const uint8_t *upright, int width, int height, int longest, dsd_region *regions, int capacity);
 
-/// Pixelates each region, scaled by `scale` (the variant's size over the searched image's) and
-/// widened by a margin, in place.
-void dsx_pixelate(uint8_t *rgbx, int width, int height, const dsd_region *regions, int count, double scale);
+/// Pixelates each region, scaled by `sx`, `sy` (the variant's size over the searched image's, per
+/// axis: fitted sides are rounded separately) and widened by a margin, in place; every region is
+/// clamped to the image first, whatever it says.
+void dsx_pixelate(uint8_t *rgbx, int width, int height, const dsd_region *regions, int count, double sx, double sy);

@@ -2,6 +2,7 @@
 // and pixelated, with a margin, in every variant before it is encoded. The unredacted pixels live
 // only in this process's memory for the length of the job, as the decoded original does.
 #include "pixels.h"
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -34,6 +35,7 @@ int dsx_find(const uint8_t *upright, int width, int height, int longest, dsd_reg
 
 // Each cell of the mosaic becomes its mean colour: a face spans about four cells across, which no
 // "depixelation" brings back (the EDPB counts irreversible pixelation as erasure).
+// [x0, x1) × [y0, y1) must lie within the image (dsx_pixelate clamps it).
 static void mosaic(uint8_t *rgbx, int width, int x0, int y0, int x1, int y1, int cell) {
     for (int cy = y0; cy < y1; cy += cell) {
         int cy1 = cy + cell < y1 ? cy + cell : y1;
@@ -50,16 +52,20 @@ static void mosaic(uint8_t *rgbx, int width, int x0, int y0, int x1, int y1, int
     }
 }
 
-void dsx_pixelate(uint8_t *rgbx, int width, int height, const dsd_region *regions, int count, double scale) {
+// `value` rounded by `round` and held within [0, limit]: every bound below is a pixel that exists.
+static int clamp_to(double value, double (*round)(double), int limit) {
+    double rounded = round(value);
+    return !(rounded > 0) ? 0 : rounded > limit ? limit : (int)rounded;
+}
+
+void dsx_pixelate(uint8_t *rgbx, int width, int height, const dsd_region *regions, int count, double sx, double sy) {
     for (int i = 0; i < count; i++) {
         // The detector's box is the face from brows to chin: the margin takes in hair, ears and
-        // the neck, which recognise a person as well.
-        double w = regions[i].width * scale, h = regions[i].height * scale;
-        double x = regions[i].x * scale - w * 0.3, y = regions[i].y * scale - h * 0.35;
-        w *= 1.6;
-        h *= 1.7;
-        int x0 = x < 0 ? 0 : (int)x, y0 = y < 0 ? 0 : (int)y;
-        int x1 = x + w > width ? width : (int)(x + w + 1), y1 = y + h > height ? height : (int)(y + h + 1);
+        // the neck, which recognise a person as well. Rounded outwards, then clamped to the image.
+        double w = regions[i].width * sx, h = regions[i].height * sy;
+        double x = regions[i].x * sx - w * 0.3, y = regions[i].y * sy - h * 0.35;
+        int x0 = clamp_to(x, floor, width), y0 = clamp_to(y, floor, height);
+        int x1 = clamp_to(x + w * 1.6, ceil, width), y1 = clamp_to(y + h * 1.7, ceil, height);
         if (x1 <= x0 || y1 <= y0) continue;
         int longest = (x1 - x0) > (y1 - y0) ? (x1 - x0) : (y1 - y0);
         int cell = longest / 6;

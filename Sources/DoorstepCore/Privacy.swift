@@ -133,22 +133,25 @@ public struct TenantSettings: Codable, Sendable, Equatable {
             throw .invalidInput(field: "consent_modes", reason: "keys must be ISO 3166-1 alpha-2 country codes or *")
         }
         _ = try locationRadii.validated()
+        var checked = self
         switch (peoplePolicy, peoplePolicyReason) {
         case (.off, nil):
             throw .invalidInput(field: "people_policy_reason", reason: "is required when people_policy is off: the lawful reason for keeping people in photos")
         case (.off, let reason?):
+            // Counted in Unicode scalars, so combining marks cannot stretch what is stored.
             let trimmed = reason.trimmingCharacters(in: .whitespacesAndNewlines)
-            guard !trimmed.isEmpty, trimmed.count <= Self.peoplePolicyReasonLimit,
+            guard !trimmed.isEmpty, trimmed.unicodeScalars.count <= Self.peoplePolicyReasonLimit,
                   !trimmed.unicodeScalars.contains(where: { CharacterSet.controlCharacters.contains($0) && $0 != "\n" })
             else {
                 throw .invalidInput(field: "people_policy_reason", reason: "must be 1 to \(Self.peoplePolicyReasonLimit) characters of text")
             }
+            checked.peoplePolicyReason = trimmed
         case (_, .some):
             throw .invalidInput(field: "people_policy_reason", reason: "is only for people_policy off")
         case (_, nil):
             break
         }
-        return self
+        return checked
     }
 }
 

@@ -43,6 +43,9 @@ public struct ImageOutputSpec: Sendable {
 
     /// As the shim takes it: 0 for no redaction.
     var cRedactionSearchSide: Int32 { Int32(clamping: max(0, redactionSearchSide ?? 0)) }
+
+    /// Whether the shim will search: what a processed image records as `searched`.
+    var searchesForFaces: Bool { cRedactionSearchSide > 0 }
 }
 
 /// The little we read from an image's own metadata before it is stripped.

@@ -104,7 +104,7 @@ public final class IsolatedImageProcessor: ImageProcessor {
         switch result {
         case DSV_JOB_DONE:
             checkIn(helper)
-            return ProcessedImage(header: ImageHeader(format: format, raw: raw), searched: spec.redactionSearchSide != nil, taking: &out)
+            return ProcessedImage(header: ImageHeader(format: format, raw: raw), searched: spec.searchesForFaces, taking: &out)
         case DSV_JOB_TOO_MANY_PIXELS:
             checkIn(helper)
             throw .tooManyPixels(limit: limits.maxPixels)

@@ -48,7 +48,7 @@ public struct VipsImageProcessor: ImageProcessor {
             }
         }
         guard rc == 0 else { throw .undecodableImage }
-        return ProcessedImage(header: header, searched: spec.redactionSearchSide != nil, taking: &out)
+        return ProcessedImage(header: header, searched: spec.searchesForFaces, taking: &out)
     }
 }
 

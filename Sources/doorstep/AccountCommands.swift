@@ -39,6 +39,9 @@ struct TenantCommand: AsyncParsableCommand {
                     settings.consentModes[parts[0] == "*" ? "*" : parts[0].uppercased()] = mode
                 }
                 if let qualityPolicy { settings.qualityPolicy = qualityPolicy }
+                if peoplePolicyReason != nil, peoplePolicy != .off {
+                    throw ValidationError("--people-policy-reason goes with --people-policy off")
+                }
                 if let peoplePolicy {
                     settings.peoplePolicy = peoplePolicy
                     settings.peoplePolicyReason = peoplePolicy == .off ? peoplePolicyReason : nil

@@ -114,6 +114,10 @@ extension Setting {
                 "CPU time one image may take to decode and process; past it the upload is refused (422). Wall time instead with --decoder-isolation off (checked row by row for JPEG, between libvips's progress reports otherwise).") { text, configuration in
             configuration.limits.decodeBudget = .seconds(try whole(text, in: 1...120))
         },
+        Setting("redactionSearchSide", .server, placeholder: "PIXELS", default: "1280",
+                "Faces are searched for on a copy of each photo this size (longest side) and pixelated before it is stored. Smaller is cheaper and misses small faces: at 1280 px faces from 40 px wide in the 1600 px photo are found, at 640 px from 70 px (BENCHMARKS.md, \"Redaction\"). Tenants turn redaction off with people_policy, never here.") { text, configuration in
+            configuration.output.redactionSearchSide = try whole(text, in: 320...1600)
+        },
         Setting("decoderIsolation", .server, placeholder: "process|off", default: "process",
                 "Decode images in sandboxed helper processes (no network, no new programs, a memory limit), so a decoder crash or runaway costs one upload a 422, not the server. `off` decodes in the server: faster by the cost in BENCHMARKS.md, for trusted input only.") { text, configuration in
             switch text {

@@ -79,6 +79,10 @@ public struct PhotoIngestService: Sendable {
         let processed = try await images.process(bytes, limits: limits, output: spec)
         let quality = processed.quality(qualityThresholds)
         // Refused before anything is written: the courier retakes at the door.
+        // Never stored unsearched unless the tenant turned redaction off.
+        guard settings.peoplePolicy == .off || processed.redaction.searched else {
+            throw RedactionDidNotRun()
+        }
         if settings.peoplePolicy == .retake, !processed.redaction.isEmpty { throw DoorstepError.peopleInFrame(processed.redaction) }
         if settings.qualityPolicy == .reject, !quality.isUsable { throw DoorstepError.photoUnusable(quality.issues) }
         let (freshness, ticket) = try await evidence.freshness(
@@ -164,4 +168,10 @@ public struct PhotoIngestService: Sendable {
         hasher.update(data: bytes)
         return hasher.finalize().hexString
     }
+}
+
+/// A processed photo that was not searched for people while the tenant's policy needs it: a
+/// programming error (the output spec lost its search size), answered 500 and never stored.
+struct RedactionDidNotRun: Error, CustomStringConvertible {
+    var description: String { "the photo was not searched for people, and the tenant's people_policy needs it" }
 }
