@@ -62,7 +62,7 @@ def main():
                 "recall_by_light": {k: round(sum(v) / len(v), 3) for k, v in sorted(by_light.items())},
                 "false_redactions": len(false), "false_redaction_rate": round(len(false) / report["negatives"], 3),
                 "falsely_redacted": false,
-                "ms_per_1600px_photo": statistics.median(ms), "ms_per_1600px_photo_without": statistics.median(ms_without),
+                "ms_per_1600px_photo": round(statistics.median(ms), 1), "ms_per_1600px_photo_without": round(statistics.median(ms_without), 1),
             }
     results_dir = Path(os.environ.get("BENCH_RESULTS") or HERE / "results")
     results_dir.mkdir(parents=True, exist_ok=True)

@@ -98,6 +98,38 @@ def test_retake_refuses_a_photo_with_a_face(server):
     assert details["state"] != "delivered" and "photo" not in details
 
 
+def test_a_face_filling_the_frame_and_a_crowd_are_pixelated_too(server):
+    """A face too large for the main search (found on the small copy), and more faces than are
+    redacted one by one (the whole photo is pixelated)."""
+    world = World(server, username="redaction-edges")
+    scene = Image.open(ROOT / "bench/redaction/sources/scene_picos.jpg").convert("RGB")
+    name, person, face = next(p for p in people_set.people() if p[0] == "hopper")
+    big, box = people_set.composite(scene, person, face, 700, random.Random(3))
+    sent = _jpeg(big)
+    assert near(faces(sent), box), "the independent detector finds the large face in what is sent"
+    delivery = world.delivery()
+    status, raw = upload(world, delivery, sent, "big-face")
+    assert status == 201, raw
+    assert json.loads(raw)["photo"]["redaction"]["faces"] >= 1
+    assert near(faces(served_display(delivery)), box) == []
+
+    _, astronaut, astronaut_face = next(p for p in people_set.people() if p[0] == "astronaut")
+    # Head and shoulders with a 50 px face, tiled: over 70 faces in the frame.
+    tile = astronaut.resize((astronaut.width * 50 // astronaut_face[2], astronaut.height * 50 // astronaut_face[2]))
+    crowd = Image.new("RGB", (1600, 1200), "grey")
+    for row in range(0, 1200, tile.height // 2):
+        for column in range(0, 1600, tile.width):
+            crowd.paste(tile.crop((0, 0, tile.width, tile.height // 2)), (column, row))
+    sent = _jpeg(crowd)
+    frontal = CASCADES[0].detectMultiScale(cv2.cvtColor(numpy.array(crowd), cv2.COLOR_RGB2GRAY), 1.05, 3, minSize=(20, 20))
+    assert len(frontal) > 64, "the crowd has more faces than are redacted one by one"
+    delivery = world.delivery()
+    status, raw = upload(world, delivery, sent, "crowd")
+    assert status == 201, raw
+    assert json.loads(raw)["photo"]["redaction"]["faces"] == 64
+    assert faces(served_display(delivery)) == []
+
+
 def doorstep_with_a_person(face_width):
     """A 1280×720 doorstep-like frame with a frontal face `face_width` px wide, and its box."""
     scene = Image.open(ROOT / "bench/redaction/sources/scene_bridge.jpg").convert("RGB").resize((1280, 720), Image.LANCZOS)
@@ -125,7 +157,7 @@ def test_the_courier_is_told_at_once(server, tmp_path, policy):
             page.get_by_role("button", name="Take photo").click()
             if policy == "blur":
                 page.wait_for_selector("[data-view=verdict] [data-redaction]")
-                assert "their face was blurred" in page.inner_text("main")
+                assert "faces were blurred" in page.inner_text("main")
                 screenshot(page, "courier-redaction-blurred")
                 served = served_display(delivery)
                 assert near(faces(served), box) == [], "the face is still found in the served photo"
@@ -133,7 +165,7 @@ def test_the_courier_is_told_at_once(server, tmp_path, policy):
                     out.write(served)
             else:
                 page.wait_for_selector("[data-view=verdict][data-verdict=refused]")
-                assert "People are in the photo" in page.inner_text("main")
+                assert "Someone is in the photo" in page.inner_text("main")
                 screenshot(page, "courier-redaction-retake")
                 status, details = world.api(f"/api/v1/deliveries/{delivery['id']}")
                 assert details["state"] != "delivered"

@@ -33,9 +33,13 @@ std::vector<uchar> modelBytes;  // written once by dsd_load, read by every threa
 std::atomic<bool> loaded{false};
 
 // cv::dnn::Net is not safe to run from two threads at once: each thread builds its own from the
-// same bytes (in a helper process that is one thread, built before the sandbox closes).
-cv::dnn::Net &network() {
-    thread_local std::unique_ptr<cv::dnn::Net> net;
+// same bytes (in a helper process that is one thread, built before the sandbox closes). Two per
+// thread, one for small inputs and one for large: a network reallocates every layer when its
+// input changes shape, and the two searches of each photo (redact.c) would otherwise pay that
+// twice a photo.
+cv::dnn::Net &network(bool small) {
+    thread_local std::unique_ptr<cv::dnn::Net> nets[2];
+    std::unique_ptr<cv::dnn::Net> &net = nets[small ? 0 : 1];
     if (!net) {
         std::lock_guard<std::mutex> guard(modelLock);
         net = std::make_unique<cv::dnn::Net>(cv::dnn::readNetFromONNX(modelBytes));
@@ -52,7 +56,7 @@ int find(const cv::Mat &rgbx, dsd_region *regions, int capacity) {
     int paddedWidth = (bgr.cols + 31) / 32 * 32, paddedHeight = (bgr.rows + 31) / 32 * 32;
     cv::Mat padded;
     cv::copyMakeBorder(bgr, padded, 0, paddedHeight - bgr.rows, 0, paddedWidth - bgr.cols, cv::BORDER_CONSTANT, 0);
-    cv::dnn::Net &net = network();
+    cv::dnn::Net &net = network(std::max(paddedWidth, paddedHeight) <= 352);
     net.setInput(cv::dnn::blobFromImage(padded));
     static const std::vector<cv::String> names = {"cls_8", "cls_16", "cls_32", "obj_8", "obj_16", "obj_32",
                                                   "bbox_8", "bbox_16", "bbox_32"};
@@ -117,10 +121,12 @@ extern "C" int dsd_load(const void *face_model, size_t length, char *err, size_t
             std::lock_guard<std::mutex> guard(modelLock);
             if (!loaded.load()) modelBytes.assign((const uchar *)face_model, (const uchar *)face_model + length);
         }
-        // Once through on a small grey image: the network is built and its layers allocated now.
-        cv::Mat blank(64, 64, CV_8UC4, cv::Scalar(128, 128, 128, 255));
-        dsd_region unused[1];
-        if (find(blank, unused, 1) < 0) throw std::runtime_error("the face model gave outputs of an unexpected shape");
+        // Once through each network on a grey image: both are built and their layers allocated now.
+        for (int side : {64, 640}) {
+            cv::Mat blank(side, side, CV_8UC4, cv::Scalar(128, 128, 128, 255));
+            dsd_region unused[1];
+            if (find(blank, unused, 1) < 0) throw std::runtime_error("the face model gave outputs of an unexpected shape");
+        }
         loaded.store(true);
         return 0;
     } catch (const std::exception &error) {

@@ -233,11 +233,18 @@ int dsv_process(dsv_format format, const void *data, size_t length, int w, int h
         uw = fw;
         uh = fh;
     }
-    dsd_region regions[DSV_MAX_REGIONS];
+    // One more than the limit: past it (a crowd, a poster of faces) the whole photo is pixelated
+    // rather than all but some of them.
+    dsd_region regions[DSV_MAX_REGIONS + 1];
     int found = 0;
-    if (detect_max > 0 && (found = dsx_find(upright, uw, uh, detect_max, regions, DSV_MAX_REGIONS)) < 0) {
+    if (detect_max > 0 && (found = dsx_find(upright, uw, uh, detect_max, regions, DSV_MAX_REGIONS + 1)) < 0) {
         snprintf(err, err_length, "redaction failed");  // never stored unsearched
         goto done;
+    }
+    if (found > DSV_MAX_REGIONS) {
+        regions[0] = (dsd_region){0, 0, uw, uh, 1.0f, DSD_FACE};
+        found = 1;
+        output->faces = DSV_MAX_REGIONS;
     }
     dsr_fit(uw, uh, thumbnail_max, &tw, &th);
     if (!(thumb = malloc((size_t)tw * th * 4)) || dsr_resize_memory(upright, (size_t)uw * 4, uw, uh, thumb, tw, th)) goto done;
@@ -245,7 +252,7 @@ int dsv_process(dsv_format format, const void *data, size_t length, int w, int h
     if (dsm_measure(thumb, tw, th, &output->mean_brightness, &output->sharpness, &output->dhash)) goto done;
     dsx_pixelate(upright, uw, uh, regions, found, 1.0, 1.0);
     dsx_pixelate(thumb, tw, th, regions, found, (double)tw / uw, (double)th / uh);
-    output->faces = found;
+    if (output->faces == 0) output->faces = found;
     if (dsj_encode(upright, uw, uh, quality, &output->display, &output->display_length, err, err_length)) goto done;
     if (dsj_encode(thumb, tw, th, quality, &output->thumbnail, &output->thumbnail_length, err, err_length)) goto done;
     output->display_width = uw;

@@ -72,8 +72,9 @@ void dsm_init(void);
 int dsm_measure(const uint8_t *rgbx, int width, int height, double *brightness, double *sharpness, uint64_t *dhash);
 
 /// Finds what must be redacted on a copy of `upright` reduced to `longest` px (detection costs
-/// grow with the area; BENCHMARKS.md has the recall at each size). Regions come back in
-/// `upright`'s pixels; returns how many (at most `capacity`), or -1 when the search failed.
+/// grow with the area; BENCHMARKS.md has the recall at each size), and again on a 320 px copy for
+/// faces too large for the first search. Regions come back in `upright`'s pixels; returns how
+/// many (at most `capacity`), or -1 when either search failed.
 int dsx_find(const uint8_t *upright, int width, int height, int longest, dsd_region *regions, int capacity);
 
 /// Pixelates each region, scaled by `sx`, `sy` (the variant's size over the searched image's, per

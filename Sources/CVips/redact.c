@@ -6,7 +6,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-int dsx_find(const uint8_t *upright, int width, int height, int longest, dsd_region *regions, int capacity) {
+// YuNet finds faces up to about 500 px of the image it searches: a face that fills much of the
+// frame (a face at the lens, a selfie by mistake) is looked for again on a copy this small.
+#define COARSE_SIDE 320
+
+// One search on a copy at most `longest` px long; regions come back in `upright`'s pixels.
+static int search_at(const uint8_t *upright, int width, int height, int longest, dsd_region *regions, int capacity) {
     int sw = width, sh = height;
     dsr_fit(width, height, longest, &sw, &sh);
     const uint8_t *searched = upright;
@@ -31,6 +36,27 @@ int dsx_find(const uint8_t *upright, int width, int height, int longest, dsd_reg
         regions[i].height = (y1 < height ? y1 : height) - y0;
     }
     return count;
+}
+
+// The same face found at two sizes: the centre of either lies inside the other.
+static int same_face(const dsd_region *a, const dsd_region *b) {
+    int ax = a->x + a->width / 2, ay = a->y + a->height / 2, bx = b->x + b->width / 2, by = b->y + b->height / 2;
+    return (ax >= b->x && ax < b->x + b->width && ay >= b->y && ay < b->y + b->height) ||
+           (bx >= a->x && bx < a->x + a->width && by >= a->y && by < a->y + a->height);
+}
+
+int dsx_find(const uint8_t *upright, int width, int height, int longest, dsd_region *regions, int capacity) {
+    int count = search_at(upright, width, height, longest, regions, capacity);
+    if (count < 0 || longest <= COARSE_SIDE || (width <= COARSE_SIDE && height <= COARSE_SIDE)) return count;
+    dsd_region *coarse = malloc(sizeof(dsd_region) * (size_t)(capacity > 0 ? capacity : 1));
+    int more = coarse ? search_at(upright, width, height, COARSE_SIDE, coarse, capacity) : -1;
+    for (int i = 0; i < more && count < capacity; i++) {
+        int seen = 0;
+        for (int j = 0; j < count && !seen; j++) seen = same_face(&coarse[i], &regions[j]);
+        if (!seen) regions[count++] = coarse[i];
+    }
+    free(coarse);
+    return more < 0 ? -1 : count;
 }
 
 // Each cell of the mosaic becomes its mean colour: a face spans about four cells across, which no

@@ -134,24 +134,27 @@ public struct TenantSettings: Codable, Sendable, Equatable {
         }
         _ = try locationRadii.validated()
         var checked = self
-        switch (peoplePolicy, peoplePolicyReason) {
-        case (.off, nil):
+        // A reason given is checked whatever the policy, then kept only with `off`: a patch that
+        // turns redaction back on drops the one on record.
+        checked.peoplePolicyReason = try peoplePolicyReason.map(Self.checkedReason).flatMap { peoplePolicy == .off ? $0 : nil }
+        if peoplePolicy == .off, checked.peoplePolicyReason == nil {
             throw .invalidInput(field: "people_policy_reason", reason: "is required when people_policy is off: the lawful reason for keeping people in photos")
-        case (.off, let reason?):
-            // Counted in Unicode scalars, so combining marks cannot stretch what is stored.
-            let trimmed = reason.trimmingCharacters(in: .whitespacesAndNewlines)
-            guard !trimmed.isEmpty, trimmed.unicodeScalars.count <= Self.peoplePolicyReasonLimit,
-                  !trimmed.unicodeScalars.contains(where: { CharacterSet.controlCharacters.contains($0) && $0 != "\n" })
-            else {
-                throw .invalidInput(field: "people_policy_reason", reason: "must be 1 to \(Self.peoplePolicyReasonLimit) characters of text")
-            }
-            checked.peoplePolicyReason = trimmed
-        case (_, .some):
-            throw .invalidInput(field: "people_policy_reason", reason: "is only for people_policy off")
-        case (_, nil):
-            break
         }
         return checked
+    }
+
+    /// A people-policy reason as stored: at most 500 Unicode scalars as sent (so combining marks
+    /// cannot stretch it; JSON Schema counts the same way), not blank, stored trimmed, and no
+    /// control characters (Cc) but line breaks and tabs. Format characters (Cf: the joiners of
+    /// emoji and of Persian script) are text.
+    static func checkedReason(_ reason: String) throws(DoorstepError) -> String {
+        let trimmed = reason.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard !trimmed.isEmpty, reason.unicodeScalars.count <= peoplePolicyReasonLimit,
+              !trimmed.unicodeScalars.contains(where: { $0.properties.generalCategory == .control && !"\n\r\t".unicodeScalars.contains($0) })
+        else {
+            throw .invalidInput(field: "people_policy_reason", reason: "must be 1 to \(peoplePolicyReasonLimit) characters of text")
+        }
+        return trimmed
     }
 }
 

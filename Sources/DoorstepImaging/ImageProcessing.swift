@@ -26,9 +26,9 @@ public struct ImageOutputSpec: Sendable {
     public var thumbnailMaxSide: Int
     public var quality: Int
     /// Faces are searched for on a copy this size (longest side) and pixelated in both variants;
-    /// nil stores the pixels as taken (a tenant's `people_policy` of `off`). At 1280 px, faces
-    /// from about 30 px wide in the 1600 px display are found; recall and cost at each size are
-    /// in BENCHMARKS.md, "Redaction".
+    /// nil stores the pixels as taken (a tenant's `people_policy` of `off`). At 1280 px every
+    /// labelled face from 40 px wide in the 1600 px display was found (30 px: 83 %); recall and
+    /// cost at each size are in BENCHMARKS.md, "Redaction".
     public var redactionSearchSide: Int?
 
     public static let defaultRedactionSearchSide = 1280

@@ -84,6 +84,11 @@ import Testing
                     #expect(bad.status == .unprocessableContent, "\(reason.count)")
                 }
                 #expect(try await app.services.store.tenant(id: app.tenant.id)?.settings.peoplePolicy == .blur)
+                // Text as people write it: a form's CRLF, emoji joined by ZWJ, Persian with ZWNJ.
+                for reason in ["line one\r\nline two", "Family photo 👨\u{200D}👩\u{200D}👧", "می\u{200C}دهم"] {
+                    let fine = try await patch(["people_policy": "off", "people_policy_reason": reason], app: app, client: client)
+                    #expect(fine.status == .ok, "\(reason)")
+                }
 
                 let reason = "Attended deliveries: the recipient signs and agrees to be photographed."
                 let off = try await patch(["people_policy": "off", "people_policy_reason": reason], app: app, client: client)

@@ -16,7 +16,7 @@ from pathlib import Path
 from PIL import Image, ImageDraw, ImageEnhance, ImageFilter
 
 SOURCES = Path(__file__).resolve().parent / "sources"
-FACE_WIDTHS = (30, 40, 50, 70, 100, 150)
+FACE_WIDTHS = (30, 40, 50, 70, 100, 150, 300, 600)
 LIGHTS = {"day": 1.0, "dusk": 0.45}
 
 

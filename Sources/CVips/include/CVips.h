@@ -36,10 +36,12 @@ typedef struct {
     double mean_brightness; // 0…255, on the thumbnail
     double sharpness;       // variance of the Laplacian of the thumbnail's luminance (low: blurred)
     uint64_t dhash;         // difference hash of the thumbnail: 9×8 grey, bit = left < right
-    int faces;              // faces pixelated in both variants (at most DSV_MAX_REGIONS)
+    int faces;              // faces pixelated in both variants; DSV_MAX_REGIONS: that many or more,
+                            // and then the whole photo is pixelated
 } dsv_output;
 
-/// At most this many regions are redacted in one photo (a crowd is not a doorstep photo).
+/// Faces redacted one by one in a photo; with more (a crowd is not a doorstep photo) the whole
+/// photo is pixelated.
 #define DSV_MAX_REGIONS 64
 
 /// Starts libvips once per process: blocks untrusted and unused loaders, turns off the operation

@@ -290,8 +290,8 @@ struct SettingsResource: Codable {
             qualityPolicy: qualityPolicy ?? .flag,
             locationRadii: locationRadii.map { LocationRadii(atAddress: $0.atAddress, near: $0.near) } ?? .standard,
             ticketPolicy: ticketPolicy ?? .flag, peoplePolicy: peoplePolicy ?? .blur,
-            // A reason belongs to `off` alone: a patch that turns redaction back on drops it.
-            peoplePolicyReason: peoplePolicy == .off ? peoplePolicyReason : nil)
+            // Checked whatever the policy, kept with `off` only (TenantSettings.validated).
+            peoplePolicyReason: peoplePolicyReason)
     }
 }
 

@@ -97,7 +97,7 @@ struct Problem: Encodable, Sendable {
                       detail: "This photo does not come from a valid capture ticket for this stop (\(freshness.rawValue)). Tap Delivered again and take a new photo.",
                       reason: freshness.rawValue)
         case .peopleInFrame(let redaction):
-            self.init(slug: "people-in-frame", title: "People in the photo", status: .unprocessableContent,
+            self.init(slug: "people-in-frame", title: "Someone in the photo", status: .unprocessableContent,
                       detail: "The photo shows \(redaction.faces == 1 ? "a face" : "\(redaction.faces) faces"). Take it again with only the parcel and the door in the frame. Nothing was stored.",
                       reason: "people_in_frame")
         case .incompleteUpload:
