@@ -143,7 +143,8 @@ import Testing
                 let started = ContinuousClock.now
                 let stream = try await client.execute(uri: "/d/\(delivery.id)/events?\(query)", method: .get)
                 #expect(stream.status == .ok && stream.text.contains(": connected"))
-                #expect(ContinuousClock.now - started < .seconds(5), "ended with the link's 2 s, not at the 15 s heartbeat or later")
+                // Wide of the link's 2 s (a loaded CI machine took 5.1 s once), well short of the heartbeat's 15 s.
+                #expect(ContinuousClock.now - started < .seconds(10), "ended with the link's 2 s, not at the 15 s heartbeat or later")
                 app.clock.advance(by: 3)
                 #expect(try await client.execute(uri: "/d/\(delivery.id)/events?\(query)", method: .get).status == .gone)
             }
