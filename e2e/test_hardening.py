@@ -9,7 +9,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from conftest import free_port, request, run
+from conftest import free_port, request, run, wait_for
 
 
 class Inside(ThreadingHTTPServer):
@@ -236,13 +236,26 @@ def test_decoders_run_in_sandboxed_helpers_and_a_lost_helper_costs_no_later_uplo
     # run is found at start, not by every upload).
     assert len(helpers()) >= 1
     assert upload(demo["deliveries"][0]) == 201
-    for pid in helpers():
+    killed = helpers()
+    for pid in killed:
         status = Path(f"/proc/{pid}/status").read_text()
         assert "Seccomp:\t2" in status and "NoNewPrivs:\t1" in status
         assert Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")[1] == b"--doorstep-decoder-helper"
         held = [os.readlink(f"/proc/{pid}/fd/{fd}") for fd in os.listdir(f"/proc/{pid}/fd")]
         assert not any(str(server["data"]) in target for target in held), held
         os.kill(pid, signal.SIGKILL)
+
+    def dead(pid):
+        # A zombie (the server reaps it when it next looks) or gone: what a helper that died while
+        # idle is by the time the next upload comes. Without this wait the upload can race a
+        # helper still unmapping its memory (larger since it holds the face detector).
+        try:
+            return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] in ("Z", "X")
+        except OSError:
+            return True
+
+    for pid in killed:
+        assert wait_for(lambda: dead(pid), timeout=10), f"helper {pid} still alive after SIGKILL"
     assert upload(demo["deliveries"][1]) == 201
     assert request(server["base"] + "/healthz")[0] == 200
 
