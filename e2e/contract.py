@@ -24,8 +24,10 @@ _openapi = None
 def openapi():
     global _openapi
     if _openapi is None:
-        # Problems are JSON too: openapi-core deserialises only the media types it knows.
-        config = Config(extra_media_type_deserializers={"application/problem+json": json.loads})
+        # Problems and key sets are JSON too: openapi-core deserialises only the media types it knows.
+        config = Config(extra_media_type_deserializers={
+            "application/problem+json": json.loads, "application/jwk-set+json": json.loads,
+            "application/jose": lambda body: body.decode() if isinstance(body, bytes) else body})
         _openapi = OpenAPI.from_file_path(str(SPEC), config=config)
     return _openapi
 

@@ -1,9 +1,12 @@
 """A delivery receipt checked offline with `doorstep receipt verify`, as a customer's lawyer or a
 tenant's auditor would: the receipt file and a saved copy of the published keys, no server; and
-still after the receipt keys were rotated."""
+still after the receipt keys were rotated. The same receipt verified by a JOSE library (PyJWT)
+that knows nothing of Doorstep: its compact JWS against the published JWK Set."""
 import base64
 import json
 import subprocess
+
+import jwt
 
 from browser import World
 from conftest import BIN, ROOT, request, run, wait_for
@@ -47,6 +50,15 @@ def test_a_receipt_verifies_offline_and_a_changed_one_does_not(server, tmp_path)
     status, _, keys = request(world.base + "/.well-known/doorstep-keys.json")
     keys_file = tmp_path / "keys.json"
     keys_file.write_bytes(keys)
+    status, headers, jwks = request(world.base + "/.well-known/jwks.json")
+    assert status == 200 and headers["Content-Type"] == "application/jwk-set+json"
+    jwks_file = tmp_path / "jwks.json"
+    jwks_file.write_bytes(jwks)
+    # The tenant's API hands out the bare token to a client that asks for application/jose.
+    status, token = world.api(f"/api/v1/deliveries/{delivery['id']}/receipt", headers={"Accept": "application/jose"})
+    assert status == 200 and token.decode() == json.loads(newer)["jws"]
+    jws_file = tmp_path / "receipt.jws"
+    jws_file.write_bytes(token)
 
     # The server can be gone: verification needs only the two files.
     server["process"].kill()
@@ -58,6 +70,18 @@ def test_a_receipt_verifies_offline_and_a_changed_one_does_not(server, tmp_path)
     again = subprocess.run([BIN, "receipt", "verify", str(newer_file), "--keys", str(keys_file)], capture_output=True, text=True)
     assert again.returncode == 0 and "valid: signed by tenant" in again.stdout and old_kid not in again.stdout, again.stderr
     stated = json.loads(ok.stdout.split("\n", 1)[1])
+    # Any JOSE library: both receipts' tokens (old key and new) verify against the JWK Set and
+    # state the same bytes as the receipt's own payload; the CLI takes the key set and the bare token.
+    key_set = jwt.PyJWKSet.from_dict(json.loads(jwks))
+    for raw_receipt in (raw, newer):
+        receipt = json.loads(raw_receipt)
+        header = jwt.get_unverified_header(receipt["jws"])
+        assert header["alg"] == "EdDSA" and header["kid"] == receipt["kid"]
+        signed = jwt.api_jws.decode(receipt["jws"], key=key_set[header["kid"]].key, algorithms=["EdDSA"])
+        assert signed == base64.urlsafe_b64decode(receipt["payload"] + "=" * (-len(receipt["payload"]) % 4))
+    for args in ((str(receipt_file), str(jwks_file)), (str(jws_file), str(jwks_file)), (str(jws_file), str(keys_file))):
+        checked = subprocess.run([BIN, "receipt", "verify", args[0], "--keys", args[1]], capture_output=True, text=True)
+        assert checked.returncode == 0 and "valid: signed by tenant" in checked.stdout, (args, checked.stderr)
     assert stated["delivery_id"] == delivery["id"] and stated["placement"] == "porch"
     assert stated["photo"]["sha256"] == body["photo"]["sha256"] and stated["photo"]["location"] == "at-address"
     assert stated["photo"]["freshness"] == "fresh" and stated["photo"]["quality"] in ("ok", "retake")
@@ -71,6 +95,17 @@ def test_a_receipt_verifies_offline_and_a_changed_one_does_not(server, tmp_path)
     tampered.write_text(json.dumps(receipt))
     bad = subprocess.run([BIN, "receipt", "verify", str(tampered), "--keys", str(keys_file)], capture_output=True, text=True)
     assert bad.returncode == 1 and "INVALID" in bad.stderr and "signature does not match" in bad.stderr
+    # The same edit in the token: PyJWT and the CLI refuse it.
+    head, body, signature = json.loads(raw)["jws"].split(".")
+    forged = ".".join([head, base64.urlsafe_b64encode(payload).decode().rstrip("="), signature])
+    try:
+        jwt.api_jws.decode(forged, key=key_set[json.loads(raw)["kid"]].key, algorithms=["EdDSA"])
+        raise AssertionError("PyJWT accepted a changed payload")
+    except jwt.InvalidSignatureError:
+        pass
+    (tmp_path / "forged.jws").write_text(forged)
+    bad = subprocess.run([BIN, "receipt", "verify", str(tmp_path / "forged.jws"), "--keys", str(jwks_file)], capture_output=True, text=True)
+    assert bad.returncode == 1 and "signature does not match" in bad.stderr
 
 
 def test_an_operator_reviews_a_case_with_its_evidence_and_resolves_it(server, tmp_path):

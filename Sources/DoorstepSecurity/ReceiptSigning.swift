@@ -32,10 +32,10 @@ public struct ReceiptSigner: Sendable {
     /// Signs `payload` (the receipt's exact JSON bytes) for the tenant.
     public func sign(_ payload: [UInt8], tenantID: String) throws -> SignedReceipt {
         let key = privateKey(tenantID: tenantID)
-        let signature = try key.signature(for: payload)
+        let keyID = publicKey(tenantID: tenantID).keyID
         return SignedReceipt(
-            tenantID: tenantID, keyID: publicKey(tenantID: tenantID).keyID,
-            payload: Base64URL.encode(payload), signature: Base64URL.encode(signature))
+            tenantID: tenantID, keyID: keyID, payload: Base64URL.encode(payload), signature: Base64URL.encode(try key.signature(for: payload)),
+            jws: try CompactJWS.sign(payload, keyID: keyID, with: key))
     }
 }
 
@@ -66,9 +66,12 @@ public struct SignedReceipt: Codable, Sendable, Equatable {
     public var keyID: String
     public var payload: String
     public var signature: String
+    /// The same payload as a compact JWS (EdDSA), for any JOSE library and the JWKS; absent from
+    /// receipts downloaded before it was added, which still verify by `signature`.
+    public var jws: String?
 
     enum CodingKeys: String, CodingKey {
-        case format, tenantID = "tenant_id", keyID = "kid", payload, signature
+        case format, tenantID = "tenant_id", keyID = "kid", payload, signature, jws
     }
 
     public enum VerificationError: Error, Equatable, CustomStringConvertible {

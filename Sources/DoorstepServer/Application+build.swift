@@ -72,6 +72,12 @@ func buildRouter(_ services: AppServices, outermost: (any MiddlewareProtocol<Req
     router.get(".well-known/doorstep-keys.json") { request, _ in
         try JSONResponse.make(["keys": try await evidence.publishedKeys()], validating: request, cacheControl: "public, max-age=3600")
     }
+    // The same keys as a JWK Set (RFC 7517), for verifying a receipt's `jws` with any JOSE library.
+    router.get(".well-known/jwks.json") { request, _ in
+        try JSONResponse.make(
+            JSONWebKeySet(try await evidence.publishedKeys()), contentType: "application/jwk-set+json", validating: request,
+            cacheControl: "public, max-age=3600")
+    }
     router.get("/") { request, _ in
         let strings = Strings.forLanguage(Language(bestMatch: request.headers[.acceptLanguage]))
         return pages.message(

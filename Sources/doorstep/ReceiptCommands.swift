@@ -13,33 +13,57 @@ struct ReceiptCommand: AsyncParsableCommand {
     struct Verify: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Check a receipt's signature against the tenant's published key; print what it states.")
-        @Argument(help: "The receipt file (JSON, as downloaded).") var file: String
-        @Option(name: .long, help: "The keys: a saved doorstep-keys.json, or the server's https://…/.well-known/doorstep-keys.json")
+        @Argument(help: "The receipt file: JSON as downloaded, or its compact JWS (application/jose).") var file: String
+        @Option(name: .long, help: "The keys: a saved doorstep-keys.json or jwks.json, or the server's https://…/.well-known/doorstep-keys.json (or jwks.json)")
         var keys: String
 
         struct KeySet: Decodable { var keys: [PublishedKey] }
 
         func run() async throws {
             let receiptData = try Data(contentsOf: URL(fileURLWithPath: file))
-            guard let receipt = try? JSONDecoder().decode(SignedReceipt.self, from: receiptData) else {
-                throw failure("not a Doorstep receipt")
-            }
             let keyData: Data
             if keys.hasPrefix("http://") || keys.hasPrefix("https://"), let url = URL(string: keys) {
                 keyData = try await URLSession.shared.data(from: url).0
             } else {
                 keyData = try Data(contentsOf: URL(fileURLWithPath: keys))
             }
-            guard let published = try? JSONDecoder().decode(KeySet.self, from: keyData) else { throw failure("the keys file is not a doorstep-keys.json") }
+            // A JWK Set names keys by `kid` only; a doorstep-keys.json also by tenant. Either verifies.
+            let published = try? JSONDecoder().decode(KeySet.self, from: keyData)
+            guard let jwks = published.map({ JSONWebKeySet($0.keys) }) ?? (try? JSONDecoder().decode(JSONWebKeySet.self, from: keyData)) else {
+                throw failure("the keys file is neither a doorstep-keys.json nor a JWK Set")
+            }
             do {
-                let payload = try receipt.verify(against: published.keys)
+                let (signer, payload) = try verify(receiptData, published: published?.keys, jwks: jwks)
                 let object = try JSONSerialization.jsonObject(with: Data(payload))
                 let pretty = try JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
-                print("valid: signed by tenant \(receipt.tenantID) with key \(receipt.keyID)")
+                print("valid: signed by \(signer)")
                 print(String(decoding: pretty, as: UTF8.self))
-            } catch {
+            } catch let error as SignedReceipt.VerificationError {
                 throw failure("INVALID: \(error)")
             }
+        }
+
+        /// Who signed it and the payload. A receipt file's `jws`, when it has one, must verify and
+        /// state the same payload as its `signature`: a file whose two halves disagree is refused.
+        private func verify(_ data: Data, published: [PublishedKey]?, jwks: JSONWebKeySet) throws(SignedReceipt.VerificationError) -> (String, [UInt8]) {
+            guard let receipt = try? JSONDecoder().decode(SignedReceipt.self, from: data) else {
+                guard let token = String(data: data, encoding: .utf8) else { throw .malformed }
+                let verified = try CompactJWS.verify(token, against: jwks)
+                let tenant = jwks.keys.first { $0.kid == verified.keyID }?.tenantID.map { "tenant \($0) " } ?? ""
+                return ("\(tenant)with key \(verified.keyID)", verified.payload)
+            }
+            let payload: [UInt8]
+            if let published {
+                payload = try receipt.verify(against: published)
+            } else {
+                guard let jws = receipt.jws else { throw .unknownKey }
+                payload = try CompactJWS.verify(jws, against: jwks).payload
+            }
+            if let jws = receipt.jws {
+                let verified = try CompactJWS.verify(jws, against: jwks)
+                guard verified.payload == payload, verified.keyID == receipt.keyID else { throw .badSignature }
+            }
+            return ("tenant \(receipt.tenantID) with key \(receipt.keyID)", payload)
         }
 
         private func failure(_ message: String) -> ExitCode {

@@ -34,7 +34,8 @@ import Testing
     static let rules: [String: Rule] = [
         // Public: pages, assets, probes, published keys.
         "GET /": .init(allowed: everyone), "GET /healthz": .init(allowed: everyone), "GET /readyz": .init(allowed: everyone),
-        "GET /.well-known/doorstep-keys.json": .init(allowed: everyone), "GET /.well-known/security.txt": .init(allowed: everyone),
+        "GET /.well-known/doorstep-keys.json": .init(allowed: everyone), "GET /.well-known/jwks.json": .init(allowed: everyone),
+        "GET /.well-known/security.txt": .init(allowed: everyone),
         "GET /static/page.js": .init(allowed: everyone), "GET /static/base.css": .init(allowed: everyone),
         "GET /static/customer.css": .init(allowed: everyone), "GET /courier": .init(allowed: everyone),
         "GET /courier/courier.js": .init(allowed: everyone), "GET /courier/sw.js": .init(allowed: everyone),

@@ -32,11 +32,19 @@ struct TenantAPIController {
         group.post("cases/:id/resolve", use: resolveCase)
     }
 
-    /// The signed receipt of a delivered parcel (verifiable offline with `doorstep receipt verify`).
+    /// The signed receipt of a delivered parcel (verifiable offline with `doorstep receipt verify`,
+    /// or, asked for as `application/jose`, the compact JWS any JOSE library verifies with the JWKS).
     @Sendable func receipt(_ request: Request, context: AppRequestContext) async throws -> Response {
         let tenant = try context.requireTenant(.read).tenant
         let delivery = try await deliveries.get(context.parameters.get("id") ?? "", for: tenant)
         guard let receipt = try await evidence.receipt(for: delivery) else { throw DoorstepError.notFound }
+        if let jws = receipt.jws, request.headers[.accept]?.contains("application/jose") == true {
+            let body = Array(jws.utf8)
+            let response = Response(
+                status: .ok, headers: [.contentType: "application/jose", .cacheControl: "no-store"],
+                body: .init(byteBuffer: ByteBuffer(bytes: body)))
+            return EntityTag.apply(to: response, body: body, request: request)
+        }
         return try JSONResponse.make(receipt, validating: request)
     }
 
