@@ -44,7 +44,13 @@ let package = Package(
         .target(name: "CDetect", cxxSettings: [.unsafeFlags(["-O2", "-I/usr/include/opencv4"])],
                 linkerSettings: [.linkedLibrary("opencv_dnn"), .linkedLibrary("opencv_imgproc"), .linkedLibrary("opencv_core")]),
 
+        // cairo and Pango (Debian: libpango1.0-dev, which brings libcairo2-dev), for the
+        // evidence pack's PDF (Sources/CPDF); libvips already loads both.
+        .systemLibrary(name: "CPangoCairoSys", pkgConfig: "pangocairo", providers: [.apt(["libpango1.0-dev"])]),
+        .target(name: "CPDF", dependencies: ["CPangoCairoSys"], cSettings: [.unsafeFlags(["-O2"])], linkerSettings: [.linkedLibrary("jpeg")]),
+
         .target(name: "DoorstepCore"),
+        .target(name: "DoorstepDocuments", dependencies: ["CPDF"]),
         .target(name: "DoorstepImaging", dependencies: ["DoorstepCore", "CVips", "CDetect"], exclude: ["Models/LICENSE.md"], resources: [
             // The face detector's weights (MIT, Models/LICENSE.md), compiled into the binary so a
             // helper process needs no file to start.
@@ -76,7 +82,7 @@ let package = Package(
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
         ]),
         .target(name: "DoorstepServices", dependencies: [
-            "DoorstepCore", "DoorstepImaging", "DoorstepSecurity", "DoorstepStorage", "DoorstepNotify",
+            "DoorstepCore", "DoorstepImaging", "DoorstepSecurity", "DoorstepStorage", "DoorstepNotify", "DoorstepDocuments",
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
             .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "NIOPosix", package: "swift-nio"),
@@ -126,7 +132,7 @@ let package = Package(
         ]),
         .testTarget(name: "DoorstepNotifyTests", dependencies: ["DoorstepNotify"]),
         .testTarget(name: "DoorstepServicesTests", dependencies: [
-            "DoorstepServices", .product(name: "Crypto", package: "swift-crypto"),
+            "DoorstepServices", "DoorstepDocuments", .product(name: "Crypto", package: "swift-crypto"),
         ]),
         .testTarget(name: "DoorstepServerTests", dependencies: [
             "DoorstepServer", "DoorstepServices",

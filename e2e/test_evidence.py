@@ -137,6 +137,13 @@ def test_an_operator_reviews_a_case_with_its_evidence_and_resolves_it(server, tm
         assert f"near-duplicate of the photo of delivery {first['id']}" in text and "same courier" in text
         assert "key ed25519-" in text
         screenshot(page, "operator-1-case")
+        # The evidence pack for the processor, straight from the case: a PDF named after the order.
+        with page.expect_download() as download:
+            page.get_by_role("button", name="Download the evidence pack (PDF)").click()
+        assert download.value.suggested_filename == f"proof-of-delivery-{second['order_reference']}.pdf"
+        pack = tmp_path / "pack.pdf"
+        download.value.save_as(pack)
+        assert pack.read_bytes().startswith(b"%PDF-") and b"/DCTDecode" in pack.read_bytes()
         page.get_by_label("Resolution (sent to the tenant's webhook)").fill("Courier re-sent; parcel found at number 3.")
         page.get_by_role("button", name="Resolve the case").click()
         page.wait_for_selector("text=No open cases.")

@@ -48,6 +48,8 @@ func buildRouter(_ services: AppServices, outermost: (any MiddlewareProtocol<Req
         accounts: services.accounts, deliveries: services.deliveries, privacy: services.privacy, evidence: services.evidence,
         links: services.links
     ).addRoutes(to: router.group("api/v1"))
+    EvidencePackController(accounts: services.accounts, deliveries: services.deliveries, packs: services.evidencePacks)
+        .addRoutes(to: router.group("api/v1"))
     CourierAPIController(
         accounts: services.accounts, deliveries: services.deliveries, ingest: services.ingest, evidence: services.evidence,
         links: services.links, uploadKeys: services.infrastructure.uploadKeys,

@@ -14,7 +14,7 @@ struct Doorstep: AsyncParsableCommand {
         subcommands: [
             Serve.self, Migrate.self, TenantCommand.self, CourierCommand.self, Demo.self,
             Sweep.self, KeysCommand.self, RecipientCommand.self, Audit.self, OutboxCommand.self, MigrateData.self,
-            CheckPhoto.self, ReceiptCommand.self, SettingsCommand.self, CheckConfig.self,
+            CheckPhoto.self, ReceiptCommand.self, EvidenceCommand.self, SettingsCommand.self, CheckConfig.self,
         ],
         defaultSubcommand: Serve.self
     )

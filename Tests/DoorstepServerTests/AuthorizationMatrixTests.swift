@@ -54,6 +54,8 @@ import Testing
         "GET /api/v1/deliveries/{id}/photo": .init(allowed: [.apiKey]),
         "DELETE /api/v1/deliveries/{id}/photo": .init(allowed: [.apiKey]),
         "GET /api/v1/deliveries/{id}/receipt": .init(allowed: [.apiKey]),
+        "GET /api/v1/deliveries/{id}/evidence": .init(allowed: [.apiKey]),
+        "GET /api/v1/deliveries/{id}/evidence.pdf": .init(allowed: [.apiKey]),
         "GET /api/v1/cases/{id}": .init(allowed: [.apiKey]),
         "POST /api/v1/cases/{id}/resolve": .init(allowed: [.apiKey], body: json(#"{"resolution": "refunded"}"#)),
         "DELETE /api/v1/webhooks/{id}": .init(allowed: [.apiKey]),

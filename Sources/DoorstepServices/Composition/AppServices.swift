@@ -20,6 +20,7 @@ public struct AppServices: Sendable {
     public let deliveries: DeliveryService
     public let privacy: PrivacyService
     public let evidence: EvidenceService
+    public let evidencePacks: EvidencePackService
     public let ingest: PhotoIngestService
     public let uploadBudget: UploadBudget
     public let diskSpace: DiskSpaceGuard
@@ -37,6 +38,7 @@ public struct AppServices: Sendable {
     public let liveRelay: LiveEventRelay
     public let keyRotation: KeyRotation
     private let passwordPool: BlockingWorkPool
+    private let documentPool: BlockingWorkPool
 
     public init(_ infrastructure: Infrastructure) {
         let (configuration, store, effects, logger) = (
@@ -59,6 +61,11 @@ public struct AppServices: Sendable {
         deliveries = DeliveryService(store: store, privacy: privacy, announcer: announcer, links: links, effects: effects)
         evidence = EvidenceService(
             store: store, receipts: infrastructure.receipts, deliveries: deliveries, announcer: announcer, effects: effects)
+        // Evidence packs are rare and take tens of milliseconds: one thread, a few waiting.
+        documentPool = BlockingWorkPool(threads: 1, maxQueued: 8)
+        evidencePacks = EvidencePackService(
+            store: store, evidence: evidence, vault: vault, audit: audit, pool: documentPool, baseURL: configuration.resolvedBaseURL,
+            effects: effects)
         ingest = PhotoIngestService(
             store: store, images: infrastructure.images, limits: configuration.limits, output: configuration.output,
             qualityThresholds: configuration.qualityThresholds, evidence: evidence, privacy: privacy, audit: audit, vault: vault,
@@ -123,6 +130,7 @@ public struct AppServices: Sendable {
 
     public func close() async throws {
         try await passwordPool.shutdown()
+        try await documentPool.shutdown()
         try await infrastructure.close()
     }
 }

@@ -58,6 +58,9 @@ public struct CustomerAccessService: Sendable {
 
     public func view(_ link: Link) async throws -> View {
         let delivery = try await delivery(link)
+        // Each visit is a fact in a dispute ("opened the page an hour after delivery"); the
+        // page's own log leaves visits out (it lists what was done to the photo).
+        try await audit.record(.viewPage, tenantID: delivery.tenantID, deliveryID: delivery.id, photoID: nil, by: .customerLink, actorID: nil)
         let photo = try await store.currentPhoto(deliveryID: delivery.id)
         let deleted = photo == nil ? try await store.photoProofs(deliveryID: delivery.id).last(where: { $0.deletedAt != nil }) : nil
         // The latest 50: a photo opened thousands of times must not make the page grow with it.

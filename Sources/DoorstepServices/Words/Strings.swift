@@ -88,6 +88,8 @@ public struct Strings: Sendable, Decodable {
     // The web apps' words, handed to their pages as JSON.
     public var courierApp: [String: String]
     public var operatorApp: [String: String]
+    /// The evidence pack's words (`state.delivered`, `location.near`, …; `{name}` placeholders).
+    public var evidencePack: [String: String]
 
     /// The catalogue of `language`.
     public static func forLanguage(_ language: Language) -> Strings {

@@ -84,7 +84,8 @@
           el("dt", {}, T.quality), el("dd", {}, quality),
           el("dt", {}, T.freshness), el("dd", { class: verdicts && verdicts.freshness !== "fresh" ? "flag" : null }, verdicts ? verdicts.freshness : "—"),
           el("dt", {}, T.reuse), el("dd", {}, reuse),
-          el("dt", {}, T.receipt), el("dd", {}, file.receipt ? el("code", {}, T.receiptKey + " " + file.receipt.kid) : T.noReceipt)))),
+          el("dt", {}, T.receipt), el("dd", {}, file.receipt ? el("code", {}, T.receiptKey + " " + file.receipt.kid) : T.noReceipt)),
+          el("button", { type: "button", onclick: () => downloadPack(file.delivery.id) }, T.evidencePack))),
       file.problem.status === "open"
         ? el("form", { class: "card", onsubmit: async (e) => {
             e.preventDefault();
@@ -95,6 +96,20 @@
           } }, el("label", { for: "resolution" }, T.resolution), resolution, el("button", { type: "submit" }, T.resolve))
         : el("p", { class: "card" }, T.resolved + ": " + file.problem.resolution)));
     photoURL = url;
+  }
+
+  // The pack is fetched with the key (a plain link could not send it) and handed to the browser
+  // as a download; its name comes from the server's Content-Disposition.
+  async function downloadPack(deliveryID) {
+    const response = await api("/api/v1/deliveries/" + encodeURIComponent(deliveryID) + "/evidence.pdf");
+    if (!response.ok) { alert(T.failed); return; }
+    const name = /filename="([^"]+)"/.exec(response.headers.get("Content-Disposition") || "");
+    const url = URL.createObjectURL(await response.blob());
+    const link = el("a", { href: url, download: name ? name[1] : "proof-of-delivery.pdf" });
+    document.body.append(link);
+    link.click();
+    link.remove();
+    setTimeout(() => URL.revokeObjectURL(url), 10000);
   }
 
   if (key) cases().catch(() => signIn()); else signIn();

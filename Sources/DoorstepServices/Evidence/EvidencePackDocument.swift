@@ -1,0 +1,165 @@
+import DoorstepCore
+import DoorstepDocuments
+import Foundation
+
+/// The evidence pack's words and layout in one language: the PDF, and the short summary the
+/// processors' free-text fields take. Times are UTC and say so: a reviewer in another country
+/// reads the same clock as the receipt.
+struct EvidencePackDocument {
+    /// Card networks refuse evidence past 19 pages (Visa); the pack is laid out to stay well
+    /// inside and the writer refuses to go past.
+    static let maxPages = 19
+    /// The photo's height on the page: a third of A4 leaves room for its verdicts beside it.
+    static let photoHeight = 330.0
+
+    let facts: EvidenceFacts
+    let strings: Strings
+    private let dates: DateFormatter
+
+    init(facts: EvidenceFacts, strings: Strings) {
+        self.facts = facts
+        self.strings = strings
+        dates = DateFormatter()
+        dates.locale = Locale(identifier: strings.locale)
+        dates.timeZone = .gmt
+        dates.dateStyle = .long
+        dates.timeStyle = .short
+    }
+
+    // MARK: Words
+
+    func word(_ key: String, _ values: [String: String] = [:]) -> String {
+        Self.fill(strings.evidencePack[key] ?? key, values)
+    }
+
+    /// Replaces `{name}` placeholders in one pass, so a value that itself holds braces (a shop
+    /// named "{order}") is never expanded again.
+    static func fill(_ template: String, _ values: [String: String]) -> String {
+        var out = "", rest = Substring(template)
+        while let open = rest.firstIndex(of: "{") {
+            out += rest[..<open]
+            guard let close = rest[open...].firstIndex(of: "}"), let value = values[String(rest[rest.index(after: open)..<close])] else {
+                out.append("{")
+                rest = rest[rest.index(after: open)...]
+                continue
+            }
+            out += value
+            rest = rest[rest.index(after: close)...]
+        }
+        return out + rest
+    }
+
+    func time(_ date: Date) -> String { dates.string(from: date) + " UTC" }
+
+    var visits: String {
+        let visits = facts.visitsAfterDelivery
+        guard let first = visits.first else { return "0" }
+        return "\(visits.count) (\(word("firstVisit")): \(time(first.at)))"
+    }
+
+    func quality(_ issues: [QualityIssue]) -> String {
+        issues.isEmpty ? word("qualityOK") : issues.map { word("quality." + $0.rawValue) }.joined(separator: ", ")
+    }
+
+    func people(_ redaction: Redaction) -> String {
+        guard redaction.searched else { return word("peopleNotSearched") }
+        return redaction.faces == 0 ? word("peopleNone") : word("peopleBlurred", ["n": String(redaction.faces)])
+    }
+
+    /// The delivery's key facts as "label: value" lines, for Stripe's `uncategorized_text`,
+    /// PayPal's `notes` and Braintree's general text evidence.
+    var summary: String {
+        let delivery = facts.delivery
+        var lines = [word("title") + " · " + facts.tenant.name, word("order") + ": " + delivery.orderReference,
+                     word("status") + ": " + word("state." + delivery.state.rawValue)]
+        if let at = delivery.deliveredAt { lines.append(word("deliveredAt") + ": " + time(at)) }
+        if let placement = delivery.placement { lines.append(word("placement") + ": " + strings.placement(placement)) }
+        if let proof = facts.photos.last?.proof {
+            lines.append(word("location") + ": " + word("location." + proof.locationVerdict.rawValue)
+                         + (proof.distanceToAddress.map { " (" + word("metres", ["m": String(Int($0.rounded()))]) + ")" } ?? ""))
+            lines.append(word("freshness") + ": " + word("freshness." + proof.freshness.rawValue))
+        }
+        lines.append(word("visitsAfterDelivery") + ": " + visits)
+        if let digest = facts.receiptDigest { lines.append(word("receiptHash") + ": " + digest) }
+        return lines.joined(separator: "\n")
+    }
+
+    // MARK: The PDF
+
+    func render() throws -> (pdf: [UInt8], pages: Int) {
+        let delivery = facts.delivery
+        let pdf = try PDFWriter(
+            maxPages: Self.maxPages, footer: word("footer", ["order": delivery.orderReference]),
+            title: word("title") + " · " + delivery.orderReference, subject: facts.tenant.name)
+        try pdf.text(word("title"), .title)
+        try pdf.text(word("intro", ["sender": facts.tenant.name]))
+        try pdf.text(word("generated") + ": " + time(facts.generatedAt) + ". " + word("times"), .small)
+
+        try pdf.text(word("sectionDelivery"), .heading)
+        try pdf.field(word("sender"), facts.tenant.name)
+        try pdf.field(word("order"), delivery.orderReference)
+        try pdf.field(word("deliveryID"), delivery.id)
+        try pdf.field(word("recipient"), delivery.recipient.name)
+        try pdf.field(word("address"), delivery.address)
+        try pdf.field(word("status"), word("state." + delivery.state.rawValue))
+        if let at = delivery.deliveredAt { try pdf.field(word("deliveredAt"), time(at)) }
+        if let placement = delivery.placement { try pdf.field(word("placement"), strings.placement(placement)) }
+        if let note = delivery.note, !note.isEmpty { try pdf.field(word("courierNote"), note) }
+        try pdf.field(word("visitsAfterDelivery"), visits)
+
+        try pdf.text(word("sectionPhotos"), .heading)
+        if facts.photos.isEmpty { try pdf.text(word("noPhoto")) }
+        for (index, photo) in facts.photos.enumerated() {
+            try photoSection(photo, number: index + 1, of: facts.photos.count, into: pdf)
+        }
+
+        try pdf.text(word("sectionTimeline"), .heading)
+        for entry in facts.timeline { try pdf.field(time(entry.at), word("event." + entry.kind.rawValue)) }
+        if facts.visitsTruncated { try pdf.text(word("moreEvents", ["n": String(EvidencePackService.visitsListed)]), .small) }
+
+        try pdf.text(word("sectionReports"), .heading)
+        if facts.reports.isEmpty { try pdf.text(word("noReports")) }
+        for report in facts.reports {
+            try pdf.field(word("reportKind"), strings.problemKind(report.kind))
+            try pdf.field(word("reportedAt"), time(report.createdAt))
+            if !report.details.isEmpty { try pdf.field(word("reportDetails"), report.details) }
+            try pdf.field(word("resolution"), report.resolution ?? word("stillOpen"))
+            if let at = report.resolvedAt { try pdf.field(word("resolvedAt"), time(at)) }
+            try pdf.space(6)
+        }
+
+        try pdf.text(word("sectionReceipt"), .heading)
+        if let receipt = facts.receipt, let digest = facts.receiptDigest {
+            try pdf.text(word("receiptExplain", ["sender": facts.tenant.name, "kid": receipt.keyID, "jwks": facts.keySetURL]))
+            try pdf.field(word("receiptHash"), digest)
+            try pdf.field(word("receiptKey"), receipt.keyID)
+            if let jws = receipt.jws {
+                try pdf.text(word("receiptToken"), .small)
+                try pdf.text(jws, .mono)
+            }
+        } else {
+            try pdf.text(word("noReceipt"))
+        }
+        return (try pdf.finish(), pdf.pageCount)
+    }
+
+    private func photoSection(_ photo: EvidenceFacts.PhotoEvidence, number: Int, of count: Int, into pdf: PDFWriter) throws {
+        let proof = photo.proof
+        if count > 1 { try pdf.text(word("photoNumber", ["n": String(number), "count": String(count)]), .small) }
+        if let jpeg = photo.jpeg { try pdf.jpeg(jpeg, maxHeight: Self.photoHeight) }
+        try pdf.field(word("received"), time(proof.uploadedAt))
+        if let captured = proof.capturedAt { try pdf.field(word("captured"), time(captured)) }
+        try pdf.field(word("placement"), strings.placement(proof.placement))
+        try pdf.field(word("location"), word("location." + proof.locationVerdict.rawValue))
+        if let distance = proof.distanceToAddress { try pdf.field(word("distance"), word("metres", ["m": String(Int(distance.rounded()))])) }
+        try pdf.field(word("quality"), quality(proof.qualityIssues))
+        try pdf.field(word("freshness"), word("freshness." + proof.freshness.rawValue))
+        try pdf.field(word("people"), people(proof.redaction))
+        try pdf.field(word("fingerprint"), proof.sha256)
+        if let deleted = proof.deletedAt {
+            try pdf.text(word("photoGone"))
+            try pdf.field(word("deleted"), time(deleted) + (proof.deletedReason.map { ", " + word("deleted." + $0.rawValue) } ?? ""))
+        }
+        try pdf.space(8)
+    }
+}

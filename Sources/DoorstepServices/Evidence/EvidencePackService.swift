@@ -1,0 +1,100 @@
+import DoorstepCore
+import DoorstepDocuments
+import DoorstepStorage
+import Foundation
+
+/// The evidence pack of a delivery: one PDF a payment processor accepts (the photo as its own
+/// JPEG bytes, the verdicts in words, the timeline with each visit of the recipient, their reports,
+/// the signed receipt and how to verify it) and, beside it, the same facts mapped to what Stripe,
+/// PayPal and Braintree ask (`ProcessorEvidence`).
+public struct EvidencePackService: Sendable {
+    /// The recipient's latest visits listed one by one (about four pages); older ones are said to
+    /// exist. Keeps the pack within the processors' 19 pages whatever a link holder does.
+    static let visitsListed = 200
+    /// Reports listed; each is at most 2,000 characters and a delivery has at most a few open.
+    static let reportsListed = 20
+
+    let store: any DeliveryStore & PhotoStore & CaseStore & PrivacyStore
+    let evidence: EvidenceService
+    let vault: PhotoVault
+    let audit: AccessAudit
+    /// PDF rendering (Pango, cairo, a JPEG decode) is blocking work: a thread of its own, a short queue.
+    let pool: BlockingWorkPool
+    let keySetURL: String
+    let effects: Effects
+
+    public init(
+        store: any DeliveryStore & PhotoStore & CaseStore & PrivacyStore, evidence: EvidenceService, vault: PhotoVault, audit: AccessAudit,
+        pool: BlockingWorkPool, baseURL: String, effects: Effects
+    ) {
+        self.store = store
+        self.evidence = evidence
+        self.vault = vault
+        self.audit = audit
+        self.pool = pool
+        keySetURL = baseURL + "/.well-known/jwks.json"
+        self.effects = effects
+    }
+
+    public struct Pack: Sendable {
+        public var pdf: [UInt8]
+        public var pages: Int
+        public var fileName: String
+    }
+
+    /// The PDF in `language` (the recipient's when nil). Reading the photo into it is a download
+    /// of the photo by `actor`, and is audited as one.
+    public func pdf(
+        for delivery: Delivery, tenant: Tenant, language: Language?, by actor: AccessEvent.Actor, actorID: String?
+    ) async throws -> Pack {
+        let facts = try await facts(for: delivery, tenant: tenant, withPhoto: true)
+        let document = EvidencePackDocument(facts: facts, strings: Strings.forLanguage(language ?? delivery.recipient.language))
+        let rendered = try await pool.run { try document.render() }
+        if let shown = facts.photos.first(where: { $0.jpeg != nil }) {
+            try await audit.record(.download, tenantID: tenant.id, deliveryID: delivery.id, photoID: shown.proof.photoID, by: actor, actorID: actorID)
+        }
+        return Pack(pdf: rendered.pdf, pages: rendered.pages, fileName: Self.fileName(delivery))
+    }
+
+    /// The processors' mapping, with `path` naming where the PDF of the same language is.
+    public func mapping(for delivery: Delivery, tenant: Tenant, language: Language?, pdfPath: String) async throws -> ProcessorEvidence {
+        let facts = try await facts(for: delivery, tenant: tenant, withPhoto: false)
+        let language = language ?? delivery.recipient.language
+        let document = EvidencePackDocument(facts: facts, strings: Strings.forLanguage(language))
+        return ProcessorEvidence(facts, summary: document.summary, language: language, fileName: Self.fileName(delivery), path: pdfPath)
+    }
+
+    func facts(for delivery: Delivery, tenant: Tenant, withPhoto: Bool) async throws -> EvidenceFacts {
+        let proofs = try await store.photoProofs(deliveryID: delivery.id)
+        let current = withPhoto ? try await store.currentPhoto(deliveryID: delivery.id) : nil
+        var photos: [EvidenceFacts.PhotoEvidence] = []
+        for proof in proofs {
+            let jpeg = current?.id == proof.photoID && proof.deletedAt == nil ? try await vault.read(current!, variant: .display) : nil
+            photos.append(.init(proof: proof, jpeg: jpeg))
+        }
+        let customerActions: [AccessEvent.Action] = [.viewPage, .viewPhoto, .download, .delete]
+        let accesses = try await store.accessEvents(deliveryID: delivery.id, actions: customerActions, latest: Self.visitsListed + 1)
+        let visits = accesses.filter { $0.actor == .customerLink }.suffix(Self.visitsListed)
+        let reports = Array(try await store.problemReports(deliveryID: delivery.id).prefix(Self.reportsListed))
+
+        var timeline = [EvidenceFacts.TimelineEntry(at: delivery.createdAt, kind: .created)]
+        timeline += proofs.map { .init(at: $0.uploadedAt, kind: .photo) }
+        if let at = delivery.deliveredAt { timeline.append(.init(at: at, kind: .delivered)) }
+        timeline += visits.compactMap { event in EvidenceFacts.TimelineEntry.Kind(rawValue: event.action.rawValue).map { .init(at: event.at, kind: $0) } }
+        timeline += reports.map { .init(at: $0.createdAt, kind: .report) }
+        timeline += reports.compactMap { report in report.resolvedAt.map { .init(at: $0, kind: .resolved) } }
+        // Stable for equal times: registration, photo, delivery, then the recipient's steps.
+        timeline = timeline.enumerated().sorted { ($0.element.at, $0.offset) < ($1.element.at, $1.offset) }.map(\.element)
+
+        return EvidenceFacts(
+            tenant: tenant, delivery: delivery, photos: photos, timeline: timeline, visitsTruncated: accesses.count > Self.visitsListed,
+            reports: reports, receipt: try await evidence.receipt(for: delivery), keySetURL: keySetURL, generatedAt: effects.now())
+    }
+
+    /// `proof-of-delivery-<order>.pdf`, the order reference kept to characters every file system
+    /// and processor's upload form takes.
+    static func fileName(_ delivery: Delivery) -> String {
+        let safe = String(delivery.orderReference.unicodeScalars.filter { $0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0) || "-_.".unicodeScalars.contains($0)) }.prefix(64))
+        return "proof-of-delivery-" + (safe.isEmpty ? delivery.id : safe) + ".pdf"
+    }
+}
