@@ -106,8 +106,8 @@ def test_a_disputed_delivery_yields_a_pack_a_processor_and_any_tool_can_read(ser
     assert all(len(item["notes"]) <= 2000 for item in mapping["paypal"]["input"]["evidences"])
     assert {item["category"] for item in mapping["braintree"]["text_evidence"]} == {"CARRIER_NAME", "TRACKING_NUMBER", "GENERAL"}
     facts = mapping["facts"]
-    # The page twice (opened, then shown again after the report) and the photo once.
-    assert facts["recipient_visits_after_delivery"] == 3 and facts["open_reports"] == 1
+    # The page (shown again after the report within 10 minutes: one visit) and the photo.
+    assert facts["recipient_visits_after_delivery"] == 2 and facts["open_reports"] == 1
     assert facts["location"] == "at-address" and facts["freshness"] == "fresh"
     receipt = json.loads(request(link.replace(f"/d/{delivery['id']}?", f"/d/{delivery['id']}/receipt?"))[2])
     payload = base64.urlsafe_b64decode(receipt["payload"] + "=" * (-len(receipt["payload"]) % 4))

@@ -19,7 +19,8 @@
 #define MARGIN 56.7
 #define CONTENT_WIDTH (PAGE_WIDTH - 2 * MARGIN)
 #define BOTTOM (PAGE_HEIGHT - MARGIN)
-#define MAX_IMAGE_SIDE 8192
+// Stored display photos are at most 1600 px; 4096 bounds the decode at 64 MB whatever is passed.
+#define MAX_IMAGE_SIDE 4096
 // A PDF larger than this is a bug, not a pack: processors take 4.5 MB at most.
 #define MAX_OUTPUT (64u << 20)
 
@@ -175,7 +176,8 @@ dpdf_doc *dpdf_new(int max_pages, const char *footer, const char *title, const c
 }
 
 int dpdf_text(dpdf_doc *doc, const char *utf8, int style) {
-    if (usable(doc) != DPDF_OK || !utf8) return doc ? doc->status : DPDF_ERROR;
+    if (usable(doc) != DPDF_OK) return doc ? doc->status : DPDF_ERROR;
+    if (!utf8) return DPDF_ERROR;
     if (!g_utf8_validate(utf8, -1, NULL)) return DPDF_ERROR;
     // A heading is never the last line of a page: it moves on with room for a line after it.
     if (style == DPDF_HEADING || style == DPDF_TITLE) {
@@ -190,7 +192,8 @@ int dpdf_text(dpdf_doc *doc, const char *utf8, int style) {
 }
 
 int dpdf_field(dpdf_doc *doc, const char *label, const char *value) {
-    if (usable(doc) != DPDF_OK || !label || !value) return doc ? doc->status : DPDF_ERROR;
+    if (usable(doc) != DPDF_OK) return doc ? doc->status : DPDF_ERROR;
+    if (!label || !value) return DPDF_ERROR;
     if (!g_utf8_validate(label, -1, NULL) || !g_utf8_validate(value, -1, NULL)) return DPDF_ERROR;
     const double labelWidth = CONTENT_WIDTH * 0.32, gap = CONTENT_WIDTH * 0.02;
     PangoLayout *left = layout_for(doc, label, DPDF_SMALL, labelWidth);

@@ -53,17 +53,21 @@ struct ReceiptCommand: AsyncParsableCommand {
                 return ("\(tenant)with key \(verified.keyID)", verified.payload)
             }
             let payload: [UInt8]
+            var tenant = receipt.tenantID
             if let published {
                 payload = try receipt.verify(against: published)
             } else {
+                // The file's own tenant_id is not signed: name the tenant the key set gives the key.
                 guard let jws = receipt.jws else { throw .unknownKey }
-                payload = try CompactJWS.verify(jws, against: jwks).payload
+                let verified = try CompactJWS.verify(jws, against: jwks)
+                payload = verified.payload
+                tenant = jwks.keys.first { $0.kid == verified.keyID }?.tenantID ?? "(not named by the key set)"
             }
             if let jws = receipt.jws {
                 let verified = try CompactJWS.verify(jws, against: jwks)
                 guard verified.payload == payload, verified.keyID == receipt.keyID else { throw .badSignature }
             }
-            return ("tenant \(receipt.tenantID) with key \(receipt.keyID)", payload)
+            return ("tenant \(tenant) with key \(receipt.keyID)", payload)
         }
 
         private func failure(_ message: String) -> ExitCode {

@@ -65,6 +65,17 @@ import Testing
                 #expect(summary.contains("Livré") && summary.contains(digest))
                 let document = try #require(mapping["document"] as? [String: Any])
                 #expect(document["path"] as? String == "/api/v1/deliveries/\(delivery.id)/evidence.pdf")
+                // Three more reports of 900 lines each, the most a link holder may write: cut to a
+                // paragraph each in the PDF, which stays within its pages rather than failing.
+                for _ in 0..<3 {
+                    let long = try await client.execute(
+                        uri: "/d/\(delivery.id)/problem?\(query)", method: .post, headers: [.contentType: "application/x-www-form-urlencoded"],
+                        body: ByteBuffer(string: "kind=other&details=" + String(repeating: "x%0A", count: 900)))
+                    #expect(long.status == .seeOther)
+                }
+                let crowded = try await get(client, app, "/api/v1/deliveries/\(delivery.id)/evidence.pdf")
+                #expect(crowded.status == .ok)
+                #expect(((try await get(client, app, "/api/v1/deliveries/\(delivery.id)/evidence").json()["facts"] as? [String: Any])?["open_reports"] as? Int) == 4)
                 let english = try await get(client, app, "/api/v1/deliveries/\(delivery.id)/evidence?language=en")
                 #expect(((try english.json()["stripe"] as? [String: Any])?["evidence"] as? [String: Any])?["uncategorized_text"].map { "\($0)".contains("Delivered") } == true)
             }

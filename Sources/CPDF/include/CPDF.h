@@ -20,7 +20,7 @@ enum dpdf_status {
     DPDF_OK = 0,
     DPDF_ERROR = -1,       // cairo or Pango failed, or the document was already finished
     DPDF_TOO_MANY_PAGES = -2,
-    DPDF_BAD_IMAGE = -3,   // not a baseline or progressive JPEG of at most 8192 px a side
+    DPDF_BAD_IMAGE = -3,   // not a baseline or progressive JPEG of at most 4096 px a side
 };
 
 // A document that refuses to grow past max_pages. `footer` is printed on every page with its

@@ -13,7 +13,10 @@ public struct EvidenceFacts: Sendable {
     public var timeline: [TimelineEntry]
     /// True when the recipient's visits were cut to the latest `EvidencePackService.visitsListed`.
     public var visitsTruncated: Bool
+    /// The latest reports (at most `EvidencePackService.reportsListed`).
     public var reports: [ProblemReport]
+    /// Open reports among all of them, not only those listed.
+    public var openReports: Int
     public var receipt: SignedReceipt?
     /// Where a verifier finds the keys (`…/.well-known/jwks.json`).
     public var keySetURL: String

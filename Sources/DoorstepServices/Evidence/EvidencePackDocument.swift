@@ -122,7 +122,7 @@ struct EvidencePackDocument {
         for report in facts.reports {
             try pdf.field(word("reportKind"), strings.problemKind(report.kind))
             try pdf.field(word("reportedAt"), time(report.createdAt))
-            if !report.details.isEmpty { try pdf.field(word("reportDetails"), report.details) }
+            if !report.details.isEmpty { try pdf.field(word("reportDetails"), Self.excerpt(report.details)) }
             try pdf.field(word("resolution"), report.resolution ?? word("stillOpen"))
             if let at = report.resolvedAt { try pdf.field(word("resolvedAt"), time(at)) }
             try pdf.space(6)
@@ -140,7 +140,17 @@ struct EvidencePackDocument {
         } else {
             try pdf.text(word("noReceipt"))
         }
-        return (try pdf.finish(), pdf.pageCount)
+        let pages = pdf.pageCount
+        return (try pdf.finish(), pages)
+    }
+
+    /// A report's words as one paragraph of at most `reportExcerpt` characters: the person who
+    /// disputes the delivery wrote them, and 2,000 newlines must not push the pack past its pages.
+    static let reportExcerpt = 600
+
+    static func excerpt(_ text: String) -> String {
+        let folded = text.split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }.joined(separator: " ")
+        return folded.count > reportExcerpt ? String(folded.prefix(reportExcerpt)) + "…" : folded
     }
 
     private func photoSection(_ photo: EvidenceFacts.PhotoEvidence, number: Int, of count: Int, into pdf: PDFWriter) throws {

@@ -8,11 +8,14 @@ import Foundation
 /// the signed receipt and how to verify it) and, beside it, the same facts mapped to what Stripe,
 /// PayPal and Braintree ask (`ProcessorEvidence`).
 public struct EvidencePackService: Sendable {
-    /// The recipient's latest visits listed one by one (about four pages); older ones are said to
-    /// exist. Keeps the pack within the processors' 19 pages whatever a link holder does.
-    static let visitsListed = 200
-    /// Reports listed; each is at most 2,000 characters and a delivery has at most a few open.
+    /// The recipient's latest visits listed one by one (about two pages); older ones are said to
+    /// exist. With the caps below the pack stays within the processors' 19 pages whatever a link
+    /// holder or a courier does (about 4 pages of reports, 3 of photos at most).
+    static let visitsListed = 100
+    /// The latest reports listed, each cut to `EvidencePackDocument.reportExcerpt` characters.
     static let reportsListed = 20
+    /// The latest photos listed (retakes replace one another; only the current one has pixels).
+    static let photosListed = 8
 
     let store: any DeliveryStore & PhotoStore & CaseStore & PrivacyStore
     let evidence: EvidenceService
@@ -65,17 +68,19 @@ public struct EvidencePackService: Sendable {
     }
 
     func facts(for delivery: Delivery, tenant: Tenant, withPhoto: Bool) async throws -> EvidenceFacts {
-        let proofs = try await store.photoProofs(deliveryID: delivery.id)
+        let proofs = Array(try await store.photoProofs(deliveryID: delivery.id).suffix(Self.photosListed))
         let current = withPhoto ? try await store.currentPhoto(deliveryID: delivery.id) : nil
         var photos: [EvidenceFacts.PhotoEvidence] = []
         for proof in proofs {
             let jpeg = current?.id == proof.photoID && proof.deletedAt == nil ? try await vault.read(current!, variant: .display) : nil
             photos.append(.init(proof: proof, jpeg: jpeg))
         }
-        let customerActions: [AccessEvent.Action] = [.viewPage, .viewPhoto, .download, .delete]
-        let accesses = try await store.accessEvents(deliveryID: delivery.id, actions: customerActions, latest: Self.visitsListed + 1)
+        // The actions only a link holder takes (the tenant's and operators' reads are downloads, so
+        // rendering packs never pushes the recipient's visits out of the window).
+        let accesses = try await store.accessEvents(deliveryID: delivery.id, actions: [.viewPage, .viewPhoto, .delete], latest: Self.visitsListed + 1)
         let visits = accesses.filter { $0.actor == .customerLink }.suffix(Self.visitsListed)
-        let reports = Array(try await store.problemReports(deliveryID: delivery.id).prefix(Self.reportsListed))
+        let allReports = try await store.problemReports(deliveryID: delivery.id)
+        let reports = Array(allReports.suffix(Self.reportsListed))
 
         var timeline = [EvidenceFacts.TimelineEntry(at: delivery.createdAt, kind: .created)]
         timeline += proofs.map { .init(at: $0.uploadedAt, kind: .photo) }
@@ -88,7 +93,7 @@ public struct EvidencePackService: Sendable {
 
         return EvidenceFacts(
             tenant: tenant, delivery: delivery, photos: photos, timeline: timeline, visitsTruncated: accesses.count > Self.visitsListed,
-            reports: reports, receipt: try await evidence.receipt(for: delivery), keySetURL: keySetURL, generatedAt: effects.now())
+            reports: reports, openReports: allReports.filter(\.isOpen).count, receipt: try await evidence.receipt(for: delivery), keySetURL: keySetURL, generatedAt: effects.now())
     }
 
     /// `proof-of-delivery-<order>.pdf`, the order reference kept to characters every file system

@@ -161,7 +161,7 @@ extension ProcessorEvidence {
                 state: delivery.state, deliveredAt: delivery.deliveredAt, placement: delivery.placement, photos: facts.photos.count,
                 location: current?.locationVerdict, distanceMetres: current?.distanceToAddress.map { Int($0.rounded()) },
                 freshness: current?.freshness, recipientVisitsAfterDelivery: visits.count, firstVisitAfterDelivery: visits.first?.at,
-                openReports: facts.reports.filter(\.isOpen).count, receiptSHA256: facts.receiptDigest, receiptKeyID: facts.receipt?.keyID,
+                openReports: facts.openReports, receiptSHA256: facts.receiptDigest, receiptKeyID: facts.receipt?.keyID,
                 receiptJWS: facts.receipt?.jws),
             stripe: Stripe(
                 files: [.init(file: fileName, evidenceField: "shipping_documentation")],

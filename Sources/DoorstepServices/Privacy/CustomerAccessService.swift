@@ -53,14 +53,21 @@ public struct CustomerAccessService: Sendable {
         return (delivery, .milliseconds(Int64(max(0.001, remaining) * 1000)))
     }
 
+    /// Page views closer together than this count as one visit.
+    static let visitGap: TimeInterval = 600
+
     /// How much of the access log the customer's page shows: the latest entries.
     static let accessLogShown = 50
 
     public func view(_ link: Link) async throws -> View {
         let delivery = try await delivery(link)
-        // Each visit is a fact in a dispute ("opened the page an hour after delivery"); the
-        // page's own log leaves visits out (it lists what was done to the photo).
-        try await audit.record(.viewPage, tenantID: delivery.tenantID, deliveryID: delivery.id, photoID: nil, by: .customerLink, actorID: nil)
+        // A visit is a fact in a dispute ("opened the page an hour after delivery"); the page's own
+        // log leaves visits out (it lists what was done to the photo). One row per `visitGap`: a
+        // link holder reloading in a loop must not grow the audit table with each request.
+        let last = try await store.accessEvents(deliveryID: delivery.id, actions: [.viewPage], latest: 1).last
+        if last.map({ effects.now().timeIntervalSince($0.at) >= Self.visitGap }) ?? true {
+            try await audit.record(.viewPage, tenantID: delivery.tenantID, deliveryID: delivery.id, photoID: nil, by: .customerLink, actorID: nil)
+        }
         let photo = try await store.currentPhoto(deliveryID: delivery.id)
         let deleted = photo == nil ? try await store.photoProofs(deliveryID: delivery.id).last(where: { $0.deletedAt != nil }) : nil
         // The latest 50: a photo opened thousands of times must not make the page grow with it.
