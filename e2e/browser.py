@@ -99,6 +99,16 @@ class World:
         assert status == 200, body
         return body["token"]
 
+    def deliver_fresh(self, delivery, photo, token):
+        """The courier's app at the door: a capture ticket, then the photo naming it (porch, at the address)."""
+        status, ticket = self.api(f"/api/v1/courier/deliveries/{delivery['id']}/capture-ticket", "POST", token=token)
+        assert status == 201
+        status, body = self.api(
+            f"/api/v1/courier/deliveries/{delivery['id']}/photo?placement=porch&lat=48.8567&lon=2.3522&ticket={ticket['ticket']}",
+            "POST", photo.read_bytes(), token=token, headers={"Content-Type": "image/jpeg"})
+        assert status == 201, body
+        return body
+
     def sign_in(self, page):
         page.goto("/courier")
         page.get_by_label("Username" if page.locator("html").get_attribute("lang") == "en" else "Identifiant").fill(self.username)

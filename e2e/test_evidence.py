@@ -18,13 +18,8 @@ PHOTO = ROOT / "Tests/Fixtures/quality/r01_sunset.original.jpg"
 def test_a_receipt_verifies_offline_and_a_changed_one_does_not(server, tmp_path):
     world = World(server, username="receipt-courier")
     delivery = world.delivery(address="1 Proof Street")
-    token = world.courier_token()
-    status, ticket = world.api(f"/api/v1/courier/deliveries/{delivery['id']}/capture-ticket", "POST", token=token)
-    assert status == 201
-    status, body = world.api(
-        f"/api/v1/courier/deliveries/{delivery['id']}/photo?placement=porch&lat=48.8567&lon=2.3522&ticket={ticket['ticket']}",
-        "POST", PHOTO.read_bytes(), token=token, headers={"Content-Type": "image/jpeg"})
-    assert status == 201 and body["photo"]["freshness"] == "fresh"
+    body = world.deliver_fresh(delivery, PHOTO, world.courier_token())
+    assert body["photo"]["freshness"] == "fresh"
 
     # The customer's download from their link, and the keys as published, saved to files.
     link = delivery["customer_url"]

@@ -25,13 +25,8 @@ def poppler(*args):
 def test_a_disputed_delivery_yields_a_pack_a_processor_and_any_tool_can_read(server, tmp_path):
     world = World(server, username="pack-courier")
     delivery = world.delivery(address="7 Rue des Preuves", language="fr")
-    token = world.courier_token()
-    status, ticket = world.api(f"/api/v1/courier/deliveries/{delivery['id']}/capture-ticket", "POST", token=token)
-    assert status == 201
-    status, body = world.api(
-        f"/api/v1/courier/deliveries/{delivery['id']}/photo?placement=porch&lat=48.8567&lon=2.3522&ticket={ticket['ticket']}",
-        "POST", PHOTO.read_bytes(), token=token, headers={"Content-Type": "image/jpeg"})
-    assert status == 201
+    body = world.deliver_fresh(delivery, PHOTO, world.courier_token())
+    assert body["photo"]["freshness"] == "fresh"
 
     # The recipient opens the page and the photo, then says the parcel is not there.
     link = delivery["customer_url"]
