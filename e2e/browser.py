@@ -85,11 +85,11 @@ class World:
         status, _, raw = request(self.base + path, method, body, all_headers)
         return status, (json.loads(raw) if raw and raw[:1] in b"{[" else raw)
 
-    def delivery(self, email="camille@example.com", language="en", position=None, address="12 Rose Lane"):
+    def delivery(self, email="camille@example.com", language="en", position=None, address="12 Rose Lane", location=ADDRESS):
         self.orders += 1
         status, delivery = self.api("/api/v1/deliveries", "POST", {
             "order_reference": f"B-{self.orders}", "recipient": {"name": "Camille", "email": email, "language": language},
-            "address": address, "latitude": ADDRESS[0], "longitude": ADDRESS[1], "instructions": "Green door, ring twice",
+            "address": address, "latitude": location[0], "longitude": location[1], "instructions": "Green door, ring twice",
             "courier_id": self.courier_id, "route_position": position or self.orders})
         assert status == 201, delivery
         return delivery

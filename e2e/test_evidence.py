@@ -8,7 +8,7 @@ import subprocess
 
 import jwt
 
-from browser import World
+from browser import ADDRESS, World
 from conftest import BIN, ROOT, request, run, wait_for
 
 # No EXIF capture time in it: the camera app's own JPEGs have none either.
@@ -110,7 +110,9 @@ def test_an_operator_reviews_a_case_with_its_evidence_and_resolves_it(server, tm
 
     world = World(server, username="case-courier")
     token = world.courier_token()
-    first, second = world.delivery(address="3 Copy Lane"), world.delivery(address="5 Copy Lane")
+    # Two houses 33 m apart (the upload's position is within 50 m of both).
+    first = world.delivery(address="3 Copy Lane")
+    second = world.delivery(address="5 Copy Lane", location=(ADDRESS[0] + 0.0003, ADDRESS[1]))
     for delivery in (first, second):  # the same photo for two parcels: the second is flagged
         status, _ = world.api(f"/api/v1/courier/deliveries/{delivery['id']}/photo?placement=porch&lat=48.8567&lon=2.3522",
                               "POST", PHOTO.read_bytes(), token=token, headers={"Content-Type": "image/jpeg"})
@@ -118,6 +120,13 @@ def test_an_operator_reviews_a_case_with_its_evidence_and_resolves_it(server, tm
     problem = second["customer_url"].replace(f"/d/{second['id']}?", f"/d/{second['id']}/problem?")
     status, _, page = request(problem, "POST", b"kind=not_there&details=Nothing+here", {"Content-Type": "application/x-www-form-urlencoded"})
     assert status == 200 and b"the shop has been told" in page  # after the redirect back to the page
+    # The same picture for another address opened a case by itself, beside the recipient's report.
+    status, cases = world.api("/api/v1/cases")
+    assert status == 200 and sorted(c["kind"] for c in cases["items"]) == ["not_there", "photo_reused"], cases
+    reused = next(c for c in cases["items"] if c["kind"] == "photo_reused")
+    assert reused["delivery_id"] == second["id"] and reused["details"] == ""
+    status, _ = world.api(f"/api/v1/cases/{reused['id']}/resolve", "POST", {"resolution": "Asked the courier: a mix-up."})
+    assert status == 200
 
     with sync_playwright() as playwright:
         browser = launch(playwright, camera_file(tmp_path / "unused.y4m"))
@@ -129,7 +138,7 @@ def test_an_operator_reviews_a_case_with_its_evidence_and_resolves_it(server, tm
         page.wait_for_function("() => document.querySelector('.side img') && document.querySelector('.side img').naturalWidth > 0")
         text = page.inner_text("main")
         assert "Nothing here" in text and "at-address" in text and "no_ticket" in text
-        assert f"near-duplicate of the photo of delivery {first['id']}" in text and "same courier" in text
+        assert f"ANOTHER ADDRESS: near-duplicate of the photo of delivery {first['id']}" in text and "same courier" in text
         assert "key ed25519-" in text
         screenshot(page, "operator-1-case")
         # The evidence pack for the processor, straight from the case: a PDF named after the order.
@@ -144,4 +153,4 @@ def test_an_operator_reviews_a_case_with_its_evidence_and_resolves_it(server, tm
         page.wait_for_selector("text=No open cases.")
         browser.close()
     status, all_cases = world.api("/api/v1/cases?status=all")
-    assert [c["status"] for c in all_cases["items"]] == ["resolved"]
+    assert [c["status"] for c in all_cases["items"]] == ["resolved", "resolved"]

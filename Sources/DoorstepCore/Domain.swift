@@ -70,11 +70,14 @@ public struct Delivery: Codable, Sendable, Equatable {
     public var deliveredAt: Date?
     public var createdAt: Date
     public var routePosition: Int?
+    /// When the courier took it on board (nil before, and for deliveries marked before this was kept).
+    public var outForDeliveryAt: Date?
 
     public init(
         id: String, tenantID: String, orderReference: String, recipient: Recipient, address: String,
         location: Coordinate, country: String? = nil, instructions: String, courierID: String?, state: DeliveryState,
-        placement: Placement? = nil, note: String? = nil, deliveredAt: Date? = nil, createdAt: Date, routePosition: Int? = nil
+        placement: Placement? = nil, note: String? = nil, deliveredAt: Date? = nil, createdAt: Date, routePosition: Int? = nil,
+        outForDeliveryAt: Date? = nil
     ) {
         self.id = id
         self.tenantID = tenantID
@@ -91,6 +94,7 @@ public struct Delivery: Codable, Sendable, Equatable {
         self.deliveredAt = deliveredAt
         self.createdAt = createdAt
         self.routePosition = routePosition
+        self.outForDeliveryAt = outForDeliveryAt
     }
 }
 

@@ -76,11 +76,19 @@ public struct ReuseMatch: Codable, Sendable, Equatable {
     public var deliveryID: String
     public var distance: Int
     public var sameCourier: Bool
+    /// The earlier delivery went to the same place (`ReusePlace`): a regular customer's door shot
+    /// from the same spot, expected to look alike. False is the suspicious kind: the same picture
+    /// standing for another address.
+    public var sameAddress: Bool
 
-    public init(photoID: String, deliveryID: String, distance: Int, sameCourier: Bool) {
+    public init(photoID: String, deliveryID: String, distance: Int, sameCourier: Bool, sameAddress: Bool) {
         self.photoID = photoID
         self.deliveryID = deliveryID
         self.distance = distance
         self.sameCourier = sameCourier
+        self.sameAddress = sameAddress
     }
+
+    /// `same_address` or `other_address`, as the API, the case desk and the pack name it.
+    public var kind: String { sameAddress ? "same_address" : "other_address" }
 }

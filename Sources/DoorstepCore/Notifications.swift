@@ -127,6 +127,13 @@ public struct ProblemReport: Codable, Sendable, Equatable {
         case notMyDoor = "not_my_door"
         case damaged
         case other
+        /// Opened by Doorstep itself: the photo nearly duplicates one taken for another address.
+        case photoReused = "photo_reused"
+
+        /// What a recipient may report (the form's choices; anything else is refused).
+        public static let customerKinds: [Kind] = [.notThere, .notMyDoor, .damaged, .other]
+
+        public var isRaisedByDoorstep: Bool { self == .photoReused }
     }
 
     public var id: String

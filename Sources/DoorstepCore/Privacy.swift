@@ -65,6 +65,9 @@ public enum PhotoPolicy: Equatable, Sendable {
         case photosOff = "photos_off"
         /// The customer deleted this delivery's photo: a courier may not put another in its place.
         case deletedByCustomer = "deleted_by_customer"
+        /// An open case holds the delivery's photo: a retake would replace the evidence in dispute.
+        /// Resolving the case lifts it.
+        case heldByCase = "held_by_case"
     }
 
     /// A "no" always wins: an opt-out by email or by address, or the region being off. In opt-in
@@ -103,14 +106,22 @@ public struct TenantSettings: Codable, Sendable, Equatable {
     public var peoplePolicy: PeoplePolicy
     /// Why people are not redacted: required when `peoplePolicy` is `off`, nil otherwise.
     public var peoplePolicyReason: String?
+    /// How long after upload a proof thumbnail outlives the photo, for card disputes opened after
+    /// the photo is gone; 0 keeps none.
+    public var disputeWindow: TimeInterval
 
     public static let defaultRetention: TimeInterval = 30 * 86400
     public static let retentionRange: ClosedRange<TimeInterval> = 3600...(90 * 86400)
+    /// Visa gives a cardholder 120 days to dispute; the longest networks' windows are 540 days.
+    public static let defaultDisputeWindow: TimeInterval = 120 * 86400
+    public static let disputeWindowRange: ClosedRange<TimeInterval> = 0...(540 * 86400)
 
     public init(retention: TimeInterval = TenantSettings.defaultRetention, consentModes: [String: ConsentMode] = [:],
                 emailIncludesPhoto: Bool = false, qualityPolicy: QualityPolicy = .flag,
                 locationRadii: LocationRadii = .standard, ticketPolicy: TicketPolicy = .flag,
-                peoplePolicy: PeoplePolicy = .blur, peoplePolicyReason: String? = nil) {
+                peoplePolicy: PeoplePolicy = .blur, peoplePolicyReason: String? = nil,
+                disputeWindow: TimeInterval = TenantSettings.defaultDisputeWindow) {
+        self.disputeWindow = disputeWindow
         self.ticketPolicy = ticketPolicy
         self.peoplePolicy = peoplePolicy
         self.peoplePolicyReason = peoplePolicyReason
@@ -128,6 +139,9 @@ public struct TenantSettings: Codable, Sendable, Equatable {
     public func validated() throws(DoorstepError) -> TenantSettings {
         guard Self.retentionRange.contains(retention) else {
             throw .invalidInput(field: "retention_seconds", reason: "must be from 3600 (1 hour) to 7776000 (90 days)")
+        }
+        guard Self.disputeWindowRange.contains(disputeWindow) else {
+            throw .invalidInput(field: "dispute_window_seconds", reason: "must be from 0 (none) to 46656000 (540 days)")
         }
         for key in consentModes.keys where key != "*" && !Country.isCode(key) {
             throw .invalidInput(field: "consent_modes", reason: "keys must be ISO 3166-1 alpha-2 country codes or *")
@@ -202,6 +216,10 @@ public struct AccessEvent: Codable, Sendable, Equatable {
         case erase
         case optOut = "opt_out"
         case optIn = "opt_in"
+        /// An open case keeps the delivery's photo (and proof thumbnail) past its time.
+        case hold
+        /// The last open case was resolved: the photo's time runs again.
+        case release
     }
 
     public var id: String
@@ -243,12 +261,15 @@ public struct PhotoProof: Codable, Sendable, Equatable {
     public var freshness: Freshness
     /// What was pixelated before the photo was stored (kept after the photo is gone).
     public var redaction: Redaction
+    /// While the photo's proof thumbnail exists (the photo itself gone), when it will be deleted.
+    public var proofThumbnailUntil: Date?
 
     public init(photoID: String, deliveryID: String, placement: Placement, uploadedAt: Date, capturedAt: Date?, sha256: String,
                 distanceToAddress: Double?, expiresAt: Date, deletedAt: Date?, deletedReason: PhotoDeletionReason?,
                 locationVerdict: LocationVerdict = .unknown, qualityIssues: [QualityIssue] = [], freshness: Freshness = .noTicket,
-                redaction: Redaction = .notSearched) {
+                redaction: Redaction = .notSearched, proofThumbnailUntil: Date? = nil) {
         self.redaction = redaction
+        self.proofThumbnailUntil = proofThumbnailUntil
         self.locationVerdict = locationVerdict
         self.qualityIssues = qualityIssues
         self.freshness = freshness

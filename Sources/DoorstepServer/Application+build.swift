@@ -48,7 +48,7 @@ func buildRouter(_ services: AppServices, outermost: (any MiddlewareProtocol<Req
         accounts: services.accounts, deliveries: services.deliveries, privacy: services.privacy, evidence: services.evidence,
         links: services.links
     ).addRoutes(to: router.group("api/v1"))
-    EvidencePackController(accounts: services.accounts, deliveries: services.deliveries, packs: services.evidencePacks)
+    EvidencePackController(accounts: services.accounts, deliveries: services.deliveries, packs: services.evidencePacks, rateLimits: services.rateLimits)
         .addRoutes(to: router.group("api/v1"))
     CourierAPIController(
         accounts: services.accounts, deliveries: services.deliveries, ingest: services.ingest, evidence: services.evidence,

@@ -56,13 +56,23 @@ public enum BlobKey {
         "photos/\(photoID)/\(variant.rawValue).jpg"
     }
 
-    /// The photo id in a key made by `photoVariant`, or nil for anything else.
+    /// The photo's proof thumbnail: its thumbnail resealed when the photo's time was up, one blob
+    /// per sealing.
+    public static func proofThumbnail(photoID: String, sealID: String) -> String {
+        "photos/\(photoID)/proof-\(sealID).jpg"
+    }
+
+    /// The photo id in a key made by `photoVariant` or `proofThumbnail`, or nil for anything else.
     public static func photoID(in key: String) -> String? {
         let parts = key.split(separator: "/")
         guard parts.count == 3, parts[0] == "photos", Identifier.isValid(String(parts[1])),
-              Photo.VariantKind.allCases.contains(where: { "\($0.rawValue).jpg" == parts[2] })
+              isProofName(parts[2]) || Photo.VariantKind.allCases.contains(where: { "\($0.rawValue).jpg" == parts[2] })
         else { return nil }
         return String(parts[1])
+    }
+
+    private static func isProofName(_ name: Substring) -> Bool {
+        name.hasPrefix("proof-") && name.hasSuffix(".jpg") && Identifier.isValid(String(name.dropFirst(6).dropLast(4)))
     }
 
     /// Keys are a closed alphabet with no `..` segment, so they can never escape a root folder.

@@ -288,6 +288,33 @@ enum Migrations {
             "ALTER TABLE tenants ADD COLUMN people_policy_reason TEXT",
             "ALTER TABLE photos ADD COLUMN faces_redacted INTEGER",
         ]),
+        (15, [
+            // Evidence: when the courier took the parcel on board (the pack's timeline), whether a
+            // reuse flag's earlier delivery went to the same place (expected look-alikes) or another,
+            // and proof thumbnails for the dispute window.
+            "ALTER TABLE deliveries ADD COLUMN out_for_delivery_at BIGINT",
+            "ALTER TABLE reuse_flags ADD COLUMN same_address INTEGER NOT NULL DEFAULT 0",
+            // Flags made before are told apart as well as SQL alone can: the same address text
+            // (case aside), or positions within about 4 m (ReusePlace.samePointMeters; 0.00004° of
+            // latitude is 4.4 m, of longitude less). An erased delivery, with no address, is never the same place.
+            """
+            UPDATE reuse_flags SET same_address = 1 WHERE EXISTS (
+                SELECT 1 FROM photos p JOIN deliveries d ON d.id = p.delivery_id, deliveries m
+                WHERE p.id = reuse_flags.photo_id AND m.id = reuse_flags.matched_delivery_id
+                  AND d.address <> '' AND m.address <> ''
+                  AND (LOWER(TRIM(d.address)) = LOWER(TRIM(m.address))
+                       OR (ABS(d.latitude - m.latitude) <= 0.00004 AND ABS(d.longitude - m.longitude) <= 0.00004)))
+            """,
+            // Proof for the dispute window: when a photo's time is up its thumbnail is resealed under
+            // a new data key (kept in wrapped_key: the photo's own is destroyed) and kept until
+            // proof_until; proof_key is its blob while it exists. 120 days: Visa's window.
+            "ALTER TABLE tenants ADD COLUMN dispute_window_seconds BIGINT NOT NULL DEFAULT 10368000",
+            "ALTER TABLE photos ADD COLUMN proof_key TEXT",
+            "ALTER TABLE photos ADD COLUMN proof_until BIGINT",
+            "CREATE INDEX photos_proofs_due ON photos (proof_until) WHERE proof_key IS NOT NULL",
+            // Open cases hold their delivery's photos: the sweeps look them up by delivery.
+            "CREATE INDEX problem_reports_open_by_delivery ON problem_reports (delivery_id) WHERE resolved_at IS NULL",
+        ]),
     ]
 
     static var latest: Int { steps.map(\.version).max() ?? 0 }

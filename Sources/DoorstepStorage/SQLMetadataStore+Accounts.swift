@@ -8,13 +8,13 @@ extension SQLMetadataStore {
             try await db.raw("""
                 INSERT INTO tenants (id, name, created_at, retention_seconds, consent_modes, email_includes_photo,
                                      quality_policy, radius_at_address_m, radius_near_m, ticket_policy,
-                                     people_policy, people_policy_reason)
+                                     people_policy, people_policy_reason, dispute_window_seconds)
                 VALUES (\(bind: tenant.id), \(bind: tenant.name), \(bind: tenant.createdAt.epochMilliseconds),
                         \(bind: Int64(tenant.settings.retention)), \(bind: try TenantRow.encode(tenant.settings.consentModes)),
                         \(bind: tenant.settings.emailIncludesPhoto ? 1 : 0), \(bind: tenant.settings.qualityPolicy.rawValue),
                         \(bind: tenant.settings.locationRadii.atAddress), \(bind: tenant.settings.locationRadii.near),
                         \(bind: tenant.settings.ticketPolicy.rawValue), \(bind: tenant.settings.peoplePolicy.rawValue),
-                        \(bind: tenant.settings.peoplePolicyReason))
+                        \(bind: tenant.settings.peoplePolicyReason), \(bind: Int64(tenant.settings.disputeWindow)))
                 """).run()
         }
     }
@@ -44,7 +44,8 @@ extension SQLMetadataStore {
                     radius_near_m = \(bind: settings.locationRadii.near),
                     ticket_policy = \(bind: settings.ticketPolicy.rawValue),
                     people_policy = \(bind: settings.peoplePolicy.rawValue),
-                    people_policy_reason = \(bind: settings.peoplePolicyReason)
+                    people_policy_reason = \(bind: settings.peoplePolicyReason),
+                    dispute_window_seconds = \(bind: Int64(settings.disputeWindow))
                 WHERE id = \(bind: tenantID)
                 """).run()
         }
@@ -205,7 +206,7 @@ struct TenantRow: Decodable {
     static func columns(of alias: String? = nil) -> String {
         columnList(["id", "name", "created_at", "retention_seconds", "consent_modes", "email_includes_photo",
                     "quality_policy", "radius_at_address_m", "radius_near_m", "ticket_policy", "people_policy",
-                    "people_policy_reason"], of: alias)
+                    "people_policy_reason", "dispute_window_seconds"], of: alias)
     }
 
     var id: String
@@ -220,6 +221,7 @@ struct TenantRow: Decodable {
     var ticketPolicy: String
     var peoplePolicy: String
     var peoplePolicyReason: String?
+    var disputeWindowSeconds: Int64
 
     var tenant: Tenant {
         let modes = (try? JSONDecoder().decode([String: ConsentMode].self, from: Data(consentModes.utf8))) ?? [:]
@@ -231,7 +233,8 @@ struct TenantRow: Decodable {
                                                ticketPolicy: TicketPolicy(rawValue: ticketPolicy) ?? .flag,
                                                // A value this version does not know blurs: the safe side.
                                                peoplePolicy: PeoplePolicy(rawValue: peoplePolicy) ?? .blur,
-                                               peoplePolicyReason: peoplePolicyReason))
+                                               peoplePolicyReason: peoplePolicyReason,
+                                               disputeWindow: TimeInterval(disputeWindowSeconds)))
     }
 
     static func encode(_ modes: [String: ConsentMode]) throws -> String {

@@ -6,6 +6,7 @@ extension SQLMetadataStore {
     public func addProblemReport(_ report: ProblemReport, events: [OutboxEvent], maxOpen limit: Int) async throws -> Bool {
         try await insert(underCap: limit, parent: ("deliveries", report.deliveryID), count: """
             SELECT COUNT(*) AS n FROM problem_reports WHERE delivery_id = \(bind: report.deliveryID) AND resolved_at IS NULL
+              AND kind <> \(bind: ProblemReport.Kind.photoReused.rawValue)
             """) { db in
             try await db.raw("""
                 INSERT INTO problem_reports (id, tenant_id, delivery_id, kind, details, created_at)
@@ -14,6 +15,20 @@ extension SQLMetadataStore {
                 """).run()
             try await Self.enqueue(events, on: db)
         }
+    }
+
+    /// Opens a case Doorstep raised itself unless the delivery has one of its kind open (the
+    /// photo's transaction holds the delivery's row lock by then, so concurrent uploads take
+    /// turns). True when it opened one.
+    static func openRaisedCase(_ report: ProblemReport, on db: any SQLDatabase) async throws -> Bool {
+        try await db.insertIfAbsent("""
+            INSERT INTO problem_reports (id, tenant_id, delivery_id, kind, details, created_at)
+            SELECT \(bind: report.id), \(bind: report.tenantID), \(bind: report.deliveryID), \(bind: report.kind.rawValue),
+                   \(bind: report.details), \(bind: report.createdAt.epochMilliseconds)
+            WHERE NOT EXISTS (SELECT 1 FROM problem_reports WHERE delivery_id = \(bind: report.deliveryID)
+                              AND kind = \(bind: report.kind.rawValue) AND resolved_at IS NULL)
+            RETURNING 1 AS inserted
+            """)
     }
 
     public func problemReports(deliveryID: String) async throws -> [ProblemReport] {

@@ -107,7 +107,7 @@ struct DeliveryRow: Decodable {
     static let columns = columnList([
         "id", "tenant_id", "order_reference", "recipient_name", "recipient_email", "recipient_language", "recipient_phone", "address",
         "latitude", "longitude", "country", "instructions", "courier_id", "state", "placement", "note", "delivered_at", "created_at",
-        "route_position",
+        "route_position", "out_for_delivery_at",
     ], of: nil)
 
     var id: String
@@ -129,6 +129,7 @@ struct DeliveryRow: Decodable {
     var deliveredAt: Int64?
     var createdAt: Int64
     var routePosition: Int?
+    var outForDeliveryAt: Int64?
 
     func delivery() throws -> Delivery {
         Delivery(
@@ -139,16 +140,16 @@ struct DeliveryRow: Decodable {
             instructions: instructions, courierID: courierId, state: DeliveryState(rawValue: state) ?? .created,
             placement: placement.flatMap(Placement.init(rawValue:)), note: note,
             deliveredAt: deliveredAt.map(Date.init(epochMilliseconds:)), createdAt: Date(epochMilliseconds: createdAt),
-            routePosition: routePosition
+            routePosition: routePosition, outForDeliveryAt: outForDeliveryAt.map(Date.init(epochMilliseconds:))
         )
     }
 }
 
 extension SQLMetadataStore {
-    public func markOutForDelivery(deliveryID: String, events: [OutboxEvent]) async throws -> Bool {
+    public func markOutForDelivery(deliveryID: String, at: Date, events: [OutboxEvent]) async throws -> Bool {
         try await source.withTransaction { db in
             let changed = try await db.raw("""
-                UPDATE deliveries SET state = \(bind: DeliveryState.outForDelivery.rawValue)
+                UPDATE deliveries SET state = \(bind: DeliveryState.outForDelivery.rawValue), out_for_delivery_at = \(bind: at.epochMilliseconds)
                 WHERE id = \(bind: deliveryID) AND state = \(bind: DeliveryState.created.rawValue) RETURNING id
                 """).first() != nil
             if changed { try await Self.enqueue(events, on: db) }

@@ -4,7 +4,7 @@ import SQLKit
 
 extension SQLMetadataStore {
     public func recordPhoto(
-        _ photo: Photo, idempotency: IdempotencyClaim?, events: [OutboxEvent], audit: AccessEvent?
+        _ photo: Photo, idempotency: IdempotencyClaim?, events: [OutboxEvent], audit: AccessEvent?, raising: RaisedCase?
     ) async throws -> RecordPhotoResult {
         try await source.withTransaction { db in
             if let claim = idempotency {
@@ -29,13 +29,17 @@ extension SQLMetadataStore {
             // Checked again here, after the UPDATE above has waited for any concurrent change to this
             // delivery's photos: the customer may have deleted the photo, or the recipient been
             // erased, while this upload was read and processed. Either stands; nothing is recorded.
+            // An open case holds the photo it is about: a retake would let the party in dispute
+            // replace the evidence (the retire above rolls back with the refusal).
             let closed = try await db.raw("""
                 SELECT (SELECT COUNT(*) FROM photos WHERE delivery_id = \(bind: photo.deliveryID)
                             AND deleted_reason = \(bind: PhotoDeletionReason.customerLink.rawValue)) AS deleted,
-                       (SELECT COUNT(*) FROM deliveries WHERE id = \(bind: photo.deliveryID) AND erased_at IS NOT NULL) AS erased
+                       (SELECT COUNT(*) FROM deliveries WHERE id = \(bind: photo.deliveryID) AND erased_at IS NOT NULL) AS erased,
+                       (SELECT COUNT(*) FROM problem_reports WHERE delivery_id = \(bind: photo.deliveryID) AND resolved_at IS NULL) AS held
                 """).first()
             if try closed?.decode(column: "deleted", as: Int.self) ?? 0 > 0 { throw DoorstepError.photoNotAllowed(.deletedByCustomer) }
             if try closed?.decode(column: "erased", as: Int.self) ?? 0 > 0 { throw DoorstepError.notFound }
+            if !retired.isEmpty, try closed?.decode(column: "held", as: Int.self) ?? 0 > 0 { throw DoorstepError.photoNotAllowed(.heldByCase) }
             try await db.raw("""
                 INSERT INTO photos (id, delivery_id, tenant_id, courier_id, placement, note, captured_at,
                     image_latitude, image_longitude, device_latitude, device_longitude, distance_to_address,
@@ -64,10 +68,13 @@ extension SQLMetadataStore {
             }
             if !photo.reuse.isEmpty {
                 let rows = photo.reuse.map { match -> SQLQueryString in
-                    "(\(bind: photo.id), \(bind: match.photoID), \(bind: match.deliveryID), \(bind: match.distance), \(bind: match.sameCourier ? 1 : 0))"
+                    """
+                    (\(bind: photo.id), \(bind: match.photoID), \(bind: match.deliveryID), \(bind: match.distance),
+                     \(bind: match.sameCourier ? 1 : 0), \(bind: match.sameAddress ? 1 : 0))
+                    """
                 }
                 try await db.raw("""
-                    INSERT INTO reuse_flags (photo_id, matched_photo_id, matched_delivery_id, distance, same_courier)
+                    INSERT INTO reuse_flags (photo_id, matched_photo_id, matched_delivery_id, distance, same_courier, same_address)
                     VALUES \(rows.joined(separator: ", "))
                     """).run()
             }
@@ -79,9 +86,16 @@ extension SQLMetadataStore {
                 RETURNING \(unsafeRaw: DeliveryRow.columns)
                 """).first(decoding: DeliveryRow.self, with: snakeCase)?.delivery()
             else { throw DoorstepError.notFound }
+            // After the delivery's row lock (taken above, as a recipient's report takes it), so
+            // concurrent uploads open one case between them.
+            var openedCase = false
+            if let raising, try await Self.openRaisedCase(raising.report, on: db) {
+                try await Self.enqueue([raising.event], on: db)
+                openedCase = true
+            }
             try await Self.enqueue(events, on: db)
             if let audit { try await Self.insertAccess(audit, on: db) }
-            return .recorded(retired: retired, delivery: delivery)
+            return .recorded(retired: retired, delivery: delivery, openedCase: openedCase)
         }
     }
 
@@ -112,7 +126,7 @@ extension SQLMetadataStore {
         }
     }
 
-    public func livePhotoIDs(among ids: [String]) async throws -> Set<String> {
+    public func liveBlobKeys(ofPhotos ids: [String]) async throws -> Set<String> {
         guard !ids.isEmpty else { return [] }
         return try await source.withConnection { db in
             var live = Set<String>()
@@ -120,8 +134,14 @@ extension SQLMetadataStore {
             for start in stride(from: 0, to: ids.count, by: 500) {
                 let batch = ids[start..<min(start + 500, ids.count)]
                 let list = SQLList(batch.map { SQLBind($0) })
-                let rows = try await db.raw("SELECT id FROM photos WHERE deleted_at IS NULL AND id IN (\(list))").all()
-                for row in rows { live.insert(try row.decode(column: "id", as: String.self)) }
+                let rows = try await db.raw("""
+                    SELECT display_key, thumbnail_key, deleted_at, proof_key FROM photos
+                    WHERE (deleted_at IS NULL OR proof_key IS NOT NULL) AND id IN (\(list))
+                    """).all(decoding: LiveBlobsRow.self, with: snakeCase)
+                for row in rows {
+                    if row.deletedAt == nil { live.formUnion([row.displayKey, row.thumbnailKey]) }
+                    if let proof = row.proofKey { live.insert(proof) }
+                }
             }
             return live
         }
@@ -131,6 +151,13 @@ extension SQLMetadataStore {
 struct BlobKeysRow: Decodable {
     var displayKey: String
     var thumbnailKey: String
+}
+
+struct LiveBlobsRow: Decodable {
+    var displayKey: String
+    var thumbnailKey: String
+    var deletedAt: Int64?
+    var proofKey: String?
 }
 
 struct ClaimRow: Decodable {
@@ -225,7 +252,7 @@ extension SQLMetadataStore {
             // gets the row back, announces it, and goes on to delete its blobs.
             let keys = try await db.raw("""
                 UPDATE photos SET deleted_at = \(bind: at.epochMilliseconds), deleted_reason = \(bind: reason.rawValue), wrapped_key = NULL
-                WHERE id = \(bind: id) AND deleted_at IS NULL
+                WHERE id = \(bind: id) AND deleted_at IS NULL\(unsafeRaw: reason == .expired ? " AND " + Self.notHeld : "")
                 RETURNING display_key, thumbnail_key
                 """).first(decoding: BlobKeysRow.self, with: snakeCase).map { [$0.displayKey, $0.thumbnailKey] }
             if keys != nil { try await Self.enqueue(events, on: db) }
@@ -237,6 +264,7 @@ extension SQLMetadataStore {
         try await source.withConnection { db in
             try await db.raw("""
                 SELECT id FROM photos WHERE deleted_at IS NULL AND expires_at <= \(bind: now.epochMilliseconds)
+                  AND \(unsafeRaw: Self.notHeld)
                 ORDER BY expires_at LIMIT \(bind: limit)
                 """).all().map { try $0.decode(column: "id", as: String.self) }
         }
@@ -246,7 +274,8 @@ extension SQLMetadataStore {
         try await source.withConnection { db in
             try await db.raw("""
                 SELECT id, delivery_id, placement, created_at, captured_at, display_sha256, distance_to_address,
-                       expires_at, deleted_at, deleted_reason, location_verdict, quality_issues, freshness, faces_redacted
+                       expires_at, deleted_at, deleted_reason, location_verdict, quality_issues, freshness, faces_redacted,
+                       proof_key, proof_until
                 FROM photos WHERE delivery_id = \(bind: deliveryID) ORDER BY created_at, id
                 """).all(decoding: ProofRow.self, with: snakeCase).map(\.proof)
         }
@@ -268,6 +297,8 @@ struct ProofRow: Decodable {
     var qualityIssues: String
     var freshness: String
     var facesRedacted: Int?
+    var proofKey: String?
+    var proofUntil: Int64?
 
     var proof: PhotoProof {
         PhotoProof(
@@ -277,7 +308,8 @@ struct ProofRow: Decodable {
             expiresAt: Date(epochMilliseconds: expiresAt ?? createdAt), deletedAt: deletedAt.map(Date.init(epochMilliseconds:)),
             deletedReason: deletedReason.flatMap(PhotoDeletionReason.init(rawValue:)), locationVerdict: LocationVerdict(rawValue: locationVerdict) ?? .unknown,
             qualityIssues: qualityIssues.split(separator: ",").compactMap { QualityIssue(rawValue: String($0)) },
-            freshness: Freshness(rawValue: freshness) ?? .noTicket, redaction: Redaction(stored: facesRedacted))
+            freshness: Freshness(rawValue: freshness) ?? .noTicket, redaction: Redaction(stored: facesRedacted),
+            proofThumbnailUntil: proofKey == nil ? nil : proofUntil.map(Date.init(epochMilliseconds:)))
     }
 }
 

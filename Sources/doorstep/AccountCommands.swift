@@ -25,6 +25,8 @@ struct TenantCommand: AsyncParsableCommand {
         @Option(name: .long, help: "People in photos: blur (default), retake (refuse the photo), or off (needs --people-policy-reason).")
         var peoplePolicy: PeoplePolicy?
         @Option(name: .long, help: "The lawful reason for keeping people in photos (people policy off).") var peoplePolicyReason: String?
+        @Option(name: .long, help: "Days a proof thumbnail outlives the photo, from upload, for card disputes (0 to 540; 0 keeps none).")
+        var disputeWindowDays: Int?
 
         func run() async throws {
             let configuration = try common.configuration()
@@ -39,6 +41,7 @@ struct TenantCommand: AsyncParsableCommand {
                     settings.consentModes[parts[0] == "*" ? "*" : parts[0].uppercased()] = mode
                 }
                 if let qualityPolicy { settings.qualityPolicy = qualityPolicy }
+                if let disputeWindowDays { settings.disputeWindow = TimeInterval(disputeWindowDays) * 86400 }
                 if peoplePolicyReason != nil, peoplePolicy != .off {
                     throw ValidationError("--people-policy-reason goes with --people-policy off")
                 }
@@ -58,6 +61,7 @@ struct TenantCommand: AsyncParsableCommand {
             print("retention: \(Int(settings.retention / 3600)) hours")
             for (region, mode) in settings.consentModes.sorted(by: { $0.key < $1.key }) { print("consent \(region): \(mode.rawValue)") }
             print("quality policy: \(settings.qualityPolicy.rawValue)")
+            print("dispute window: \(Int(settings.disputeWindow / 86400)) days")
             print("people policy: \(settings.peoplePolicy.rawValue)" + (settings.peoplePolicyReason.map { " (\($0))" } ?? ""))
             print("location radii: at address ≤ \(Int(settings.locationRadii.atAddress)) m, near ≤ \(Int(settings.locationRadii.near)) m")
         }

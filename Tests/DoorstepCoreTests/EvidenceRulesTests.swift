@@ -72,3 +72,34 @@ import Testing
         #expect(judge(ticket, exif: -3 * 86400) == .exifMismatch)                     // three days old
     }
 }
+
+@Suite struct ReusePlaceTests {
+    let door = try! Coordinate(latitude: 48.8686, longitude: 2.3310)
+
+    func place(_ address: String, north metres: Double = 0) -> (String, Coordinate) {
+        (address, try! Coordinate(latitude: door.latitude + metres / 111_195, longitude: door.longitude))
+    }
+
+    func same(_ a: (String, Coordinate), _ b: (String, Coordinate)) -> Bool {
+        ReusePlace.isSame(address: a.0, location: a.1, asAddress: b.0, location: b.1)
+    }
+
+    @Test func theSameAddressWrittenDifferentlyOrTheSameGeocodedPointIsTheSamePlace() {
+        // A regular customer: the text agrees once case, commas and spaces are set aside, wherever the geocoder put it.
+        #expect(same(place("12 Rue de la Paix, Paris"), place("12, rue de la paix  PARIS", north: 40)))
+        // Two flats of one building: different text, one point.
+        #expect(same(place("5 Baker St, flat 3"), place("5 Baker St, flat 5", north: 1)))
+    }
+
+    @Test func aNeighboursDoorAnotherStreetOrAnErasedDeliveryIsAnotherAddress() {
+        // Terraced houses 6 m apart: a neighbour's door photo passed off for this one stays suspicious.
+        #expect(!same(place("14 Rue de la Paix"), place("16 Rue de la Paix", north: 6)))
+        #expect(!same(place("12 Rue de la Paix"), place("3 Avenue Foch", north: 1_500)))
+        // "12 rue" is not "1 2 rue": digits are not joined across separators.
+        #expect(!same(place("12 Rue X"), place("1-2 Rue X", north: 30)))
+        // An erased delivery keeps no address and sits at 0,0: nothing shows it was the same place.
+        let erased = ("", try! Coordinate(latitude: 0, longitude: 0))
+        #expect(!same(erased, erased))
+        #expect(!same(place("12 Rue X"), erased))
+    }
+}

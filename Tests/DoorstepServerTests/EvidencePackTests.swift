@@ -21,6 +21,8 @@ import Testing
         try await TestApp.run { app in
             try await app.application.test(.router) { client in
                 let delivery = try await app.delivery(language: .fr)
+                let marked = try await client.execute(uri: "/api/v1/deliveries/\(delivery.id)/out-for-delivery", method: .post, headers: app.apiHeaders)
+                let onBoard = try #require(try marked.json()["out_for_delivery_at"] as? String)
                 try await app.upload(delivery, client: client)
                 // The recipient opens the page and the photo, then says the parcel is not there.
                 #expect(try await client.execute(uri: app.customerPath(delivery), method: .get).status == .ok)
@@ -55,6 +57,8 @@ import Testing
                 #expect(facts["state"] as? String == "delivered")
                 #expect(facts["recipient_visits_after_delivery"] as? Int == 2)
                 #expect(facts["open_reports"] as? Int == 1)
+                #expect(facts["out_for_delivery_at"] as? String == onBoard)
+                #expect(facts["reuse_same_address"] as? Int == 0 && facts["reuse_other_address"] as? Int == 0)
                 let receipt = try #require(try await app.services.evidence.receipt(for: try await app.services.deliveries.get(delivery.id, for: app.tenant)))
                 let digest = Hex.encode(SHA256.hash(data: try #require(Base64URL.decode(receipt.payload))))
                 #expect(facts["receipt_sha256"] as? String == digest)

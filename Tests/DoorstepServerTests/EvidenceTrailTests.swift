@@ -88,12 +88,52 @@ import Testing
                 #expect(flags.first?["photo_id"] as? String == original["id"] as? String)
                 #expect(flags.first?["delivery_id"] as? String == first.id)
                 #expect(flags.first?["same_courier"] as? Bool == true)
+                // Both parcels went to 1 Main St: a regular customer's door looks the same each time.
+                #expect(flags.first?["kind"] as? String == "same_address")
                 // A different photo of a similar scene (another mountain landscape) is not flagged.
                 let other = try #require(try await upload(app, third, client, photo: "r09_aitzgorri.original")["photo"] as? [String: Any])
                 #expect((other["reuse"] as? [Any])?.isEmpty == true)
                 // The tenant sees the flag on the delivery.
                 let shown = try await client.execute(uri: "/api/v1/deliveries/\(second.id)", method: .get, headers: app.apiHeaders).json()
                 #expect(((shown["photo"] as? [String: Any])?["reuse"] as? [Any])?.count == 1)
+            }
+        }
+    }
+
+    @Test func onlyAPhotoPassedOffForAnotherAddressOpensACaseAndRetakesOpenNoMore() async throws {
+        try await TestApp.run { app in
+            try await app.application.test(.router) { client in
+                func cases() async throws -> [[String: Any]] {
+                    try #require(try await client.execute(uri: "/api/v1/cases", method: .get, headers: app.apiHeaders).json()["items"] as? [[String: Any]])
+                }
+                let first = try await app.delivery(email: "ann@example.com", address: "12 Rue de la Paix, Paris")
+                _ = try await upload(app, first, client, photo: "r05_picosdeeuropa.original")
+                // The same door next week, written differently and geocoded 40 m off: the same place.
+                let again = try await app.delivery(email: "ann@example.com", address: "12, rue de la paix  PARIS", latitude: 48.8570)
+                let expected = try #require(try await upload(app, again, client, photo: "r05_picosdeeuropa.cropped")["photo"] as? [String: Any])
+                #expect((expected["reuse"] as? [[String: Any]])?.map { $0["kind"] as? String } == ["same_address"])
+                #expect(try await cases().isEmpty)
+
+                // The same picture for a parcel to another street: the suspicious kind, and a case.
+                let elsewhere = try await app.delivery(email: "bob@example.com", address: "3 Avenue Foch, Paris", latitude: 48.8700)
+                let suspicious = try #require(try await upload(app, elsewhere, client, photo: "r05_picosdeeuropa.cropped")["photo"] as? [String: Any])
+                let kinds = try #require(suspicious["reuse"] as? [[String: Any]]).compactMap { $0["kind"] as? String }
+                #expect(kinds == ["other_address", "other_address"])
+                var open = try await cases()
+                #expect(open.count == 1 && open.first?["kind"] as? String == "photo_reused" && open.first?["delivery_id"] as? String == elsewhere.id)
+                // A retake that is still the same picture adds no second case while the first is open.
+                _ = try await upload(app, elsewhere, client, photo: "r05_picosdeeuropa.original")
+                open = try await cases()
+                #expect(open.count == 1)
+                let file = try await client.execute(uri: "/api/v1/cases/\(try #require(open.first?["id"] as? String))", method: .get, headers: app.apiHeaders).json()
+                #expect((file["reuse"] as? [[String: Any]])?.allSatisfy { $0["kind"] as? String == "other_address" } == true)
+
+                // Doorstep's own kind is not one a recipient can file.
+                let query = app.customerPath(first).split(separator: "?")[1]
+                let forged = try await client.execute(
+                    uri: "/d/\(first.id)/problem?\(query)", method: .post, headers: .form, body: ByteBuffer(string: "kind=photo_reused"))
+                #expect(forged.status == .badRequest || forged.status == .unprocessableContent)
+                #expect(try await cases().count == 1)
             }
         }
     }

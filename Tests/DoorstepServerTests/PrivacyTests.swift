@@ -91,9 +91,13 @@ import Testing
             let (a, b) = try await (mine, theirs)
             try await other.close()
             #expect(a + b == 6, "deleted \(a) + \(b)")
-            #expect((try await app.blobFiles()).isEmpty)
+            // Each photo left one proof thumbnail for the dispute window, whichever process sealed
+            // it: the loser of a race deletes its own sealing.
+            let left = try await app.blobFiles()
+            #expect(left.count == 6 && left.allSatisfy { $0.contains("/proof-") }, "\(left)")
             for delivery in deliveries {
                 #expect(try await app.services.store.currentPhoto(deliveryID: delivery.id) == nil)
+                #expect(try await app.services.store.proofThumbnails(deliveryID: delivery.id).count == 1)
                 let events = try await app.services.store.accessEvents(deliveryID: delivery.id)
                 #expect(events.filter { $0.action == .expire }.count == 1)
                 #expect(try await app.services.store.photoProofs(deliveryID: delivery.id).first?.deletedReason == .expired)
@@ -110,7 +114,7 @@ import Testing
                                                         body: .init(string: #"{"retention_seconds": 60, "consent_modes": {}}"#))
                 #expect(tooShort.status == .unprocessableContent)
                 let set = try await client.execute(uri: "/api/v1/settings", method: .put, headers: app.apiHeaders,
-                                                   body: .init(string: #"{"retention_seconds": 3600, "consent_modes": {"*": "opt_out"}}"#))
+                                                   body: .init(string: #"{"retention_seconds": 3600, "consent_modes": {"*": "opt_out"}, "dispute_window_seconds": 0}"#))
                 #expect(set.status == .ok)
                 #expect(try await client.execute(uri: "/api/v1/settings", method: .get, headers: app.apiHeaders).json()["retention_seconds"] as? Int == 3600)
                 try await app.upload(delivery, client: client)
@@ -118,6 +122,8 @@ import Testing
                 #expect(try await app.services.retentionSweeper.sweepOnce() == 1)
                 let page = try await client.execute(uri: app.customerPath(delivery), method: .get).text
                 #expect(page.contains("deleted automatically"))
+                // No dispute window: nothing of the photo is kept.
+                #expect(try await app.blobFiles().isEmpty)
             }
         }
     }

@@ -59,6 +59,21 @@ import Testing
         }
     }
 
+    /// A tenant's evidence-pack PDFs are limited (each is a render on the blocking pool); the
+    /// mapping JSON, which renders nothing, is not.
+    @Test func evidencePacksPastATenantsRateGet429() async throws {
+        try await TestApp.run(configure: { $0.rateLimits = [.evidencePack: RatePolicy(count: 1, per: 600)] }) { app in
+            let delivery = try await app.delivery()
+            try await app.application.test(.router) { client in
+                let path = "/api/v1/deliveries/\(delivery.id)/evidence"
+                #expect(try await client.execute(uri: path + ".pdf", method: .get, headers: app.apiHeaders).status == .ok)
+                let refused = try await client.execute(uri: path + ".pdf", method: .get, headers: app.apiHeaders)
+                #expect(refused.status == .tooManyRequests && refused.headers[.retryAfter] == "600")
+                #expect(try await client.execute(uri: path, method: .get, headers: app.apiHeaders).status == .ok)
+            }
+        }
+    }
+
     /// A customer link's actions are counted per link once its signature holds (a forged link
     /// cannot use up the real one's allowance); links that do not verify are counted per client
     /// address, and customers with real links are never refused for the address they share.

@@ -235,11 +235,13 @@ extension TestApp {
         return "/d/\(delivery.id)/photo/display?" + path.split(separator: "?")[1]
     }
 
-    /// A delivery of this tenant to a given recipient (an email, "" for none, and a number), address and country.
-    func delivery(email: String, phone: String? = nil, address: String = "1 Main St", country: String? = nil) async throws -> Delivery {
+    /// A delivery of this tenant to a given recipient (an email, "" for none, and a number), address, place and country.
+    func delivery(
+        email: String, phone: String? = nil, address: String = "1 Main St", latitude: Double = 48.8566, country: String? = nil
+    ) async throws -> Delivery {
         try await services.deliveries.create(
             NewDelivery(orderReference: "ORD-\(UUID().uuidString.prefix(8))", recipient: Recipient(name: "Ann", email: email, language: .en, phone: phone),
-                        address: address, latitude: 48.8566, longitude: 2.3522, courierID: courier.id, country: country),
+                        address: address, latitude: latitude, longitude: 2.3522, courierID: courier.id, country: country),
             for: tenant)
     }
 }

@@ -37,7 +37,8 @@ import Testing
         keys += QualityIssue.allCases.map { "quality." + $0.rawValue }
         keys += Freshness.allCases.map { "freshness." + $0.rawValue }
         keys += ["expired", "replaced", "customer_link", "courier", "operator", "api_key", "system"].map { "deleted." + $0 }
-        keys += ["created", "delivered", "photo", "report", "resolved", "view_page", "view_photo", "download", "delete"].map { "event." + $0 }
+        keys += EvidenceFacts.TimelineEntry.Kind.allCases.map { "event." + $0.rawValue }
+        keys += ["reuse", "reuse.none", "reuse.same_address", "reuse.other_address"]
         for key in keys { #expect(words[key] != nil, "\(language.rawValue) lacks \(key)") }
         // Placeholders are filled once: a value holding braces is not expanded again.
         #expect(EvidencePackDocument.fill("{a} and {b}", ["a": "{b}", "b": "x"]) == "{b} and x")

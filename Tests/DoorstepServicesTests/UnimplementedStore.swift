@@ -58,16 +58,22 @@ class UnimplementedStore: MetadataStore, @unchecked Sendable {
     func delivery(id: String) async throws -> Delivery? { throw unimplemented() }
     func deliveries(tenantID: String, filter: DeliveryFilter, limit: Int, after: DeliveryCursor?) async throws -> [Delivery] { throw unimplemented() }
     func deliveries(courierID: String, deliveredSince: Date) async throws -> [Delivery] { throw unimplemented() }
-    func markOutForDelivery(deliveryID: String, events: [OutboxEvent]) async throws -> Bool { throw unimplemented() }
+    func markOutForDelivery(deliveryID: String, at: Date, events: [OutboxEvent]) async throws -> Bool { throw unimplemented() }
     func markDeliveredWithoutPhoto(deliveryID: String, placement: Placement, note: String?, at: Date, events: [OutboxEvent]) async throws -> Bool { throw unimplemented() }
 
     // MARK: PhotoStore
 
-    func recordPhoto(_ photo: Photo, idempotency: IdempotencyClaim?, events: [OutboxEvent], audit: AccessEvent?) async throws -> RecordPhotoResult { throw unimplemented() }
+    func recordPhoto(_ photo: Photo, idempotency: IdempotencyClaim?, events: [OutboxEvent], audit: AccessEvent?, raising: RaisedCase?) async throws -> RecordPhotoResult { throw unimplemented() }
     func idempotentUpload(courierID: String, key: String) async throws -> IdempotencyClaim? { throw unimplemented() }
     func photo(id: String) async throws -> Photo? { throw unimplemented() }
     func currentPhoto(deliveryID: String) async throws -> Photo? { throw unimplemented() }
-    func livePhotoIDs(among ids: [String]) async throws -> Set<String> { throw unimplemented() }
+    func liveBlobKeys(ofPhotos ids: [String]) async throws -> Set<String> { throw unimplemented() }
+    func reduceToProof(
+        id: String, proofKey: String, dataKey: WrappedDataKey, until: Date, at: Date, events: [OutboxEvent]
+    ) async throws -> [String]? { throw unimplemented() }
+    func proofThumbnails(deliveryID: String) async throws -> [StoredProofThumbnail] { throw unimplemented() }
+    func dueProofThumbnails(now: Date, limit: Int) async throws -> [StoredProofThumbnail] { throw unimplemented() }
+    func endProofThumbnail(photoID: String, dueBy: Date?, reason: PhotoDeletionReason?) async throws -> Bool { throw unimplemented() }
     func deletePhoto(id: String, reason: PhotoDeletionReason, at: Date, events: [OutboxEvent]) async throws -> [String]? { throw unimplemented() }
     func expiredPhotoIDs(now: Date, limit: Int) async throws -> [String] { throw unimplemented() }
     func photoProofs(deliveryID: String) async throws -> [PhotoProof] { throw unimplemented() }

@@ -131,7 +131,7 @@ final class MemoryStore: UnimplementedStore, @unchecked Sendable {
 
     override func delivery(id: String) async throws -> Delivery? { deliveries[id] }
 
-    override func markOutForDelivery(deliveryID: String, events: [OutboxEvent]) async throws -> Bool {
+    override func markOutForDelivery(deliveryID: String, at: Date, events: [OutboxEvent]) async throws -> Bool {
         let changed = state.withLock { $0.outForDelivery.insert(deliveryID).inserted }
         journal.record("store.markOutForDelivery changed=\(changed)")
         return changed

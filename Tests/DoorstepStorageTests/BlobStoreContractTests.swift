@@ -109,6 +109,10 @@ enum BlobEngine: String, CaseIterable, Sendable {
         #expect(BlobKey.photoID(in: key) == "956ed28a-8a65-4e20-876f-9bddeab8077c")
         #expect(BlobKey.photoID(in: "photos/956ed28a-8a65-4e20-876f-9bddeab8077c/.tmp-1") == nil)
         #expect(BlobKey.photoID(in: "photos/nope/display.jpg") == nil)
+        let photo = "956ed28a-8a65-4e20-876f-9bddeab8077c", seal = "0b7e7a4c-5f2a-4a4e-9a7e-3d1c2b4a5e6f"
+        #expect(BlobKey.photoID(in: BlobKey.proofThumbnail(photoID: photo, sealID: seal)) == photo)
+        #expect(BlobKey.photoID(in: "photos/\(photo)/proof-nope.jpg") == nil)
+        #expect(BlobKey.photoID(in: "photos/\(photo)/proof-\(seal).png") == nil)
     }
 }
 

@@ -294,13 +294,13 @@ import Testing
             let (courier, delivery) = try await seed.assignedDelivery()
             let first = seed.photo(for: delivery, courier: courier), retake = seed.photo(for: delivery, courier: courier)
             _ = try await seed.store.recordPhoto(first, idempotency: nil, events: [])
-            guard case .recorded(let retired, _) = try await seed.store.recordPhoto(retake, idempotency: nil, events: []) else {
+            guard case .recorded(let retired, _, _) = try await seed.store.recordPhoto(retake, idempotency: nil, events: []) else {
                 Issue.record("the retake was not recorded")
                 return
             }
             #expect(retired == [first.display.blobKey, first.thumbnail.blobKey])
             #expect(try await seed.store.currentPhoto(deliveryID: delivery.id)?.id == retake.id)
-            #expect(try await seed.store.livePhotoIDs(among: [first.id, retake.id, Seed.id()]) == [retake.id])
+            #expect(try await seed.store.liveBlobKeys(ofPhotos: [first.id, retake.id, Seed.id()]) == [retake.display.blobKey, retake.thumbnail.blobKey])
         }
     }
 
@@ -314,7 +314,7 @@ import Testing
             await #expect(throws: (any Error).self) { _ = try await seed.store.recordPhoto(orphan, idempotency: claim, events: []) }
             // The key claimed earlier in the same transaction was rolled back with it.
             #expect(try await seed.store.idempotentUpload(courierID: courier.id, key: "k") == nil)
-            #expect(try await seed.store.livePhotoIDs(among: [orphan.id]).isEmpty)
+            #expect(try await seed.store.liveBlobKeys(ofPhotos: [orphan.id]).isEmpty)
         }
     }
 
@@ -346,8 +346,10 @@ import Testing
             }
             // Closest first.
             #expect(try await near().map(\.photoID) == [otherSign.id, threeBits.id, twelveBits.id])
+            let threeBitsDelivery = try #require(try await seed.store.delivery(id: threeBits.deliveryID))
             #expect(try await near().first { $0.photoID == threeBits.id }
-                == PerceptualHashRow(photoID: threeBits.id, deliveryID: threeBits.deliveryID, courierID: courier.id, hash: base ^ 0b111))
+                == PerceptualHashRow(photoID: threeBits.id, deliveryID: threeBits.deliveryID, courierID: courier.id, hash: base ^ 0b111,
+                                     address: threeBitsDelivery.address, location: threeBitsDelivery.location))
             #expect(try await near(within: 3).map(\.photoID) == [otherSign.id, threeBits.id])
             #expect(try await near(limit: 2).map(\.photoID) == [otherSign.id, threeBits.id])
             // The delivery's own earlier photos (retakes) are not reuse.
@@ -358,10 +360,110 @@ import Testing
 
             // The flags recorded with a photo come back closest first.
             var flagged = seed.photo(for: try await seed.delivery(tenant, courier: courier), courier: courier)
-            flagged.reuse = [ReuseMatch(photoID: otherSign.id, deliveryID: otherSign.deliveryID, distance: 2, sameCourier: true),
-                             ReuseMatch(photoID: twelveBits.id, deliveryID: twelveBits.deliveryID, distance: 12, sameCourier: false)]
+            flagged.reuse = [ReuseMatch(photoID: otherSign.id, deliveryID: otherSign.deliveryID, distance: 2, sameCourier: true, sameAddress: false),
+                             ReuseMatch(photoID: twelveBits.id, deliveryID: twelveBits.deliveryID, distance: 12, sameCourier: false, sameAddress: true)]
             _ = try await seed.store.recordPhoto(flagged, idempotency: nil, events: [])
             #expect(try await seed.store.reuseMatches(photoID: flagged.id) == flagged.reuse)
+        }
+    }
+
+    @Test(arguments: StoreEngine.allCases)
+    func aProofThumbnailReplacesThePhotosKeyOutlivesItUnlessHeldAndEndsOnce(_ engine: StoreEngine) async throws {
+        try await engine.withSeed { seed in
+            let (courier, delivery) = try await seed.assignedDelivery()
+            let photo = seed.photo(for: delivery, courier: courier)
+            _ = try await seed.store.recordPhoto(photo, idempotency: nil, events: [])
+            let expired = photo.expiresAt.addingTimeInterval(1)
+            #expect(try await seed.store.expiredPhotoIDs(now: expired, limit: 10) == [photo.id])
+
+            // An open case holds it past its time.
+            let report = ProblemReport(id: Seed.id(), tenantID: delivery.tenantID, deliveryID: delivery.id, kind: .notThere, details: "", createdAt: seed.clock)
+            #expect(try await seed.store.addProblemReport(report, events: [], maxOpen: 5))
+            #expect(try await seed.store.expiredPhotoIDs(now: expired, limit: 10).isEmpty)
+            // The sweep's own statements check the hold too: a case opened after the listing still holds.
+            #expect(try await seed.store.deletePhoto(id: photo.id, reason: .expired, at: expired, events: []) == nil)
+            #expect(try await seed.store.reduceToProof(
+                id: photo.id, proofKey: "held", dataKey: WrappedDataKey(kekVersion: 2, sealed: "held"), until: expired, at: expired, events: []) == nil)
+            _ = try await seed.store.resolveProblemReport(id: report.id, resolution: "done", at: seed.clock, events: [])
+            #expect(try await seed.store.expiredPhotoIDs(now: expired, limit: 10) == [photo.id])
+
+            let proofKey = BlobKey.proofThumbnail(photoID: photo.id, sealID: Seed.id())
+            let newKey = WrappedDataKey(kekVersion: 2, sealed: "proof-key")
+            let until = expired.addingTimeInterval(86400)
+            let retired = try await seed.store.reduceToProof(id: photo.id, proofKey: proofKey, dataKey: newKey, until: until, at: expired, events: [])
+            #expect(retired == [photo.display.blobKey, photo.thumbnail.blobKey])
+            // Once only: a second sweeper gets nothing.
+            #expect(try await seed.store.reduceToProof(id: photo.id, proofKey: "other", dataKey: newKey, until: until, at: expired, events: []) == nil)
+            #expect(try await seed.store.photo(id: photo.id) == nil)
+            let kept = StoredProofThumbnail(photoID: photo.id, deliveryID: delivery.id, tenantID: delivery.tenantID, blobKey: proofKey,
+                                            dataKey: newKey, width: photo.thumbnail.width, height: photo.thumbnail.height, until: until)
+            #expect(try await seed.store.proofThumbnails(deliveryID: delivery.id) == [kept])
+            #expect(try await seed.store.photoProofs(deliveryID: delivery.id).first?.proofThumbnailUntil == until)
+            #expect(try await seed.store.photoProofs(deliveryID: delivery.id).first?.deletedReason == .expired)
+            // Only the proof's blob is live; the photo's key is gone and the proof's is rotated like any.
+            #expect(try await seed.store.liveBlobKeys(ofPhotos: [photo.id]) == [proofKey])
+            #expect(try await seed.store.kekVersionsInUse() == [2])
+            #expect(try await seed.store.photoKeys(notWrappedBy: 3, limit: 10).map(\.key) == [newKey])
+
+            #expect(try await seed.store.dueProofThumbnails(now: until.addingTimeInterval(-1), limit: 10).isEmpty)
+            let again = ProblemReport(id: Seed.id(), tenantID: delivery.tenantID, deliveryID: delivery.id, kind: .damaged, details: "", createdAt: seed.clock)
+            #expect(try await seed.store.addProblemReport(again, events: [], maxOpen: 5))
+            #expect(try await seed.store.dueProofThumbnails(now: until, limit: 10).isEmpty)
+            #expect(try await !seed.store.endProofThumbnail(photoID: photo.id, dueBy: until, reason: nil))
+            _ = try await seed.store.resolveProblemReport(id: again.id, resolution: "done", at: seed.clock, events: [])
+            #expect(try await seed.store.dueProofThumbnails(now: until, limit: 10) == [kept])
+
+            #expect(try await seed.store.endProofThumbnail(photoID: photo.id, dueBy: until, reason: nil))
+            #expect(try await !seed.store.endProofThumbnail(photoID: photo.id, dueBy: nil, reason: .customerLink))
+            #expect(try await seed.store.proofThumbnails(deliveryID: delivery.id).isEmpty)
+            #expect(try await seed.store.liveBlobKeys(ofPhotos: [photo.id]).isEmpty)
+            #expect(try await seed.store.kekVersionsInUse().isEmpty)
+            #expect(try await seed.store.photoProofs(deliveryID: delivery.id).first?.proofThumbnailUntil == nil)
+        }
+    }
+
+    @Test(arguments: StoreEngine.allCases)
+    func aRaisedCaseOpensOnceHoldsThePhotoAgainstARetakeLeavesTheRecipientsCapAndOpensAgainAfterResolution(_ engine: StoreEngine) async throws {
+        try await engine.withSeed { seed in
+            let (courier, delivery) = try await seed.assignedDelivery()
+            func raised() -> RaisedCase {
+                RaisedCase(
+                    report: ProblemReport(id: Seed.id(), tenantID: delivery.tenantID, deliveryID: delivery.id, kind: .photoReused, details: "",
+                                          createdAt: seed.clock),
+                    event: OutboxEvent(id: Seed.id(), tenantID: delivery.tenantID, type: .problemReported, deliveryID: delivery.id, photoID: nil,
+                                       occurredAt: seed.clock))
+            }
+            func record() async throws -> Bool {
+                guard case .recorded(_, _, let opened) = try await seed.store.recordPhoto(
+                    seed.photo(for: delivery, courier: courier), idempotency: nil, events: [], audit: nil, raising: raised())
+                else { Issue.record("not recorded"); return false }
+                return opened
+            }
+            func kinds() async throws -> [ProblemReport.Kind] {
+                try await seed.store.problemReports(deliveryID: delivery.id).map(\.kind).sorted { $0.rawValue < $1.rawValue }
+            }
+            #expect(try await record())
+            // The open case holds the photo it is about: no retake replaces it, and nothing changes.
+            await #expect(throws: DoorstepError.photoNotAllowed(.heldByCase)) { try await record() }
+            #expect(try await kinds() == [.photoReused])
+            #expect(try await seed.store.currentPhoto(deliveryID: delivery.id) != nil)
+            // The recipient's own cap counts their reports only.
+            for expected in [true, false] {
+                let report = ProblemReport(id: Seed.id(), tenantID: delivery.tenantID, deliveryID: delivery.id, kind: .notThere, details: "", createdAt: seed.clock)
+                #expect(try await seed.store.addProblemReport(report, events: [], maxOpen: 1) == expected)
+            }
+            #expect(try await kinds() == [.notThere, .photoReused])
+            // Once every case is resolved, a retake is taken and a new reused photo opens a new case.
+            for report in try await seed.store.problemReports(deliveryID: delivery.id) {
+                _ = try await seed.store.resolveProblemReport(id: report.id, resolution: "checked", at: seed.clock, events: [])
+            }
+            #expect(try await record())
+            #expect(try await kinds() == [.notThere, .photoReused, .photoReused])
+            // With no live photo to hold (gone, e.g. expired), an upload is taken, and finds its case already open.
+            _ = try await seed.store.deletePhoto(id: try #require(try await seed.store.currentPhoto(deliveryID: delivery.id)).id,
+                                                 reason: .operatorCLI, at: seed.clock, events: [])
+            #expect(try await !record())
+            #expect(try await kinds() == [.notThere, .photoReused, .photoReused])
         }
     }
 }

@@ -43,7 +43,7 @@ struct CustomerController {
             orderReference: delivery.orderReference,
             eventsURL: "/d/\(delivery.id)/events?\(link.query)", problemURL: "/d/\(delivery.id)/problem?\(link.query)",
             receiptURL: "/d/\(delivery.id)/receipt?\(link.query)", preferencesURL: links.preferencesURL(for: delivery),
-            problemKinds: ProblemReport.Kind.allCases.map { .init(value: $0.rawValue, label: strings.problemKind($0)) },
+            problemKinds: ProblemReport.Kind.customerKinds.map { .init(value: $0.rawValue, label: strings.problemKind($0)) },
             problemReported: request.uri.queryParameters["done"] == "problem")
         if delivered {
             page.placement = delivery.placement.map(strings.placement)
@@ -57,6 +57,10 @@ struct CustomerController {
                 // Rounded to 5 m: finer than phone GPS would be false precision.
                 takenFrom: photo.distanceToAddress.map { String(format: strings.takenFromAddress, Int(($0 / 5).rounded() * 5)) },
                 redacted: strings.facesBlurred(photo.redaction), searched: photo.redaction.searched)
+        } else if let proof = view.proofThumbnail {
+            page.proof = .init(
+                url: "/d/\(delivery.id)/photo/proof?\(link.query)", width: proof.width, height: proof.height, until: moment(proof.until),
+                deleteURL: "/d/\(delivery.id)/photo/delete?\(link.query)")
         } else if let deleted = view.deletedPhoto {
             page.deletedNote = deleted.deletedReason == .expired ? strings.photoExpired : strings.photoDeleted
         }
@@ -68,11 +72,17 @@ struct CustomerController {
         return pages.response(pages.render("delivery", page))
     }
 
+    /// The photo's display or thumbnail variant, or (`proof`) the proof thumbnail that outlives it.
     @Sendable func photo(_ request: Request, context: AppRequestContext) async throws -> Response {
-        guard let variant = context.parameters.get("variant").flatMap(Photo.VariantKind.init(rawValue:)) else {
+        let name = context.parameters.get("variant")
+        let bytes: [UInt8]
+        if name == "proof" {
+            bytes = try await customerAccess.proofThumbnailBytes(request.customerLink(context))
+        } else if let variant = name.flatMap(Photo.VariantKind.init(rawValue:)) {
+            bytes = try await customerAccess.photoBytes(request.customerLink(context), variant: variant)
+        } else {
             throw DoorstepError.notFound
         }
-        let bytes = try await customerAccess.photoBytes(request.customerLink(context), variant: variant)
         var headers: HTTPFields = [:]
         headers[.contentType] = "image/jpeg"
         // Only the customer's own browser may keep it, briefly; no shared cache ever may.
@@ -118,7 +128,7 @@ struct CustomerController {
     @Sendable func reportProblem(_ request: Request, context: AppRequestContext) async throws -> Response {
         let link = try actionLink(request, context, purpose: .delivery)
         let form = try await request.decodeForm(as: ProblemForm.self)
-        guard let kind = form.kind.flatMap(ProblemReport.Kind.init(rawValue:)) else {
+        guard let kind = form.kind.flatMap(ProblemReport.Kind.init(rawValue:)), !kind.isRaisedByDoorstep else {
             throw DoorstepError.invalidInput(field: "kind", reason: "choose what is wrong")
         }
         try await customerAccess.reportProblem(link, kind: kind, details: form.details ?? "")

@@ -9,6 +9,7 @@ struct EvidencePackController {
     let accounts: AccountService
     let deliveries: DeliveryService
     let packs: EvidencePackService
+    let rateLimits: RateLimits
 
     func addRoutes(to group: RouterGroup<AppRequestContext>) {
         group.add(middleware: BearerAuthenticator.tenants(accounts))
@@ -24,9 +25,11 @@ struct EvidencePackController {
         return try JSONResponse.make(try await packs.mapping(for: delivery, tenant: tenant, language: language, pdfPath: path), validating: request)
     }
 
-    /// Rendering reads the photo: audited as a download by the calling key.
+    /// Rendering reads the photo: audited as a download by the calling key. Each render costs
+    /// about a core for a fraction of a second (BENCHMARKS.md), so a tenant's renders are rate limited.
     @Sendable func pdf(_ request: Request, context: AppRequestContext) async throws -> Response {
         let caller = try context.requireTenant(.read)
+        try rateLimits.check(.evidencePack, caller.tenant.id)
         let delivery = try await deliveries.get(context.parameters.get("id") ?? "", for: caller.tenant)
         let pack = try await packs.pdf(
             for: delivery, tenant: caller.tenant, language: try Self.language(request), by: .apiKey, actorID: caller.keyPrefix)

@@ -18,6 +18,7 @@ struct DeliveryResource: Encodable {
     var placement: Placement?
     var note: String?
     var deliveredAt: Date?
+    var outForDeliveryAt: Date?
     var createdAt: Date
     var routePosition: Int?
     var customerURL: String?
@@ -35,6 +36,7 @@ struct DeliveryResource: Encodable {
     enum CodingKeys: String, CodingKey {
         case id, orderReference = "order_reference", state, recipient, address, latitude, longitude, country, instructions
         case courierID = "courier_id", placement, note, deliveredAt = "delivered_at", createdAt = "created_at"
+        case outForDeliveryAt = "out_for_delivery_at"
         case routePosition = "route_position"
         case customerURL = "customer_url", uploadURL = "upload_url", preferencesURL = "opt_out_url"
         case photoPolicy = "photo_policy", photo, proofs, problems
@@ -63,6 +65,7 @@ struct DeliveryResource: Encodable {
         placement = delivery.placement
         note = delivery.note
         deliveredAt = delivery.deliveredAt
+        outForDeliveryAt = delivery.outForDeliveryAt
         createdAt = delivery.createdAt
         routePosition = delivery.routePosition
         self.customerURL = customerURL
@@ -85,11 +88,13 @@ struct ProofResource: Encodable {
     var qualityIssues: [QualityIssue]
     var freshness: Freshness
     var redaction: Redaction
+    var proofThumbnailUntil: Date?
 
     enum CodingKeys: String, CodingKey {
         case photoID = "photo_id", placement, uploadedAt = "uploaded_at", capturedAt = "captured_at", sha256
         case distanceToAddressMetres = "distance_to_address_m", expiresAt = "expires_at", deletedAt = "deleted_at"
         case deletedReason = "deleted_reason", location, qualityIssues = "quality_issues", freshness, redaction
+        case proofThumbnailUntil = "proof_thumbnail_until"
     }
 
     init(_ proof: PhotoProof) {
@@ -106,6 +111,7 @@ struct ProofResource: Encodable {
         qualityIssues = proof.qualityIssues
         freshness = proof.freshness
         redaction = proof.redaction
+        proofThumbnailUntil = proof.proofThumbnailUntil
     }
 }
 
@@ -159,15 +165,17 @@ struct PhotoResource: Encodable {
     }
 }
 
-/// A flag for review: this photo nearly duplicates another delivery's.
+/// A flag for review: this photo nearly duplicates another delivery's, at the same address
+/// (expected of a regular customer's door) or at another one (suspicious: it opens a case).
 struct ReuseResource: Encodable {
     var photoID: String
     var deliveryID: String
     var distanceBits: Int
     var sameCourier: Bool
+    var kind: String
 
     enum CodingKeys: String, CodingKey {
-        case photoID = "photo_id", deliveryID = "delivery_id", distanceBits = "distance_bits", sameCourier = "same_courier"
+        case photoID = "photo_id", deliveryID = "delivery_id", distanceBits = "distance_bits", sameCourier = "same_courier", kind
     }
 
     init(_ match: ReuseMatch) {
@@ -175,6 +183,7 @@ struct ReuseResource: Encodable {
         deliveryID = match.deliveryID
         distanceBits = match.distance
         sameCourier = match.sameCourier
+        kind = match.kind
     }
 }
 
@@ -256,6 +265,7 @@ struct SettingsResource: Codable {
     var ticketPolicy: TicketPolicy?
     var peoplePolicy: PeoplePolicy?
     var peoplePolicyReason: String?
+    var disputeWindowSeconds: Int?
 
     struct Radii: Codable {
         var atAddress: Double
@@ -270,6 +280,7 @@ struct SettingsResource: Codable {
         case retentionSeconds = "retention_seconds", consentModes = "consent_modes", emailIncludesPhoto = "email_includes_photo"
         case qualityPolicy = "quality_policy", locationRadii = "location_radii", ticketPolicy = "ticket_policy"
         case peoplePolicy = "people_policy", peoplePolicyReason = "people_policy_reason"
+        case disputeWindowSeconds = "dispute_window_seconds"
     }
 
     init(_ settings: TenantSettings) {
@@ -281,6 +292,7 @@ struct SettingsResource: Codable {
         ticketPolicy = settings.ticketPolicy
         peoplePolicy = settings.peoplePolicy
         peoplePolicyReason = settings.peoplePolicyReason
+        disputeWindowSeconds = Int(settings.disputeWindow)
     }
 
     /// Omitted optional fields take their defaults (PUT replaces the whole settings object).
@@ -291,7 +303,8 @@ struct SettingsResource: Codable {
             locationRadii: locationRadii.map { LocationRadii(atAddress: $0.atAddress, near: $0.near) } ?? .standard,
             ticketPolicy: ticketPolicy ?? .flag, peoplePolicy: peoplePolicy ?? .blur,
             // Checked whatever the policy, kept with `off` only (TenantSettings.validated).
-            peoplePolicyReason: peoplePolicyReason)
+            peoplePolicyReason: peoplePolicyReason,
+            disputeWindow: disputeWindowSeconds.map(TimeInterval.init) ?? TenantSettings.defaultDisputeWindow)
     }
 }
 

@@ -82,9 +82,10 @@ struct Problem: Encodable, Sendable {
             case .consentRequired: "Photos need the recipient's consent in this region, and they have not given it."
             case .photosOff: "Photos are turned off for this region."
             case .deletedByCustomer: "The customer deleted this delivery's photo."
+            case .heldByCase: "An open case holds this delivery's photo; it can be retaken once the case is resolved."
             }
             self.init(slug: "photo-not-allowed", title: "No photo for this delivery", status: .conflict,
-                      detail: why + " Deliver without a photo.", reason: reason.rawValue)
+                      detail: reason == .heldByCase ? why : why + " Deliver without a photo.", reason: reason.rawValue)
         case .photoUnusable(let issues):
             self.init(slug: "photo-unusable", title: "Photo unusable", status: .unprocessableContent,
                       detail: "The photo is \(issues.map { $0.rawValue.replacingOccurrences(of: "_", with: " ") }.joined(separator: " and ")). Take it again.",

@@ -24,6 +24,7 @@ struct DeliveryPageView: CustomerPage {
     var deliveredAt: Moment?
     var photo: Photo?
     var deletedNote: String?
+    var proof: Proof?
     var hasLog = false
     var accessLog: [LogLine] = []
 
@@ -41,6 +42,14 @@ struct DeliveryPageView: CustomerPage {
         /// Whether the photo was searched for people (the page then says so, and what to do if
         /// one was missed).
         let searched: Bool
+    }
+    /// The proof thumbnail that outlives the photo for the dispute window.
+    struct Proof {
+        let url: String
+        let width: Int
+        let height: Int
+        let until: Moment
+        let deleteURL: String
     }
     struct LogLine { let at: String, atText: String, who: String, what: String }
 }

@@ -60,7 +60,7 @@ public struct AppServices: Sendable {
             store: store, subjects: infrastructure.subjects, announcer: announcer, vault: vault, audit: audit, effects: effects)
         deliveries = DeliveryService(store: store, privacy: privacy, announcer: announcer, links: links, effects: effects)
         evidence = EvidenceService(
-            store: store, receipts: infrastructure.receipts, deliveries: deliveries, announcer: announcer, effects: effects)
+            store: store, receipts: infrastructure.receipts, deliveries: deliveries, announcer: announcer, holds: privacy.holds, effects: effects)
         // Evidence packs are rare and take tens of milliseconds: one thread, a few waiting.
         documentPool = BlockingWorkPool(threads: 1, maxQueued: 8)
         evidencePacks = EvidencePackService(

@@ -139,7 +139,7 @@ public struct DeliveryService: Sendable {
     /// before any photo can be taken) and so do the tenant's webhooks. Repeating it changes nothing.
     public func markOutForDelivery(_ delivery: Delivery) async throws -> Delivery {
         let events = [announcer.event(.outForDelivery, tenantID: delivery.tenantID, deliveryID: delivery.id)]
-        if try await store.markOutForDelivery(deliveryID: delivery.id, events: events) {
+        if try await store.markOutForDelivery(deliveryID: delivery.id, at: effects.now(), events: events) {
             await announcer.committed(events)
         }
         guard let updated = try await store.delivery(id: delivery.id) else { throw DoorstepError.notFound }

@@ -25,11 +25,13 @@ public struct EvidenceFacts: Sendable {
     public struct PhotoEvidence: Sendable {
         public var proof: PhotoProof
         public var jpeg: [UInt8]?
+        /// Earlier photos it nearly duplicates (kept after the photo is gone).
+        public var reuse: [ReuseMatch]
     }
 
     public struct TimelineEntry: Sendable, Equatable {
-        public enum Kind: String, Sendable {
-            case created, delivered, photo, report, resolved
+        public enum Kind: String, Sendable, CaseIterable {
+            case created, outForDelivery = "out_for_delivery", delivered, photo, report, resolved
             case viewPage = "view_page", viewPhoto = "view_photo", download, delete
         }
 

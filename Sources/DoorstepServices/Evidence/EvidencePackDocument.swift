@@ -61,6 +61,15 @@ struct EvidencePackDocument {
         issues.isEmpty ? word("qualityOK") : issues.map { word("quality." + $0.rawValue) }.joined(separator: ", ")
     }
 
+    /// Look-alikes at the same address are a regular customer's door; another address's are the
+    /// suspicious kind, which the shop has had as a case to check.
+    func reuse(_ matches: [ReuseMatch]) -> String {
+        guard !matches.isEmpty else { return word("reuse.none") }
+        let same = matches.filter(\.sameAddress).count, other = matches.count - same
+        return [(same, "reuse.same_address"), (other, "reuse.other_address")].filter { $0.0 > 0 }
+            .map { word($0.1, ["n": String($0.0)]) }.joined(separator: "; ")
+    }
+
     func people(_ redaction: Redaction) -> String {
         guard redaction.searched else { return word("peopleNotSearched") }
         return redaction.faces == 0 ? word("peopleNone") : word("peopleBlurred", ["n": String(redaction.faces)])
@@ -165,9 +174,14 @@ struct EvidencePackDocument {
         try pdf.field(word("quality"), quality(proof.qualityIssues))
         try pdf.field(word("freshness"), word("freshness." + proof.freshness.rawValue))
         try pdf.field(word("people"), people(proof.redaction))
+        try pdf.field(word("reuse"), reuse(photo.reuse))
         try pdf.field(word("fingerprint"), proof.sha256)
         if let deleted = proof.deletedAt {
-            try pdf.text(word("photoGone"))
+            if let until = proof.proofThumbnailUntil {
+                try pdf.text(word("proofThumbnail", ["until": time(until)]))
+            } else {
+                try pdf.text(word("photoGone"))
+            }
             try pdf.field(word("deleted"), time(deleted) + (proof.deletedReason.map { ", " + word("deleted." + $0.rawValue) } ?? ""))
         }
         try pdf.space(8)

@@ -17,7 +17,7 @@ public struct EvidencePackService: Sendable {
     /// The latest photos listed (retakes replace one another; only the current one has pixels).
     static let photosListed = 8
 
-    let store: any DeliveryStore & PhotoStore & CaseStore & PrivacyStore
+    let store: any DeliveryStore & PhotoStore & CaseStore & PrivacyStore & EvidenceStore
     let evidence: EvidenceService
     let vault: PhotoVault
     let audit: AccessAudit
@@ -27,7 +27,7 @@ public struct EvidencePackService: Sendable {
     let effects: Effects
 
     public init(
-        store: any DeliveryStore & PhotoStore & CaseStore & PrivacyStore, evidence: EvidenceService, vault: PhotoVault, audit: AccessAudit,
+        store: any DeliveryStore & PhotoStore & CaseStore & PrivacyStore & EvidenceStore, evidence: EvidenceService, vault: PhotoVault, audit: AccessAudit,
         pool: BlockingWorkPool, baseURL: String, effects: Effects
     ) {
         self.store = store
@@ -45,15 +45,15 @@ public struct EvidencePackService: Sendable {
         public var fileName: String
     }
 
-    /// The PDF in `language` (the recipient's when nil). Reading the photo into it is a download
-    /// of the photo by `actor`, and is audited as one.
+    /// The PDF in `language` (the recipient's when nil). Reading a photo or proof thumbnail into
+    /// it is a download by `actor`, and each is audited as one.
     public func pdf(
         for delivery: Delivery, tenant: Tenant, language: Language?, by actor: AccessEvent.Actor, actorID: String?
     ) async throws -> Pack {
         let facts = try await facts(for: delivery, tenant: tenant, withPhoto: true)
         let document = EvidencePackDocument(facts: facts, strings: Strings.forLanguage(language ?? delivery.recipient.language))
         let rendered = try await pool.run { try document.render() }
-        if let shown = facts.photos.first(where: { $0.jpeg != nil }) {
+        for shown in facts.photos where shown.jpeg != nil {
             try await audit.record(.download, tenantID: tenant.id, deliveryID: delivery.id, photoID: shown.proof.photoID, by: actor, actorID: actorID)
         }
         return Pack(pdf: rendered.pdf, pages: rendered.pages, fileName: Self.fileName(delivery))
@@ -70,10 +70,19 @@ public struct EvidencePackService: Sendable {
     func facts(for delivery: Delivery, tenant: Tenant, withPhoto: Bool) async throws -> EvidenceFacts {
         let proofs = Array(try await store.photoProofs(deliveryID: delivery.id).suffix(Self.photosListed))
         let current = withPhoto ? try await store.currentPhoto(deliveryID: delivery.id) : nil
+        let kept = withPhoto ? try await store.proofThumbnails(deliveryID: delivery.id) : []
         var photos: [EvidenceFacts.PhotoEvidence] = []
         for proof in proofs {
-            let jpeg = current?.id == proof.photoID && proof.deletedAt == nil ? try await vault.read(current!, variant: .display) : nil
-            photos.append(.init(proof: proof, jpeg: jpeg))
+            // The photo while it exists; after it, its proof thumbnail for the dispute window.
+            // Either may be deleted between the listing and the read (a recipient's delete, a
+            // sweep): the pack then shows it as gone rather than failing.
+            var jpeg: [UInt8]?
+            if let current, current.id == proof.photoID {
+                jpeg = try? await vault.read(current, variant: .display)
+            } else if let thumbnail = kept.first(where: { $0.photoID == proof.photoID }) {
+                jpeg = try? await vault.read(thumbnail)
+            }
+            photos.append(.init(proof: proof, jpeg: jpeg, reuse: try await store.reuseMatches(photoID: proof.photoID)))
         }
         // The actions only a link holder takes (the tenant's and operators' reads are downloads, so
         // rendering packs never pushes the recipient's visits out of the window).
@@ -83,12 +92,13 @@ public struct EvidencePackService: Sendable {
         let reports = Array(allReports.suffix(Self.reportsListed))
 
         var timeline = [EvidenceFacts.TimelineEntry(at: delivery.createdAt, kind: .created)]
+        if let at = delivery.outForDeliveryAt { timeline.append(.init(at: at, kind: .outForDelivery)) }
         timeline += proofs.map { .init(at: $0.uploadedAt, kind: .photo) }
         if let at = delivery.deliveredAt { timeline.append(.init(at: at, kind: .delivered)) }
         timeline += visits.compactMap { event in EvidenceFacts.TimelineEntry.Kind(rawValue: event.action.rawValue).map { .init(at: event.at, kind: $0) } }
         timeline += reports.map { .init(at: $0.createdAt, kind: .report) }
         timeline += reports.compactMap { report in report.resolvedAt.map { .init(at: $0, kind: .resolved) } }
-        // Stable for equal times: registration, photo, delivery, then the recipient's steps.
+        // Stable for equal times: registration, on board, photo, delivery, then the recipient's steps.
         timeline = timeline.enumerated().sorted { ($0.element.at, $0.offset) < ($1.element.at, $1.offset) }.map(\.element)
 
         return EvidenceFacts(

@@ -11,12 +11,14 @@ public struct EvidenceService: Sendable {
     let receipts: ReceiptKeys
     let deliveries: DeliveryService
     let announcer: Announcer
+    let holds: LegalHold
     let effects: Effects
 
     public init(
         store: any EvidenceStore & CaseStore & DeliveryStore & PhotoStore & AccountStore, receipts: ReceiptKeys,
-        deliveries: DeliveryService, announcer: Announcer, effects: Effects
+        deliveries: DeliveryService, announcer: Announcer, holds: LegalHold, effects: Effects
     ) {
+        self.holds = holds
         self.store = store
         self.receipts = receipts
         self.deliveries = deliveries
@@ -62,14 +64,27 @@ public struct EvidenceService: Sendable {
     // MARK: Reuse
 
     /// Earlier photos of other deliveries of the tenant, within its retention window, that this
-    /// hash nearly duplicates: the closest `PerceptualHash.matchesKept`, closest first.
+    /// hash nearly duplicates: the closest `PerceptualHash.matchesKept`, closest first, each told
+    /// apart as the same place (expected) or another address (suspicious).
     func reuseMatches(hash: UInt64, delivery: Delivery, courier: Courier, retention: TimeInterval) async throws -> [ReuseMatch] {
         let since = effects.now().addingTimeInterval(-retention)
         return try await store.nearPerceptualHashes(
             of: hash, tenantID: delivery.tenantID, since: since, maxDistance: PerceptualHash.nearDuplicateBits,
             excludingDeliveryID: delivery.id, limit: PerceptualHash.matchesKept)
             .map { ReuseMatch(photoID: $0.photoID, deliveryID: $0.deliveryID, distance: PerceptualHash.distance($0.hash, hash),
-                              sameCourier: $0.courierID == courier.id) }
+                              sameCourier: $0.courierID == courier.id,
+                              sameAddress: ReusePlace.isSame(address: delivery.address, location: delivery.location,
+                                                             asAddress: $0.address, location: $0.location)) }
+    }
+
+    /// The case a photo opens by itself: only when it passes for another address's photo. A
+    /// regular customer's door shot from the same spot is flagged for review but raises nothing.
+    func raisedCase(for photo: Photo) -> RaisedCase? {
+        guard photo.reuse.contains(where: { !$0.sameAddress }) else { return nil }
+        let report = ProblemReport(
+            id: effects.newID(), tenantID: photo.tenantID, deliveryID: photo.deliveryID, kind: .photoReused, details: "",
+            createdAt: photo.createdAt)
+        return RaisedCase(report: report, event: announcer.event(.problemReported, tenantID: photo.tenantID, deliveryID: photo.deliveryID))
     }
 
     // MARK: Receipts
@@ -130,6 +145,7 @@ public struct EvidenceService: Sendable {
             throw DoorstepError.conflict(reason: "this case is already resolved")
         }
         await announcer.committed(events)
+        if let delivery = try await store.delivery(id: report.deliveryID) { await holds.caseResolved(on: delivery) }
         return try await store.problemReport(id: caseID, tenantID: tenant.id) ?? report
     }
 }

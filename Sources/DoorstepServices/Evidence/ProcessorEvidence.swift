@@ -40,12 +40,16 @@ public struct ProcessorEvidence: Encodable, Sendable {
     /// The facts in machine form, for a shop's own records or a processor not listed.
     public struct Facts: Encodable, Sendable {
         public var state: DeliveryState
+        public var outForDeliveryAt: Date?
         public var deliveredAt: Date?
         public var placement: Placement?
         public var photos: Int
         public var location: LocationVerdict?
         public var distanceMetres: Int?
         public var freshness: Freshness?
+        /// The current photo's near-duplicates among earlier photos, by where they were taken.
+        public var reuseSameAddress: Int
+        public var reuseOtherAddress: Int
         public var recipientVisitsAfterDelivery: Int
         public var firstVisitAfterDelivery: Date?
         public var openReports: Int
@@ -54,7 +58,8 @@ public struct ProcessorEvidence: Encodable, Sendable {
         public var receiptJWS: String?
 
         enum CodingKeys: String, CodingKey {
-            case state, deliveredAt = "delivered_at", placement, photos, location, distanceMetres = "distance_m", freshness
+            case state, outForDeliveryAt = "out_for_delivery_at", deliveredAt = "delivered_at", placement, photos, location
+            case distanceMetres = "distance_m", freshness, reuseSameAddress = "reuse_same_address", reuseOtherAddress = "reuse_other_address"
             case recipientVisitsAfterDelivery = "recipient_visits_after_delivery", firstVisitAfterDelivery = "first_visit_after_delivery"
             case openReports = "open_reports", receiptSHA256 = "receipt_sha256", receiptKeyID = "receipt_kid", receiptJWS = "receipt_jws"
         }
@@ -151,6 +156,7 @@ extension ProcessorEvidence {
     init(_ facts: EvidenceFacts, summary: String, language: Language, fileName: String, path: String) {
         let delivery = facts.delivery
         let current = facts.photos.last?.proof
+        let reuse = facts.photos.last?.reuse ?? []
         let visits = facts.visitsAfterDelivery
         let carrier = String(facts.tenant.name.prefix(2_000))
         let tracking = String(delivery.orderReference.prefix(Self.trackingNumberLimit))
@@ -158,15 +164,17 @@ extension ProcessorEvidence {
             deliveryID: delivery.id, orderReference: delivery.orderReference, language: language.rawValue, generatedAt: facts.generatedAt,
             document: Document(fileName: fileName, path: path),
             facts: Facts(
-                state: delivery.state, deliveredAt: delivery.deliveredAt, placement: delivery.placement, photos: facts.photos.count,
+                state: delivery.state, outForDeliveryAt: delivery.outForDeliveryAt, deliveredAt: delivery.deliveredAt,
+                placement: delivery.placement, photos: facts.photos.count,
                 location: current?.locationVerdict, distanceMetres: current?.distanceToAddress.map { Int($0.rounded()) },
-                freshness: current?.freshness, recipientVisitsAfterDelivery: visits.count, firstVisitAfterDelivery: visits.first?.at,
+                freshness: current?.freshness, reuseSameAddress: reuse.filter(\.sameAddress).count,
+                reuseOtherAddress: reuse.filter { !$0.sameAddress }.count, recipientVisitsAfterDelivery: visits.count, firstVisitAfterDelivery: visits.first?.at,
                 openReports: facts.openReports, receiptSHA256: facts.receiptDigest, receiptKeyID: facts.receipt?.keyID,
                 receiptJWS: facts.receipt?.jws),
             stripe: Stripe(
                 files: [.init(file: fileName, evidenceField: "shipping_documentation")],
                 evidence: .init(
-                    shippingDate: Self.day(delivery.createdAt), shippingAddress: delivery.address, shippingCarrier: carrier,
+                    shippingDate: Self.day(delivery.outForDeliveryAt ?? delivery.createdAt), shippingAddress: delivery.address, shippingCarrier: carrier,
                     shippingTrackingNumber: tracking, uncategorizedText: String(summary.prefix(Self.stripeTextLimit)))),
             paypal: PayPal(
                 input: .init(evidences: [

@@ -112,11 +112,12 @@ public struct PhotoIngestService: Sendable {
         }
 
         let events = [announcer.event(.delivered, tenantID: delivery.tenantID, deliveryID: delivery.id, photoID: photoID)]
+        let raised = evidence.raisedCase(for: photo)
         let uploadEntry = audit.event(
             .upload, tenantID: delivery.tenantID, deliveryID: delivery.id, photoID: photoID, by: .courier, actorID: courier.id)
         let result: RecordPhotoResult
         do {
-            result = try await store.recordPhoto(photo, idempotency: claim, events: events, audit: uploadEntry)
+            result = try await store.recordPhoto(photo, idempotency: claim, events: events, audit: uploadEntry, raising: raised)
         } catch {
             await vault.deleteBlobs([display.blobKey, thumbnail.blobKey])
             throw error
@@ -126,9 +127,10 @@ public struct PhotoIngestService: Sendable {
             // A concurrent twin of this request committed first (only a keyed upload has one): ours is surplus.
             await vault.deleteBlobs([display.blobKey, thumbnail.blobKey])
             return try await replay(existing, fingerprint: claim?.fingerprint)
-        case .recorded(let retired, let updated):
-            await announcer.committed(events)
+        case .recorded(let retired, let updated, let openedCase):
             await vault.deleteBlobs(retired)
+            await announcer.committed(events + (openedCase ? raised.map { [$0.event] } ?? [] : []))
+            if openedCase { await privacy.holds.caseOpened(on: updated) }
             return Outcome(photo: photo, delivery: updated, replayed: false)
         }
     }

@@ -58,6 +58,25 @@ public struct PhotoVault: Sendable {
         return try dataKey.open(sealed, boundTo: blobKey)
     }
 
+    /// The photo's thumbnail resealed under a data key of its own, written and durable: its proof
+    /// thumbnail, which may outlive the photo's key. Each sealing has its own blob, so two
+    /// sweepers racing never overwrite the one that wins.
+    public func sealProofThumbnail(of photo: Photo, sealID: String) async throws -> (blobKey: String, dataKey: WrappedDataKey) {
+        let jpeg = try await read(photo, variant: .thumbnail)
+        let dataKey = DataKey.generate()
+        let wrapped = try keys.wrap(dataKey, photoID: photo.id)
+        let blobKey = BlobKey.proofThumbnail(photoID: photo.id, sealID: sealID)
+        try await blobs.put([BlobObject(key: blobKey, bytes: try dataKey.seal(jpeg, boundTo: blobKey))])
+        return (blobKey, wrapped)
+    }
+
+    /// The JPEG of a live proof thumbnail.
+    public func read(_ proof: StoredProofThumbnail) async throws -> [UInt8] {
+        guard let sealed = try await blobs.get(proof.blobKey) else { throw DoorstepError.notFound }
+        let dataKey = try keys.unwrap(proof.dataKey, photoID: proof.photoID)
+        return try dataKey.open(sealed, boundTo: proof.blobKey)
+    }
+
     /// Best effort: a blob that cannot be deleted now is found by the orphan sweep. Its data key
     /// is already destroyed, so what remains cannot be read.
     public func deleteBlobs(_ keys: [String]) async {

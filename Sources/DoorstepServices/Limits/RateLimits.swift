@@ -22,6 +22,9 @@ public struct RateLimits: Sendable {
         /// A tenant's webhook test-sends: each is an outgoing request to a URL the tenant chose,
         /// and its answer (and timing) says something about that URL.
         case webhookTest = "webhook_test"
+        /// A tenant's evidence-pack PDFs: each is rendered on the blocking pool (photo decode,
+        /// layout, JPEG re-encode), the costliest read the API offers.
+        case evidencePack = "evidence_pack"
     }
 
     /// Defaults: a courier's busiest honest minute (a queue of photos sent after a tunnel) and a
@@ -33,6 +36,7 @@ public struct RateLimits: Sendable {
         .link: RatePolicy(count: 10, per: 600),
         .address: RatePolicy(count: 60, per: 600),
         .webhookTest: RatePolicy(count: 10, per: 600),
+        .evidencePack: RatePolicy(count: 30, per: 600),
     ]
 
     /// nil: off (`--rate-limits off`, for load tests and benchmarks, which say so).

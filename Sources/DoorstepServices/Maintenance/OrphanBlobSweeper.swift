@@ -46,11 +46,10 @@ public struct OrphanBlobSweeper: Service {
         let cutoff = (now ?? effects.now()).addingTimeInterval(-gracePeriod)
         let old = try await blobs.list(prefix: "photos/").filter { $0.modifiedAt < cutoff }
         let ids = Set(old.compactMap { BlobKey.photoID(in: $0.key) })
-        let live = try await store.livePhotoIDs(among: Array(ids))
+        let live = try await store.liveBlobKeys(ofPhotos: Array(ids))
         var removed = 0
         for blob in old {
-            let owner = BlobKey.photoID(in: blob.key)
-            if let owner, live.contains(owner) { continue }
+            if live.contains(blob.key) { continue }
             try await blobs.delete(blob.key)
             removed += 1
         }

@@ -4,19 +4,23 @@ import Foundation
 import Logging
 import ServiceLifecycle
 
-/// Deletes photos whose time is up. Idempotent and safe in several processes at once: each photo
-/// is claimed by the one conditional UPDATE that destroys its key, so only one process deletes
-/// its blobs and writes its audit line. Resumable: a process that dies after the UPDATE leaves
-/// blobs no live photo owns, which the orphan sweep removes; the proof record stays.
+/// Deletes photos whose time is up, keeping a proof thumbnail for the tenant's dispute window,
+/// and then proof thumbnails whose window has closed; an open case holds both (`LegalHold`).
+/// Idempotent and safe in several processes at once: each photo is claimed by the one conditional
+/// UPDATE that destroys its key, so only one process deletes its blobs and writes its audit line.
+/// Resumable: a process that dies after the UPDATE leaves blobs no live photo owns, which the
+/// orphan sweep removes; the proof record stays.
 public struct RetentionSweeper: Service {
-    let store: any PhotoStore
+    let store: any PhotoStore & AccountStore
     let privacy: PrivacyService
     let interval: TimeInterval
     let metrics: AppMetrics
     let effects: Effects
     let logger: Logger
 
-    public init(store: any PhotoStore, privacy: PrivacyService, interval: TimeInterval, metrics: AppMetrics, effects: Effects, logger: Logger) {
+    public init(
+        store: any PhotoStore & AccountStore, privacy: PrivacyService, interval: TimeInterval, metrics: AppMetrics, effects: Effects, logger: Logger
+    ) {
         self.store = store
         self.privacy = privacy
         self.interval = interval
@@ -32,24 +36,42 @@ public struct RetentionSweeper: Service {
         }
     }
 
-    /// Deletes every photo expired by now; returns how many this process deleted.
+    /// Deletes every photo expired by now, then every proof thumbnail whose window has closed;
+    /// returns how many photos this process deleted.
     @discardableResult
     public func sweepOnce(batch: Int = 100) async throws -> Int {
         var deleted = 0
+        var windows: [String: TimeInterval] = [:]
         while true {
             let expired = try await store.expiredPhotoIDs(now: effects.now(), limit: batch)
             var progressed = false
             for photoID in expired {
                 guard let photo = try await store.photo(id: photoID) else { continue }
-                if try await privacy.deletePhoto(
-                    photoID, tenantID: photo.tenantID, deliveryID: photo.deliveryID, reason: .expired, action: .expire, by: .system, actorID: nil) {
+                if windows[photo.tenantID] == nil {
+                    windows[photo.tenantID] = try await store.tenant(id: photo.tenantID)?.settings.disputeWindow ?? 0
+                }
+                let proofUntil = photo.createdAt.addingTimeInterval(windows[photo.tenantID] ?? 0)
+                let done = proofUntil > effects.now()
+                    ? try await privacy.reduceToProof(photo, until: proofUntil, logger: logger)
+                    : try await privacy.deletePhoto(
+                        photoID, tenantID: photo.tenantID, deliveryID: photo.deliveryID, reason: .expired, action: .expire, by: .system, actorID: nil)
+                if done {
                     deleted += 1
                     metrics.photosExpired(1)
                 }
                 progressed = true
             }
             // Fewer than a batch, or all taken by another process meanwhile: done.
-            if expired.count < batch || !progressed { return deleted }
+            if expired.count < batch || !progressed { break }
+        }
+        while true {
+            let now = effects.now()
+            let due = try await store.dueProofThumbnails(now: now, limit: batch)
+            var progressed = false
+            for proof in due {
+                if try await privacy.endProofThumbnail(proof, action: .expire, by: .system, actorID: nil, dueBy: now) { progressed = true }
+            }
+            if due.count < batch || !progressed { return deleted }
         }
     }
 }

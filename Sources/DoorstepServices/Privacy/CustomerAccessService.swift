@@ -34,6 +34,8 @@ public struct CustomerAccessService: Sendable {
         public var photo: Photo?
         /// The last deleted photo, when there is no current one: the page says it was deleted.
         public var deletedPhoto: PhotoProof?
+        /// What outlives the photo for the dispute window, while it exists.
+        public var proofThumbnail: StoredProofThumbnail?
         /// Who looked at or acted on this delivery's photos, oldest first.
         public var accessLog: [AccessEvent]
     }
@@ -72,8 +74,18 @@ public struct CustomerAccessService: Sendable {
         let deleted = photo == nil ? try await store.photoProofs(deliveryID: delivery.id).last(where: { $0.deletedAt != nil }) : nil
         // The latest 50: a photo opened thousands of times must not make the page grow with it.
         let log = try await store.accessEvents(
-            deliveryID: delivery.id, actions: [.viewPhoto, .download, .delete, .expire, .export], latest: Self.accessLogShown)
-        return View(delivery: delivery, photo: photo, deletedPhoto: deleted, accessLog: log)
+            deliveryID: delivery.id, actions: [.viewPhoto, .download, .delete, .expire, .export, .hold, .release], latest: Self.accessLogShown)
+        return View(delivery: delivery, photo: photo, deletedPhoto: deleted,
+                    proofThumbnail: try await store.proofThumbnails(deliveryID: delivery.id).last, accessLog: log)
+    }
+
+    /// The proof thumbnail's JPEG (the latest, when retakes left several), audited as a view.
+    public func proofThumbnailBytes(_ link: Link) async throws -> [UInt8] {
+        let delivery = try await delivery(link)
+        guard let proof = try await store.proofThumbnails(deliveryID: delivery.id).last else { throw DoorstepError.notFound }
+        let bytes = try await vault.read(proof)
+        try await audit.record(.viewPhoto, tenantID: delivery.tenantID, deliveryID: delivery.id, photoID: proof.photoID, by: .customerLink, actorID: nil)
+        return bytes
     }
 
     public func photoBytes(_ link: Link, variant: Photo.VariantKind) async throws -> [UInt8] {
@@ -107,5 +119,6 @@ public struct CustomerAccessService: Sendable {
             throw DoorstepError.limitReached(resource: "open problem reports per delivery", limit: Self.maxOpenReports)
         }
         await announcer.committed(events)
+        await privacy.holds.caseOpened(on: delivery)
     }
 }

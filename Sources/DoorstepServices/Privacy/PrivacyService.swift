@@ -2,6 +2,7 @@ import DoorstepCore
 import DoorstepSecurity
 import DoorstepStorage
 import Foundation
+import Logging
 
 /// The privacy mechanisms: who may be photographed, deleting photos now, recipients' choices,
 /// the access audit, export and erasure.
@@ -11,12 +12,14 @@ public struct PrivacyService: Sendable {
     let announcer: Announcer
     let vault: PhotoVault
     let audit: AccessAudit
+    public let holds: LegalHold
     let effects: Effects
 
     public init(
         store: any PrivacyStore & PhotoStore & AccountStore & CaseStore, subjects: SubjectDigest, announcer: Announcer,
         vault: PhotoVault, audit: AccessAudit, effects: Effects
     ) {
+        holds = LegalHold(store: store, audit: audit)
         self.store = store
         self.subjects = subjects
         self.announcer = announcer
@@ -57,13 +60,61 @@ public struct PrivacyService: Sendable {
 
     // MARK: Deleting photos
 
-    /// Deletes the delivery's current photo now: its data key is destroyed in the same statement
-    /// that marks it deleted, then its blobs go. Returns false when there was none.
+    /// Deletes the delivery's current photo now, and any proof thumbnail an earlier one left: each
+    /// data key is destroyed in the same statement that marks it deleted, then the blobs go.
+    /// Whoever asks (the recipient's link, an opt-out, erasure, the tenant), an open case's hold
+    /// does not stop it (`LegalHold`). Returns false when there was nothing to delete.
     @discardableResult
     public func deleteCurrentPhoto(of delivery: Delivery, by actor: AccessEvent.Actor, actorID: String?) async throws -> Bool {
-        guard let photo = try await store.currentPhoto(deliveryID: delivery.id) else { return false }
-        return try await deletePhoto(photo.id, tenantID: delivery.tenantID, deliveryID: delivery.id, reason: PhotoDeletionReason(deletedBy: actor),
-                                     action: .delete, by: actor, actorID: actorID)
+        var deleted = false
+        if let photo = try await store.currentPhoto(deliveryID: delivery.id) {
+            deleted = try await deletePhoto(photo.id, tenantID: delivery.tenantID, deliveryID: delivery.id, reason: PhotoDeletionReason(deletedBy: actor),
+                                            action: .delete, by: actor, actorID: actorID)
+        }
+        for proof in try await store.proofThumbnails(deliveryID: delivery.id) {
+            if try await endProofThumbnail(proof, action: .delete, by: actor, actorID: actorID, dueBy: nil) { deleted = true }
+        }
+        return deleted
+    }
+
+    /// A photo whose time is up while a card dispute may still come (`TenantSettings.disputeWindow`):
+    /// it is deleted as any expired photo (its key destroyed, its blobs gone) but its thumbnail,
+    /// already redacted and at most 320 px, is first resealed under a key of its own and kept
+    /// until `until`. If that cannot be done the photo is deleted outright: retention is never held
+    /// up by a proof. True when this call deleted it.
+    public func reduceToProof(_ photo: Photo, until: Date, logger: Logger) async throws -> Bool {
+        let sealed: (blobKey: String, dataKey: WrappedDataKey)
+        do {
+            sealed = try await vault.sealProofThumbnail(of: photo, sealID: effects.newID())
+        } catch {
+            logger.warning("proof thumbnail not kept; the photo is deleted outright", metadata: ["error": "\(error)"])
+            return try await deletePhoto(
+                photo.id, tenantID: photo.tenantID, deliveryID: photo.deliveryID, reason: .expired, action: .expire, by: .system, actorID: nil)
+        }
+        let events = [announcer.event(.photoDeleted, tenantID: photo.tenantID, deliveryID: photo.deliveryID, photoID: photo.id)]
+        guard let blobs = try await store.reduceToProof(
+            id: photo.id, proofKey: sealed.blobKey, dataKey: sealed.dataKey, until: until, at: effects.now(), events: events)
+        else {
+            await vault.deleteBlobs([sealed.blobKey])
+            return false
+        }
+        await announcer.committed(events)
+        await vault.deleteBlobs(blobs)
+        try await audit.record(.expire, tenantID: photo.tenantID, deliveryID: photo.deliveryID, photoID: photo.id, by: .system, actorID: nil)
+        return true
+    }
+
+    /// Ends a proof thumbnail: its window closed by `dueBy` (the sweep, which an open case holds
+    /// off), or someone deleted it (`dueBy` nil; recorded as the photo's deletion reason, so a
+    /// recipient's "delete" also refuses a retake). True when this call did.
+    public func endProofThumbnail(
+        _ proof: StoredProofThumbnail, action: AccessEvent.Action, by actor: AccessEvent.Actor, actorID: String?, dueBy: Date?
+    ) async throws -> Bool {
+        let reason = dueBy == nil ? PhotoDeletionReason(deletedBy: actor) : nil
+        guard try await store.endProofThumbnail(photoID: proof.photoID, dueBy: dueBy, reason: reason) else { return false }
+        await vault.deleteBlobs([proof.blobKey])
+        try await audit.record(action, tenantID: proof.tenantID, deliveryID: proof.deliveryID, photoID: proof.photoID, by: actor, actorID: actorID)
+        return true
     }
 
     /// Returns true when this call deleted it (false: already deleted, e.g. by a concurrent sweep).
@@ -150,6 +201,8 @@ public struct PrivacyService: Sendable {
             public var photos: [PhotoProof]
             /// The current photo as shown to the customer, base64 JPEG, while it exists.
             public var photoJPEGBase64: String?
+            /// The proof thumbnails kept for the dispute window, base64 JPEG (redacted, ≤ 320 px).
+            public var proofThumbnailsJPEGBase64: [String]
             public var accessEvents: [AccessEvent]
             public var problemReports: [ProblemReport]
         }
@@ -164,9 +217,13 @@ public struct PrivacyService: Sendable {
         for delivery in deliveries {
             let photo = try await store.currentPhoto(deliveryID: delivery.id)
             let jpeg = try await photo.asyncMap { try await vault.read($0, variant: .display) }
+            var proofs: [String] = []
+            for proof in try await store.proofThumbnails(deliveryID: delivery.id) {
+                proofs.append(Data(try await vault.read(proof)).base64EncodedString())
+            }
             items.append(.init(
                 delivery: delivery, photos: try await store.photoProofs(deliveryID: delivery.id),
-                photoJPEGBase64: jpeg.map { Data($0).base64EncodedString() },
+                photoJPEGBase64: jpeg.map { Data($0).base64EncodedString() }, proofThumbnailsJPEGBase64: proofs,
                 accessEvents: try await store.accessEvents(deliveryID: delivery.id),
                 problemReports: try await store.problemReports(deliveryID: delivery.id)))
             for (scope, choice) in try await choices(for: delivery) { recorded[scope.rawValue] = choice.rawValue }

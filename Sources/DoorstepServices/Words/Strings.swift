@@ -43,6 +43,10 @@ public struct Strings: Sendable, Decodable {
     public var deletePhotoHint: String
     public var photoDeleted: String
     public var photoExpired: String
+    public var proofKept: String
+    public var proofUntil: String
+    public var deleteProofButton: String
+    public var proofAlt: String
     public var preferencesLink: String
     public var accessLogTitle: String
     public var accessLogEmpty: String

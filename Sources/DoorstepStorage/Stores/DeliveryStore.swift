@@ -18,7 +18,7 @@ public protocol DeliveryStore: Sendable {
     /// A courier's stops in route order: every one not yet delivered, and those delivered since `deliveredSince`.
     func deliveries(courierID: String, deliveredSince: Date) async throws -> [Delivery]
     /// created → out for delivery, with its events, in one transaction; false if not `created`.
-    func markOutForDelivery(deliveryID: String, events: [OutboxEvent]) async throws -> Bool
+    func markOutForDelivery(deliveryID: String, at: Date, events: [OutboxEvent]) async throws -> Bool
     /// Delivered where no photo may be taken (or none could be): records where the parcel is and
     /// enqueues the events, once. False when the delivery was already delivered.
     func markDeliveredWithoutPhoto(deliveryID: String, placement: Placement, note: String?, at: Date, events: [OutboxEvent]) async throws -> Bool

@@ -6,12 +6,53 @@ public struct PerceptualHashRow: Sendable, Equatable {
     public var deliveryID: String
     public var courierID: String
     public var hash: UInt64
+    /// Where that photo's delivery went: whether a look-alike is expected (`ReusePlace`).
+    public var address: String
+    public var location: Coordinate
 
-    public init(photoID: String, deliveryID: String, courierID: String, hash: UInt64) {
+    public init(photoID: String, deliveryID: String, courierID: String, hash: UInt64, address: String, location: Coordinate) {
         self.photoID = photoID
         self.deliveryID = deliveryID
         self.courierID = courierID
         self.hash = hash
+        self.address = address
+        self.location = location
+    }
+}
+
+/// A photo's proof thumbnail while it exists.
+public struct StoredProofThumbnail: Sendable, Equatable {
+    public var photoID: String
+    public var deliveryID: String
+    public var tenantID: String
+    public var blobKey: String
+    public var dataKey: WrappedDataKey
+    public var width: Int
+    public var height: Int
+    public var until: Date
+
+    public init(photoID: String, deliveryID: String, tenantID: String, blobKey: String, dataKey: WrappedDataKey, width: Int, height: Int, until: Date) {
+        self.photoID = photoID
+        self.deliveryID = deliveryID
+        self.tenantID = tenantID
+        self.blobKey = blobKey
+        self.dataKey = dataKey
+        self.width = width
+        self.height = height
+        self.until = until
+    }
+}
+
+/// A case Doorstep opens by itself with the photo that gives cause, and the event that tells the
+/// tenant. Not opened while the delivery has an open case of the same kind: a courier's retakes
+/// make one case, not one each.
+public struct RaisedCase: Sendable {
+    public var report: ProblemReport
+    public var event: OutboxEvent
+
+    public init(report: ProblemReport, event: OutboxEvent) {
+        self.report = report
+        self.event = event
     }
 }
 
@@ -106,8 +147,9 @@ public struct IdempotencyClaim: Sendable, Equatable {
 
 public enum RecordPhotoResult: Sendable, Equatable {
     /// Recorded. `retired` lists the blob keys of the photo this one replaced, to delete now;
-    /// `delivery` is the delivery as this transaction left it (delivered).
-    case recorded(retired: [String], delivery: Delivery)
+    /// `delivery` is the delivery as this transaction left it (delivered); `openedCase` says
+    /// whether the case asked for (`raising`) was opened, not already open.
+    case recorded(retired: [String], delivery: Delivery, openedCase: Bool = false)
     /// The key was claimed first by another request; nothing changed.
     case duplicate(IdempotencyClaim)
 }
@@ -136,6 +178,10 @@ extension PrivacyStore {
 extension PhotoStore {
     /// A photo recorded with no access event of its own (contract tests, tools).
     public func recordPhoto(_ photo: Photo, idempotency: IdempotencyClaim?, events: [OutboxEvent]) async throws -> RecordPhotoResult {
-        try await recordPhoto(photo, idempotency: idempotency, events: events, audit: nil)
+        try await recordPhoto(photo, idempotency: idempotency, events: events, audit: nil, raising: nil)
+    }
+
+    public func recordPhoto(_ photo: Photo, idempotency: IdempotencyClaim?, events: [OutboxEvent], audit: AccessEvent?) async throws -> RecordPhotoResult {
+        try await recordPhoto(photo, idempotency: idempotency, events: events, audit: audit, raising: nil)
     }
 }

@@ -65,8 +65,8 @@
     }
     const quality = photo ? photo.quality.verdict + (photo.quality.issues.length ? " (" + photo.quality.issues.join(", ") + ")" : "")
       : last ? (last.quality_issues.length ? last.quality_issues.join(", ") : "ok") : "—";
-    const reuse = file.reuse.length ? el("ul", {}, file.reuse.map((r) => el("li", { class: "flag" },
-      T.reuseOf + " " + r.delivery_id + " (" + r.distance_bits + " " + T.bits + (r.same_courier ? ", " + T.sameCourier : "") + ")")))
+    const reuse = file.reuse.length ? el("ul", {}, file.reuse.map((r) => el("li", { class: r.kind === "other_address" ? "flag" : "" },
+      T["reuse." + r.kind] + " " + r.delivery_id + " (" + r.distance_bits + " " + T.bits + (r.same_courier ? ", " + T.sameCourier : "") + ")")))
       : T.noReuse;
     const resolution = el("textarea", { id: "resolution", rows: "3", required: true });
     show(el("section", { "data-view": "case" },
