@@ -117,6 +117,18 @@ class World:
         page.wait_for_selector("[data-view=stops]")
 
 
+def deliver_with_photo(page, address, placement="On the porch"):
+    """In the courier app: the stop, "Delivered", where it was left, then the camera, ready to capture."""
+    page.get_by_role("button", name=address).click()
+    page.get_by_role("button", name="Delivered").click()
+    page.get_by_label(placement).check()
+    page.get_by_role("button", name="Take the photo").click()
+    capture = page.get_by_role("button", name="Take photo")
+    capture.wait_for()
+    page.wait_for_function("() => document.querySelector('video') && document.querySelector('video').videoWidth > 0")
+    return capture
+
+
 def outbox_entries(page):
     """What the courier app has queued in IndexedDB, sealed bytes as base64."""
     return page.evaluate("""async () => {

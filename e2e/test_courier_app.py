@@ -7,24 +7,13 @@ import pytest
 from PIL import Image
 from playwright.sync_api import sync_playwright
 
-from browser import World, camera_file, chromium, decoded, launch, outbox_entries, phone, screenshot  # noqa: F401 (fixture)
+from browser import World, camera_file, chromium, decoded, deliver_with_photo, launch, outbox_entries, phone, screenshot  # noqa: F401 (fixture)
 from conftest import PASSWORD, request, stored_blobs
 
 
 def opt_out(delivery):
     status, _, _ = request(delivery["opt_out_url"], "POST", b"choice=opted_out", {"Content-Type": "application/x-www-form-urlencoded"})
     assert status == 200
-
-
-def deliver_with_photo(page, address, placement="On the porch"):
-    page.get_by_role("button", name=address).click()
-    page.get_by_role("button", name="Delivered").click()
-    page.get_by_label(placement).check()
-    page.get_by_role("button", name="Take the photo").click()
-    capture = page.get_by_role("button", name="Take photo")
-    capture.wait_for()
-    page.wait_for_function("() => document.querySelector('video') && document.querySelector('video').videoWidth > 0")
-    return capture
 
 
 def test_a_courier_signs_in_sees_the_stops_and_delivers_with_a_photo(server, chromium):

@@ -72,12 +72,14 @@ public struct Delivery: Codable, Sendable, Equatable {
     public var routePosition: Int?
     /// When the courier took it on board (nil before, and for deliveries marked before this was kept).
     public var outForDeliveryAt: Date?
+    /// The recipient's safe place or neighbour, chosen on their page before delivery.
+    public var dropChoice: DropChoice?
 
     public init(
         id: String, tenantID: String, orderReference: String, recipient: Recipient, address: String,
         location: Coordinate, country: String? = nil, instructions: String, courierID: String?, state: DeliveryState,
         placement: Placement? = nil, note: String? = nil, deliveredAt: Date? = nil, createdAt: Date, routePosition: Int? = nil,
-        outForDeliveryAt: Date? = nil
+        outForDeliveryAt: Date? = nil, dropChoice: DropChoice? = nil
     ) {
         self.id = id
         self.tenantID = tenantID
@@ -95,6 +97,7 @@ public struct Delivery: Codable, Sendable, Equatable {
         self.createdAt = createdAt
         self.routePosition = routePosition
         self.outForDeliveryAt = outForDeliveryAt
+        self.dropChoice = dropChoice
     }
 }
 

@@ -7,5 +7,7 @@ public enum Placement: String, Codable, Sendable, CaseIterable {
     case garage
     case reception
     case handedToResident = "handed_to_resident"
+    /// Only where the recipient chose a neighbour (`DropChoice`).
+    case withNeighbour = "with_neighbour"
     case other
 }

@@ -315,6 +315,12 @@ enum Migrations {
             // Open cases hold their delivery's photos: the sweeps look them up by delivery.
             "CREATE INDEX problem_reports_open_by_delivery ON problem_reports (delivery_id) WHERE resolved_at IS NULL",
         ]),
+        // The recipient's safe place or neighbour (DropChoice), chosen on their page.
+        (16, [
+            "ALTER TABLE deliveries ADD COLUMN drop_kind TEXT",
+            "ALTER TABLE deliveries ADD COLUMN drop_details TEXT",
+            "ALTER TABLE deliveries ADD COLUMN drop_chosen_at BIGINT",
+        ]),
     ]
 
     static var latest: Int { steps.map(\.version).max() ?? 0 }

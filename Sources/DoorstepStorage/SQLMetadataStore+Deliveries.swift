@@ -107,7 +107,7 @@ struct DeliveryRow: Decodable {
     static let columns = columnList([
         "id", "tenant_id", "order_reference", "recipient_name", "recipient_email", "recipient_language", "recipient_phone", "address",
         "latitude", "longitude", "country", "instructions", "courier_id", "state", "placement", "note", "delivered_at", "created_at",
-        "route_position", "out_for_delivery_at",
+        "route_position", "out_for_delivery_at", "drop_kind", "drop_details", "drop_chosen_at",
     ], of: nil)
 
     var id: String
@@ -130,6 +130,9 @@ struct DeliveryRow: Decodable {
     var createdAt: Int64
     var routePosition: Int?
     var outForDeliveryAt: Int64?
+    var dropKind: String?
+    var dropDetails: String?
+    var dropChosenAt: Int64?
 
     func delivery() throws -> Delivery {
         Delivery(
@@ -140,7 +143,10 @@ struct DeliveryRow: Decodable {
             instructions: instructions, courierID: courierId, state: DeliveryState(rawValue: state) ?? .created,
             placement: placement.flatMap(Placement.init(rawValue:)), note: note,
             deliveredAt: deliveredAt.map(Date.init(epochMilliseconds:)), createdAt: Date(epochMilliseconds: createdAt),
-            routePosition: routePosition, outForDeliveryAt: outForDeliveryAt.map(Date.init(epochMilliseconds:))
+            routePosition: routePosition, outForDeliveryAt: outForDeliveryAt.map(Date.init(epochMilliseconds:)),
+            dropChoice: dropKind.flatMap(DropChoice.Kind.init(rawValue:)).map {
+                DropChoice(kind: $0, details: dropDetails ?? "", chosenAt: Date(epochMilliseconds: dropChosenAt ?? 0))
+            }
         )
     }
 }
@@ -154,6 +160,19 @@ extension SQLMetadataStore {
                 """).first() != nil
             if changed { try await Self.enqueue(events, on: db) }
             return changed
+        }
+    }
+
+    public func setDropChoice(deliveryID: String, _ choice: DropChoice?) async throws -> Delivery? {
+        try await source.withConnection { db in
+            // Conditional on the state in the same statement: a choice that arrives after the
+            // courier has delivered changes nothing, and says so.
+            try await db.raw("""
+                UPDATE deliveries SET drop_kind = \(bind: choice?.kind.rawValue), drop_details = \(bind: choice?.details),
+                    drop_chosen_at = \(bind: choice?.chosenAt.epochMilliseconds)
+                WHERE id = \(bind: deliveryID) AND state <> \(bind: DeliveryState.delivered.rawValue) AND erased_at IS NULL
+                RETURNING \(unsafeRaw: DeliveryRow.columns)
+                """).first(decoding: DeliveryRow.self, with: snakeCase)?.delivery()
         }
     }
 

@@ -115,7 +115,8 @@ extension SQLMetadataStore {
             // field that says who or where goes.
             try await db.raw("""
                 UPDATE deliveries SET recipient_name = '', recipient_email = '', recipient_phone = NULL, address = '', latitude = 0, longitude = 0,
-                    instructions = '', note = NULL, erased_at = \(bind: at.epochMilliseconds)
+                    instructions = '', note = NULL, drop_details = CASE WHEN drop_kind IS NULL THEN NULL ELSE '' END,
+                    erased_at = \(bind: at.epochMilliseconds)
                 WHERE id = \(bind: deliveryID)
                 """).run()
             try await db.raw("""

@@ -94,6 +94,7 @@ import Testing
         "GET /d/{id}": .init(allowed: [.deliveryLink]), "GET /d/{id}/photo/{variant}": .init(allowed: [.deliveryLink]),
         "POST /d/{id}/photo/delete": .init(allowed: [.deliveryLink]),
         "POST /d/{id}/problem": .init(allowed: [.deliveryLink], body: Array("kind=other".utf8), contentType: "application/x-www-form-urlencoded"),
+        "POST /d/{id}/drop": .init(allowed: [.deliveryLink], body: Array("kind=none".utf8), contentType: "application/x-www-form-urlencoded"),
         "GET /d/{id}/receipt": .init(allowed: [.deliveryLink]),
         "GET /d/{id}/events": .init(allowed: [.deliveryLink]),
         "GET /o/{id}": .init(allowed: [.preferencesLink]),

@@ -59,6 +59,7 @@ class UnimplementedStore: MetadataStore, @unchecked Sendable {
     func deliveries(tenantID: String, filter: DeliveryFilter, limit: Int, after: DeliveryCursor?) async throws -> [Delivery] { throw unimplemented() }
     func deliveries(courierID: String, deliveredSince: Date) async throws -> [Delivery] { throw unimplemented() }
     func markOutForDelivery(deliveryID: String, at: Date, events: [OutboxEvent]) async throws -> Bool { throw unimplemented() }
+    func setDropChoice(deliveryID: String, _ choice: DropChoice?) async throws -> Delivery? { throw unimplemented() }
     func markDeliveredWithoutPhoto(deliveryID: String, placement: Placement, note: String?, at: Date, events: [OutboxEvent]) async throws -> Bool { throw unimplemented() }
 
     // MARK: PhotoStore

@@ -20,6 +20,7 @@ struct CustomerController {
         router.get("d/:id/photo/:variant", use: photo)
         router.post("d/:id/photo/delete", use: deletePhoto)
         router.post("d/:id/problem", use: reportProblem)
+        router.post("d/:id/drop", use: chooseDrop)
         router.get("d/:id/receipt", use: receipt)
         router.get("o/:id", use: preferences)
         router.post("o/:id", use: choose)
@@ -45,6 +46,16 @@ struct CustomerController {
             receiptURL: "/d/\(delivery.id)/receipt?\(link.query)", preferencesURL: links.preferencesURL(for: delivery),
             problemKinds: ProblemReport.Kind.customerKinds.map { .init(value: $0.rawValue, label: strings.problemKind($0)) },
             problemReported: request.uri.queryParameters["done"] == "problem")
+        if delivered {
+            page.dropChoice = delivery.dropChoice.map { strings.dropKind($0.kind) + ": " + $0.details }
+        } else {
+            let current = delivery.dropChoice
+            page.drop = .init(
+                url: "/d/\(delivery.id)/drop?\(link.query)", details: current?.details ?? "",
+                kinds: DropChoice.Kind.allCases.map { .init(value: $0.rawValue, label: strings.dropKind($0), checked: current?.kind == $0) }
+                    + [.init(value: "none", label: strings.dropNone, checked: current == nil)],
+                saved: request.uri.queryParameters["done"] == "drop")
+        }
         if delivered {
             page.placement = delivery.placement.map(strings.placement)
             page.note = delivery.note
@@ -135,6 +146,16 @@ struct CustomerController {
         return Response(status: .seeOther, headers: [.location: "/d/\(link.deliveryID)?\(link.query)&done=problem"])
     }
 
+    /// The recipient's safe place or neighbour, before delivery ("none" clears it).
+    @Sendable func chooseDrop(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let link = try actionLink(request, context, purpose: .delivery)
+        let form = try await request.decodeForm(as: DropForm.self)
+        let kind = form.kind.flatMap(DropChoice.Kind.init(rawValue:))
+        guard kind != nil || form.kind == "none" else { throw DoorstepError.invalidInput(field: "kind", reason: "choose where to leave the parcel") }
+        try await customerAccess.chooseDrop(link, kind: kind, details: form.details ?? "")
+        return Response(status: .seeOther, headers: [.location: "/d/\(link.deliveryID)?\(link.query)&done=drop"])
+    }
+
     @Sendable func preferences(_ request: Request, context: AppRequestContext) async throws -> Response {
         try await preferencesPage(request.customerLink(context), done: nil)
     }
@@ -171,6 +192,12 @@ struct CustomerController {
 
 /// The customer's problem report, as the delivery page's form posts it.
 struct ProblemForm: Decodable {
+    var kind: String?
+    var details: String?
+}
+
+/// The delivery page's "not at home?" form: `kind` is a `DropChoice.Kind` or `none`.
+struct DropForm: Decodable {
     var kind: String?
     var details: String?
 }

@@ -19,6 +19,8 @@ struct DeliveryResource: Encodable {
     var note: String?
     var deliveredAt: Date?
     var outForDeliveryAt: Date?
+    /// The recipient's safe place or neighbour (couriers see it on their stop).
+    var dropChoice: DropChoiceResource?
     var createdAt: Date
     var routePosition: Int?
     var customerURL: String?
@@ -36,7 +38,7 @@ struct DeliveryResource: Encodable {
     enum CodingKeys: String, CodingKey {
         case id, orderReference = "order_reference", state, recipient, address, latitude, longitude, country, instructions
         case courierID = "courier_id", placement, note, deliveredAt = "delivered_at", createdAt = "created_at"
-        case outForDeliveryAt = "out_for_delivery_at"
+        case outForDeliveryAt = "out_for_delivery_at", dropChoice = "drop_choice"
         case routePosition = "route_position"
         case customerURL = "customer_url", uploadURL = "upload_url", preferencesURL = "opt_out_url"
         case photoPolicy = "photo_policy", photo, proofs, problems
@@ -66,11 +68,26 @@ struct DeliveryResource: Encodable {
         note = delivery.note
         deliveredAt = delivery.deliveredAt
         outForDeliveryAt = delivery.outForDeliveryAt
+        dropChoice = delivery.dropChoice.map(DropChoiceResource.init)
         createdAt = delivery.createdAt
         routePosition = delivery.routePosition
         self.customerURL = customerURL
         self.uploadURL = uploadURL
         self.photo = photo.map(PhotoResource.init)
+    }
+}
+
+struct DropChoiceResource: Encodable {
+    var kind: DropChoice.Kind
+    var details: String
+    var chosenAt: Date
+
+    enum CodingKeys: String, CodingKey { case kind, details, chosenAt = "chosen_at" }
+
+    init(_ choice: DropChoice) {
+        kind = choice.kind
+        details = choice.details
+        chosenAt = choice.chosenAt
     }
 }
 

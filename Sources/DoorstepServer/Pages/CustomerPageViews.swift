@@ -25,6 +25,9 @@ struct DeliveryPageView: CustomerPage {
     var photo: Photo?
     var deletedNote: String?
     var proof: Proof?
+    /// Before delivery: the "not at home?" form. After: what the recipient had chosen.
+    var drop: DropForm?
+    var dropChoice: String?
     var hasLog = false
     var accessLog: [LogLine] = []
 
@@ -52,6 +55,13 @@ struct DeliveryPageView: CustomerPage {
         let deleteURL: String
     }
     struct LogLine { let at: String, atText: String, who: String, what: String }
+    struct DropForm {
+        let url: String
+        let details: String
+        let kinds: [Option]
+        let saved: Bool
+    }
+    struct Option { let value: String, label: String, checked: Bool }
 }
 
 /// The preferences page every message links to (preferences.mustache).

@@ -149,6 +149,7 @@ public struct DeliveryService: Sendable {
     /// The courier left the parcel without a photo (the recipient said no, or photos are off in
     /// the region): the recipient and the tenant hear it was delivered, and where it is.
     public func markDeliveredWithoutPhoto(_ delivery: Delivery, placement: Placement, note: String?) async throws -> Delivery {
+        try DropChoice.check(placement, for: delivery)
         let note = try note.flatMap { value throws(DoorstepError) in
             let text = try Validate.text(value, field: "note", max: 500, allowEmpty: true)
             return text.isEmpty ? nil : text

@@ -75,6 +75,12 @@ struct EvidencePackDocument {
         return redaction.faces == 0 ? word("peopleNone") : word("peopleBlurred", ["n": String(redaction.faces)])
     }
 
+    /// "Neighbour chosen by the recipient: no. 12 (chosen 3 Dec 2026, 09:12 UTC)": the recipient's own instruction,
+    /// a strong fact when the parcel was left where they asked.
+    func dropChoice(_ choice: DropChoice) -> String {
+        word("drop." + choice.kind.rawValue) + ": " + choice.details + " (" + word("chosen", ["at": time(choice.chosenAt)]) + ")"
+    }
+
     /// The delivery's key facts as "label: value" lines, for Stripe's `uncategorized_text`,
     /// PayPal's `notes` and Braintree's general text evidence.
     var summary: String {
@@ -83,6 +89,7 @@ struct EvidencePackDocument {
                      word("status") + ": " + word("state." + delivery.state.rawValue)]
         if let at = delivery.deliveredAt { lines.append(word("deliveredAt") + ": " + time(at)) }
         if let placement = delivery.placement { lines.append(word("placement") + ": " + strings.placement(placement)) }
+        if let choice = delivery.dropChoice { lines.append(word("dropChoice") + ": " + dropChoice(choice)) }
         if let proof = facts.photos.last?.proof {
             lines.append(word("location") + ": " + word("location." + proof.locationVerdict.rawValue)
                          + (proof.distanceToAddress.map { " (" + word("metres", ["m": String(Int($0.rounded()))]) + ")" } ?? ""))
@@ -114,6 +121,7 @@ struct EvidencePackDocument {
         if let at = delivery.deliveredAt { try pdf.field(word("deliveredAt"), time(at)) }
         if let placement = delivery.placement { try pdf.field(word("placement"), strings.placement(placement)) }
         if let note = delivery.note, !note.isEmpty { try pdf.field(word("courierNote"), note) }
+        if let choice = delivery.dropChoice { try pdf.field(word("dropChoice"), dropChoice(choice)) }
         try pdf.field(word("visitsAfterDelivery"), visits)
 
         try pdf.text(word("sectionPhotos"), .heading)

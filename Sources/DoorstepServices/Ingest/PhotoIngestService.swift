@@ -72,6 +72,7 @@ public struct PhotoIngestService: Sendable {
         if let keyed, let claim = try await store.idempotentUpload(courierID: courier.id, key: keyed.key) {
             return try await replay(claim, fingerprint: keyed.fingerprint)
         }
+        try DropChoice.check(details.placement, for: delivery)
 
         let settings = try await store.tenant(id: delivery.tenantID)?.settings ?? TenantSettings()
         var spec = output

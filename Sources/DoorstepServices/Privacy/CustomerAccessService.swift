@@ -104,6 +104,19 @@ public struct CustomerAccessService: Sendable {
         try await privacy.deleteCurrentPhoto(of: delivery, by: .customerLink, actorID: nil)
     }
 
+    /// The recipient's safe place or neighbour (nil `kind`: no instructions), before delivery
+    /// only: the courier's stop shows it from their next refresh.
+    public func chooseDrop(_ link: Link, kind: DropChoice.Kind?, details: String) async throws {
+        let delivery = try await delivery(link)
+        let choice = try kind.map { kind throws(DoorstepError) in
+            // Which place or which neighbour: a choice without it tells the courier nothing.
+            DropChoice(kind: kind, details: try Validate.text(details, field: "details", max: DropChoice.maxDetails), chosenAt: effects.now())
+        }
+        guard try await store.setDropChoice(deliveryID: delivery.id, choice) != nil else {
+            throw DoorstepError.conflict(reason: "the parcel has already been delivered")
+        }
+    }
+
     /// Records the customer's report and tells the tenant (webhook `delivery.problem_reported`).
     /// Open reports a delivery may have at once: anyone holding the link can write one, and each
     /// reaches the tenant's staff.

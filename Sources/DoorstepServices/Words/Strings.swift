@@ -68,6 +68,14 @@ public struct Strings: Sendable, Decodable {
     // Reporting a problem.
     public var problemTitle: String
     public var problemKinds: [String: String]
+    /// The delivery page's "not at home?" form: the recipient's safe place or neighbour.
+    public var dropTitle: String
+    public var dropExplained: String
+    public var dropKinds: [String: String]
+    public var dropNone: String
+    public var dropDetails: String
+    public var dropSave: String
+    public var dropSaved: String
     public var problemDetails: String
     public var problemSend: String
     public var problemReported: String
@@ -133,6 +141,7 @@ public struct Strings: Sendable, Decodable {
     public func actor(_ actor: AccessEvent.Actor) -> String { actors[actor.rawValue] ?? actor.rawValue }
     public func action(_ action: AccessEvent.Action) -> String { actions[action.rawValue] ?? action.rawValue }
     public func problemKind(_ kind: ProblemReport.Kind) -> String { problemKinds[kind.rawValue] ?? kind.rawValue }
+    public func dropKind(_ kind: DropChoice.Kind) -> String { dropKinds[kind.rawValue] ?? kind.rawValue }
 
     /// The placements for the web apps' word lists: "placement.<code>" → words.
     public var placementWords: [String: String] {

@@ -21,5 +21,8 @@ public protocol DeliveryStore: Sendable {
     func markOutForDelivery(deliveryID: String, at: Date, events: [OutboxEvent]) async throws -> Bool
     /// Delivered where no photo may be taken (or none could be): records where the parcel is and
     /// enqueues the events, once. False when the delivery was already delivered.
+    /// Records (or, nil, clears) the recipient's safe place or neighbour; nil when the delivery is
+    /// already delivered or erased (nothing changed).
+    func setDropChoice(deliveryID: String, _ choice: DropChoice?) async throws -> Delivery?
     func markDeliveredWithoutPhoto(deliveryID: String, placement: Placement, note: String?, at: Date, events: [OutboxEvent]) async throws -> Bool
 }

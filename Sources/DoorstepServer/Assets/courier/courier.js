@@ -251,12 +251,18 @@
     return el("span", { class: allowed ? "badge" : "badge no" }, T["policy." + stop.photo_policy] || stop.photo_policy);
   }
 
+  // The recipient's safe place or neighbour, chosen on their page.
+  function dropText(choice) {
+    return T["drop." + choice.kind] + ": " + choice.details;
+  }
+
   function showStops() {
     const list = state.stops.map((stop, index) =>
       el("li", {}, el("button", { class: "stop", type: "button", "data-stop": stop.id, onclick: () => showStop(stop) },
         el("span", { class: "n" }, String(stop.route_position || index + 1) + "."),
         el("span", { class: "addr" }, stopTitle(stop)),
         stop.instructions ? el("span", { class: "meta" }, stop.instructions) : null,
+        stop.drop_choice ? el("span", { class: "meta" }, dropText(stop.drop_choice)) : null,
         badge(stop))));
     show(el("section", { "data-view": "stops" },
       el("h2", {}, T.stopsTitle),
@@ -279,6 +285,7 @@
       el("div", { class: "card" },
         el("div", {}, stop.recipient.name),
         stop.instructions ? el("p", {}, el("strong", {}, T.instructions + ": "), stop.instructions) : null,
+        stop.drop_choice ? el("p", { "data-drop": stop.drop_choice.kind }, el("strong", {}, T["drop." + stop.drop_choice.kind] + ": "), stop.drop_choice.details) : null,
         badge(stop),
         !allowed && !done ? el("p", { class: "notice bad" }, T.noPhotoHere) : null),
       el("div", { class: "actions" },
@@ -288,7 +295,9 @@
 
   function placement(stop) {
     const allowed = stop.photo_policy === "requested";
-    const places = T.placementOrder.split(",");
+    // A neighbour only where the recipient chose one (the server refuses it otherwise).
+    const neighbour = stop.drop_choice && stop.drop_choice.kind === "neighbour";
+    const places = T.placementOrder.split(",").filter((p) => p !== "with_neighbour" || neighbour);
     const note = el("textarea", { id: "note", name: "note", rows: "2", maxlength: "500" });
     const chosen = () => (document.querySelector("input[name=placement]:checked") || {}).value;
     const form = el("form", { "data-view": "placement", onsubmit: async (event) => {
