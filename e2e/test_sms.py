@@ -53,6 +53,9 @@ def test_recipients_with_a_mobile_number_get_texts_in_their_language(tmp_path, s
     english_text, spanish_text = english_text.decode("utf-8"), spanish_text.decode("utf-16-be")
     assert english_text.startswith("Your parcel is out for delivery.") and f"/o/{english['id']}?" in english_text
     assert spanish_text.startswith("Tu paquete va en camino.") and f"/o/{spanish['id']}?" in spanish_text
+    # The handover code, for a parcel received in person, after the link.
+    code = english["handover_code"]
+    assert english_text.endswith(f"Code for the courier: {code[:3]} {code[3:]}.")
     # The link in the text works: the recipient can say no to photos from it.
     link = re.search(r"https?://\S+", spanish_text).group(0)
     assert urllib.request.urlopen(link).status == 200

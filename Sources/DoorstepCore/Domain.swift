@@ -74,12 +74,17 @@ public struct Delivery: Codable, Sendable, Equatable {
     public var outForDeliveryAt: Date?
     /// The recipient's safe place or neighbour, chosen on their page before delivery.
     public var dropChoice: DropChoice?
+    /// The code the recipient gives the courier at the door (`HandoverCode`); nil for
+    /// deliveries made before codes were issued.
+    public var handoverCode: String?
+    /// When the courier entered the right code: handed over in person, with no photo.
+    public var handedOverAt: Date?
 
     public init(
         id: String, tenantID: String, orderReference: String, recipient: Recipient, address: String,
         location: Coordinate, country: String? = nil, instructions: String, courierID: String?, state: DeliveryState,
         placement: Placement? = nil, note: String? = nil, deliveredAt: Date? = nil, createdAt: Date, routePosition: Int? = nil,
-        outForDeliveryAt: Date? = nil, dropChoice: DropChoice? = nil
+        outForDeliveryAt: Date? = nil, dropChoice: DropChoice? = nil, handoverCode: String? = nil, handedOverAt: Date? = nil
     ) {
         self.id = id
         self.tenantID = tenantID
@@ -98,6 +103,8 @@ public struct Delivery: Codable, Sendable, Equatable {
         self.routePosition = routePosition
         self.outForDeliveryAt = outForDeliveryAt
         self.dropChoice = dropChoice
+        self.handoverCode = handoverCode
+        self.handedOverAt = handedOverAt
     }
 }
 

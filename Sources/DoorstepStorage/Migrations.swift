@@ -321,6 +321,13 @@ enum Migrations {
             "ALTER TABLE deliveries ADD COLUMN drop_details TEXT",
             "ALTER TABLE deliveries ADD COLUMN drop_chosen_at BIGINT",
         ]),
+        // Handover codes for attended deliveries (HandoverCode): the code, the wrong tries, and
+        // when the right one was entered.
+        (17, [
+            "ALTER TABLE deliveries ADD COLUMN handover_code TEXT",
+            "ALTER TABLE deliveries ADD COLUMN handover_failures INTEGER NOT NULL DEFAULT 0",
+            "ALTER TABLE deliveries ADD COLUMN handed_over_at BIGINT",
+        ]),
     ]
 
     static var latest: Int { steps.map(\.version).max() ?? 0 }

@@ -48,13 +48,13 @@ extension SQLMetadataStore {
         """
         INSERT INTO deliveries (id, tenant_id, order_reference, recipient_name, recipient_email,
             recipient_language, recipient_phone, address, latitude, longitude, country, instructions, courier_id, state, created_at,
-            route_position)
+            route_position, handover_code)
         VALUES (\(bind: delivery.id), \(bind: delivery.tenantID), \(bind: delivery.orderReference),
             \(bind: delivery.recipient.name), \(bind: delivery.recipient.email),
             \(bind: delivery.recipient.language.rawValue), \(bind: delivery.recipient.phone), \(bind: delivery.address),
             \(bind: delivery.location.latitude), \(bind: delivery.location.longitude), \(bind: delivery.country),
             \(bind: delivery.instructions), \(bind: delivery.courierID), \(bind: delivery.state.rawValue),
-            \(bind: delivery.createdAt.epochMilliseconds), \(bind: delivery.routePosition))
+            \(bind: delivery.createdAt.epochMilliseconds), \(bind: delivery.routePosition), \(bind: delivery.handoverCode))
         ON CONFLICT DO NOTHING RETURNING 1 AS inserted
         """
     }
@@ -108,6 +108,7 @@ struct DeliveryRow: Decodable {
         "id", "tenant_id", "order_reference", "recipient_name", "recipient_email", "recipient_language", "recipient_phone", "address",
         "latitude", "longitude", "country", "instructions", "courier_id", "state", "placement", "note", "delivered_at", "created_at",
         "route_position", "out_for_delivery_at", "drop_kind", "drop_details", "drop_chosen_at",
+        "handover_code", "handed_over_at",
     ], of: nil)
 
     var id: String
@@ -133,6 +134,8 @@ struct DeliveryRow: Decodable {
     var dropKind: String?
     var dropDetails: String?
     var dropChosenAt: Int64?
+    var handoverCode: String?
+    var handedOverAt: Int64?
 
     func delivery() throws -> Delivery {
         Delivery(
@@ -146,7 +149,8 @@ struct DeliveryRow: Decodable {
             routePosition: routePosition, outForDeliveryAt: outForDeliveryAt.map(Date.init(epochMilliseconds:)),
             dropChoice: dropKind.flatMap(DropChoice.Kind.init(rawValue:)).map {
                 DropChoice(kind: $0, details: dropDetails ?? "", chosenAt: Date(epochMilliseconds: dropChosenAt ?? 0))
-            }
+            },
+            handoverCode: handoverCode, handedOverAt: handedOverAt.map(Date.init(epochMilliseconds:))
         )
     }
 }
@@ -173,6 +177,34 @@ extension SQLMetadataStore {
                 WHERE id = \(bind: deliveryID) AND state <> \(bind: DeliveryState.delivered.rawValue) AND erased_at IS NULL
                 RETURNING \(unsafeRaw: DeliveryRow.columns)
                 """).first(decoding: DeliveryRow.self, with: snakeCase)?.delivery()
+        }
+    }
+
+    public func handOver(
+        deliveryID: String, code: String, note: String?, maxFailures: Int, at: Date, events: [OutboxEvent]
+    ) async throws -> HandoverResult {
+        try await source.withTransaction { db in
+            // Each step is one conditional statement, so concurrent tries (two phones, a retry)
+            // count once each and at most one hands the parcel over.
+            let open = "state <> '\(DeliveryState.delivered.rawValue)' AND erased_at IS NULL AND handover_code IS NOT NULL"
+            if let delivery = try await db.raw("""
+                UPDATE deliveries SET state = \(bind: DeliveryState.delivered.rawValue), placement = \(bind: Placement.handedToResident.rawValue),
+                    note = \(bind: note), delivered_at = \(bind: at.epochMilliseconds), handed_over_at = \(bind: at.epochMilliseconds)
+                WHERE id = \(bind: deliveryID) AND handover_code = \(bind: code) AND handover_failures < \(bind: maxFailures) AND \(unsafeRaw: open)
+                RETURNING \(unsafeRaw: DeliveryRow.columns)
+                """).first(decoding: DeliveryRow.self, with: snakeCase)?.delivery() {
+                try await Self.enqueue(events, on: db)
+                return .handedOver(delivery)
+            }
+            if let failures = try await db.raw("""
+                UPDATE deliveries SET handover_failures = handover_failures + 1
+                WHERE id = \(bind: deliveryID) AND handover_failures < \(bind: maxFailures) AND \(unsafeRaw: open)
+                RETURNING handover_failures
+                """).first()?.decode(column: "handover_failures", as: Int.self) {
+                return .wrongCode(triesLeft: maxFailures - failures)
+            }
+            let state = try await db.raw("SELECT state FROM deliveries WHERE id = \(bind: deliveryID)").first()?.decode(column: "state", as: String.self)
+            return state == DeliveryState.delivered.rawValue ? .alreadyDelivered : .locked
         }
     }
 

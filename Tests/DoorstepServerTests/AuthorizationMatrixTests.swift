@@ -89,6 +89,7 @@ import Testing
                                                              query: "placement=porch"),
         "GET /api/v1/courier/deliveries/{id}/photo": .init(allowed: [.courier]),
         "POST /api/v1/courier/deliveries/{id}/delivered": .init(allowed: [.courier], body: json(#"{"placement": "porch"}"#)),
+        "POST /api/v1/courier/deliveries/{id}/handover": .init(allowed: [.courier], body: json(#"{"code": "x"}"#)),
         "POST /api/v1/courier/deliveries/{id}/capture-ticket": .init(allowed: [.courier]),
         // The customer's link, for its own delivery and purpose only, until it expires.
         "GET /d/{id}": .init(allowed: [.deliveryLink]), "GET /d/{id}/photo/{variant}": .init(allowed: [.deliveryLink]),

@@ -60,6 +60,7 @@ class UnimplementedStore: MetadataStore, @unchecked Sendable {
     func deliveries(courierID: String, deliveredSince: Date) async throws -> [Delivery] { throw unimplemented() }
     func markOutForDelivery(deliveryID: String, at: Date, events: [OutboxEvent]) async throws -> Bool { throw unimplemented() }
     func setDropChoice(deliveryID: String, _ choice: DropChoice?) async throws -> Delivery? { throw unimplemented() }
+    func handOver(deliveryID: String, code: String, note: String?, maxFailures: Int, at: Date, events: [OutboxEvent]) async throws -> HandoverResult { throw unimplemented() }
     func markDeliveredWithoutPhoto(deliveryID: String, placement: Placement, note: String?, at: Date, events: [OutboxEvent]) async throws -> Bool { throw unimplemented() }
 
     // MARK: PhotoStore

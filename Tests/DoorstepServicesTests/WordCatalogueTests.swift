@@ -62,14 +62,14 @@ import Testing
     }
 
     /// A text message with a link of realistic length (an https base, a delivery id, an expiry
-    /// and a signature: 130 characters) stays within 3 segments in every language, and within
-    /// 2 where the words are GSM-7.
+    /// and a signature: 130 characters), and the handover code after it, stays within 3 segments
+    /// in every language, and within 2 where the words are GSM-7.
     @Test(arguments: Language.allCases)
     func textMessagesFitInAFewSegments(_ language: Language) {
         let link = "https://doorstep.shop.example/d/" + String(repeating: "0", count: 36) + "?e=1797445205&s=" + String(repeating: "A", count: 43)
         let strings = Strings.forLanguage(language)
         for words in [strings.smsOutForDelivery, strings.smsDelivered] {
-            let message = TextMessage(words + " " + link)
+            let message = TextMessage(words + " " + link + " " + strings.handoverCode("123456", short: true))
             #expect(message.segments <= (message.encoding == .gsm7 ? 2 : 3), "\(language.rawValue): \(message.segments) segments")
         }
     }

@@ -29,6 +29,7 @@ struct CourierAPIController {
         courierOnly.post("deliveries/:id/photo", use: upload)
         courierOnly.get("deliveries/:id/photo", use: uploadedPhoto)
         courierOnly.post("deliveries/:id/delivered", use: deliveredWithoutPhoto)
+        courierOnly.post("deliveries/:id/handover", use: handOver)
         courierOnly.post("deliveries/:id/capture-ticket", use: captureTicket)
     }
 
@@ -133,6 +134,20 @@ struct CourierAPIController {
         let updated = try await deliveries.markDeliveredWithoutPhoto(delivery, placement: body.placement, note: body.note)
         return try JSONResponse.make(DeliveryResource.forCourier(updated))
     }
+
+    /// Handed over in person: the courier types the code the recipient gives them; no photo.
+    @Sendable func handOver(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let courier = try context.requireCourier()
+        let delivery = try await ingest.assignedDelivery(context.parameters.get("id") ?? "", to: courier)
+        let body = try await request.decodeJSON(as: HandoverRequest.self, context: context, limit: 4096)
+        let updated = try await deliveries.handOver(delivery, code: body.code, note: body.note)
+        return try JSONResponse.make(DeliveryResource.forCourier(updated))
+    }
+}
+
+struct HandoverRequest: Decodable {
+    var code: String
+    var note: String?
 }
 
 struct UploadKeyResource: Encodable {

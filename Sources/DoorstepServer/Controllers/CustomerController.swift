@@ -48,7 +48,9 @@ struct CustomerController {
             problemReported: request.uri.queryParameters["done"] == "problem")
         if delivered {
             page.dropChoice = delivery.dropChoice.map { strings.dropKind($0.kind) + ": " + $0.details }
+            page.handedOver = delivery.handedOverAt.map(moment)
         } else {
+            page.handoverCode = delivery.handoverCode.map { strings.handoverCode($0) }
             let current = delivery.dropChoice
             page.drop = .init(
                 url: "/d/\(delivery.id)/drop?\(link.query)", details: current?.details ?? "",

@@ -21,6 +21,11 @@ struct DeliveryResource: Encodable {
     var outForDeliveryAt: Date?
     /// The recipient's safe place or neighbour (couriers see it on their stop).
     var dropChoice: DropChoiceResource?
+    /// The code the recipient gives the courier at the door: the tenant's, to put in its own
+    /// messages; never sent to couriers.
+    var handoverCode: String?
+    /// When the courier entered the right code (handed over in person, no photo).
+    var handedOverAt: Date?
     var createdAt: Date
     var routePosition: Int?
     var customerURL: String?
@@ -39,6 +44,7 @@ struct DeliveryResource: Encodable {
         case id, orderReference = "order_reference", state, recipient, address, latitude, longitude, country, instructions
         case courierID = "courier_id", placement, note, deliveredAt = "delivered_at", createdAt = "created_at"
         case outForDeliveryAt = "out_for_delivery_at", dropChoice = "drop_choice"
+        case handoverCode = "handover_code", handedOverAt = "handed_over_at"
         case routePosition = "route_position"
         case customerURL = "customer_url", uploadURL = "upload_url", preferencesURL = "opt_out_url"
         case photoPolicy = "photo_policy", photo, proofs, problems
@@ -49,6 +55,7 @@ struct DeliveryResource: Encodable {
         var resource = DeliveryResource(delivery, photo: photo, uploadURL: uploadURL)
         resource.recipient.email = nil
         resource.recipient.phone = nil
+        resource.handoverCode = nil
         return resource
     }
 
@@ -69,6 +76,8 @@ struct DeliveryResource: Encodable {
         deliveredAt = delivery.deliveredAt
         outForDeliveryAt = delivery.outForDeliveryAt
         dropChoice = delivery.dropChoice.map(DropChoiceResource.init)
+        handoverCode = delivery.handoverCode
+        handedOverAt = delivery.handedOverAt
         createdAt = delivery.createdAt
         routePosition = delivery.routePosition
         self.customerURL = customerURL

@@ -28,6 +28,9 @@ struct DeliveryPageView: CustomerPage {
     /// Before delivery: the "not at home?" form. After: what the recipient had chosen.
     var drop: DropForm?
     var dropChoice: String?
+    /// Before delivery: "give the courier this code: 123 456". After: when it was given.
+    var handoverCode: String?
+    var handedOver: Moment?
     var hasLog = false
     var accessLog: [LogLine] = []
 

@@ -77,7 +77,7 @@ public struct DeliveryService: Sendable {
                 recipient: input.recipient, address: input.address,
                 location: try Coordinate(latitude: input.latitude, longitude: input.longitude), country: input.country,
                 instructions: input.instructions ?? "", courierID: input.courierID, state: .created,
-                createdAt: now, routePosition: input.routePosition)
+                createdAt: now, routePosition: input.routePosition, handoverCode: HandoverCode.generate())
         }
         let claim = idempotency.map {
             DeliveryRequestClaim(tenantID: tenant.id, key: $0.key, fingerprint: $0.fingerprint, deliveryIDs: deliveries.map(\.id), createdAt: now)
@@ -146,14 +146,42 @@ public struct DeliveryService: Sendable {
         return updated
     }
 
+    /// The recipient gave the courier their code at the door: handed over in person, no photo.
+    /// A code that is not six digits is refused without counting (a typo the app can catch);
+    /// a wrong one counts, and after `HandoverCode.maxFailures` the code no longer works.
+    public func handOver(_ delivery: Delivery, code typed: String, note: String?) async throws -> Delivery {
+        guard let code = HandoverCode.normalized(typed) else {
+            throw DoorstepError.invalidInput(field: "code", reason: "must be the recipient's \(HandoverCode.digits) digits")
+        }
+        let note = try Self.note(note)
+        let events = [announcer.event(.delivered, tenantID: delivery.tenantID, deliveryID: delivery.id)]
+        switch try await store.handOver(
+            deliveryID: delivery.id, code: code, note: note, maxFailures: HandoverCode.maxFailures, at: effects.now(), events: events) {
+        case .handedOver(let updated):
+            await announcer.committed(events)
+            return updated
+        case .wrongCode(let left):
+            throw DoorstepError.invalidInput(field: "code", reason: "is not the recipient's code; \(left) \(left == 1 ? "try" : "tries") left")
+        case .locked:
+            throw DoorstepError.conflict(reason: "the handover code no longer works here: deliver with a photo or without one")
+        case .alreadyDelivered:
+            throw DoorstepError.conflict(reason: "this delivery is already delivered")
+        }
+    }
+
+    /// A courier's note: at most 500 characters, none when blank.
+    static func note(_ note: String?) throws(DoorstepError) -> String? {
+        try note.flatMap { value throws(DoorstepError) in
+            let text = try Validate.text(value, field: "note", max: 500, allowEmpty: true)
+            return text.isEmpty ? nil : text
+        }
+    }
+
     /// The courier left the parcel without a photo (the recipient said no, or photos are off in
     /// the region): the recipient and the tenant hear it was delivered, and where it is.
     public func markDeliveredWithoutPhoto(_ delivery: Delivery, placement: Placement, note: String?) async throws -> Delivery {
         try DropChoice.check(placement, for: delivery)
-        let note = try note.flatMap { value throws(DoorstepError) in
-            let text = try Validate.text(value, field: "note", max: 500, allowEmpty: true)
-            return text.isEmpty ? nil : text
-        }
+        let note = try Self.note(note)
         let events = [announcer.event(.delivered, tenantID: delivery.tenantID, deliveryID: delivery.id)]
         if try await store.markDeliveredWithoutPhoto(
             deliveryID: delivery.id, placement: placement, note: note, at: effects.now(), events: events) {

@@ -90,6 +90,7 @@ struct EvidencePackDocument {
         if let at = delivery.deliveredAt { lines.append(word("deliveredAt") + ": " + time(at)) }
         if let placement = delivery.placement { lines.append(word("placement") + ": " + strings.placement(placement)) }
         if let choice = delivery.dropChoice { lines.append(word("dropChoice") + ": " + dropChoice(choice)) }
+        if let at = delivery.handedOverAt { lines.append(word("handedOver") + ": " + time(at)) }
         if let proof = facts.photos.last?.proof {
             lines.append(word("location") + ": " + word("location." + proof.locationVerdict.rawValue)
                          + (proof.distanceToAddress.map { " (" + word("metres", ["m": String(Int($0.rounded()))]) + ")" } ?? ""))
@@ -122,6 +123,7 @@ struct EvidencePackDocument {
         if let placement = delivery.placement { try pdf.field(word("placement"), strings.placement(placement)) }
         if let note = delivery.note, !note.isEmpty { try pdf.field(word("courierNote"), note) }
         if let choice = delivery.dropChoice { try pdf.field(word("dropChoice"), dropChoice(choice)) }
+        if let at = delivery.handedOverAt { try pdf.field(word("handedOver"), time(at)) }
         try pdf.field(word("visitsAfterDelivery"), visits)
 
         try pdf.text(word("sectionPhotos"), .heading)

@@ -33,7 +33,10 @@ public struct SMSChannel: Sendable {
         else { return nil }
         let strings = Strings.forLanguage(delivery.recipient.language)
         switch message.event.type {
-        case .outForDelivery: return (phone, TextMessage(strings.smsOutForDelivery + " " + links.preferencesURL(for: delivery)))
+        case .outForDelivery:
+            // The code after the link: the first words say what the text is about.
+            let code = delivery.handoverCode.map { " " + strings.handoverCode($0, short: true) } ?? ""
+            return (phone, TextMessage(strings.smsOutForDelivery + " " + links.preferencesURL(for: delivery) + code))
         case .delivered: return (phone, TextMessage(strings.smsDelivered + " " + links.customerURL(for: delivery)))
         default: return nil
         }

@@ -76,6 +76,11 @@ public struct Strings: Sendable, Decodable {
     public var dropDetails: String
     public var dropSave: String
     public var dropSaved: String
+    /// The handover code, on the page and in messages ({code}: `HandoverCode.display`).
+    public var handoverTitle: String
+    public var handoverCodeMessage: String
+    public var handoverCodeShort: String
+    public var handedOverWithCode: String
     public var problemDetails: String
     public var problemSend: String
     public var problemReported: String
@@ -142,6 +147,9 @@ public struct Strings: Sendable, Decodable {
     public func action(_ action: AccessEvent.Action) -> String { actions[action.rawValue] ?? action.rawValue }
     public func problemKind(_ kind: ProblemReport.Kind) -> String { problemKinds[kind.rawValue] ?? kind.rawValue }
     public func dropKind(_ kind: DropChoice.Kind) -> String { dropKinds[kind.rawValue] ?? kind.rawValue }
+    public func handoverCode(_ code: String, short: Bool = false) -> String {
+        (short ? handoverCodeShort : handoverCodeMessage).replacingOccurrences(of: "{code}", with: HandoverCode.display(code))
+    }
 
     /// The placements for the web apps' word lists: "placement.<code>" → words.
     public var placementWords: [String: String] {

@@ -24,5 +24,9 @@ public protocol DeliveryStore: Sendable {
     /// Records (or, nil, clears) the recipient's safe place or neighbour; nil when the delivery is
     /// already delivered or erased (nothing changed).
     func setDropChoice(deliveryID: String, _ choice: DropChoice?) async throws -> Delivery?
+    /// The courier typed `code` at the door: delivered (handed to a resident, `handed_over_at`)
+    /// when it is the delivery's and fewer than `maxFailures` wrong codes came before; else the
+    /// wrong try is counted.
+    func handOver(deliveryID: String, code: String, note: String?, maxFailures: Int, at: Date, events: [OutboxEvent]) async throws -> HandoverResult
     func markDeliveredWithoutPhoto(deliveryID: String, placement: Placement, note: String?, at: Date, events: [OutboxEvent]) async throws -> Bool
 }

@@ -145,6 +145,14 @@ public struct IdempotencyClaim: Sendable, Equatable {
     }
 }
 
+public enum HandoverResult: Sendable, Equatable {
+    case handedOver(Delivery)
+    case wrongCode(triesLeft: Int)
+    /// Too many wrong codes (or no code was issued): the courier delivers another way.
+    case locked
+    case alreadyDelivered
+}
+
 public enum RecordPhotoResult: Sendable, Equatable {
     /// Recorded. `retired` lists the blob keys of the photo this one replaced, to delete now;
     /// `delivery` is the delivery as this transaction left it (delivered); `openedCase` says

@@ -290,7 +290,38 @@
         !allowed && !done ? el("p", { class: "notice bad" }, T.noPhotoHere) : null),
       el("div", { class: "actions" },
         done ? null : el("button", { class: "primary", type: "button", onclick: () => { locate(); placement(stop); } }, T.delivered),
+        done ? null : el("button", { class: "secondary", type: "button", onclick: () => handover(stop) }, T.handover),
         el("button", { class: "secondary", type: "button", onclick: showStops }, T.back))));
+  }
+
+  // Handed over in person: the recipient reads out the code from their message or page. The
+  // server counts wrong codes (a few tries per delivery) and says how many are left.
+  function handover(stop) {
+    const code = el("input", { id: "handover-code", name: "code", inputmode: "numeric", autocomplete: "off", maxlength: "7", required: true });
+    const error = el("p", { class: "notice bad", role: "alert", hidden: true });
+    show(el("form", { "data-view": "handover", onsubmit: async (event) => {
+      event.preventDefault();
+      const response = await api("/api/v1/courier/deliveries/" + encodeURIComponent(stop.id) + "/handover", {
+        method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ code: code.value }),
+      }).catch(() => null);
+      if (!response) return toast(T.offline);
+      if (response.ok) {
+        stop.state = "delivered";
+        saveStops();
+        return show(el("section", { "data-view": "verdict", "data-verdict": "handed-over" },
+          el("div", { class: "notice ok", role: "status" }, "✓ " + T.handedOver),
+          el("div", { class: "actions" }, el("button", { class: "primary", type: "button", onclick: showStops }, T.nextStop))));
+      }
+      const problem = await response.json().catch(() => ({}));
+      error.textContent = problem.detail || T.refused;
+      error.hidden = false;
+    } },
+      el("h2", {}, stopTitle(stop)),
+      el("label", { class: "field", for: "handover-code" }, T.handoverCode, code),
+      error,
+      el("div", { class: "actions" },
+        el("button", { class: "primary", type: "submit" }, T.handoverConfirm),
+        el("button", { class: "secondary", type: "button", onclick: () => showStop(stop) }, T.back))));
   }
 
   function placement(stop) {
