@@ -184,24 +184,29 @@ extension SQLMetadataStore {
         deliveryID: String, code: String, note: String?, maxFailures: Int, at: Date, events: [OutboxEvent]
     ) async throws -> HandoverResult {
         try await source.withTransaction { db in
-            // Each step is one conditional statement, so concurrent tries (two phones, a retry)
-            // count once each and at most one hands the parcel over.
+            // One statement judges the code and counts the try, on the row as it stands once its
+            // lock is held: concurrent guesses (PostgreSQL's READ COMMITTED re-checks the WHERE
+            // after waiting) each see the count the one before left, so no more than `maxFailures`
+            // wrong codes are ever judged, and at most one right one hands the parcel over.
             let open = "state <> '\(DeliveryState.delivered.rawValue)' AND erased_at IS NULL AND handover_code IS NOT NULL"
-            if let delivery = try await db.raw("""
-                UPDATE deliveries SET state = \(bind: DeliveryState.delivered.rawValue), placement = \(bind: Placement.handedToResident.rawValue),
-                    note = \(bind: note), delivered_at = \(bind: at.epochMilliseconds), handed_over_at = \(bind: at.epochMilliseconds)
-                WHERE id = \(bind: deliveryID) AND handover_code = \(bind: code) AND handover_failures < \(bind: maxFailures) AND \(unsafeRaw: open)
-                RETURNING \(unsafeRaw: DeliveryRow.columns)
-                """).first(decoding: DeliveryRow.self, with: snakeCase)?.delivery() {
+            let right: SQLQueryString = "handover_code = \(bind: code)"
+            if let row = try await db.raw("""
+                UPDATE deliveries SET
+                    handover_failures = handover_failures + CASE WHEN \(right) THEN 0 ELSE 1 END,
+                    state = CASE WHEN \(right) THEN \(bind: DeliveryState.delivered.rawValue) ELSE state END,
+                    placement = CASE WHEN \(right) THEN \(bind: Placement.handedToResident.rawValue) ELSE placement END,
+                    note = CASE WHEN \(right) THEN \(bind: note) ELSE note END,
+                    delivered_at = CASE WHEN \(right) THEN \(bind: at.epochMilliseconds) ELSE delivered_at END,
+                    handed_over_at = CASE WHEN \(right) THEN \(bind: at.epochMilliseconds) ELSE handed_over_at END
+                WHERE id = \(bind: deliveryID) AND handover_failures < \(bind: maxFailures) AND \(unsafeRaw: open)
+                RETURNING \(unsafeRaw: DeliveryRow.columns), handover_failures
+                """).first() {
+                let delivery = try row.decode(model: DeliveryRow.self, with: snakeCase).delivery()
+                guard delivery.handedOverAt != nil else {
+                    return .wrongCode(triesLeft: maxFailures - (try row.decode(column: "handover_failures", as: Int.self)))
+                }
                 try await Self.enqueue(events, on: db)
                 return .handedOver(delivery)
-            }
-            if let failures = try await db.raw("""
-                UPDATE deliveries SET handover_failures = handover_failures + 1
-                WHERE id = \(bind: deliveryID) AND handover_failures < \(bind: maxFailures) AND \(unsafeRaw: open)
-                RETURNING handover_failures
-                """).first()?.decode(column: "handover_failures", as: Int.self) {
-                return .wrongCode(triesLeft: maxFailures - failures)
             }
             let state = try await db.raw("SELECT state FROM deliveries WHERE id = \(bind: deliveryID)").first()?.decode(column: "state", as: String.self)
             return state == DeliveryState.delivered.rawValue ? .alreadyDelivered : .locked
@@ -212,10 +217,14 @@ extension SQLMetadataStore {
         deliveryID: String, placement: Placement, note: String?, at: Date, events: [OutboxEvent]
     ) async throws -> Bool {
         try await source.withTransaction { db in
+            // With a neighbour only while the recipient's choice says so, checked in the statement
+            // itself: they may withdraw it while the courier's request is on its way.
             let changed = try await db.raw("""
                 UPDATE deliveries SET state = \(bind: DeliveryState.delivered.rawValue), placement = \(bind: placement.rawValue),
                     note = \(bind: note), delivered_at = \(bind: at.epochMilliseconds)
-                WHERE id = \(bind: deliveryID) AND state <> \(bind: DeliveryState.delivered.rawValue) RETURNING id
+                WHERE id = \(bind: deliveryID) AND state <> \(bind: DeliveryState.delivered.rawValue)
+                \(unsafeRaw: placement == .withNeighbour ? "AND drop_kind = '\(DropChoice.Kind.neighbour.rawValue)'" : "")
+                RETURNING id
                 """).first() != nil
             if changed { try await Self.enqueue(events, on: db) }
             return changed

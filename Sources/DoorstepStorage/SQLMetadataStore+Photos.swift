@@ -35,11 +35,16 @@ extension SQLMetadataStore {
                 SELECT (SELECT COUNT(*) FROM photos WHERE delivery_id = \(bind: photo.deliveryID)
                             AND deleted_reason = \(bind: PhotoDeletionReason.customerLink.rawValue)) AS deleted,
                        (SELECT COUNT(*) FROM deliveries WHERE id = \(bind: photo.deliveryID) AND erased_at IS NOT NULL) AS erased,
-                       (SELECT COUNT(*) FROM problem_reports WHERE delivery_id = \(bind: photo.deliveryID) AND resolved_at IS NULL) AS held
+                       (SELECT COUNT(*) FROM problem_reports WHERE delivery_id = \(bind: photo.deliveryID) AND resolved_at IS NULL) AS held,
+                       (SELECT COUNT(*) FROM deliveries WHERE id = \(bind: photo.deliveryID) AND drop_kind = \(bind: DropChoice.Kind.neighbour.rawValue)) AS neighbour
                 """).first()
             if try closed?.decode(column: "deleted", as: Int.self) ?? 0 > 0 { throw DoorstepError.photoNotAllowed(.deletedByCustomer) }
             if try closed?.decode(column: "erased", as: Int.self) ?? 0 > 0 { throw DoorstepError.notFound }
             if !retired.isEmpty, try closed?.decode(column: "held", as: Int.self) ?? 0 > 0 { throw DoorstepError.photoNotAllowed(.heldByCase) }
+            // The recipient may have withdrawn a neighbour while this photo was processed.
+            if photo.placement == .withNeighbour, try closed?.decode(column: "neighbour", as: Int.self) ?? 0 == 0 {
+                try DropChoice.check(photo.placement, for: nil)
+            }
             try await db.raw("""
                 INSERT INTO photos (id, delivery_id, tenant_id, courier_id, placement, note, captured_at,
                     image_latitude, image_longitude, device_latitude, device_longitude, distance_to_address,

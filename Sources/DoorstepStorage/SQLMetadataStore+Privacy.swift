@@ -115,7 +115,7 @@ extension SQLMetadataStore {
             // field that says who or where goes.
             try await db.raw("""
                 UPDATE deliveries SET recipient_name = '', recipient_email = '', recipient_phone = NULL, address = '', latitude = 0, longitude = 0,
-                    instructions = '', note = NULL, drop_details = CASE WHEN drop_kind IS NULL THEN NULL ELSE '' END,
+                    instructions = '', note = NULL, drop_details = CASE WHEN drop_kind IS NULL THEN NULL ELSE '' END, handover_code = NULL,
                     erased_at = \(bind: at.epochMilliseconds)
                 WHERE id = \(bind: deliveryID)
                 """).run()

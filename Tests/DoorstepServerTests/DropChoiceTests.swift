@@ -61,11 +61,16 @@ import Testing
     }
 
     @Test func aChoiceIsBoundedAndCanBeCleared() async throws {
-        try await TestApp.run { app in
+        // More tries than a link's 10 actions per 10 minutes: the limit is another test's subject.
+        try await TestApp.run(configure: { $0.rateLimits = nil }) { app in
             let delivery = try await app.delivery()
             try await app.application.test(.router) { client in
                 for bad in ["kind=neighbour&details=", "kind=safe_place&details=" + String(repeating: "x", count: DropChoice.maxDetails + 1),
-                            "kind=garden&details=shed", "details=shed", "kind=safe_place&details=a%00b"] {
+                            "kind=garden&details=shed", "details=shed", "kind=safe_place&details=a%00b",
+                            // One line, no invisible reordering: the words reach a courier's screen and a processor's text evidence.
+                            "kind=safe_place&details=gate%0AStatus%3A+Not+delivered", "kind=neighbour&details=No.+%E2%80%AE21",
+                            // 120 characters, 240 code points (thumbs-up and a skin tone): the schema counts code points.
+                            "kind=neighbour&details=" + String(repeating: "%F0%9F%91%8D%F0%9F%8F%BD", count: 120)] {
                     #expect(try await choose(client, app, delivery, bad).status == .unprocessableContent, "\(bad)")
                 }
                 #expect(try await app.services.store.delivery(id: delivery.id)?.dropChoice == nil)

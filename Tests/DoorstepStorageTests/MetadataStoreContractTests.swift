@@ -466,6 +466,37 @@ import Testing
             #expect(try await kinds() == [.notThere, .photoReused, .photoReused])
         }
     }
+
+    /// Many wrong codes at once (a script, several servers): exactly `maxFailures` are judged,
+    /// each counted, and the rest find the code locked, the right one included.
+    @Test(arguments: StoreEngine.allCases)
+    func concurrentHandoverGuessesAreCountedOneByOneAndLockTheCode(_ engine: StoreEngine) async throws {
+        try await engine.withSeed { seed in
+            let tenant = try await seed.tenant()
+            let delivery = try await seed.delivery(tenant, handoverCode: "482913")
+            let results = try await withThrowingTaskGroup(of: HandoverResult.self) { group in
+                for guess in 0..<20 {
+                    group.addTask {
+                        try await seed.store.handOver(deliveryID: delivery.id, code: String(format: "%06d", guess), note: nil, maxFailures: 5,
+                                                      at: seed.clock, events: [])
+                    }
+                }
+                return try await group.reduce(into: []) { $0.append($1) }
+            }
+            let left = results.compactMap { if case .wrongCode(let n) = $0 { n } else { nil } }
+            #expect(left.sorted() == [0, 1, 2, 3, 4])
+            #expect(results.filter { $0 == .locked }.count == 15)
+            #expect(try await seed.store.handOver(deliveryID: delivery.id, code: "482913", note: nil, maxFailures: 5, at: seed.clock, events: []) == .locked)
+            // Another delivery's code works, once.
+            let other = try await seed.delivery(tenant, handoverCode: "000007")
+            guard case .handedOver(let done) = try await seed.store.handOver(
+                deliveryID: other.id, code: "000007", note: "to Ann", maxFailures: 5, at: seed.clock, events: []) else {
+                Issue.record("not handed over"); return
+            }
+            #expect(done.state == .delivered && done.placement == .handedToResident && done.handedOverAt == seed.clock && done.note == "to Ann")
+            #expect(try await seed.store.handOver(deliveryID: other.id, code: "000007", note: nil, maxFailures: 5, at: seed.clock, events: []) == .alreadyDelivered)
+        }
+    }
 }
 
 @Suite struct ColumnNameTests {

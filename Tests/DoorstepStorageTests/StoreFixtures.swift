@@ -75,13 +75,13 @@ struct Seed {
 
     func delivery(
         _ tenant: Tenant, courier: Courier? = nil, reference: String? = nil, at date: Date? = nil,
-        recipient: Recipient = Recipient(name: "Ann", email: "ann@example.com", language: .fr)
+        recipient: Recipient = Recipient(name: "Ann", email: "ann@example.com", language: .fr), handoverCode: String? = nil
     ) async throws -> Delivery {
         let delivery = Delivery(
             id: Self.id(), tenantID: tenant.id, orderReference: reference ?? "ORDER-\(UUID().uuidString.prefix(8))",
             recipient: recipient,
             address: "1 Main St", location: try Coordinate(latitude: 48.85, longitude: 2.35), instructions: "",
-            courierID: courier?.id, state: .created, createdAt: date ?? clock)
+            courierID: courier?.id, state: .created, createdAt: date ?? clock, handoverCode: handoverCode)
         guard try await store.createDeliveries([delivery], claim: nil) == .created else {
             throw DoorstepError.conflict(reason: "this order reference already has a delivery")
         }

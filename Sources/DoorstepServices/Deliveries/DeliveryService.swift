@@ -188,6 +188,8 @@ public struct DeliveryService: Sendable {
             await announcer.committed(events)
         }
         guard let updated = try await store.delivery(id: delivery.id) else { throw DoorstepError.notFound }
+        // Not delivered and not changed: the recipient withdrew the neighbour meanwhile.
+        if updated.state != .delivered { try DropChoice.check(placement, for: updated) }
         return updated
     }
 

@@ -78,7 +78,8 @@ struct EvidencePackDocument {
     /// "Neighbour chosen by the recipient: no. 12 (chosen 3 Dec 2026, 09:12 UTC)": the recipient's own instruction,
     /// a strong fact when the parcel was left where they asked.
     func dropChoice(_ choice: DropChoice) -> String {
-        word("drop." + choice.kind.rawValue) + ": " + choice.details + " (" + word("chosen", ["at": time(choice.chosenAt)]) + ")"
+        // The recipient's words in quotes: theirs, not a fact the pack asserts.
+        word("drop." + choice.kind.rawValue) + ": “" + choice.details + "” (" + word("chosen", ["at": time(choice.chosenAt)]) + ")"
     }
 
     /// The delivery's key facts as "label: value" lines, for Stripe's `uncategorized_text`,

@@ -110,7 +110,7 @@ public struct CustomerAccessService: Sendable {
         let delivery = try await delivery(link)
         let choice = try kind.map { kind throws(DoorstepError) in
             // Which place or which neighbour: a choice without it tells the courier nothing.
-            DropChoice(kind: kind, details: try Validate.text(details, field: "details", max: DropChoice.maxDetails), chosenAt: effects.now())
+            DropChoice(kind: kind, details: try DropChoice.details(details), chosenAt: effects.now())
         }
         guard try await store.setDropChoice(deliveryID: delivery.id, choice) != nil else {
             throw DoorstepError.conflict(reason: "the parcel has already been delivered")
