@@ -89,17 +89,28 @@ def test_two_servers_share_one_postgres_and_one_bucket(tmp_path, scaled_env, rec
                                {**auth, "Idempotency-Key": "other"})
         assert status == 201
 
-        # Both outbox workers run; each event reaches the receiver once.
-        assert wait_for(lambda: len(receiver.hits) >= 2)
+        # Both outbox workers run; each event reaches the receiver once: the two deliveries, and the
+        # case the second opened (the same photo stood for another address).
+        assert wait_for(lambda: len(receiver.hits) >= 3)
         time.sleep(1.5)
         ids = [h["headers"]["webhook-id"] for h in receiver.hits]
-        assert len(ids) == 2 and len(set(ids)) == 2
+        assert len(ids) == 3 and len(set(ids)) == 3
+        assert sorted(json.loads(h["body"])["type"] for h in receiver.hits) == [
+            "delivery.delivered", "delivery.delivered", "delivery.problem_reported"]
 
         # Photos live in the bucket and read back through either server.
         for server in servers:
             html = request(first["customer_url"].replace(a["base"], server["base"]))[2].decode()
             src = html.split('<img src="')[1].split('"')[0].replace("&amp;", "&")
             assert request(server["base"] + src)[0] == 200
+
+        # The second delivery's reuse case holds its photo from the sweep: the tenant resolves it.
+        tenant = {"Authorization": f"Bearer {key}", "Content-Type": "application/json"}
+        [case] = json.loads(request(b["base"] + "/api/v1/cases", headers=tenant)[2])["items"]
+        assert case["kind"] == "photo_reused" and case["delivery_id"] == second["id"]
+        status, _, raw = request(a["base"] + f"/api/v1/cases/{case['id']}/resolve", "POST",
+                                 json.dumps({"resolution": "The same test photo"}).encode(), tenant)
+        assert status == 200, raw
 
         # Two sweeps at once on PostgreSQL: each photo deleted exactly once.
         sweeps = [subprocess.Popen([BIN, "sweep", "--data", keys, "--as-of", "2099-01-01T00:00:00Z"], stdout=subprocess.PIPE,
