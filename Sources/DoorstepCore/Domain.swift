@@ -159,6 +159,9 @@ public struct Photo: Codable, Sendable, Equatable {
     public var createdAt: Date
     /// When the retention sweep deletes it.
     public var expiresAt: Date
+    /// Set for the door photo of a failed attempt (`DeliveryAttempt`): kept and deleted like any
+    /// photo, but never "the delivery's photo".
+    public var attemptID: String? = nil
 
     public init(
         id: String, deliveryID: String, tenantID: String, courierID: String, placement: Placement, note: String?,

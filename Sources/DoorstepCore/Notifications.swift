@@ -4,13 +4,15 @@ import Foundation
 public enum EventType: String, Codable, Sendable, CaseIterable {
     case outForDelivery = "delivery.out_for_delivery"
     case delivered = "delivery.delivered"
+    /// The courier could not deliver (`DeliveryAttempt`): the recipient hears "we tried".
+    case attempted = "delivery.attempted"
     case photoDeleted = "photo.deleted"
     case optedOut = "recipient.opted_out"
     case problemReported = "delivery.problem_reported"
     case problemResolved = "delivery.problem_resolved"
 
     /// Events the recipient is told of, by email and, with a phone number, by text message.
-    public var emailsRecipient: Bool { self == .outForDelivery || self == .delivered }
+    public var emailsRecipient: Bool { self == .outForDelivery || self == .delivered || self == .attempted }
 }
 
 /// An event written to the outbox in the same transaction as the change that caused it. Ids and

@@ -43,14 +43,19 @@ public struct PhotoUploadDetails: Sendable, Equatable {
             }
             self.capturedAt = Date(timeIntervalSince1970: Double(milliseconds) / 1000)
         }
+        self.devicePosition = try Self.position(parameters)
+    }
+
+    /// `lat` and `lon`, together or not at all.
+    public static func position(_ parameters: [String: String]) throws(DoorstepError) -> Coordinate? {
         switch (parameters["lat"], parameters["lon"]) {
         case (nil, nil):
-            self.devicePosition = nil
+            return nil
         case let (lat?, lon?):
             guard let latitude = Double(lat), let longitude = Double(lon) else {
                 throw .invalidInput(field: "position", reason: "lat and lon must be numbers")
             }
-            self.devicePosition = try Coordinate(latitude: latitude, longitude: longitude)
+            return try Coordinate(latitude: latitude, longitude: longitude)
         default:
             throw .invalidInput(field: "position", reason: "lat and lon must be given together")
         }

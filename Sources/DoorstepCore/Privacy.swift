@@ -263,11 +263,14 @@ public struct PhotoProof: Codable, Sendable, Equatable {
     public var redaction: Redaction
     /// While the photo's proof thumbnail exists (the photo itself gone), when it will be deleted.
     public var proofThumbnailUntil: Date?
+    /// Set for the door photo of a failed attempt (`DeliveryAttempt`), nil for a delivery photo.
+    public var attemptID: String?
 
     public init(photoID: String, deliveryID: String, placement: Placement, uploadedAt: Date, capturedAt: Date?, sha256: String,
                 distanceToAddress: Double?, expiresAt: Date, deletedAt: Date?, deletedReason: PhotoDeletionReason?,
                 locationVerdict: LocationVerdict = .unknown, qualityIssues: [QualityIssue] = [], freshness: Freshness = .noTicket,
-                redaction: Redaction = .notSearched, proofThumbnailUntil: Date? = nil) {
+                redaction: Redaction = .notSearched, proofThumbnailUntil: Date? = nil, attemptID: String? = nil) {
+        self.attemptID = attemptID
         self.redaction = redaction
         self.proofThumbnailUntil = proofThumbnailUntil
         self.locationVerdict = locationVerdict

@@ -328,6 +328,24 @@ enum Migrations {
             "ALTER TABLE deliveries ADD COLUMN handover_failures INTEGER NOT NULL DEFAULT 0",
             "ALTER TABLE deliveries ADD COLUMN handed_over_at BIGINT",
         ]),
+        // Failed delivery attempts (DeliveryAttempt); an attempt's door photo is a photo row with
+        // its attempt_id, so retention, proof thumbnails, holds, export and erasure treat it as
+        // every photo, while "the delivery's photo" means the rows without one.
+        (18, [
+            """
+            CREATE TABLE delivery_attempts (
+                id TEXT PRIMARY KEY,
+                delivery_id TEXT NOT NULL REFERENCES deliveries(id),
+                tenant_id TEXT NOT NULL REFERENCES tenants(id),
+                courier_id TEXT NOT NULL REFERENCES couriers(id),
+                reason TEXT NOT NULL,
+                note TEXT,
+                photo_id TEXT,
+                created_at BIGINT NOT NULL)
+            """,
+            "CREATE INDEX delivery_attempts_by_delivery ON delivery_attempts (delivery_id, created_at)",
+            "ALTER TABLE photos ADD COLUMN attempt_id TEXT",
+        ]),
     ]
 
     static var latest: Int { steps.map(\.version).max() ?? 0 }

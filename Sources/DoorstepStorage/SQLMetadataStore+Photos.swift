@@ -23,7 +23,7 @@ extension SQLMetadataStore {
             // The photo this one replaces (a retake), retired in the same statement that names its blobs.
             let retired = try await db.raw("""
                 UPDATE photos SET deleted_at = \(bind: now), deleted_reason = \(bind: PhotoDeletionReason.replaced.rawValue), wrapped_key = NULL
-                WHERE delivery_id = \(bind: photo.deliveryID) AND deleted_at IS NULL
+                WHERE delivery_id = \(bind: photo.deliveryID) AND deleted_at IS NULL AND attempt_id IS NULL
                 RETURNING display_key, thumbnail_key
                 """).all(decoding: BlobKeysRow.self, with: snakeCase).flatMap { [$0.displayKey, $0.thumbnailKey] }
             // Checked again here, after the UPDATE above has waited for any concurrent change to this
@@ -32,7 +32,7 @@ extension SQLMetadataStore {
             // An open case holds the photo it is about: a retake would let the party in dispute
             // replace the evidence (the retire above rolls back with the refusal).
             let closed = try await db.raw("""
-                SELECT (SELECT COUNT(*) FROM photos WHERE delivery_id = \(bind: photo.deliveryID)
+                SELECT (SELECT COUNT(*) FROM photos WHERE delivery_id = \(bind: photo.deliveryID) AND attempt_id IS NULL
                             AND deleted_reason = \(bind: PhotoDeletionReason.customerLink.rawValue)) AS deleted,
                        (SELECT COUNT(*) FROM deliveries WHERE id = \(bind: photo.deliveryID) AND erased_at IS NOT NULL) AS erased,
                        (SELECT COUNT(*) FROM problem_reports WHERE delivery_id = \(bind: photo.deliveryID) AND resolved_at IS NULL) AS held,
@@ -45,27 +45,7 @@ extension SQLMetadataStore {
             if photo.placement == .withNeighbour, try closed?.decode(column: "neighbour", as: Int.self) ?? 0 == 0 {
                 try DropChoice.check(photo.placement, for: nil)
             }
-            try await db.raw("""
-                INSERT INTO photos (id, delivery_id, tenant_id, courier_id, placement, note, captured_at,
-                    image_latitude, image_longitude, device_latitude, device_longitude, distance_to_address,
-                    mean_brightness, display_key, display_width, display_height, display_bytes, display_sha256,
-                    thumbnail_key, thumbnail_width, thumbnail_height, thumbnail_bytes, thumbnail_sha256, created_at,
-                    wrapped_key, kek_version, expires_at, sharpness, quality_issues, perceptual_hash, location_verdict,
-                    capture_ticket, freshness, faces_redacted)
-                VALUES (\(bind: photo.id), \(bind: photo.deliveryID), \(bind: photo.tenantID), \(bind: photo.courierID),
-                    \(bind: photo.placement.rawValue), \(bind: photo.note), \(bind: photo.capturedAt?.epochMilliseconds),
-                    \(bind: photo.imagePosition?.latitude), \(bind: photo.imagePosition?.longitude),
-                    \(bind: photo.devicePosition?.latitude), \(bind: photo.devicePosition?.longitude),
-                    \(bind: photo.distanceToAddress), \(bind: photo.quality.meanBrightness),
-                    \(bind: photo.display.blobKey), \(bind: photo.display.width), \(bind: photo.display.height),
-                    \(bind: photo.display.byteCount), \(bind: photo.display.sha256),
-                    \(bind: photo.thumbnail.blobKey), \(bind: photo.thumbnail.width), \(bind: photo.thumbnail.height),
-                    \(bind: photo.thumbnail.byteCount), \(bind: photo.thumbnail.sha256), \(bind: now),
-                    \(bind: photo.dataKey.sealed), \(bind: photo.dataKey.kekVersion), \(bind: photo.expiresAt.epochMilliseconds),
-                    \(bind: photo.quality.sharpness), \(bind: PhotoRow.encode(photo.quality.issues)),
-                    \(bind: Int64(bitPattern: photo.perceptualHash)), \(bind: photo.locationVerdict.rawValue),
-                    \(bind: photo.captureTicket), \(bind: photo.freshness.rawValue), \(bind: photo.redaction.storedFaces))
-                """).run()
+            try await Self.insertPhoto(photo, on: db)
             if let ticket = photo.captureTicket {
                 try await db.raw("""
                     UPDATE capture_tickets SET photo_id = \(bind: photo.id) WHERE digest = \(bind: ticket) AND photo_id IS NULL
@@ -104,6 +84,31 @@ extension SQLMetadataStore {
         }
     }
 
+    /// The photo's row (with its `attemptID` for the door photo of a failed attempt).
+    static func insertPhoto(_ photo: Photo, on db: any SQLDatabase) async throws {
+        try await db.raw("""
+            INSERT INTO photos (id, delivery_id, tenant_id, courier_id, placement, note, captured_at,
+                image_latitude, image_longitude, device_latitude, device_longitude, distance_to_address,
+                mean_brightness, display_key, display_width, display_height, display_bytes, display_sha256,
+                thumbnail_key, thumbnail_width, thumbnail_height, thumbnail_bytes, thumbnail_sha256, created_at,
+                wrapped_key, kek_version, expires_at, sharpness, quality_issues, perceptual_hash, location_verdict,
+                capture_ticket, freshness, faces_redacted, attempt_id)
+            VALUES (\(bind: photo.id), \(bind: photo.deliveryID), \(bind: photo.tenantID), \(bind: photo.courierID),
+                \(bind: photo.placement.rawValue), \(bind: photo.note), \(bind: photo.capturedAt?.epochMilliseconds),
+                \(bind: photo.imagePosition?.latitude), \(bind: photo.imagePosition?.longitude),
+                \(bind: photo.devicePosition?.latitude), \(bind: photo.devicePosition?.longitude),
+                \(bind: photo.distanceToAddress), \(bind: photo.quality.meanBrightness),
+                \(bind: photo.display.blobKey), \(bind: photo.display.width), \(bind: photo.display.height),
+                \(bind: photo.display.byteCount), \(bind: photo.display.sha256),
+                \(bind: photo.thumbnail.blobKey), \(bind: photo.thumbnail.width), \(bind: photo.thumbnail.height),
+                \(bind: photo.thumbnail.byteCount), \(bind: photo.thumbnail.sha256), \(bind: photo.createdAt.epochMilliseconds),
+                \(bind: photo.dataKey.sealed), \(bind: photo.dataKey.kekVersion), \(bind: photo.expiresAt.epochMilliseconds),
+                \(bind: photo.quality.sharpness), \(bind: PhotoRow.encode(photo.quality.issues)),
+                \(bind: Int64(bitPattern: photo.perceptualHash)), \(bind: photo.locationVerdict.rawValue),
+                \(bind: photo.captureTicket), \(bind: photo.freshness.rawValue), \(bind: photo.redaction.storedFaces), \(bind: photo.attemptID))
+            """).run()
+    }
+
     public func idempotentUpload(courierID: String, key: String) async throws -> IdempotencyClaim? {
         try await source.withConnection { db in try await Self.claim(courierID: courierID, key: key, on: db) }
     }
@@ -127,6 +132,7 @@ extension SQLMetadataStore {
         try await source.withConnection { db in
             try await db.raw("""
                 SELECT \(unsafeRaw: PhotoRow.columns) FROM photos WHERE delivery_id = \(bind: deliveryID) AND deleted_at IS NULL
+                  AND attempt_id IS NULL
                 """).first(decoding: PhotoRow.self, with: snakeCase)?.photo()
         }
     }
@@ -179,7 +185,7 @@ struct PhotoRow: Decodable {
         "display_key", "display_width", "display_height", "display_bytes", "display_sha256",
         "thumbnail_key", "thumbnail_width", "thumbnail_height", "thumbnail_bytes", "thumbnail_sha256", "created_at",
         "wrapped_key", "kek_version", "expires_at", "sharpness", "quality_issues", "perceptual_hash", "location_verdict",
-        "capture_ticket", "freshness", "faces_redacted",
+        "capture_ticket", "freshness", "faces_redacted", "attempt_id",
     ], of: nil)
 
     var id: String
@@ -216,6 +222,7 @@ struct PhotoRow: Decodable {
     var captureTicket: String?
     var freshness: String
     var facesRedacted: Int?
+    var attemptId: String?
 
     /// Issues as a comma-separated list of their codes ("" when none).
     static func encode(_ issues: [QualityIssue]) -> String { issues.map(\.rawValue).joined(separator: ",") }
@@ -227,7 +234,7 @@ struct PhotoRow: Decodable {
             guard let lat, let lon else { return nil }
             return try Coordinate(latitude: lat, longitude: lon)
         }
-        return Photo(
+        var photo = Photo(
             id: id, deliveryID: deliveryId, tenantID: tenantId, courierID: courierId,
             placement: Placement(rawValue: placement) ?? .other, note: note,
             capturedAt: capturedAt.map(Date.init(epochMilliseconds:)),
@@ -247,6 +254,8 @@ struct PhotoRow: Decodable {
             captureTicket: captureTicket, freshness: Freshness(rawValue: freshness) ?? .noTicket,
             redaction: Redaction(stored: facesRedacted)
         )
+        photo.attemptID = attemptId
+        return photo
     }
 }
 
@@ -280,7 +289,7 @@ extension SQLMetadataStore {
             try await db.raw("""
                 SELECT id, delivery_id, placement, created_at, captured_at, display_sha256, distance_to_address,
                        expires_at, deleted_at, deleted_reason, location_verdict, quality_issues, freshness, faces_redacted,
-                       proof_key, proof_until
+                       proof_key, proof_until, attempt_id
                 FROM photos WHERE delivery_id = \(bind: deliveryID) ORDER BY created_at, id
                 """).all(decoding: ProofRow.self, with: snakeCase).map(\.proof)
         }
@@ -304,6 +313,7 @@ struct ProofRow: Decodable {
     var facesRedacted: Int?
     var proofKey: String?
     var proofUntil: Int64?
+    var attemptId: String?
 
     var proof: PhotoProof {
         PhotoProof(
@@ -314,7 +324,7 @@ struct ProofRow: Decodable {
             deletedReason: deletedReason.flatMap(PhotoDeletionReason.init(rawValue:)), locationVerdict: LocationVerdict(rawValue: locationVerdict) ?? .unknown,
             qualityIssues: qualityIssues.split(separator: ",").compactMap { QualityIssue(rawValue: String($0)) },
             freshness: Freshness(rawValue: freshness) ?? .noTicket, redaction: Redaction(stored: facesRedacted),
-            proofThumbnailUntil: proofKey == nil ? nil : proofUntil.map(Date.init(epochMilliseconds:)))
+            proofThumbnailUntil: proofKey == nil ? nil : proofUntil.map(Date.init(epochMilliseconds:)), attemptID: attemptId)
     }
 }
 

@@ -125,6 +125,7 @@ extension SQLMetadataStore {
                 WHERE delivery_id = \(bind: deliveryID)
                 """).run()
             try await db.raw("UPDATE problem_reports SET details = '' WHERE delivery_id = \(bind: deliveryID)").run()
+            try await db.raw("UPDATE delivery_attempts SET note = NULL WHERE delivery_id = \(bind: deliveryID)").run()
         }
     }
 }

@@ -62,6 +62,8 @@ class UnimplementedStore: MetadataStore, @unchecked Sendable {
     func setDropChoice(deliveryID: String, _ choice: DropChoice?) async throws -> Delivery? { throw unimplemented() }
     func handOver(deliveryID: String, code: String, note: String?, maxFailures: Int, at: Date, events: [OutboxEvent]) async throws -> HandoverResult { throw unimplemented() }
     func markDeliveredWithoutPhoto(deliveryID: String, placement: Placement, note: String?, at: Date, events: [OutboxEvent]) async throws -> Bool { throw unimplemented() }
+    func recordAttempt(_ attempt: DeliveryAttempt, photo: Photo?, events: [OutboxEvent], audit: AccessEvent?) async throws -> RecordAttemptResult { throw unimplemented() }
+    func attempts(deliveryID: String) async throws -> [DeliveryAttempt] { throw unimplemented() }
 
     // MARK: PhotoStore
 

@@ -7,7 +7,8 @@ import Hummingbird
 import Synchronization
 
 /// The courier API: log in, list today's stops, upload the photo of a stop (plain or sealed),
-/// or mark a stop delivered where no photo may be taken.
+/// mark a stop delivered where no photo may be taken or handed over with the code, or record a
+/// failed attempt.
 struct CourierAPIController {
     let accounts: AccountService
     let deliveries: DeliveryService
@@ -30,6 +31,7 @@ struct CourierAPIController {
         courierOnly.get("deliveries/:id/photo", use: uploadedPhoto)
         courierOnly.post("deliveries/:id/delivered", use: deliveredWithoutPhoto)
         courierOnly.post("deliveries/:id/handover", use: handOver)
+        courierOnly.post("deliveries/:id/attempts", use: attempt)
         courierOnly.post("deliveries/:id/capture-ticket", use: captureTicket)
     }
 
@@ -88,6 +90,24 @@ struct CourierAPIController {
         // Authorise before reading the body: a stranger's upload, or one for a recipient who said
         // no to photos, is not read at all.
         let delivery = try await ingest.authorize(deliveryID: deliveryID, for: courier)
+        let outcome = try await withImageBody(request, delivery: delivery, courier: courier) { bytes in
+            try await ingest.upload(bytes, to: delivery, details: details, idempotencyKey: key, by: courier)
+        }
+        metrics.photoUpload(outcome.replayed ? "replayed" : "stored")
+        var headers: HTTPFields = [:]
+        headers[.location] = "/api/v1/courier/deliveries/\(deliveryID)/photo"
+        if outcome.replayed { headers[.idempotentReplayed] = "true" }
+        let result = UploadResult(
+            delivery: .forCourier(outcome.delivery, photo: outcome.photo), photo: PhotoResource(outcome.photo))
+        // A replay answers exactly as the original did (201), marked by Idempotent-Replayed.
+        return try JSONResponse.make(result, status: .created, headers: headers)
+    }
+
+    /// The image body of an upload, plain or sealed to the upload key for this delivery, read
+    /// within the upload memory budget; `use` runs while its room is held (until it is stored).
+    private func withImageBody<Result>(
+        _ request: Request, delivery: Delivery, courier: Courier, _ use: ([UInt8]) async throws -> Result
+    ) async throws -> Result {
         let contentType = request.headers[.contentType].map { $0.split(separator: ";", omittingEmptySubsequences: false)[0].trimmingCharacters(in: .whitespaces) }
         let sealed = contentType == SealedUpload.mediaType
         if let contentType, !sealed, ImageFormat.fromMediaType(contentType) == nil {
@@ -105,16 +125,31 @@ struct CourierAPIController {
         if sealed {
             do { bytes = try uploadKeys.open(bytes, deliveryID: delivery.id) } catch { throw DoorstepError.sealedUploadInvalid }
         }
-        let outcome = try await ingest.upload(
-            bytes, to: delivery, details: details, idempotencyKey: key, by: courier)
-        metrics.photoUpload(outcome.replayed ? "replayed" : "stored")
-        var headers: HTTPFields = [:]
-        headers[.location] = "/api/v1/courier/deliveries/\(deliveryID)/photo"
-        if outcome.replayed { headers[.idempotentReplayed] = "true" }
-        let result = UploadResult(
-            delivery: .forCourier(outcome.delivery, photo: outcome.photo), photo: PhotoResource(outcome.photo))
-        // A replay answers exactly as the original did (201), marked by Idempotent-Replayed.
-        return try JSONResponse.make(result, status: .created, headers: headers)
+        return try await use(bytes)
+    }
+
+    /// A failed attempt: `reason` (and `note`, `lat`/`lon`) as query parameters, the door photo as
+    /// the body (plain or sealed, as an upload), or no body at all where no photo may be taken.
+    @Sendable func attempt(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let courier = try context.requireCourier()
+        try rateLimits.check(.upload, courier.id)
+        let parameters = request.uri.queryParameters.reduce(into: [String: String]()) { $0[String($1.key)] = String($1.value) }
+        guard let reason = parameters["reason"].flatMap(DeliveryAttempt.Reason.init(rawValue:)) else {
+            throw DoorstepError.invalidInput(
+                field: "reason", reason: "must be one of \(DeliveryAttempt.Reason.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        let position = try PhotoUploadDetails.position(parameters)
+        let delivery = try await ingest.assignedDelivery(context.parameters.get("id") ?? "", to: courier)
+        // No Content-Type and no length: an attempt without a photo.
+        let hasPhoto = request.headers[.contentType] != nil || (request.headers[.contentLength].flatMap(Int.init) ?? 0) > 0
+        let outcome = hasPhoto
+            ? try await withImageBody(request, delivery: delivery, courier: courier) { bytes in
+                try await ingest.recordAttempt(bytes, to: delivery, reason: reason, note: parameters["note"], devicePosition: position, by: courier)
+            }
+            : try await ingest.recordAttempt(nil, to: delivery, reason: reason, note: parameters["note"], devicePosition: position, by: courier)
+        let result = AttemptResult(
+            delivery: .forCourier(delivery), attempt: AttemptResource(outcome.attempt), photo: outcome.photo.map(PhotoResource.init))
+        return try JSONResponse.make(result, status: .created)
     }
 
     /// What an upload's Location names: the stop and its photo's details as the upload answered

@@ -77,6 +77,9 @@ struct CustomerController {
         } else if let deleted = view.deletedPhoto {
             page.deletedNote = deleted.deletedReason == .expired ? strings.photoExpired : strings.photoDeleted
         }
+        page.attempts = view.attempts.map { .init(at: moment($0.at), reason: strings.attemptReason($0.reason)) }
+        page.hasAttempts = !page.attempts.isEmpty
+        if !view.doorPhotos.isEmpty { page.doorPhotosDeleteURL = "/d/\(delivery.id)/photo/delete?\(link.query)" }
         page.hasLog = !view.accessLog.isEmpty
         page.accessLog = view.accessLog.map { event in
             let at = moment(event.at)

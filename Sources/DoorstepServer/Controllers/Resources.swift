@@ -39,6 +39,8 @@ struct DeliveryResource: Encodable {
     var proofs: [ProofResource]?
     /// What the customer reported.
     var problems: [ProblemResource]?
+    /// The courier's failed attempts, oldest first.
+    var attempts: [AttemptResource]?
 
     enum CodingKeys: String, CodingKey {
         case id, orderReference = "order_reference", state, recipient, address, latitude, longitude, country, instructions
@@ -47,7 +49,7 @@ struct DeliveryResource: Encodable {
         case handoverCode = "handover_code", handedOverAt = "handed_over_at"
         case routePosition = "route_position"
         case customerURL = "customer_url", uploadURL = "upload_url", preferencesURL = "opt_out_url"
-        case photoPolicy = "photo_policy", photo, proofs, problems
+        case photoPolicy = "photo_policy", photo, proofs, problems, attempts
     }
 
     /// A delivery as a courier sees it: what they need at the door, never the recipient's email.
@@ -115,12 +117,14 @@ struct ProofResource: Encodable {
     var freshness: Freshness
     var redaction: Redaction
     var proofThumbnailUntil: Date?
+    /// Set for the door photo of a failed attempt.
+    var attemptID: String?
 
     enum CodingKeys: String, CodingKey {
         case photoID = "photo_id", placement, uploadedAt = "uploaded_at", capturedAt = "captured_at", sha256
         case distanceToAddressMetres = "distance_to_address_m", expiresAt = "expires_at", deletedAt = "deleted_at"
         case deletedReason = "deleted_reason", location, qualityIssues = "quality_issues", freshness, redaction
-        case proofThumbnailUntil = "proof_thumbnail_until"
+        case proofThumbnailUntil = "proof_thumbnail_until", attemptID = "attempt_id"
     }
 
     init(_ proof: PhotoProof) {
@@ -138,6 +142,7 @@ struct ProofResource: Encodable {
         freshness = proof.freshness
         redaction = proof.redaction
         proofThumbnailUntil = proof.proofThumbnailUntil
+        attemptID = proof.attemptID
     }
 }
 
@@ -274,6 +279,36 @@ struct DeliveryPage: Encodable {
 struct UploadResult: Encodable {
     var delivery: DeliveryResource
     var photo: PhotoResource
+}
+
+/// A courier's failed attempt as recorded: the stop, the attempt, and the door photo's verdicts.
+struct AttemptResult: Encodable {
+    var delivery: DeliveryResource
+    var attempt: AttemptResource
+    var photo: PhotoResource?
+}
+
+struct AttemptResource: Encodable {
+    /// The id of the `delivery.attempted` event that announced it (`data.attempt_id` in the webhook).
+    var id: String
+    var reason: DeliveryAttempt.Reason
+    var note: String?
+    var courierID: String
+    var photoID: String?
+    var attemptedAt: Date
+
+    enum CodingKeys: String, CodingKey {
+        case id, reason, note, courierID = "courier_id", photoID = "photo_id", attemptedAt = "attempted_at"
+    }
+
+    init(_ attempt: DeliveryAttempt) {
+        id = attempt.id
+        reason = attempt.reason
+        note = attempt.note
+        courierID = attempt.courierID
+        photoID = attempt.photoID
+        attemptedAt = attempt.at
+    }
 }
 
 struct LoginRequest: Decodable {

@@ -220,6 +220,7 @@ struct TenantAPIController {
             resource.photoPolicy = details.policy.code
             resource.proofs = details.proofs.map(ProofResource.init)
             resource.problems = details.problems.map(ProblemResource.init)
+            resource.attempts = details.attempts.map(AttemptResource.init)
         }
         return resource
     }

@@ -31,6 +31,10 @@ struct DeliveryPageView: CustomerPage {
     /// Before delivery: "give the courier this code: 123 456". After: when it was given.
     var handoverCode: String?
     var handedOver: Moment?
+    /// The courier's failed attempts, and where their door photos can be deleted while they exist.
+    var hasAttempts = false
+    var attempts: [Attempt] = []
+    var doorPhotosDeleteURL: String?
     var hasLog = false
     var accessLog: [LogLine] = []
 
@@ -58,6 +62,7 @@ struct DeliveryPageView: CustomerPage {
         let deleteURL: String
     }
     struct LogLine { let at: String, atText: String, who: String, what: String }
+    struct Attempt { let at: Moment, reason: String }
     struct DropForm {
         let url: String
         let details: String

@@ -201,18 +201,20 @@ public struct DeliveryService: Sendable {
     }
 
     /// What a tenant sees of one delivery besides its fields: the photo policy now, every photo's
-    /// proof, and the customer's reports.
+    /// proof, the customer's reports and the courier's failed attempts.
     public struct Details: Sendable {
         public var photo: Photo?
         public var policy: PhotoPolicy
         public var proofs: [PhotoProof]
         public var problems: [ProblemReport]
+        public var attempts: [DeliveryAttempt]
     }
 
     public func details(of delivery: Delivery) async throws -> Details {
         Details(
             photo: try await photo(of: delivery), policy: try await privacy.policy(for: delivery),
-            proofs: try await store.photoProofs(deliveryID: delivery.id), problems: try await store.problemReports(deliveryID: delivery.id))
+            proofs: try await store.photoProofs(deliveryID: delivery.id), problems: try await store.problemReports(deliveryID: delivery.id),
+            attempts: try await store.attempts(deliveryID: delivery.id))
     }
 
     /// A courier's stops in route order: every stop not yet delivered, and those delivered in the

@@ -8,8 +8,11 @@ import Foundation
 public struct EvidenceFacts: Sendable {
     public var tenant: Tenant
     public var delivery: Delivery
-    /// Every photo the delivery ever had, oldest first; `jpeg` only for the one that still exists.
+    /// Every photo the delivery ever had (door photos of failed attempts included), oldest first;
+    /// `jpeg` only for those that still exist (or their proof thumbnail).
     public var photos: [PhotoEvidence]
+    /// The courier's failed attempts, oldest first (at most `DeliveryAttempt.maxPerDelivery`).
+    public var attempts: [DeliveryAttempt]
     public var timeline: [TimelineEntry]
     /// True when the recipient's visits were cut to the latest `EvidencePackService.visitsListed`.
     public var visitsTruncated: Bool
@@ -31,13 +34,16 @@ public struct EvidenceFacts: Sendable {
 
     public struct TimelineEntry: Sendable, Equatable {
         public enum Kind: String, Sendable, CaseIterable {
-            case created, outForDelivery = "out_for_delivery", delivered, photo, report, resolved
+            case created, outForDelivery = "out_for_delivery", attempt, delivered, photo, report, resolved
             case viewPage = "view_page", viewPhoto = "view_photo", download, delete
         }
 
         public var at: Date
         public var kind: Kind
     }
+
+    /// The delivery's own photos, without the door photos of attempts.
+    public var deliveryPhotos: [PhotoEvidence] { photos.filter { $0.proof.attemptID == nil } }
 
     /// The receipt's signed bytes' SHA-256, in hex: what the pack and the JSON cite.
     public var receiptDigest: String? {

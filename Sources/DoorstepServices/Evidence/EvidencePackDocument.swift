@@ -77,6 +77,11 @@ struct EvidencePackDocument {
 
     /// "Neighbour chosen by the recipient: no. 12 (chosen 3 Dec 2026, 09:12 UTC)": the recipient's own instruction,
     /// a strong fact when the parcel was left where they asked.
+    /// "4 December 2026 at 14:02 UTC: Nobody was at home."
+    func attempt(_ attempt: DeliveryAttempt) -> String {
+        time(attempt.at) + ": " + strings.attemptReason(attempt.reason)
+    }
+
     func dropChoice(_ choice: DropChoice) -> String {
         // The recipient's words in quotes: theirs, not a fact the pack asserts.
         word("drop." + choice.kind.rawValue) + ": “" + choice.details + "” (" + word("chosen", ["at": time(choice.chosenAt)]) + ")"
@@ -92,7 +97,8 @@ struct EvidencePackDocument {
         if let placement = delivery.placement { lines.append(word("placement") + ": " + strings.placement(placement)) }
         if let choice = delivery.dropChoice { lines.append(word("dropChoice") + ": " + dropChoice(choice)) }
         if let at = delivery.handedOverAt { lines.append(word("handedOver") + ": " + time(at)) }
-        if let proof = facts.photos.last?.proof {
+        if !facts.attempts.isEmpty { lines.append(word("sectionAttempts") + ": " + facts.attempts.map(attempt).joined(separator: "; ")) }
+        if let proof = facts.deliveryPhotos.last?.proof {
             lines.append(word("location") + ": " + word("location." + proof.locationVerdict.rawValue)
                          + (proof.distanceToAddress.map { " (" + word("metres", ["m": String(Int($0.rounded()))]) + ")" } ?? ""))
             lines.append(word("freshness") + ": " + word("freshness." + proof.freshness.rawValue))
@@ -131,6 +137,15 @@ struct EvidencePackDocument {
         if facts.photos.isEmpty { try pdf.text(word("noPhoto")) }
         for (index, photo) in facts.photos.enumerated() {
             try photoSection(photo, number: index + 1, of: facts.photos.count, into: pdf)
+        }
+
+        try pdf.text(word("sectionAttempts"), .heading)
+        if facts.attempts.isEmpty { try pdf.text(word("noAttempts")) }
+        for attempt in facts.attempts {
+            try pdf.field(word("attemptAt"), time(attempt.at))
+            try pdf.field(word("attemptReason"), strings.attemptReason(attempt.reason))
+            if let note = attempt.note, !note.isEmpty { try pdf.field(word("courierNote"), Self.excerpt(note)) }
+            try pdf.space(4)
         }
 
         try pdf.text(word("sectionTimeline"), .heading)
@@ -176,7 +191,9 @@ struct EvidencePackDocument {
     private func photoSection(_ photo: EvidenceFacts.PhotoEvidence, number: Int, of count: Int, into pdf: PDFWriter) throws {
         let proof = photo.proof
         if count > 1 { try pdf.text(word("photoNumber", ["n": String(number), "count": String(count)]), .small) }
-        if let jpeg = photo.jpeg { try pdf.jpeg(jpeg, maxHeight: Self.photoHeight) }
+        if proof.attemptID != nil { try pdf.text(word("doorPhoto", ["at": time(proof.uploadedAt)]), .small) }
+        // A door photo is smaller: up to ten attempts must leave the delivery's own photo its room.
+        if let jpeg = photo.jpeg { try pdf.jpeg(jpeg, maxHeight: proof.attemptID == nil ? Self.photoHeight : Self.photoHeight / 2) }
         try pdf.field(word("received"), time(proof.uploadedAt))
         if let captured = proof.capturedAt { try pdf.field(word("captured"), time(captured)) }
         try pdf.field(word("placement"), strings.placement(proof.placement))

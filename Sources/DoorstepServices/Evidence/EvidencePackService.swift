@@ -14,7 +14,8 @@ public struct EvidencePackService: Sendable {
     static let visitsListed = 100
     /// The latest reports listed, each cut to `EvidencePackDocument.reportExcerpt` characters.
     static let reportsListed = 20
-    /// The latest photos listed (retakes replace one another; only the current one has pixels).
+    /// The latest photos listed (retakes replace one another; the current one and the door photos
+    /// of attempts have pixels).
     static let photosListed = 8
 
     let store: any DeliveryStore & PhotoStore & CaseStore & PrivacyStore & EvidenceStore
@@ -79,6 +80,8 @@ public struct EvidencePackService: Sendable {
             var jpeg: [UInt8]?
             if let current, current.id == proof.photoID {
                 jpeg = try? await vault.read(current, variant: .display)
+            } else if withPhoto, proof.attemptID != nil, proof.deletedAt == nil, let door = try await store.photo(id: proof.photoID) {
+                jpeg = try? await vault.read(door, variant: .display)
             } else if let thumbnail = kept.first(where: { $0.photoID == proof.photoID }) {
                 jpeg = try? await vault.read(thumbnail)
             }
@@ -91,9 +94,11 @@ public struct EvidencePackService: Sendable {
         let allReports = try await store.problemReports(deliveryID: delivery.id)
         let reports = Array(allReports.suffix(Self.reportsListed))
 
+        let attempts = try await store.attempts(deliveryID: delivery.id)
         var timeline = [EvidenceFacts.TimelineEntry(at: delivery.createdAt, kind: .created)]
         if let at = delivery.outForDeliveryAt { timeline.append(.init(at: at, kind: .outForDelivery)) }
-        timeline += proofs.map { .init(at: $0.uploadedAt, kind: .photo) }
+        timeline += attempts.map { .init(at: $0.at, kind: .attempt) }
+        timeline += proofs.filter { $0.attemptID == nil }.map { .init(at: $0.uploadedAt, kind: .photo) }
         if let at = delivery.deliveredAt { timeline.append(.init(at: at, kind: .delivered)) }
         timeline += visits.compactMap { event in EvidenceFacts.TimelineEntry.Kind(rawValue: event.action.rawValue).map { .init(at: event.at, kind: $0) } }
         timeline += reports.map { .init(at: $0.createdAt, kind: .report) }
@@ -102,7 +107,7 @@ public struct EvidencePackService: Sendable {
         timeline = timeline.enumerated().sorted { ($0.element.at, $0.offset) < ($1.element.at, $1.offset) }.map(\.element)
 
         return EvidenceFacts(
-            tenant: tenant, delivery: delivery, photos: photos, timeline: timeline, visitsTruncated: accesses.count > Self.visitsListed,
+            tenant: tenant, delivery: delivery, photos: photos, attempts: attempts, timeline: timeline, visitsTruncated: accesses.count > Self.visitsListed,
             reports: reports, openReports: allReports.filter(\.isOpen).count, receipt: try await evidence.receipt(for: delivery), keySetURL: keySetURL, generatedAt: effects.now())
     }
 

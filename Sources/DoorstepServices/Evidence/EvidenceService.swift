@@ -93,7 +93,7 @@ public struct EvidenceService: Sendable {
     /// gone (so it outlives the photo). Nil while the parcel is not delivered.
     public func receipt(for delivery: Delivery) async throws -> SignedReceipt? {
         guard delivery.state == .delivered, let deliveredAt = delivery.deliveredAt else { return nil }
-        let proof = try await store.photoProofs(deliveryID: delivery.id).last
+        let proof = try await store.photoProofs(deliveryID: delivery.id).last { $0.attemptID == nil }
         let content = ReceiptContent(delivery: delivery, deliveredAt: deliveredAt, proof: proof)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
@@ -131,7 +131,7 @@ public struct EvidenceService: Sendable {
         let photo = try await deliveries.photo(of: delivery)
         // The flags of the last photo, whether it still exists or not (the current one is the last).
         var reuse = photo?.reuse ?? []
-        if photo == nil, let last = proofs.last { reuse = try await store.reuseMatches(photoID: last.photoID) }
+        if photo == nil, let last = proofs.last(where: { $0.attemptID == nil }) { reuse = try await store.reuseMatches(photoID: last.photoID) }
         return Case(report: report, delivery: delivery, photo: photo, proofs: proofs, reuse: reuse, receipt: try await receipt(for: delivery))
     }
 

@@ -44,6 +44,8 @@ public struct ProcessorEvidence: Encodable, Sendable {
         public var deliveredAt: Date?
         public var placement: Placement?
         public var photos: Int
+        /// The courier's failed attempts before delivery.
+        public var attempts: [Attempt]
         public var location: LocationVerdict?
         public var distanceMetres: Int?
         public var freshness: Freshness?
@@ -58,11 +60,18 @@ public struct ProcessorEvidence: Encodable, Sendable {
         public var receiptJWS: String?
 
         enum CodingKeys: String, CodingKey {
-            case state, outForDeliveryAt = "out_for_delivery_at", deliveredAt = "delivered_at", placement, photos, location
+            case state, outForDeliveryAt = "out_for_delivery_at", deliveredAt = "delivered_at", placement, photos, attempts, location
             case distanceMetres = "distance_m", freshness, reuseSameAddress = "reuse_same_address", reuseOtherAddress = "reuse_other_address"
             case recipientVisitsAfterDelivery = "recipient_visits_after_delivery", firstVisitAfterDelivery = "first_visit_after_delivery"
             case openReports = "open_reports", receiptSHA256 = "receipt_sha256", receiptKeyID = "receipt_kid", receiptJWS = "receipt_jws"
         }
+    }
+
+    public struct Attempt: Encodable, Sendable {
+        public var attemptedAt: Date
+        public var reason: DeliveryAttempt.Reason
+
+        enum CodingKeys: String, CodingKey { case attemptedAt = "attempted_at", reason }
     }
 
     public struct Stripe: Encodable, Sendable {
@@ -155,8 +164,8 @@ extension ProcessorEvidence {
 
     init(_ facts: EvidenceFacts, summary: String, language: Language, fileName: String, path: String) {
         let delivery = facts.delivery
-        let current = facts.photos.last?.proof
-        let reuse = facts.photos.last?.reuse ?? []
+        let current = facts.deliveryPhotos.last?.proof
+        let reuse = facts.deliveryPhotos.last?.reuse ?? []
         let visits = facts.visitsAfterDelivery
         let carrier = String(facts.tenant.name.prefix(2_000))
         let tracking = String(delivery.orderReference.prefix(Self.trackingNumberLimit))
@@ -165,7 +174,8 @@ extension ProcessorEvidence {
             document: Document(fileName: fileName, path: path),
             facts: Facts(
                 state: delivery.state, outForDeliveryAt: delivery.outForDeliveryAt, deliveredAt: delivery.deliveredAt,
-                placement: delivery.placement, photos: facts.photos.count,
+                placement: delivery.placement, photos: facts.deliveryPhotos.count,
+                attempts: facts.attempts.map { Attempt(attemptedAt: $0.at, reason: $0.reason) },
                 location: current?.locationVerdict, distanceMetres: current?.distanceToAddress.map { Int($0.rounded()) },
                 freshness: current?.freshness, reuseSameAddress: reuse.filter(\.sameAddress).count,
                 reuseOtherAddress: reuse.filter { !$0.sameAddress }.count, recipientVisitsAfterDelivery: visits.count, firstVisitAfterDelivery: visits.first?.at,

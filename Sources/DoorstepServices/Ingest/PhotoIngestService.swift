@@ -75,16 +75,8 @@ public struct PhotoIngestService: Sendable {
         try DropChoice.check(details.placement, for: delivery)
 
         let settings = try await store.tenant(id: delivery.tenantID)?.settings ?? TenantSettings()
-        var spec = output
-        if settings.peoplePolicy == .off { spec.redactionSearchSide = nil }
-        let processed = try await images.process(bytes, limits: limits, output: spec)
+        let processed = try await process(bytes, settings: settings)
         let quality = processed.quality(qualityThresholds)
-        // Refused before anything is written: the courier retakes at the door.
-        // Never stored unsearched unless the tenant turned redaction off.
-        guard settings.peoplePolicy == .off || processed.redaction.searched else {
-            throw RedactionDidNotRun()
-        }
-        if settings.peoplePolicy == .retake, !processed.redaction.isEmpty { throw DoorstepError.peopleInFrame(processed.redaction) }
         if settings.qualityPolicy == .reject, !quality.isUsable { throw DoorstepError.photoUnusable(quality.issues) }
         let (freshness, ticket) = try await evidence.freshness(
             of: details, exifCapture: processed.header.capturedAt, delivery: delivery, courier: courier)
@@ -136,12 +128,26 @@ public struct PhotoIngestService: Sendable {
         }
     }
 
-    private func checkPhotoAllowed(_ delivery: Delivery) async throws {
+    /// The image decoded, redacted and resized under the tenant's people policy. Refused before
+    /// anything is written (the courier retakes at the door), and never stored unsearched unless
+    /// the tenant turned redaction off.
+    func process(_ bytes: [UInt8], settings: TenantSettings) async throws -> ProcessedImage {
+        var spec = output
+        if settings.peoplePolicy == .off { spec.redactionSearchSide = nil }
+        let processed = try await images.process(bytes, limits: limits, output: spec)
+        guard settings.peoplePolicy == .off || processed.redaction.searched else {
+            throw RedactionDidNotRun()
+        }
+        if settings.peoplePolicy == .retake, !processed.redaction.isEmpty { throw DoorstepError.peopleInFrame(processed.redaction) }
+        return processed
+    }
+
+    func checkPhotoAllowed(_ delivery: Delivery) async throws {
         if case .notAllowed(let reason) = try await privacy.policy(for: delivery) {
             throw DoorstepError.photoNotAllowed(reason)
         }
         // "Delete my photo" means this delivery stays without one: a retake would undo it.
-        if try await store.photoProofs(deliveryID: delivery.id).contains(where: { $0.deletedReason == .customerLink }) {
+        if try await store.photoProofs(deliveryID: delivery.id).contains(where: { $0.attemptID == nil && $0.deletedReason == .customerLink }) {
             throw DoorstepError.photoNotAllowed(.deletedByCustomer)
         }
     }

@@ -51,7 +51,9 @@ public struct RetentionSweeper: Service {
                     windows[photo.tenantID] = try await store.tenant(id: photo.tenantID)?.settings.disputeWindow ?? 0
                 }
                 let proofUntil = photo.createdAt.addingTimeInterval(windows[photo.tenantID] ?? 0)
-                let done = proofUntil > effects.now()
+                // A failed attempt's door photo leaves no proof thumbnail: the attempt's facts stay,
+                // and what a dispute needs is the delivery's own photo.
+                let done = proofUntil > effects.now() && photo.attemptID == nil
                     ? try await privacy.reduceToProof(photo, until: proofUntil, logger: logger)
                     : try await privacy.deletePhoto(
                         photoID, tenantID: photo.tenantID, deliveryID: photo.deliveryID, reason: .expired, action: .expire, by: .system, actorID: nil)

@@ -3,7 +3,7 @@ import DoorstepNotify
 import DoorstepStorage
 import Foundation
 
-/// The recipient's emails: "out for delivery" and "delivered", in their language, text and HTML,
+/// The recipient's emails: "out for delivery", "we tried" and "delivered", in their language, text and HTML,
 /// with the one-click opt-out in List-Unsubscribe (RFC 8058) and in the body. No marketing.
 public struct EmailChannel: Sendable {
     let store: any DeliveryStore & AccountStore & PhotoStore
@@ -86,6 +86,16 @@ public struct EmailChannel: Sendable {
                 text.append(strings.handoverCode(code))
                 html.append("<p><strong>\(escape(strings.handoverCode(code)))</strong></p>")
             }
+        case .attempted:
+            // What happened and what the recipient can do: choose a safe place or a neighbour on
+            // their page before the next try.
+            guard let attempt = try await store.attempts(deliveryID: delivery.id).first(where: { $0.id == message.event.id }) else { return nil }
+            subject = strings.emailAttemptedSubject
+            let pageURL = links.customerURL(for: delivery)
+            let reason = strings.attemptReason(attempt.reason)
+            text += [strings.attemptedTitle + ".", reason, strings.attemptedNext, "\(strings.emailAttemptedLink): \(pageURL)"]
+            html.append("<h1>\(escape(strings.attemptedTitle))</h1><p>\(escape(reason))</p><p>\(escape(strings.attemptedNext))</p>")
+            html.append("<p><a href=\"\(escape(pageURL))\">\(escape(strings.emailAttemptedLink))</a></p>")
         default:
             return nil
         }

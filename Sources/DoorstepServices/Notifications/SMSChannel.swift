@@ -38,6 +38,7 @@ public struct SMSChannel: Sendable {
             let code = delivery.handoverCode.map { " " + strings.handoverCode($0, short: true) } ?? ""
             return (phone, TextMessage(strings.smsOutForDelivery + " " + links.preferencesURL(for: delivery) + code))
         case .delivered: return (phone, TextMessage(strings.smsDelivered + " " + links.customerURL(for: delivery)))
+        case .attempted: return (phone, TextMessage(strings.smsAttempted + " " + links.customerURL(for: delivery)))
         default: return nil
         }
     }

@@ -124,6 +124,11 @@ public struct WebhookChannel: Sendable {
             links["customer_page"] = self.links.customerURL(for: delivery)
         }
         if let photoID = event.photoID { data["photo_id"] = photoID }
+        if event.type == .attempted, let deliveryID = event.deliveryID,
+           let attempt = try await store.attempts(deliveryID: deliveryID).first(where: { $0.id == event.id }) {
+            data["attempt_id"] = attempt.id
+            data["attempt_reason"] = attempt.reason.rawValue
+        }
         let body = WebhookPayload(type: event.type.rawValue, timestamp: event.occurredAt, data: data, links: links)
         return Array(try APIJSON.encoder.encode(body))
     }

@@ -38,6 +38,10 @@ public struct CustomerAccessService: Sendable {
         public var proofThumbnail: StoredProofThumbnail?
         /// Who looked at or acted on this delivery's photos, oldest first.
         public var accessLog: [AccessEvent]
+        /// The courier's failed attempts, oldest first.
+        public var attempts: [DeliveryAttempt]
+        /// The door photos of those attempts that still exist (deleted with the photo).
+        public var doorPhotos: [PhotoProof]
     }
 
     /// The delivery behind a link, verified for `purpose`.
@@ -71,12 +75,15 @@ public struct CustomerAccessService: Sendable {
             try await audit.record(.viewPage, tenantID: delivery.tenantID, deliveryID: delivery.id, photoID: nil, by: .customerLink, actorID: nil)
         }
         let photo = try await store.currentPhoto(deliveryID: delivery.id)
-        let deleted = photo == nil ? try await store.photoProofs(deliveryID: delivery.id).last(where: { $0.deletedAt != nil }) : nil
+        let proofs = try await store.photoProofs(deliveryID: delivery.id)
+        let deleted = photo == nil ? proofs.last(where: { $0.deletedAt != nil && $0.attemptID == nil }) : nil
         // The latest 50: a photo opened thousands of times must not make the page grow with it.
         let log = try await store.accessEvents(
             deliveryID: delivery.id, actions: [.viewPhoto, .download, .delete, .expire, .export, .hold, .release], latest: Self.accessLogShown)
         return View(delivery: delivery, photo: photo, deletedPhoto: deleted,
-                    proofThumbnail: try await store.proofThumbnails(deliveryID: delivery.id).last, accessLog: log)
+                    proofThumbnail: try await store.proofThumbnails(deliveryID: delivery.id).last, accessLog: log,
+                    attempts: try await store.attempts(deliveryID: delivery.id),
+                    doorPhotos: proofs.filter { $0.attemptID != nil && $0.deletedAt == nil })
     }
 
     /// The proof thumbnail's JPEG (the latest, when retakes left several), audited as a view.

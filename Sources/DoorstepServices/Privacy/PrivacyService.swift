@@ -60,7 +60,8 @@ public struct PrivacyService: Sendable {
 
     // MARK: Deleting photos
 
-    /// Deletes the delivery's current photo now, and any proof thumbnail an earlier one left: each
+    /// Deletes the delivery's current photo now, any proof thumbnail an earlier one left and the
+    /// door photos of failed attempts: each
     /// data key is destroyed in the same statement that marks it deleted, then the blobs go.
     /// Whoever asks (the recipient's link, an opt-out, erasure, the tenant), an open case's hold
     /// does not stop it (`LegalHold`). Returns false when there was nothing to delete.
@@ -73,6 +74,11 @@ public struct PrivacyService: Sendable {
         }
         for proof in try await store.proofThumbnails(deliveryID: delivery.id) {
             if try await endProofThumbnail(proof, action: .delete, by: actor, actorID: actorID, dueBy: nil) { deleted = true }
+        }
+        // The door photos of failed attempts are photos of the same home: they go too.
+        for door in try await store.photoProofs(deliveryID: delivery.id) where door.attemptID != nil && door.deletedAt == nil {
+            if try await deletePhoto(door.photoID, tenantID: delivery.tenantID, deliveryID: delivery.id, reason: PhotoDeletionReason(deletedBy: actor),
+                                     action: .delete, by: actor, actorID: actorID) { deleted = true }
         }
         return deleted
     }

@@ -101,6 +101,16 @@ public struct Strings: Sendable, Decodable {
     // against the 160 (GSM-7) or 70 (UCS-2) of a segment).
     public var smsOutForDelivery: String
     public var smsDelivered: String
+    public var smsAttempted: String
+    // A failed delivery attempt (`DeliveryAttempt`): the email, the page.
+    public var attemptedTitle: String
+    /// "nobody_home" → "Nobody was at home." (a sentence each).
+    public var attemptReasons: [String: String]
+    public var attemptedNext: String
+    public var emailAttemptedSubject: String
+    public var emailAttemptedLink: String
+    public var attemptsTitle: String
+    public var doorPhotoNote: String
 
     // The web apps' words, handed to their pages as JSON.
     public var courierApp: [String: String]
@@ -147,6 +157,7 @@ public struct Strings: Sendable, Decodable {
     public func action(_ action: AccessEvent.Action) -> String { actions[action.rawValue] ?? action.rawValue }
     public func problemKind(_ kind: ProblemReport.Kind) -> String { problemKinds[kind.rawValue] ?? kind.rawValue }
     public func dropKind(_ kind: DropChoice.Kind) -> String { dropKinds[kind.rawValue] ?? kind.rawValue }
+    public func attemptReason(_ reason: DeliveryAttempt.Reason) -> String { attemptReasons[reason.rawValue] ?? reason.rawValue }
     public func handoverCode(_ code: String, short: Bool = false) -> String {
         (short ? handoverCodeShort : handoverCodeMessage).replacingOccurrences(of: "{code}", with: HandoverCode.display(code))
     }

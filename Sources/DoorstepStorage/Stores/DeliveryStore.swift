@@ -28,5 +28,12 @@ public protocol DeliveryStore: Sendable {
     /// when it is the delivery's and fewer than `maxFailures` wrong codes came before; else the
     /// wrong try is counted.
     func handOver(deliveryID: String, code: String, note: String?, maxFailures: Int, at: Date, events: [OutboxEvent]) async throws -> HandoverResult
+    /// In ONE transaction: unless the delivery is delivered or already has
+    /// `DeliveryAttempt.maxPerDelivery` attempts (both judged under the delivery's row lock),
+    /// records the attempt with its door photo (the blobs already written; the row carries the
+    /// attempt's id), queues `events` and records `audit`.
+    func recordAttempt(_ attempt: DeliveryAttempt, photo: Photo?, events: [OutboxEvent], audit: AccessEvent?) async throws -> RecordAttemptResult
+    /// The delivery's attempts, oldest first.
+    func attempts(deliveryID: String) async throws -> [DeliveryAttempt]
     func markDeliveredWithoutPhoto(deliveryID: String, placement: Placement, note: String?, at: Date, events: [OutboxEvent]) async throws -> Bool
 }

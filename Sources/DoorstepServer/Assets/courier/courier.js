@@ -47,6 +47,9 @@
     return fetch(path, request);
   }
   function stopTitle(stop) { return stop.address; }
+  // URLSearchParams writes a space as "+", which only forms decode; the server reads a query as
+  // RFC 3986 (a literal "+" is already "%2B" here), so spaces go as "%20".
+  function queryString(params) { return params.toString().replace(/\+/g, "%20"); }
 
   // ---- network and queue indicators ------------------------------------------------------
   const net = document.getElementById("net");
@@ -291,6 +294,7 @@
       el("div", { class: "actions" },
         done ? null : el("button", { class: "primary", type: "button", onclick: () => { locate(); placement(stop); } }, T.delivered),
         done ? null : el("button", { class: "secondary", type: "button", onclick: () => handover(stop) }, T.handover),
+        done ? null : el("button", { class: "secondary", type: "button", onclick: () => { locate(); attempt(stop); } }, T.attempt),
         el("button", { class: "secondary", type: "button", onclick: showStops }, T.back))));
   }
 
@@ -322,6 +326,52 @@
       el("div", { class: "actions" },
         el("button", { class: "primary", type: "submit" }, T.handoverConfirm),
         el("button", { class: "secondary", type: "button", onclick: () => showStop(stop) }, T.back))));
+  }
+
+  // A failed attempt: why, a note, and where photos are allowed a photo of the door (people in
+  // it are blurred like in any photo). Sent at once, not queued: the courier sees it recorded.
+  function attempt(stop) {
+    const allowed = stop.photo_policy === "requested";
+    const note = el("textarea", { id: "attempt-note", name: "note", rows: "2", maxlength: "500" });
+    const chosen = () => (document.querySelector("input[name=reason]:checked") || {}).value;
+    show(el("form", { "data-view": "attempt", onsubmit: async (event) => {
+      event.preventDefault();
+      if (!chosen()) return;
+      const query = new URLSearchParams({ reason: chosen() });
+      if (note.value.trim()) query.set("note", note.value.trim());
+      if (state.position) { query.set("lat", state.position.latitude.toFixed(6)); query.set("lon", state.position.longitude.toFixed(6)); }
+      if (!allowed) return sendAttempt(stop, query, null);
+      uploadKey();
+      await cameraView(stop, (sealed) => sendAttempt(stop, query, sealed));
+    } },
+      el("h2", {}, stopTitle(stop)),
+      el("fieldset", { class: "places" }, el("legend", {}, T.attemptWhy),
+        ["nobody_home", "no_safe_place", "access_impossible"].map((r, i) =>
+          el("label", {}, el("input", { type: "radio", name: "reason", value: r, required: i === 0 }), T["attempt." + r]))),
+      el("label", { class: "field", for: "attempt-note" }, T.note, note),
+      el("div", { class: "actions" },
+        el("button", { class: "primary", type: "submit" }, allowed ? T.attemptWithPhoto : T.attemptConfirm),
+        el("button", { class: "secondary", type: "button", onclick: () => showStop(stop) }, T.back))));
+  }
+
+  async function sendAttempt(stop, query, sealed) {
+    const options = { method: "POST" };
+    if (sealed) Object.assign(options, { headers: { "Content-Type": SEALED }, body: sealed });
+    const response = await api("/api/v1/courier/deliveries/" + encodeURIComponent(stop.id) + "/attempts?" + queryString(query), options).catch(() => null);
+    if (!response) { toast(T.offline); return showStop(stop); }
+    if (response.status === 401) return signIn(T.sessionEnded);
+    const body = await response.json().catch(() => ({}));
+    if (response.status !== 201) {
+      const text = body.type === "/problems/people-in-frame" ? T.peopleInFrame : (body.detail || T.refused);
+      return show(el("section", { "data-view": "verdict", "data-verdict": "refused" },
+        el("div", { class: "notice bad", role: "alert" }, text),
+        el("div", { class: "actions" }, el("button", { class: "secondary", type: "button", onclick: () => showStop(stop) }, T.back))));
+    }
+    const blurred = body.photo && body.photo.redaction.faces > 0
+      ? el("div", { class: "notice warn", role: "status", "data-redaction": "" }, T.facesBlurred) : null;
+    show(el("section", { "data-view": "verdict", "data-verdict": "attempted" },
+      el("div", { class: "notice ok", role: "status" }, "✓ " + T.attemptRecorded), blurred,
+      el("div", { class: "actions" }, el("button", { class: "primary", type: "button", onclick: showStops }, T.nextStop))));
   }
 
   function placement(stop) {
@@ -366,6 +416,27 @@
       .then((r) => (r.ok ? r.json() : null)).then((t) => t && t.ticket).catch(() => null);
     // The upload key as of now (a page open for days would otherwise seal to a key rotated away).
     uploadKey();
+    await cameraView(stop, async (sealed, started, wallClock) => {
+      const query = new URLSearchParams({ placement: place, captured_at: String(wallClock) });
+      const issued = await Promise.race([ticket, new Promise((ok) => setTimeout(() => ok(null), 2000))]);
+      if (issued) query.set("ticket", issued);
+      if (note) query.set("note", note);
+      if (state.position) { query.set("lat", state.position.latitude.toFixed(6)); query.set("lon", state.position.longitude.toFixed(6)); }
+      const entry = { id: crypto.randomUUID(), deliveryID: stop.id, query: queryString(query), sealed, placement: place, note, queuedAt: Date.now() };
+      await queuePut(entry);
+      state.waitingFor = entry.id;
+      capturedAt.set(entry.id, started);
+      show(el("section", { "data-view": "sending" },
+        el("div", { class: "notice ok", role: "status" }, navigator.onLine ? T.sending : T.queued),
+        el("div", { class: "actions" }, el("button", { class: "secondary", type: "button", onclick: showStops }, T.nextStop))));
+      await showQueue();
+      flush();
+    });
+  }
+
+  // The camera: `onSealed` gets the frame as sealed bytes (the plain JPEG is wiped first), with
+  // when the button was pressed (page clock) and the wall clock.
+  async function cameraView(stop, onSealed) {
     const video = el("video", { autoplay: true, playsinline: true, muted: true, "aria-label": T.cameraTitle });
     let stream = null;
     const stopCamera = () => { if (stream) stream.getTracks().forEach((t) => { t.stop(); }); stream = null; };
@@ -388,20 +459,7 @@
       const sealed = await seal(jpeg, stop.id);
       jpeg.fill(0);
       jpeg = null;
-      const query = new URLSearchParams({ placement: place, captured_at: String(wallClock) });
-      const issued = await Promise.race([ticket, new Promise((ok) => setTimeout(() => ok(null), 2000))]);
-      if (issued) query.set("ticket", issued);
-      if (note) query.set("note", note);
-      if (state.position) { query.set("lat", state.position.latitude.toFixed(6)); query.set("lon", state.position.longitude.toFixed(6)); }
-      const entry = { id: crypto.randomUUID(), deliveryID: stop.id, query: query.toString(), sealed, placement: place, note, queuedAt: Date.now() };
-      await queuePut(entry);
-      state.waitingFor = entry.id;
-      capturedAt.set(entry.id, started);
-      show(el("section", { "data-view": "sending" },
-        el("div", { class: "notice ok", role: "status" }, navigator.onLine ? T.sending : T.queued),
-        el("div", { class: "actions" }, el("button", { class: "secondary", type: "button", onclick: showStops }, T.nextStop))));
-      await showQueue();
-      flush();
+      await onSealed(sealed, started, wallClock);
     } }, T.capture);
     show(el("section", { "data-view": "camera" },
       el("h2", {}, T.cameraTitle),
