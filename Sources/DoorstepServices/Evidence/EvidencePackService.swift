@@ -17,6 +17,7 @@ public struct EvidencePackService: Sendable {
     /// The latest photos listed (retakes replace one another; the current one and the door photos
     /// of attempts have pixels).
     static let photosListed = 8
+    static let doorPhotosShown = 2
 
     let store: any DeliveryStore & PhotoStore & CaseStore & PrivacyStore & EvidenceStore
     let evidence: EvidenceService
@@ -72,6 +73,9 @@ public struct EvidencePackService: Sendable {
         let proofs = Array(try await store.photoProofs(deliveryID: delivery.id).suffix(Self.photosListed))
         let current = withPhoto ? try await store.currentPhoto(deliveryID: delivery.id) : nil
         let kept = withPhoto ? try await store.proofThumbnails(deliveryID: delivery.id) : []
+        // The latest two door photos of attempts have pixels, so ten attempts cannot push the pack
+        // past its pages; the others are listed with their facts.
+        let doorsShown = Set(proofs.filter { $0.attemptID != nil && $0.deletedAt == nil }.suffix(Self.doorPhotosShown).map(\.photoID))
         var photos: [EvidenceFacts.PhotoEvidence] = []
         for proof in proofs {
             // The photo while it exists; after it, its proof thumbnail for the dispute window.
@@ -80,7 +84,7 @@ public struct EvidencePackService: Sendable {
             var jpeg: [UInt8]?
             if let current, current.id == proof.photoID {
                 jpeg = try? await vault.read(current, variant: .display)
-            } else if withPhoto, proof.attemptID != nil, proof.deletedAt == nil, let door = try await store.photo(id: proof.photoID) {
+            } else if withPhoto, doorsShown.contains(proof.photoID), let door = try await store.photo(id: proof.photoID) {
                 jpeg = try? await vault.read(door, variant: .display)
             } else if let thumbnail = kept.first(where: { $0.photoID == proof.photoID }) {
                 jpeg = try? await vault.read(thumbnail)

@@ -53,7 +53,8 @@
   async function open(id) {
     const file = await (await api("/api/v1/cases/" + encodeURIComponent(id))).json();
     const photo = file.photo;
-    const last = file.proofs[file.proofs.length - 1];
+    // The delivery's own last photo: a failed attempt's door photo is not the delivery's evidence.
+    const last = file.proofs.filter((p) => !p.attempt_id).pop();
     const verdicts = photo || last;
     const picture = el("div", {});
     let url = null;  // the decrypted photo lives in this tab's memory only, until the view changes
