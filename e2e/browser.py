@@ -9,7 +9,7 @@ import pytest
 from PIL import Image, ImageEnhance, ImageOps
 from playwright.sync_api import sync_playwright
 
-from conftest import FIXTURE_PHOTO, PASSWORD, ROOT, SHARED_PHOTO, request, run
+from conftest import FIXTURE_PHOTO, PASSWORD, ROOT, SHARED_PHOTO, poppler, request, run
 
 SCREENS = ROOT / "e2e/artifacts/screens"
 CHROMIUM = "/usr/bin/chromium"
@@ -108,6 +108,17 @@ class World:
             "POST", photo.read_bytes(), token=token, headers={"Content-Type": "image/jpeg"})
         assert status == 201, body
         return body
+
+    def evidence_pdf(self, delivery_id, language, folder):
+        """The delivery's evidence pack in `language`, written to `folder`, with what poppler's
+        pdfinfo says of it (the processors' limits are checked by the callers)."""
+        status, headers, pdf = request(f"{self.base}/api/v1/deliveries/{delivery_id}/evidence.pdf?language={language}",
+                                       headers={"Authorization": f"Bearer {self.api_key}"})
+        assert status == 200 and headers["Content-Type"] == "application/pdf"
+        path = folder / f"pack-{language}.pdf"
+        path.write_bytes(pdf)
+        info = dict(line.split(":", 1) for line in poppler("pdfinfo", str(path)).splitlines() if ":" in line)
+        return path, pdf, info
 
     def sign_in(self, page):
         page.goto("/courier")

@@ -59,6 +59,11 @@ def request(url, method="GET", body=None, headers=None):
     return answer
 
 
+def poppler(*args):
+    """A poppler tool's output (pdfinfo, pdfimages, pdftotext): readers that know nothing of Doorstep."""
+    return subprocess.run(list(args), capture_output=True, text=True, check=True).stdout
+
+
 def jpeg_segments(data):
     """Marker bytes of the segments before the scan: APPn and COM are where metadata hides."""
     assert data[:2] == b"\xff\xd8"

@@ -105,7 +105,7 @@ def test_a_photo_taken_offline_waits_sealed_and_lands_exactly_once(server, chrom
     # On the phone: one sealed entry, and nothing in it can show the photo.
     entries = outbox_entries(page)
     assert len(entries) == 1 and entries[0]["deliveryID"] == target["id"]
-    assert entries[0]["fields"] == ["deliveryID", "id", "note", "placement", "query", "queuedAt", "sealed"]
+    assert entries[0]["fields"] == ["deliveryID", "id", "note", "placement", "query", "queuedAt", "sealed", "slot"]
     sealed = decoded(entries[0])
     assert len(sealed) > 20_000 and sealed[:4] == b"DSU1"
     assert b"\xff\xd8\xff" not in sealed[:64] and b"JFIF" not in sealed and b"Exif" not in sealed

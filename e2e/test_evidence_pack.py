@@ -12,14 +12,10 @@ from datetime import datetime
 import jwt
 
 from browser import World
-from conftest import ROOT, request, run
+from conftest import ROOT, poppler, request, run
 
 PHOTO = ROOT / "Tests/Fixtures/quality/r01_sunset.original.jpg"
 MONTHS = {"en": "December", "fr": "décembre"}
-
-
-def poppler(*args):
-    return subprocess.run(list(args), capture_output=True, text=True, check=True).stdout
 
 
 def test_a_disputed_delivery_yields_a_pack_a_processor_and_any_tool_can_read(server, tmp_path):
@@ -49,14 +45,9 @@ def test_a_disputed_delivery_yields_a_pack_a_processor_and_any_tool_can_read(ser
                             ("fr", ("Preuve de livraison", "Livré", "Prise à l'adresse de livraison",
                                     "Le destinataire a ouvert la page de livraison", "Le destinataire a regardé la photo",
                                     "Rien devant la porte", "Encore ouvert"))):
-        status, headers, pdf = request(f"{world.base}/api/v1/deliveries/{delivery['id']}/evidence.pdf?language={language}",
-                                       headers={"Authorization": f"Bearer {world.api_key}"})
-        assert status == 200 and headers["Content-Type"] == "application/pdf"
-        path = tmp_path / f"pack-{language}.pdf"
-        path.write_bytes(pdf)
+        path, pdf, info = world.evidence_pdf(delivery["id"], language, tmp_path)
 
         # pdfinfo: a real PDF, A4, within the 19 pages and 4.5 MB processors take.
-        info = dict(line.split(":", 1) for line in poppler("pdfinfo", str(path)).splitlines() if ":" in line)
         pages = int(info["Pages"])
         assert 1 <= pages <= 19, info
         assert "(A4)" in info["Page size"], info

@@ -162,6 +162,11 @@ public struct Photo: Codable, Sendable, Equatable {
     /// Set for the door photo of a failed attempt (`DeliveryAttempt`): kept and deleted like any
     /// photo, but never "the delivery's photo".
     public var attemptID: String? = nil
+    /// Which of the delivery's photos this is (`PhotoSlot`): 1 the parcel, then where it stands.
+    public var slot: Int = 1
+
+    /// The door photo of a failed attempt rather than a photo of the delivered parcel.
+    public var isDoorPhoto: Bool { attemptID != nil }
 
     public init(
         id: String, deliveryID: String, tenantID: String, courierID: String, placement: Placement, note: String?,

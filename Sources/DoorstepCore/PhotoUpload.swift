@@ -9,8 +9,11 @@ public struct PhotoUploadDetails: Sendable, Equatable {
     public var ticket: String?
     /// When the app says it captured (epoch milliseconds in `captured_at`): the phone's clock.
     public var capturedAt: Date?
+    /// Which of the delivery's photos this is (`PhotoSlot`).
+    public var slot: Int = 1
 
-    public init(placement: Placement, note: String?, devicePosition: Coordinate?, ticket: String? = nil, capturedAt: Date? = nil) {
+    public init(placement: Placement, note: String?, devicePosition: Coordinate?, ticket: String? = nil, capturedAt: Date? = nil, slot: Int = 1) {
+        self.slot = slot
         self.placement = placement
         self.note = note
         self.devicePosition = devicePosition
@@ -44,6 +47,7 @@ public struct PhotoUploadDetails: Sendable, Equatable {
             self.capturedAt = Date(timeIntervalSince1970: Double(milliseconds) / 1000)
         }
         self.devicePosition = try Self.position(parameters)
+        self.slot = try PhotoSlot.parse(parameters["slot"])
     }
 
     /// `lat` and `lon`, together or not at all.

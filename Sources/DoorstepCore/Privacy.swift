@@ -109,6 +109,9 @@ public struct TenantSettings: Codable, Sendable, Equatable {
     /// How long after upload a proof thumbnail outlives the photo, for card disputes opened after
     /// the photo is gone; 0 keeps none.
     public var disputeWindow: TimeInterval
+    /// How many photos a courier takes of a delivered parcel (`PhotoSlot.range`): the parcel
+    /// close up, then where it stands, then the door.
+    public var photosPerDelivery: Int = 1
 
     public static let defaultRetention: TimeInterval = 30 * 86400
     public static let retentionRange: ClosedRange<TimeInterval> = 3600...(90 * 86400)
@@ -142,6 +145,9 @@ public struct TenantSettings: Codable, Sendable, Equatable {
         }
         guard Self.disputeWindowRange.contains(disputeWindow) else {
             throw .invalidInput(field: "dispute_window_seconds", reason: "must be from 0 (none) to 46656000 (540 days)")
+        }
+        guard PhotoSlot.range.contains(photosPerDelivery) else {
+            throw .invalidInput(field: "photos_per_delivery", reason: "must be from 1 to \(PhotoSlot.range.upperBound)")
         }
         for key in consentModes.keys where key != "*" && !Country.isCode(key) {
             throw .invalidInput(field: "consent_modes", reason: "keys must be ISO 3166-1 alpha-2 country codes or *")
@@ -265,6 +271,11 @@ public struct PhotoProof: Codable, Sendable, Equatable {
     public var proofThumbnailUntil: Date?
     /// Set for the door photo of a failed attempt (`DeliveryAttempt`), nil for a delivery photo.
     public var attemptID: String?
+    /// Which of the delivery's photos this was (`PhotoSlot`).
+    public var slot: Int = 1
+
+    /// The door photo of a failed attempt rather than a photo of the delivered parcel.
+    public var isDoorPhoto: Bool { attemptID != nil }
 
     public init(photoID: String, deliveryID: String, placement: Placement, uploadedAt: Date, capturedAt: Date?, sha256: String,
                 distanceToAddress: Double?, expiresAt: Date, deletedAt: Date?, deletedReason: PhotoDeletionReason?,

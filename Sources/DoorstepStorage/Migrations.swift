@@ -346,6 +346,11 @@ enum Migrations {
             "CREATE INDEX delivery_attempts_by_delivery ON delivery_attempts (delivery_id, created_at)",
             "ALTER TABLE photos ADD COLUMN attempt_id TEXT",
         ]),
+        // Several photos per delivery (PhotoSlot): each photo's number, and how many a tenant asks for.
+        (19, [
+            "ALTER TABLE photos ADD COLUMN slot INTEGER NOT NULL DEFAULT 1",
+            "ALTER TABLE tenants ADD COLUMN photos_per_delivery INTEGER NOT NULL DEFAULT 1",
+        ]),
     ]
 
     static var latest: Int { steps.map(\.version).max() ?? 0 }

@@ -8,13 +8,14 @@ extension SQLMetadataStore {
             try await db.raw("""
                 INSERT INTO tenants (id, name, created_at, retention_seconds, consent_modes, email_includes_photo,
                                      quality_policy, radius_at_address_m, radius_near_m, ticket_policy,
-                                     people_policy, people_policy_reason, dispute_window_seconds)
+                                     people_policy, people_policy_reason, dispute_window_seconds, photos_per_delivery)
                 VALUES (\(bind: tenant.id), \(bind: tenant.name), \(bind: tenant.createdAt.epochMilliseconds),
                         \(bind: Int64(tenant.settings.retention)), \(bind: try TenantRow.encode(tenant.settings.consentModes)),
                         \(bind: tenant.settings.emailIncludesPhoto ? 1 : 0), \(bind: tenant.settings.qualityPolicy.rawValue),
                         \(bind: tenant.settings.locationRadii.atAddress), \(bind: tenant.settings.locationRadii.near),
                         \(bind: tenant.settings.ticketPolicy.rawValue), \(bind: tenant.settings.peoplePolicy.rawValue),
-                        \(bind: tenant.settings.peoplePolicyReason), \(bind: Int64(tenant.settings.disputeWindow)))
+                        \(bind: tenant.settings.peoplePolicyReason), \(bind: Int64(tenant.settings.disputeWindow)),
+                        \(bind: tenant.settings.photosPerDelivery))
                 """).run()
         }
     }
@@ -45,7 +46,8 @@ extension SQLMetadataStore {
                     ticket_policy = \(bind: settings.ticketPolicy.rawValue),
                     people_policy = \(bind: settings.peoplePolicy.rawValue),
                     people_policy_reason = \(bind: settings.peoplePolicyReason),
-                    dispute_window_seconds = \(bind: Int64(settings.disputeWindow))
+                    dispute_window_seconds = \(bind: Int64(settings.disputeWindow)),
+                    photos_per_delivery = \(bind: settings.photosPerDelivery)
                 WHERE id = \(bind: tenantID)
                 """).run()
         }
@@ -206,7 +208,7 @@ struct TenantRow: Decodable {
     static func columns(of alias: String? = nil) -> String {
         columnList(["id", "name", "created_at", "retention_seconds", "consent_modes", "email_includes_photo",
                     "quality_policy", "radius_at_address_m", "radius_near_m", "ticket_policy", "people_policy",
-                    "people_policy_reason", "dispute_window_seconds"], of: alias)
+                    "people_policy_reason", "dispute_window_seconds", "photos_per_delivery"], of: alias)
     }
 
     var id: String
@@ -222,19 +224,21 @@ struct TenantRow: Decodable {
     var peoplePolicy: String
     var peoplePolicyReason: String?
     var disputeWindowSeconds: Int64
+    var photosPerDelivery: Int
 
     var tenant: Tenant {
         let modes = (try? JSONDecoder().decode([String: ConsentMode].self, from: Data(consentModes.utf8))) ?? [:]
-        return Tenant(id: id, name: name, createdAt: Date(epochMilliseconds: createdAt),
-                      settings: TenantSettings(retention: TimeInterval(retentionSeconds), consentModes: modes,
-                                               emailIncludesPhoto: emailIncludesPhoto != 0,
-                                               qualityPolicy: QualityPolicy(rawValue: qualityPolicy) ?? .flag,
-                                               locationRadii: LocationRadii(atAddress: radiusAtAddressM, near: radiusNearM),
-                                               ticketPolicy: TicketPolicy(rawValue: ticketPolicy) ?? .flag,
-                                               // A value this version does not know blurs: the safe side.
-                                               peoplePolicy: PeoplePolicy(rawValue: peoplePolicy) ?? .blur,
-                                               peoplePolicyReason: peoplePolicyReason,
-                                               disputeWindow: TimeInterval(disputeWindowSeconds)))
+        var settings = TenantSettings(retention: TimeInterval(retentionSeconds), consentModes: modes,
+                                      emailIncludesPhoto: emailIncludesPhoto != 0,
+                                      qualityPolicy: QualityPolicy(rawValue: qualityPolicy) ?? .flag,
+                                      locationRadii: LocationRadii(atAddress: radiusAtAddressM, near: radiusNearM),
+                                      ticketPolicy: TicketPolicy(rawValue: ticketPolicy) ?? .flag,
+                                      // A value this version does not know blurs: the safe side.
+                                      peoplePolicy: PeoplePolicy(rawValue: peoplePolicy) ?? .blur,
+                                      peoplePolicyReason: peoplePolicyReason,
+                                      disputeWindow: TimeInterval(disputeWindowSeconds))
+        settings.photosPerDelivery = photosPerDelivery
+        return Tenant(id: id, name: name, createdAt: Date(epochMilliseconds: createdAt), settings: settings)
     }
 
     static func encode(_ modes: [String: ConsentMode]) throws -> String {

@@ -20,10 +20,17 @@ extension SQLMetadataStore {
                 }
             }
             let now = photo.createdAt.epochMilliseconds
-            // The photo this one replaces (a retake), retired in the same statement that names its blobs.
+            // The delivery's row lock first (as an attempt or a handover takes it): concurrent photos
+            // of one delivery then agree on which of them made it delivered.
+            guard let before = try await db.raw("""
+                UPDATE deliveries SET state = state WHERE id = \(bind: photo.deliveryID) RETURNING state
+                """).first()
+            else { throw DoorstepError.notFound }
+            let wasDelivered = try before.decode(column: "state", as: String.self) == DeliveryState.delivered.rawValue
+            // The photo this one replaces in its slot (a retake), retired in the same statement that names its blobs.
             let retired = try await db.raw("""
                 UPDATE photos SET deleted_at = \(bind: now), deleted_reason = \(bind: PhotoDeletionReason.replaced.rawValue), wrapped_key = NULL
-                WHERE delivery_id = \(bind: photo.deliveryID) AND deleted_at IS NULL AND attempt_id IS NULL
+                WHERE delivery_id = \(bind: photo.deliveryID) AND deleted_at IS NULL AND attempt_id IS NULL AND slot = \(bind: photo.slot)
                 RETURNING display_key, thumbnail_key
                 """).all(decoding: BlobKeysRow.self, with: snakeCase).flatMap { [$0.displayKey, $0.thumbnailKey] }
             // Checked again here, after the UPDATE above has waited for any concurrent change to this
@@ -36,7 +43,9 @@ extension SQLMetadataStore {
                             AND deleted_reason = \(bind: PhotoDeletionReason.customerLink.rawValue)) AS deleted,
                        (SELECT COUNT(*) FROM deliveries WHERE id = \(bind: photo.deliveryID) AND erased_at IS NOT NULL) AS erased,
                        (SELECT COUNT(*) FROM problem_reports WHERE delivery_id = \(bind: photo.deliveryID) AND resolved_at IS NULL) AS held,
-                       (SELECT COUNT(*) FROM deliveries WHERE id = \(bind: photo.deliveryID) AND drop_kind = \(bind: DropChoice.Kind.neighbour.rawValue)) AS neighbour
+                       (SELECT COUNT(*) FROM deliveries WHERE id = \(bind: photo.deliveryID) AND drop_kind = \(bind: DropChoice.Kind.neighbour.rawValue)) AS neighbour,
+                       (SELECT COUNT(*) FROM photos WHERE delivery_id = \(bind: photo.deliveryID) AND attempt_id IS NULL
+                            AND deleted_at IS NULL) AS others
                 """).first()
             if try closed?.decode(column: "deleted", as: Int.self) ?? 0 > 0 { throw DoorstepError.photoNotAllowed(.deletedByCustomer) }
             if try closed?.decode(column: "erased", as: Int.self) ?? 0 > 0 { throw DoorstepError.notFound }
@@ -45,6 +54,11 @@ extension SQLMetadataStore {
             if photo.placement == .withNeighbour, try closed?.decode(column: "neighbour", as: Int.self) ?? 0 == 0 {
                 try DropChoice.check(photo.placement, for: nil)
             }
+            // The delivery's other photos (the close-up, then where it stands) add to a delivery
+            // already announced: the recipient hears "delivered" once, not once per photo. A
+            // delivery's only photo announces as before, retakes included (the tenant learns the new id).
+            let others = try closed?.decode(column: "others", as: Int.self) ?? 0
+            let announce = !wasDelivered || others == 0
             try await Self.insertPhoto(photo, on: db)
             if let ticket = photo.captureTicket {
                 try await db.raw("""
@@ -64,9 +78,13 @@ extension SQLMetadataStore {
                     """).run()
             }
             // The delivery as it now stands comes back with the update: no read after the commit.
+            // Where the parcel is and when it was delivered come from the announcing photo; a later
+            // photo of another slot leaves them.
+            let update: SQLQueryString = announce
+                ? "placement = \(bind: photo.placement.rawValue), note = \(bind: photo.note), delivered_at = \(bind: now)"
+                : "delivered_at = COALESCE(delivered_at, \(bind: now))"
             guard let delivery = try await db.raw("""
-                UPDATE deliveries SET state = \(bind: DeliveryState.delivered.rawValue), placement = \(bind: photo.placement.rawValue),
-                    note = \(bind: photo.note), delivered_at = \(bind: now)
+                UPDATE deliveries SET state = \(bind: DeliveryState.delivered.rawValue), \(update)
                 WHERE id = \(bind: photo.deliveryID)
                 RETURNING \(unsafeRaw: DeliveryRow.columns)
                 """).first(decoding: DeliveryRow.self, with: snakeCase)?.delivery()
@@ -78,7 +96,7 @@ extension SQLMetadataStore {
                 try await Self.enqueue([raising.event], on: db)
                 openedCase = true
             }
-            try await Self.enqueue(events, on: db)
+            if announce { try await Self.enqueue(events, on: db) }
             if let audit { try await Self.insertAccess(audit, on: db) }
             return .recorded(retired: retired, delivery: delivery, openedCase: openedCase)
         }
@@ -92,7 +110,7 @@ extension SQLMetadataStore {
                 mean_brightness, display_key, display_width, display_height, display_bytes, display_sha256,
                 thumbnail_key, thumbnail_width, thumbnail_height, thumbnail_bytes, thumbnail_sha256, created_at,
                 wrapped_key, kek_version, expires_at, sharpness, quality_issues, perceptual_hash, location_verdict,
-                capture_ticket, freshness, faces_redacted, attempt_id)
+                capture_ticket, freshness, faces_redacted, attempt_id, slot)
             VALUES (\(bind: photo.id), \(bind: photo.deliveryID), \(bind: photo.tenantID), \(bind: photo.courierID),
                 \(bind: photo.placement.rawValue), \(bind: photo.note), \(bind: photo.capturedAt?.epochMilliseconds),
                 \(bind: photo.imagePosition?.latitude), \(bind: photo.imagePosition?.longitude),
@@ -105,7 +123,8 @@ extension SQLMetadataStore {
                 \(bind: photo.dataKey.sealed), \(bind: photo.dataKey.kekVersion), \(bind: photo.expiresAt.epochMilliseconds),
                 \(bind: photo.quality.sharpness), \(bind: PhotoRow.encode(photo.quality.issues)),
                 \(bind: Int64(bitPattern: photo.perceptualHash)), \(bind: photo.locationVerdict.rawValue),
-                \(bind: photo.captureTicket), \(bind: photo.freshness.rawValue), \(bind: photo.redaction.storedFaces), \(bind: photo.attemptID))
+                \(bind: photo.captureTicket), \(bind: photo.freshness.rawValue), \(bind: photo.redaction.storedFaces), \(bind: photo.attemptID),
+                \(bind: photo.slot))
             """).run()
     }
 
@@ -129,11 +148,15 @@ extension SQLMetadataStore {
     }
 
     public func currentPhoto(deliveryID: String) async throws -> Photo? {
+        try await currentPhotos(deliveryID: deliveryID).first
+    }
+
+    public func currentPhotos(deliveryID: String) async throws -> [Photo] {
         try await source.withConnection { db in
             try await db.raw("""
                 SELECT \(unsafeRaw: PhotoRow.columns) FROM photos WHERE delivery_id = \(bind: deliveryID) AND deleted_at IS NULL
-                  AND attempt_id IS NULL
-                """).first(decoding: PhotoRow.self, with: snakeCase)?.photo()
+                  AND attempt_id IS NULL ORDER BY slot, created_at, id
+                """).all(decoding: PhotoRow.self, with: snakeCase).map { try $0.photo() }
         }
     }
 
@@ -185,7 +208,7 @@ struct PhotoRow: Decodable {
         "display_key", "display_width", "display_height", "display_bytes", "display_sha256",
         "thumbnail_key", "thumbnail_width", "thumbnail_height", "thumbnail_bytes", "thumbnail_sha256", "created_at",
         "wrapped_key", "kek_version", "expires_at", "sharpness", "quality_issues", "perceptual_hash", "location_verdict",
-        "capture_ticket", "freshness", "faces_redacted", "attempt_id",
+        "capture_ticket", "freshness", "faces_redacted", "attempt_id", "slot",
     ], of: nil)
 
     var id: String
@@ -223,6 +246,7 @@ struct PhotoRow: Decodable {
     var freshness: String
     var facesRedacted: Int?
     var attemptId: String?
+    var slot: Int
 
     /// Issues as a comma-separated list of their codes ("" when none).
     static func encode(_ issues: [QualityIssue]) -> String { issues.map(\.rawValue).joined(separator: ",") }
@@ -255,6 +279,7 @@ struct PhotoRow: Decodable {
             redaction: Redaction(stored: facesRedacted)
         )
         photo.attemptID = attemptId
+        photo.slot = slot
         return photo
     }
 }
@@ -289,7 +314,7 @@ extension SQLMetadataStore {
             try await db.raw("""
                 SELECT id, delivery_id, placement, created_at, captured_at, display_sha256, distance_to_address,
                        expires_at, deleted_at, deleted_reason, location_verdict, quality_issues, freshness, faces_redacted,
-                       proof_key, proof_until, attempt_id
+                       proof_key, proof_until, attempt_id, slot
                 FROM photos WHERE delivery_id = \(bind: deliveryID) ORDER BY created_at, id
                 """).all(decoding: ProofRow.self, with: snakeCase).map(\.proof)
         }
@@ -314,9 +339,10 @@ struct ProofRow: Decodable {
     var proofKey: String?
     var proofUntil: Int64?
     var attemptId: String?
+    var slot: Int
 
     var proof: PhotoProof {
-        PhotoProof(
+        var proof = PhotoProof(
             photoID: id, deliveryID: deliveryId, placement: Placement(rawValue: placement) ?? .other,
             uploadedAt: Date(epochMilliseconds: createdAt), capturedAt: capturedAt.map(Date.init(epochMilliseconds:)),
             sha256: displaySha256, distanceToAddress: distanceToAddress,
@@ -325,6 +351,8 @@ struct ProofRow: Decodable {
             qualityIssues: qualityIssues.split(separator: ",").compactMap { QualityIssue(rawValue: String($0)) },
             freshness: Freshness(rawValue: freshness) ?? .noTicket, redaction: Redaction(stored: facesRedacted),
             proofThumbnailUntil: proofKey == nil ? nil : proofUntil.map(Date.init(epochMilliseconds:)), attemptID: attemptId)
+        proof.slot = slot
+        return proof
     }
 }
 

@@ -27,6 +27,8 @@ struct TenantCommand: AsyncParsableCommand {
         @Option(name: .long, help: "The lawful reason for keeping people in photos (people policy off).") var peoplePolicyReason: String?
         @Option(name: .long, help: "Days a proof thumbnail outlives the photo, from upload, for card disputes (0 to 540; 0 keeps none).")
         var disputeWindowDays: Int?
+        @Option(name: .long, help: "Photos a courier takes of a delivered parcel (1 to 3): the parcel close up, then where it stands.")
+        var photosPerDelivery: Int?
 
         func run() async throws {
             let configuration = try common.configuration()
@@ -42,6 +44,7 @@ struct TenantCommand: AsyncParsableCommand {
                 }
                 if let qualityPolicy { settings.qualityPolicy = qualityPolicy }
                 if let disputeWindowDays { settings.disputeWindow = TimeInterval(disputeWindowDays) * 86400 }
+                if let photosPerDelivery { settings.photosPerDelivery = photosPerDelivery }
                 if peoplePolicyReason != nil, peoplePolicy != .off {
                     throw ValidationError("--people-policy-reason goes with --people-policy off")
                 }
@@ -62,6 +65,7 @@ struct TenantCommand: AsyncParsableCommand {
             for (region, mode) in settings.consentModes.sorted(by: { $0.key < $1.key }) { print("consent \(region): \(mode.rawValue)") }
             print("quality policy: \(settings.qualityPolicy.rawValue)")
             print("dispute window: \(Int(settings.disputeWindow / 86400)) days")
+            print("photos per delivery: \(settings.photosPerDelivery)")
             print("people policy: \(settings.peoplePolicy.rawValue)" + (settings.peoplePolicyReason.map { " (\($0))" } ?? ""))
             print("location radii: at address ≤ \(Int(settings.locationRadii.atAddress)) m, near ≤ \(Int(settings.locationRadii.near)) m")
         }

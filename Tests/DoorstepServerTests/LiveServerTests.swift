@@ -87,7 +87,9 @@ import Testing
                     try RawSocket.write(socket, Array(RawSocket.uploadHead(app.uploadPath(delivery), token: app.courierToken, length: photo.count).utf8) + photo.prefix(1000))
                     return socket
                 }
-                for _ in 0..<100 where budget.bytesInUse < 2 * photo.count { try await Task.sleep(for: .milliseconds(20)) }
+                // Each stalled upload is authorised (a database read) before it takes room: on a
+                // busy machine, against PostgreSQL, that can take seconds.
+                for _ in 0..<1000 where budget.bytesInUse < 2 * photo.count { try await Task.sleep(for: .milliseconds(20)) }
                 #expect(budget.bytesInUse == 2 * photo.count)
 
                 let started = ContinuousClock.now
@@ -98,7 +100,7 @@ import Testing
                 #expect(ContinuousClock.now - started >= .milliseconds(900), "it waited for room before the 503")
 
                 for socket in sockets { close(socket) }
-                for _ in 0..<100 where budget.bytesInUse > 0 { try await Task.sleep(for: .milliseconds(20)) }
+                for _ in 0..<1000 where budget.bytesInUse > 0 { try await Task.sleep(for: .milliseconds(20)) }
                 #expect(budget.bytesInUse == 0, "uploads cut off mid-body give their room back")
                 let retry = try await client.execute(
                     uri: app.uploadPath(third), method: .post, headers: app.courierHeaders(key: "third"), body: ByteBuffer(bytes: photo))

@@ -71,6 +71,7 @@ class UnimplementedStore: MetadataStore, @unchecked Sendable {
     func idempotentUpload(courierID: String, key: String) async throws -> IdempotencyClaim? { throw unimplemented() }
     func photo(id: String) async throws -> Photo? { throw unimplemented() }
     func currentPhoto(deliveryID: String) async throws -> Photo? { throw unimplemented() }
+    func currentPhotos(deliveryID: String) async throws -> [Photo] { throw unimplemented() }
     func liveBlobKeys(ofPhotos ids: [String]) async throws -> Set<String> { throw unimplemented() }
     func reduceToProof(
         id: String, proofKey: String, dataKey: WrappedDataKey, until: Date, at: Date, events: [OutboxEvent]

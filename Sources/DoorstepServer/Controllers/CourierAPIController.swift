@@ -69,9 +69,11 @@ struct CourierAPIController {
         let courier = try context.requireCourier()
         // Couriers get what they need at the door, not the recipient's email; and for each stop
         // whether a photo may be taken (no camera for a recipient who said no).
+        let wanted = try await deliveries.photosPerDelivery(tenantID: courier.tenantID)
         let items = try await deliveries.stops(of: courier).map { delivery, policy in
             var resource = DeliveryResource.forCourier(delivery, uploadURL: links.uploadURL(for: delivery))
             resource.photoPolicy = policy.code
+            resource.photosPerDelivery = wanted
             return resource
         }
         return try JSONResponse.make(DeliveryPage(items: items, nextCursor: nil))
@@ -89,7 +91,7 @@ struct CourierAPIController {
         let key = try IdempotencyKey.validate(request.headers[.idempotencyKey])
         // Authorise before reading the body: a stranger's upload, or one for a recipient who said
         // no to photos, is not read at all.
-        let delivery = try await ingest.authorize(deliveryID: deliveryID, for: courier)
+        let delivery = try await ingest.authorize(deliveryID: deliveryID, for: courier, slot: details.slot)
         let outcome = try await withImageBody(request, delivery: delivery, courier: courier) { bytes in
             try await ingest.upload(bytes, to: delivery, details: details, idempotencyKey: key, by: courier)
         }

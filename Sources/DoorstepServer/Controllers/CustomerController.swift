@@ -63,13 +63,24 @@ struct CustomerController {
             page.note = delivery.note
             page.deliveredAt = delivery.deliveredAt.map(moment)
         }
-        if let photo = view.photo {
-            page.photo = .init(
-                displayURL: "/d/\(delivery.id)/photo/display?\(link.query)", width: photo.display.width, height: photo.display.height,
-                deleteURL: "/d/\(delivery.id)/photo/delete?\(link.query)",
+        if !view.photos.isEmpty {
+            let several = view.photos.count > 1
+            page.photos = view.photos.enumerated().map { index, photo in
+                let number = several ? String(format: strings.photoNumber, index + 1, view.photos.count) : nil
                 // Rounded to 5 m: finer than phone GPS would be false precision.
-                takenFrom: photo.distanceToAddress.map { String(format: strings.takenFromAddress, Int(($0 / 5).rounded() * 5)) },
-                redacted: strings.facesBlurred(photo.redaction), searched: photo.redaction.searched)
+                let takenFrom = photo.distanceToAddress.map { String(format: strings.takenFromAddress, Int(($0 / 5).rounded() * 5)) }
+                return .init(
+                    displayURL: "/d/\(delivery.id)/photo/display?\(photo.slot > 1 ? "slot=\(photo.slot)&" : "")\(link.query)",
+                    width: photo.display.width, height: photo.display.height,
+                    alt: number.map { strings.photoAlt + " (" + $0 + ")" } ?? strings.photoAlt,
+                    enlarge: number.map { strings.enlargePhoto + " (" + $0 + ")" } ?? strings.enlargePhoto,
+                    caption: [number, takenFrom].compactMap { $0 }.joined(separator: " · "))
+            }
+            // What was blurred, over all the photos: the page says it once.
+            let faces = view.photos.reduce(0) { $0 + $1.redaction.faces }
+            page.photo = .init(
+                deleteURL: "/d/\(delivery.id)/photo/delete?\(link.query)",
+                redacted: strings.facesBlurred(Redaction(faces: faces)), searched: view.photos.contains { $0.redaction.searched })
         } else if let proof = view.proofThumbnail {
             page.proof = .init(
                 url: "/d/\(delivery.id)/photo/proof?\(link.query)", width: proof.width, height: proof.height, until: moment(proof.until),
@@ -95,7 +106,9 @@ struct CustomerController {
         if name == "proof" {
             bytes = try await customerAccess.proofThumbnailBytes(request.customerLink(context))
         } else if let variant = name.flatMap(Photo.VariantKind.init(rawValue:)) {
-            bytes = try await customerAccess.photoBytes(request.customerLink(context), variant: variant)
+            // A photo number that cannot be is a photo that is not there (the page's own error).
+            guard let slot = try? PhotoSlot.parse(request.uri.queryParameters["slot"].map(String.init)) else { throw DoorstepError.notFound }
+            bytes = try await customerAccess.photoBytes(request.customerLink(context), variant: variant, slot: slot)
         } else {
             throw DoorstepError.notFound
         }

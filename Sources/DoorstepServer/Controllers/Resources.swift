@@ -34,7 +34,12 @@ struct DeliveryResource: Encodable {
     var preferencesURL: String?
     /// `requested`, `opted_out`, `consent_required` or `photos_off`.
     var photoPolicy: String?
+    /// How many photos the courier takes at this stop (courier stops only).
+    var photosPerDelivery: Int?
+    /// The delivery's first photo (slot 1, or the lowest slot that has one).
     var photo: PhotoResource?
+    /// Every live photo by slot, each with its own verdicts (the tenant's full view).
+    var photos: [PhotoResource]?
     /// Every photo this delivery had, deleted ones included: what outlives the photo.
     var proofs: [ProofResource]?
     /// What the customer reported.
@@ -49,7 +54,7 @@ struct DeliveryResource: Encodable {
         case handoverCode = "handover_code", handedOverAt = "handed_over_at"
         case routePosition = "route_position"
         case customerURL = "customer_url", uploadURL = "upload_url", preferencesURL = "opt_out_url"
-        case photoPolicy = "photo_policy", photo, proofs, problems, attempts
+        case photoPolicy = "photo_policy", photosPerDelivery = "photos_per_delivery", photo, photos, proofs, problems, attempts
     }
 
     /// A delivery as a courier sees it: what they need at the door, never the recipient's email.
@@ -119,8 +124,11 @@ struct ProofResource: Encodable {
     var proofThumbnailUntil: Date?
     /// Set for the door photo of a failed attempt.
     var attemptID: String?
+    /// Which of the delivery's photos it was (1 to 3).
+    var slot: Int
 
     enum CodingKeys: String, CodingKey {
+        case slot
         case photoID = "photo_id", placement, uploadedAt = "uploaded_at", capturedAt = "captured_at", sha256
         case distanceToAddressMetres = "distance_to_address_m", expiresAt = "expires_at", deletedAt = "deleted_at"
         case deletedReason = "deleted_reason", location, qualityIssues = "quality_issues", freshness, redaction
@@ -143,6 +151,7 @@ struct ProofResource: Encodable {
         redaction = proof.redaction
         proofThumbnailUntil = proof.proofThumbnailUntil
         attemptID = proof.attemptID
+        slot = proof.slot
     }
 }
 
@@ -157,6 +166,8 @@ struct RecipientResource: Codable {
 
 struct PhotoResource: Encodable {
     var id: String
+    /// Which of the delivery's photos this is (1 to 3; a door photo is 1).
+    var slot: Int
     var placement: Placement
     var note: String?
     var capturedAt: Date?
@@ -173,12 +184,13 @@ struct PhotoResource: Encodable {
     var expiresAt: Date
 
     enum CodingKeys: String, CodingKey {
-        case id, placement, note, capturedAt = "captured_at", uploadedAt = "uploaded_at", width, height, sha256
+        case id, slot, placement, note, capturedAt = "captured_at", uploadedAt = "uploaded_at", width, height, sha256
         case distanceToAddressMetres = "distance_to_address_m", location, quality, freshness, reuse, redaction, expiresAt = "expires_at"
     }
 
     init(_ photo: Photo) {
         id = photo.id
+        slot = photo.slot
         placement = photo.placement
         note = photo.note
         capturedAt = photo.capturedAt
@@ -327,6 +339,7 @@ struct SettingsResource: Codable {
     var peoplePolicy: PeoplePolicy?
     var peoplePolicyReason: String?
     var disputeWindowSeconds: Int?
+    var photosPerDelivery: Int?
 
     struct Radii: Codable {
         var atAddress: Double
@@ -341,7 +354,7 @@ struct SettingsResource: Codable {
         case retentionSeconds = "retention_seconds", consentModes = "consent_modes", emailIncludesPhoto = "email_includes_photo"
         case qualityPolicy = "quality_policy", locationRadii = "location_radii", ticketPolicy = "ticket_policy"
         case peoplePolicy = "people_policy", peoplePolicyReason = "people_policy_reason"
-        case disputeWindowSeconds = "dispute_window_seconds"
+        case disputeWindowSeconds = "dispute_window_seconds", photosPerDelivery = "photos_per_delivery"
     }
 
     init(_ settings: TenantSettings) {
@@ -354,11 +367,12 @@ struct SettingsResource: Codable {
         peoplePolicy = settings.peoplePolicy
         peoplePolicyReason = settings.peoplePolicyReason
         disputeWindowSeconds = Int(settings.disputeWindow)
+        photosPerDelivery = settings.photosPerDelivery
     }
 
     /// Omitted optional fields take their defaults (PUT replaces the whole settings object).
     var settings: TenantSettings {
-        TenantSettings(
+        var settings = TenantSettings(
             retention: TimeInterval(retentionSeconds), consentModes: consentModes, emailIncludesPhoto: emailIncludesPhoto ?? false,
             qualityPolicy: qualityPolicy ?? .flag,
             locationRadii: locationRadii.map { LocationRadii(atAddress: $0.atAddress, near: $0.near) } ?? .standard,
@@ -366,6 +380,8 @@ struct SettingsResource: Codable {
             // Checked whatever the policy, kept with `off` only (TenantSettings.validated).
             peoplePolicyReason: peoplePolicyReason,
             disputeWindow: disputeWindowSeconds.map(TimeInterval.init) ?? TenantSettings.defaultDisputeWindow)
+        settings.photosPerDelivery = photosPerDelivery ?? 1
+        return settings
     }
 }
 

@@ -151,14 +151,15 @@ struct TenantAPIController {
     @Sendable func downloadPhoto(_ request: Request, context: AppRequestContext) async throws -> Response {
         let caller = try context.requireTenant(.read)
         let delivery = try await deliveries.get(context.parameters.get("id") ?? "", for: caller.tenant)
-        let bytes = try await privacy.downloadPhoto(of: delivery, by: .apiKey, actorID: caller.keyPrefix)
+        let slot = try PhotoSlot.parse(request.uri.queryParameters["slot"].map(String.init))
+        let bytes = try await privacy.downloadPhoto(of: delivery, slot: slot, by: .apiKey, actorID: caller.keyPrefix)
         var headers: HTTPFields = [:]
         headers[.contentType] = "image/jpeg"
         headers[.cacheControl] = "private, no-store"
         return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
     }
 
-    /// Deletes the delivery's photo now, e.g. on the customer's request by phone.
+    /// Deletes the delivery's photos now, e.g. on the customer's request by phone.
     @Sendable func deletePhoto(_ request: Request, context: AppRequestContext) async throws -> Response {
         let caller = try context.requireTenant(.deliveries)
         let delivery = try await deliveries.get(context.parameters.get("id") ?? "", for: caller.tenant)
@@ -218,6 +219,7 @@ struct TenantAPIController {
         resource.preferencesURL = links.preferencesURL(for: delivery)
         if let details {
             resource.photoPolicy = details.policy.code
+            resource.photos = details.photos.map(PhotoResource.init)
             resource.proofs = details.proofs.map(ProofResource.init)
             resource.problems = details.problems.map(ProblemResource.init)
             resource.attempts = details.attempts.map(AttemptResource.init)

@@ -22,7 +22,10 @@ struct DeliveryPageView: CustomerPage {
     var placement: String?
     var note: String?
     var deliveredAt: Moment?
-    var photo: Photo?
+    /// The delivery's photos by slot (the parcel, then where it stands).
+    var photos: [Photo] = []
+    /// What the page offers while photos exist: deleting them, and what was blurred.
+    var photo: PhotoActions?
     var deletedNote: String?
     var proof: Proof?
     /// Before delivery: the "not at home?" form. After: what the recipient had chosen.
@@ -45,11 +48,18 @@ struct DeliveryPageView: CustomerPage {
         let displayURL: String
         let width: Int
         let height: Int
+        /// "Photo of where your parcel was left (photo 2 of 2)" where there are several.
+        let alt: String
+        /// "Enlarge the photo", numbered likewise.
+        let enlarge: String
+        /// "Photo 2 of 2 · Taken about 5 m from your address.", empty when there is nothing to say.
+        let caption: String
+    }
+    struct PhotoActions {
         let deleteURL: String
-        let takenFrom: String?
         /// What was blurred ("One face was blurred."), nil when nothing was.
         let redacted: String?
-        /// Whether the photo was searched for people (the page then says so, and what to do if
+        /// Whether the photos were searched for people (the page then says so, and what to do if
         /// one was missed).
         let searched: Bool
     }

@@ -193,17 +193,26 @@ public struct DeliveryService: Sendable {
         return updated
     }
 
-    /// The current photo with its reuse flags, as the tenant reviews it.
+    /// The delivery's first photo with its reuse flags, as the tenant reviews it.
     public func photo(of delivery: Delivery) async throws -> Photo? {
         guard var photo = try await store.currentPhoto(deliveryID: delivery.id) else { return nil }
         photo.reuse = try await store.reuseMatches(photoID: photo.id)
         return photo
     }
 
+    /// Every live photo of the delivery by slot, each with its reuse flags.
+    public func photos(of delivery: Delivery) async throws -> [Photo] {
+        var photos = try await store.currentPhotos(deliveryID: delivery.id)
+        for index in photos.indices { photos[index].reuse = try await store.reuseMatches(photoID: photos[index].id) }
+        return photos
+    }
+
     /// What a tenant sees of one delivery besides its fields: the photo policy now, every photo's
     /// proof, the customer's reports and the courier's failed attempts.
     public struct Details: Sendable {
-        public var photo: Photo?
+        /// The live photos by slot (most tenants ask for one).
+        public var photos: [Photo]
+        public var photo: Photo? { photos.first }
         public var policy: PhotoPolicy
         public var proofs: [PhotoProof]
         public var problems: [ProblemReport]
@@ -212,9 +221,14 @@ public struct DeliveryService: Sendable {
 
     public func details(of delivery: Delivery) async throws -> Details {
         Details(
-            photo: try await photo(of: delivery), policy: try await privacy.policy(for: delivery),
+            photos: try await photos(of: delivery), policy: try await privacy.policy(for: delivery),
             proofs: try await store.photoProofs(deliveryID: delivery.id), problems: try await store.problemReports(deliveryID: delivery.id),
             attempts: try await store.attempts(deliveryID: delivery.id))
+    }
+
+    /// How many photos the tenant's couriers take of a delivered parcel.
+    public func photosPerDelivery(tenantID: String) async throws -> Int {
+        try await store.tenant(id: tenantID)?.settings.photosPerDelivery ?? 1
     }
 
     /// A courier's stops in route order: every stop not yet delivered, and those delivered in the

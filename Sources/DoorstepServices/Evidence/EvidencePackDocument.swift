@@ -135,8 +135,12 @@ struct EvidencePackDocument {
 
         try pdf.text(word("sectionPhotos"), .heading)
         if facts.photos.isEmpty { try pdf.text(word("noPhoto")) }
-        for (index, photo) in facts.photos.enumerated() {
-            try photoSection(photo, number: index + 1, of: facts.photos.count, into: pdf)
+        // The delivery's photos are numbered among themselves; a door photo says what it is instead.
+        let count = facts.deliveryPhotos.count
+        var number = 0
+        for photo in facts.photos {
+            if !photo.proof.isDoorPhoto { number += 1 }
+            try photoSection(photo, number: photo.proof.isDoorPhoto ? nil : number, of: count, into: pdf)
         }
 
         try pdf.text(word("sectionAttempts"), .heading)
@@ -188,12 +192,12 @@ struct EvidencePackDocument {
         return folded.count > reportExcerpt ? String(folded.prefix(reportExcerpt)) + "…" : folded
     }
 
-    private func photoSection(_ photo: EvidenceFacts.PhotoEvidence, number: Int, of count: Int, into pdf: PDFWriter) throws {
+    private func photoSection(_ photo: EvidenceFacts.PhotoEvidence, number: Int?, of count: Int, into pdf: PDFWriter) throws {
         let proof = photo.proof
-        if count > 1 { try pdf.text(word("photoNumber", ["n": String(number), "count": String(count)]), .small) }
-        if proof.attemptID != nil { try pdf.text(word("doorPhoto", ["at": time(proof.uploadedAt)]), .small) }
+        if let number, count > 1 { try pdf.text(word("photoNumber", ["n": String(number), "count": String(count)]), .small) }
+        if proof.isDoorPhoto { try pdf.text(word("doorPhoto", ["at": time(proof.uploadedAt)]), .small) }
         // A door photo is smaller: up to ten attempts must leave the delivery's own photo its room.
-        if let jpeg = photo.jpeg { try pdf.jpeg(jpeg, maxHeight: proof.attemptID == nil ? Self.photoHeight : Self.photoHeight / 2) }
+        if let jpeg = photo.jpeg { try pdf.jpeg(jpeg, maxHeight: proof.isDoorPhoto ? Self.photoHeight / 2 : Self.photoHeight) }
         try pdf.field(word("received"), time(proof.uploadedAt))
         if let captured = proof.capturedAt { try pdf.field(word("captured"), time(captured)) }
         try pdf.field(word("placement"), strings.placement(proof.placement))

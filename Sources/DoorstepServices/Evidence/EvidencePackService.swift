@@ -14,8 +14,8 @@ public struct EvidencePackService: Sendable {
     static let visitsListed = 100
     /// The latest reports listed, each cut to `EvidencePackDocument.reportExcerpt` characters.
     static let reportsListed = 20
-    /// The latest photos listed (retakes replace one another; the current one and the door photos
-    /// of attempts have pixels).
+    /// The latest photos listed (retakes replace one another; the current ones, up to three, and
+    /// the latest door photos of attempts have pixels).
     static let photosListed = 8
     static let doorPhotosShown = 2
 
@@ -71,19 +71,19 @@ public struct EvidencePackService: Sendable {
 
     func facts(for delivery: Delivery, tenant: Tenant, withPhoto: Bool) async throws -> EvidenceFacts {
         let proofs = Array(try await store.photoProofs(deliveryID: delivery.id).suffix(Self.photosListed))
-        let current = withPhoto ? try await store.currentPhoto(deliveryID: delivery.id) : nil
+        let current = withPhoto ? try await store.currentPhotos(deliveryID: delivery.id) : []
         let kept = withPhoto ? try await store.proofThumbnails(deliveryID: delivery.id) : []
         // The latest two door photos of attempts have pixels, so ten attempts cannot push the pack
         // past its pages; the others are listed with their facts.
-        let doorsShown = Set(proofs.filter { $0.attemptID != nil && $0.deletedAt == nil }.suffix(Self.doorPhotosShown).map(\.photoID))
+        let doorsShown = Set(proofs.filter { $0.isDoorPhoto && $0.deletedAt == nil }.suffix(Self.doorPhotosShown).map(\.photoID))
         var photos: [EvidenceFacts.PhotoEvidence] = []
         for proof in proofs {
-            // The photo while it exists; after it, its proof thumbnail for the dispute window.
+            // Each of the delivery's photos while it exists; after it, its proof thumbnail for the dispute window.
             // Either may be deleted between the listing and the read (a recipient's delete, a
             // sweep): the pack then shows it as gone rather than failing.
             var jpeg: [UInt8]?
-            if let current, current.id == proof.photoID {
-                jpeg = try? await vault.read(current, variant: .display)
+            if let live = current.first(where: { $0.id == proof.photoID }) {
+                jpeg = try? await vault.read(live, variant: .display)
             } else if withPhoto, doorsShown.contains(proof.photoID), let door = try await store.photo(id: proof.photoID) {
                 jpeg = try? await vault.read(door, variant: .display)
             } else if let thumbnail = kept.first(where: { $0.photoID == proof.photoID }) {
@@ -102,7 +102,7 @@ public struct EvidencePackService: Sendable {
         var timeline = [EvidenceFacts.TimelineEntry(at: delivery.createdAt, kind: .created)]
         if let at = delivery.outForDeliveryAt { timeline.append(.init(at: at, kind: .outForDelivery)) }
         timeline += attempts.map { .init(at: $0.at, kind: .attempt) }
-        timeline += proofs.filter { $0.attemptID == nil }.map { .init(at: $0.uploadedAt, kind: .photo) }
+        timeline += proofs.filter { !$0.isDoorPhoto }.map { .init(at: $0.uploadedAt, kind: .photo) }
         if let at = delivery.deliveredAt { timeline.append(.init(at: at, kind: .delivered)) }
         timeline += visits.compactMap { event in EvidenceFacts.TimelineEntry.Kind(rawValue: event.action.rawValue).map { .init(at: event.at, kind: $0) } }
         timeline += reports.map { .init(at: $0.createdAt, kind: .report) }

@@ -93,8 +93,7 @@ public struct EvidenceService: Sendable {
     /// gone (so it outlives the photo). Nil while the parcel is not delivered.
     public func receipt(for delivery: Delivery) async throws -> SignedReceipt? {
         guard delivery.state == .delivered, let deliveredAt = delivery.deliveredAt else { return nil }
-        let proof = try await store.photoProofs(deliveryID: delivery.id).last { $0.attemptID == nil }
-        let content = ReceiptContent(delivery: delivery, deliveredAt: deliveredAt, proof: proof)
+        let content = ReceiptContent(delivery: delivery, deliveredAt: deliveredAt, proofs: try await store.photoProofs(deliveryID: delivery.id))
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         encoder.dateEncodingStrategy = .iso8601
@@ -131,7 +130,7 @@ public struct EvidenceService: Sendable {
         let photo = try await deliveries.photo(of: delivery)
         // The flags of the last photo, whether it still exists or not (the current one is the last).
         var reuse = photo?.reuse ?? []
-        if photo == nil, let last = proofs.last(where: { $0.attemptID == nil }) { reuse = try await store.reuseMatches(photoID: last.photoID) }
+        if photo == nil, let last = proofs.last(where: { !$0.isDoorPhoto }) { reuse = try await store.reuseMatches(photoID: last.photoID) }
         return Case(report: report, delivery: delivery, photo: photo, proofs: proofs, reuse: reuse, receipt: try await receipt(for: delivery))
     }
 
@@ -157,10 +156,14 @@ struct ReceiptContent: Encodable {
     var orderReference: String
     var deliveredAt: Date
     var placement: Placement?
+    /// The delivery's (first) photo, as every receipt has stated it.
     var photo: Photo?
+    /// Where the tenant asks for several photos: each slot's, in order (absent with one).
+    var photos: [Photo]?
 
     struct Photo: Encodable {
         var id: String
+        var slot: Int
         var sha256: String
         var uploadedAt: Date
         var location: LocationVerdict
@@ -170,26 +173,37 @@ struct ReceiptContent: Encodable {
         var freshness: Freshness
 
         enum CodingKeys: String, CodingKey {
-            case id, sha256, uploadedAt = "uploaded_at", location, distanceMetres = "distance_m", quality
+            case id, slot, sha256, uploadedAt = "uploaded_at", location, distanceMetres = "distance_m", quality
             case qualityIssues = "quality_issues", freshness
         }
     }
 
     enum CodingKeys: String, CodingKey {
         case tenantID = "tenant_id", deliveryID = "delivery_id", orderReference = "order_reference"
-        case deliveredAt = "delivered_at", placement, photo
+        case deliveredAt = "delivered_at", placement, photo, photos
     }
 
-    init(delivery: Delivery, deliveredAt: Date, proof: PhotoProof?) {
+    /// From every photo the delivery had: per slot the latest (a retake's, or one since deleted:
+    /// the receipt outlives photos); door photos of attempts are not the delivery's.
+    init(delivery: Delivery, deliveredAt: Date, proofs: [PhotoProof]) {
         tenantID = delivery.tenantID
         deliveryID = delivery.id
         orderReference = delivery.orderReference
         self.deliveredAt = deliveredAt
         placement = delivery.placement
-        photo = proof.map {
-            Photo(id: $0.photoID, sha256: $0.sha256, uploadedAt: $0.uploadedAt, location: $0.locationVerdict,
+        // A retake can share its millisecond with the photo it replaced: the live photo, else one
+        // not replaced, wins over list order.
+        func rank(_ proof: PhotoProof) -> Int { proof.deletedAt == nil ? 2 : proof.deletedReason == .replaced ? 0 : 1 }
+        var latest: [Int: PhotoProof] = [:]
+        for proof in proofs where !proof.isDoorPhoto && latest[proof.slot].map({ rank($0) <= rank(proof) }) ?? true {
+            latest[proof.slot] = proof
+        }
+        let slots = latest.keys.sorted().compactMap { latest[$0] }.map {
+            Photo(id: $0.photoID, slot: $0.slot, sha256: $0.sha256, uploadedAt: $0.uploadedAt, location: $0.locationVerdict,
                   distanceMetres: $0.distanceToAddress.map { Int($0.rounded()) },
                   quality: $0.qualityIssues.isEmpty ? "ok" : "retake", qualityIssues: $0.qualityIssues, freshness: $0.freshness)
         }
+        photo = slots.first
+        photos = slots.count > 1 ? slots : nil
     }
 }

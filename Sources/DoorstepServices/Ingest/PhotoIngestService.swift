@@ -55,10 +55,12 @@ public struct PhotoIngestService: Sendable {
         public var replayed: Bool
     }
 
-    /// The delivery, if this courier may photograph it now: assigned to them, and its recipient
-    /// has not said no. Checked before a byte of the upload is read.
-    public func authorize(deliveryID: String, for courier: Courier) async throws -> Delivery {
+    /// The delivery, if this courier may photograph it now: assigned to them, its recipient has
+    /// not said no, and its tenant asks for photo number `slot`. Checked before a byte of the
+    /// upload is read.
+    public func authorize(deliveryID: String, for courier: Courier, slot: Int = 1) async throws -> Delivery {
         let delivery = try await assignedDelivery(deliveryID, to: courier)
+        if slot > 1 { try PhotoSlot.check(slot, wanted: try await store.tenant(id: delivery.tenantID)?.settings.photosPerDelivery ?? 1) }
         try await checkPhotoAllowed(delivery)
         return delivery
     }
@@ -91,7 +93,7 @@ public struct PhotoIngestService: Sendable {
 
         let capturePosition = details.devicePosition ?? processed.header.position
         let distance = capturePosition.map { $0.distance(to: delivery.location) }
-        let photo = Photo(
+        var photo = Photo(
             id: photoID, deliveryID: delivery.id, tenantID: delivery.tenantID, courierID: courier.id,
             placement: details.placement, note: details.note, capturedAt: processed.header.capturedAt,
             imagePosition: processed.header.position, devicePosition: details.devicePosition,
@@ -100,6 +102,7 @@ public struct PhotoIngestService: Sendable {
             display: display, thumbnail: thumbnail, dataKey: stored.dataKey,
             createdAt: now, expiresAt: now.addingTimeInterval(settings.retention),
             captureTicket: ticket, freshness: freshness, reuse: reuse, redaction: processed.redaction)
+        photo.slot = details.slot
         let claim = keyed.map {
             IdempotencyClaim(courierID: courier.id, key: $0.key, fingerprint: $0.fingerprint, photoID: photoID)
         }
@@ -147,7 +150,7 @@ public struct PhotoIngestService: Sendable {
             throw DoorstepError.photoNotAllowed(reason)
         }
         // "Delete my photo" means this delivery stays without one: a retake would undo it.
-        if try await store.photoProofs(deliveryID: delivery.id).contains(where: { $0.attemptID == nil && $0.deletedReason == .customerLink }) {
+        if try await store.photoProofs(deliveryID: delivery.id).contains(where: { !$0.isDoorPhoto && $0.deletedReason == .customerLink }) {
             throw DoorstepError.photoNotAllowed(.deletedByCustomer)
         }
     }
@@ -173,7 +176,9 @@ public struct PhotoIngestService: Sendable {
     static func fingerprint(deliveryID: String, details: PhotoUploadDetails, bytes: [UInt8]) -> String {
         var hasher = SHA256()
         let position = details.devicePosition.map { "\($0.latitude),\($0.longitude)" } ?? "-"
-        hasher.update(data: Data("\(deliveryID)|\(details.placement.rawValue)|\(details.note ?? "")|\(position)|".utf8))
+        // Slot 1 adds nothing, so a retry queued on a phone before slots existed still matches.
+        let slot = details.slot == 1 ? "" : "slot \(details.slot)|"
+        hasher.update(data: Data("\(deliveryID)|\(slot)\(details.placement.rawValue)|\(details.note ?? "")|\(position)|".utf8))
         hasher.update(data: bytes)
         return hasher.finalize().hexString
     }

@@ -31,7 +31,9 @@ public struct CustomerAccessService: Sendable {
 
     public struct View: Sendable {
         public var delivery: Delivery
-        public var photo: Photo?
+        /// The delivery's live photos by slot (the parcel, then where it stands).
+        public var photos: [Photo]
+        public var photo: Photo? { photos.first }
         /// The last deleted photo, when there is no current one: the page says it was deleted.
         public var deletedPhoto: PhotoProof?
         /// What outlives the photo for the dispute window, while it exists.
@@ -74,16 +76,16 @@ public struct CustomerAccessService: Sendable {
         if last.map({ effects.now().timeIntervalSince($0.at) >= Self.visitGap }) ?? true {
             try await audit.record(.viewPage, tenantID: delivery.tenantID, deliveryID: delivery.id, photoID: nil, by: .customerLink, actorID: nil)
         }
-        let photo = try await store.currentPhoto(deliveryID: delivery.id)
+        let photos = try await store.currentPhotos(deliveryID: delivery.id)
         let proofs = try await store.photoProofs(deliveryID: delivery.id)
-        let deleted = photo == nil ? proofs.last(where: { $0.deletedAt != nil && $0.attemptID == nil }) : nil
+        let deleted = photos.isEmpty ? proofs.last(where: { $0.deletedAt != nil && !$0.isDoorPhoto }) : nil
         // The latest 50: a photo opened thousands of times must not make the page grow with it.
         let log = try await store.accessEvents(
             deliveryID: delivery.id, actions: [.viewPhoto, .download, .delete, .expire, .export, .hold, .release], latest: Self.accessLogShown)
-        return View(delivery: delivery, photo: photo, deletedPhoto: deleted,
+        return View(delivery: delivery, photos: photos, deletedPhoto: deleted,
                     proofThumbnail: try await store.proofThumbnails(deliveryID: delivery.id).last, accessLog: log,
                     attempts: try await store.attempts(deliveryID: delivery.id),
-                    doorPhotos: proofs.filter { $0.attemptID != nil && $0.deletedAt == nil })
+                    doorPhotos: proofs.filter { $0.isDoorPhoto && $0.deletedAt == nil })
     }
 
     /// The proof thumbnail's JPEG (the latest, when retakes left several), audited as a view.
@@ -95,9 +97,12 @@ public struct CustomerAccessService: Sendable {
         return bytes
     }
 
-    public func photoBytes(_ link: Link, variant: Photo.VariantKind) async throws -> [UInt8] {
+    /// The delivery's photo number `slot`, as the page shows it.
+    public func photoBytes(_ link: Link, variant: Photo.VariantKind, slot: Int = 1) async throws -> [UInt8] {
         let delivery = try await delivery(link)
-        guard let photo = try await store.currentPhoto(deliveryID: delivery.id) else { throw DoorstepError.notFound }
+        guard let photo = try await store.currentPhotos(deliveryID: delivery.id).first(where: { $0.slot == slot }) else {
+            throw DoorstepError.notFound
+        }
         let bytes = try await vault.read(photo, variant: variant)
         // The page shows the display image; count that as the view (the thumbnail is for lists).
         if variant == .display {

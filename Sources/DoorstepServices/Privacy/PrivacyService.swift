@@ -60,25 +60,20 @@ public struct PrivacyService: Sendable {
 
     // MARK: Deleting photos
 
-    /// Deletes the delivery's current photo now, any proof thumbnail an earlier one left and the
-    /// door photos of failed attempts: each
+    /// Deletes every photo of the delivery now (each slot's, and the door photos of failed
+    /// attempts: photos of the same home) and any proof thumbnail an earlier one left: each
     /// data key is destroyed in the same statement that marks it deleted, then the blobs go.
     /// Whoever asks (the recipient's link, an opt-out, erasure, the tenant), an open case's hold
     /// does not stop it (`LegalHold`). Returns false when there was nothing to delete.
     @discardableResult
     public func deleteCurrentPhoto(of delivery: Delivery, by actor: AccessEvent.Actor, actorID: String?) async throws -> Bool {
         var deleted = false
-        if let photo = try await store.currentPhoto(deliveryID: delivery.id) {
-            deleted = try await deletePhoto(photo.id, tenantID: delivery.tenantID, deliveryID: delivery.id, reason: PhotoDeletionReason(deletedBy: actor),
-                                            action: .delete, by: actor, actorID: actorID)
+        for live in try await store.photoProofs(deliveryID: delivery.id) where live.deletedAt == nil {
+            if try await deletePhoto(live.photoID, tenantID: delivery.tenantID, deliveryID: delivery.id, reason: PhotoDeletionReason(deletedBy: actor),
+                                     action: .delete, by: actor, actorID: actorID) { deleted = true }
         }
         for proof in try await store.proofThumbnails(deliveryID: delivery.id) {
             if try await endProofThumbnail(proof, action: .delete, by: actor, actorID: actorID, dueBy: nil) { deleted = true }
-        }
-        // The door photos of failed attempts are photos of the same home: they go too.
-        for door in try await store.photoProofs(deliveryID: delivery.id) where door.attemptID != nil && door.deletedAt == nil {
-            if try await deletePhoto(door.photoID, tenantID: delivery.tenantID, deliveryID: delivery.id, reason: PhotoDeletionReason(deletedBy: actor),
-                                     action: .delete, by: actor, actorID: actorID) { deleted = true }
         }
         return deleted
     }
@@ -138,10 +133,12 @@ public struct PrivacyService: Sendable {
         return true
     }
 
-    /// The tenant's copy of the current photo (e.g. for a dispute), recorded in the access audit
-    /// that the customer reads.
-    public func downloadPhoto(of delivery: Delivery, by actor: AccessEvent.Actor, actorID: String?) async throws -> [UInt8] {
-        guard let photo = try await store.currentPhoto(deliveryID: delivery.id) else { throw DoorstepError.notFound }
+    /// The tenant's copy of the delivery's photo number `slot` (e.g. for a dispute), recorded in
+    /// the access audit that the customer reads.
+    public func downloadPhoto(of delivery: Delivery, slot: Int = 1, by actor: AccessEvent.Actor, actorID: String?) async throws -> [UInt8] {
+        guard let photo = try await store.currentPhotos(deliveryID: delivery.id).first(where: { $0.slot == slot }) else {
+            throw DoorstepError.notFound
+        }
         let bytes = try await vault.read(photo, variant: .display)
         try await audit.record(.download, tenantID: delivery.tenantID, deliveryID: delivery.id, photoID: photo.id, by: actor, actorID: actorID)
         return bytes
@@ -207,6 +204,9 @@ public struct PrivacyService: Sendable {
             public var photos: [PhotoProof]
             /// The current photo as shown to the customer, base64 JPEG, while it exists.
             public var photoJPEGBase64: String?
+            /// The delivery's other live photos (further slots, door photos of failed attempts),
+            /// base64 JPEG, in the order of `photos`.
+            public var morePhotosJPEGBase64: [String]
             /// The proof thumbnails kept for the dispute window, base64 JPEG (redacted, ≤ 320 px).
             public var proofThumbnailsJPEGBase64: [String]
             public var accessEvents: [AccessEvent]
@@ -223,13 +223,19 @@ public struct PrivacyService: Sendable {
         for delivery in deliveries {
             let photo = try await store.currentPhoto(deliveryID: delivery.id)
             let jpeg = try await photo.asyncMap { try await vault.read($0, variant: .display) }
+            let proofsOfPhotos = try await store.photoProofs(deliveryID: delivery.id)
+            var more: [String] = []
+            for proof in proofsOfPhotos where proof.deletedAt == nil && proof.photoID != photo?.id {
+                guard let other = try await store.photo(id: proof.photoID) else { continue }
+                more.append(Data(try await vault.read(other, variant: .display)).base64EncodedString())
+            }
             var proofs: [String] = []
             for proof in try await store.proofThumbnails(deliveryID: delivery.id) {
                 proofs.append(Data(try await vault.read(proof)).base64EncodedString())
             }
             items.append(.init(
-                delivery: delivery, photos: try await store.photoProofs(deliveryID: delivery.id),
-                photoJPEGBase64: jpeg.map { Data($0).base64EncodedString() }, proofThumbnailsJPEGBase64: proofs,
+                delivery: delivery, photos: proofsOfPhotos,
+                photoJPEGBase64: jpeg.map { Data($0).base64EncodedString() }, morePhotosJPEGBase64: more, proofThumbnailsJPEGBase64: proofs,
                 accessEvents: try await store.accessEvents(deliveryID: delivery.id),
                 problemReports: try await store.problemReports(deliveryID: delivery.id)))
             for (scope, choice) in try await choices(for: delivery) { recorded[scope.rawValue] = choice.rawValue }

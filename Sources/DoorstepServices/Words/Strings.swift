@@ -87,6 +87,8 @@ public struct Strings: Sendable, Decodable {
     // Evidence and the photo viewer.
     /// "%d" is the distance in metres.
     public var takenFromAddress: String
+    /// "Photo 2 of 3": where a delivery has several photos.
+    public var photoNumber: String
     public var enlargePhoto: String
     public var closePhoto: String
     public var receiptLink: String

@@ -4,7 +4,9 @@ import Foundation
 /// Photos from upload to deletion, and the proof each leaves behind.
 public protocol PhotoStore: Sendable {
     /// In ONE transaction: claims the idempotency key (if any), retires the delivery's previous
-    /// photo (a retake), records the photo, marks the delivery delivered, queues `events` and
+    /// photo in the same slot (a retake), records the photo, marks the delivery delivered, queues
+    /// `events` (unless the delivery was delivered already and has photos in other slots: one
+    /// "delivered" per delivery, not per photo) and
     /// records `audit` (so the upload is in the access log exactly when it happened) and opens the
     /// `raising` case unless one of its kind is open. The blobs must already be written. Returns
     /// `.duplicate` when the key was already used, changing nothing.
@@ -13,7 +15,10 @@ public protocol PhotoStore: Sendable {
     ) async throws -> RecordPhotoResult
     func idempotentUpload(courierID: String, key: String) async throws -> IdempotencyClaim?
     func photo(id: String) async throws -> Photo?
+    /// The delivery's first live photo by slot (a door photo never is one).
     func currentPhoto(deliveryID: String) async throws -> Photo?
+    /// The delivery's live photos, by slot.
+    func currentPhotos(deliveryID: String) async throws -> [Photo]
     /// Of the given photos' blobs, those that must be kept: a live photo's variants and a live
     /// proof thumbnail.
     func liveBlobKeys(ofPhotos ids: [String]) async throws -> Set<String>

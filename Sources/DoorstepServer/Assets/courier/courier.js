@@ -171,9 +171,14 @@
   }
 
   function verdict(stop, entry, status, body) {
+    const slot = entry.slot || 1;
     // (No stop when the list could not be loaded: then there is nothing to retake from here.)
-    const retake = stop ? el("button", { class: "primary", type: "button", onclick: () => camera(stop, entry.placement, entry.note) }, T.retake) : null;
+    const retake = stop ? el("button", { class: "primary", type: "button", onclick: () => camera(stop, entry.placement, entry.note, slot) }, T.retake) : null;
     const next = el("button", { class: "secondary", type: "button", onclick: showStops }, T.nextStop);
+    // Where the tenant asks for several photos, a kept photo leads to the next one, not the stop list.
+    const onward = (label, kind) => stop && slot < photosWanted(stop)
+      ? el("button", { class: kind, type: "button", "data-next-photo": "", onclick: () => camera(stop, entry.placement, entry.note, slot + 1) }, T.nextPhoto)
+      : el("button", { class: kind, type: "button", onclick: showStops }, label);
     if (status === 201) {
       const quality = body.photo.quality;
       const location = el("p", { class: "muted" }, T["location." + body.photo.location] || "");
@@ -182,13 +187,12 @@
       if (quality.verdict === "ok") {
         return show(el("section", { "data-view": "verdict", "data-verdict": "ok" },
           el("div", { class: "notice ok", role: "status" }, "✓ " + T.verdictOk), blurred, location,
-          el("div", { class: "actions" }, el("button", { class: "primary", type: "button", onclick: showStops }, T.nextStop))));
+          el("div", { class: "actions" }, onward(T.nextStop, "primary"))));
       }
       const reasons = issues(quality.issues);
       return show(el("section", { "data-view": "verdict", "data-verdict": "retake" },
         el("div", { class: "notice warn", role: "alert" }, T.verdictRetake + " " + reasons + "."), blurred, location,
-        el("div", { class: "actions" }, retake,
-          el("button", { class: "secondary", type: "button", onclick: showStops }, T.keep))));
+        el("div", { class: "actions" }, retake, onward(T.keep, "secondary"))));
     }
     let text = T.lost;
     if (body.type === "/problems/photo-unusable") text = T.refused + " " + issues(body.issues || []) + ".";
@@ -409,35 +413,45 @@
     show(form);
   }
 
-  async function camera(stop, place, note) {
+  const photosWanted = (stop) => stop.photos_per_delivery || 1;
+
+  // Photo number `slot` of the stop (1 unless the tenant asks for several).
+  async function camera(stop, place, note, slot = 1) {
     // The capture ticket: proof for the server that this photo was taken at this stop now.
     // Offline there is none; the photo still goes, and the server marks it so.
     const ticket = api("/api/v1/courier/deliveries/" + encodeURIComponent(stop.id) + "/capture-ticket", { method: "POST" })
       .then((r) => (r.ok ? r.json() : null)).then((t) => t && t.ticket).catch(() => null);
     // The upload key as of now (a page open for days would otherwise seal to a key rotated away).
     uploadKey();
+    const total = photosWanted(stop);
+    const heading = total > 1 ? T.photoOf.replace("{n}", slot).replace("{total}", total) + " · " + T.cameraTitle : T.cameraTitle;
+    const hint = total > 1 ? T["cameraHint." + slot] : T.cameraHint;
     await cameraView(stop, async (sealed, started, wallClock) => {
       const query = new URLSearchParams({ placement: place, captured_at: String(wallClock) });
+      if (slot > 1) query.set("slot", String(slot));
       const issued = await Promise.race([ticket, new Promise((ok) => setTimeout(() => ok(null), 2000))]);
       if (issued) query.set("ticket", issued);
       if (note) query.set("note", note);
       if (state.position) { query.set("lat", state.position.latitude.toFixed(6)); query.set("lon", state.position.longitude.toFixed(6)); }
-      const entry = { id: crypto.randomUUID(), deliveryID: stop.id, query: queryString(query), sealed, placement: place, note, queuedAt: Date.now() };
+      const entry = { id: crypto.randomUUID(), deliveryID: stop.id, query: queryString(query), sealed, placement: place, note, slot, queuedAt: Date.now() };
       await queuePut(entry);
       state.waitingFor = entry.id;
       capturedAt.set(entry.id, started);
       show(el("section", { "data-view": "sending" },
         el("div", { class: "notice ok", role: "status" }, navigator.onLine ? T.sending : T.queued),
-        el("div", { class: "actions" }, el("button", { class: "secondary", type: "button", onclick: showStops }, T.nextStop))));
+        // Offline, the next photo need not wait for this one's answer.
+        el("div", { class: "actions" }, slot < total
+          ? el("button", { class: "primary", type: "button", "data-next-photo": "", onclick: () => camera(stop, place, note, slot + 1) }, T.nextPhoto) : null,
+          el("button", { class: "secondary", type: "button", onclick: showStops }, T.nextStop))));
       await showQueue();
       flush();
-    });
+    }, heading, hint);
   }
 
   // The camera: `onSealed` gets the frame as sealed bytes (the plain JPEG is wiped first), with
   // when the button was pressed (page clock) and the wall clock.
-  async function cameraView(stop, onSealed) {
-    const video = el("video", { autoplay: true, playsinline: true, muted: true, "aria-label": T.cameraTitle });
+  async function cameraView(stop, onSealed, heading = T.cameraTitle, hint = T.cameraHint) {
+    const video = el("video", { autoplay: true, playsinline: true, muted: true, "aria-label": heading });
     let stream = null;
     const stopCamera = () => { if (stream) stream.getTracks().forEach((t) => { t.stop(); }); stream = null; };
     const capture = el("button", { class: "primary", type: "button", disabled: true, onclick: async () => {
@@ -462,9 +476,9 @@
       await onSealed(sealed, started, wallClock);
     } }, T.capture);
     show(el("section", { "data-view": "camera" },
-      el("h2", {}, T.cameraTitle),
+      el("h2", {}, heading),
       el("div", { class: "camera" }, video),
-      el("p", { class: "muted" }, T.cameraHint),
+      el("p", { class: "muted" }, hint),
       el("div", { class: "actions" }, capture,
         el("button", { class: "secondary", type: "button", onclick: () => { stopCamera(); showStop(stop); } }, T.cancel))));
     try {

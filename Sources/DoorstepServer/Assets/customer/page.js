@@ -4,11 +4,13 @@
       var d = new Date(el.getAttribute("datetime"));
       if (!Number.isNaN(d.getTime())) el.textContent = d.toLocaleString(document.documentElement.lang, { dateStyle: "full", timeStyle: "short" });
     });
-    var zoom = root.querySelector("a[data-zoom]"), dialog = root.querySelector("dialog.zoom");
-    if (zoom && dialog && dialog.showModal) {
+    // Each photo (a delivery may have up to three) enlarges in its own dialog.
+    root.querySelectorAll("[data-photo]").forEach(function (photo) {
+      var zoom = photo.querySelector("a[data-zoom]"), dialog = photo.querySelector("dialog.zoom");
+      if (!zoom || !dialog || !dialog.showModal) return;
       zoom.addEventListener("click", function (event) { event.preventDefault(); dialog.showModal(); });
       dialog.addEventListener("click", function (event) { if (event.target === dialog || event.target.tagName === "IMG") dialog.close(); });
-    }
+    });
   }
   enhance(document);
   var card = document.querySelector("[data-events]");
