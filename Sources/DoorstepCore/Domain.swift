@@ -164,9 +164,12 @@ public struct Photo: Codable, Sendable, Equatable {
     public var attemptID: String? = nil
     /// Which of the delivery's photos this is (`PhotoSlot`): 1 the parcel, then where it stands.
     public var slot: Int = 1
+    public var kind: PhotoKind = .parcel
 
     /// The door photo of a failed attempt rather than a photo of the delivered parcel.
-    public var isDoorPhoto: Bool { attemptID != nil }
+    public var isDoorPhoto: Bool { kind == .door }
+    /// A photo of where the parcel was left: the delivery's own evidence.
+    public var isParcelPhoto: Bool { kind == .parcel }
 
     public init(
         id: String, deliveryID: String, tenantID: String, courierID: String, placement: Placement, note: String?,

@@ -2,6 +2,14 @@
 /// and page show it, the courier types it in at the door, and the server records "handed over
 /// with the code" with no photo at all. Six digits and five tries per delivery: a guesser's
 /// chance is 5 in a million, and the count is kept with the delivery, so every server shares it.
+/// What a tenant takes as proof of an attended delivery: the recipient's code (default: no
+/// personal data at all), or, where the tenant requires it instead, the recipient's signature
+/// drawn on the courier's screen, stored sealed like a photo (`PhotoKind.signature`).
+public enum HandoverProof: String, Codable, Sendable, CaseIterable {
+    case code
+    case signature
+}
+
 public enum HandoverCode {
     public static let digits = 6
     public static let maxFailures = 5

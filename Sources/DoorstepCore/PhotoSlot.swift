@@ -1,3 +1,15 @@
+/// What a stored image shows. Every kind is sealed, kept and deleted like a photo (retention, the
+/// recipient's delete, opt-out, erasure, key rotation, export); only `parcel` photos are "the
+/// delivery's photos" (the page's, the receipt's, reuse detection's, proof thumbnails').
+public enum PhotoKind: String, Codable, Sendable, CaseIterable {
+    /// Where the parcel was left (`PhotoSlot`: one to three of them).
+    case parcel
+    /// The door at a failed attempt (`DeliveryAttempt`).
+    case door
+    /// The recipient's signature drawn on the courier's screen (`HandoverProof.signature`).
+    case signature
+}
+
 /// A delivery's photos are numbered: a tenant asks for one to three (`TenantSettings.photosPerDelivery`),
 /// typically the parcel close up, then where it stands. Each slot has its own photo and verdicts;
 /// a retake replaces the photo in its slot only.

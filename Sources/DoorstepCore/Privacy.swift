@@ -112,6 +112,8 @@ public struct TenantSettings: Codable, Sendable, Equatable {
     /// How many photos a courier takes of a delivered parcel (`PhotoSlot.range`): the parcel
     /// close up, then where it stands, then the door.
     public var photosPerDelivery: Int = 1
+    /// What proves an attended delivery: the recipient's code (default) or their signature.
+    public var handoverProof: HandoverProof = .code
 
     public static let defaultRetention: TimeInterval = 30 * 86400
     public static let retentionRange: ClosedRange<TimeInterval> = 3600...(90 * 86400)
@@ -273,9 +275,14 @@ public struct PhotoProof: Codable, Sendable, Equatable {
     public var attemptID: String?
     /// Which of the delivery's photos this was (`PhotoSlot`).
     public var slot: Int = 1
+    public var kind: PhotoKind = .parcel
+    /// For a signature: the name the recipient wrote beside it, when they did (erased with them).
+    public var signedBy: String?
 
     /// The door photo of a failed attempt rather than a photo of the delivered parcel.
-    public var isDoorPhoto: Bool { attemptID != nil }
+    public var isDoorPhoto: Bool { kind == .door }
+    /// A photo of where the parcel was left: the delivery's own evidence.
+    public var isParcelPhoto: Bool { kind == .parcel }
 
     public init(photoID: String, deliveryID: String, placement: Placement, uploadedAt: Date, capturedAt: Date?, sha256: String,
                 distanceToAddress: Double?, expiresAt: Date, deletedAt: Date?, deletedReason: PhotoDeletionReason?,

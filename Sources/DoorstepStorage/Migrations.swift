@@ -351,6 +351,15 @@ enum Migrations {
             "ALTER TABLE photos ADD COLUMN slot INTEGER NOT NULL DEFAULT 1",
             "ALTER TABLE tenants ADD COLUMN photos_per_delivery INTEGER NOT NULL DEFAULT 1",
         ]),
+        // What each stored image shows (PhotoKind: the door photos of attempts are the rows with
+        // an attempt_id), at most one live parcel photo per slot (the upload's transaction keeps
+        // it so; the index makes it a fact), and the tenant's proof of an attended delivery.
+        (20, [
+            "ALTER TABLE photos ADD COLUMN kind TEXT NOT NULL DEFAULT 'parcel'",
+            "UPDATE photos SET kind = 'door' WHERE attempt_id IS NOT NULL",
+            "CREATE UNIQUE INDEX photos_one_live_per_slot ON photos (delivery_id, slot) WHERE deleted_at IS NULL AND kind = 'parcel'",
+            "ALTER TABLE tenants ADD COLUMN handover_proof TEXT NOT NULL DEFAULT 'code'",
+        ]),
     ]
 
     static var latest: Int { steps.map(\.version).max() ?? 0 }

@@ -8,14 +8,15 @@ extension SQLMetadataStore {
             try await db.raw("""
                 INSERT INTO tenants (id, name, created_at, retention_seconds, consent_modes, email_includes_photo,
                                      quality_policy, radius_at_address_m, radius_near_m, ticket_policy,
-                                     people_policy, people_policy_reason, dispute_window_seconds, photos_per_delivery)
+                                     people_policy, people_policy_reason, dispute_window_seconds, photos_per_delivery,
+                                     handover_proof)
                 VALUES (\(bind: tenant.id), \(bind: tenant.name), \(bind: tenant.createdAt.epochMilliseconds),
                         \(bind: Int64(tenant.settings.retention)), \(bind: try TenantRow.encode(tenant.settings.consentModes)),
                         \(bind: tenant.settings.emailIncludesPhoto ? 1 : 0), \(bind: tenant.settings.qualityPolicy.rawValue),
                         \(bind: tenant.settings.locationRadii.atAddress), \(bind: tenant.settings.locationRadii.near),
                         \(bind: tenant.settings.ticketPolicy.rawValue), \(bind: tenant.settings.peoplePolicy.rawValue),
                         \(bind: tenant.settings.peoplePolicyReason), \(bind: Int64(tenant.settings.disputeWindow)),
-                        \(bind: tenant.settings.photosPerDelivery))
+                        \(bind: tenant.settings.photosPerDelivery), \(bind: tenant.settings.handoverProof.rawValue))
                 """).run()
         }
     }
@@ -47,7 +48,8 @@ extension SQLMetadataStore {
                     people_policy = \(bind: settings.peoplePolicy.rawValue),
                     people_policy_reason = \(bind: settings.peoplePolicyReason),
                     dispute_window_seconds = \(bind: Int64(settings.disputeWindow)),
-                    photos_per_delivery = \(bind: settings.photosPerDelivery)
+                    photos_per_delivery = \(bind: settings.photosPerDelivery),
+                    handover_proof = \(bind: settings.handoverProof.rawValue)
                 WHERE id = \(bind: tenantID)
                 """).run()
         }
@@ -208,7 +210,7 @@ struct TenantRow: Decodable {
     static func columns(of alias: String? = nil) -> String {
         columnList(["id", "name", "created_at", "retention_seconds", "consent_modes", "email_includes_photo",
                     "quality_policy", "radius_at_address_m", "radius_near_m", "ticket_policy", "people_policy",
-                    "people_policy_reason", "dispute_window_seconds", "photos_per_delivery"], of: alias)
+                    "people_policy_reason", "dispute_window_seconds", "photos_per_delivery", "handover_proof"], of: alias)
     }
 
     var id: String
@@ -225,6 +227,7 @@ struct TenantRow: Decodable {
     var peoplePolicyReason: String?
     var disputeWindowSeconds: Int64
     var photosPerDelivery: Int
+    var handoverProof: String
 
     var tenant: Tenant {
         let modes = (try? JSONDecoder().decode([String: ConsentMode].self, from: Data(consentModes.utf8))) ?? [:]
@@ -238,6 +241,7 @@ struct TenantRow: Decodable {
                                       peoplePolicyReason: peoplePolicyReason,
                                       disputeWindow: TimeInterval(disputeWindowSeconds))
         settings.photosPerDelivery = photosPerDelivery
+        settings.handoverProof = HandoverProof(rawValue: handoverProof) ?? .code
         return Tenant(id: id, name: name, createdAt: Date(epochMilliseconds: createdAt), settings: settings)
     }
 

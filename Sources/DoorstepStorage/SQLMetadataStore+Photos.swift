@@ -30,7 +30,7 @@ extension SQLMetadataStore {
             // The photo this one replaces in its slot (a retake), retired in the same statement that names its blobs.
             let retired = try await db.raw("""
                 UPDATE photos SET deleted_at = \(bind: now), deleted_reason = \(bind: PhotoDeletionReason.replaced.rawValue), wrapped_key = NULL
-                WHERE delivery_id = \(bind: photo.deliveryID) AND deleted_at IS NULL AND attempt_id IS NULL AND slot = \(bind: photo.slot)
+                WHERE delivery_id = \(bind: photo.deliveryID) AND deleted_at IS NULL AND kind = 'parcel' AND slot = \(bind: photo.slot)
                 RETURNING display_key, thumbnail_key
                 """).all(decoding: BlobKeysRow.self, with: snakeCase).flatMap { [$0.displayKey, $0.thumbnailKey] }
             // Checked again here, after the UPDATE above has waited for any concurrent change to this
@@ -39,17 +39,22 @@ extension SQLMetadataStore {
             // An open case holds the photo it is about: a retake would let the party in dispute
             // replace the evidence (the retire above rolls back with the refusal).
             let closed = try await db.raw("""
-                SELECT (SELECT COUNT(*) FROM photos WHERE delivery_id = \(bind: photo.deliveryID) AND attempt_id IS NULL
+                SELECT (SELECT COUNT(*) FROM photos WHERE delivery_id = \(bind: photo.deliveryID) AND kind = 'parcel'
                             AND deleted_reason = \(bind: PhotoDeletionReason.customerLink.rawValue)) AS deleted,
                        (SELECT COUNT(*) FROM deliveries WHERE id = \(bind: photo.deliveryID) AND erased_at IS NOT NULL) AS erased,
                        (SELECT COUNT(*) FROM problem_reports WHERE delivery_id = \(bind: photo.deliveryID) AND resolved_at IS NULL) AS held,
                        (SELECT COUNT(*) FROM deliveries WHERE id = \(bind: photo.deliveryID) AND drop_kind = \(bind: DropChoice.Kind.neighbour.rawValue)) AS neighbour,
-                       (SELECT COUNT(*) FROM photos WHERE delivery_id = \(bind: photo.deliveryID) AND attempt_id IS NULL
+                       (SELECT COUNT(*) FROM photos WHERE delivery_id = \(bind: photo.deliveryID) AND kind = 'parcel'
                             AND deleted_at IS NULL) AS others
                 """).first()
             if try closed?.decode(column: "deleted", as: Int.self) ?? 0 > 0 { throw DoorstepError.photoNotAllowed(.deletedByCustomer) }
             if try closed?.decode(column: "erased", as: Int.self) ?? 0 > 0 { throw DoorstepError.notFound }
-            if !retired.isEmpty, try closed?.decode(column: "held", as: Int.self) ?? 0 > 0 { throw DoorstepError.photoNotAllowed(.heldByCase) }
+            // Nor may a further photo be added beside one in dispute (a photo where none is left, say
+            // expired, is taken: the case then finds it).
+            let others = try closed?.decode(column: "others", as: Int.self) ?? 0
+            if try closed?.decode(column: "held", as: Int.self) ?? 0 > 0, !retired.isEmpty || others > 0 {
+                throw DoorstepError.photoNotAllowed(.heldByCase)
+            }
             // The recipient may have withdrawn a neighbour while this photo was processed.
             if photo.placement == .withNeighbour, try closed?.decode(column: "neighbour", as: Int.self) ?? 0 == 0 {
                 try DropChoice.check(photo.placement, for: nil)
@@ -57,7 +62,6 @@ extension SQLMetadataStore {
             // The delivery's other photos (the close-up, then where it stands) add to a delivery
             // already announced: the recipient hears "delivered" once, not once per photo. A
             // delivery's only photo announces as before, retakes included (the tenant learns the new id).
-            let others = try closed?.decode(column: "others", as: Int.self) ?? 0
             let announce = !wasDelivered || others == 0
             try await Self.insertPhoto(photo, on: db)
             if let ticket = photo.captureTicket {
@@ -78,11 +82,12 @@ extension SQLMetadataStore {
                     """).run()
             }
             // The delivery as it now stands comes back with the update: no read after the commit.
-            // Where the parcel is and when it was delivered come from the announcing photo; a later
-            // photo of another slot leaves them.
+            // Where the parcel is comes from the first slot's photo (or the announcing one); when it
+            // was delivered, from the announcing photo: a later photo of another slot leaves it.
+            let placement: SQLQueryString = announce || photo.slot == 1
+                ? "placement = \(bind: photo.placement.rawValue), note = \(bind: photo.note), " : ""
             let update: SQLQueryString = announce
-                ? "placement = \(bind: photo.placement.rawValue), note = \(bind: photo.note), delivered_at = \(bind: now)"
-                : "delivered_at = COALESCE(delivered_at, \(bind: now))"
+                ? "\(placement)delivered_at = \(bind: now)" : "\(placement)delivered_at = COALESCE(delivered_at, \(bind: now))"
             guard let delivery = try await db.raw("""
                 UPDATE deliveries SET state = \(bind: DeliveryState.delivered.rawValue), \(update)
                 WHERE id = \(bind: photo.deliveryID)
@@ -98,7 +103,7 @@ extension SQLMetadataStore {
             }
             if announce { try await Self.enqueue(events, on: db) }
             if let audit { try await Self.insertAccess(audit, on: db) }
-            return .recorded(retired: retired, delivery: delivery, openedCase: openedCase)
+            return .recorded(retired: retired, delivery: delivery, openedCase: openedCase, announced: announce)
         }
     }
 
@@ -110,7 +115,7 @@ extension SQLMetadataStore {
                 mean_brightness, display_key, display_width, display_height, display_bytes, display_sha256,
                 thumbnail_key, thumbnail_width, thumbnail_height, thumbnail_bytes, thumbnail_sha256, created_at,
                 wrapped_key, kek_version, expires_at, sharpness, quality_issues, perceptual_hash, location_verdict,
-                capture_ticket, freshness, faces_redacted, attempt_id, slot)
+                capture_ticket, freshness, faces_redacted, attempt_id, slot, kind)
             VALUES (\(bind: photo.id), \(bind: photo.deliveryID), \(bind: photo.tenantID), \(bind: photo.courierID),
                 \(bind: photo.placement.rawValue), \(bind: photo.note), \(bind: photo.capturedAt?.epochMilliseconds),
                 \(bind: photo.imagePosition?.latitude), \(bind: photo.imagePosition?.longitude),
@@ -124,7 +129,7 @@ extension SQLMetadataStore {
                 \(bind: photo.quality.sharpness), \(bind: PhotoRow.encode(photo.quality.issues)),
                 \(bind: Int64(bitPattern: photo.perceptualHash)), \(bind: photo.locationVerdict.rawValue),
                 \(bind: photo.captureTicket), \(bind: photo.freshness.rawValue), \(bind: photo.redaction.storedFaces), \(bind: photo.attemptID),
-                \(bind: photo.slot))
+                \(bind: photo.slot), \(bind: photo.kind.rawValue))
             """).run()
     }
 
@@ -155,7 +160,7 @@ extension SQLMetadataStore {
         try await source.withConnection { db in
             try await db.raw("""
                 SELECT \(unsafeRaw: PhotoRow.columns) FROM photos WHERE delivery_id = \(bind: deliveryID) AND deleted_at IS NULL
-                  AND attempt_id IS NULL ORDER BY slot, created_at, id
+                  AND kind = 'parcel' ORDER BY slot, created_at, id
                 """).all(decoding: PhotoRow.self, with: snakeCase).map { try $0.photo() }
         }
     }
@@ -208,7 +213,7 @@ struct PhotoRow: Decodable {
         "display_key", "display_width", "display_height", "display_bytes", "display_sha256",
         "thumbnail_key", "thumbnail_width", "thumbnail_height", "thumbnail_bytes", "thumbnail_sha256", "created_at",
         "wrapped_key", "kek_version", "expires_at", "sharpness", "quality_issues", "perceptual_hash", "location_verdict",
-        "capture_ticket", "freshness", "faces_redacted", "attempt_id", "slot",
+        "capture_ticket", "freshness", "faces_redacted", "attempt_id", "slot", "kind",
     ], of: nil)
 
     var id: String
@@ -247,6 +252,7 @@ struct PhotoRow: Decodable {
     var facesRedacted: Int?
     var attemptId: String?
     var slot: Int
+    var kind: String
 
     /// Issues as a comma-separated list of their codes ("" when none).
     static func encode(_ issues: [QualityIssue]) -> String { issues.map(\.rawValue).joined(separator: ",") }
@@ -280,6 +286,8 @@ struct PhotoRow: Decodable {
         )
         photo.attemptID = attemptId
         photo.slot = slot
+        // A kind this version does not know is not the delivery's photo: the cautious reading.
+        photo.kind = PhotoKind(rawValue: kind) ?? .door
         return photo
     }
 }
@@ -314,7 +322,7 @@ extension SQLMetadataStore {
             try await db.raw("""
                 SELECT id, delivery_id, placement, created_at, captured_at, display_sha256, distance_to_address,
                        expires_at, deleted_at, deleted_reason, location_verdict, quality_issues, freshness, faces_redacted,
-                       proof_key, proof_until, attempt_id, slot
+                       proof_key, proof_until, attempt_id, slot, kind, note
                 FROM photos WHERE delivery_id = \(bind: deliveryID) ORDER BY created_at, id
                 """).all(decoding: ProofRow.self, with: snakeCase).map(\.proof)
         }
@@ -340,6 +348,8 @@ struct ProofRow: Decodable {
     var proofUntil: Int64?
     var attemptId: String?
     var slot: Int
+    var kind: String
+    var note: String?
 
     var proof: PhotoProof {
         var proof = PhotoProof(
@@ -352,6 +362,9 @@ struct ProofRow: Decodable {
             freshness: Freshness(rawValue: freshness) ?? .noTicket, redaction: Redaction(stored: facesRedacted),
             proofThumbnailUntil: proofKey == nil ? nil : proofUntil.map(Date.init(epochMilliseconds:)), attemptID: attemptId)
         proof.slot = slot
+        proof.kind = PhotoKind(rawValue: kind) ?? .door
+        // A photo's note is the courier's; a signature's is the name its signer wrote.
+        if proof.kind == .signature { proof.signedBy = note }
         return proof
     }
 }

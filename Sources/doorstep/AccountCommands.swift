@@ -7,6 +7,7 @@ import Foundation
 
 extension QualityPolicy: ExpressibleByArgument {}
 extension PeoplePolicy: ExpressibleByArgument {}
+extension HandoverProof: ExpressibleByArgument {}
 
 struct TenantCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -29,6 +30,8 @@ struct TenantCommand: AsyncParsableCommand {
         var disputeWindowDays: Int?
         @Option(name: .long, help: "Photos a courier takes of a delivered parcel (1 to 3): the parcel close up, then where it stands.")
         var photosPerDelivery: Int?
+        @Option(name: .long, help: "Proof of an attended delivery: code (the recipient's handover code, default) or signature (drawn on the courier's screen).")
+        var handoverProof: HandoverProof?
 
         func run() async throws {
             let configuration = try common.configuration()
@@ -45,6 +48,7 @@ struct TenantCommand: AsyncParsableCommand {
                 if let qualityPolicy { settings.qualityPolicy = qualityPolicy }
                 if let disputeWindowDays { settings.disputeWindow = TimeInterval(disputeWindowDays) * 86400 }
                 if let photosPerDelivery { settings.photosPerDelivery = photosPerDelivery }
+                if let handoverProof { settings.handoverProof = handoverProof }
                 if peoplePolicyReason != nil, peoplePolicy != .off {
                     throw ValidationError("--people-policy-reason goes with --people-policy off")
                 }
@@ -66,6 +70,7 @@ struct TenantCommand: AsyncParsableCommand {
             print("quality policy: \(settings.qualityPolicy.rawValue)")
             print("dispute window: \(Int(settings.disputeWindow / 86400)) days")
             print("photos per delivery: \(settings.photosPerDelivery)")
+            print("handover proof: \(settings.handoverProof.rawValue)")
             print("people policy: \(settings.peoplePolicy.rawValue)" + (settings.peoplePolicyReason.map { " (\($0))" } ?? ""))
             print("location radii: at address ≤ \(Int(settings.locationRadii.atAddress)) m, near ≤ \(Int(settings.locationRadii.near)) m")
         }

@@ -90,6 +90,7 @@ import Testing
         "GET /api/v1/courier/deliveries/{id}/photo": .init(allowed: [.courier]),
         "POST /api/v1/courier/deliveries/{id}/delivered": .init(allowed: [.courier], body: json(#"{"placement": "porch"}"#)),
         "POST /api/v1/courier/deliveries/{id}/handover": .init(allowed: [.courier], body: json(#"{"code": "x"}"#)),
+        "POST /api/v1/courier/deliveries/{id}/signature": .init(allowed: [.courier], body: Photos.jpeg, contentType: "image/jpeg"),
         "POST /api/v1/courier/deliveries/{id}/attempts": .init(allowed: [.courier], body: Photos.jpeg, contentType: "image/jpeg",
                                                                 query: "reason=nobody_home"),
         "POST /api/v1/courier/deliveries/{id}/capture-ticket": .init(allowed: [.courier]),

@@ -138,4 +138,57 @@ import Testing
             }
         }
     }
+
+    func setPhotos(_ count: Int, _ client: some TestClientProtocol, _ app: TestApp) async throws {
+        let set = try await client.execute(
+            uri: "/api/v1/settings", method: .patch, headers: app.apiHeaders, body: try JSONSerialization.body(["photos_per_delivery": count]))
+        #expect(set.status == .ok)
+    }
+
+    /// Two slots at once, and a second slot that arrives first (an offline queue): one "delivered"
+    /// either way, from whichever photo made the delivery delivered.
+    @Test func concurrentOrReorderedSlotsAnnounceTheDeliveryOnce() async throws {
+        try await TestApp.run { app in
+            let together = try await app.delivery(email: "ann@example.com")
+            let reordered = try await app.delivery(email: "bob@example.com")
+            try await app.application.test(.router) { client in
+                try await setPhotos(2, client, app)
+                let statuses = try await withThrowingTaskGroup(of: HTTPResponse.Status.self) { group in
+                    for slot in [1, 2] { group.addTask { try await upload(client, app, together, slot: slot).status } }
+                    return try await group.reduce(into: []) { $0.append($1) }
+                }
+                #expect(statuses == [.created, .created])
+                #expect(try await app.services.store.currentPhotos(deliveryID: together.id).map(\.slot) == [1, 2])
+
+                let second = try photoID(try await upload(client, app, reordered, slot: 2))
+                let first = try photoID(try await upload(client, app, reordered, slot: 1))
+                let events = try await app.services.store.outboxMessages(state: nil, endpointID: nil, limit: 100).filter { $0.event.type == .delivered }
+                #expect(events.filter { $0.event.deliveryID == together.id }.count == 1)
+                #expect(events.filter { $0.event.deliveryID == reordered.id }.map(\.event.photoID) == [second])
+                // Where the parcel is comes from the first slot's photo, whichever arrived first.
+                let shown = try #require(try await app.services.store.delivery(id: reordered.id))
+                #expect(shown.placement == .frontDoor && first != second)
+            }
+        }
+    }
+
+    /// Once the recipient has reported a problem, the evidence is frozen: no retake and no
+    /// further photo may be added while the case is open.
+    @Test func anOpenCaseRefusesAFurtherPhoto() async throws {
+        try await TestApp.run { app in
+            let delivery = try await app.delivery(email: "ann@example.com")
+            try await app.application.test(.router) { client in
+                try await setPhotos(2, client, app)
+                _ = try photoID(try await upload(client, app, delivery, slot: 1))
+                let query = app.customerPath(delivery).split(separator: "?")[1]
+                let reported = try await client.execute(
+                    uri: "/d/\(delivery.id)/problem?\(query)", method: .post, headers: .form, body: ByteBuffer(string: "kind=not_there"))
+                #expect(reported.status == .seeOther)
+                let late = try await upload(client, app, delivery, slot: 2)
+                #expect(late.status == .conflict && (try? late.json())?["reason"] as? String == "held_by_case")
+                #expect(try await app.services.store.currentPhotos(deliveryID: delivery.id).count == 1)
+            }
+        }
+    }
+
 }

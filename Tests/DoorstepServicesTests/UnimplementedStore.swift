@@ -68,6 +68,7 @@ class UnimplementedStore: MetadataStore, @unchecked Sendable {
     // MARK: PhotoStore
 
     func recordPhoto(_ photo: Photo, idempotency: IdempotencyClaim?, events: [OutboxEvent], audit: AccessEvent?, raising: RaisedCase?) async throws -> RecordPhotoResult { throw unimplemented() }
+    func recordSignature(_ photo: Photo, note: String?, events: [OutboxEvent], audit: AccessEvent?) async throws -> Delivery? { throw unimplemented() }
     func idempotentUpload(courierID: String, key: String) async throws -> IdempotencyClaim? { throw unimplemented() }
     func photo(id: String) async throws -> Photo? { throw unimplemented() }
     func currentPhoto(deliveryID: String) async throws -> Photo? { throw unimplemented() }

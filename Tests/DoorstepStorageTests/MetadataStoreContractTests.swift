@@ -294,7 +294,7 @@ import Testing
             let (courier, delivery) = try await seed.assignedDelivery()
             let first = seed.photo(for: delivery, courier: courier), retake = seed.photo(for: delivery, courier: courier)
             _ = try await seed.store.recordPhoto(first, idempotency: nil, events: [])
-            guard case .recorded(let retired, _, _) = try await seed.store.recordPhoto(retake, idempotency: nil, events: []) else {
+            guard case .recorded(let retired, _, _, _) = try await seed.store.recordPhoto(retake, idempotency: nil, events: []) else {
                 Issue.record("the retake was not recorded")
                 return
             }
@@ -434,7 +434,7 @@ import Testing
                                        occurredAt: seed.clock))
             }
             func record() async throws -> Bool {
-                guard case .recorded(_, _, let opened) = try await seed.store.recordPhoto(
+                guard case .recorded(_, _, let opened, _) = try await seed.store.recordPhoto(
                     seed.photo(for: delivery, courier: courier), idempotency: nil, events: [], audit: nil, raising: raised())
                 else { Issue.record("not recorded"); return false }
                 return opened

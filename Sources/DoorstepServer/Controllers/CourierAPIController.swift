@@ -31,6 +31,7 @@ struct CourierAPIController {
         courierOnly.get("deliveries/:id/photo", use: uploadedPhoto)
         courierOnly.post("deliveries/:id/delivered", use: deliveredWithoutPhoto)
         courierOnly.post("deliveries/:id/handover", use: handOver)
+        courierOnly.post("deliveries/:id/signature", use: signature)
         courierOnly.post("deliveries/:id/attempts", use: attempt)
         courierOnly.post("deliveries/:id/capture-ticket", use: captureTicket)
     }
@@ -69,11 +70,12 @@ struct CourierAPIController {
         let courier = try context.requireCourier()
         // Couriers get what they need at the door, not the recipient's email; and for each stop
         // whether a photo may be taken (no camera for a recipient who said no).
-        let wanted = try await deliveries.photosPerDelivery(tenantID: courier.tenantID)
+        let settings = try await deliveries.settings(tenantID: courier.tenantID)
         let items = try await deliveries.stops(of: courier).map { delivery, policy in
             var resource = DeliveryResource.forCourier(delivery, uploadURL: links.uploadURL(for: delivery))
             resource.photoPolicy = policy.code
-            resource.photosPerDelivery = wanted
+            resource.photosPerDelivery = settings.photosPerDelivery
+            resource.handoverProof = settings.handoverProof
             return resource
         }
         return try JSONResponse.make(DeliveryPage(items: items, nextCursor: nil))
@@ -97,7 +99,7 @@ struct CourierAPIController {
         }
         metrics.photoUpload(outcome.replayed ? "replayed" : "stored")
         var headers: HTTPFields = [:]
-        headers[.location] = "/api/v1/courier/deliveries/\(deliveryID)/photo"
+        headers[.location] = "/api/v1/courier/deliveries/\(deliveryID)/photo" + (details.slot > 1 ? "?slot=\(details.slot)" : "")
         if outcome.replayed { headers[.idempotentReplayed] = "true" }
         let result = UploadResult(
             delivery: .forCourier(outcome.delivery, photo: outcome.photo), photo: PhotoResource(outcome.photo))
@@ -158,7 +160,8 @@ struct CourierAPIController {
     /// them, for a client that lost the answer. Never the image: the phone keeps no copy.
     @Sendable func uploadedPhoto(_ request: Request, context: AppRequestContext) async throws -> Response {
         let delivery = try await ingest.assignedDelivery(context.parameters.get("id") ?? "", to: try context.requireCourier())
-        guard let photo = try await deliveries.photo(of: delivery) else { throw DoorstepError.notFound }
+        let slot = try PhotoSlot.parse(request.uri.queryParameters["slot"].map(String.init))
+        guard let photo = try await deliveries.photos(of: delivery).first(where: { $0.slot == slot }) else { throw DoorstepError.notFound }
         return try JSONResponse.make(
             UploadResult(delivery: .forCourier(delivery, photo: photo), photo: PhotoResource(photo)), validating: request)
     }
@@ -179,6 +182,24 @@ struct CourierAPIController {
         let body = try await request.decodeJSON(as: HandoverRequest.self, context: context, limit: 4096)
         let updated = try await deliveries.handOver(delivery, code: body.code, note: body.note)
         return try JSONResponse.make(DeliveryResource.forCourier(updated))
+    }
+}
+
+extension CourierAPIController {
+    /// Handed over against the recipient's signature, where the tenant takes signatures: the
+    /// drawing as the body (a JPEG, plain or sealed like a photo); `name` (printed beside it,
+    /// optional) and `note` as query parameters. Sent online, like a handover code.
+    @Sendable func signature(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let courier = try context.requireCourier()
+        try rateLimits.check(.upload, courier.id)
+        let query = request.uri.queryParameters
+        let delivery = try await ingest.authorizeSignature(deliveryID: context.parameters.get("id") ?? "", for: courier)
+        let outcome = try await withImageBody(request, delivery: delivery, courier: courier) { bytes in
+            try await ingest.recordSignature(
+                bytes, to: delivery, signer: query["name"].map(String.init), note: query["note"].map(String.init), by: courier)
+        }
+        let result = SignatureResult(delivery: .forCourier(outcome.delivery), signature: PhotoResource(outcome.signature))
+        return try JSONResponse.make(result, status: .created)
     }
 }
 

@@ -49,8 +49,12 @@ struct CustomerController {
         if delivered {
             page.dropChoice = delivery.dropChoice.map { strings.dropKind($0.kind) + ": " + $0.details }
             page.handedOver = delivery.handedOverAt.map(moment)
+            if view.signature != nil {
+                page.signed = true
+                page.signatureDeleteURL = "/d/\(delivery.id)/photo/delete?\(link.query)"
+            }
         } else {
-            page.handoverCode = delivery.handoverCode.map { strings.handoverCode($0) }
+            page.handoverCode = view.handoverCode.map { strings.handoverCode($0) }
             let current = delivery.dropChoice
             page.drop = .init(
                 url: "/d/\(delivery.id)/drop?\(link.query)", details: current?.details ?? "",

@@ -36,6 +36,9 @@ struct DeliveryResource: Encodable {
     var photoPolicy: String?
     /// How many photos the courier takes at this stop (courier stops only).
     var photosPerDelivery: Int?
+    /// How the courier proves an attended handover at this stop: the recipient's code or their
+    /// signature (courier stops only).
+    var handoverProof: HandoverProof?
     /// The delivery's first photo (slot 1, or the lowest slot that has one).
     var photo: PhotoResource?
     /// Every live photo by slot, each with its own verdicts (the tenant's full view).
@@ -54,7 +57,8 @@ struct DeliveryResource: Encodable {
         case handoverCode = "handover_code", handedOverAt = "handed_over_at"
         case routePosition = "route_position"
         case customerURL = "customer_url", uploadURL = "upload_url", preferencesURL = "opt_out_url"
-        case photoPolicy = "photo_policy", photosPerDelivery = "photos_per_delivery", photo, photos, proofs, problems, attempts
+        case photoPolicy = "photo_policy", photosPerDelivery = "photos_per_delivery", handoverProof = "handover_proof"
+        case photo, photos, proofs, problems, attempts
     }
 
     /// A delivery as a courier sees it: what they need at the door, never the recipient's email.
@@ -126,9 +130,13 @@ struct ProofResource: Encodable {
     var attemptID: String?
     /// Which of the delivery's photos it was (1 to 3).
     var slot: Int
+    /// `parcel`, `door` (a failed attempt's) or `signature` (the recipient's, at a handover).
+    var kind: PhotoKind
+    /// For a signature: the name the recipient wrote beside it.
+    var signedBy: String?
 
     enum CodingKeys: String, CodingKey {
-        case slot
+        case slot, kind, signedBy = "signed_by"
         case photoID = "photo_id", placement, uploadedAt = "uploaded_at", capturedAt = "captured_at", sha256
         case distanceToAddressMetres = "distance_to_address_m", expiresAt = "expires_at", deletedAt = "deleted_at"
         case deletedReason = "deleted_reason", location, qualityIssues = "quality_issues", freshness, redaction
@@ -152,6 +160,8 @@ struct ProofResource: Encodable {
         proofThumbnailUntil = proof.proofThumbnailUntil
         attemptID = proof.attemptID
         slot = proof.slot
+        kind = proof.kind
+        signedBy = proof.signedBy
     }
 }
 
@@ -168,6 +178,7 @@ struct PhotoResource: Encodable {
     var id: String
     /// Which of the delivery's photos this is (1 to 3; a door photo is 1).
     var slot: Int
+    var kind: PhotoKind
     var placement: Placement
     var note: String?
     var capturedAt: Date?
@@ -184,13 +195,14 @@ struct PhotoResource: Encodable {
     var expiresAt: Date
 
     enum CodingKeys: String, CodingKey {
-        case id, slot, placement, note, capturedAt = "captured_at", uploadedAt = "uploaded_at", width, height, sha256
+        case id, slot, kind, placement, note, capturedAt = "captured_at", uploadedAt = "uploaded_at", width, height, sha256
         case distanceToAddressMetres = "distance_to_address_m", location, quality, freshness, reuse, redaction, expiresAt = "expires_at"
     }
 
     init(_ photo: Photo) {
         id = photo.id
         slot = photo.slot
+        kind = photo.kind
         placement = photo.placement
         note = photo.note
         capturedAt = photo.capturedAt
@@ -293,6 +305,13 @@ struct UploadResult: Encodable {
     var photo: PhotoResource
 }
 
+/// A handover against the recipient's signature, as recorded: the stop (now delivered) and the
+/// stored drawing's facts.
+struct SignatureResult: Encodable {
+    var delivery: DeliveryResource
+    var signature: PhotoResource
+}
+
 /// A courier's failed attempt as recorded: the stop, the attempt, and the door photo's verdicts.
 struct AttemptResult: Encodable {
     var delivery: DeliveryResource
@@ -340,6 +359,7 @@ struct SettingsResource: Codable {
     var peoplePolicyReason: String?
     var disputeWindowSeconds: Int?
     var photosPerDelivery: Int?
+    var handoverProof: HandoverProof?
 
     struct Radii: Codable {
         var atAddress: Double
@@ -355,6 +375,7 @@ struct SettingsResource: Codable {
         case qualityPolicy = "quality_policy", locationRadii = "location_radii", ticketPolicy = "ticket_policy"
         case peoplePolicy = "people_policy", peoplePolicyReason = "people_policy_reason"
         case disputeWindowSeconds = "dispute_window_seconds", photosPerDelivery = "photos_per_delivery"
+        case handoverProof = "handover_proof"
     }
 
     init(_ settings: TenantSettings) {
@@ -368,6 +389,7 @@ struct SettingsResource: Codable {
         peoplePolicyReason = settings.peoplePolicyReason
         disputeWindowSeconds = Int(settings.disputeWindow)
         photosPerDelivery = settings.photosPerDelivery
+        handoverProof = settings.handoverProof
     }
 
     /// Omitted optional fields take their defaults (PUT replaces the whole settings object).
@@ -381,6 +403,7 @@ struct SettingsResource: Codable {
             peoplePolicyReason: peoplePolicyReason,
             disputeWindow: disputeWindowSeconds.map(TimeInterval.init) ?? TenantSettings.defaultDisputeWindow)
         settings.photosPerDelivery = photosPerDelivery ?? 1
+        settings.handoverProof = handoverProof ?? .code
         return settings
     }
 }

@@ -61,7 +61,7 @@ struct TenantAPIController {
         let file = try await evidence.caseFile(id: context.parameters.get("id") ?? "", tenant: tenant)
         return try JSONResponse.make(CaseResource(
             problem: ProblemResource(file.report), delivery: try await resource(file.delivery, detailed: false),
-            photo: file.photo.map(PhotoResource.init), photoURL: file.photo.map { _ in "/api/v1/deliveries/\(file.delivery.id)/photo" },
+            photo: file.photo.map(PhotoResource.init), photoURL: file.photo.map { "/api/v1/deliveries/\(file.delivery.id)/photo" + ($0.slot > 1 ? "?slot=\($0.slot)" : "") },
             proofs: file.proofs.map(ProofResource.init), reuse: file.reuse.map(ReuseResource.init), receipt: file.receipt))
     }
 

@@ -34,6 +34,9 @@ struct DeliveryPageView: CustomerPage {
     /// Before delivery: "give the courier this code: 123 456". After: when it was given.
     var handoverCode: String?
     var handedOver: Moment?
+    /// Handed over against the recipient's signature (kept like a photo, deletable with it).
+    var signed = false
+    var signatureDeleteURL: String?
     /// The courier's failed attempts, and where their door photos can be deleted while they exist.
     var hasAttempts = false
     var attempts: [Attempt] = []

@@ -154,6 +154,10 @@ public struct DeliveryService: Sendable {
             throw DoorstepError.invalidInput(field: "code", reason: "must be the recipient's \(HandoverCode.digits) digits")
         }
         let note = try Self.note(note)
+        // Where the tenant requires a signature instead, a code is not proof enough (nor shown to the recipient).
+        if try await store.tenant(id: delivery.tenantID)?.settings.handoverProof == .signature {
+            throw DoorstepError.conflict(reason: "this shop takes the recipient's signature, not a handover code")
+        }
         let events = [announcer.event(.delivered, tenantID: delivery.tenantID, deliveryID: delivery.id)]
         switch try await store.handOver(
             deliveryID: delivery.id, code: code, note: note, maxFailures: HandoverCode.maxFailures, at: effects.now(), events: events) {
@@ -226,9 +230,9 @@ public struct DeliveryService: Sendable {
             attempts: try await store.attempts(deliveryID: delivery.id))
     }
 
-    /// How many photos the tenant's couriers take of a delivered parcel.
-    public func photosPerDelivery(tenantID: String) async throws -> Int {
-        try await store.tenant(id: tenantID)?.settings.photosPerDelivery ?? 1
+    /// The tenant's settings, as its couriers' stops need them (how many photos, which handover proof).
+    public func settings(tenantID: String) async throws -> TenantSettings {
+        try await store.tenant(id: tenantID)?.settings ?? TenantSettings()
     }
 
     /// A courier's stops in route order: every stop not yet delivered, and those delivered in the

@@ -43,7 +43,7 @@ public struct EvidenceFacts: Sendable {
     }
 
     /// The delivery's own photos, without the door photos of attempts.
-    public var deliveryPhotos: [PhotoEvidence] { photos.filter { !$0.proof.isDoorPhoto } }
+    public var deliveryPhotos: [PhotoEvidence] { photos.filter { $0.proof.isParcelPhoto } }
 
     /// The receipt's signed bytes' SHA-256, in hex: what the pack and the JSON cite.
     public var receiptDigest: String? {

@@ -96,7 +96,7 @@ struct EvidencePackDocument {
         if let at = delivery.deliveredAt { lines.append(word("deliveredAt") + ": " + time(at)) }
         if let placement = delivery.placement { lines.append(word("placement") + ": " + strings.placement(placement)) }
         if let choice = delivery.dropChoice { lines.append(word("dropChoice") + ": " + dropChoice(choice)) }
-        if let at = delivery.handedOverAt { lines.append(word("handedOver") + ": " + time(at)) }
+        if let at = delivery.handedOverAt { lines.append(word(handedOverWord) + ": " + time(at)) }
         if !facts.attempts.isEmpty { lines.append(word("sectionAttempts") + ": " + facts.attempts.map(attempt).joined(separator: "; ")) }
         if let proof = facts.deliveryPhotos.last?.proof {
             lines.append(word("location") + ": " + word("location." + proof.locationVerdict.rawValue)
@@ -130,17 +130,16 @@ struct EvidencePackDocument {
         if let placement = delivery.placement { try pdf.field(word("placement"), strings.placement(placement)) }
         if let note = delivery.note, !note.isEmpty { try pdf.field(word("courierNote"), note) }
         if let choice = delivery.dropChoice { try pdf.field(word("dropChoice"), dropChoice(choice)) }
-        if let at = delivery.handedOverAt { try pdf.field(word("handedOver"), time(at)) }
+        if let at = delivery.handedOverAt { try pdf.field(word(handedOverWord), time(at)) }
         try pdf.field(word("visitsAfterDelivery"), visits)
 
         try pdf.text(word("sectionPhotos"), .heading)
         if facts.photos.isEmpty { try pdf.text(word("noPhoto")) }
-        // The delivery's photos are numbered among themselves; a door photo says what it is instead.
-        let count = facts.deliveryPhotos.count
-        var number = 0
+        // The delivery's photos are numbered by slot, as the receipt names them (a retake says it
+        // was replaced); a door photo or a signature says what it is instead.
+        let count = facts.deliveryPhotos.map(\.proof.slot).max() ?? 1
         for photo in facts.photos {
-            if !photo.proof.isDoorPhoto { number += 1 }
-            try photoSection(photo, number: photo.proof.isDoorPhoto ? nil : number, of: count, into: pdf)
+            try photoSection(photo, number: photo.proof.isParcelPhoto ? photo.proof.slot : nil, of: count, into: pdf)
         }
 
         try pdf.text(word("sectionAttempts"), .heading)
@@ -192,8 +191,25 @@ struct EvidencePackDocument {
         return folded.count > reportExcerpt ? String(folded.prefix(reportExcerpt)) + "…" : folded
     }
 
+    /// Handed over with the recipient's code, or against their signature.
+    private var handedOverWord: String { facts.photos.contains { $0.proof.kind == .signature } ? "handedOverSigned" : "handedOver" }
+
+    /// The recipient's signature: when, the name beside it, the drawing (small) and its digest.
+    private func signatureSection(_ photo: EvidenceFacts.PhotoEvidence, into pdf: PDFWriter) throws {
+        let proof = photo.proof
+        try pdf.text(word("signature", ["at": time(proof.uploadedAt)]), .small)
+        if let jpeg = photo.jpeg { try pdf.jpeg(jpeg, maxHeight: Self.photoHeight / 3) }
+        if let name = proof.signedBy { try pdf.field(word("signedBy"), name) }
+        try pdf.field(word("fingerprint"), proof.sha256)
+        if let deleted = proof.deletedAt {
+            try pdf.field(word("deleted"), time(deleted) + (proof.deletedReason.map { ", " + word("deleted." + $0.rawValue) } ?? ""))
+        }
+        try pdf.space(8)
+    }
+
     private func photoSection(_ photo: EvidenceFacts.PhotoEvidence, number: Int?, of count: Int, into pdf: PDFWriter) throws {
         let proof = photo.proof
+        if proof.kind == .signature { return try signatureSection(photo, into: pdf) }
         if let number, count > 1 { try pdf.text(word("photoNumber", ["n": String(number), "count": String(count)]), .small) }
         if proof.isDoorPhoto { try pdf.text(word("doorPhoto", ["at": time(proof.uploadedAt)]), .small) }
         // A door photo is smaller: up to ten attempts must leave the delivery's own photo its room.

@@ -70,7 +70,12 @@ public struct EvidencePackService: Sendable {
     }
 
     func facts(for delivery: Delivery, tenant: Tenant, withPhoto: Bool) async throws -> EvidenceFacts {
-        let proofs = Array(try await store.photoProofs(deliveryID: delivery.id).suffix(Self.photosListed))
+        // Every live photo (up to three slots, a signature) is listed whatever else there is; the
+        // latest other records (retakes, door photos, expired ones) fill the rest.
+        let all = try await store.photoProofs(deliveryID: delivery.id)
+        let pinned = Set(all.filter { $0.deletedAt == nil && !$0.isDoorPhoto }.map(\.photoID))
+        let filling = all.filter { !pinned.contains($0.photoID) }.suffix(max(0, Self.photosListed - pinned.count)).map(\.photoID)
+        let proofs = all.filter { pinned.contains($0.photoID) || filling.contains($0.photoID) }
         let current = withPhoto ? try await store.currentPhotos(deliveryID: delivery.id) : []
         let kept = withPhoto ? try await store.proofThumbnails(deliveryID: delivery.id) : []
         // The latest two door photos of attempts have pixels, so ten attempts cannot push the pack
@@ -84,8 +89,8 @@ public struct EvidencePackService: Sendable {
             var jpeg: [UInt8]?
             if let live = current.first(where: { $0.id == proof.photoID }) {
                 jpeg = try? await vault.read(live, variant: .display)
-            } else if withPhoto, doorsShown.contains(proof.photoID), let door = try await store.photo(id: proof.photoID) {
-                jpeg = try? await vault.read(door, variant: .display)
+            } else if withPhoto, doorsShown.contains(proof.photoID) || proof.kind == .signature, let other = try await store.photo(id: proof.photoID) {
+                jpeg = try? await vault.read(other, variant: .display)
             } else if let thumbnail = kept.first(where: { $0.photoID == proof.photoID }) {
                 jpeg = try? await vault.read(thumbnail)
             }
@@ -102,7 +107,7 @@ public struct EvidencePackService: Sendable {
         var timeline = [EvidenceFacts.TimelineEntry(at: delivery.createdAt, kind: .created)]
         if let at = delivery.outForDeliveryAt { timeline.append(.init(at: at, kind: .outForDelivery)) }
         timeline += attempts.map { .init(at: $0.at, kind: .attempt) }
-        timeline += proofs.filter { !$0.isDoorPhoto }.map { .init(at: $0.uploadedAt, kind: .photo) }
+        timeline += proofs.filter { $0.isParcelPhoto }.map { .init(at: $0.uploadedAt, kind: .photo) }
         if let at = delivery.deliveredAt { timeline.append(.init(at: at, kind: .delivered)) }
         timeline += visits.compactMap { event in EvidenceFacts.TimelineEntry.Kind(rawValue: event.action.rawValue).map { .init(at: event.at, kind: $0) } }
         timeline += reports.map { .init(at: $0.createdAt, kind: .report) }

@@ -127,10 +127,13 @@ public struct EvidenceService: Sendable {
               let delivery = try await store.delivery(id: report.deliveryID, tenantID: tenant.id)
         else { throw DoorstepError.notFound }
         let proofs = try await store.photoProofs(deliveryID: delivery.id)
-        let photo = try await deliveries.photo(of: delivery)
+        // Of several photos, the one that passes for another address's (what opens a reuse case by
+        // itself) is the one to look at; else the first.
+        let photos = try await deliveries.photos(of: delivery)
+        let photo = photos.first { $0.reuse.contains { !$0.sameAddress } } ?? photos.first
         // The flags of the last photo, whether it still exists or not (the current one is the last).
         var reuse = photo?.reuse ?? []
-        if photo == nil, let last = proofs.last(where: { !$0.isDoorPhoto }) { reuse = try await store.reuseMatches(photoID: last.photoID) }
+        if photo == nil, let last = proofs.last(where: { $0.isParcelPhoto }) { reuse = try await store.reuseMatches(photoID: last.photoID) }
         return Case(report: report, delivery: delivery, photo: photo, proofs: proofs, reuse: reuse, receipt: try await receipt(for: delivery))
     }
 
@@ -160,10 +163,21 @@ struct ReceiptContent: Encodable {
     var photo: Photo?
     /// Where the tenant asks for several photos: each slot's, in order (absent with one).
     var photos: [Photo]?
+    /// Handed over against the recipient's signature: the drawing's digest (never the name).
+    var signature: Signature?
+
+    struct Signature: Encodable {
+        var id: String
+        var sha256: String
+        var signedAt: Date
+
+        enum CodingKeys: String, CodingKey { case id, sha256, signedAt = "signed_at" }
+    }
 
     struct Photo: Encodable {
         var id: String
-        var slot: Int
+        /// Which slot, where there are several (absent otherwise: a one-photo receipt reads as before).
+        var slot: Int?
         var sha256: String
         var uploadedAt: Date
         var location: LocationVerdict
@@ -180,7 +194,7 @@ struct ReceiptContent: Encodable {
 
     enum CodingKeys: String, CodingKey {
         case tenantID = "tenant_id", deliveryID = "delivery_id", orderReference = "order_reference"
-        case deliveredAt = "delivered_at", placement, photo, photos
+        case deliveredAt = "delivered_at", placement, photo, photos, signature
     }
 
     /// From every photo the delivery had: per slot the latest (a retake's, or one since deleted:
@@ -195,15 +209,17 @@ struct ReceiptContent: Encodable {
         // not replaced, wins over list order.
         func rank(_ proof: PhotoProof) -> Int { proof.deletedAt == nil ? 2 : proof.deletedReason == .replaced ? 0 : 1 }
         var latest: [Int: PhotoProof] = [:]
-        for proof in proofs where !proof.isDoorPhoto && latest[proof.slot].map({ rank($0) <= rank(proof) }) ?? true {
+        for proof in proofs where proof.isParcelPhoto && latest[proof.slot].map({ rank($0) <= rank(proof) }) ?? true {
             latest[proof.slot] = proof
         }
+        let several = latest.count > 1
         let slots = latest.keys.sorted().compactMap { latest[$0] }.map {
-            Photo(id: $0.photoID, slot: $0.slot, sha256: $0.sha256, uploadedAt: $0.uploadedAt, location: $0.locationVerdict,
+            Photo(id: $0.photoID, slot: several ? $0.slot : nil, sha256: $0.sha256, uploadedAt: $0.uploadedAt, location: $0.locationVerdict,
                   distanceMetres: $0.distanceToAddress.map { Int($0.rounded()) },
                   quality: $0.qualityIssues.isEmpty ? "ok" : "retake", qualityIssues: $0.qualityIssues, freshness: $0.freshness)
         }
         photo = slots.first
         photos = slots.count > 1 ? slots : nil
+        signature = proofs.last { $0.kind == .signature }.map { Signature(id: $0.photoID, sha256: $0.sha256, signedAt: $0.uploadedAt) }
     }
 }

@@ -29,6 +29,7 @@ extension PhotoIngestService {
         }
         let event = announcer.event(.attempted, tenantID: delivery.tenantID, deliveryID: delivery.id, photoID: photo?.id)
         photo?.attemptID = event.id
+        photo?.kind = .door
         let attempt = DeliveryAttempt(
             id: event.id, deliveryID: delivery.id, tenantID: delivery.tenantID, courierID: courier.id, reason: reason,
             note: note, photoID: photo?.id, at: event.occurredAt)

@@ -123,9 +123,10 @@ public struct PhotoIngestService: Sendable {
             // A concurrent twin of this request committed first (only a keyed upload has one): ours is surplus.
             await vault.deleteBlobs([display.blobKey, thumbnail.blobKey])
             return try await replay(existing, fingerprint: claim?.fingerprint)
-        case .recorded(let retired, let updated, let openedCase):
+        case .recorded(let retired, let updated, let openedCase, let announced):
             await vault.deleteBlobs(retired)
-            await announcer.committed(events + (openedCase ? raised.map { [$0.event] } ?? [] : []))
+            // Only what was queued is told live too: the tenant's stream and its webhooks agree.
+            await announcer.committed((announced ? events : []) + (openedCase ? raised.map { [$0.event] } ?? [] : []))
             if openedCase { await privacy.holds.caseOpened(on: updated) }
             return Outcome(photo: photo, delivery: updated, replayed: false)
         }
@@ -150,7 +151,7 @@ public struct PhotoIngestService: Sendable {
             throw DoorstepError.photoNotAllowed(reason)
         }
         // "Delete my photo" means this delivery stays without one: a retake would undo it.
-        if try await store.photoProofs(deliveryID: delivery.id).contains(where: { !$0.isDoorPhoto && $0.deletedReason == .customerLink }) {
+        if try await store.photoProofs(deliveryID: delivery.id).contains(where: { $0.isParcelPhoto && $0.deletedReason == .customerLink }) {
             throw DoorstepError.photoNotAllowed(.deletedByCustomer)
         }
     }

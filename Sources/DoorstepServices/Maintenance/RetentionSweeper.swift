@@ -53,7 +53,7 @@ public struct RetentionSweeper: Service {
                 let proofUntil = photo.createdAt.addingTimeInterval(windows[photo.tenantID] ?? 0)
                 // A failed attempt's door photo leaves no proof thumbnail: the attempt's facts stay,
                 // and what a dispute needs is the delivery's own photo.
-                let done = proofUntil > effects.now() && !photo.isDoorPhoto
+                let done = proofUntil > effects.now() && photo.isParcelPhoto
                     ? try await privacy.reduceToProof(photo, until: proofUntil, logger: logger)
                     : try await privacy.deletePhoto(
                         photoID, tenantID: photo.tenantID, deliveryID: photo.deliveryID, reason: .expired, action: .expire, by: .system, actorID: nil)

@@ -82,7 +82,7 @@ public struct EmailChannel: Sendable {
             subject = strings.emailOutForDeliverySubject
             text.append(strings.emailOutForDeliveryBody)
             html.append("<h1>\(escape(strings.onTheWayTitle))</h1><p>\(escape(strings.emailOutForDeliveryBody))</p>")
-            if let code = delivery.handoverCode {
+            if let code = try await store.handoverCode(shownFor: delivery) {
                 text.append(strings.handoverCode(code))
                 html.append("<p><strong>\(escape(strings.handoverCode(code)))</strong></p>")
             }

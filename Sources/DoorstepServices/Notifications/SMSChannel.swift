@@ -7,12 +7,12 @@ import Foundation
 /// the link to say no to photos, and "delivered" with the link to the page (which carries the
 /// opt-out too). In their language; never a photo; the number is never logged.
 public struct SMSChannel: Sendable {
-    let store: any DeliveryStore
+    let store: any DeliveryStore & AccountStore
     let links: CustomerLinks
     /// nil sends none (messages wait as dead letters, replayable once a gateway is configured).
     let gateway: KannelGateway?
 
-    public init(store: any DeliveryStore, links: CustomerLinks, gateway: KannelGateway?) {
+    public init(store: any DeliveryStore & AccountStore, links: CustomerLinks, gateway: KannelGateway?) {
         (self.store, self.links, self.gateway) = (store, links, gateway)
     }
 
@@ -35,7 +35,7 @@ public struct SMSChannel: Sendable {
         switch message.event.type {
         case .outForDelivery:
             // The code after the link: the first words say what the text is about.
-            let code = delivery.handoverCode.map { " " + strings.handoverCode($0, short: true) } ?? ""
+            let code = try await store.handoverCode(shownFor: delivery).map { " " + strings.handoverCode($0, short: true) } ?? ""
             return (phone, TextMessage(strings.smsOutForDelivery + " " + links.preferencesURL(for: delivery) + code))
         case .delivered: return (phone, TextMessage(strings.smsDelivered + " " + links.customerURL(for: delivery)))
         case .attempted: return (phone, TextMessage(strings.smsAttempted + " " + links.customerURL(for: delivery)))

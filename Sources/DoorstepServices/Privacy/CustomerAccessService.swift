@@ -6,7 +6,7 @@ import Foundation
 /// What a customer holding a signed link may see and do. The link is checked before any lookup,
 /// so a forged or expired link costs one HMAC and reveals nothing.
 public struct CustomerAccessService: Sendable {
-    let store: any DeliveryStore & PhotoStore & PrivacyStore & CaseStore
+    let store: any DeliveryStore & PhotoStore & PrivacyStore & CaseStore & AccountStore
     let links: CustomerLinks
     let vault: PhotoVault
     let privacy: PrivacyService
@@ -15,7 +15,7 @@ public struct CustomerAccessService: Sendable {
     let effects: Effects
 
     public init(
-        store: any DeliveryStore & PhotoStore & PrivacyStore & CaseStore, links: CustomerLinks, vault: PhotoVault,
+        store: any DeliveryStore & PhotoStore & PrivacyStore & CaseStore & AccountStore, links: CustomerLinks, vault: PhotoVault,
         privacy: PrivacyService, audit: AccessAudit, announcer: Announcer, effects: Effects
     ) {
         self.store = store
@@ -44,6 +44,10 @@ public struct CustomerAccessService: Sendable {
         public var attempts: [DeliveryAttempt]
         /// The door photos of those attempts that still exist (deleted with the photo).
         public var doorPhotos: [PhotoProof]
+        /// The recipient's signature, while it exists (deleted with the photos).
+        public var signature: PhotoProof?
+        /// The code to give the courier, where the tenant takes codes.
+        public var handoverCode: String?
     }
 
     /// The delivery behind a link, verified for `purpose`.
@@ -78,14 +82,16 @@ public struct CustomerAccessService: Sendable {
         }
         let photos = try await store.currentPhotos(deliveryID: delivery.id)
         let proofs = try await store.photoProofs(deliveryID: delivery.id)
-        let deleted = photos.isEmpty ? proofs.last(where: { $0.deletedAt != nil && !$0.isDoorPhoto }) : nil
+        let deleted = photos.isEmpty ? proofs.last(where: { $0.deletedAt != nil && $0.isParcelPhoto }) : nil
         // The latest 50: a photo opened thousands of times must not make the page grow with it.
         let log = try await store.accessEvents(
             deliveryID: delivery.id, actions: [.viewPhoto, .download, .delete, .expire, .export, .hold, .release], latest: Self.accessLogShown)
         return View(delivery: delivery, photos: photos, deletedPhoto: deleted,
                     proofThumbnail: try await store.proofThumbnails(deliveryID: delivery.id).last, accessLog: log,
                     attempts: try await store.attempts(deliveryID: delivery.id),
-                    doorPhotos: proofs.filter { $0.isDoorPhoto && $0.deletedAt == nil })
+                    doorPhotos: proofs.filter { $0.isDoorPhoto && $0.deletedAt == nil },
+                    signature: proofs.last { $0.kind == .signature && $0.deletedAt == nil },
+                    handoverCode: try await store.handoverCode(shownFor: delivery))
     }
 
     /// The proof thumbnail's JPEG (the latest, when retakes left several), audited as a view.

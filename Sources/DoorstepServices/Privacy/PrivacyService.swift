@@ -68,9 +68,16 @@ public struct PrivacyService: Sendable {
     @discardableResult
     public func deleteCurrentPhoto(of delivery: Delivery, by actor: AccessEvent.Actor, actorID: String?) async throws -> Bool {
         var deleted = false
-        for live in try await store.photoProofs(deliveryID: delivery.id) where live.deletedAt == nil {
-            if try await deletePhoto(live.photoID, tenantID: delivery.tenantID, deliveryID: delivery.id, reason: PhotoDeletionReason(deletedBy: actor),
-                                     action: .delete, by: actor, actorID: actorID) { deleted = true }
+        // Listed again once the first deletions have committed: a photo of another slot that
+        // committed in between would otherwise outlive "delete my photo" (later ones are refused
+        // by the upload's own check once a deletion by the recipient is recorded).
+        for _ in 0..<3 {
+            let live = try await store.photoProofs(deliveryID: delivery.id).filter { $0.deletedAt == nil }
+            if live.isEmpty { break }
+            for photo in live {
+                if try await deletePhoto(photo.photoID, tenantID: delivery.tenantID, deliveryID: delivery.id, reason: PhotoDeletionReason(deletedBy: actor),
+                                         action: .delete, by: actor, actorID: actorID) { deleted = true }
+            }
         }
         for proof in try await store.proofThumbnails(deliveryID: delivery.id) {
             if try await endProofThumbnail(proof, action: .delete, by: actor, actorID: actorID, dueBy: nil) { deleted = true }
@@ -199,14 +206,19 @@ public struct PrivacyService: Sendable {
         public var deliveries: [Item]
         public var choices: [String: String]
 
+        public struct ExportedPhoto: Encodable, Sendable {
+            public var photoID: String
+            public var jpegBase64: String
+        }
+
         public struct Item: Encodable, Sendable {
             public var delivery: Delivery
             public var photos: [PhotoProof]
             /// The current photo as shown to the customer, base64 JPEG, while it exists.
             public var photoJPEGBase64: String?
-            /// The delivery's other live photos (further slots, door photos of failed attempts),
-            /// base64 JPEG, in the order of `photos`.
-            public var morePhotosJPEGBase64: [String]
+            /// The delivery's other live photos (further slots, door photos of failed attempts, a
+            /// signature), each with its id in `photos`.
+            public var morePhotos: [ExportedPhoto]
             /// The proof thumbnails kept for the dispute window, base64 JPEG (redacted, ≤ 320 px).
             public var proofThumbnailsJPEGBase64: [String]
             public var accessEvents: [AccessEvent]
@@ -224,10 +236,11 @@ public struct PrivacyService: Sendable {
             let photo = try await store.currentPhoto(deliveryID: delivery.id)
             let jpeg = try await photo.asyncMap { try await vault.read($0, variant: .display) }
             let proofsOfPhotos = try await store.photoProofs(deliveryID: delivery.id)
-            var more: [String] = []
+            var more: [RecipientExport.ExportedPhoto] = []
             for proof in proofsOfPhotos where proof.deletedAt == nil && proof.photoID != photo?.id {
-                guard let other = try await store.photo(id: proof.photoID) else { continue }
-                more.append(Data(try await vault.read(other, variant: .display)).base64EncodedString())
+                // Deleted since the listing (a sweep, the recipient): not in the export, not a failure.
+                guard let other = try await store.photo(id: proof.photoID), let bytes = try? await vault.read(other, variant: .display) else { continue }
+                more.append(.init(photoID: other.id, jpegBase64: Data(bytes).base64EncodedString()))
             }
             var proofs: [String] = []
             for proof in try await store.proofThumbnails(deliveryID: delivery.id) {
@@ -235,7 +248,7 @@ public struct PrivacyService: Sendable {
             }
             items.append(.init(
                 delivery: delivery, photos: proofsOfPhotos,
-                photoJPEGBase64: jpeg.map { Data($0).base64EncodedString() }, morePhotosJPEGBase64: more, proofThumbnailsJPEGBase64: proofs,
+                photoJPEGBase64: jpeg.map { Data($0).base64EncodedString() }, morePhotos: more, proofThumbnailsJPEGBase64: proofs,
                 accessEvents: try await store.accessEvents(deliveryID: delivery.id),
                 problemReports: try await store.problemReports(deliveryID: delivery.id)))
             for (scope, choice) in try await choices(for: delivery) { recorded[scope.rawValue] = choice.rawValue }

@@ -81,6 +81,9 @@ public struct Strings: Sendable, Decodable {
     public var handoverCodeMessage: String
     public var handoverCodeShort: String
     public var handedOverWithCode: String
+    public var handedOverSigned: String
+    public var signatureNote: String
+    public var deleteSignatureButton: String
     public var problemDetails: String
     public var problemSend: String
     public var problemReported: String

@@ -13,6 +13,11 @@ public protocol PhotoStore: Sendable {
     func recordPhoto(
         _ photo: Photo, idempotency: IdempotencyClaim?, events: [OutboxEvent], audit: AccessEvent?, raising: RaisedCase?
     ) async throws -> RecordPhotoResult
+    /// In ONE transaction: hands the parcel over in person (delivered, `handed_to_resident`,
+    /// `note`, `handed_over_at`), records the recipient's signature `photo` (kind `signature`),
+    /// queues `events` and records `audit`. Nil, changing nothing, when the delivery was already
+    /// delivered or erased (the caller deletes the signature's blobs).
+    func recordSignature(_ photo: Photo, note: String?, events: [OutboxEvent], audit: AccessEvent?) async throws -> Delivery?
     func idempotentUpload(courierID: String, key: String) async throws -> IdempotencyClaim?
     func photo(id: String) async throws -> Photo?
     /// The delivery's first live photo by slot (a door photo never is one).

@@ -156,8 +156,9 @@ public enum HandoverResult: Sendable, Equatable {
 public enum RecordPhotoResult: Sendable, Equatable {
     /// Recorded. `retired` lists the blob keys of the photo this one replaced, to delete now;
     /// `delivery` is the delivery as this transaction left it (delivered); `openedCase` says
-    /// whether the case asked for (`raising`) was opened, not already open.
-    case recorded(retired: [String], delivery: Delivery, openedCase: Bool = false)
+    /// whether the case asked for (`raising`) was opened, not already open; `announced`, whether
+    /// the photo's events were queued (not for a further photo of a delivered parcel).
+    case recorded(retired: [String], delivery: Delivery, openedCase: Bool = false, announced: Bool = true)
     /// The key was claimed first by another request; nothing changed.
     case duplicate(IdempotencyClaim)
 }

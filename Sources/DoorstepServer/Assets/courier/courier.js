@@ -124,7 +124,10 @@
     if (flushing || !state.token) return;
     flushing = true;
     try {
-      for (const entry of await queueAll()) {
+      // In the order they were taken (the store's own order is by random id): a stop's first
+      // photo reaches the server before its second, and announces the delivery.
+      const queued = (await queueAll()).sort((a, b) => a.queuedAt - b.queuedAt || (a.slot || 1) - (b.slot || 1));
+      for (const entry of queued) {
         let response;
         try {
           response = await api("/api/v1/courier/deliveries/" + encodeURIComponent(entry.deliveryID) + "/photo?" + entry.query, {
@@ -297,14 +300,22 @@
         !allowed && !done ? el("p", { class: "notice bad" }, T.noPhotoHere) : null),
       el("div", { class: "actions" },
         done ? null : el("button", { class: "primary", type: "button", onclick: () => { locate(); placement(stop); } }, T.delivered),
-        done ? null : el("button", { class: "secondary", type: "button", onclick: () => handover(stop) }, T.handover),
+        done ? null : el("button", { class: "secondary", type: "button", onclick: () => handover(stop) },
+          stop.handover_proof === "signature" ? T.handoverSignature : T.handover),
         done ? null : el("button", { class: "secondary", type: "button", onclick: () => { locate(); attempt(stop); } }, T.attempt),
+        // Delivered with several photos asked for: any of them can still be taken or retaken.
+        done && allowed && photosWanted(stop) > 1 && !stop.handed_over_at
+          ? Array.from({ length: photosWanted(stop) }, (_, i) => el("button", { class: "secondary", type: "button", "data-slot": String(i + 1),
+            onclick: () => { locate(); camera(stop, stop.placement || "front_door", stop.note, i + 1); } },
+            T.photoOf.replace("{n}", i + 1).replace("{total}", photosWanted(stop))))
+          : null,
         el("button", { class: "secondary", type: "button", onclick: showStops }, T.back))));
   }
 
   // Handed over in person: the recipient reads out the code from their message or page. The
   // server counts wrong codes (a few tries per delivery) and says how many are left.
   function handover(stop) {
+    if (stop.handover_proof === "signature") return signaturePad(stop);
     const code = el("input", { id: "handover-code", name: "code", inputmode: "numeric", autocomplete: "off", maxlength: "7", required: true });
     const error = el("p", { class: "notice bad", role: "alert", hidden: true });
     show(el("form", { "data-view": "handover", onsubmit: async (event) => {
@@ -329,6 +340,72 @@
       error,
       el("div", { class: "actions" },
         el("button", { class: "primary", type: "submit" }, T.handoverConfirm),
+        el("button", { class: "secondary", type: "button", onclick: () => showStop(stop) }, T.back))));
+  }
+
+  // Handed over against the recipient's signature, where the shop takes signatures instead of
+  // codes: drawn with a finger or a stylus, sent at once as a JPEG sealed like a photo.
+  function signaturePad(stop) {
+    const canvas = el("canvas", { width: "600", height: "300", class: "signature", role: "img", "aria-label": T.signTitle, "data-signature": "" });
+    const context = canvas.getContext("2d");
+    let strokes = 0, drawing = false;
+    const blank = () => {
+      context.fillStyle = "#fff";
+      context.fillRect(0, 0, canvas.width, canvas.height);
+      Object.assign(context, { lineWidth: 4, lineCap: "round", lineJoin: "round", strokeStyle: "#000" });
+      strokes = 0;
+    };
+    blank();
+    const at = (event) => {
+      const box = canvas.getBoundingClientRect();
+      return [(event.clientX - box.left) * canvas.width / box.width, (event.clientY - box.top) * canvas.height / box.height];
+    };
+    const error = el("p", { class: "notice bad", role: "alert", hidden: true });
+    canvas.addEventListener("pointerdown", (event) => {
+      error.hidden = true;
+      drawing = true;
+      strokes += 1;
+      canvas.setPointerCapture(event.pointerId);
+      context.beginPath();
+      context.moveTo(...at(event));
+    });
+    canvas.addEventListener("pointermove", (event) => { if (drawing) { context.lineTo(...at(event)); context.stroke(); } });
+    canvas.addEventListener("pointerup", () => { drawing = false; });
+    const name = el("input", { id: "signer-name", name: "name", autocomplete: "off", maxlength: "100" });
+    const refuse = (text) => { error.textContent = text; error.hidden = false; };
+    show(el("form", { "data-view": "signature", onsubmit: async (event) => {
+      event.preventDefault();
+      if (!strokes) return refuse(T.signEmpty);
+      const blob = await new Promise((resolve) => canvas.toBlob(resolve, "image/jpeg", 0.9));
+      const jpeg = new Uint8Array(await blob.arrayBuffer());
+      const key = state.key || await uploadKey();
+      if (!key) return refuse(T.lost);
+      const sealed = await seal(jpeg, stop.id);
+      jpeg.fill(0);
+      const query = new URLSearchParams();
+      if (name.value.trim()) query.set("name", name.value.trim());
+      const response = await api("/api/v1/courier/deliveries/" + encodeURIComponent(stop.id) + "/signature?" + queryString(query), {
+        method: "POST", headers: { "Content-Type": SEALED }, body: sealed,
+      }).catch(() => null);
+      if (!response) return toast(T.offline);
+      if (response.status === 401) return signIn(T.sessionEnded);
+      if (response.status === 201) {
+        stop.state = "delivered";
+        saveStops();
+        return show(el("section", { "data-view": "verdict", "data-verdict": "signed" },
+          el("div", { class: "notice ok", role: "status" }, "✓ " + T.handedOverSigned),
+          el("div", { class: "actions" }, el("button", { class: "primary", type: "button", onclick: showStops }, T.nextStop))));
+      }
+      refuse((await response.json().catch(() => ({}))).detail || T.refused);
+    } },
+      el("h2", {}, stopTitle(stop)),
+      el("p", { class: "muted" }, T.signTitle),
+      canvas,
+      el("label", { class: "field", for: "signer-name" }, T.signName, name),
+      error,
+      el("div", { class: "actions" },
+        el("button", { class: "primary", type: "submit" }, T.signConfirm),
+        el("button", { class: "secondary", type: "button", onclick: blank }, T.signClear),
         el("button", { class: "secondary", type: "button", onclick: () => showStop(stop) }, T.back))));
   }
 

@@ -1,0 +1,67 @@
+import DoorstepCore
+import DoorstepImaging
+import DoorstepStorage
+import Foundation
+
+/// An attended delivery handed over against the recipient's signature, drawn on the courier's
+/// screen, where the tenant takes signatures instead of codes (`HandoverProof.signature`). The
+/// drawing goes through the photo pipeline (decoded, anything but pixels dropped, re-encoded,
+/// sealed under its own data key) and is kept and deleted like a photo (`PhotoKind.signature`):
+/// the recipient's delete, opt-out with deletion, erasure and retention take it too.
+extension PhotoIngestService {
+    /// The most a signer's printed name may be.
+    public static let signerNameLimit = 100
+
+    /// The delivery, if this courier may take a signature for it now: assigned to them, not yet
+    /// delivered, and its tenant takes signatures. Checked before the drawing is read.
+    public func authorizeSignature(deliveryID: String, for courier: Courier) async throws -> Delivery {
+        let delivery = try await assignedDelivery(deliveryID, to: courier)
+        guard try await store.tenant(id: delivery.tenantID)?.settings.handoverProof == .signature else {
+            throw DoorstepError.conflict(reason: "this shop takes the recipient's handover code, not a signature")
+        }
+        guard delivery.state != .delivered else { throw DoorstepError.conflict(reason: "this delivery is already delivered") }
+        return delivery
+    }
+
+    /// Records the signature of a delivery `authorizeSignature` returned, and hands the parcel over.
+    public func recordSignature(
+        _ bytes: [UInt8], to delivery: Delivery, signer: String?, note: String?, by courier: Courier
+    ) async throws -> (delivery: Delivery, signature: Photo) {
+        let signer = try signer.flatMap { value throws(DoorstepError) in
+            let name = try Validate.text(value, field: "name", max: Self.signerNameLimit, allowEmpty: true)
+            return name.isEmpty ? nil : name
+        }
+        let note = try DeliveryService.note(note)
+        let settings = try await store.tenant(id: delivery.tenantID)?.settings ?? TenantSettings()
+        // A drawing on a blank canvas: nothing to search for people, nothing to judge as a photo of a door.
+        var spec = output
+        spec.redactionSearchSide = nil
+        let processed = try await images.process(bytes, limits: limits, output: spec)
+        let photoID = effects.newID()
+        let stored = try await vault.store(processed, photoID: photoID)
+        let now = effects.now()
+        var signature = Photo(
+            id: photoID, deliveryID: delivery.id, tenantID: delivery.tenantID, courierID: courier.id,
+            placement: .handedToResident, note: signer, capturedAt: nil, imagePosition: nil, devicePosition: nil,
+            distanceToAddress: nil, locationVerdict: .unknown, quality: processed.quality(qualityThresholds), perceptualHash: 0,
+            display: stored.display, thumbnail: stored.thumbnail, dataKey: stored.dataKey,
+            createdAt: now, expiresAt: now.addingTimeInterval(settings.retention), redaction: .notSearched)
+        signature.kind = .signature
+        let events = [announcer.event(.delivered, tenantID: delivery.tenantID, deliveryID: delivery.id, photoID: photoID)]
+        let entry = audit.event(.upload, tenantID: delivery.tenantID, deliveryID: delivery.id, photoID: photoID, by: .courier, actorID: courier.id)
+        let blobs = [stored.display.blobKey, stored.thumbnail.blobKey]
+        let updated: Delivery?
+        do {
+            updated = try await store.recordSignature(signature, note: note, events: events, audit: entry)
+        } catch {
+            await vault.deleteBlobs(blobs)
+            throw error
+        }
+        guard let updated else {
+            await vault.deleteBlobs(blobs)
+            throw DoorstepError.conflict(reason: "this delivery is already delivered")
+        }
+        await announcer.committed(events)
+        return (updated, signature)
+    }
+}
