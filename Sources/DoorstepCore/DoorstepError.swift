@@ -98,3 +98,10 @@ public struct BatchItemError: Sendable, Equatable, Encodable {
         (self.index, self.field, self.reason) = (index, field, reason)
     }
 }
+
+extension DoorstepError {
+    /// A courier's action on a stop that is already delivered (a photo retake is not one).
+    public static let alreadyDelivered = DoorstepError.conflict(reason: "this delivery is already delivered")
+    /// One attempt more than `DeliveryAttempt.maxPerDelivery`.
+    public static let attemptsExhausted = DoorstepError.conflict(reason: "this delivery already has \(DeliveryAttempt.maxPerDelivery) attempts")
+}

@@ -146,6 +146,8 @@ struct CourierAPIController {
         let delivery = try await ingest.assignedDelivery(context.parameters.get("id") ?? "", to: courier)
         // No Content-Type and no length: an attempt without a photo.
         let hasPhoto = request.headers[.contentType] != nil || (request.headers[.contentLength].flatMap(Int.init) ?? 0) > 0
+        // Refused before a byte of the photo is read where it could not be recorded anyway.
+        try await ingest.authorizeAttempt(delivery, withPhoto: hasPhoto, note: parameters["note"])
         let outcome = hasPhoto
             ? try await withImageBody(request, delivery: delivery, courier: courier) { bytes in
                 try await ingest.recordAttempt(bytes, to: delivery, reason: reason, note: parameters["note"], devicePosition: position, by: courier)

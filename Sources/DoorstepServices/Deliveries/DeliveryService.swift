@@ -169,7 +169,7 @@ public struct DeliveryService: Sendable {
         case .locked:
             throw DoorstepError.conflict(reason: "the handover code no longer works here: deliver with a photo or without one")
         case .alreadyDelivered:
-            throw DoorstepError.conflict(reason: "this delivery is already delivered")
+            throw DoorstepError.alreadyDelivered
         }
     }
 

@@ -13,6 +13,17 @@ extension PhotoIngestService {
         public var photo: Photo?
     }
 
+    /// Checked before a door photo is read: the delivery still open, room for one more attempt,
+    /// and (with a photo) a photo allowed here. The transaction judges the first two again.
+    public func authorizeAttempt(_ delivery: Delivery, withPhoto: Bool, note: String?) async throws {
+        _ = try DeliveryService.note(note)
+        guard delivery.state != .delivered else { throw DoorstepError.alreadyDelivered }
+        guard try await store.attempts(deliveryID: delivery.id).count < DeliveryAttempt.maxPerDelivery else {
+            throw DoorstepError.attemptsExhausted
+        }
+        if withPhoto { try await checkPhotoAllowed(delivery) }
+    }
+
     /// `bytes` is the door photo, nil for none (photos not allowed here, or no camera). An attempt
     /// is not idempotent: the courier app sends it online only, and a repeat is one more attempt
     /// (within `DeliveryAttempt.maxPerDelivery`).
@@ -21,7 +32,7 @@ extension PhotoIngestService {
         devicePosition: Coordinate?, by courier: Courier
     ) async throws -> AttemptOutcome {
         let note = try DeliveryService.note(note)
-        guard delivery.state != .delivered else { throw DoorstepError.conflict(reason: "this delivery is already delivered") }
+        guard delivery.state != .delivered else { throw DoorstepError.alreadyDelivered }
         var photo: Photo?
         if let bytes {
             try await checkPhotoAllowed(delivery)
@@ -50,10 +61,10 @@ extension PhotoIngestService {
             return AttemptOutcome(attempt: recorded, photo: photo)
         case .alreadyDelivered:
             await vault.deleteBlobs(blobs)
-            throw DoorstepError.conflict(reason: "this delivery is already delivered")
+            throw DoorstepError.alreadyDelivered
         case .tooMany:
             await vault.deleteBlobs(blobs)
-            throw DoorstepError.conflict(reason: "this delivery already has \(DeliveryAttempt.maxPerDelivery) attempts")
+            throw DoorstepError.attemptsExhausted
         }
     }
 

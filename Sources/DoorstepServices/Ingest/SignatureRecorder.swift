@@ -19,7 +19,7 @@ extension PhotoIngestService {
         guard try await store.tenant(id: delivery.tenantID)?.settings.handoverProof == .signature else {
             throw DoorstepError.conflict(reason: "this shop takes the recipient's handover code, not a signature")
         }
-        guard delivery.state != .delivered else { throw DoorstepError.conflict(reason: "this delivery is already delivered") }
+        guard delivery.state != .delivered else { throw DoorstepError.alreadyDelivered }
         return delivery
     }
 
@@ -59,7 +59,7 @@ extension PhotoIngestService {
         }
         guard let updated else {
             await vault.deleteBlobs(blobs)
-            throw DoorstepError.conflict(reason: "this delivery is already delivered")
+            throw DoorstepError.alreadyDelivered
         }
         await announcer.committed(events)
         return (updated, signature)
