@@ -357,6 +357,17 @@ enum Migrations {
         (20, [
             "ALTER TABLE photos ADD COLUMN kind TEXT NOT NULL DEFAULT 'parcel'",
             "UPDATE photos SET kind = 'door' WHERE attempt_id IS NOT NULL",
+            // Before uploads took the delivery's row lock first, two uploads at once on PostgreSQL
+            // could each find no photo to retire and both stay live. The older is retired as a
+            // retake would have (its key destroyed; the orphan sweep removes its blobs), so the
+            // index can be built on any database.
+            """
+            UPDATE photos SET deleted_at = created_at, deleted_reason = 'replaced', wrapped_key = NULL
+            WHERE deleted_at IS NULL AND kind = 'parcel' AND EXISTS (
+                SELECT 1 FROM photos newer WHERE newer.delivery_id = photos.delivery_id AND newer.slot = photos.slot
+                  AND newer.deleted_at IS NULL AND newer.kind = 'parcel'
+                  AND (newer.created_at > photos.created_at OR (newer.created_at = photos.created_at AND newer.id > photos.id)))
+            """,
             "CREATE UNIQUE INDEX photos_one_live_per_slot ON photos (delivery_id, slot) WHERE deleted_at IS NULL AND kind = 'parcel'",
             "ALTER TABLE tenants ADD COLUMN handover_proof TEXT NOT NULL DEFAULT 'code'",
         ]),
