@@ -76,7 +76,7 @@ def test_where_the_shop_requires_it_the_recipient_signs_on_the_couriers_screen(s
     page.wait_for_selector("[data-view=verdict][data-verdict=signed]")
 
     status, after = world.api(f"/api/v1/deliveries/{delivery['id']}")
-    assert after["state"] == "delivered" and after["placement"] == "handed_to_resident" and after["handed_over_at"]
+    assert status == 200 and after["state"] == "delivered" and after["placement"] == "handed_to_resident" and after["handed_over_at"]
     (proof,) = after["proofs"]
     assert proof["kind"] == "signature" and proof["signed_by"] == "C. MARTIN"
     assert len(stored_blobs(server["data"])) == 2
@@ -95,6 +95,7 @@ def test_where_the_shop_requires_it_the_recipient_signs_on_the_couriers_screen(s
 
     customer.reload()
     assert "Handed over in person, against your signature" in customer.inner_text("main")
-    customer.get_by_role("button", name="Delete my signature").click()
-    customer.wait_for_load_state()
+    with customer.expect_navigation():
+        customer.get_by_role("button", name="Delete my signature").click()
     assert not stored_blobs(server["data"])
+    assert customer.locator("[data-signature]").count() == 0

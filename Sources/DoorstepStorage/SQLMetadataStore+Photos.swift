@@ -45,10 +45,15 @@ extension SQLMetadataStore {
                        (SELECT COUNT(*) FROM problem_reports WHERE delivery_id = \(bind: photo.deliveryID) AND resolved_at IS NULL) AS held,
                        (SELECT COUNT(*) FROM deliveries WHERE id = \(bind: photo.deliveryID) AND drop_kind = \(bind: DropChoice.Kind.neighbour.rawValue)) AS neighbour,
                        (SELECT COUNT(*) FROM photos WHERE delivery_id = \(bind: photo.deliveryID) AND kind = 'parcel'
-                            AND deleted_at IS NULL) AS others
+                            AND deleted_at IS NULL) AS others,
+                       (SELECT COUNT(*) FROM deliveries WHERE id = \(bind: photo.deliveryID) AND handed_over_at IS NOT NULL) AS handed
                 """).first()
             if try closed?.decode(column: "deleted", as: Int.self) ?? 0 > 0 { throw DoorstepError.photoNotAllowed(.deletedByCustomer) }
             if try closed?.decode(column: "erased", as: Int.self) ?? 0 > 0 { throw DoorstepError.notFound }
+            // Handed over in person (a code, a signature): that is the proof, and no photo follows it.
+            if try closed?.decode(column: "handed", as: Int.self) ?? 0 > 0 {
+                throw DoorstepError.conflict(reason: "this parcel was handed over in person: no photo is taken")
+            }
             // Nor may a further photo be added beside one in dispute (a photo where none is left, say
             // expired, is taken: the case then finds it).
             let others = try closed?.decode(column: "others", as: Int.self) ?? 0
@@ -298,7 +303,8 @@ extension SQLMetadataStore {
             // One conditional statement: of several processes deleting the same photo, exactly one
             // gets the row back, announces it, and goes on to delete its blobs.
             let keys = try await db.raw("""
-                UPDATE photos SET deleted_at = \(bind: at.epochMilliseconds), deleted_reason = \(bind: reason.rawValue), wrapped_key = NULL
+                UPDATE photos SET deleted_at = \(bind: at.epochMilliseconds), deleted_reason = \(bind: reason.rawValue), wrapped_key = NULL,
+                    note = CASE WHEN kind = 'signature' THEN NULL ELSE note END
                 WHERE id = \(bind: id) AND deleted_at IS NULL\(unsafeRaw: reason == .expired ? " AND " + Self.notHeld : "")
                 RETURNING display_key, thumbnail_key
                 """).first(decoding: BlobKeysRow.self, with: snakeCase).map { [$0.displayKey, $0.thumbnailKey] }
@@ -364,7 +370,7 @@ struct ProofRow: Decodable {
         proof.slot = slot
         proof.kind = PhotoKind(rawValue: kind) ?? .door
         // A photo's note is the courier's; a signature's is the name its signer wrote.
-        if proof.kind == .signature { proof.signedBy = note }
+        if proof.kind == .signature, deletedAt == nil { proof.signedBy = note }
         return proof
     }
 }

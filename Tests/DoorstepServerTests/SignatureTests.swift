@@ -13,10 +13,17 @@ import Testing
 /// is handed over against the recipient's signature drawn on the courier's screen: sealed and kept
 /// like a photo, named in the receipt and shown in the pack, deleted with the recipient's photos.
 @Suite struct SignatureTests {
-    func sign(_ client: some TestClientProtocol, _ app: TestApp, _ delivery: Delivery, query: String = "name=Camille%20Martin") async throws -> TestResponse {
+    static func drawing(_ name: String) -> [UInt8] {
+        Array(FileManager.default.contents(atPath: TestApp.repositoryRoot.appendingPathComponent("Tests/Fixtures/signature/\(name)").path) ?? Data())
+    }
+
+    func sign(
+        _ client: some TestClientProtocol, _ app: TestApp, _ delivery: Delivery, query: String = "name=Camille%20Martin",
+        body: [UInt8] = drawing("drawn_600x300.jpg")
+    ) async throws -> TestResponse {
         try await client.execute(
             uri: "/api/v1/courier/deliveries/\(delivery.id)/signature?\(query)", method: .post, headers: app.courierHeaders(),
-            body: ByteBuffer(bytes: Photos.jpeg))
+            body: ByteBuffer(bytes: body))
     }
 
     @Test func aSignatureHandsTheParcelOverAndIsKeptSealedShownAndDeletedLikeAPhoto() async throws {
@@ -49,9 +56,16 @@ import Testing
                     body: try JSONSerialization.body(["code": code]))
                 #expect(typed.status == .conflict)
 
-                // A name too long is refused; the signature itself hands the parcel over.
+                // A name too long is refused; so is anything that is not a drawing: a camera photo
+                // (this route must not store one, whatever the recipient said about photos) or a
+                // blank pad. The signature itself hands the parcel over.
                 let long = try await sign(client, app, delivery, query: "name=" + String(repeating: "a", count: 101))
                 #expect(long.status == .unprocessableContent)
+                let photo = try await sign(client, app, delivery, body: Photos.jpeg)
+                #expect(photo.status == .unprocessableContent && (try? photo.json())?["field"] as? String == "body")
+                let blank = try await sign(client, app, delivery, body: Self.drawing("blank_600x300.jpg"))
+                #expect(blank.status == .unprocessableContent)
+                #expect(try await app.blobFiles().isEmpty)
                 let signed = try await sign(client, app, delivery)
                 #expect(signed.status == .created, "\(signed.text)")
                 let answer = try signed.json()
@@ -88,11 +102,21 @@ import Testing
                 let drawing = try await app.services.vault.read(stored, variant: .display)
                 #expect(Array(pdf.body.readableBytesView).firstRange(of: drawing) != nil)
 
-                // The recipient's delete takes the signature too.
+                // Handed over in person: no doorstep photo follows.
+                let afterwards = try await client.execute(
+                    uri: app.uploadPath(delivery), method: .post, headers: app.courierHeaders(), body: ByteBuffer(bytes: Photos.jpeg))
+                #expect(afterwards.status == .conflict)
+
+                // The recipient's delete takes the signature too, and the name written beside it.
                 let query = app.customerPath(delivery).split(separator: "?")[1]
                 #expect(try await client.execute(uri: "/d/\(delivery.id)/photo/delete?\(query)", method: .post).status == .seeOther)
                 #expect(try await app.services.store.photo(id: signatureID) == nil)
                 #expect(try await app.blobFiles().isEmpty)
+                let gone = try await client.execute(uri: "/api/v1/deliveries/\(delivery.id)", method: .get, headers: app.apiHeaders).json()
+                let left = try #require((gone["proofs"] as? [[String: Any]])?.first)
+                #expect(left["kind"] as? String == "signature" && left["signed_by"] == nil && left["deleted_reason"] as? String == "customer_link")
+                let page2 = try await client.execute(uri: app.customerPath(delivery), method: .get).text
+                #expect(page2.contains("Handed over in person, against your signature") && !page2.contains("data-signature"))
             }
         }
     }

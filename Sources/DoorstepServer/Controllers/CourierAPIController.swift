@@ -195,7 +195,8 @@ extension CourierAPIController {
         let courier = try context.requireCourier()
         try rateLimits.check(.upload, courier.id)
         let query = request.uri.queryParameters
-        let delivery = try await ingest.authorizeSignature(deliveryID: context.parameters.get("id") ?? "", for: courier)
+        let delivery = try await ingest.authorizeSignature(
+            deliveryID: context.parameters.get("id") ?? "", for: courier, signer: query["name"].map(String.init), note: query["note"].map(String.init))
         let outcome = try await withImageBody(request, delivery: delivery, courier: courier) { bytes in
             try await ingest.recordSignature(
                 bytes, to: delivery, signer: query["name"].map(String.init), note: query["note"].map(String.init), by: courier)

@@ -49,10 +49,8 @@ struct CustomerController {
         if delivered {
             page.dropChoice = delivery.dropChoice.map { strings.dropKind($0.kind) + ": " + $0.details }
             page.handedOver = delivery.handedOverAt.map(moment)
-            if view.signature != nil {
-                page.signed = true
-                page.signatureDeleteURL = "/d/\(delivery.id)/photo/delete?\(link.query)"
-            }
+            page.signed = view.signedHandover
+            if view.signature != nil { page.signatureDeleteURL = "/d/\(delivery.id)/photo/delete?\(link.query)" }
         } else {
             page.handoverCode = view.handoverCode.map { strings.handoverCode($0) }
             let current = delivery.dropChoice

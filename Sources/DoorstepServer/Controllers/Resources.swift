@@ -204,7 +204,8 @@ struct PhotoResource: Encodable {
         slot = photo.slot
         kind = photo.kind
         placement = photo.placement
-        note = photo.note
+        // A signature's note is the signer's printed name: only `proofs[].signed_by` carries it.
+        note = photo.kind == .signature ? nil : photo.note
         capturedAt = photo.capturedAt
         uploadedAt = photo.createdAt
         width = photo.display.width

@@ -12,9 +12,17 @@ extension PhotoIngestService {
     /// The most a signer's printed name may be.
     public static let signerNameLimit = 100
 
+    /// A drawing is mostly white: darker than this on average, it is a photo, not a signature.
+    static let drawingMinBrightness = 200.0
+    /// And not blank: brighter than this, not a stroke worth the name was drawn.
+    static let drawingMaxBrightness = 254.5
+
     /// The delivery, if this courier may take a signature for it now: assigned to them, not yet
-    /// delivered, and its tenant takes signatures. Checked before the drawing is read.
-    public func authorizeSignature(deliveryID: String, for courier: Courier) async throws -> Delivery {
+    /// delivered, its tenant takes signatures, and the name and note are acceptable. Checked
+    /// before the drawing is read.
+    public func authorizeSignature(deliveryID: String, for courier: Courier, signer: String?, note: String?) async throws -> Delivery {
+        _ = try Self.signerName(signer)
+        _ = try DeliveryService.note(note)
         let delivery = try await assignedDelivery(deliveryID, to: courier)
         guard try await store.tenant(id: delivery.tenantID)?.settings.handoverProof == .signature else {
             throw DoorstepError.conflict(reason: "this shop takes the recipient's handover code, not a signature")
@@ -27,16 +35,17 @@ extension PhotoIngestService {
     public func recordSignature(
         _ bytes: [UInt8], to delivery: Delivery, signer: String?, note: String?, by courier: Courier
     ) async throws -> (delivery: Delivery, signature: Photo) {
-        let signer = try signer.flatMap { value throws(DoorstepError) in
-            let name = try Validate.text(value, field: "name", max: Self.signerNameLimit, allowEmpty: true)
-            return name.isEmpty ? nil : name
-        }
+        let signer = try Self.signerName(signer)
         let note = try DeliveryService.note(note)
         let settings = try await store.tenant(id: delivery.tenantID)?.settings ?? TenantSettings()
-        // A drawing on a blank canvas: nothing to search for people, nothing to judge as a photo of a door.
-        var spec = output
-        spec.redactionSearchSide = nil
-        let processed = try await images.process(bytes, limits: limits, output: spec)
+        // Searched for people like any image (a courier could send a camera photo here), then
+        // refused unless it looks like a drawing: mostly white, and not blank. So this route cannot
+        // store a photo of the door or of a person, whatever the recipient said about photos.
+        let processed = try await process(bytes, settings: settings)
+        let brightness = processed.quality(qualityThresholds).meanBrightness
+        guard (Self.drawingMinBrightness...Self.drawingMaxBrightness).contains(brightness), processed.redaction.isEmpty else {
+            throw DoorstepError.invalidInput(field: "body", reason: "is not a signature: a drawing in dark strokes on a white background")
+        }
         let photoID = effects.newID()
         let stored = try await vault.store(processed, photoID: photoID)
         let now = effects.now()
@@ -63,5 +72,12 @@ extension PhotoIngestService {
         }
         await announcer.committed(events)
         return (updated, signature)
+    }
+
+    static func signerName(_ value: String?) throws(DoorstepError) -> String? {
+        try value.flatMap { value throws(DoorstepError) in
+            let name = try Validate.text(value, field: "name", max: signerNameLimit, allowEmpty: true)
+            return name.isEmpty ? nil : name
+        }
     }
 }

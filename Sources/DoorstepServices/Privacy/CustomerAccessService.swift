@@ -46,6 +46,8 @@ public struct CustomerAccessService: Sendable {
         public var doorPhotos: [PhotoProof]
         /// The recipient's signature, while it exists (deleted with the photos).
         public var signature: PhotoProof?
+        /// Handed over against a signature (one was given, kept or since deleted).
+        public var signedHandover: Bool
         /// The code to give the courier, where the tenant takes codes.
         public var handoverCode: String?
     }
@@ -91,6 +93,7 @@ public struct CustomerAccessService: Sendable {
                     attempts: try await store.attempts(deliveryID: delivery.id),
                     doorPhotos: proofs.filter { $0.isDoorPhoto && $0.deletedAt == nil },
                     signature: proofs.last { $0.kind == .signature && $0.deletedAt == nil },
+                    signedHandover: proofs.contains { $0.kind == .signature },
                     handoverCode: try await store.handoverCode(shownFor: delivery))
     }
 

@@ -263,8 +263,10 @@ public struct PrivacyService: Sendable {
     public func erase(tenantID: String, contact: RecipientContact, by actor: AccessEvent.Actor, actorID: String?) async throws -> Int {
         let deliveries = try await store.deliveries(tenantID: tenantID, contact: contact)
         for delivery in deliveries {
-            try await deleteCurrentPhoto(of: delivery, by: actor, actorID: actorID)
+            // Erased first: from then on no photo or signature can be recorded for it (both refuse an
+            // erased delivery in their transaction), so none committing meanwhile outlives the erasure.
             try await store.eraseRecipientData(deliveryID: delivery.id, at: effects.now())
+            try await deleteCurrentPhoto(of: delivery, by: actor, actorID: actorID)
             try await audit.record(.erase, tenantID: tenantID, deliveryID: delivery.id, photoID: nil, by: actor, actorID: actorID)
         }
         return deliveries.count

@@ -325,7 +325,7 @@
       }).catch(() => null);
       if (!response) return toast(T.offline);
       if (response.ok) {
-        stop.state = "delivered";
+        Object.assign(stop, await response.json().catch(() => ({ state: "delivered" })));
         saveStops();
         return show(el("section", { "data-view": "verdict", "data-verdict": "handed-over" },
           el("div", { class: "notice ok", role: "status" }, "✓ " + T.handedOver),
@@ -348,7 +348,7 @@
   function signaturePad(stop) {
     const canvas = el("canvas", { width: "600", height: "300", class: "signature", role: "img", "aria-label": T.signTitle, "data-signature": "" });
     const context = canvas.getContext("2d");
-    let strokes = 0, drawing = false;
+    let strokes = 0, drawing = false;  // `drawing`: the pointer drawing now, or false
     const blank = () => {
       context.fillStyle = "#fff";
       context.fillRect(0, 0, canvas.width, canvas.height);
@@ -361,42 +361,61 @@
       return [(event.clientX - box.left) * canvas.width / box.width, (event.clientY - box.top) * canvas.height / box.height];
     };
     const error = el("p", { class: "notice bad", role: "alert", hidden: true });
+    // One pointer draws at a time; a stroke counts once it moves (a tap is not a signature).
     canvas.addEventListener("pointerdown", (event) => {
+      if (drawing !== false) return;
       error.hidden = true;
-      drawing = true;
-      strokes += 1;
+      drawing = event.pointerId;
       canvas.setPointerCapture(event.pointerId);
       context.beginPath();
       context.moveTo(...at(event));
     });
-    canvas.addEventListener("pointermove", (event) => { if (drawing) { context.lineTo(...at(event)); context.stroke(); } });
-    canvas.addEventListener("pointerup", () => { drawing = false; });
+    canvas.addEventListener("pointermove", (event) => {
+      if (drawing !== event.pointerId) return;
+      context.lineTo(...at(event));
+      context.stroke();
+      strokes += 1;
+    });
+    for (const type of ["pointerup", "pointercancel", "lostpointercapture"]) {
+      canvas.addEventListener(type, (event) => { if (drawing === event.pointerId) drawing = false; });
+    }
     const name = el("input", { id: "signer-name", name: "name", autocomplete: "off", maxlength: "100" });
     const refuse = (text) => { error.textContent = text; error.hidden = false; };
+    const confirm = el("button", { class: "primary", type: "submit" }, T.signConfirm);
     show(el("form", { "data-view": "signature", onsubmit: async (event) => {
       event.preventDefault();
-      if (!strokes) return refuse(T.signEmpty);
-      const blob = await new Promise((resolve) => canvas.toBlob(resolve, "image/jpeg", 0.9));
-      const jpeg = new Uint8Array(await blob.arrayBuffer());
-      const key = state.key || await uploadKey();
-      if (!key) return refuse(T.lost);
-      const sealed = await seal(jpeg, stop.id);
-      jpeg.fill(0);
-      const query = new URLSearchParams();
-      if (name.value.trim()) query.set("name", name.value.trim());
-      const response = await api("/api/v1/courier/deliveries/" + encodeURIComponent(stop.id) + "/signature?" + queryString(query), {
-        method: "POST", headers: { "Content-Type": SEALED }, body: sealed,
-      }).catch(() => null);
-      if (!response) return toast(T.offline);
+      if (strokes < 3) return refuse(T.signEmpty);
+      confirm.disabled = true;  // one handover, not two from a double tap
+      let response = null;
+      try {
+        const blob = await new Promise((resolve) => canvas.toBlob(resolve, "image/jpeg", 0.9));
+        const jpeg = new Uint8Array(await blob.arrayBuffer());
+        const key = state.key || await uploadKey();
+        if (!key) throw new Error("no upload key");
+        const sealed = await seal(jpeg, stop.id);
+        jpeg.fill(0);
+        const query = new URLSearchParams();
+        if (name.value.trim()) query.set("name", name.value.trim());
+        response = await api("/api/v1/courier/deliveries/" + encodeURIComponent(stop.id) + "/signature?" + queryString(query), {
+          method: "POST", headers: { "Content-Type": SEALED }, body: sealed,
+        }).catch(() => null);
+        if (!response) { confirm.disabled = false; return toast(T.offline); }
+      } catch {
+        confirm.disabled = false;
+        return refuse(T.lost);
+      }
       if (response.status === 401) return signIn(T.sessionEnded);
+      const answer = await response.json().catch(() => ({}));
       if (response.status === 201) {
-        stop.state = "delivered";
+        blank();  // the drawing goes from the page too, as a photo's frame does
+        Object.assign(stop, answer.delivery);
         saveStops();
         return show(el("section", { "data-view": "verdict", "data-verdict": "signed" },
           el("div", { class: "notice ok", role: "status" }, "✓ " + T.handedOverSigned),
           el("div", { class: "actions" }, el("button", { class: "primary", type: "button", onclick: showStops }, T.nextStop))));
       }
-      refuse((await response.json().catch(() => ({}))).detail || T.refused);
+      confirm.disabled = false;
+      refuse(answer.detail || T.refused);
     } },
       el("h2", {}, stopTitle(stop)),
       el("p", { class: "muted" }, T.signTitle),
@@ -404,7 +423,7 @@
       el("label", { class: "field", for: "signer-name" }, T.signName, name),
       error,
       el("div", { class: "actions" },
-        el("button", { class: "primary", type: "submit" }, T.signConfirm),
+        confirm,
         el("button", { class: "secondary", type: "button", onclick: blank }, T.signClear),
         el("button", { class: "secondary", type: "button", onclick: () => showStop(stop) }, T.back))));
   }
