@@ -22,6 +22,7 @@ EXPECTED = {
     "pipeline-compare.json": [("single_thread", "ours", "median_images_per_s"), ("single_thread", "pillow_simd", "median_images_per_s"),
                               ("single_thread", "vips_thumbnail", "median_images_per_s"), ("quality", "ours", "psnr_db"),
                               ("single_thread", "ours_without_redaction", "median_images_per_s")],
+    "quality-calibration.json": [("corpus", "legible"), ("corpus", "retake_recall"), ("reuse", "recall")],
     "redaction.json": [("positives",), ("sides", "1280", "recall"), ("sides", "1280", "ms_per_1600px_photo")],
 }
 

@@ -249,7 +249,7 @@ int dsv_process(dsv_format format, const void *data, size_t length, int w, int h
     dsr_fit(uw, uh, thumbnail_max, &tw, &th);
     if (!(thumb = malloc((size_t)tw * th * 4)) || dsr_resize_memory(upright, (size_t)uw * 4, uw, uh, thumb, tw, th)) goto done;
     // Quality is judged on what the courier framed, before redaction changes the pixels.
-    if (dsm_measure(thumb, tw, th, &output->mean_brightness, &output->sharpness, &output->dhash)) goto done;
+    if (dsm_measure(thumb, tw, th, &output->signals, &output->dhash)) goto done;
     dsx_pixelate(upright, uw, uh, regions, found, 1.0, 1.0);
     dsx_pixelate(thumb, tw, th, regions, found, (double)tw / uw, (double)th / uh);
     if (output->faces == 0) output->faces = found;

@@ -53,7 +53,7 @@ typedef struct {
     dsv_header header;
     int32_t display_width, display_height, thumbnail_width, thumbnail_height;
     uint64_t display_length, thumbnail_length;
-    double mean_brightness, sharpness;
+    dsv_signals signals;
     uint64_t dhash;
     int32_t faces;
 } response;
@@ -65,6 +65,13 @@ static int64_t now_ms(void) {
 }
 
 // MARK: - The server's side
+
+static int within(double value, double low, double high) { return isfinite(value) && value >= low && value <= high; }
+
+static int signals_valid(const dsv_signals *s) {
+    return within(s->mean_brightness, 0, 255) && within(s->bright_level, 0, 255) && within(s->dark_share, 0, 1) &&
+           within(s->clipped_share, 0, 1) && within(s->sharpness, 0, INFINITY) && within(s->weaker_sharpness, 0, INFINITY);
+}
 
 // Moves exactly `length` bytes before `deadline` (monotonic ms), or fails.
 static int transfer(int fd, void *buffer, size_t length, int sending, int64_t deadline) {
@@ -286,8 +293,7 @@ dsv_job_result dsv_helper_run(dsv_helper *helper, const dsv_job *job, const void
         answer.header.width < 1 || answer.header.height < 1 ||
         (int64_t)answer.header.width * answer.header.height > job->max_pixels ||
         answer.header.orientation < 1 || answer.header.orientation > 8 ||
-        !isfinite(answer.mean_brightness) || answer.mean_brightness < 0 || answer.mean_brightness > 255 ||
-        !isfinite(answer.sharpness) || answer.sharpness < 0 || answer.faces < 0 || answer.faces > DSV_MAX_REGIONS ||
+        !signals_valid(&answer.signals) || answer.faces < 0 || answer.faces > DSV_MAX_REGIONS ||
         (answer.header.has_gps && (!isfinite(answer.header.gps_latitude) || !isfinite(answer.header.gps_longitude)))) {
         return lost(helper, output, wait_status);
     }
@@ -305,8 +311,7 @@ dsv_job_result dsv_helper_run(dsv_helper *helper, const dsv_job *job, const void
     output->display_height = answer.display_height;
     output->thumbnail_width = answer.thumbnail_width;
     output->thumbnail_height = answer.thumbnail_height;
-    output->mean_brightness = answer.mean_brightness;
-    output->sharpness = answer.sharpness;
+    output->signals = answer.signals;
     output->dhash = answer.dhash;
     output->faces = answer.faces;
     return DSV_JOB_DONE;
@@ -489,8 +494,7 @@ _Noreturn void dsv_helper_serve(int memory_mb) {
                 answer.thumbnail_height = output.thumbnail_height;
                 answer.display_length = output.display_length;
                 answer.thumbnail_length = output.thumbnail_length;
-                answer.mean_brightness = output.mean_brightness;
-                answer.sharpness = output.sharpness;
+                answer.signals = output.signals;
                 answer.dhash = output.dhash;
                 answer.faces = output.faces;
             }

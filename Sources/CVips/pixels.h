@@ -5,6 +5,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "CDetect.h"
+#include "CVips.h"
 
 /// Hands the resampler input row `row` (RGBX, `width` pixels), or NULL when the source fails.
 /// Rows are asked for in rising order, a window at a time; a source may forget rows below the
@@ -67,9 +68,8 @@ int dsj_encode(const uint8_t *pixels, int width, int height, int quality, void *
 /// Fills the colour tables dsm_measure uses; once per process, after libvips has started.
 void dsm_init(void);
 
-/// On a thumbnail: mean brightness (0…255 over R, G, B), sharpness (variance of the Laplacian of
-/// its grey), and a 64-bit difference hash of its grey.
-int dsm_measure(const uint8_t *rgbx, int width, int height, double *brightness, double *sharpness, uint64_t *dhash);
+/// On a thumbnail: the quality signals (see dsv_signals) and a 64-bit difference hash of its grey.
+int dsm_measure(const uint8_t *rgbx, int width, int height, dsv_signals *signals, uint64_t *dhash);
 
 /// Finds what must be redacted on a copy of `upright` reduced to `longest` px (detection costs
 /// grow with the area; BENCHMARKS.md has the recall at each size), and again on a 320 px copy for

@@ -22,32 +22,76 @@ static uint8_t grey_of(const uint8_t *pixel) {
     return (uint8_t)grey;
 }
 
-int dsm_measure(const uint8_t *rgbx, int width, int height, double *brightness, double *sharpness, uint64_t *dhash) {
+// The grey value under which `share` of the pixels lie (a percentile, from the histogram).
+static int level_at(const uint32_t histogram[256], size_t count, double share) {
+    size_t below = 0, wanted = (size_t)(share * count);
+    for (int v = 0; v < 256; v++) {
+        below += histogram[v];
+        if (below > wanted) return v;
+    }
+    return 255;
+}
+
+int dsm_measure(const uint8_t *rgbx, int width, int height, dsv_signals *signals, uint64_t *dhash) {
     size_t count = (size_t)width * height;
     uint8_t *grey = malloc(count);
     if (!grey) return -1;
     uint64_t total = 0;
+    uint32_t histogram[256] = {0};
+    size_t clipped = 0;
     for (size_t i = 0; i < count; i++) {
         const uint8_t *p = rgbx + i * 4;
         total += (uint64_t)p[0] + p[1] + p[2];
         grey[i] = grey_of(p);
+        histogram[grey[i]]++;
+        // Blown out: two channels or more at the top, so its colour is lost too. Sunlit grass
+        // pushed past white turns flat yellow (red and green clipped) whose luminance stays
+        // under 250; one saturated channel alone (a red door) is colour, not overexposure.
+        clipped += (p[0] >= 250) + (p[1] >= 250) + (p[2] >= 250) >= 2;
     }
-    *brightness = (double)total / (3.0 * count);
-    // Sharpness: a blurred photo has few edges, so its Laplacian varies little. Edges repeat the
-    // border pixel (as libvips's convolution does); the variance is the sample variance.
-    double sum = 0, squares = 0;
+    signals->mean_brightness = (double)total / (3.0 * count);
+    // Legibility, not the mean: a dim photo is legible when its brighter parts are bright enough;
+    // a dark one is dark all over, or nearly all of it is crushed to black. Overexposed: much of
+    // it is pure white, where nothing can be read any more.
+    signals->bright_level = level_at(histogram, count, 0.95);
+    size_t dark = 0;
+    for (int v = 0; v < 20; v++) dark += histogram[v];
+    signals->dark_share = (double)dark / count;
+    signals->clipped_share = (double)clipped / count;
+    // Sharpness: a blurred photo has few edges, so its Laplacian varies little. A dim photo has
+    // weaker edges too, by the square of its contrast: judged as if its contrast were stretched
+    // from the 1st to the 99th percentile (at most 8×, so a nearly flat frame's noise stays
+    // noise), a dusk photo in focus is as sharp as a day one. Edges repeat the border pixel (as
+    // libvips's convolution does); variances are sample variances. Along each axis apart too: a
+    // moving hand smears one way and leaves the other nearly sharp.
+    int low = level_at(histogram, count, 0.01), high = level_at(histogram, count, 0.99);
+    double gain = high - low >= 1 ? 255.0 / (high - low) : 1.0;
+    if (gain > 8) gain = 8;
+    if (gain < 1) gain = 1;
+    double sum = 0, squares = 0, sum_x = 0, squares_x = 0, sum_y = 0, squares_y = 0;
     for (int y = 0; y < height; y++) {
         const uint8_t *row = grey + (size_t)y * width;
         const uint8_t *up = grey + (size_t)(y > 0 ? y - 1 : y) * width;
         const uint8_t *down = grey + (size_t)(y + 1 < height ? y + 1 : y) * width;
         for (int x = 0; x < width; x++) {
             int left = row[x > 0 ? x - 1 : x], right = row[x + 1 < width ? x + 1 : x];
-            double v = (double)(up[x] + down[x] + left + right - 4 * row[x]);
+            double across = (double)(left + right - 2 * row[x]), along = (double)(up[x] + down[x] - 2 * row[x]);
+            double v = across + along;
             sum += v;
             squares += v * v;
+            sum_x += across;
+            squares_x += across * across;
+            sum_y += along;
+            squares_y += along * along;
         }
     }
-    *sharpness = count > 1 ? (squares - sum * sum / count) / (count - 1) : 0;
+    double n = (double)count, stretch = gain * gain;
+    double variance = count > 1 ? (squares - sum * sum / n) / (n - 1) : 0;
+    double variance_x = count > 1 ? (squares_x - sum_x * sum_x / n) / (n - 1) : 0;
+    double variance_y = count > 1 ? (squares_y - sum_y * sum_y / n) / (n - 1) : 0;
+    signals->sharpness = (variance > 0 ? variance : 0) * stretch;
+    double weaker = variance_x < variance_y ? variance_x : variance_y;
+    signals->weaker_sharpness = (weaker > 0 ? weaker : 0) * stretch;
     // dHash: 9 × 8 cells, each the mean grey of its area; bit = a cell darker than its right
     // neighbour. Area means (not a sharper filter) keep it steady under re-encoding, resizing and
     // small crops, while different scenes still differ.

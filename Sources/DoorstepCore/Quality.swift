@@ -4,6 +4,8 @@ import Foundation
 /// in the upload response so the courier can retake it while still at the door.
 public enum QualityIssue: String, Codable, Sendable, CaseIterable {
     case tooDark = "too_dark"
+    /// Much of the frame blown out to white (a flash too close, the sun in the lens).
+    case overexposed
     case blurry
     case tooSmall = "too_small"
 }
@@ -16,11 +18,40 @@ public enum QualityPolicy: String, Codable, Sendable, CaseIterable {
     case reject
 }
 
-/// The quality signals of one photo and the issues they add up to.
+/// What a photo's quality is judged on, measured on its 320 px thumbnail before redaction (see
+/// `dsv_signals` in the image shim for how each is computed).
+public struct QualitySignals: Sendable, Equatable {
+    /// Mean of all channels, 0…255. Kept for the record; the verdict no longer rests on it: a dim
+    /// photo can be perfectly legible.
+    public var meanBrightness: Double
+    /// The luminance the brightest twentieth of the frame reaches (95th percentile), 0…255.
+    public var brightLevel: Double
+    /// Share of the frame crushed to black (luminance under 20), 0…1.
+    public var darkShare: Double
+    /// Share of the frame blown out: two colour channels or three at 250 and up, 0…1.
+    public var clippedShare: Double
+    /// Variance of the Laplacian with the contrast stretched (so a dim photo in focus scores as a
+    /// bright one would): low means blurred.
+    public var sharpness: Double
+    /// The same along the weaker of the two axes: low means smeared one way, as a moving hand does.
+    public var weakerSharpness: Double
+
+    public init(meanBrightness: Double, brightLevel: Double, darkShare: Double, clippedShare: Double,
+                sharpness: Double, weakerSharpness: Double) {
+        self.meanBrightness = meanBrightness
+        self.brightLevel = brightLevel
+        self.darkShare = darkShare
+        self.clippedShare = clippedShare
+        self.sharpness = sharpness
+        self.weakerSharpness = weakerSharpness
+    }
+}
+
+/// The quality signals of one photo that are kept, and the issues they added up to.
 public struct PhotoQuality: Codable, Sendable, Equatable {
     /// Mean of all channels of the thumbnail, 0…255.
     public var meanBrightness: Double
-    /// Variance of the Laplacian of the 320 px thumbnail's luminance.
+    /// Variance of the Laplacian of the 320 px thumbnail's luminance, contrast stretched.
     public var sharpness: Double
     public var issues: [QualityIssue]
 
@@ -33,38 +64,55 @@ public struct PhotoQuality: Codable, Sendable, Equatable {
     }
 
     /// Judges a processed photo. `width`/`height` are the upload's own pixel size.
-    public init(meanBrightness: Double, sharpness: Double, width: Int, height: Int, thresholds: QualityThresholds = .standard) {
+    public init(_ signals: QualitySignals, width: Int, height: Int, thresholds: QualityThresholds = .standard) {
         var issues: [QualityIssue] = []
-        // A dark photo has weak edges whatever its focus: call it dark, not blurred.
-        if meanBrightness < thresholds.minimumBrightness {
+        // A dark or blown-out photo has weak edges whatever its focus: call it what it is, not blurred.
+        if signals.brightLevel < thresholds.minimumBrightLevel || signals.darkShare > thresholds.maximumDarkShare {
             issues.append(.tooDark)
-        } else if sharpness < thresholds.minimumSharpness {
+        } else if signals.clippedShare > thresholds.maximumClippedShare {
+            issues.append(.overexposed)
+        } else if signals.sharpness < thresholds.minimumSharpness || signals.weakerSharpness < thresholds.minimumWeakerSharpness {
             issues.append(.blurry)
         }
         if min(width, height) < thresholds.minimumShortSide { issues.append(.tooSmall) }
-        self.init(meanBrightness: meanBrightness, sharpness: sharpness, issues: issues)
+        self.init(meanBrightness: signals.meanBrightness, sharpness: signals.sharpness, issues: issues)
     }
 }
 
-/// Where "unusable" starts. Calibrated on the 18 corpus photos of 480 px and more through our own
-/// pipeline (libvips, lanczos3 to 320 px); `bench/calibrate_quality.py` reproduces the numbers and
-/// writes them to bench/results/quality-calibration.md:
-/// - brightness: the photos score 79–181; the same photos at a fifth of their light (underexposed,
-///   a hand over the lens) score 16–36. Threshold 40: every dark copy, no original;
-/// - sharpness: the photos score 244–2274; blurred as a shaking hand or a missed focus does
-///   (Gaussian, σ = 1 % of the long side) 3–9; mildly soft (σ = 0.3 %) 20–232. Threshold 100:
-///   every blurred copy, most soft ones, no original;
+/// Where "unusable" starts: judged on legibility, not on the mean brightness (a forest path at
+/// dusk, mean 35, is perfectly readable). Calibrated through our own pipeline (libvips, lanczos3 to
+/// 320 px) on the corpus photos and copies made as a courier's camera would get them (dusk, night
+/// with flash, snow, indoor light, noise, motion, defocus, under- and overexposure), and checked
+/// on real photos of those conditions; `bench/calibrate_quality.py` prints the table and the
+/// confusion matrix (BENCHMARKS.md):
+/// - too dark: the brightest twentieth of the frame under 56 of 255 (legible dusk copies at −3 EV
+///   reach 68 and up, copies at −5 EV at most 48), or more than 80 % crushed to black;
+/// - overexposed: more than 40 % of the frame pure white (+1 EV copies of the brightest photos
+///   reach 34 %);
+/// - blurred: a stretched Laplacian variance under 100 (photos 280 and up, defocused copies under
+///   25), or under 25 along the weaker axis (photos 85 and up, a night flash's dark corners down
+///   to 29, a 2 % smear 4–54: most smears, not all; a stricter bar asked legible flash photos to
+///   retake);
 /// - size: under 480 px on the short side shows too little of the door to find a parcel.
 public struct QualityThresholds: Sendable, Equatable {
-    public var minimumBrightness: Double
+    public var minimumBrightLevel: Double
+    public var maximumDarkShare: Double
+    public var maximumClippedShare: Double
     public var minimumSharpness: Double
+    public var minimumWeakerSharpness: Double
     public var minimumShortSide: Int
 
-    public static let standard = QualityThresholds(minimumBrightness: 40, minimumSharpness: 100, minimumShortSide: 480)
+    public static let standard = QualityThresholds(
+        minimumBrightLevel: 56, maximumDarkShare: 0.8, maximumClippedShare: 0.4,
+        minimumSharpness: 100, minimumWeakerSharpness: 25, minimumShortSide: 480)
 
-    public init(minimumBrightness: Double, minimumSharpness: Double, minimumShortSide: Int) {
-        self.minimumBrightness = minimumBrightness
+    public init(minimumBrightLevel: Double, maximumDarkShare: Double, maximumClippedShare: Double,
+                minimumSharpness: Double, minimumWeakerSharpness: Double, minimumShortSide: Int) {
+        self.minimumBrightLevel = minimumBrightLevel
+        self.maximumDarkShare = maximumDarkShare
+        self.maximumClippedShare = maximumClippedShare
         self.minimumSharpness = minimumSharpness
+        self.minimumWeakerSharpness = minimumWeakerSharpness
         self.minimumShortSide = minimumShortSide
     }
 }

@@ -70,10 +70,8 @@ public struct ProcessedImage: Sendable {
     public var header: ImageHeader
     public var display: EncodedImage
     public var thumbnail: EncodedImage
-    /// Mean of all channels of the thumbnail, 0…255: the first quality signal (too dark).
-    public var meanBrightness: Double
-    /// Variance of the Laplacian of the thumbnail's luminance: low means blurred.
-    public var sharpness: Double
+    /// What the quality verdict is judged on, measured on the thumbnail before redaction.
+    public var signals: QualitySignals
     /// 64-bit difference hash of the thumbnail, for finding the same scene photographed twice.
     public var perceptualHash: UInt64
     /// What was pixelated in both variants (nothing when redaction was off).
@@ -82,7 +80,7 @@ public struct ProcessedImage: Sendable {
     /// The quality verdict of this image under the given thresholds.
     public func quality(_ thresholds: QualityThresholds = .standard) -> PhotoQuality {
         let (width, height) = header.orientation >= 5 ? (header.height, header.width) : (header.width, header.height)
-        return PhotoQuality(meanBrightness: meanBrightness, sharpness: sharpness, width: width, height: height, thresholds: thresholds)
+        return PhotoQuality(signals, width: width, height: height, thresholds: thresholds)
     }
 }
 

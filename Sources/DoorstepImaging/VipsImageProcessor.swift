@@ -87,8 +87,10 @@ extension ProcessedImage {
             thumbnail: EncodedImage(
                 jpeg: Array(UnsafeRawBufferPointer(start: out.thumbnail, count: out.thumbnail_length)),
                 width: Int(out.thumbnail_width), height: Int(out.thumbnail_height)),
-            meanBrightness: out.mean_brightness,
-            sharpness: out.sharpness,
+            signals: QualitySignals(
+                meanBrightness: out.signals.mean_brightness, brightLevel: out.signals.bright_level,
+                darkShare: out.signals.dark_share, clippedShare: out.signals.clipped_share,
+                sharpness: out.signals.sharpness, weakerSharpness: out.signals.weaker_sharpness),
             perceptualHash: out.dhash,
             redaction: searched ? Redaction(faces: Int(out.faces)) : .notSearched
         )

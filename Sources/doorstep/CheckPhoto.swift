@@ -17,13 +17,18 @@ struct CheckPhoto: AsyncParsableCommand {
         var width: Int?
         var height: Int?
         var meanBrightness: Double?
+        var brightLevel: Double?
+        var darkShare: Double?
+        var clippedShare: Double?
         var sharpness: Double?
+        var weakerSharpness: Double?
         var dhash: String?
         var issues: [QualityIssue]?
         var error: String?
 
         enum CodingKeys: String, CodingKey {
-            case file, width, height, meanBrightness = "mean_brightness", sharpness, dhash, issues, error
+            case file, width, height, meanBrightness = "mean_brightness", brightLevel = "bright_level", darkShare = "dark_share"
+            case clippedShare = "clipped_share", sharpness, weakerSharpness = "weaker_sharpness", dhash, issues, error
         }
     }
 
@@ -40,8 +45,13 @@ struct CheckPhoto: AsyncParsableCommand {
                 let processed = try processor.process(bytes, limits: ImageLimits(), output: ImageOutputSpec())
                 let quality = processed.quality()
                 (report.width, report.height) = (processed.header.width, processed.header.height)
-                report.meanBrightness = (quality.meanBrightness * 10).rounded() / 10
-                report.sharpness = quality.sharpness.rounded()
+                let signals = processed.signals
+                report.meanBrightness = (signals.meanBrightness * 10).rounded() / 10
+                report.brightLevel = signals.brightLevel
+                report.darkShare = (signals.darkShare * 1000).rounded() / 1000
+                report.clippedShare = (signals.clippedShare * 1000).rounded() / 1000
+                report.sharpness = signals.sharpness.rounded()
+                report.weakerSharpness = signals.weakerSharpness.rounded()
                 report.dhash = String(processed.perceptualHash, radix: 16).leftPadded(to: 16)
                 report.issues = quality.issues
             } catch {

@@ -3,20 +3,47 @@ import Foundation
 import Testing
 
 @Suite struct EvidenceRulesTests {
+    /// A legible day photo's signals; each test changes the one it is about.
+    static let clear = QualitySignals(meanBrightness: 120, brightLevel: 230, darkShare: 0.02, clippedShare: 0.01,
+                                      sharpness: 400, weakerSharpness: 200)
+
     @Test func eachQualityIssueHasItsThreshold() {
         let t = QualityThresholds.standard
-        #expect(PhotoQuality(meanBrightness: 120, sharpness: 400, width: 4000, height: 3000).issues == [])
-        #expect(PhotoQuality(meanBrightness: t.minimumBrightness - 1, sharpness: 400, width: 4000, height: 3000).issues == [.tooDark])
-        #expect(PhotoQuality(meanBrightness: 120, sharpness: t.minimumSharpness - 1, width: 4000, height: 3000).issues == [.blurry])
-        #expect(PhotoQuality(meanBrightness: 120, sharpness: 400, width: 640, height: t.minimumShortSide - 1).issues == [.tooSmall])
-        #expect(PhotoQuality(meanBrightness: 120, sharpness: 400, width: 640, height: 480).isUsable)
+        func issues(_ change: (inout QualitySignals) -> Void, width: Int = 4000, height: Int = 3000) -> [QualityIssue] {
+            var signals = Self.clear
+            change(&signals)
+            return PhotoQuality(signals, width: width, height: height).issues
+        }
+        #expect(issues { _ in } == [])
+        #expect(issues { $0.brightLevel = t.minimumBrightLevel - 1 } == [.tooDark])
+        #expect(issues { $0.brightLevel = t.minimumBrightLevel } == [])
+        #expect(issues { $0.darkShare = t.maximumDarkShare + 0.01 } == [.tooDark])
+        #expect(issues { $0.clippedShare = t.maximumClippedShare + 0.01 } == [.overexposed])
+        #expect(issues { $0.sharpness = t.minimumSharpness - 1 } == [.blurry])
+        #expect(issues { $0.weakerSharpness = t.minimumWeakerSharpness - 1 } == [.blurry])
+        #expect(issues({ _ in }, width: 640, height: t.minimumShortSide - 1) == [.tooSmall])
+        #expect(PhotoQuality(Self.clear, width: 640, height: 480).isUsable)
+    }
+
+    @Test func aDimButLegiblePhotoIsNotTooDark() {
+        // Mean brightness 35 (the old rule's "too dark" below 40), but its brighter parts are
+        // plainly visible: a forest path at dusk.
+        var dusk = Self.clear
+        (dusk.meanBrightness, dusk.brightLevel, dusk.darkShare) = (35, 90, 0.3)
+        #expect(PhotoQuality(dusk, width: 4000, height: 3000).issues == [])
     }
 
     @Test func aDarkPhotoIsCalledDarkNotAlsoBlurred() {
-        // Little light means weak edges whatever the focus: one honest reason, not two.
-        let quality = PhotoQuality(meanBrightness: 10, sharpness: 5, width: 300, height: 200)
+        // Little light means weak edges whatever the focus: one honest reason, not two. So does a
+        // blown-out frame.
+        var dark = Self.clear
+        (dark.meanBrightness, dark.brightLevel, dark.sharpness) = (10, 20, 5)
+        let quality = PhotoQuality(dark, width: 300, height: 200)
         #expect(quality.issues == [.tooDark, .tooSmall])
         #expect(!quality.isUsable)
+        var blown = Self.clear
+        (blown.clippedShare, blown.sharpness, blown.weakerSharpness) = (0.7, 20, 5)
+        #expect(PhotoQuality(blown, width: 4000, height: 3000).issues == [.overexposed])
     }
 
     @Test func locationVerdictFollowsTheTenantRadii() throws {

@@ -5,7 +5,8 @@ import Foundation
 import Testing
 
 /// Quality verdicts and reuse detection on real photos: Tests/Fixtures/quality holds four corpus
-/// photos with dark, blurred, re-encoded, resized and cropped versions (make_fixtures.py).
+/// photos with dark, dusk, overexposed, blurred, smeared, re-encoded, resized and cropped versions
+/// (make_fixtures.py).
 @Suite struct QualityAndReuseTests {
     static let folder = TestPhotos.repositoryRoot.appendingPathComponent("Tests/Fixtures/quality")
     static let sources = ["r01_sunset", "r05_picosdeeuropa", "r06_seeding", "r09_aitzgorri"]
@@ -21,8 +22,19 @@ import Testing
         #expect(try processed(source, "original").quality().issues == [])
         #expect(try processed(source, "dark").quality().issues == [.tooDark])
         #expect(try processed(source, "blurred").quality().issues == [.blurry])
+        #expect(try processed(source, "smeared").quality().issues == [.blurry])
+        #expect(try processed(source, "overexposed").quality().issues == [.overexposed])
         // A quarter smaller than 600 px on the short side: under the 480 px minimum.
         #expect(try processed(source, "resized").quality().issues == [.tooSmall])
+    }
+
+    /// Three stops under (an eighth of the light): mean brightness 27–45, which the old rule (mean
+    /// under 40) called too dark, but everything in it can be read.
+    @Test(arguments: sources)
+    func aDimButLegibleCopyNeedsNoRetake(_ source: String) throws {
+        let (dusk, original) = (try processed(source, "dusk"), try processed(source, "original"))
+        #expect(dusk.quality().issues == [])
+        #expect(dusk.signals.meanBrightness < original.signals.meanBrightness / 2)
     }
 
     @Test func copiesMatchTheirOriginalAndDifferentPhotosDoNot() throws {

@@ -187,7 +187,7 @@ import Testing
     @Test func darkerPhotosHaveLowerMeanBrightness() throws {
         let entry = try #require(TestPhotos.named("r17_nikonD2H_500x375_gps.jpg"))
         let output = try processor.process(entry.bytes, limits: ImageLimits(), output: spec)
-        #expect((1...254).contains(output.meanBrightness))
+        #expect((1...254).contains(output.signals.meanBrightness))
     }
 }
 

@@ -24,6 +24,19 @@ typedef struct {
     double gps_longitude;
 } dsv_header;
 
+/// What the quality verdict is judged on, all measured on the thumbnail's luminance (libvips's
+/// grey), before redaction: what the courier framed.
+typedef struct {
+    double mean_brightness;  // 0…255 over R, G, B
+    double bright_level;     // the luminance the brightest twentieth of the frame reaches (95th percentile)
+    double dark_share;       // share of the frame crushed to black (luminance < 20), 0…1
+    double clipped_share;    // share of the frame blown out (two channels or three ≥ 250), 0…1
+    double sharpness;        // variance of the Laplacian after stretching the contrast (1st–99th
+                             // percentile to the full range, at most 8×): low means blurred, dim or not
+    double weaker_sharpness; // variance of the second difference along the weaker axis, stretched
+                             // alike: low means smeared one way (a moving hand)
+} dsv_signals;
+
 typedef struct {
     void *display;          // JPEG bytes, free with dsv_free
     size_t display_length;
@@ -33,8 +46,7 @@ typedef struct {
     size_t thumbnail_length;
     int thumbnail_width;
     int thumbnail_height;
-    double mean_brightness; // 0…255, on the thumbnail
-    double sharpness;       // variance of the Laplacian of the thumbnail's luminance (low: blurred)
+    dsv_signals signals;    // on the thumbnail
     uint64_t dhash;         // difference hash of the thumbnail: 9×8 grey, bit = left < right
     int faces;              // faces pixelated in both variants; DSV_MAX_REGIONS: that many or more,
                             // and then the whole photo is pixelated

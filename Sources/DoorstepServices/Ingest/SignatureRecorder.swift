@@ -42,7 +42,7 @@ extension PhotoIngestService {
         // refused unless it looks like a drawing: mostly white, and not blank. So this route cannot
         // store a photo of the door or of a person, whatever the recipient said about photos.
         let processed = try await process(bytes, settings: settings)
-        let brightness = processed.quality(qualityThresholds).meanBrightness
+        let brightness = processed.signals.meanBrightness
         guard (Self.drawingMinBrightness...Self.drawingMaxBrightness).contains(brightness), processed.redaction.isEmpty else {
             throw DoorstepError.invalidInput(field: "body", reason: "is not a signature: a drawing in dark strokes on a white background")
         }
@@ -52,9 +52,11 @@ extension PhotoIngestService {
         var signature = Photo(
             id: photoID, deliveryID: delivery.id, tenantID: delivery.tenantID, courierID: courier.id,
             placement: .handedToResident, note: signer, capturedAt: nil, imagePosition: nil, devicePosition: nil,
-            distanceToAddress: nil, locationVerdict: .unknown, quality: processed.quality(qualityThresholds), perceptualHash: 0,
+            distanceToAddress: nil, locationVerdict: .unknown,
+            // A drawing is not judged as a photo of a place would be (white paper reads as blown out).
+            quality: PhotoQuality(meanBrightness: brightness, sharpness: processed.signals.sharpness, issues: []), perceptualHash: 0,
             display: stored.display, thumbnail: stored.thumbnail, dataKey: stored.dataKey,
-            createdAt: now, expiresAt: now.addingTimeInterval(settings.retention), redaction: .notSearched)
+            createdAt: now, expiresAt: now.addingTimeInterval(settings.retention), redaction: processed.redaction)
         signature.kind = .signature
         let events = [announcer.event(.delivered, tenantID: delivery.tenantID, deliveryID: delivery.id, photoID: photoID)]
         let entry = audit.event(.upload, tenantID: delivery.tenantID, deliveryID: delivery.id, photoID: photoID, by: .courier, actorID: courier.id)

@@ -1,7 +1,8 @@
 """Makes the quality and reuse fixtures from corpus photos (run once; the outputs are committed).
 
 Each source photo, scaled to 600 px on its short side: `original`, `dark` (a fifth of the light), `blurred`
-(Gaussian, sigma 1 % of the long side), and the copies a reused photo arrives as: `reencoded`
+(Gaussian, sigma 1 % of the long side), `dusk` (−3 EV: dim but legible), `overexposed` (+6 EV),
+`smeared` (a moving hand, 2 % of the long side; bench/quality/conditions.py), and the copies a reused photo arrives as: `reencoded`
 (JPEG q45), `resized` (3/4 size), `cropped` (4 % off each side). `r05` and `r09` are different photos
 of similar scenes (mountain landscapes, one photographer); `r06` left and right halves are
 different views of one field.
@@ -12,6 +13,9 @@ import os
 import sys
 
 from PIL import Image, ImageEnhance, ImageFilter, ImageOps
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "../../../bench/quality"))
+from conditions import CONDITIONS, exposure  # noqa: E402
 
 SOURCES = ["r01_sunset_4272x2848.jpg", "r05_picosdeeuropa_3264x2448.jpg",
            "r06_seeding_5312x2988.jpg", "r09_aitzgorri_3088x2056.jpg"]
@@ -29,6 +33,10 @@ def main():
         image.save(out("original"), quality=80)
         ImageEnhance.Brightness(image).enhance(0.2).save(out("dark"), quality=80)
         image.filter(ImageFilter.GaussianBlur(max(w, h) * 0.01)).save(out("blurred"), quality=80)
+        for kind, condition in (("dusk", "dusk_-3ev"), ("smeared", "smear_2pct")):
+            CONDITIONS[condition][1](image).save(out(kind), quality=80)
+        # Six stops over: blown out whatever the photo (at +4 a dark one like r06 keeps two thirds of its detail, at +5 three fifths).
+        exposure(image, 6).save(out("overexposed"), quality=80)
         image.save(out("reencoded"), quality=45)
         image.resize((w * 3 // 4, h * 3 // 4), Image.LANCZOS).save(out("resized"), quality=80)
         dx, dy = int(w * 0.04), int(h * 0.04)

@@ -40,7 +40,7 @@ int dsb_thumbnail_baseline(const void *data, size_t length, int display_max, int
     if (vips_thumbnail_image(display, &thumb, thumbnail_max, "height", thumbnail_max, "size", VIPS_SIZE_DOWN, NULL)) goto done;
     if (vips_jpegsave_buffer(thumb, &output->thumbnail, &output->thumbnail_length, "Q", quality, "strip", TRUE,
                              "optimize_coding", TRUE, NULL)) goto done;
-    if (vips_avg(thumb, &output->mean_brightness, NULL)) goto done;
+    if (vips_avg(thumb, &output->signals.mean_brightness, NULL)) goto done;
     rc = 0;
 done:
     if (thumb) g_object_unref(thumb);
