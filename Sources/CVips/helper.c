@@ -34,7 +34,7 @@
 
 #define CHANNEL_FD 3
 #define IMAGE_FD 4  // a memfd: the upload's bytes, written by the server, mapped by the helper
-#define MAGIC 0x44534831u               // "DSH1"
+#define MAGIC 0x44534832u               // "DSH2": the answer carries the quality signals
 #define MAX_REQUEST ((uint64_t)256 << 20)  // the server's own limit is far lower; this bounds the helper's allocation
 #define MAX_DISPLAY ((uint64_t)64 << 20)
 #define MAX_THUMBNAIL ((uint64_t)8 << 20)

@@ -3,6 +3,7 @@
 // (its sRGB → linear → luminance → sRGB functions), so the thresholds calibrated with libvips's
 // colourspace and convolution still hold.
 #include "pixels.h"
+#include <math.h>
 #include <stdlib.h>
 #include <vips/vips.h>
 
@@ -34,6 +35,7 @@ static int level_at(const uint32_t histogram[256], size_t count, double share) {
 
 int dsm_measure(const uint8_t *rgbx, int width, int height, dsv_signals *signals, uint64_t *dhash) {
     size_t count = (size_t)width * height;
+    if (count == 0) return -1;
     uint8_t *grey = malloc(count);
     if (!grey) return -1;
     uint64_t total = 0;
@@ -50,47 +52,53 @@ int dsm_measure(const uint8_t *rgbx, int width, int height, dsv_signals *signals
         clipped += (p[0] >= 250) + (p[1] >= 250) + (p[2] >= 250) >= 2;
     }
     signals->mean_brightness = (double)total / (3.0 * count);
-    // Legibility, not the mean: a dim photo is legible when its brighter parts are bright enough;
-    // a dark one is dark all over, or nearly all of it is crushed to black. Overexposed: much of
-    // it is pure white, where nothing can be read any more.
-    signals->bright_level = level_at(histogram, count, 0.95);
+    // Legibility, not the mean: a dim photo is legible when its brighter parts are bright enough
+    // (the brightest fiftieth: a parcel lit by a porch lamp in a black night is a few percent of
+    // the frame); a dark one is dark all over, or nearly all of it is crushed to black.
+    // Overexposed: much of it is blown out, where nothing can be read any more.
+    signals->bright_level = level_at(histogram, count, 0.98);
     size_t dark = 0;
     for (int v = 0; v < 20; v++) dark += histogram[v];
     signals->dark_share = (double)dark / count;
     signals->clipped_share = (double)clipped / count;
     // Sharpness: a blurred photo has few edges, so its Laplacian varies little. A dim photo has
     // weaker edges too, by the square of its contrast: judged as if its contrast were stretched
-    // from the 1st to the 99th percentile (at most 8×, so a nearly flat frame's noise stays
-    // noise), a dusk photo in focus is as sharp as a day one. Edges repeat the border pixel (as
-    // libvips's convolution does); variances are sample variances. Along each axis apart too: a
-    // moving hand smears one way and leaves the other nearly sharp.
+    // from the 1st to the 99th percentile (at most 8×), a dusk photo in focus is as sharp as a day
+    // one. A frame with hardly any contrast (a span under 32 grey levels: a wall, a sheet, a lens
+    // cap) is not stretched: that would make its noise look like detail. Edges repeat the border
+    // pixel (as libvips's convolution does); variances are sample variances. Along each of four
+    // directions apart too (across, down, both diagonals): a moving hand smears one way and leaves
+    // the others nearly sharp.
     int low = level_at(histogram, count, 0.01), high = level_at(histogram, count, 0.99);
-    double gain = high - low >= 1 ? 255.0 / (high - low) : 1.0;
+    double gain = high - low >= 32 ? 255.0 / (high - low) : 1.0;
     if (gain > 8) gain = 8;
     if (gain < 1) gain = 1;
-    double sum = 0, squares = 0, sum_x = 0, squares_x = 0, sum_y = 0, squares_y = 0;
+    double sum = 0, squares = 0, sums[4] = {0}, square_sums[4] = {0};
     for (int y = 0; y < height; y++) {
         const uint8_t *row = grey + (size_t)y * width;
         const uint8_t *up = grey + (size_t)(y > 0 ? y - 1 : y) * width;
         const uint8_t *down = grey + (size_t)(y + 1 < height ? y + 1 : y) * width;
         for (int x = 0; x < width; x++) {
-            int left = row[x > 0 ? x - 1 : x], right = row[x + 1 < width ? x + 1 : x];
-            double across = (double)(left + right - 2 * row[x]), along = (double)(up[x] + down[x] - 2 * row[x]);
-            double v = across + along;
+            int l = x > 0 ? x - 1 : x, r = x + 1 < width ? x + 1 : x, centre = 2 * row[x];
+            double d[4] = {row[l] + row[r] - centre, up[x] + down[x] - centre,  // across, down
+                           up[l] + down[r] - centre, up[r] + down[l] - centre}; // the two diagonals
+            double v = d[0] + d[1];
             sum += v;
             squares += v * v;
-            sum_x += across;
-            squares_x += across * across;
-            sum_y += along;
-            squares_y += along * along;
+            for (int k = 0; k < 4; k++) {
+                sums[k] += d[k];
+                square_sums[k] += d[k] * d[k];
+            }
         }
     }
     double n = (double)count, stretch = gain * gain;
     double variance = count > 1 ? (squares - sum * sum / n) / (n - 1) : 0;
-    double variance_x = count > 1 ? (squares_x - sum_x * sum_x / n) / (n - 1) : 0;
-    double variance_y = count > 1 ? (squares_y - sum_y * sum_y / n) / (n - 1) : 0;
+    double weaker = INFINITY;
+    for (int k = 0; k < 4; k++) {
+        double directional = count > 1 ? (square_sums[k] - sums[k] * sums[k] / n) / (n - 1) : 0;
+        if (directional < weaker) weaker = directional;
+    }
     signals->sharpness = (variance > 0 ? variance : 0) * stretch;
-    double weaker = variance_x < variance_y ? variance_x : variance_y;
     signals->weaker_sharpness = (weaker > 0 ? weaker : 0) * stretch;
     // dHash: 9 × 8 cells, each the mean grey of its area; bit = a cell darker than its right
     // neighbour. Area means (not a sharper filter) keep it steady under re-encoding, resizing and

@@ -17,7 +17,9 @@ import Testing
         #expect(issues { _ in } == [])
         #expect(issues { $0.brightLevel = t.minimumBrightLevel - 1 } == [.tooDark])
         #expect(issues { $0.brightLevel = t.minimumBrightLevel } == [])
-        #expect(issues { $0.darkShare = t.maximumDarkShare + 0.01 } == [.tooDark])
+        #expect(issues { ($0.darkShare, $0.brightLevel) = (t.maximumDarkShare + 0.01, t.litLevel - 1) } == [.tooDark])
+        // Mostly black, but what is lit is bright: a parcel under a porch lamp at night.
+        #expect(issues { ($0.darkShare, $0.brightLevel) = (t.maximumDarkShare + 0.1, t.litLevel + 60) } == [])
         #expect(issues { $0.clippedShare = t.maximumClippedShare + 0.01 } == [.overexposed])
         #expect(issues { $0.sharpness = t.minimumSharpness - 1 } == [.blurry])
         #expect(issues { $0.weakerSharpness = t.minimumWeakerSharpness - 1 } == [.blurry])

@@ -60,11 +60,28 @@ def noise(image, sigma, seed=1):
     return _image(a + np.random.default_rng(seed).normal(0, sigma, a.shape))
 
 
-def motion(image, share):
-    """A moving hand: a horizontal smear over `share` of the long side."""
+def motion(image, share, diagonal=False):
+    """A moving hand: a smear over `share` of the long side, across or diagonally."""
     n = max(3, int(max(image.size) * share))
     a = _array(image)
-    return _image(sum(np.roll(a, i - n // 2, axis=1) for i in range(n)) / n)
+    shift = (lambda i: np.roll(np.roll(a, i - n // 2, axis=1), i - n // 2, axis=0)) if diagonal else (lambda i: np.roll(a, i - n // 2, axis=1))
+    return _image(sum(shift(i) for i in range(n)) / n)
+
+
+def flat(image, level, sigma, seed=3):
+    """Nothing in the frame: a lens cap, a wall filling it, a pocket in daylight; just sensor noise."""
+    a = np.full_like(_array(image), float(level))
+    return _image(a + np.random.default_rng(seed).normal(0, sigma, a.shape))
+
+
+def spotlit(image, share=0.04):
+    """Night, the parcel lit by a porch lamp or a torch: a disc of `share` of the frame a stop
+    brighter than by day (the lamp is close), nearly black around it."""
+    a = _array(image)
+    h, w = a.shape[:2]
+    y, x = np.mgrid[0:h, 0:w]
+    lit = (x - w / 2) ** 2 + (y - h / 2) ** 2 < share * w * h / np.pi
+    return _image(np.where(lit[..., None], _array(exposure(image, 1)), _array(exposure(image, -7))))
 
 
 def defocus(image, share):
@@ -97,6 +114,7 @@ CONDITIONS = {
     "indoor_lamps": ("ok", lambda im: exposure(tint(im, 1.08, 1.0, 0.75), -1)),
     "bright_+1ev": ("ok", lambda im: exposure(im, 1)),
     "raindrops": ("ok", lambda im: raindrops(im)),
+    "night_spotlit": ("ok", lambda im: spotlit(im)),
     "dim_-4ev": (None, lambda im: exposure(im, -4)),
     "dark_-5ev": ("too_dark", lambda im: exposure(im, -5)),
     "dark_-6ev": ("too_dark", lambda im: exposure(im, -6)),
@@ -110,5 +128,9 @@ CONDITIONS = {
     "smear_1pct": (None, lambda im: motion(im, 0.01)),
     "defocus_1pct": ("blurry", lambda im: defocus(im, 0.01)),
     "smear_2pct": ("blurry", lambda im: motion(im, 0.02)),
+    "smear_2pct_diagonal": ("blurry", lambda im: motion(im, 0.02, diagonal=True)),
+    "noisy_dusk_defocus": ("blurry", lambda im: noise(defocus(exposure(im, -3), 0.01), 6)),
+    "blank_grey": ("blurry", lambda im: flat(im, 128, 3)),
+    "blank_white": ("blurry", lambda im: flat(im, 240, 2)),
     "dusk_defocus": ("blurry", lambda im: defocus(exposure(im, -2.5), 0.01)),
 }

@@ -28,13 +28,14 @@ typedef struct {
 /// grey), before redaction: what the courier framed.
 typedef struct {
     double mean_brightness;  // 0…255 over R, G, B
-    double bright_level;     // the luminance the brightest twentieth of the frame reaches (95th percentile)
+    double bright_level;     // the luminance the brightest fiftieth of the frame reaches (98th percentile)
     double dark_share;       // share of the frame crushed to black (luminance < 20), 0…1
     double clipped_share;    // share of the frame blown out (two channels or three ≥ 250), 0…1
     double sharpness;        // variance of the Laplacian after stretching the contrast (1st–99th
-                             // percentile to the full range, at most 8×): low means blurred, dim or not
-    double weaker_sharpness; // variance of the second difference along the weaker axis, stretched
-                             // alike: low means smeared one way (a moving hand)
+                             // percentile to the full range, at most 8×, not when the span is under
+                             // 32 levels): low means blurred, dim or not
+    double weaker_sharpness; // variance of the second difference along the weakest of four directions
+                             // (across, down, diagonals), stretched alike: low means smeared one way
 } dsv_signals;
 
 typedef struct {

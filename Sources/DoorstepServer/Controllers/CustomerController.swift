@@ -70,7 +70,8 @@ struct CustomerController {
             page.photos = view.photos.enumerated().map { index, photo in
                 let number = several ? String(format: strings.photoNumber, index + 1, view.photos.count) : nil
                 // Rounded to 5 m: finer than phone GPS would be false precision.
-                let takenFrom = photo.distanceToAddress.map { String(format: strings.takenFromAddress, Int(($0 / 5).rounded() * 5)) }
+                let takenFrom = photo.locationVerdict == .atAddress ? strings.takenAtAddress
+                    : photo.distanceToAddress.map { String(format: strings.takenFromAddress, Int(($0 / 5).rounded() * 5)) }
                 return .init(
                     displayURL: "/d/\(delivery.id)/photo/display?\(photo.slot > 1 ? "slot=\(photo.slot)&" : "")\(link.query)",
                     width: photo.display.width, height: photo.display.height,

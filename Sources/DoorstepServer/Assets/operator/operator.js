@@ -64,8 +64,12 @@
     } else {
       picture.append(el("p", {}, T.photoGone));
     }
-    const quality = photo ? photo.quality.verdict + (photo.quality.issues.length ? " (" + photo.quality.issues.join(", ") + ")" : "")
-      : last ? (last.quality_issues.length ? last.quality_issues.join(", ") : "ok") : "—";
+    const issues = photo ? photo.quality.issues : last ? last.quality_issues : null;
+    const quality = !issues ? "—" : issues.length ? issues.map((i) => T["quality." + i] || i).join(", ") : T.qualityOK;
+    // What redaction did, never where: as the proof records it.
+    const redaction = verdicts && verdicts.redaction;
+    const people = !redaction ? "—" : !redaction.searched ? T.peopleNotSearched
+      : redaction.faces ? T.peopleBlurred.replace("{n}", redaction.faces) : T.peopleNone;
     const reuse = file.reuse.length ? el("ul", {}, file.reuse.map((r) => el("li", { class: r.kind === "other_address" ? "flag" : "" },
       T["reuse." + r.kind] + " " + r.delivery_id + " (" + r.distance_bits + " " + T.bits + (r.same_courier ? ", " + T.sameCourier : "") + ")")))
       : T.noReuse;
@@ -80,10 +84,13 @@
         el("div", { class: "card" }, el("h3", {}, T.photo), picture),
         el("div", { class: "card" }, el("h3", {}, T.evidence), el("dl", {},
           el("dt", {}, T.placement), el("dd", {}, T["placement." + file.delivery.placement] || "—"),
-          el("dt", {}, T.location), el("dd", {}, verdicts ? verdicts.location : "—"),
-          el("dt", {}, T.distance), el("dd", {}, verdicts && verdicts.distance_to_address_m != null ? Math.round(verdicts.distance_to_address_m) + " m" : "—"),
-          el("dt", {}, T.quality), el("dd", {}, quality),
-          el("dt", {}, T.freshness), el("dd", { class: verdicts && verdicts.freshness !== "fresh" ? "flag" : null }, verdicts ? verdicts.freshness : "—"),
+          el("dt", {}, T.location), el("dd", {}, verdicts ? T["location." + verdicts.location] || verdicts.location : "—"),
+          el("dt", {}, T.distance), el("dd", {}, verdicts && verdicts.distance_to_address_m != null
+            ? T.metres.replace("{m}", Math.round(verdicts.distance_to_address_m)) : "—"),
+          el("dt", {}, T.quality), el("dd", { class: issues && issues.length ? "flag" : null }, quality),
+          el("dt", {}, T.people), el("dd", {}, people),
+          el("dt", {}, T.freshness), el("dd", { class: verdicts && verdicts.freshness !== "fresh" ? "flag" : null },
+            verdicts ? T["freshness." + verdicts.freshness] || verdicts.freshness : "—"),
           el("dt", {}, T.reuse), el("dd", {}, reuse),
           el("dt", {}, T.receipt), el("dd", {}, file.receipt ? el("code", {}, T.receiptKey + " " + file.receipt.kid) : T.noReceipt)),
           el("button", { type: "button", onclick: () => downloadPack(file.delivery.id) }, T.evidencePack))),

@@ -10,6 +10,9 @@ enum OperatorApp {
         let strings = Strings.forLanguage(language)
         var words = strings.operatorApp.merging(strings.placementWords) { $1 }
         for kind in ProblemReport.Kind.allCases { words["kind." + kind.rawValue] = strings.problemKind(kind) }
+        // The evidence in sentences, as the evidence pack words it (not `no_ticket` or `at-address`).
+        let sentences = ["location.", "freshness.", "quality.", "qualityOK", "people", "metres"]
+        for (key, text) in strings.evidencePack where sentences.contains(where: key.hasPrefix) { words[key] = text }
         return words
     }
 }
