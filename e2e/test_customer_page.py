@@ -30,8 +30,7 @@ def test_the_customer_sees_deletes_opts_out_and_reports(server, chromium):
     page.wait_for_function("() => document.querySelector('figure img').naturalWidth > 0")
     text = page.inner_text("main")
     assert "Your parcel has been delivered" in text and "At the front door" in text and "Behind the blue pot" in text
-    # 13.3 m away: within the at-address radius (50 m, for GPS error), so no "about 15 m".
-    assert "Taken at your address." in text and " m from your address" not in text
+    assert "Taken about 15 m from your address." in text  # 13.3 m, to the nearest 5
     assert "Sam" not in text  # no courier name (courier privacy), nor position
     screenshot(page, "customer-1-delivered")
 

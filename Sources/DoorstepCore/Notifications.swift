@@ -128,15 +128,12 @@ public struct ProblemReport: Codable, Sendable, Equatable {
         case notThere = "not_there"
         case notMyDoor = "not_my_door"
         case damaged
-        /// Someone in the photo can still be recognised (redaction is never perfect): the sender
-        /// should look at once, and the recipient is also offered to delete the photo.
-        case personVisible = "person_visible"
         case other
         /// Opened by Doorstep itself: the photo nearly duplicates one taken for another address.
         case photoReused = "photo_reused"
 
         /// What a recipient may report (the form's choices; anything else is refused).
-        public static let customerKinds: [Kind] = [.notThere, .notMyDoor, .damaged, .personVisible, .other]
+        public static let customerKinds: [Kind] = [.notThere, .notMyDoor, .damaged, .other]
 
         public var isRaisedByDoorstep: Bool { self == .photoReused }
     }

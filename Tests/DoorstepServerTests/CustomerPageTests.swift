@@ -76,6 +76,23 @@ import Testing
         }
     }
 
+    /// "At your address" only as close as GPS can tell, not across the tenant's whole at-address
+    /// radius (50 m by default): 20 m away may be the neighbour's door.
+    @Test(arguments: [(48.8566, "Taken at your address."), (48.85678, "Taken about 20 m from your address.")])
+    func whereThePhotoWasTakenIsSaidAsPlainlyAsGPSAllows(_ latitude: Double, _ said: String) async throws {
+        try await TestApp.run { app in
+            let delivery = try await app.delivery()
+            try await app.application.test(.router) { client in
+                let upload = try await client.execute(
+                    uri: app.uploadPath(delivery, query: "placement=front_door&lat=\(latitude)&lon=2.3522"), method: .post,
+                    headers: app.courierHeaders(key: "k"), body: ByteBuffer(bytes: Photos.jpeg))
+                #expect(upload.status == .created)
+                let html = try await client.execute(uri: app.customerPath(delivery), method: .get).text
+                #expect(html.contains(said))
+            }
+        }
+    }
+
     @Test func beforeDeliveryThePageSaysOnItsWayAndThereIsNoPhoto() async throws {
         try await TestApp.run { app in
             let delivery = try await app.delivery()

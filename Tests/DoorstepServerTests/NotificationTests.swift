@@ -91,26 +91,6 @@ import Testing
             #expect(hooks.map(\.event.type) == [.problemReported])
         }
     }
-
-    /// Redaction is never perfect: the recipient can say that someone is still recognisable, and
-    /// the sender sees it as its own kind of case.
-    @Test func aRecipientReportsSomeoneRecognisableInThePhoto() async throws {
-        try await TestApp.run(configure: { $0.outboxWorker = false }) { app in
-            let delivery = try await app.delivery()
-            try await app.application.test(.router) { client in
-                try await app.upload(delivery, client: client)
-                let query = String(app.customerPath(delivery).split(separator: "?")[1])
-                let page = try await client.execute(uri: app.customerPath(delivery), method: .get).text
-                #expect(page.contains("value=\"person_visible\"") && page.contains("Someone in the photo can be recognised"))
-                let sent = try await client.execute(uri: "/d/\(delivery.id)/problem?\(query)", method: .post, headers: .form,
-                                                    body: .init(string: "kind=person_visible&details=My+neighbour+at+the+window"))
-                #expect(sent.status == .seeOther)
-                let cases = try await client.execute(uri: "/api/v1/cases", method: .get, headers: app.apiHeaders).json()
-                let items = try #require(cases["items"] as? [[String: Any]])
-                #expect(items.map { $0["kind"] as? String } == ["person_visible"])
-            }
-        }
-    }
 }
 
 @Suite struct OutboxSignalTests {

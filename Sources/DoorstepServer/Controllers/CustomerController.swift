@@ -70,8 +70,11 @@ struct CustomerController {
             page.photos = view.photos.enumerated().map { index, photo in
                 let number = several ? String(format: strings.photoNumber, index + 1, view.photos.count) : nil
                 // Rounded to 5 m: finer than phone GPS would be false precision.
-                let takenFrom = photo.locationVerdict == .atAddress ? strings.takenAtAddress
-                    : photo.distanceToAddress.map { String(format: strings.takenFromAddress, Int(($0 / 5).rounded() * 5)) }
+                // "At your address" only as close as phone GPS can tell (10 m), whatever the tenant's
+                // at-address radius: a neighbour's door 20 m away is not the recipient's.
+                let takenFrom = photo.distanceToAddress.map { distance in
+                    distance <= 10 ? strings.takenAtAddress : String(format: strings.takenFromAddress, Int((distance / 5).rounded() * 5))
+                }
                 return .init(
                     displayURL: "/d/\(delivery.id)/photo/display?\(photo.slot > 1 ? "slot=\(photo.slot)&" : "")\(link.query)",
                     width: photo.display.width, height: photo.display.height,

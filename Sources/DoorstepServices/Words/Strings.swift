@@ -90,7 +90,7 @@ public struct Strings: Sendable, Decodable {
     // Evidence and the photo viewer.
     /// "%d" is the distance in metres.
     public var takenFromAddress: String
-    /// Where the location verdict is "at the address": a distance ("about 0 m") would read oddly.
+    /// Within 10 m of the address: a distance ("about 0 m") would read oddly.
     public var takenAtAddress: String
     /// "Photo 2 of 3": where a delivery has several photos.
     public var photoNumber: String

@@ -54,7 +54,8 @@
     const file = await (await api("/api/v1/cases/" + encodeURIComponent(id))).json();
     const photo = file.photo;
     // The delivery's own last photo: a failed attempt's door photo is not the delivery's evidence.
-    const last = file.proofs.filter((p) => !p.attempt_id).pop();
+    // Nor is a signature (never judged as a photo of a place).
+    const last = file.proofs.filter((p) => !p.attempt_id && p.kind === "parcel").pop();
     const verdicts = photo || last;
     const picture = el("div", {});
     let url = null;  // the decrypted photo lives in this tab's memory only, until the view changes
