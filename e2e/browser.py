@@ -69,6 +69,7 @@ class World:
 
     def __init__(self, server, username="app-courier"):
         self.base, data = server["base"], str(server["data"])
+        self.data = data
         created = run("tenant", "create", "--data", data, "--name", "Browser shop")
         self.tenant_id = re.search(r"tenant id: (\S+)", created).group(1)
         self.api_key = re.search(r"API key:\s+(dsk_\S+)", created).group(1)
@@ -77,6 +78,12 @@ class World:
         self.courier_id = re.search(r"courier id: (\S+)", out).group(1)
         self.username = username
         self.orders = 0
+
+    def operator(self, username, role="admin"):
+        """An account of the tenant's staff for the console (its password: PASSWORD)."""
+        out = run("operator", "create", "--data", self.data, "--tenant", self.tenant_id, "--username", username,
+                  "--name", username.title(), "--role", role, env={"DOORSTEP_OPERATOR_PASSWORD": PASSWORD})
+        return re.search(r"operator id: (\S+)", out).group(1)
 
     def api(self, path, method="GET", body=None, token=None, headers=None):
         all_headers = {"Authorization": f"Bearer {token or self.api_key}", **(headers or {})}

@@ -4,12 +4,13 @@ still after the receipt keys were rotated. The same receipt verified by a JOSE l
 that knows nothing of Doorstep: its compact JWS against the published JWK Set."""
 import base64
 import json
+import re
 import subprocess
 
 import jwt
 
 from browser import ADDRESS, World
-from conftest import BIN, ROOT, request, run, wait_for
+from conftest import BIN, PASSWORD, ROOT, request, run, wait_for
 
 # No EXIF capture time in it: the camera app's own JPEGs have none either.
 PHOTO = ROOT / "Tests/Fixtures/quality/r01_sunset.original.jpg"
@@ -131,9 +132,24 @@ def test_an_operator_reviews_a_case_with_its_evidence_and_resolves_it(server, tm
     with sync_playwright() as playwright:
         browser = launch(playwright, camera_file(tmp_path / "unused.y4m"))
         page = browser.new_context(viewport={"width": 1280, "height": 900}, base_url=world.base).new_page()
+        # The operator signs in with their own account; the tenant's API key never reaches the browser.
+        operator_id = world.operator("olga", role="support")
         page.goto("/operator")
-        page.get_by_label("Tenant API key").fill(world.api_key)
-        page.get_by_role("button", name="Open").click()
+        page.get_by_label("Username").fill("olga")
+        page.get_by_label("Password").fill("wrong password!")
+        page.get_by_role("button", name="Sign in").click()
+        page.wait_for_selector("text=check your username and password")
+        page.get_by_label("Username").fill("olga")
+        page.get_by_label("Password").fill(PASSWORD)
+        page.get_by_role("button", name="Sign in").click()
+        page.wait_for_selector("text=Signed in as Olga (support), Browser shop")
+        # The session is an HttpOnly cookie: no script can read it, and nothing sits in storage.
+        assert page.evaluate("document.cookie") == ""
+        assert page.evaluate("sessionStorage.length + localStorage.length") == 0
+        cookie = next(c for c in page.context.cookies() if c["name"] == "__Host-doorstep-console")
+        assert cookie["httpOnly"] and cookie["secure"] and cookie["sameSite"] == "Strict"
+        # A reload keeps the session (the cookie), without signing in again.
+        page.reload()
         page.get_by_role("button", name="The parcel is not there", exact=False).click()
         page.wait_for_function("() => document.querySelector('.side img') && document.querySelector('.side img').naturalWidth > 0")
         text = page.inner_text("main")
@@ -155,6 +171,14 @@ def test_an_operator_reviews_a_case_with_its_evidence_and_resolves_it(server, tm
         page.get_by_label("Resolution (sent to the tenant's webhook)").fill("Courier re-sent; parcel found at number 3.")
         page.get_by_role("button", name="Resolve the case").click()
         page.wait_for_selector("text=No open cases.")
+        # Signing out ends the session on the server: a copy of the cookie opens nothing.
+        page.get_by_role("button", name="Sign out").click()
+        page.wait_for_selector("text=Sign in")
+        status, _, _ = request(world.base + "/api/v1/cases", "GET", None, {"Cookie": f"__Host-doorstep-console={cookie['value']}"})
+        assert status == 401
         browser.close()
     status, all_cases = world.api("/api/v1/cases?status=all")
     assert [c["status"] for c in all_cases["items"]] == ["resolved", "resolved"]
+    # The photo she looked at, and the pack she downloaded, are audited under her account.
+    audit = run("audit", "--data", world.data, "--delivery", second["id"])
+    assert re.search(rf"download\s+staff\s+{operator_id}", audit), audit

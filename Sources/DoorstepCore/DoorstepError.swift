@@ -52,6 +52,9 @@ public enum DoorstepError: Error, Sendable, Equatable {
     case captureNotFresh(Freshness)
     /// The photo shows people, and the tenant's `people_policy` asks for a retake without them.
     case peopleInFrame(Redaction)
+    /// A change made with an operator's console session, without the console's anti-forgery
+    /// token or from another site: a page elsewhere trying to act with the operator's cookie.
+    case crossSiteRequest
 }
 
 extension DoorstepError: CustomStringConvertible {
@@ -83,6 +86,7 @@ extension DoorstepError: CustomStringConvertible {
         case .sealedUploadInvalid: "sealedUploadInvalid"
         case .captureNotFresh(let freshness): "captureNotFresh(\(freshness.rawValue))"
         case .peopleInFrame(let redaction): "peopleInFrame(faces: \(redaction.faces))"
+        case .crossSiteRequest: "crossSiteRequest"
         }
     }
 }

@@ -208,7 +208,10 @@ public struct AccessEvent: Codable, Sendable, Equatable {
     public enum Actor: String, Codable, Sendable {
         case customerLink = "customer_link"
         case courier
+        /// Whoever runs the server, at its command line.
         case operatorCLI = "operator"
+        /// One of the tenant's staff in the operator console; `actorID` names their account.
+        case staff
         case apiKey = "api_key"
         case system
     }
@@ -315,6 +318,7 @@ public enum PhotoDeletionReason: String, Codable, Sendable, Equatable {
     case customerLink = "customer_link"
     case courier
     case operatorCLI = "operator"
+    case staff
     case apiKey = "api_key"
     case system
 
@@ -324,6 +328,7 @@ public enum PhotoDeletionReason: String, Codable, Sendable, Equatable {
         case .customerLink: self = .customerLink
         case .courier: self = .courier
         case .operatorCLI: self = .operatorCLI
+        case .staff: self = .staff
         case .apiKey: self = .apiKey
         case .system: self = .system
         }

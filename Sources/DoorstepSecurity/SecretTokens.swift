@@ -9,6 +9,8 @@ public enum SecretToken {
     public enum Kind: String, Sendable {
         case apiKey = "dsk"
         case courierSession = "dsc"
+        /// An operator's console session: it lives in an HttpOnly cookie, never in a script.
+        case operatorSession = "dso"
     }
 
     public static func generate(_ kind: Kind) -> String {
@@ -18,6 +20,21 @@ public enum SecretToken {
     /// The digest stored and looked up. Tokens of the wrong kind hash fine but never match.
     public static func digest(_ token: String) -> String {
         SHA256.hash(data: Data(token.utf8)).hexString
+    }
+
+    /// A second secret that only a holder of `token` can know (HMAC-SHA256 keyed by it): the
+    /// console's anti-forgery token, given to its script while the session itself stays in an
+    /// HttpOnly cookie. A forged cross-site request carries the cookie but cannot know this.
+    public static func companion(of token: String, purpose: String) -> String {
+        Base64URL.encode(Array(HMAC<SHA256>.authenticationCode(for: Data(purpose.utf8), using: SymmetricKey(data: Data(token.utf8)))))
+    }
+
+    /// Whether `presented` is `companion(of: token, purpose:)`, in time independent of where they differ.
+    public static func matchesCompanion(_ presented: String, of token: String, purpose: String) -> Bool {
+        let expected = Array(companion(of: token, purpose: purpose).utf8)
+        let given = Array(presented.utf8)
+        guard expected.count == given.count else { return false }
+        return zip(expected, given).reduce(UInt8(0)) { $0 | ($1.0 ^ $1.1) } == 0
     }
 
     /// The first characters, kept in clear so an operator can tell keys apart in a list.

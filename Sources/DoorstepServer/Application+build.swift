@@ -44,11 +44,13 @@ func buildRouter(_ services: AppServices, outermost: (any MiddlewareProtocol<Req
     HealthController(store: services.store, blobs: services.blobs, diskSpace: services.diskSpace).addRoutes(to: router)
     MetricsController(metrics: services.metrics, tokenDigest: SecretToken.digest(services.infrastructure.metricsToken))
         .addRoutes(to: router)
+    // Tenant routes take an API key, or an operator's console session (`ConsoleCookie`).
+    let tenants = TenantAuthenticator(accounts: services.accounts, operators: services.operators)
     TenantAPIController(
-        accounts: services.accounts, deliveries: services.deliveries, privacy: services.privacy, evidence: services.evidence,
+        accounts: services.accounts, authenticator: tenants, deliveries: services.deliveries, privacy: services.privacy, evidence: services.evidence,
         links: services.links
     ).addRoutes(to: router.group("api/v1"))
-    EvidencePackController(accounts: services.accounts, deliveries: services.deliveries, packs: services.evidencePacks, rateLimits: services.rateLimits)
+    EvidencePackController(authenticator: tenants, deliveries: services.deliveries, packs: services.evidencePacks, rateLimits: services.rateLimits)
         .addRoutes(to: router.group("api/v1"))
     CourierAPIController(
         accounts: services.accounts, deliveries: services.deliveries, ingest: services.ingest, evidence: services.evidence,
@@ -63,10 +65,11 @@ func buildRouter(_ services: AppServices, outermost: (any MiddlewareProtocol<Req
         rateLimits: services.rateLimits, pages: pages
     ).addRoutes(to: router)
     WebAppsController(pages: pages).addRoutes(to: router)
+    OperatorSessionController(operators: services.operators, rateLimits: services.rateLimits).addRoutes(to: router.group("api/v1/operator/session"))
     APIDocsController().addRoutes(to: router)
-    APIKeyController(accounts: services.accounts).addRoutes(to: router.group("api/v1/api-keys"))
-    WebhookController(accounts: services.accounts, webhooks: services.webhookEndpoints, rateLimits: services.rateLimits).addRoutes(to: router.group("api/v1/webhooks"))
-    LiveController(customerAccess: services.customerAccess, accounts: services.accounts, live: services.live).addRoutes(to: router)
+    APIKeyController(accounts: services.accounts, authenticator: tenants).addRoutes(to: router.group("api/v1/api-keys"))
+    WebhookController(authenticator: tenants, webhooks: services.webhookEndpoints, rateLimits: services.rateLimits).addRoutes(to: router.group("api/v1/webhooks"))
+    LiveController(customerAccess: services.customerAccess, authenticator: tenants, live: services.live).addRoutes(to: router)
     SecurityTxtController(contact: services.configuration.securityContact, baseURL: services.configuration.resolvedBaseURL, effects: services.effects)
         .addRoutes(to: router)
     // Every tenant's receipt key, for verifying receipts offline (`doorstep receipt verify`).

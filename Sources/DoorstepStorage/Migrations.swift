@@ -371,6 +371,32 @@ enum Migrations {
             "CREATE UNIQUE INDEX photos_one_live_per_slot ON photos (delivery_id, slot) WHERE deleted_at IS NULL AND kind = 'parcel'",
             "ALTER TABLE tenants ADD COLUMN handover_proof TEXT NOT NULL DEFAULT 'code'",
         ]),
+        // The tenant's staff (OperatorAccount) and their console sessions: a session ends at
+        // idle_until unless used again, and at expires_at whatever happens (idle_until ≤ expires_at).
+        (21, [
+            """
+            CREATE TABLE operators (
+                id TEXT PRIMARY KEY,
+                tenant_id TEXT NOT NULL REFERENCES tenants(id),
+                username TEXT NOT NULL UNIQUE,
+                display_name TEXT NOT NULL,
+                role TEXT NOT NULL,
+                password_hash TEXT NOT NULL,
+                disabled_at BIGINT,
+                created_at BIGINT NOT NULL)
+            """,
+            "CREATE INDEX operators_by_tenant ON operators (tenant_id, username)",
+            """
+            CREATE TABLE operator_sessions (
+                digest TEXT PRIMARY KEY,
+                operator_id TEXT NOT NULL REFERENCES operators(id),
+                expires_at BIGINT NOT NULL,
+                idle_until BIGINT NOT NULL)
+            """,
+            "CREATE INDEX operator_sessions_by_operator ON operator_sessions (operator_id)",
+            // The purge's: idle_until is never after expires_at, so it alone says a session is over.
+            "CREATE INDEX operator_sessions_by_idle ON operator_sessions (idle_until)",
+        ]),
     ]
 
     static var latest: Int { steps.map(\.version).max() ?? 0 }

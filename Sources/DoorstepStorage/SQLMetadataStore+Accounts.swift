@@ -284,8 +284,7 @@ struct CourierCredentialsRow: Decodable {
 /// An api_keys row, its columns selected as `key_<name>` so they can sit beside a tenant's.
 struct APIKeyRow: Decodable {
     static func columns(of alias: String? = nil) -> String {
-        ["id", "prefix", "name", "scopes", "created_at", "last_used_at", "revoked_at"]
-            .map { (alias.map { "\($0)." } ?? "") + $0 + " AS key_" + $0 }.joined(separator: ", ")
+        prefixedColumnList(["id", "prefix", "name", "scopes", "created_at", "last_used_at", "revoked_at"], prefix: "key_", of: alias)
     }
     static let decoder = SQLRowDecoder(prefix: "key_", keyDecodingStrategy: snakeCase.keyDecodingStrategy)
 

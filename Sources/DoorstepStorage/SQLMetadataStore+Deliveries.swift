@@ -85,6 +85,7 @@ extension SQLMetadataStore {
         if let before = filter.createdBefore { conditions.append("created_at < \(bind: before.epochMilliseconds)") }
         if let reference = filter.orderReference { conditions.append("order_reference = \(bind: reference)") }
         if let courierID = filter.courierID { conditions.append("courier_id = \(bind: courierID)") }
+        if let email = filter.recipientEmail { conditions.append("recipient_email = \(bind: email)") }
         let query: SQLQueryString = "SELECT \(unsafeRaw: DeliveryRow.columns) FROM deliveries WHERE "
             + conditions.joined(separator: " AND ") + " ORDER BY created_at DESC, id DESC LIMIT \(bind: limit)"
         return try await source.withConnection { db in

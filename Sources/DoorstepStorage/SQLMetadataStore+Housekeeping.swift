@@ -7,7 +7,9 @@ extension SQLMetadataStore {
     /// writer (and every upload behind it) for as long as it ran. Safe in several processes at once.
     public func purgeExpiredRecords(_ cutoffs: PurgeCutoffs) async throws -> PurgeCounts {
         PurgeCounts(
-            sessions: try await purge("courier_sessions", where: "expires_at <= \(bind: cutoffs.sessionsExpiredBy.epochMilliseconds)"),
+            sessions: try await purge("courier_sessions", where: "expires_at <= \(bind: cutoffs.sessionsExpiredBy.epochMilliseconds)")
+                // An operator session ends when it goes idle (idle_until is never after its expiry).
+                + purge("operator_sessions", where: "idle_until <= \(bind: cutoffs.sessionsExpiredBy.epochMilliseconds)"),
             tickets: try await purge("capture_tickets", where: "issued_at < \(bind: cutoffs.ticketsIssuedBefore.epochMilliseconds)"),
             idempotencyKeys: try await purge("idempotency_keys", where: "created_at < \(bind: cutoffs.idempotencyKeysBefore.epochMilliseconds)")
                 + purge("delivery_requests", where: "created_at < \(bind: cutoffs.idempotencyKeysBefore.epochMilliseconds)"))

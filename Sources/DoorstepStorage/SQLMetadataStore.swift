@@ -121,3 +121,9 @@ struct ColumnName: CodingKey {
 func columnList(_ names: [String], of alias: String?) -> String {
     names.map { (alias.map { "\($0)." } ?? "") + $0 }.joined(separator: ", ")
 }
+
+/// The columns selected as `<prefix><name>`, so a row's columns can sit beside another table's
+/// of the same names (decode them with `SQLRowDecoder(prefix:)`).
+func prefixedColumnList(_ names: [String], prefix: String, of alias: String?) -> String {
+    names.map { (alias.map { "\($0)." } ?? "") + $0 + " AS " + prefix + $0 }.joined(separator: ", ")
+}

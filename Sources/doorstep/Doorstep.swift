@@ -12,7 +12,7 @@ struct Doorstep: AsyncParsableCommand {
         abstract: "Photo-on-delivery: couriers photograph where they left the parcel; customers see it, privately.",
         discussion: "Commands that open the store take --data, --database, --blobs and --log-level; `doorstep settings` lists every setting.",
         subcommands: [
-            Serve.self, Migrate.self, TenantCommand.self, CourierCommand.self, Demo.self,
+            Serve.self, Migrate.self, TenantCommand.self, CourierCommand.self, OperatorCommand.self, Demo.self,
             Sweep.self, KeysCommand.self, RecipientCommand.self, Audit.self, OutboxCommand.self, MigrateData.self,
             CheckPhoto.self, ReceiptCommand.self, EvidenceCommand.self, SettingsCommand.self, CheckConfig.self,
         ],
@@ -87,14 +87,29 @@ func withStore<T>(
     try await using({ try await Infrastructure.openStore(configuration, logger: logger, migrate: migrate) }, body)
 }
 
-/// Accounts on the metadata store, with a thread of their own for bcrypt.
-func withAccounts<T>(_ configuration: AppConfiguration, logger: Logger, _ body: (AccountService) async throws -> T) async throws -> T {
+/// The metadata store, with a thread of its own for bcrypt.
+func withPasswordWork<T>(
+    _ configuration: AppConfiguration, logger: Logger, _ body: (SQLMetadataStore, PasswordWork) async throws -> T
+) async throws -> T {
     try await withStore(configuration, logger: logger) { store in
         let pool = BlockingWorkPool(threads: 1, maxQueued: 1)
-        return try await using({
-            (AccountService(store: store, passwords: PasswordWork(hasher: PasswordHasher(), pool: pool),
-                            sessionLifetime: configuration.courierSessionLifetime, effects: .live), pool.shutdown)
-        }, body)
+        return try await using({ (PasswordWork(hasher: PasswordHasher(), pool: pool), pool.shutdown) }) { try await body(store, $0) }
+    }
+}
+
+/// Tenants, keys and couriers on the metadata store.
+func withAccounts<T>(_ configuration: AppConfiguration, logger: Logger, _ body: (AccountService) async throws -> T) async throws -> T {
+    try await withPasswordWork(configuration, logger: logger) { store, passwords in
+        try await body(AccountService(store: store, passwords: passwords, sessionLifetime: configuration.courierSessionLifetime, effects: .live))
+    }
+}
+
+/// The tenants' staff on the metadata store.
+func withOperators<T>(_ configuration: AppConfiguration, logger: Logger, _ body: (OperatorAccounts) async throws -> T) async throws -> T {
+    try await withPasswordWork(configuration, logger: logger) { store, passwords in
+        try await body(OperatorAccounts(
+            store: store, passwords: passwords, lifetime: configuration.operatorSessionLifetime,
+            idleTimeout: configuration.operatorIdleTimeout, effects: .live))
     }
 }
 

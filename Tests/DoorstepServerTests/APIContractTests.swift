@@ -115,6 +115,10 @@ import Testing
                 app.clock.advance(by: 60)
             }
             let made = deliveries
+            let bea = try await app.services.deliveries.create(
+                NewDelivery(orderReference: "ORD-BEA", recipient: Recipient(name: "Bea", email: "Bea@Example.com", language: .en),
+                            address: "2 Main St", latitude: 48.8566, longitude: 2.3522, instructions: "", courierID: nil),
+                for: app.tenant)
             try await app.application.test(.router) { client in
                 _ = try await client.execute(uri: "/api/v1/deliveries/\(made[1].id)/out-for-delivery", method: .post, headers: app.apiHeaders)
                 func ids(_ query: String) async throws -> [String] {
@@ -123,6 +127,9 @@ import Testing
                     return (try response.json()["items"] as? [[String: Any]] ?? []).compactMap { $0["id"] as? String }
                 }
                 #expect(try await ids("state=out_for_delivery") == [made[1].id])
+                // The recipient's email, whatever its capitalisation (stored lower-cased).
+                #expect(try await ids("recipient_email=BEA%40example.com") == [bea.id])
+                #expect(try await ids("recipient_email=ann%40example.com&limit=10").count == 5)
                 #expect(try await ids("courier_id=\(app.courier.id)") == [made[2].id, made[1].id, made[0].id])
                 #expect(try await ids("order_reference=\(made[3].orderReference)") == [made[3].id])
                 // Both bounds are exclusive (the times are whole seconds here, so they print exactly).
@@ -134,7 +141,7 @@ import Testing
                 let page = try await client.execute(uri: "/api/v1/deliveries?courier_id=\(app.courier.id)&limit=2", method: .get, headers: app.apiHeaders)
                 let cursor = try #require(try page.json()["next_cursor"] as? String)
                 #expect(try await ids("courier_id=\(app.courier.id)&limit=2&cursor=\(cursor)") == [made[0].id])
-                for bad in ["state=lost", "created_after=yesterday", "courier_id=%27%20OR%201=1", "order_reference="] {
+                for bad in ["state=lost", "created_after=yesterday", "courier_id=%27%20OR%201=1", "order_reference=", "recipient_email=nobody"] {
                     let response = try await client.execute(uri: "/api/v1/deliveries?\(bad)", method: .get, headers: app.apiHeaders)
                     #expect(response.status == .unprocessableContent, "\(bad)")
                 }

@@ -15,6 +15,9 @@ import Testing
 @Suite struct AuthorizationMatrixTests {
     enum Credential: String, CaseIterable, Sendable {
         case none, apiKey, otherTenantKey, courier, otherTenantCourier, deliveryLink, otherDeliveryLink, expiredLink, preferencesLink, metricsToken
+        /// The operator console's session cookie (with its anti-forgery token): an admin and a
+        /// support agent of the tenant, and an admin of another tenant.
+        case adminOperator, supportOperator, otherTenantOperator
     }
 
     struct Rule {
@@ -28,7 +31,13 @@ import Testing
     }
 
     static let everyone = Set(Credential.allCases)
-    static let tenantKeys: Set<Credential> = [.apiKey, .otherTenantKey]
+    /// A tenant's own objects: its key, its admins; support staff where deliveries and cases are concerned.
+    static let tenantAdmins: Set<Credential> = [.apiKey, .adminOperator]
+    static let tenantStaff: Set<Credential> = [.apiKey, .adminOperator, .supportOperator]
+    /// Collections: any tenant's key or admin (scoped to that tenant); `staff` adds support agents.
+    static let tenantKeys: Set<Credential> = [.apiKey, .otherTenantKey, .adminOperator, .otherTenantOperator]
+    static let staff = tenantKeys.union([.supportOperator])
+    static let operators: Set<Credential> = [.adminOperator, .supportOperator, .otherTenantOperator]
     static func json(_ text: String) -> [UInt8] { Array(text.utf8) }
 
     static let rules: [String: Rule] = [
@@ -42,45 +51,49 @@ import Testing
         "GET /courier/manifest.webmanifest": .init(allowed: everyone), "GET /courier/courier.css": .init(allowed: everyone),
         "GET /courier/icon.svg": .init(allowed: everyone), "GET /operator": .init(allowed: everyone),
         "GET /operator/operator.css": .init(allowed: everyone), "GET /operator/operator.js": .init(allowed: everyone),
+        "GET /operator/console-deliveries.js": .init(allowed: everyone),
         "GET /api/v1/courier/upload-key": .init(allowed: everyone),
         "GET /api/v1/openapi.json": .init(allowed: everyone), "GET /docs": .init(allowed: everyone),
         "GET /docs/api-reference.css": .init(allowed: everyone),
         // Signing in is open to all: the password is the credential (filled in per run).
-        "POST /api/v1/courier/login": .init(allowed: everyone),
+        "POST /api/v1/courier/login": .init(allowed: everyone), "POST /api/v1/operator/session": .init(allowed: everyone),
+        // Signing out answers 204 to anyone (without a session there is nothing to end).
+        "DELETE /api/v1/operator/session": .init(allowed: everyone),
+        "GET /api/v1/operator/session": .init(allowed: operators),
         "GET /metrics": .init(allowed: [.metricsToken]),
         // A tenant's own objects: another tenant's key sees nothing.
-        "GET /api/v1/deliveries/{id}": .init(allowed: [.apiKey]),
-        "POST /api/v1/deliveries/{id}/out-for-delivery": .init(allowed: [.apiKey]),
-        "GET /api/v1/deliveries/{id}/photo": .init(allowed: [.apiKey]),
-        "DELETE /api/v1/deliveries/{id}/photo": .init(allowed: [.apiKey]),
-        "GET /api/v1/deliveries/{id}/receipt": .init(allowed: [.apiKey]),
-        "GET /api/v1/deliveries/{id}/evidence": .init(allowed: [.apiKey]),
-        "GET /api/v1/deliveries/{id}/evidence.pdf": .init(allowed: [.apiKey]),
-        "GET /api/v1/cases/{id}": .init(allowed: [.apiKey]),
-        "POST /api/v1/cases/{id}/resolve": .init(allowed: [.apiKey], body: json(#"{"resolution": "refunded"}"#)),
-        "DELETE /api/v1/webhooks/{id}": .init(allowed: [.apiKey]),
-        "DELETE /api/v1/api-keys/{id}": .init(allowed: [.apiKey]),
-        "POST /api/v1/webhooks/{id}/rotate-secret": .init(allowed: [.apiKey]),
-        "POST /api/v1/webhooks/{id}/test": .init(allowed: [.apiKey]),
-        "GET /api/v1/webhooks/{id}/deliveries": .init(allowed: [.apiKey]),
+        "GET /api/v1/deliveries/{id}": .init(allowed: tenantStaff),
+        "POST /api/v1/deliveries/{id}/out-for-delivery": .init(allowed: tenantStaff),
+        "GET /api/v1/deliveries/{id}/photo": .init(allowed: tenantStaff),
+        "DELETE /api/v1/deliveries/{id}/photo": .init(allowed: tenantStaff),
+        "GET /api/v1/deliveries/{id}/receipt": .init(allowed: tenantStaff),
+        "GET /api/v1/deliveries/{id}/evidence": .init(allowed: tenantStaff),
+        "GET /api/v1/deliveries/{id}/evidence.pdf": .init(allowed: tenantStaff),
+        "GET /api/v1/cases/{id}": .init(allowed: tenantStaff),
+        "POST /api/v1/cases/{id}/resolve": .init(allowed: tenantStaff, body: json(#"{"resolution": "refunded"}"#)),
+        "DELETE /api/v1/webhooks/{id}": .init(allowed: tenantAdmins),
+        "DELETE /api/v1/api-keys/{id}": .init(allowed: tenantAdmins),
+        "POST /api/v1/webhooks/{id}/rotate-secret": .init(allowed: tenantAdmins),
+        "POST /api/v1/webhooks/{id}/test": .init(allowed: tenantAdmins),
+        "GET /api/v1/webhooks/{id}/deliveries": .init(allowed: tenantAdmins),
         // Collections: any tenant's key, scoped to that tenant.
-        "POST /api/v1/deliveries": .init(allowed: tenantKeys, body: json(#"""
+        "POST /api/v1/deliveries": .init(allowed: staff, body: json(#"""
             {"order_reference": "M-1", "address": "1 Main St", "latitude": 48.85, "longitude": 2.35,
              "recipient": {"name": "Ann", "email": "ann@example.com", "language": "en"}}
             """#)),
-        "POST /api/v1/deliveries/batch": .init(allowed: tenantKeys, body: json(#"""
+        "POST /api/v1/deliveries/batch": .init(allowed: staff, body: json(#"""
             {"deliveries": [{"order_reference": "M-B", "address": "1 Main St", "latitude": 48.85, "longitude": 2.35,
              "recipient": {"name": "Ann", "email": "ann@example.com", "language": "en"}}]}
             """#)),
-        "GET /api/v1/deliveries": .init(allowed: tenantKeys),
+        "GET /api/v1/deliveries": .init(allowed: staff),
         "GET /api/v1/settings": .init(allowed: tenantKeys), "PUT /api/v1/settings": .init(allowed: tenantKeys, body: json("{}")),
         "PATCH /api/v1/settings": .init(allowed: tenantKeys, body: json(#"{"email_includes_photo": false}"#)),
         "GET /api/v1/recipients/export": .init(allowed: tenantKeys, query: "email=ann%40example.com"),
         "POST /api/v1/recipients/erase": .init(allowed: tenantKeys, body: json(#"{"email": "nobody@example.com"}"#)),
-        "GET /api/v1/cases": .init(allowed: tenantKeys),
+        "GET /api/v1/cases": .init(allowed: staff),
         "POST /api/v1/webhooks": .init(allowed: tenantKeys, body: json(#"{"url": "https://hooks.example.com/"}"#)),
         "GET /api/v1/webhooks": .init(allowed: tenantKeys),
-        "GET /api/v1/events": .init(allowed: tenantKeys, streams: true),
+        "GET /api/v1/events": .init(allowed: staff, streams: true),
         "GET /api/v1/api-keys": .init(allowed: tenantKeys),
         "POST /api/v1/api-keys": .init(allowed: tenantKeys, body: json(#"{"name": "Matrix", "scopes": ["read"]}"#)),
         // Couriers: their own list; only the assigned courier acts on a stop.
@@ -127,6 +140,14 @@ import Testing
             let otherCourier = try await app.services.accounts.createCourier(
                 tenantID: other.tenant.id, username: "other-\(UUID().uuidString.prefix(8))", displayName: "O", password: "correct horse battery")
             let otherSession = try await app.services.accounts.openSession(for: otherCourier)
+            let consoleSessions: [Credential: (username: String, session: @Sendable () async throws -> OperatorAccounts.Session)] = [
+                .adminOperator: try await app.operatorSignIn(.admin),
+                .supportOperator: try await app.operatorSignIn(.support),
+                .otherTenantOperator: try await app.operatorSignIn(.admin, tenant: other.tenant),
+            ]
+            var opened: [Credential: OperatorAccounts.Session] = [:]
+            for (credential, sign) in consoleSessions { opened[credential] = try await sign.session() }
+            let cookies = opened
             let failures = EventLog()
             try await app.application.test(.router) { client in
                 for (route, rule) in Self.rules.sorted(by: { $0.key < $1.key }) {
@@ -152,12 +173,28 @@ import Testing
                         id = delivery.id
                     }
                     let parts = route.split(separator: " ", maxSplits: 1)
-                    let path = String(parts[1]).replacingOccurrences(of: "{id}", with: id).replacingOccurrences(of: "{variant}", with: "display")
                     // Refusals first, while what the route acts on is still there.
                     let order = Credential.allCases.sorted { !rule.allowed.contains($0) && rule.allowed.contains($1) }
+                    var deleted = false
                     for credential in order {
                         let allowed = rule.allowed.contains(credential)
                         if allowed && rule.streams { continue }
+                        // A deletion allowed to several credentials: each after the first gets a
+                        // fresh object of the same kind (a key, an endpoint, a photographed stop).
+                        var target = id
+                        if deleted {
+                            if route.contains("/api-keys/{id}") {
+                                target = try await app.services.accounts.createAPIKey(tenantID: app.tenant.id, name: "Spare", scopes: [.read]).key.id
+                            } else if route.contains("/webhooks/{id}") {
+                                target = try await app.services.webhookEndpoints.create(url: "https://hooks.example.com/m", eventTypes: [], for: app.tenant).id
+                            } else {
+                                let another = try await app.delivery()
+                                try await app.upload(another, client: client)
+                                target = another.id
+                            }
+                        }
+                        if allowed && parts[0] == "DELETE" && route.contains("{id}") { deleted = true }
+                        let path = String(parts[1]).replacingOccurrences(of: "{id}", with: target).replacingOccurrences(of: "{variant}", with: "display")
                         var headers: HTTPFields = [.contentType: rule.contentType]
                         switch credential {
                         case .apiKey: headers[.authorization] = "Bearer \(app.apiKey)"
@@ -167,10 +204,20 @@ import Testing
                         case .metricsToken: headers[.authorization] = "Bearer \(TestApp.metricsToken)"
                         default: break
                         }
+                        if var session = cookies[credential] {
+                            // Signing out ends the session: that request gets one of its own.
+                            if route == "DELETE /api/v1/operator/session" { session = try await consoleSessions[credential]!.session() }
+                            headers[.cookie] = TestApp.consoleHeaders(session)[.cookie]
+                            headers[.csrfToken] = session.csrfToken
+                        }
                         if route.hasPrefix("POST /api/v1/courier/deliveries/{id}/photo") { headers[.idempotencyKey] = "matrix-\(credential.rawValue)" }
                         var body = rule.body
                         if route == "POST /api/v1/courier/login" {
                             body = Array(#"{"username": "\#(app.courier.username)", "password": "correct horse battery"}"#.utf8)
+                        }
+                        if route == "POST /api/v1/operator/session" {
+                            let username = consoleSessions[.adminOperator]!.username
+                            body = Array(#"{"username": "\#(username)", "password": "correct horse battery"}"#.utf8)
                         }
                         let queryItems = [rule.query, links[credential] ?? ""].filter { !$0.isEmpty }.joined(separator: "&")
                         let uri = queryItems.isEmpty ? path : path + "?" + queryItems

@@ -127,6 +127,24 @@ struct TestApp: Sendable {
 
     var apiHeaders: HTTPFields { [.authorization: "Bearer \(apiKey)", .contentType: "application/json"] }
 
+    /// A new operator of `tenant` (this app's unless told), and a way to open console sessions for them.
+    func operatorSignIn(
+        _ role: OperatorRole, tenant: Tenant? = nil
+    ) async throws -> (username: String, session: @Sendable () async throws -> OperatorAccounts.Session) {
+        let username = "\(role.rawValue)-\(UUID().uuidString.prefix(8))".lowercased()
+        _ = try await services.operators.create(
+            tenantID: (tenant ?? self.tenant).id, username: username, displayName: "Olga", role: role, password: "correct horse battery")
+        let operators = services.operators
+        return (username, { try await operators.signIn(username: username, password: "correct horse battery") })
+    }
+
+    /// What the console's script sends: the session cookie, and the anti-forgery token for changes.
+    static func consoleHeaders(_ session: OperatorAccounts.Session, csrf: Bool = true) -> HTTPFields {
+        var headers: HTTPFields = [.cookie: "\(ConsoleCookie.name)=\(session.token)", .contentType: "application/json"]
+        if csrf { headers[.csrfToken] = session.csrfToken }
+        return headers
+    }
+
     func courierHeaders(key: String? = nil, contentType: String = "image/jpeg") -> HTTPFields {
         var headers: HTTPFields = [.authorization: "Bearer \(courierToken)", .contentType: contentType]
         if let key { headers[.idempotencyKey] = key }

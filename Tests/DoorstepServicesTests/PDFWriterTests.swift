@@ -36,7 +36,7 @@ import Testing
         keys += LocationVerdict.allCases.map { "location." + $0.rawValue }
         keys += QualityIssue.allCases.map { "quality." + $0.rawValue }
         keys += Freshness.allCases.map { "freshness." + $0.rawValue }
-        keys += ["expired", "replaced", "customer_link", "courier", "operator", "api_key", "system"].map { "deleted." + $0 }
+        keys += ["expired", "replaced", "customer_link", "courier", "operator", "staff", "api_key", "system"].map { "deleted." + $0 }
         keys += EvidenceFacts.TimelineEntry.Kind.allCases.map { "event." + $0.rawValue }
         keys += ["reuse", "reuse.none", "reuse.same_address", "reuse.other_address"]
         for key in keys { #expect(words[key] != nil, "\(language.rawValue) lacks \(key)") }

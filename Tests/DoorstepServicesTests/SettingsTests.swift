@@ -78,7 +78,7 @@ import Testing
         "maxPixels": "1000", "smtp": "smtps://mail.example", "smtpPassword": "secret", "smtpPasswordFile": "/etc/hostname",
         "mailFrom": "parcels@example.com", "bounceAddress": "bounces@example.com",
         "sms": "http://doorstep@kannel.internal:13013", "smsPassword": "secret", "smsPasswordFile": "/etc/hostname", "smsFrom": "Shop", "outboxWorker": "false",
-        "outboxMaxAttempts": "3", "outboxRetryBase": "1.5", "webhookAllowPrivate": "true", "idleTimeout": "5",
+        "outboxMaxAttempts": "3", "outboxRetryBase": "1.5", "webhookAllowPrivate": "true", "idleTimeout": "5", "operatorIdleTimeout": "600",
         "metricsToken": "a-token-of-enough-length", "uploadMemory": "67108864", "uploadWait": "3", "minFreeDisk": "1000", "uploadsPerCourier": "9", "securityContact": "mailto:security@example.com",
         "minUploadRate": "1000", "connectionsPerAddress": "16", "trustedProxies": "10.0.0.0/8,fd00::/8", "rateLimits": "upload=5/60",
         "outboxConcurrency": "16", "webhookSendsPerTenant": "3", "webhookTimeout": "4", "decodeSeconds": "3", "redactionSearchSide": "640", "decoderIsolation": "off", "uploadKeyGraceDays": "3", "decoderMemory": "512",

@@ -45,6 +45,17 @@ class UnimplementedStore: MetadataStore, @unchecked Sendable {
     func addCourierSession(digest: String, courierID: String, expiresAt: Date) async throws { throw unimplemented() }
     func courier(forSessionDigest digest: String, now: Date) async throws -> Courier? { throw unimplemented() }
     func revokeCourierSessions(courierID: String) async throws -> Int { throw unimplemented() }
+
+    // MARK: OperatorStore
+
+    func createOperator(_ account: OperatorAccount, passwordHash: String) async throws { throw unimplemented() }
+    func operatorCredentials(username: String) async throws -> (account: OperatorAccount, passwordHash: String)? { throw unimplemented() }
+    func operators(tenantID: String) async throws -> [(account: OperatorAccount, disabledAt: Date?)] { throw unimplemented() }
+    func setOperatorDisabled(id: String, tenantID: String, at: Date?) async throws -> Bool { throw unimplemented() }
+    func addOperatorSession(digest: String, operatorID: String, expiresAt: Date, idleUntil: Date) async throws { throw unimplemented() }
+    func operatorSession(digest: String, now: Date) async throws -> OperatorSessionRecord? { throw unimplemented() }
+    func touchOperatorSession(digest: String, idleUntil: Date) async throws { throw unimplemented() }
+    func deleteOperatorSession(digest: String) async throws { throw unimplemented() }
     func apiKeys(tenantID: String) async throws -> [APIKeyRecord] { throw unimplemented() }
     func revokeAPIKey(id: String, tenantID: String, at: Date) async throws -> Bool { throw unimplemented() }
     func purgeExpiredRecords(_ cutoffs: PurgeCutoffs) async throws -> PurgeCounts { throw unimplemented() }

@@ -23,7 +23,7 @@ import Testing
         let english = try Strings.decode(.en)
         for placement in Placement.allCases { #expect(english.placements[placement.rawValue] != nil, "\(placement)") }
         for kind in ProblemReport.Kind.allCases { #expect(english.problemKinds[kind.rawValue] != nil, "\(kind)") }
-        for actor in [AccessEvent.Actor.customerLink, .courier, .operatorCLI, .apiKey, .system] { #expect(english.actors[actor.rawValue] != nil) }
+        for actor in [AccessEvent.Actor.customerLink, .courier, .operatorCLI, .staff, .apiKey, .system] { #expect(english.actors[actor.rawValue] != nil) }
         // Counted words come in the forms the browser's Intl.PluralRules picks for these languages.
         #expect(english.courierApp["waiting.one"] != nil && english.courierApp["waiting.other"] != nil)
     }

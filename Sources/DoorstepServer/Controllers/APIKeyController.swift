@@ -9,16 +9,17 @@ import Hummingbird
 /// The secret is in the creation answer only; the server keeps its digest.
 struct APIKeyController {
     let accounts: AccountService
+    let authenticator: TenantAuthenticator
 
     func addRoutes(to group: RouterGroup<AppRequestContext>) {
-        group.add(middleware: BearerAuthenticator.tenants(accounts))
+        group.add(middleware: authenticator)
         group.get("", use: list)
         group.post("", use: create)
         group.delete(":id", use: revoke)
     }
 
     @Sendable func list(_ request: Request, context: AppRequestContext) async throws -> Response {
-        let tenant = try context.requireTenant(.read).tenant
+        let tenant = try context.requireTenant(.read, adminOnlyForOperators: true).tenant
         return try JSONResponse.make(["items": try await accounts.apiKeys(of: tenant).map { APIKeyResource($0) }])
     }
 

@@ -6,13 +6,13 @@ import Hummingbird
 /// A delivery's evidence pack for a payment dispute: the PDF, and the same facts mapped to
 /// Stripe's, PayPal's and Braintree's evidence fields. Tenant API key with the `read` scope.
 struct EvidencePackController {
-    let accounts: AccountService
+    let authenticator: TenantAuthenticator
     let deliveries: DeliveryService
     let packs: EvidencePackService
     let rateLimits: RateLimits
 
     func addRoutes(to group: RouterGroup<AppRequestContext>) {
-        group.add(middleware: BearerAuthenticator.tenants(accounts))
+        group.add(middleware: authenticator)
         group.get("deliveries/:id/evidence", use: mapping)
         group.get("deliveries/:id/evidence.pdf", use: pdf)
     }
@@ -32,7 +32,7 @@ struct EvidencePackController {
         try rateLimits.check(.evidencePack, caller.tenant.id)
         let delivery = try await deliveries.get(context.parameters.get("id") ?? "", for: caller.tenant)
         let pack = try await packs.pdf(
-            for: delivery, tenant: caller.tenant, language: try Self.language(request), by: .apiKey, actorID: caller.keyPrefix)
+            for: delivery, tenant: caller.tenant, language: try Self.language(request), by: caller.actor, actorID: caller.actorID)
         var headers: HTTPFields = [:]
         headers[.contentType] = "application/pdf"
         headers[.cacheControl] = "private, no-store"

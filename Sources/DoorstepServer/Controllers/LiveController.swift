@@ -9,12 +9,12 @@ import ServiceLifecycle
 /// moment they commit; a tenant's dashboard hears every event of the tenant.
 struct LiveController {
     let customerAccess: CustomerAccessService
-    let accounts: AccountService
+    let authenticator: TenantAuthenticator
     let live: LiveEvents
 
     func addRoutes(to router: Router<AppRequestContext>) {
         router.get("d/:id/events", use: deliveryEvents)
-        router.group("api/v1/events").add(middleware: BearerAuthenticator.tenants(accounts)).get("", use: tenantEvents)
+        router.group("api/v1/events").add(middleware: authenticator).get("", use: tenantEvents)
     }
 
     /// A tenant's stream ends after this long and the client reconnects, showing its key again: a
@@ -29,7 +29,13 @@ struct LiveController {
 
     @Sendable func tenantEvents(_ request: Request, context: AppRequestContext) async throws -> Response {
         let tenant = try context.requireTenant(.read).tenant
-        return stream(live.subscribe(LiveEvents.tenantTopic(tenant.id)), lifetime: Self.tenantStreamLifetime)
+        var lifetime = Self.tenantStreamLifetime
+        // An operator's stream ends when their session would go idle (the console reconnects, so
+        // a session signed out, disabled or left alone stops hearing events within that time).
+        if case .staff(_, _, let endsIn) = context.identity {
+            lifetime = min(lifetime, .milliseconds(Int64(max(1, endsIn) * 1000)))
+        }
+        return stream(live.subscribe(LiveEvents.tenantTopic(tenant.id)), lifetime: lifetime)
     }
 
     /// `text/event-stream`: one event per committed change, a comment every 15 s to keep proxies

@@ -7,13 +7,14 @@ import Hummingbird
 /// The tenant (carrier or shop) API: API key as Bearer token, every read scoped to the tenant.
 struct TenantAPIController {
     let accounts: AccountService
+    let authenticator: TenantAuthenticator
     let deliveries: DeliveryService
     let privacy: PrivacyService
     let evidence: EvidenceService
     let links: CustomerLinks
 
     func addRoutes(to group: RouterGroup<AppRequestContext>) {
-        group.add(middleware: BearerAuthenticator.tenants(accounts))
+        group.add(middleware: authenticator)
         group.post("deliveries", use: create)
         group.post("deliveries/batch", use: createBatch)
         group.get("deliveries", use: list)
@@ -60,7 +61,7 @@ struct TenantAPIController {
         let tenant = try context.requireTenant(.read).tenant
         let file = try await evidence.caseFile(id: context.parameters.get("id") ?? "", tenant: tenant)
         return try JSONResponse.make(CaseResource(
-            problem: ProblemResource(file.report), delivery: try await resource(file.delivery, detailed: false),
+            problem: ProblemResource(file.report), delivery: try await resource(file.delivery, detailed: false, for: context),
             photo: file.photo.map(PhotoResource.init), photoURL: file.photo.map { "/api/v1/deliveries/\(file.delivery.id)/photo" + ($0.slot > 1 ? "?slot=\($0.slot)" : "") },
             proofs: file.proofs.map(ProofResource.init), reuse: file.reuse.map(ReuseResource.init), receipt: file.receipt))
     }
@@ -81,7 +82,7 @@ struct TenantAPIController {
         let delivery = made.deliveries[0]
         var headers = Self.replayHeaders(made.replayed)
         headers[.location] = "/api/v1/deliveries/\(delivery.id)"
-        return try JSONResponse.make(try await resource(delivery, detailed: true), status: .created, headers: headers)
+        return try JSONResponse.make(try await resource(delivery, detailed: true, for: context), status: .created, headers: headers)
     }
 
     /// A day's manifest in one request: every delivery or none, and when none, every failing item
@@ -92,7 +93,7 @@ struct TenantAPIController {
         let (batch, idempotency) = try await idempotentBody(CreateDeliveryBatchRequest.self, operation: "batch", limit: 4 << 20, request, context)
         let made = try await deliveries.create(batch.deliveries.map(\.newDelivery), for: tenant, idempotency: idempotency, asBatch: true)
         var items: [DeliveryResource] = []
-        for delivery in made.deliveries { items.append(try await resource(delivery, detailed: false)) }
+        for delivery in made.deliveries { items.append(try await resource(delivery, detailed: false, for: context)) }
         return try JSONResponse.make(["items": items], status: .created, headers: Self.replayHeaders(made.replayed))
     }
 
@@ -115,7 +116,7 @@ struct TenantAPIController {
     @Sendable func show(_ request: Request, context: AppRequestContext) async throws -> Response {
         let tenant = try context.requireTenant(.read).tenant
         let delivery = try await deliveries.get(context.parameters.get("id") ?? "", for: tenant)
-        let resource = try await resource(delivery, detailed: true)
+        let resource = try await resource(delivery, detailed: true, for: context)
         // A weak tag: it covers the delivery, not its signed links, which are signed afresh on
         // every read (a new expiry), so two answers with one tag may differ in those bytes. A 304
         // says the delivery is unchanged; links a client kept still expire when they said.
@@ -136,14 +137,14 @@ struct TenantAPIController {
             for: tenant, filter: try DeliveryFilter(query: request.uri.queryParameters), limit: limit,
             cursor: request.uri.queryParameters["cursor"].map(String.init))
         var items: [DeliveryResource] = []
-        for delivery in page.deliveries { items.append(try await resource(delivery, detailed: false)) }
+        for delivery in page.deliveries { items.append(try await resource(delivery, detailed: false, for: context)) }
         return try JSONResponse.make(DeliveryPage(items: items, nextCursor: page.nextCursor))
     }
 
     @Sendable func outForDelivery(_ request: Request, context: AppRequestContext) async throws -> Response {
         let tenant = try context.requireTenant(.deliveries).tenant
         let delivery = try await deliveries.get(context.parameters.get("id") ?? "", for: tenant)
-        return try JSONResponse.make(try await resource(try await deliveries.markOutForDelivery(delivery), detailed: true))
+        return try JSONResponse.make(try await resource(try await deliveries.markOutForDelivery(delivery), detailed: true, for: context))
     }
 
     /// The tenant's copy of the photo (e.g. for a dispute). Recorded in the access audit, which
@@ -152,7 +153,7 @@ struct TenantAPIController {
         let caller = try context.requireTenant(.read)
         let delivery = try await deliveries.get(context.parameters.get("id") ?? "", for: caller.tenant)
         let slot = try PhotoSlot.parse(request.uri.queryParameters["slot"].map(String.init))
-        let bytes = try await privacy.downloadPhoto(of: delivery, slot: slot, by: .apiKey, actorID: caller.keyPrefix)
+        let bytes = try await privacy.downloadPhoto(of: delivery, slot: slot, by: caller.actor, actorID: caller.actorID)
         var headers: HTTPFields = [:]
         headers[.contentType] = "image/jpeg"
         headers[.cacheControl] = "private, no-store"
@@ -163,14 +164,14 @@ struct TenantAPIController {
     @Sendable func deletePhoto(_ request: Request, context: AppRequestContext) async throws -> Response {
         let caller = try context.requireTenant(.deliveries)
         let delivery = try await deliveries.get(context.parameters.get("id") ?? "", for: caller.tenant)
-        guard try await privacy.deleteCurrentPhoto(of: delivery, by: .apiKey, actorID: caller.keyPrefix) else {
+        guard try await privacy.deleteCurrentPhoto(of: delivery, by: caller.actor, actorID: caller.actorID) else {
             throw DoorstepError.notFound
         }
         return Response(status: .noContent)
     }
 
     @Sendable func settings(_ request: Request, context: AppRequestContext) async throws -> Response {
-        try JSONResponse.make(SettingsResource(try context.requireTenant(.read).tenant.settings), validating: request)
+        try JSONResponse.make(SettingsResource(try context.requireTenant(.read, adminOnlyForOperators: true).tenant.settings), validating: request)
     }
 
     /// Changes apply to photos uploaded from now on; existing photos keep the expiry they got.
@@ -197,26 +198,31 @@ struct TenantAPIController {
         return try JSONResponse.make(SettingsResource(try await accounts.updateSettings(settings, of: tenant)))
     }
 
+    /// Export and erasure act on a person's data across deliveries: admins only, in the console.
     @Sendable func exportRecipient(_ request: Request, context: AppRequestContext) async throws -> Response {
-        let caller = try context.requireTenant(.deliveries)
+        let caller = try context.requireTenant(.deliveries, adminOnlyForOperators: true)
         let query = request.uri.queryParameters
         let contact = try RecipientContact(email: query["email"].map(String.init), phone: query["phone"].map(String.init))
-        return try JSONResponse.make(try await privacy.export(tenantID: caller.tenant.id, contact: contact, by: .apiKey, actorID: caller.keyPrefix))
+        return try JSONResponse.make(try await privacy.export(tenantID: caller.tenant.id, contact: contact, by: caller.actor, actorID: caller.actorID))
     }
 
     @Sendable func eraseRecipient(_ request: Request, context: AppRequestContext) async throws -> Response {
-        let caller = try context.requireTenant(.deliveries)
+        let caller = try context.requireTenant(.deliveries, adminOnlyForOperators: true)
         let body = try await request.decodeJSON(as: EraseRequest.self, context: context)
         let contact = try RecipientContact(email: body.email, phone: body.phone)
-        let count = try await privacy.erase(tenantID: caller.tenant.id, contact: contact, by: .apiKey, actorID: caller.keyPrefix)
+        let count = try await privacy.erase(tenantID: caller.tenant.id, contact: contact, by: caller.actor, actorID: caller.actorID)
         return try JSONResponse.make(["erased_deliveries": count])
     }
 
-    private func resource(_ delivery: Delivery, detailed: Bool) async throws -> DeliveryResource {
+    /// The recipient's signed links go to API keys (the tenant's systems send them), never to the
+    /// console: a link would let staff see the photo as "the recipient", outside their own audit.
+    private func resource(_ delivery: Delivery, detailed: Bool, for context: AppRequestContext) async throws -> DeliveryResource {
         let details = detailed ? try await deliveries.details(of: delivery) : nil
-        var resource = DeliveryResource(
-            delivery, photo: details?.photo, customerURL: links.customerURL(for: delivery), uploadURL: links.uploadURL(for: delivery))
-        resource.preferencesURL = links.preferencesURL(for: delivery)
+        var resource = DeliveryResource(delivery, photo: details?.photo, customerURL: nil, uploadURL: links.uploadURL(for: delivery))
+        if case .tenant = context.identity {
+            resource.customerURL = links.customerURL(for: delivery)
+            resource.preferencesURL = links.preferencesURL(for: delivery)
+        }
         if let details {
             resource.photoPolicy = details.policy.code
             resource.photos = details.photos.map(PhotoResource.init)
@@ -229,7 +235,7 @@ struct TenantAPIController {
 }
 
 extension DeliveryFilter {
-    /// `state`, `created_after`, `created_before` (ISO 8601), `order_reference`, `courier_id`.
+    /// `state`, `created_after`, `created_before` (ISO 8601), `order_reference`, `courier_id`, `recipient_email`.
     init(query: Parameters) throws {
         func date(_ name: String) throws -> Date? {
             try query[Substring(name)].map { text throws(DoorstepError) in
@@ -249,6 +255,9 @@ extension DeliveryFilter {
         }
         self.init(
             state: state, createdAfter: try date("created_after"), createdBefore: try date("created_before"),
-            orderReference: query["order_reference"].map(String.init), courierID: query["courier_id"].map(String.init))
+            orderReference: query["order_reference"].map(String.init), courierID: query["courier_id"].map(String.init),
+            recipientEmail: try query["recipient_email"].map { text throws(DoorstepError) in
+                do { return try Validate.email(String(text)) } catch { throw .invalidInput(field: "recipient_email", reason: "must be an email address") }
+            })
     }
 }

@@ -25,6 +25,9 @@ struct WebAppsController {
         router.get("courier/icon.svg") { _, _ in Assets.response(Assets.courierIcon, type: "image/svg+xml") }
         router.get("operator", use: operatorPage)
         router.get("operator/operator.js") { _, _ in Assets.response(Assets.operatorScript, type: "text/javascript; charset=utf-8") }
+        router.get("operator/console-deliveries.js") { _, _ in
+            Assets.response(Assets.operatorDeliveriesScript, type: "text/javascript; charset=utf-8")
+        }
     }
 
     /// The operators' case desk (see OperatorApp).
@@ -32,7 +35,7 @@ struct WebAppsController {
         let language = Self.language(request)
         let words = OperatorApp.words(language)
         var response = try shellResponse("operator-shell", language: language, words: words, title: words["title"] ?? "Doorstep")
-        // The photo is fetched with the API key and shown from memory (a blob: URL).
+        // The photo is fetched by the script and shown from memory (a blob: URL).
         response.headers[.contentSecurityPolicy] = Self.contentSecurityPolicy(images: "'self' blob:")
         response.headers[.permissionsPolicy] = "camera=(), geolocation=(), microphone=()"
         return response

@@ -6,12 +6,12 @@ import Hummingbird
 /// A tenant's webhook endpoints: create (the secret is shown once), list, delete, rotate the
 /// secret (the old one keeps signing for 24 hours), send a test, and read the delivery log.
 struct WebhookController {
-    let accounts: AccountService
+    let authenticator: TenantAuthenticator
     let webhooks: WebhookService
     let rateLimits: RateLimits
 
     func addRoutes(to group: RouterGroup<AppRequestContext>) {
-        group.add(middleware: BearerAuthenticator.tenants(accounts))
+        group.add(middleware: authenticator)
         group.post("", use: create)
         group.get("", use: list)
         group.delete(":id", use: delete)
@@ -21,7 +21,7 @@ struct WebhookController {
     }
 
     private func endpoint(_ context: AppRequestContext, needs scope: APIScope = .admin) async throws -> WebhookEndpoint {
-        try await webhooks.endpoint(context.parameters.get("id") ?? "", of: try context.requireTenant(scope).tenant)
+        try await webhooks.endpoint(context.parameters.get("id") ?? "", of: try context.requireTenant(scope, adminOnlyForOperators: true).tenant)
     }
 
     @Sendable func create(_ request: Request, context: AppRequestContext) async throws -> Response {
@@ -32,7 +32,7 @@ struct WebhookController {
     }
 
     @Sendable func list(_ request: Request, context: AppRequestContext) async throws -> Response {
-        let endpoints = try await webhooks.endpoints(of: try context.requireTenant(.read).tenant)
+        let endpoints = try await webhooks.endpoints(of: try context.requireTenant(.read, adminOnlyForOperators: true).tenant)
         return try JSONResponse.make(["items": endpoints.map { WebhookResource($0, showSecret: false) }])
     }
 

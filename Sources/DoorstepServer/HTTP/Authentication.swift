@@ -1,23 +1,45 @@
 import DoorstepCore
+import Foundation
 import DoorstepServices
 import DoorstepStorage
 import Hummingbird
 import HummingbirdAuth
 
 /// Who is calling, established once per request by the authenticator of the route group
-/// (hummingbird-auth): a tenant by one of its API keys, or a courier by a session token.
+/// (hummingbird-auth): a tenant by one of its API keys, one of its operators by a console session
+/// cookie, or a courier by a session token.
 public enum Caller: Sendable {
     case tenant(Tenant, key: APIKeyRecord)
+    /// `endsIn`: seconds until the session ends unless used again (its idle time, or its expiry).
+    case staff(Tenant, OperatorAccount, endsIn: TimeInterval)
     case courier(Courier)
+}
+
+/// The tenant side of a request: whose data, and who acted, as the audit trail names them.
+struct TenantCaller {
+    let tenant: Tenant
+    let actor: AccessEvent.Actor
+    /// The API key's shown prefix, or the operator account's id.
+    let actorID: String
 }
 
 extension AppRequestContext {
     /// The tenant whose API key authenticated this request (401 otherwise), if the key has
     /// `scope` (403 otherwise). Every tenant handler names the scope it needs here, first.
-    func requireTenant(_ scope: APIScope) throws -> (tenant: Tenant, keyPrefix: String) {
-        guard case .tenant(let tenant, let key) = identity else { throw DoorstepError.unauthenticated }
-        guard key.scopes.contains(scope) else { throw DoorstepError.forbidden(needs: scope) }
-        return (tenant, key.prefix)
+    /// An operator acts with their role's scopes (`OperatorRole.scopes`); `adminOnlyForOperators`
+    /// keeps a read (settings, webhooks, keys) from support staff that a `read` key may make.
+    func requireTenant(_ scope: APIScope, adminOnlyForOperators: Bool = false) throws -> TenantCaller {
+        switch identity {
+        case .tenant(let tenant, let key):
+            guard key.scopes.contains(scope) else { throw DoorstepError.forbidden(needs: scope) }
+            return TenantCaller(tenant: tenant, actor: .apiKey, actorID: key.prefix)
+        case .staff(let tenant, let account, _):
+            let needed: APIScope = adminOnlyForOperators ? .admin : scope
+            guard account.role.scopes.contains(needed) else { throw DoorstepError.forbidden(needs: needed) }
+            return TenantCaller(tenant: tenant, actor: .staff, actorID: account.id)
+        case .courier, nil:
+            throw DoorstepError.unauthenticated
+        }
     }
 
     /// The courier whose session authenticated this request; 401 otherwise.
@@ -40,14 +62,6 @@ struct BearerAuthenticator: AuthenticatorMiddleware {
             return try await identify(token)
         } catch DoorstepError.unauthenticated {
             return nil
-        }
-    }
-
-    /// A tenant by one of its API keys; the key's first characters name it in the audit trail.
-    static func tenants(_ accounts: AccountService) -> Self {
-        Self { token in
-            let found = try await accounts.tenant(apiKey: token)
-            return .tenant(found.tenant, key: found.key)
         }
     }
 

@@ -8,4 +8,7 @@ extension HTTPField.Name {
     static let permissionsPolicy = HTTPField.Name("Permissions-Policy")!
     static let serviceWorkerAllowed = HTTPField.Name("Service-Worker-Allowed")!
     static let xForwardedFor = HTTPField.Name("X-Forwarded-For")!
+    static let secFetchSite = HTTPField.Name("Sec-Fetch-Site")!
+    /// The operator console's anti-forgery token (`ConsoleCookie`).
+    static let csrfToken = HTTPField.Name("X-CSRF-Token")!
 }

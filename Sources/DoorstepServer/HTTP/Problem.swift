@@ -47,7 +47,11 @@ struct Problem: Encodable, Sendable {
                       detail: "Send valid credentials as an Authorization: Bearer token.")
         case .forbidden(let scope):
             self.init(slug: "forbidden", title: "Forbidden", status: .forbidden,
-                      detail: "This API key does not have the \(scope.rawValue) scope this needs.", reason: scope.rawValue)
+                      detail: "These credentials (an API key's scopes, or an operator's role) do not allow this: it needs the \(scope.rawValue) scope.",
+                      reason: scope.rawValue)
+        case .crossSiteRequest:
+            self.init(slug: "cross-site-request", title: "Forbidden", status: .forbidden,
+                      detail: "A change made with a console session needs the console's anti-forgery token (X-CSRF-Token) and must come from the console itself.")
         case .notFound:
             self.init(slug: "not-found", title: "Not found", status: .notFound, detail: "There is nothing here that you can see.")
         case .linkInvalid:

@@ -29,6 +29,7 @@ enum Assets {
     static let operatorShell = text(PackageResources.operator_shell_mustache)
     static let operatorCSS = text(PackageResources.operator_css)
     static let operatorScript = text(PackageResources.operator_js)
+    static let operatorDeliveriesScript = text(PackageResources.console_deliveries_js)
 
     // The API contract and its reference for people (APIDocsController).
     static let openAPI = text(PackageResources.openapi_json)

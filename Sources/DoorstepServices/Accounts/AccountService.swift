@@ -85,19 +85,8 @@ public struct AccountService: Sendable {
     }
 
     public func createCourier(tenantID: String, username: String, displayName: String, password: String) async throws -> Courier {
-        let username = try Validate.text(username, field: "username", max: 100).lowercased()
-        guard username.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || "._-@".contains($0)) }) else {
-            throw DoorstepError.invalidInput(field: "username", reason: "use letters, digits and . _ - @ only")
-        }
-        guard PasswordHasher.isAcceptable(password) else {
-            throw DoorstepError.invalidInput(field: "password", reason: "must be 10 to 72 bytes long")
-        }
-        guard Identifier.isValid(tenantID), try await store.tenant(id: tenantID) != nil else {
-            throw DoorstepError.invalidInput(field: "tenant", reason: "no such tenant")
-        }
-        let courier = Courier(
-            id: effects.newID(), tenantID: tenantID, username: username,
-            displayName: try Validate.text(displayName, field: "name", max: 200), createdAt: effects.now())
+        let new = try await NewAccount(tenantID: tenantID, username: username, displayName: displayName, password: password, accounts: store)
+        let courier = Courier(id: effects.newID(), tenantID: tenantID, username: new.username, displayName: new.displayName, createdAt: effects.now())
         let hash = try await passwords.hash(password)
         try await store.createCourier(courier, passwordHash: hash)
         return courier
@@ -159,5 +148,5 @@ public struct AccountService: Sendable {
         return courier
     }
 
-    private static let dummyHash = PasswordHasher().hash("doorstep-timing-equaliser")
+    static let dummyHash = PasswordHasher().hash("doorstep-timing-equaliser")
 }

@@ -48,6 +48,9 @@ public struct AppConfiguration: Sendable {
     /// How often the retention sweep looks for expired photos.
     public var retentionSweepInterval: TimeInterval = 5 * 60
     public var courierSessionLifetime: TimeInterval = 12 * 3600
+    /// An operator's console session ends after a working day, or sooner once left unused.
+    public var operatorSessionLifetime: TimeInterval = 12 * 3600
+    public var operatorIdleTimeout: TimeInterval = 30 * 60
     /// How old an unreferenced blob must be before the orphan sweep removes it: far longer than
     /// any upload takes between writing its blobs and committing.
     public var orphanGracePeriod: TimeInterval = 15 * 60

@@ -17,6 +17,7 @@ public struct AppServices: Sendable {
     public let audit: AccessAudit
     public let vault: PhotoVault
     public let accounts: AccountService
+    public let operators: OperatorAccounts
     public let deliveries: DeliveryService
     public let privacy: PrivacyService
     public let evidence: EvidenceService
@@ -56,6 +57,9 @@ public struct AppServices: Sendable {
         accounts = AccountService(
             store: store, passwords: PasswordWork(hasher: infrastructure.passwords, pool: passwordPool),
             sessionLifetime: configuration.courierSessionLifetime, effects: effects)
+        operators = OperatorAccounts(
+            store: store, passwords: PasswordWork(hasher: infrastructure.passwords, pool: passwordPool),
+            lifetime: configuration.operatorSessionLifetime, idleTimeout: configuration.operatorIdleTimeout, effects: effects)
         privacy = PrivacyService(
             store: store, subjects: infrastructure.subjects, announcer: announcer, vault: vault, audit: audit, effects: effects)
         deliveries = DeliveryService(store: store, privacy: privacy, announcer: announcer, links: links, effects: effects)

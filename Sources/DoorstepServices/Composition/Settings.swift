@@ -211,6 +211,10 @@ extension Setting {
                 "A connection that sends nothing for this long, between requests or part-way through one, is closed.") { text, configuration in
             configuration.idleTimeout = TimeInterval(try whole(text, in: 1...3600))
         },
+        Setting("operatorIdleTimeout", .server, placeholder: "SECONDS", default: "1800 (30 minutes)",
+                "An operator console session that nothing has used for this long ends (it ends after 12 hours anyway).") { text, configuration in
+            configuration.operatorIdleTimeout = TimeInterval(try whole(text, in: 300...43_200))
+        },
         Setting("minUploadRate", .server, placeholder: "BYTES", default: "8192 (8 KB a second)",
                 "Upload bodies arriving slower than this on average, after their first 10 s, get 408.") { text, configuration in
             configuration.minUploadRate = try whole(text, in: 1...(1 << 30))

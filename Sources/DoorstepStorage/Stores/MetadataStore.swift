@@ -5,7 +5,7 @@
 /// Reads that a tenant makes are scoped by tenant id in the query itself, so a missing scope
 /// cannot leak another tenant's row.
 public typealias MetadataStore = DatabaseStore & BroadcastStore & AccountStore & DeliveryStore & PhotoStore
-    & PhotoKeyStore & PrivacyStore & OutboxStore & WebhookStore & CaseStore & EvidenceStore & HousekeepingStore
+    & PhotoKeyStore & PrivacyStore & OutboxStore & WebhookStore & CaseStore & EvidenceStore & HousekeepingStore & OperatorStore
 
 /// The database itself: its schema and whether it answers.
 public protocol DatabaseStore: Sendable {

@@ -115,11 +115,14 @@ public struct DeliveryFilter: Sendable, Equatable {
     public var createdBefore: Date?
     public var orderReference: String?
     public var courierID: String?
+    /// Lower-cased, as stored.
+    public var recipientEmail: String?
 
     public init(
         state: DeliveryState? = nil, createdAfter: Date? = nil, createdBefore: Date? = nil, orderReference: String? = nil,
-        courierID: String? = nil
+        courierID: String? = nil, recipientEmail: String? = nil
     ) {
+        self.recipientEmail = recipientEmail
         self.state = state
         self.createdAfter = createdAfter
         self.createdBefore = createdBefore

@@ -2,8 +2,17 @@
 (function () {
   const T = JSON.parse(document.getElementById("strings").textContent);
   const app = document.getElementById("app");
-  let key = sessionStorage.getItem("doorstep.apiKey");
-  let photoURL = null;
+  // The session itself is an HttpOnly cookie no script can read; the anti-forgery token that
+  // must go with every change lives in this tab's memory only.
+  let csrf = null;
+  const SESSION = "/api/v1/operator/session";
+  // Earlier versions kept the tenant's API key in the tab: gone for good.
+  sessionStorage.removeItem("doorstep.apiKey");
+  // Fills {name}-style slots; a function replacer, so "$&" in a name stays as written.
+  const fill = (text, values) => text.replace(/\{(\w+)\}/g, (slot, name) => (name in values ? String(values[name]) : slot));
+  // Decrypted photos live in this tab's memory only, as blob: URLs, until the view changes.
+  let photoURLs = [];
+  const keepURL = (url) => { photoURLs.push(url); return url; };
   function el(tag, attrs, ...children) {
     const node = document.createElement(tag);
     for (const [name, value] of Object.entries(attrs || {})) {
@@ -14,30 +23,56 @@
     return node;
   }
   function show(...nodes) {
-    if (photoURL) { URL.revokeObjectURL(photoURL); photoURL = null; }
+    for (const url of photoURLs) URL.revokeObjectURL(url);
+    photoURLs = [];
     app.replaceChildren(...nodes);
     app.focus();
   }
   async function api(path, options) {
+    const method = ((options || {}).method || "GET").toUpperCase();
     const response = await fetch(path, Object.assign({}, options || {}, {
-      headers: Object.assign({ Authorization: "Bearer " + key }, (options || {}).headers || {}),
+      headers: Object.assign(method === "GET" ? {} : { "X-CSRF-Token": csrf }, (options || {}).headers || {}),
     }));
-    if (response.status === 401) { signIn(T.failed); throw new Error("unauthenticated"); }
+    if (response.status === 401) { signIn(T.sessionEnded); throw new Error("unauthenticated"); }
     return response;
   }
   const when = (iso) => new Date(iso).toLocaleString(document.documentElement.lang, { dateStyle: "medium", timeStyle: "short" });
 
   function signIn(message) {
-    key = null;
-    sessionStorage.removeItem("doorstep.apiKey");
-    const input = el("input", { id: "key", type: "password", autocomplete: "off", required: true });
-    show(el("form", { class: "card", "data-view": "sign-in", onsubmit: (e) => {
+    csrf = null;
+    document.getElementById("who").textContent = "";
+    document.getElementById("nav").replaceChildren();
+    const username = el("input", { id: "username", autocomplete: "username", autocapitalize: "none", spellcheck: "false", required: true });
+    const password = el("input", { id: "password", type: "password", autocomplete: "current-password", required: true });
+    show(el("form", { class: "card", "data-view": "sign-in", onsubmit: async (e) => {
       e.preventDefault();
-      key = input.value.trim();
-      sessionStorage.setItem("doorstep.apiKey", key);
-      cases();
+      const response = await fetch(SESSION, {
+        method: "POST", headers: { "Content-Type": "application/json" },
+        body: JSON.stringify({ username: username.value.trim(), password: password.value }),
+      });
+      if (response.status === 201) { signedIn(await response.json()); cases(); }
+      else signIn(response.status === 429 ? T.tooMany : T.failed);
     } }, message ? el("p", { class: "flag", role: "alert" }, message) : null,
-      el("label", { for: "key" }, T.apiKey), input, el("button", { type: "submit" }, T.open)));
+      el("label", { for: "username" }, T.username), username,
+      el("label", { for: "password" }, T.password), password,
+      el("button", { type: "submit" }, T.signIn)));
+  }
+
+  function signedIn(session) {
+    csrf = session.csrf_token;
+    document.getElementById("who").textContent = fill(T.signedInAs, {
+      name: session.operator.display_name, role: T["role." + session.operator.role] || session.operator.role, tenant: session.tenant.name,
+    });
+    const link = (label, action) => el("button", { class: "link", type: "button", onclick: action }, label);
+    document.getElementById("nav").replaceChildren(
+      link(T.navCases, cases), link(T.deliveriesTitle, () => views.deliveries()), link(T.signOut, signOut));
+  }
+
+  // Ends the session on the server too: a copy of the cookie is worthless afterwards.
+  async function signOut() {
+    let response = null;
+    try { response = await fetch(SESSION, { method: "DELETE", headers: { "X-CSRF-Token": csrf } }); } catch (_) { /* offline */ }
+    if (response && response.ok) signIn(); else alert(T.actionFailed);
   }
 
   async function cases() {
@@ -46,8 +81,27 @@
       el("h2", {}, T.casesTitle),
       list.length ? el("ul", { class: "cases" }, list.map((c) => el("li", {},
         el("button", { class: "link", type: "button", onclick: () => open(c.id) }, T["kind." + c.kind] + " — " + when(c.created_at)),
-        c.details ? el("div", {}, c.details) : null))) : el("p", {}, T.noCases),
-      el("p", {}, el("button", { class: "link", type: "button", onclick: () => signIn() }, T.signOut))));
+        c.details ? el("div", {}, c.details) : null))) : el("p", {}, T.noCases)));
+  }
+
+  // A photo's verdicts in sentences, as the evidence pack words them: from the live photo, or
+  // from the proof that outlives it. What redaction did, never where.
+  function verdictRows(photo, proof) {
+    const verdicts = photo || proof;
+    const issues = photo ? photo.quality.issues : proof ? proof.quality_issues : null;
+    const quality = !issues ? "—" : issues.length ? issues.map((i) => T["quality." + i] || i).join(", ") : T.qualityOK;
+    const redaction = verdicts && verdicts.redaction;
+    const people = !redaction ? "—" : !redaction.searched ? T.peopleNotSearched
+      : redaction.faces ? fill(T.peopleBlurred, { n: redaction.faces }) : T.peopleNone;
+    return [
+      el("dt", {}, T.location), el("dd", {}, verdicts ? T["location." + verdicts.location] || verdicts.location : "—"),
+      el("dt", {}, T.distance), el("dd", {}, verdicts && verdicts.distance_to_address_m != null
+        ? fill(T.metres, { m: Math.round(verdicts.distance_to_address_m) }) : "—"),
+      el("dt", {}, T.quality), el("dd", { class: issues && issues.length ? "flag" : null }, quality),
+      el("dt", {}, T.people), el("dd", {}, people),
+      el("dt", {}, T.freshness), el("dd", { class: verdicts && verdicts.freshness !== "fresh" ? "flag" : null },
+        verdicts ? T["freshness." + verdicts.freshness] || verdicts.freshness : "—"),
+    ];
   }
 
   async function open(id) {
@@ -56,25 +110,18 @@
     // The delivery's own last photo: a failed attempt's door photo is not the delivery's evidence.
     // Nor is a signature (never judged as a photo of a place).
     const last = file.proofs.filter((p) => !p.attempt_id && p.kind === "parcel").pop();
-    const verdicts = photo || last;
     const picture = el("div", {});
-    let url = null;  // the decrypted photo lives in this tab's memory only, until the view changes
     if (photo) {
-      url = URL.createObjectURL(await (await api(file.photo_url)).blob());
-      picture.append(el("img", { src: url, alt: T.photo }));
+      picture.append(el("img", { src: keepURL(URL.createObjectURL(await (await api(file.photo_url)).blob())), alt: T.photo }));
     } else {
       picture.append(el("p", {}, T.photoGone));
     }
-    const issues = photo ? photo.quality.issues : last ? last.quality_issues : null;
-    const quality = !issues ? "—" : issues.length ? issues.map((i) => T["quality." + i] || i).join(", ") : T.qualityOK;
-    // What redaction did, never where: as the proof records it.
-    const redaction = verdicts && verdicts.redaction;
-    const people = !redaction ? "—" : !redaction.searched ? T.peopleNotSearched
-      : redaction.faces ? T.peopleBlurred.replace("{n}", redaction.faces) : T.peopleNone;
     const reuse = file.reuse.length ? el("ul", {}, file.reuse.map((r) => el("li", { class: r.kind === "other_address" ? "flag" : "" },
       T["reuse." + r.kind] + " " + r.delivery_id + " (" + r.distance_bits + " " + T.bits + (r.same_courier ? ", " + T.sameCourier : "") + ")")))
       : T.noReuse;
     const resolution = el("textarea", { id: "resolution", rows: "3", required: true });
+    const urls = photoURLs;
+    photoURLs = [];  // kept past show(), which would revoke the photo just fetched
     show(el("section", { "data-view": "case" },
       el("p", {}, el("button", { class: "link", type: "button", onclick: cases }, T.back)),
       el("div", { class: "card" },
@@ -85,13 +132,7 @@
         el("div", { class: "card" }, el("h3", {}, T.photo), picture),
         el("div", { class: "card" }, el("h3", {}, T.evidence), el("dl", {},
           el("dt", {}, T.placement), el("dd", {}, T["placement." + file.delivery.placement] || "—"),
-          el("dt", {}, T.location), el("dd", {}, verdicts ? T["location." + verdicts.location] || verdicts.location : "—"),
-          el("dt", {}, T.distance), el("dd", {}, verdicts && verdicts.distance_to_address_m != null
-            ? T.metres.replace("{m}", Math.round(verdicts.distance_to_address_m)) : "—"),
-          el("dt", {}, T.quality), el("dd", { class: issues && issues.length ? "flag" : null }, quality),
-          el("dt", {}, T.people), el("dd", {}, people),
-          el("dt", {}, T.freshness), el("dd", { class: verdicts && verdicts.freshness !== "fresh" ? "flag" : null },
-            verdicts ? T["freshness." + verdicts.freshness] || verdicts.freshness : "—"),
+          verdictRows(photo, last),
           el("dt", {}, T.reuse), el("dd", {}, reuse),
           el("dt", {}, T.receipt), el("dd", {}, file.receipt ? el("code", {}, T.receiptKey + " " + file.receipt.kid) : T.noReceipt)),
           el("button", { type: "button", onclick: () => downloadPack(file.delivery.id) }, T.evidencePack))),
@@ -101,17 +142,17 @@
             const response = await api("/api/v1/cases/" + encodeURIComponent(id) + "/resolve", {
               method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ resolution: resolution.value }),
             });
-            if (response.ok) cases(); else alert(T.failed);
+            if (response.ok) cases(); else alert(T.actionFailed);
           } }, el("label", { for: "resolution" }, T.resolution), resolution, el("button", { type: "submit" }, T.resolve))
         : el("p", { class: "card" }, T.resolved + ": " + file.problem.resolution)));
-    photoURL = url;
+    photoURLs = urls;
   }
 
-  // The pack is fetched with the key (a plain link could not send it) and handed to the browser
+  // The pack is fetched by the script (a plain link would leave the page) and handed to the browser
   // as a download; its name comes from the server's Content-Disposition.
   async function downloadPack(deliveryID) {
     const response = await api("/api/v1/deliveries/" + encodeURIComponent(deliveryID) + "/evidence.pdf");
-    if (!response.ok) { alert(T.failed); return; }
+    if (!response.ok) { alert(T.actionFailed); return; }
     const name = /filename="([^"]+)"/.exec(response.headers.get("Content-Disposition") || "");
     const url = URL.createObjectURL(await response.blob());
     const link = el("a", { href: url, download: name ? name[1] : "proof-of-delivery.pdf" });
@@ -121,5 +162,14 @@
     setTimeout(() => URL.revokeObjectURL(url), 10000);
   }
 
-  if (key) cases().catch(() => signIn()); else signIn();
+  // What the console's other views (console-deliveries.js) share with this one.
+  const views = {};
+  window.DoorstepConsole = { T, el, api, show, when, fill, keepURL, verdictRows, downloadPack, views };
+
+  // Signed in already (the cookie outlives a reload)? Then straight to the cases.
+  fetch(SESSION).then(async (response) => {
+    if (!response.ok) { signIn(); return; }
+    signedIn(await response.json());
+    await cases();
+  }).catch(() => signIn());
 })();

@@ -1,0 +1,119 @@
+import DoorstepCore
+import DoorstepSecurity
+import DoorstepStorage
+import Foundation
+
+/// The tenant's staff: their accounts, and their console sessions. A session is a secret in an
+/// HttpOnly cookie; it ends when signed out, after `lifetime`, or once unused for `idleTimeout`.
+public struct OperatorAccounts: Sendable {
+    let store: any OperatorStore & AccountStore
+    let passwords: PasswordWork
+    let throttle: LoginThrottle
+    public let lifetime: TimeInterval
+    let idleTimeout: TimeInterval
+    let effects: Effects
+    /// When this server last pushed each session's idle time on: once a minute is plenty, and
+    /// keeps authenticating a read.
+    let touches = KeyUseLog()
+
+    public init(
+        store: any OperatorStore & AccountStore, passwords: PasswordWork, throttle: LoginThrottle = LoginThrottle(),
+        lifetime: TimeInterval, idleTimeout: TimeInterval, effects: Effects
+    ) {
+        (self.store, self.passwords, self.throttle, self.lifetime, self.idleTimeout, self.effects) =
+            (store, passwords, throttle, lifetime, idleTimeout, effects)
+    }
+
+    /// What the anti-forgery token is derived for (`SecretToken.companion`).
+    static let csrfPurpose = "doorstep operator console: anti-forgery"
+
+    public struct Session: Sendable {
+        /// The cookie's value: shown to the browser once, stored as a digest.
+        public var token: String
+        /// The console script sends this back on every change (`X-CSRF-Token`).
+        public var csrfToken: String
+        public var expiresAt: Date
+        /// When it ends unless used again (never after `expiresAt`).
+        public var idleUntil: Date
+        /// Seconds from now to `idleUntil`, on the service's clock.
+        public var endsIn: TimeInterval = 0
+        public var account: OperatorAccount
+        public var tenant: Tenant
+    }
+
+    public func create(
+        tenantID: String, username: String, displayName: String, role: OperatorRole, password: String
+    ) async throws -> OperatorAccount {
+        let new = try await NewAccount(tenantID: tenantID, username: username, displayName: displayName, password: password, accounts: store)
+        let account = OperatorAccount(
+            id: effects.newID(), tenantID: tenantID, username: new.username, displayName: new.displayName, role: role, createdAt: effects.now())
+        try await store.createOperator(account, passwordHash: try await passwords.hash(password))
+        return account
+    }
+
+    /// Checks the password and opens a session; unknown names and wrong passwords look alike and
+    /// lock alike, as couriers' do (`AccountService.login`).
+    public func signIn(username: String, password: String) async throws -> Session {
+        let name = username.lowercased()
+        guard name.utf8.count <= 100 else { throw DoorstepError.unauthenticated }
+        try throttle.attempt(name, now: effects.now())
+        let credentials = try await store.operatorCredentials(username: name)
+        let valid = try await passwords.verify(password, against: credentials?.passwordHash ?? AccountService.dummyHash)
+        guard valid, let account = credentials?.account, let tenant = try await store.tenant(id: account.tenantID) else {
+            throw DoorstepError.unauthenticated
+        }
+        throttle.succeeded(name)
+        let token = SecretToken.generate(.operatorSession)
+        let now = effects.now()
+        let expiresAt = now.addingTimeInterval(lifetime)
+        let idleUntil = min(expiresAt, now.addingTimeInterval(idleTimeout))
+        try await store.addOperatorSession(digest: SecretToken.digest(token), operatorID: account.id, expiresAt: expiresAt, idleUntil: idleUntil)
+        return Session(
+            token: token, csrfToken: Self.csrfToken(for: token), expiresAt: expiresAt, idleUntil: idleUntil,
+            endsIn: idleUntil.timeIntervalSince(now), account: account, tenant: tenant)
+    }
+
+    /// The open session a cookie names, its idle time pushed on; `unauthenticated` otherwise.
+    public func session(token: String) async throws -> Session {
+        guard token.hasPrefix(SecretToken.Kind.operatorSession.rawValue + "_"), token.utf8.count < 200 else {
+            throw DoorstepError.unauthenticated
+        }
+        let digest = SecretToken.digest(token)
+        let now = effects.now()
+        guard let found = try await store.operatorSession(digest: digest, now: now) else { throw DoorstepError.unauthenticated }
+        var idleUntil = found.idleUntil
+        if touches.shouldRecord(digest, now: now) {
+            let pushed = min(found.expiresAt, now.addingTimeInterval(idleTimeout))
+            // Bookkeeping, not a condition of access: a busy database must not turn the operator
+            // away. The next use a minute on tries again, well within the idle time (≥ 5 minutes).
+            if (try? await store.touchOperatorSession(digest: digest, idleUntil: pushed)) != nil { idleUntil = pushed }
+        }
+        return Session(
+            token: token, csrfToken: Self.csrfToken(for: token), expiresAt: found.expiresAt, idleUntil: idleUntil,
+            endsIn: idleUntil.timeIntervalSince(now), account: found.account, tenant: found.tenant)
+    }
+
+    public func signOut(token: String) async throws {
+        try await store.deleteOperatorSession(digest: SecretToken.digest(token))
+    }
+
+    public static func csrfToken(for sessionToken: String) -> String {
+        SecretToken.companion(of: sessionToken, purpose: csrfPurpose)
+    }
+
+    public static func isValidCSRFToken(_ presented: String?, for sessionToken: String) -> Bool {
+        guard let presented else { return false }
+        return SecretToken.matchesCompanion(presented, of: sessionToken, purpose: csrfPurpose)
+    }
+
+    public func operators(of tenant: Tenant) async throws -> [(account: OperatorAccount, disabledAt: Date?)] {
+        try await store.operators(tenantID: tenant.id)
+    }
+
+    /// Disables (or enables again) one of the tenant's operators; their sessions end now either way.
+    public func setDisabled(_ disabled: Bool, operatorID: String, of tenant: Tenant) async throws {
+        guard Identifier.isValid(operatorID),
+              try await store.setOperatorDisabled(id: operatorID, tenantID: tenant.id, at: disabled ? effects.now() : nil)
+        else { throw DoorstepError.notFound }
+    }
+}
