@@ -1,8 +1,9 @@
 """The operator console in the real Chromium: an admin and a support agent sign in with their own
 accounts, find a delivery by its order reference and by the recipient's email, narrow by state,
 open it, look at its photo only when they ask (audited under their account), read what happened;
-support staff cannot reach settings or keys; axe-core finds nothing on any console page, light or
-dark, and each page is photographed at desktop and phone widths."""
+the admin adds a courier (password shown once) and disables them; support staff cannot reach
+settings, keys or courier changes; axe-core finds nothing on any console page, light or dark, and
+each page is photographed at desktop and phone widths."""
 import json
 import re
 
@@ -55,6 +56,11 @@ def test_operators_find_a_delivery_and_look_at_its_photo(server, chromium):
             reports[f"delivery, {scheme}, {size}"] = axe.run(page)
             if scheme == "light":
                 screenshot(page, f"console-delivery-{size}")
+            page.get_by_role("button", name="Couriers").click()
+            page.wait_for_selector("[data-view=couriers] table")
+            reports[f"couriers, {scheme}, {size}"] = axe.run(page)
+            if scheme == "light":
+                screenshot(page, f"console-couriers-{size}")
             page.context.close()
     for name, report in reports.items():
         violations = [(v["id"], v["impact"], len(v["nodes"])) for v in report.response["violations"]]
@@ -92,6 +98,22 @@ def test_operators_find_a_delivery_and_look_at_its_photo(server, chromium):
     page.wait_for_function("() => document.querySelector('[data-view=delivery] img') && document.querySelector('[data-view=delivery] img').naturalWidth > 0")
     audit = run("audit", "--data", world.data, "--delivery", delivered["id"])
     assert re.search(rf"download\s+staff\s+{admin_id}", audit), audit
+
+    # Couriers: the admin adds one (the password is shown once), who can sign in until disabled.
+    page.get_by_role("button", name="Couriers").click()
+    page.wait_for_selector("[data-view=couriers]")
+    page.get_by_label("Username").fill("new.rider")
+    page.get_by_label("Name", exact=True).fill("New Rider")
+    page.get_by_role("button", name="Add a courier").click()
+    page.wait_for_selector(".notice code")
+    password = page.inner_text(".notice code").strip()
+    status, _ = world.api("/api/v1/courier/login", "POST", {"username": "new.rider", "password": password})
+    assert status == 200
+    page.on("dialog", lambda dialog: dialog.accept())  # "Disable New Rider?": yes
+    page.locator("tr", has_text="new.rider").get_by_role("button", name="Disable").click()
+    page.wait_for_selector("tr:has-text('new.rider') >> text=Disabled since")
+    status, _ = world.api("/api/v1/courier/login", "POST", {"username": "new.rider", "password": password})
+    assert status == 401
     page.context.close()
 
     # Support staff: deliveries and cases, never settings or keys (the API refuses them too).
@@ -101,4 +123,9 @@ def test_operators_find_a_delivery_and_look_at_its_photo(server, chromium):
     assert page.request.get("/api/v1/deliveries").status == 200
     assert page.request.get("/api/v1/settings").status == 403
     assert page.request.get("/api/v1/api-keys").status == 403
+    # Support staff see the couriers but not the admin's buttons (and the API refuses the change).
+    page.get_by_role("button", name="Couriers").click()
+    page.wait_for_selector("[data-view=couriers] table")
+    assert page.get_by_role("button", name="Disable").count() == 0
+    assert page.get_by_role("button", name="Add a courier").count() == 0
     page.context.close()

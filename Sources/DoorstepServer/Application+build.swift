@@ -67,6 +67,7 @@ func buildRouter(_ services: AppServices, outermost: (any MiddlewareProtocol<Req
     WebAppsController(pages: pages).addRoutes(to: router)
     OperatorSessionController(operators: services.operators, rateLimits: services.rateLimits).addRoutes(to: router.group("api/v1/operator/session"))
     APIDocsController().addRoutes(to: router)
+    CourierController(accounts: services.accounts).addRoutes(to: router.group("api/v1/couriers").add(middleware: tenants))
     APIKeyController(accounts: services.accounts, authenticator: tenants).addRoutes(to: router.group("api/v1/api-keys"))
     WebhookController(authenticator: tenants, webhooks: services.webhookEndpoints, rateLimits: services.rateLimits).addRoutes(to: router.group("api/v1/webhooks"))
     LiveController(customerAccess: services.customerAccess, authenticator: tenants, live: services.live).addRoutes(to: router)

@@ -165,7 +165,13 @@ extension SQLMetadataStore {
 
     public func setCourierDisabled(courierID: String, at: Date?) async throws {
         try await source.withTransaction { db in
-            try await db.raw("UPDATE couriers SET disabled_at = \(bind: at?.epochMilliseconds) WHERE id = \(bind: courierID)").run()
+            // Only a change of state counts: disabling again keeps the first time, and enabling an
+            // active courier leaves their sessions alone.
+            let state: SQLQueryString = at == nil ? "disabled_at IS NOT NULL" : "disabled_at IS NULL"
+            let changed = try await db.raw("""
+                UPDATE couriers SET disabled_at = \(bind: at?.epochMilliseconds) WHERE id = \(bind: courierID) AND \(state) RETURNING 1 AS changed
+                """).all().count
+            guard changed > 0 else { return }
             // Both ways: a sign-in whose password check straddled the disable may have opened a
             // session since; enabling must not bring it back.
             try await db.raw("DELETE FROM courier_sessions WHERE courier_id = \(bind: courierID)").run()
@@ -196,6 +202,24 @@ extension SQLMetadataStore {
                 FROM courier_sessions s JOIN couriers c ON c.id = s.courier_id
                 WHERE s.digest = \(bind: digest) AND s.expires_at > \(bind: now.epochMilliseconds) AND c.disabled_at IS NULL
                 """).first(decoding: CourierRow.self, with: snakeCase)?.courier
+        }
+    }
+
+    public func couriers(tenantID: String) async throws -> [(courier: Courier, disabledAt: Date?)] {
+        try await source.withConnection { db in
+            try await db.raw("""
+                SELECT \(unsafeRaw: CourierRow.columns()), disabled_at FROM couriers WHERE tenant_id = \(bind: tenantID) ORDER BY username
+                """).all().map { row in
+                (try row.decode(model: CourierRow.self, with: snakeCase).courier,
+                 try row.decode(column: "disabled_at", as: Int64?.self).map(Date.init(epochMilliseconds:)))
+            }
+        }
+    }
+
+    public func setCourierPassword(courierID: String, passwordHash: String) async throws {
+        try await source.withTransaction { db in
+            try await db.raw("UPDATE couriers SET password_hash = \(bind: passwordHash) WHERE id = \(bind: courierID)").run()
+            try await db.raw("DELETE FROM courier_sessions WHERE courier_id = \(bind: courierID)").run()
         }
     }
 

@@ -240,12 +240,3 @@ struct CourierCommand: AsyncParsableCommand {
         }
     }
 }
-
-enum GeneratedPassword {
-    /// 20 characters from an alphabet without look-alikes (no 0/O, 1/l/I): ~114 bits.
-    static func make() -> String {
-        let alphabet = Array("abcdefghijkmnopqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789")
-        var generator = SystemRandomNumberGenerator()
-        return String((0..<20).map { _ in alphabet.randomElement(using: &generator)! })
-    }
-}

@@ -1,5 +1,6 @@
 import ArgumentParser
 import DoorstepCore
+import DoorstepSecurity
 import DoorstepServices
 import Foundation
 

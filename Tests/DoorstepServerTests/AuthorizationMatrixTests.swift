@@ -51,7 +51,7 @@ import Testing
         "GET /courier/manifest.webmanifest": .init(allowed: everyone), "GET /courier/courier.css": .init(allowed: everyone),
         "GET /courier/icon.svg": .init(allowed: everyone), "GET /operator": .init(allowed: everyone),
         "GET /operator/operator.css": .init(allowed: everyone), "GET /operator/operator.js": .init(allowed: everyone),
-        "GET /operator/console-deliveries.js": .init(allowed: everyone),
+        "GET /operator/console-deliveries.js": .init(allowed: everyone), "GET /operator/console-couriers.js": .init(allowed: everyone),
         "GET /api/v1/courier/upload-key": .init(allowed: everyone),
         "GET /api/v1/openapi.json": .init(allowed: everyone), "GET /docs": .init(allowed: everyone),
         "GET /docs/api-reference.css": .init(allowed: everyone),
@@ -95,6 +95,10 @@ import Testing
         "GET /api/v1/webhooks": .init(allowed: tenantKeys),
         "GET /api/v1/events": .init(allowed: staff, streams: true),
         "GET /api/v1/api-keys": .init(allowed: tenantKeys),
+        "GET /api/v1/couriers": .init(allowed: staff),
+        "POST /api/v1/couriers": .init(allowed: tenantKeys, body: json(#"{"username": "matrix-courier", "display_name": "M"}"#)),
+        "POST /api/v1/couriers/{id}/disable": .init(allowed: tenantAdmins), "POST /api/v1/couriers/{id}/enable": .init(allowed: tenantAdmins),
+        "POST /api/v1/couriers/{id}/reset-password": .init(allowed: tenantAdmins),
         "POST /api/v1/api-keys": .init(allowed: tenantKeys, body: json(#"{"name": "Matrix", "scopes": ["read"]}"#)),
         // Couriers: their own list; only the assigned courier acts on a stop.
         "GET /api/v1/courier/deliveries": .init(allowed: [.courier, .otherTenantCourier]),
@@ -169,6 +173,9 @@ import Testing
                         id = try await app.services.accounts.createAPIKey(tenantID: app.tenant.id, name: "Spare", scopes: [.read]).key.id
                     } else if route.contains("/webhooks/{id}") {
                         id = try await app.services.webhookEndpoints.create(url: "https://hooks.example.com/m", eventTypes: [], for: app.tenant).id
+                    } else if route.contains("/couriers/{id}") {
+                        id = try await app.services.accounts.createCourier(
+                            tenantID: app.tenant.id, username: "spare-\(UUID().uuidString.prefix(8))", displayName: "S", password: "correct horse battery").id
                     } else {
                         id = delivery.id
                     }

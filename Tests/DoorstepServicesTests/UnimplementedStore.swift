@@ -45,6 +45,8 @@ class UnimplementedStore: MetadataStore, @unchecked Sendable {
     func addCourierSession(digest: String, courierID: String, expiresAt: Date) async throws { throw unimplemented() }
     func courier(forSessionDigest digest: String, now: Date) async throws -> Courier? { throw unimplemented() }
     func revokeCourierSessions(courierID: String) async throws -> Int { throw unimplemented() }
+    func couriers(tenantID: String) async throws -> [(courier: Courier, disabledAt: Date?)] { throw unimplemented() }
+    func setCourierPassword(courierID: String, passwordHash: String) async throws { throw unimplemented() }
 
     // MARK: OperatorStore
 

@@ -28,6 +28,7 @@ struct WebAppsController {
         router.get("operator/console-deliveries.js") { _, _ in
             Assets.response(Assets.operatorDeliveriesScript, type: "text/javascript; charset=utf-8")
         }
+        router.get("operator/console-couriers.js") { _, _ in Assets.response(Assets.operatorCouriersScript, type: "text/javascript; charset=utf-8") }
     }
 
     /// The operators' case desk (see OperatorApp).

@@ -84,11 +84,54 @@ public struct AccountService: Sendable {
         return settings
     }
 
+    /// At most this many couriers a tenant (disabled ones count): a large carrier's fleet, and a
+    /// bound on the list the console shows whole. Checked before the insert, not with it: two
+    /// creations at once may pass it by one.
+    public static let maxCouriers = 5000
+
     public func createCourier(tenantID: String, username: String, displayName: String, password: String) async throws -> Courier {
+        guard try await store.couriers(tenantID: tenantID).count < Self.maxCouriers else {
+            throw DoorstepError.limitReached(resource: "couriers", limit: Self.maxCouriers)
+        }
         let new = try await NewAccount(tenantID: tenantID, username: username, displayName: displayName, password: password, accounts: store)
         let courier = Courier(id: effects.newID(), tenantID: tenantID, username: new.username, displayName: new.displayName, createdAt: effects.now())
         let hash = try await passwords.hash(password)
         try await store.createCourier(courier, passwordHash: hash)
+        return courier
+    }
+
+    /// The tenant's couriers, disabled ones too, by username.
+    public func couriers(of tenant: Tenant) async throws -> [(courier: Courier, disabledAt: Date?)] {
+        try await store.couriers(tenantID: tenant.id)
+    }
+
+    /// Disables one of the tenant's couriers (their sessions end now; their password signs in no
+    /// more; their photos and audit entries stay) or enables them again.
+    public func setCourierDisabled(_ disabled: Bool, courierID: String, of tenant: Tenant) async throws -> (courier: Courier, disabledAt: Date?) {
+        let courier = try await courier(courierID, of: tenant)
+        try await store.setCourierDisabled(courierID: courier.id, at: disabled ? effects.now() : nil)
+        return try await withState(courier)
+    }
+
+    /// A new password for one of the tenant's couriers (forgotten, or known to someone else):
+    /// the old one signs in no more and every session ends.
+    public func resetCourierPassword(courierID: String, to password: String, of tenant: Tenant) async throws -> (courier: Courier, disabledAt: Date?) {
+        let courier = try await courier(courierID, of: tenant)
+        guard PasswordHasher.isAcceptable(password) else {
+            throw DoorstepError.invalidInput(field: "password", reason: "must be 10 to 72 bytes long")
+        }
+        try await store.setCourierPassword(courierID: courier.id, passwordHash: try await passwords.hash(password))
+        return try await withState(courier)
+    }
+
+    /// The courier with whether (since when) they are disabled, as stored now.
+    private func withState(_ courier: Courier) async throws -> (courier: Courier, disabledAt: Date?) {
+        (courier, try await store.courier(username: courier.username)?.disabledAt)
+    }
+
+    /// One of the tenant's couriers; another tenant's, or no such id, is not found.
+    private func courier(_ id: String, of tenant: Tenant) async throws -> Courier {
+        guard Identifier.isValid(id), let courier = try await store.courier(id: id, tenantID: tenant.id) else { throw DoorstepError.notFound }
         return courier
     }
 

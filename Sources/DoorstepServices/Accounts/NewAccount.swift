@@ -16,6 +16,6 @@ struct NewAccount {
         guard Identifier.isValid(tenantID), try await accounts.tenant(id: tenantID) != nil else {
             throw DoorstepError.invalidInput(field: "tenant", reason: "no such tenant")
         }
-        self.displayName = try Validate.text(displayName, field: "name", max: 200)
+        self.displayName = try Validate.text(displayName, field: "display_name", max: 200)
     }
 }

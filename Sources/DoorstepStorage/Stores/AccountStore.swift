@@ -29,13 +29,17 @@ public protocol AccountStore: Sendable {
     func courierCredentials(username: String) async throws -> (courier: Courier, passwordHash: String)?
     /// Any courier of the server by login name, disabled or not (for operator tools).
     func courier(username: String) async throws -> (courier: Courier, disabledAt: Date?)?
-    /// Disables the account (`at`) or enables it again (nil); either way its sessions end in the
-    /// same transaction.
+    /// Disables the account (`at`) or enables it again (nil); when that changes its state, its
+    /// sessions end in the same transaction (disabling again keeps the first time).
     func setCourierDisabled(courierID: String, at: Date?) async throws
     func courier(id: String, tenantID: String) async throws -> Courier?
     func addCourierSession(digest: String, courierID: String, expiresAt: Date) async throws
     /// The session's courier, unless the session has expired or the account is disabled.
     func courier(forSessionDigest digest: String, now: Date) async throws -> Courier?
+    /// The tenant's couriers, disabled ones too, by username.
+    func couriers(tenantID: String) async throws -> [(courier: Courier, disabledAt: Date?)]
+    /// A new password hash; every session of the courier ends in the same transaction.
+    func setCourierPassword(courierID: String, passwordHash: String) async throws
     /// Ends every session of the courier (a lost phone, a courier who left); returns how many.
     func revokeCourierSessions(courierID: String) async throws -> Int
 }

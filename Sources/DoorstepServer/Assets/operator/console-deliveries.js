@@ -20,6 +20,7 @@
     if (filters.order) q.set("order_reference", filters.order);
     if (filters.email) q.set("recipient_email", filters.email);
     if (filters.state) q.set("state", filters.state);
+    if (filters.courier) q.set("courier_id", filters.courier);
     // created_after is strict: a millisecond before the first day starts.
     if (filters.from) q.set("created_after", new Date(Date.parse(dayStart(filters.from, 0)) - 1).toISOString());
     if (filters.to) q.set("created_before", dayStart(filters.to, 1));
@@ -37,9 +38,13 @@
       const data = new FormData(e.target);
       deliveries({
         order: data.get("order").trim(), email: data.get("email").trim(), state: data.get("state"),
-        from: data.get("from"), to: data.get("to"),
+        from: data.get("from"), to: data.get("to"), courier: filters.courier, courierName: filters.courierName,
       });
     } },
+    // A courier's stops (from the couriers' list): shown, and kept by a new search until cleared.
+    filters.courier ? el("p", { class: "filter" }, T.courierFilter + ": " + filters.courierName,
+      el("button", { type: "button", class: "link", onclick: () => deliveries(Object.assign({}, filters, { courier: null, courierName: null })) },
+        T.clearFilter)) : null,
     el("div", { class: "fields" },
       el("div", {}, field("order", T.orderReference, { value: filters.order || "", autocomplete: "off" })),
       el("div", {}, field("email", T.recipientEmail, { type: "email", value: filters.email || "", autocomplete: "off" })),

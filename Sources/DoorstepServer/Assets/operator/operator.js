@@ -5,6 +5,7 @@
   // The session itself is an HttpOnly cookie no script can read; the anti-forgery token that
   // must go with every change lives in this tab's memory only.
   let csrf = null;
+  let role = null;  // what the console offers (the server decides what is allowed)
   const SESSION = "/api/v1/operator/session";
   // Earlier versions kept the tenant's API key in the tab: gone for good.
   sessionStorage.removeItem("doorstep.apiKey");
@@ -60,12 +61,14 @@
 
   function signedIn(session) {
     csrf = session.csrf_token;
+    role = session.operator.role;
     document.getElementById("who").textContent = fill(T.signedInAs, {
       name: session.operator.display_name, role: T["role." + session.operator.role] || session.operator.role, tenant: session.tenant.name,
     });
     const link = (label, action) => el("button", { class: "link", type: "button", onclick: action }, label);
     document.getElementById("nav").replaceChildren(
-      link(T.navCases, cases), link(T.deliveriesTitle, () => views.deliveries()), link(T.signOut, signOut));
+      link(T.navCases, cases), link(T.deliveriesTitle, () => views.deliveries()), link(T.couriersTitle, () => views.couriers()),
+      link(T.signOut, signOut));
   }
 
   // Ends the session on the server too: a copy of the cookie is worthless afterwards.
@@ -164,7 +167,7 @@
 
   // What the console's other views (console-deliveries.js) share with this one.
   const views = {};
-  window.DoorstepConsole = { T, el, api, show, when, fill, keepURL, verdictRows, downloadPack, views };
+  window.DoorstepConsole = { T, el, api, show, when, fill, keepURL, verdictRows, downloadPack, views, role: () => role };
 
   // Signed in already (the cookie outlives a reload)? Then straight to the cases.
   fetch(SESSION).then(async (response) => {
