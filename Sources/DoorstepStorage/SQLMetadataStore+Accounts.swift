@@ -216,6 +216,12 @@ extension SQLMetadataStore {
         }
     }
 
+    public func courierCount(tenantID: String) async throws -> Int {
+        try await source.withConnection { db in
+            try await db.raw("SELECT COUNT(*) AS n FROM couriers WHERE tenant_id = \(bind: tenantID)").first()?.decode(column: "n", as: Int.self) ?? 0
+        }
+    }
+
     public func setCourierPassword(courierID: String, passwordHash: String) async throws {
         try await source.withTransaction { db in
             try await db.raw("UPDATE couriers SET password_hash = \(bind: passwordHash) WHERE id = \(bind: courierID)").run()

@@ -46,6 +46,7 @@ class UnimplementedStore: MetadataStore, @unchecked Sendable {
     func courier(forSessionDigest digest: String, now: Date) async throws -> Courier? { throw unimplemented() }
     func revokeCourierSessions(courierID: String) async throws -> Int { throw unimplemented() }
     func couriers(tenantID: String) async throws -> [(courier: Courier, disabledAt: Date?)] { throw unimplemented() }
+    func courierCount(tenantID: String) async throws -> Int { throw unimplemented() }
     func setCourierPassword(courierID: String, passwordHash: String) async throws { throw unimplemented() }
 
     // MARK: OperatorStore

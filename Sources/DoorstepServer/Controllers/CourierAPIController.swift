@@ -48,13 +48,10 @@ struct CourierAPIController {
     @Sendable func login(_ request: Request, context: AppRequestContext) async throws -> Response {
         // A username and a password: 4 KB is plenty, and a slow trickle of a big body costs nothing.
         let body = try await request.decodeJSON(as: LoginRequest.self, context: context, limit: 4096)
-        try rateLimits.checkWithoutCounting(.login, context.clientKey)
-        do {
-            return try JSONResponse.make(try await accounts.login(username: body.username, password: body.password))
-        } catch DoorstepError.unauthenticated {
-            rateLimits.record(.login, context.clientKey)
-            throw DoorstepError.unauthenticated
+        let session = try await rateLimits.signIn(from: context.clientKey) {
+            try await accounts.login(username: body.username, password: body.password)
         }
+        return try JSONResponse.make(session)
     }
 
     /// Public: the key the courier's page seals photos to. The page keeps it, so it can seal

@@ -25,13 +25,8 @@ struct OperatorSessionController {
             throw DoorstepError.invalidInput(field: "Content-Type", reason: "must be application/json")
         }
         let body = try await request.decodeJSON(as: LoginRequest.self, context: context, limit: 4096)
-        try rateLimits.checkWithoutCounting(.login, context.clientKey)
-        let session: OperatorAccounts.Session
-        do {
-            session = try await operators.signIn(username: body.username, password: body.password)
-        } catch DoorstepError.unauthenticated {
-            rateLimits.record(.login, context.clientKey)
-            throw DoorstepError.unauthenticated
+        let session = try await rateLimits.signIn(from: context.clientKey) {
+            try await operators.signIn(username: body.username, password: body.password)
         }
         var response = try JSONResponse.make(OperatorSessionResource(session), status: .created)
         response.setCookie(ConsoleCookie.cookie(session.token, maxAge: Int(operators.lifetime)))

@@ -90,7 +90,7 @@ public struct AccountService: Sendable {
     public static let maxCouriers = 5000
 
     public func createCourier(tenantID: String, username: String, displayName: String, password: String) async throws -> Courier {
-        guard try await store.couriers(tenantID: tenantID).count < Self.maxCouriers else {
+        guard try await store.courierCount(tenantID: tenantID) < Self.maxCouriers else {
             throw DoorstepError.limitReached(resource: "couriers", limit: Self.maxCouriers)
         }
         let new = try await NewAccount(tenantID: tenantID, username: username, displayName: displayName, password: password, accounts: store)

@@ -67,6 +67,18 @@ public struct RateLimits: Sendable {
         _ = limiters?[action]?.take(key, now: effects.now())
     }
 
+    /// A sign-in from `client` (a courier's or an operator's): refused while the address has failed
+    /// too often lately; a failure (`unauthenticated`) counts against it, a success counts nothing.
+    public func signIn<T>(from client: String, _ attempt: () async throws -> T) async throws -> T {
+        try checkWithoutCounting(.login, client)
+        do {
+            return try await attempt()
+        } catch DoorstepError.unauthenticated {
+            record(.login, client)
+            throw DoorstepError.unauthenticated
+        }
+    }
+
     /// Counts one `action` by `key`; throws `rateLimited` with the seconds to wait when over.
     public func check(_ action: Action, _ key: String) throws(DoorstepError) {
         guard let limiter = limiters?[action] else { return }

@@ -38,6 +38,7 @@ public protocol AccountStore: Sendable {
     func courier(forSessionDigest digest: String, now: Date) async throws -> Courier?
     /// The tenant's couriers, disabled ones too, by username.
     func couriers(tenantID: String) async throws -> [(courier: Courier, disabledAt: Date?)]
+    func courierCount(tenantID: String) async throws -> Int
     /// A new password hash; every session of the courier ends in the same transaction.
     func setCourierPassword(courierID: String, passwordHash: String) async throws
     /// Ends every session of the courier (a lost phone, a courier who left); returns how many.

@@ -113,18 +113,13 @@
     // The delivery's own last photo: a failed attempt's door photo is not the delivery's evidence.
     // Nor is a signature (never judged as a photo of a place).
     const last = file.proofs.filter((p) => !p.attempt_id && p.kind === "parcel").pop();
-    const picture = el("div", {});
-    if (photo) {
-      picture.append(el("img", { src: keepURL(URL.createObjectURL(await (await api(file.photo_url)).blob())), alt: T.photo }));
-    } else {
-      picture.append(el("p", {}, T.photoGone));
-    }
+    const image = photo ? el("img", { alt: T.photo }) : null;
+    const blob = photo ? await (await api(file.photo_url)).blob() : null;
+    const picture = el("div", {}, image || el("p", {}, T.photoGone));
     const reuse = file.reuse.length ? el("ul", {}, file.reuse.map((r) => el("li", { class: r.kind === "other_address" ? "flag" : "" },
       T["reuse." + r.kind] + " " + r.delivery_id + " (" + r.distance_bits + " " + T.bits + (r.same_courier ? ", " + T.sameCourier : "") + ")")))
       : T.noReuse;
     const resolution = el("textarea", { id: "resolution", rows: "3", required: true });
-    const urls = photoURLs;
-    photoURLs = [];  // kept past show(), which would revoke the photo just fetched
     show(el("section", { "data-view": "case" },
       el("p", {}, el("button", { class: "link", type: "button", onclick: cases }, T.back)),
       el("div", { class: "card" },
@@ -148,7 +143,8 @@
             if (response.ok) cases(); else alert(T.actionFailed);
           } }, el("label", { for: "resolution" }, T.resolution), resolution, el("button", { type: "submit" }, T.resolve))
         : el("p", { class: "card" }, T.resolved + ": " + file.problem.resolution)));
-    photoURLs = urls;
+    // After show(), which revokes the previous view's photos.
+    if (image) image.src = keepURL(URL.createObjectURL(blob));
   }
 
   // The pack is fetched by the script (a plain link would leave the page) and handed to the browser
