@@ -5,12 +5,16 @@ public struct Tenant: Codable, Sendable, Equatable {
     public var name: String
     public var createdAt: Date
     public var settings: TenantSettings
+    /// What customers see of the tenant: its name, logo, colour and support contact.
+    public var branding: TenantBranding
 
-    public init(id: String, name: String, createdAt: Date, settings: TenantSettings = TenantSettings()) {
+    public init(id: String, name: String, createdAt: Date, settings: TenantSettings = TenantSettings(),
+                branding: TenantBranding = TenantBranding()) {
         self.id = id
         self.name = name
         self.createdAt = createdAt
         self.settings = settings
+        self.branding = branding
     }
 }
 

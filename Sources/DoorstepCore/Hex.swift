@@ -11,5 +11,10 @@ public enum Hex {
         return String(decoding: text, as: UTF8.self)
     }
 
+    /// Whether a byte is one `encode` writes: 0-9 or a-f.
+    public static func isLowercaseDigit(_ byte: UInt8) -> Bool {
+        (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte) || (UInt8(ascii: "a")...UInt8(ascii: "f")).contains(byte)
+    }
+
     private static let digits = Array("0123456789abcdef".utf8)
 }

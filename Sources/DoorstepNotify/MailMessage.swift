@@ -42,7 +42,7 @@ public struct MailMessage: Sendable {
     public func rendered() -> String {
         let boundary = "b1_" + messageID.filter { $0.isLetter || $0.isNumber }
         var lines = [
-            "From: \(Self.encodedWord(fromName)) <\(from)>",
+            "From: \(Self.phrase(fromName)) <\(from)>",
             "To: <\(to)>",
             "Subject: \(Self.encodedWord(subject))",
             "Date: \(Self.rfc5322Date(date))",
@@ -89,6 +89,15 @@ public struct MailMessage: Sendable {
 
     static func encodedWord(_ text: String) -> String {
         text.allSatisfy { $0.isASCII && !$0.isNewline } ? text : "=?UTF-8?B?\(Data(text.utf8).base64EncodedString())?="
+    }
+
+    /// A display name as an RFC 5322 phrase: as written when it is only letters, digits, spaces
+    /// and atext; otherwise an encoded word, so a tenant's "Acme, Inc." or "<x@y>" cannot become
+    /// a second address or a forged one.
+    static func phrase(_ text: String) -> String {
+        let atext = Set("!#$%&'*+-/=?^_`{|}~ ")
+        return text.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || atext.contains($0)) } ? text
+            : "=?UTF-8?B?\(Data(text.utf8).base64EncodedString())?="
     }
 
     static func rfc5322Date(_ date: Date) -> String {

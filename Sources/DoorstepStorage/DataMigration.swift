@@ -10,7 +10,8 @@ public struct DataMigration: Sendable {
     public static let tables = [
         "tenants", "api_keys", "couriers", "courier_sessions", "deliveries", "photos", "idempotency_keys",
         "recipient_choices", "access_events", "webhook_endpoints", "outbox_events", "outbox_messages", "problem_reports",
-        "capture_tickets", "reuse_flags", "delivery_requests", "delivery_attempts",
+        "capture_tickets", "reuse_flags", "delivery_requests", "delivery_attempts", "operators", "operator_sessions",
+        "brand_logos",
     ]
 
     let source: SQLiteConnectionPool

@@ -397,6 +397,20 @@ enum Migrations {
             // The purge's: idle_until is never after expires_at, so it alone says a session is over.
             "CREATE INDEX operator_sessions_by_idle ON operator_sessions (idle_until)",
         ]),
+        // What customers see of the tenant (TenantBranding). The logo, re-encoded, is one row per
+        // tenant, found by its digest (its public address); a few tens of KB, base64 in a TEXT
+        // column so that both engines and the SQLite → PostgreSQL copy take it as it is.
+        (22, [
+            "ALTER TABLE tenants ADD COLUMN brand_display_name TEXT",
+            "ALTER TABLE tenants ADD COLUMN brand_accent_color TEXT",
+            "ALTER TABLE tenants ADD COLUMN brand_support_email TEXT",
+            "ALTER TABLE tenants ADD COLUMN brand_support_url TEXT",
+            "ALTER TABLE tenants ADD COLUMN brand_logo_digest TEXT",
+            "ALTER TABLE tenants ADD COLUMN brand_logo_width INTEGER",
+            "ALTER TABLE tenants ADD COLUMN brand_logo_height INTEGER",
+            "CREATE TABLE brand_logos (tenant_id TEXT PRIMARY KEY REFERENCES tenants(id), digest TEXT NOT NULL, jpeg TEXT NOT NULL)",
+            "CREATE INDEX brand_logos_by_digest ON brand_logos (digest)",
+        ]),
     ]
 
     static var latest: Int { steps.map(\.version).max() ?? 0 }

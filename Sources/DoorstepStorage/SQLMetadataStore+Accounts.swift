@@ -55,6 +55,40 @@ extension SQLMetadataStore {
         }
     }
 
+    public func updateBranding(_ branding: TenantBranding, tenantID: String) async throws {
+        try await source.withConnection { db in
+            try await db.raw("""
+                UPDATE tenants SET brand_display_name = \(bind: branding.displayName), brand_accent_color = \(bind: branding.accentColor),
+                    brand_support_email = \(bind: branding.supportEmail), brand_support_url = \(bind: branding.supportURL)
+                WHERE id = \(bind: tenantID)
+                """).run()
+        }
+    }
+
+    public func setBrandLogo(_ logo: TenantBranding.Logo?, jpeg: [UInt8]?, tenantID: String) async throws {
+        try await source.withTransaction { db in
+            try await db.raw("DELETE FROM brand_logos WHERE tenant_id = \(bind: tenantID)").run()
+            if let logo, let jpeg {
+                try await db.raw("""
+                    INSERT INTO brand_logos (tenant_id, digest, jpeg)
+                    VALUES (\(bind: tenantID), \(bind: logo.digest), \(bind: Data(jpeg).base64EncodedString()))
+                    """).run()
+            }
+            try await db.raw("""
+                UPDATE tenants SET brand_logo_digest = \(bind: logo?.digest), brand_logo_width = \(bind: logo?.width),
+                    brand_logo_height = \(bind: logo?.height)
+                WHERE id = \(bind: tenantID)
+                """).run()
+        }
+    }
+
+    public func brandLogo(digest: String) async throws -> [UInt8]? {
+        try await source.withConnection { db in
+            let row = try await db.raw("SELECT jpeg FROM brand_logos WHERE digest = \(bind: digest) LIMIT 1").first()
+            return try row.flatMap { Data(base64Encoded: try $0.decode(column: "jpeg", as: String.self)) }.map { [UInt8]($0) }
+        }
+    }
+
     @discardableResult
     public func addAPIKey(_ key: APIKeyRecord, tenantID: String, digest: String, liveLimit: Int?) async throws -> Bool {
         try await source.withTransaction { db in
@@ -240,7 +274,9 @@ struct TenantRow: Decodable {
     static func columns(of alias: String? = nil) -> String {
         columnList(["id", "name", "created_at", "retention_seconds", "consent_modes", "email_includes_photo",
                     "quality_policy", "radius_at_address_m", "radius_near_m", "ticket_policy", "people_policy",
-                    "people_policy_reason", "dispute_window_seconds", "photos_per_delivery", "handover_proof"], of: alias)
+                    "people_policy_reason", "dispute_window_seconds", "photos_per_delivery", "handover_proof",
+                    "brand_display_name", "brand_accent_color", "brand_support_email", "brand_support_url",
+                    "brand_logo_digest", "brand_logo_width", "brand_logo_height"], of: alias)
     }
 
     var id: String
@@ -258,6 +294,19 @@ struct TenantRow: Decodable {
     var disputeWindowSeconds: Int64
     var photosPerDelivery: Int
     var handoverProof: String
+    var brandDisplayName: String?
+    var brandAccentColor: String?
+    var brandSupportEmail: String?
+    var brandSupportUrl: String?
+    var brandLogoDigest: String?
+    var brandLogoWidth: Int?
+    var brandLogoHeight: Int?
+
+    var branding: TenantBranding {
+        TenantBranding(
+            displayName: brandDisplayName, accentColor: brandAccentColor, supportEmail: brandSupportEmail, supportURL: brandSupportUrl,
+            logo: brandLogoDigest.map { TenantBranding.Logo(digest: $0, width: brandLogoWidth ?? 0, height: brandLogoHeight ?? 0) })
+    }
 
     var tenant: Tenant {
         let modes = (try? JSONDecoder().decode([String: ConsentMode].self, from: Data(consentModes.utf8))) ?? [:]
@@ -272,7 +321,7 @@ struct TenantRow: Decodable {
                                       disputeWindow: TimeInterval(disputeWindowSeconds))
         settings.photosPerDelivery = photosPerDelivery
         settings.handoverProof = HandoverProof(rawValue: handoverProof) ?? .code
-        return Tenant(id: id, name: name, createdAt: Date(epochMilliseconds: createdAt), settings: settings)
+        return Tenant(id: id, name: name, createdAt: Date(epochMilliseconds: createdAt), settings: settings, branding: branding)
     }
 
     static func encode(_ modes: [String: ConsentMode]) throws -> String {

@@ -149,3 +149,28 @@ import Testing
         #expect(PhotoPolicy.evaluate(mode: .off, choices: [.email: .optedIn]) == .notAllowed(.photosOff))
     }
 }
+
+@Suite struct BrandingRulesTests {
+    /// #767676 is the lightest grey with 4.5:1 on white (4.54); #777777 just misses it (4.48).
+    @Test func anAccentColourMustCarryWhiteTextReadably() throws {
+        #expect(try TenantBranding(accentColor: "#767676").validated().accentColor == "#767676")
+        #expect(try TenantBranding(accentColor: "#0B6E4F").validated().accentColor == "#0b6e4f")
+        for unreadable in ["#777777", "#ffff00", "#4fd1a5", "#ffffff"] {
+            #expect(throws: DoorstepError.self) { try TenantBranding(accentColor: unreadable).validated() }
+        }
+        for malformed in ["0b6e4f", "#0b6e4", "#0b6e4fa", "#gggggg", "rgb(0,0,0)", "#+b6e4f"] {
+            #expect(throws: DoorstepError.self) { try TenantBranding(accentColor: malformed).validated() }
+        }
+        #expect(abs(TenantBranding.contrastWithWhite((0, 0, 0)) - 21) < 0.001)
+    }
+
+    @Test func blankMembersAreNoneAndTheRestIsChecked() throws {
+        let checked = try TenantBranding(displayName: "  Acme  ", accentColor: " ", supportEmail: "Help@Acme.Example", supportURL: "").validated()
+        #expect(checked == TenantBranding(displayName: "Acme", supportEmail: "help@acme.example"))
+        for url in ["ftp://acme.example/", "https://", "https://a@acme.example/", "https://acme.example/a b", "/help"] {
+            #expect(throws: DoorstepError.self) { try TenantBranding(supportURL: url).validated() }
+        }
+        #expect(throws: DoorstepError.self) { try TenantBranding(displayName: "Acme\u{0007}").validated() }
+        #expect(try TenantBranding(displayName: String(repeating: "é", count: 80)).validated().displayName?.count == 80)
+    }
+}

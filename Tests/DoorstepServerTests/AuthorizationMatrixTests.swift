@@ -100,6 +100,14 @@ import Testing
         "POST /api/v1/couriers/{id}/disable": .init(allowed: tenantAdmins), "POST /api/v1/couriers/{id}/enable": .init(allowed: tenantAdmins),
         "POST /api/v1/couriers/{id}/reset-password": .init(allowed: tenantAdmins),
         "POST /api/v1/api-keys": .init(allowed: tenantKeys, body: json(#"{"name": "Matrix", "scopes": ["read"]}"#)),
+        // Branding is a setting: admins' and keys', never support staff's. What the customer's pages
+        // load of it (the logo by its digest, the colour by its value) is public.
+        "GET /api/v1/branding": .init(allowed: tenantKeys),
+        "PATCH /api/v1/branding": .init(allowed: tenantKeys, body: json(#"{"display_name": "Matrix"}"#)),
+        "PUT /api/v1/branding/logo": .init(allowed: tenantKeys, body: Photos.jpeg, contentType: "image/jpeg"),
+        "DELETE /api/v1/branding/logo": .init(allowed: tenantKeys),
+        "GET /brand/logo/{file}": .init(allowed: everyone), "GET /brand/accent/{file}": .init(allowed: everyone),
+        "GET /operator/console-settings.js": .init(allowed: everyone),
         // Couriers: their own list; only the assigned courier acts on a stop.
         "GET /api/v1/courier/deliveries": .init(allowed: [.courier, .otherTenantCourier]),
         "POST /api/v1/courier/deliveries/{id}/photo": .init(allowed: [.courier], body: Photos.jpeg, contentType: "image/jpeg",
@@ -176,6 +184,10 @@ import Testing
                     } else if route.contains("/couriers/{id}") {
                         id = try await app.services.accounts.createCourier(
                             tenantID: app.tenant.id, username: "spare-\(UUID().uuidString.prefix(8))", displayName: "S", password: "correct horse battery").id
+                    } else if route.contains("/brand/logo/") {
+                        id = try #require(try await app.services.branding.setLogo(Photos.jpeg, of: app.tenant).logo?.digest) + ".jpg"
+                    } else if route.contains("/brand/accent/") {
+                        id = "0b5394.css"
                     } else {
                         id = delivery.id
                     }
@@ -201,7 +213,8 @@ import Testing
                             }
                         }
                         if allowed && parts[0] == "DELETE" && route.contains("{id}") { deleted = true }
-                        let path = String(parts[1]).replacingOccurrences(of: "{id}", with: target).replacingOccurrences(of: "{variant}", with: "display")
+                        let path = String(parts[1]).replacingOccurrences(of: "{id}", with: target).replacingOccurrences(of: "{file}", with: target)
+                            .replacingOccurrences(of: "{variant}", with: "display")
                         var headers: HTTPFields = [.contentType: rule.contentType]
                         switch credential {
                         case .apiKey: headers[.authorization] = "Bearer \(app.apiKey)"

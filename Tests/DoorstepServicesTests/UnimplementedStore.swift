@@ -35,6 +35,9 @@ class UnimplementedStore: MetadataStore, @unchecked Sendable {
     func tenants() async throws -> [Tenant] { throw unimplemented() }
     func tenant(id: String) async throws -> Tenant? { throw unimplemented() }
     func updateSettings(_ settings: TenantSettings, tenantID: String) async throws { throw unimplemented() }
+    func updateBranding(_ branding: TenantBranding, tenantID: String) async throws { throw unimplemented() }
+    func setBrandLogo(_ logo: TenantBranding.Logo?, jpeg: [UInt8]?, tenantID: String) async throws { throw unimplemented() }
+    func brandLogo(digest: String) async throws -> [UInt8]? { throw unimplemented() }
     func addAPIKey(_ key: APIKeyRecord, tenantID: String, digest: String, liveLimit: Int?) async throws -> Bool { throw unimplemented() }
     func revokeAPIKeyKeepingAnAdmin(id: String, tenantID: String, at: Date) async throws -> APIKeyRevocation { throw unimplemented() }
     func apiKey(digest: String) async throws -> (tenant: Tenant, key: APIKeyRecord)? { throw unimplemented() }

@@ -33,6 +33,34 @@ import Testing
     }
 
     @Test(arguments: StoreEngine.allCases)
+    func brandingIsStoredWithTheTenantAndALogoIsReplacedWhole(_ engine: StoreEngine) async throws {
+        try await engine.withSeed { seed in
+            let tenant = try await seed.tenant()
+            let other = try await seed.tenant("Other")
+            let branding = TenantBranding(displayName: "Acme — Colis", accentColor: "#0b5394", supportEmail: "help@acme.example", supportURL: "https://acme.example/")
+            try await seed.store.updateBranding(branding, tenantID: tenant.id)
+            let first = TenantBranding.Logo(digest: String(repeating: "a", count: 64), width: 480, height: 120)
+            try await seed.store.setBrandLogo(first, jpeg: [0xFF, 0xD8, 0x00, 0xFF], tenantID: tenant.id)
+            var expected = branding
+            expected.logo = first
+            #expect(try await seed.store.tenant(id: tenant.id)?.branding == expected)
+            #expect(try await seed.store.tenant(id: other.id)?.branding == TenantBranding())
+            #expect(try await seed.store.brandLogo(digest: first.digest) == [0xFF, 0xD8, 0x00, 0xFF])
+            // Another tenant may upload the very same file: both keep it.
+            try await seed.store.setBrandLogo(first, jpeg: [0xFF, 0xD8, 0x00, 0xFF], tenantID: other.id)
+            let second = TenantBranding.Logo(digest: String(repeating: "b", count: 64), width: 100, height: 100)
+            try await seed.store.setBrandLogo(second, jpeg: [1, 2, 3], tenantID: tenant.id)
+            #expect(try await seed.store.brandLogo(digest: second.digest) == [1, 2, 3])
+            #expect(try await seed.store.tenant(id: tenant.id)?.branding.logo == second)
+            try await seed.store.setBrandLogo(nil, jpeg: nil, tenantID: other.id)
+            #expect(try await seed.store.brandLogo(digest: first.digest) == nil)
+            // Text changes leave the logo alone.
+            try await seed.store.updateBranding(TenantBranding(displayName: "Acme"), tenantID: tenant.id)
+            #expect(try await seed.store.tenant(id: tenant.id)?.branding == TenantBranding(displayName: "Acme", logo: second))
+        }
+    }
+
+    @Test(arguments: StoreEngine.allCases)
     func courierUsernamesAreUnique(_ engine: StoreEngine) async throws {
         try await engine.withSeed { seed in
             let tenant = try await seed.tenant()

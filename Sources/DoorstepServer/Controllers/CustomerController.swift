@@ -102,7 +102,7 @@ struct CustomerController {
             let at = moment(event.at)
             return .init(at: at.iso, atText: at.text, who: strings.actor(event.actor), what: strings.action(event.action))
         }
-        return pages.response(pages.render("delivery", page))
+        return pages.response(pages.render("delivery", page, branding: view.branding))
     }
 
     /// The photo's display or thumbnail variant, or (`proof`) the proof thumbnail that outlives it.
@@ -210,7 +210,7 @@ struct CustomerController {
             page.explanation = mode == .optIn ? strings.optInExplained : strings.optOutExplained
             (page.offerOptOut, page.offerOptIn) = (allowed, !allowed)
         }
-        return pages.response(pages.render("preferences", page))
+        return pages.response(pages.render("preferences", page, branding: try await customerAccess.branding(for: delivery)))
     }
 }
 

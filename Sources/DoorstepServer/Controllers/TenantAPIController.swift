@@ -186,16 +186,10 @@ struct TenantAPIController {
     /// change, `null` puts one back to its default (or, inside `consent_modes`, removes a region).
     @Sendable func patchSettings(_ request: Request, context: AppRequestContext) async throws -> Response {
         let tenant = try context.requireTenant(.admin).tenant
-        let patch = try await request.decodeJSON(as: JSONValue.self, context: context, limit: 64 * 1024)
-        guard case .object(let members) = patch else { throw DoorstepError.invalidInput(field: "body", reason: "must be a JSON object") }
-        // A misspelt member would otherwise change nothing and answer 200: the client must hear it.
-        if let unknown = members.keys.sorted().first(where: { SettingsResource.CodingKeys(stringValue: $0) == nil }) {
-            throw DoorstepError.invalidInput(field: unknown, reason: "is not a setting")
+        let patched = try await request.mergePatch(SettingsResource(tenant.settings), context: context) {
+            SettingsResource.CodingKeys(stringValue: $0) != nil
         }
-        let current = try context.requestDecoder.decode(JSONValue.self, from: JSONResponse.encoder.encode(SettingsResource(tenant.settings)))
-        let merged = try JSONResponse.encoder.encode(current.merging(patch))
-        let settings = try context.requestDecoder.decode(SettingsResource.self, from: merged).settings
-        return try JSONResponse.make(SettingsResource(try await accounts.updateSettings(settings, of: tenant)))
+        return try JSONResponse.make(SettingsResource(try await accounts.updateSettings(patched.settings, of: tenant)))
     }
 
     /// Export and erasure act on a person's data across deliveries: admins only, in the console.

@@ -29,6 +29,7 @@ struct WebAppsController {
             Assets.response(Assets.operatorDeliveriesScript, type: "text/javascript; charset=utf-8")
         }
         router.get("operator/console-couriers.js") { _, _ in Assets.response(Assets.operatorCouriersScript, type: "text/javascript; charset=utf-8") }
+        router.get("operator/console-settings.js") { _, _ in Assets.response(Assets.operatorSettingsScript, type: "text/javascript; charset=utf-8") }
     }
 
     /// The operators' case desk (see OperatorApp).

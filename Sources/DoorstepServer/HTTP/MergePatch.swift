@@ -1,4 +1,6 @@
+import DoorstepCore
 import Foundation
+import Hummingbird
 
 /// A JSON document as data, for applying a JSON merge patch (RFC 7396) to a resource's JSON
 /// before decoding the result as that resource: the patch is applied to the very JSON the API
@@ -49,5 +51,23 @@ enum JSONValue: Codable, Equatable, Sendable {
             }
         }
         return .object(members)
+    }
+}
+
+extension Request {
+    /// `current` changed by the JSON merge patch (RFC 7396) in the body, applied to the very JSON
+    /// the API shows for it, so PATCH changes exactly what GET returns and nothing else. A member
+    /// `isMember` does not accept is refused: a misspelt one would otherwise change nothing and
+    /// answer 200, and the client must hear it.
+    func mergePatch<Resource: Codable>(
+        _ current: Resource, context: AppRequestContext, limit: Int = 64 * 1024, isMember: (String) -> Bool
+    ) async throws -> Resource {
+        let patch = try await decodeJSON(as: JSONValue.self, context: context, limit: limit)
+        guard case .object(let members) = patch else { throw DoorstepError.invalidInput(field: "body", reason: "must be a JSON object") }
+        if let unknown = members.keys.sorted().first(where: { !isMember($0) }) {
+            throw DoorstepError.invalidInput(field: unknown, reason: "is not a setting")
+        }
+        let shown = try context.requestDecoder.decode(JSONValue.self, from: JSONResponse.encoder.encode(current))
+        return try context.requestDecoder.decode(Resource.self, from: JSONResponse.encoder.encode(shown.merging(patch)))
     }
 }

@@ -31,6 +31,7 @@ enum Assets {
     static let operatorScript = text(PackageResources.operator_js)
     static let operatorDeliveriesScript = text(PackageResources.console_deliveries_js)
     static let operatorCouriersScript = text(PackageResources.console_couriers_js)
+    static let operatorSettingsScript = text(PackageResources.console_settings_js)
 
     // The API contract and its reference for people (APIDocsController).
     static let openAPI = text(PackageResources.openapi_json)

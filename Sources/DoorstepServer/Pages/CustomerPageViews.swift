@@ -1,4 +1,6 @@
+import DoorstepCore
 import DoorstepServices
+import Foundation
 
 /// A customer page's typed view: the template in Assets/customer reads these fields, and
 /// `words` (the catalogue in the customer's language) for every fixed sentence.
@@ -103,4 +105,42 @@ struct MessagePageView: CustomerPage {
     let words: Strings
     let title: String
     let message: String
+}
+
+/// The tenant as its customers know it, at the top and foot of each of their pages: a page from
+/// "Doorstep" alone looks like phishing, one from the shop they ordered from does not. Only a
+/// tenant with a display name has one (the tenant's own `name` is an operator's label).
+struct BrandView {
+    let name: String
+    let logoURL: String?
+    let logoWidth: Int
+    let logoHeight: Int
+    /// The tenant's colour as a stylesheet of its own: the pages' CSP allows no inline style.
+    let accentStylesheet: String?
+    let contactLine: String
+    let supportEmail: String?
+    let supportURL: String?
+    /// The support page's host, as the link's text (the whole address may be long).
+    let supportHost: String?
+    let poweredBy: String
+    // Stored, not computed: mustache reads a view's stored properties only.
+    let hasContact: Bool
+    let both: Bool
+
+    init?(_ branding: TenantBranding, words: Strings) {
+        guard let name = branding.displayName else { return nil }
+        self.name = name
+        // Shown 40 px high: the attributes keep the logo's proportions so the page does not jump.
+        logoURL = branding.logo?.path
+        logoHeight = 40
+        logoWidth = branding.logo.map { $0.height > 0 ? max(1, $0.width * 40 / $0.height) : 40 } ?? 40
+        accentStylesheet = branding.accentColor.map { "/brand/accent/\($0.dropFirst()).css" }
+        contactLine = String(format: words.brandContact, name)
+        supportEmail = branding.supportEmail
+        supportURL = branding.supportURL
+        supportHost = branding.supportURL.flatMap { URL(string: $0)?.host }
+        poweredBy = words.poweredBy
+        hasContact = supportEmail != nil || supportURL != nil
+        both = supportEmail != nil && supportURL != nil
+    }
 }

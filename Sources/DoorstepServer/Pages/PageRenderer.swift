@@ -20,10 +20,12 @@ struct PageRenderer: Sendable {
         self.library = library
     }
 
-    /// A customer page inside the customer layout.
-    func render(_ template: String, _ page: some CustomerPage) -> String {
+    /// A customer page inside the customer layout, under the tenant's name and logo where it has them.
+    func render(_ template: String, _ page: some CustomerPage, branding: TenantBranding? = nil) -> String {
         let body = library.render(page, withTemplate: template) ?? ""
-        return library.render(Layout(title: page.title, lang: page.words.lang, body: body), withTemplate: "layout") ?? body
+        let brand = branding.flatMap { BrandView($0, words: page.words) }
+        let layout = Layout(title: page.title, siteName: brand?.name ?? "Doorstep", lang: page.words.lang, brand: brand, body: body)
+        return library.render(layout, withTemplate: "layout") ?? body
     }
 
     /// A whole page of its own (the apps' shells).
@@ -33,7 +35,9 @@ struct PageRenderer: Sendable {
 
     private struct Layout {
         let title: String
+        let siteName: String
         let lang: String
+        let brand: BrandView?
         let body: String
     }
 

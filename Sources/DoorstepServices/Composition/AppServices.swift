@@ -18,6 +18,7 @@ public struct AppServices: Sendable {
     public let vault: PhotoVault
     public let accounts: AccountService
     public let operators: OperatorAccounts
+    public let branding: BrandingService
     public let deliveries: DeliveryService
     public let privacy: PrivacyService
     public let evidence: EvidenceService
@@ -60,6 +61,7 @@ public struct AppServices: Sendable {
         operators = OperatorAccounts(
             store: store, passwords: PasswordWork(hasher: infrastructure.passwords, pool: passwordPool),
             lifetime: configuration.operatorSessionLifetime, idleTimeout: configuration.operatorIdleTimeout, effects: effects)
+        branding = BrandingService(store: store, images: infrastructure.images)
         privacy = PrivacyService(
             store: store, subjects: infrastructure.subjects, announcer: announcer, vault: vault, audit: audit, effects: effects)
         deliveries = DeliveryService(store: store, privacy: privacy, announcer: announcer, links: links, effects: effects)

@@ -53,8 +53,11 @@ public struct EmailChannel: Sendable {
         else { return nil }
         let strings = Strings.forLanguage(delivery.recipient.language)
         let optOutURL = links.preferencesURL(for: delivery)
+        let tenant = try await store.tenant(id: delivery.tenantID)
+        let brand = tenant?.branding ?? TenantBranding()
         var text: [String] = []
-        var html: [String] = []
+        // The shop's name first: the recipient knows it, not Doorstep.
+        var html: [String] = brand.displayName.map { ["<p><strong>\(escape($0))</strong></p>"] } ?? []
         let subject: String
         var image: MailMessage.InlineImage?
         switch message.event.type {
@@ -71,7 +74,6 @@ public struct EmailChannel: Sendable {
                 text.append("\(strings.courierNote): \(note)")
                 html.append("<p>\(escape(strings.courierNote)): \(escape(note))</p>")
             }
-            let tenant = try await store.tenant(id: delivery.tenantID)
             if tenant?.settings.emailIncludesPhoto == true, let photo = try await store.currentPhoto(deliveryID: delivery.id) {
                 image = .init(contentID: "photo-\(photo.id)@doorstep", jpeg: try await vault.read(photo, variant: .thumbnail))
                 html.append("<p><img src=\"cid:photo-\(photo.id)@doorstep\" alt=\"\(escape(strings.photoAlt))\" width=\"\(photo.thumbnail.width)\" height=\"\(photo.thumbnail.height)\"></p>")
@@ -99,11 +101,20 @@ public struct EmailChannel: Sendable {
         default:
             return nil
         }
+        if let name = brand.displayName, brand.hasSupportContact {
+            let contact = [brand.supportEmail, brand.supportURL].compactMap { $0 }
+            text += ["", String(format: strings.brandContact, name) + " " + contact.joined(separator: " · ")]
+            let links = [brand.supportEmail.map { "<a href=\"mailto:\(escape($0))\">\(escape($0))</a>" },
+                         brand.supportURL.map { "<a href=\"\(escape($0))\">\(escape($0))</a>" }].compactMap { $0 }
+            html.append("<p>\(escape(String(format: strings.brandContact, name))) \(links.joined(separator: " · "))</p>")
+        }
         text += ["", "\(strings.emailOptOutLine) \(optOutURL)", "", strings.emailFooter]
         html.append("<p>\(escape(strings.emailOptOutLine)) <a href=\"\(escape(optOutURL))\">\(escape(strings.preferencesLink))</a></p>")
         html.append("<p style=\"color:#666;font-size:12px\">\(escape(strings.emailFooter))</p>")
         return MailMessage(
-            from: sender.address, fromName: sender.name, to: delivery.recipient.email,
+            // "Acme Parcels via Doorstep": the shop the recipient knows, and who actually sends (the
+            // address stays ours, so SPF and DKIM hold).
+            from: sender.address, fromName: brand.displayName.map { "\($0) via \(sender.name)" } ?? sender.name, to: delivery.recipient.email,
             subject: subject, messageID: "\(message.id)@\(sender.domain)", date: effects.now(),
             text: text.joined(separator: "\n"),
             html: "<!doctype html><html lang=\"\(strings.lang)\"><body>\(html.joined())</body></html>",

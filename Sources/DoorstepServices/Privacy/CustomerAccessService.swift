@@ -50,6 +50,8 @@ public struct CustomerAccessService: Sendable {
         public var signedHandover: Bool
         /// The code to give the courier, where the tenant takes codes.
         public var handoverCode: String?
+        /// How the tenant shows itself on the page.
+        public var branding: TenantBranding
     }
 
     /// The delivery behind a link, verified for `purpose`.
@@ -94,7 +96,13 @@ public struct CustomerAccessService: Sendable {
                     doorPhotos: proofs.filter { $0.isDoorPhoto && $0.deletedAt == nil },
                     signature: proofs.last { $0.kind == .signature && $0.deletedAt == nil },
                     signedHandover: proofs.contains { $0.kind == .signature },
-                    handoverCode: try await store.handoverCode(shownFor: delivery))
+                    handoverCode: try await store.handoverCode(shownFor: delivery),
+                    branding: try await branding(for: delivery))
+    }
+
+    /// The sender's name, logo, colour and contact, as its customers see them.
+    public func branding(for delivery: Delivery) async throws -> TenantBranding {
+        try await store.tenant(id: delivery.tenantID)?.branding ?? TenantBranding()
     }
 
     /// The proof thumbnail's JPEG (the latest, when retakes left several), audited as a view.

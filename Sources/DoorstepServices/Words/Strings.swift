@@ -104,6 +104,10 @@ public struct Strings: Sendable, Decodable {
     public var emailSeePhoto: String
     public var emailOptOutLine: String
     public var emailFooter: String
+    /// With %@, the tenant's display name: the words before its support contact on a branded page.
+    public var brandContact: String
+    /// At the foot of a branded page: who runs the photo service behind the tenant's name.
+    public var poweredBy: String
     // Text messages: a sentence, then a space and the link (kept short: every character counts
     // against the 160 (GSM-7) or 70 (UCS-2) of a segment).
     public var smsOutForDelivery: String

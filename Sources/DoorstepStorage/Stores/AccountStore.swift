@@ -7,6 +7,12 @@ public protocol AccountStore: Sendable {
     func tenants() async throws -> [Tenant]
     func tenant(id: String) async throws -> Tenant?
     func updateSettings(_ settings: TenantSettings, tenantID: String) async throws
+    /// The branding's text and colour (`branding.logo` is ignored: `setBrandLogo` sets it).
+    func updateBranding(_ branding: TenantBranding, tenantID: String) async throws
+    /// Replaces the tenant's logo (nil removes it), its bytes and its record in one transaction.
+    func setBrandLogo(_ logo: TenantBranding.Logo?, jpeg: [UInt8]?, tenantID: String) async throws
+    /// A logo's JPEG by its digest, whoever's it is (logos are public).
+    func brandLogo(digest: String) async throws -> [UInt8]?
     /// `key.revokedAt` and `key.lastUsedAt` are ignored (a new key is live and unused). False,
     /// and nothing added, when the tenant already has `liveLimit` live keys (checked and written
     /// in one transaction, so concurrent additions cannot pass it together).

@@ -68,6 +68,8 @@
     const link = (label, action) => el("button", { class: "link", type: "button", onclick: action }, label);
     document.getElementById("nav").replaceChildren(
       link(T.navCases, cases), link(T.deliveriesTitle, () => views.deliveries()), link(T.couriersTitle, () => views.couriers()),
+      // Settings and branding are the admins' (the server refuses support staff all the same).
+      role === "admin" ? link(T.settingsTitle, () => views.settings()) : null,
       link(T.signOut, signOut));
   }
 
