@@ -105,12 +105,14 @@ extension SQLMetadataStore {
         }
     }
 
-    public func replayOutboxMessage(id: String, at: Date) async throws -> Bool {
+    public func replayOutboxMessage(id: String, endpointID: String?, at: Date) async throws -> Bool {
         try await source.withConnection { db in
-            try await db.raw("""
+            var condition: SQLQueryString = "id = \(bind: id) AND state = 'dead'"
+            if let endpointID { condition = "\(condition) AND endpoint_id = \(bind: endpointID)" }
+            return try await db.raw("""
                 UPDATE outbox_messages SET state = 'pending', attempts = 0, next_attempt_at = \(bind: at.epochMilliseconds),
                     claimed_until = NULL
-                WHERE id = \(bind: id) AND state = 'dead' RETURNING id
+                WHERE \(condition) RETURNING id
                 """).first() != nil
         }
     }

@@ -184,7 +184,7 @@ struct OutboxCommand: AsyncParsableCommand {
             let count = try await withStore(configuration, logger: common.logger(configuration)) { store in
                 let targets = ids.isEmpty ? try await store.outboxMessages(state: .dead, endpointID: nil, limit: 10_000).map(\.id) : ids
                 var replayed = 0
-                for id in targets where try await store.replayOutboxMessage(id: id, at: Date()) { replayed += 1 }
+                for id in targets where try await store.replayOutboxMessage(id: id, endpointID: nil, at: Date()) { replayed += 1 }
                 return replayed
             }
             print("replayed \(count) message(s)")

@@ -76,6 +76,8 @@ import Testing
         "POST /api/v1/webhooks/{id}/rotate-secret": .init(allowed: tenantAdmins),
         "POST /api/v1/webhooks/{id}/test": .init(allowed: tenantAdmins),
         "GET /api/v1/webhooks/{id}/deliveries": .init(allowed: tenantAdmins),
+        // The first allowed caller sends the dead letter again; the next one hears 409 (it is pending).
+        "POST /api/v1/webhooks/{id}/deliveries/{message}/replay": .init(allowed: tenantAdmins),
         // Collections: any tenant's key, scoped to that tenant.
         "POST /api/v1/deliveries": .init(allowed: staff, body: json(#"""
             {"order_reference": "M-1", "address": "1 Main St", "latitude": 48.85, "longitude": 2.35,
@@ -107,7 +109,8 @@ import Testing
         "PUT /api/v1/branding/logo": .init(allowed: tenantKeys, body: Photos.jpeg, contentType: "image/jpeg"),
         "DELETE /api/v1/branding/logo": .init(allowed: tenantKeys),
         "GET /brand/logo/{file}": .init(allowed: everyone), "GET /brand/accent/{file}": .init(allowed: everyone),
-        "GET /operator/console-settings.js": .init(allowed: everyone),
+        "GET /operator/console-settings.js": .init(allowed: everyone), "GET /operator/console-webhooks.js": .init(allowed: everyone),
+        "GET /operator/console-keys.js": .init(allowed: everyone),
         // Couriers: their own list; only the assigned courier acts on a stop.
         "GET /api/v1/courier/deliveries": .init(allowed: [.courier, .otherTenantCourier]),
         "POST /api/v1/courier/deliveries/{id}/photo": .init(allowed: [.courier], body: Photos.jpeg, contentType: "image/jpeg",
@@ -173,7 +176,16 @@ import Testing
                         .preferencesLink: query(app.preferencesPath(delivery)), .expiredLink: try expiredLinkQuery(app, delivery),
                     ]
                     let id: String
-                    if route.contains("/cases/{id}") {
+                    var messageID = ""
+                    if route.contains("/deliveries/{message}/replay") {
+                        // An endpoint with a dead letter: an event for it that was given up on.
+                        let endpoint = try await app.services.webhookEndpoints.create(url: "https://hooks.example.com/m", eventTypes: [], for: app.tenant)
+                        let stop = try await app.delivery()
+                        _ = try await client.execute(uri: "/api/v1/deliveries/\(stop.id)/out-for-delivery", method: .post, headers: app.apiHeaders)
+                        let message = try #require(try await app.services.store.outboxMessages(state: nil, endpointID: endpoint.id, limit: 10).first)
+                        try await app.services.store.failOutboxMessage(id: message.id, error: "HTTP 500", retryAt: nil)
+                        (id, messageID) = (endpoint.id, message.id)
+                    } else if route.contains("/cases/{id}") {
                         _ = try await client.execute(uri: "/d/\(delivery.id)/problem?\(links[.deliveryLink]!)", method: .post, headers: .form,
                                                      body: ByteBuffer(string: "kind=other"))
                         id = try #require(try await app.services.store.problemReports(deliveryID: delivery.id).first?.id)
@@ -214,6 +226,7 @@ import Testing
                         }
                         if allowed && parts[0] == "DELETE" && route.contains("{id}") { deleted = true }
                         let path = String(parts[1]).replacingOccurrences(of: "{id}", with: target).replacingOccurrences(of: "{file}", with: target)
+                            .replacingOccurrences(of: "{message}", with: messageID)
                             .replacingOccurrences(of: "{variant}", with: "display")
                         var headers: HTTPFields = [.contentType: rule.contentType]
                         switch credential {

@@ -30,6 +30,8 @@ struct WebAppsController {
         }
         router.get("operator/console-couriers.js") { _, _ in Assets.response(Assets.operatorCouriersScript, type: "text/javascript; charset=utf-8") }
         router.get("operator/console-settings.js") { _, _ in Assets.response(Assets.operatorSettingsScript, type: "text/javascript; charset=utf-8") }
+        router.get("operator/console-webhooks.js") { _, _ in Assets.response(Assets.operatorWebhooksScript, type: "text/javascript; charset=utf-8") }
+        router.get("operator/console-keys.js") { _, _ in Assets.response(Assets.operatorKeysScript, type: "text/javascript; charset=utf-8") }
     }
 
     /// The operators' case desk (see OperatorApp).

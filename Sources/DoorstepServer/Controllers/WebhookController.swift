@@ -4,7 +4,8 @@ import Foundation
 import Hummingbird
 
 /// A tenant's webhook endpoints: create (the secret is shown once), list, delete, rotate the
-/// secret (the old one keeps signing for 24 hours), send a test, and read the delivery log.
+/// secret (the old one keeps signing for 24 hours), send a test, read the delivery log and send
+/// a dead letter again.
 struct WebhookController {
     let authenticator: TenantAuthenticator
     let webhooks: WebhookService
@@ -18,6 +19,7 @@ struct WebhookController {
         group.post(":id/rotate-secret", use: rotate)
         group.post(":id/test", use: test)
         group.get(":id/deliveries", use: log)
+        group.post(":id/deliveries/:message/replay", use: replay)
     }
 
     private func endpoint(_ context: AppRequestContext, needs scope: APIScope = .admin) async throws -> WebhookEndpoint {
@@ -55,6 +57,11 @@ struct WebhookController {
     @Sendable func log(_ request: Request, context: AppRequestContext) async throws -> Response {
         let messages = try await webhooks.deliveryLog(of: try await endpoint(context, needs: .read))
         return try JSONResponse.make(["items": messages.map(DeliveryLogEntry.init)])
+    }
+
+    @Sendable func replay(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let message = try await webhooks.replay(context.parameters.get("message") ?? "", of: try await endpoint(context))
+        return try JSONResponse.make(DeliveryLogEntry(message))
     }
 }
 

@@ -32,6 +32,8 @@ enum Assets {
     static let operatorDeliveriesScript = text(PackageResources.console_deliveries_js)
     static let operatorCouriersScript = text(PackageResources.console_couriers_js)
     static let operatorSettingsScript = text(PackageResources.console_settings_js)
+    static let operatorWebhooksScript = text(PackageResources.console_webhooks_js)
+    static let operatorKeysScript = text(PackageResources.console_keys_js)
 
     // The API contract and its reference for people (APIDocsController).
     static let openAPI = text(PackageResources.openapi_json)

@@ -96,7 +96,8 @@ public struct AppServices: Sendable {
         webhooks = WebhookChannel(
             store: store, links: links, timeout: configuration.webhookTimeout, targets: targets, client: WebhookChannel.sharedClient,
             keys: infrastructure.keys, effects: effects)
-        webhookEndpoints = WebhookService(store: store, channel: webhooks, targets: targets, keys: infrastructure.keys, effects: effects)
+        webhookEndpoints = WebhookService(
+            store: store, channel: webhooks, targets: targets, keys: infrastructure.keys, signal: outboxSignal, effects: effects)
         outboxWorker = OutboxWorker(
             store: store, email: email, sms: sms, webhooks: webhooks, signal: outboxSignal, lease: configuration.outboxLease,
             concurrency: configuration.outboxConcurrency, webhooksPerTenant: configuration.webhookSendsPerTenant, retry: configuration.retry, metrics: infrastructure.metrics,

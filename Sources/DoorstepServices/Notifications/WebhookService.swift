@@ -13,12 +13,15 @@ public struct WebhookService: Sendable {
     let channel: WebhookChannel
     let targets: WebhookTargetPolicy
     let keys: KeyRingStore
+    let signal: OutboxSignal
     let effects: Effects
 
     public init(
-        store: any WebhookStore & OutboxStore, channel: WebhookChannel, targets: WebhookTargetPolicy, keys: KeyRingStore, effects: Effects
+        store: any WebhookStore & OutboxStore, channel: WebhookChannel, targets: WebhookTargetPolicy, keys: KeyRingStore,
+        signal: OutboxSignal, effects: Effects
     ) {
         self.store = store
+        self.signal = signal
         self.keys = keys
         self.channel = channel
         self.targets = targets
@@ -84,8 +87,26 @@ public struct WebhookService: Sendable {
         }
     }
 
+    /// A dead letter of this endpoint sent again: back to pending with its attempts reset, and the
+    /// outbox worker woken. What is pending or delivered is left alone (409); another endpoint's
+    /// message is one that does not exist (404).
+    public func replay(_ messageID: String, of endpoint: WebhookEndpoint) async throws -> OutboxMessage {
+        guard Identifier.isValid(messageID) else { throw DoorstepError.notFound }
+        guard try await store.replayOutboxMessage(id: messageID, endpointID: endpoint.id, at: effects.now()) else {
+            let known = try await store.outboxMessages(state: nil, endpointID: endpoint.id, limit: Self.logLength).contains { $0.id == messageID }
+            throw known ? DoorstepError.conflict(reason: "only a dead letter can be sent again") : DoorstepError.notFound
+        }
+        signal.notify()
+        guard let message = try await store.outboxMessages(state: .pending, endpointID: endpoint.id, limit: Self.logLength)
+            .first(where: { $0.id == messageID }) else { throw DoorstepError.notFound }
+        return message
+    }
+
+    /// How much of an endpoint's history the delivery log shows.
+    static let logLength = 100
+
     /// The endpoint's last 100 messages, newest first.
     public func deliveryLog(of endpoint: WebhookEndpoint) async throws -> [OutboxMessage] {
-        try await store.outboxMessages(state: nil, endpointID: endpoint.id, limit: 100)
+        try await store.outboxMessages(state: nil, endpointID: endpoint.id, limit: Self.logLength)
     }
 }

@@ -14,7 +14,7 @@ public protocol OutboxStore: Sendable {
     func failOutboxMessage(id: String, error: String, retryAt: Date?) async throws
     func outboxMessages(state: OutboxMessage.State?, endpointID: String?, limit: Int) async throws -> [OutboxMessage]
     /// A dead message back to pending, due now; false if it is not dead.
-    func replayOutboxMessage(id: String, at: Date) async throws -> Bool
+    func replayOutboxMessage(id: String, endpointID: String?, at: Date) async throws -> Bool
 }
 
 extension OutboxStore {

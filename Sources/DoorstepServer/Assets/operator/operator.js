@@ -69,7 +69,8 @@
     document.getElementById("nav").replaceChildren(
       link(T.navCases, cases), link(T.deliveriesTitle, () => views.deliveries()), link(T.couriersTitle, () => views.couriers()),
       // Settings and branding are the admins' (the server refuses support staff all the same).
-      role === "admin" ? link(T.settingsTitle, () => views.settings()) : null,
+      ...(role === "admin" ? [link(T.settingsTitle, () => views.settings()), link(T.webhooksTitle, () => views.webhooks()),
+        link(T.keysTitle, () => views.keys())] : []),
       link(T.signOut, signOut));
   }
 

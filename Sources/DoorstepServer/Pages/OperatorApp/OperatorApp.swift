@@ -11,6 +11,8 @@ enum OperatorApp {
         var words = strings.operatorApp.merging(strings.placementWords) { $1 }
         for kind in ProblemReport.Kind.allCases { words["kind." + kind.rawValue] = strings.problemKind(kind) }
         for (reason, text) in strings.attemptReasons { words["attempt." + reason] = text }
+        // The webhook events an endpoint can subscribe to, as the API names them.
+        words["webhookEvents"] = EventType.allCases.map(\.rawValue).joined(separator: " ")
         // The evidence in sentences, as the evidence pack words it (not `no_ticket` or `at-address`).
         // The deliveries pages: states, what happened, why a photo is gone.
         let sentences = ["location.", "freshness.", "quality.", "qualityOK", "people", "metres", "state.", "event.", "deleted"]
