@@ -15,7 +15,7 @@ LOGO = ROOT / "Tests/Fixtures/photos/r18_coffee_600x400.png"
 
 
 def open_settings(page):
-    page.get_by_role("button", name="Settings").click()
+    page.get_by_role("button", name="Settings", exact=True).click()
     page.wait_for_selector("[data-view=settings] form")
 
 
@@ -30,6 +30,7 @@ def test_an_admin_brands_the_customer_page_and_changes_a_setting(server, chromiu
     open_settings(page)
     # Too light: white text on it could not be read. The form says why, and nothing is saved.
     page.get_by_label("Display name").fill("Acme Parcels")
+    page.get_by_label("No colour of your own").uncheck()
     page.get_by_label("Accent colour").fill("#ffdd00")
     page.get_by_role("button", name="Save how customers see you").click()
     alert = page.wait_for_selector("[data-view=settings] [role=alert]")
@@ -46,15 +47,25 @@ def test_an_admin_brands_the_customer_page_and_changes_a_setting(server, chromiu
     page.wait_for_selector("img.logo")
     assert page.eval_on_selector("img.logo", "img => img.complete && img.naturalWidth") == 480
 
-    # A setting: photos kept 48 hours instead of 30 days.
+    # A setting set through the API that the form cannot show exactly stays as it is when the
+    # form saves something else: a dispute window of 36 hours (1.5 days), radii of 7.5 m.
+    assert world.api("/api/v1/settings", "PATCH", {"dispute_window_seconds": 129600,
+                                                   "location_radii": {"at_address_m": 7.5, "near_m": 250}})[0] == 200
+    page.get_by_role("button", name="Settings", exact=True).click()
+    page.wait_for_selector("[data-view=settings] form")
+    # A setting: photos kept 48 hours instead of 30 days, and opt-in in France.
     page.get_by_label("Keep photos for (hours)").fill("48")
     page.get_by_label("People in photos", exact=True).select_option("retake")
+    page.get_by_role("button", name="Add a country").click()
+    page.get_by_label("Country code (such as FR)").fill("fr")
+    page.get_by_label("Customers' consent, by country: fr").select_option("opt_in")
     page.get_by_role("button", name="Save the settings").click()
     page.wait_for_selector("[data-view=settings] [role=status]:has-text('Saved.')")
     status, settings = world.api("/api/v1/settings")
     assert status == 200 and settings["retention_seconds"] == 48 * 3600 and settings["people_policy"] == "retake", settings
     # What the form did not touch is as it was.
-    assert settings["consent_modes"] == {"*": "opt_out"} and settings["dispute_window_seconds"] == 120 * 86400, settings
+    assert settings["consent_modes"] == {"*": "opt_out", "FR": "opt_in"} and settings["dispute_window_seconds"] == 129600, settings
+    assert settings["location_radii"] == {"at_address_m": 7.5, "near_m": 250}, settings
     page.context.close()
 
     # The customer's page: the shop's name and logo at the top, its colour on the buttons, whom to ask.
@@ -88,7 +99,7 @@ def test_an_admin_brands_the_customer_page_and_changes_a_setting(server, chromiu
     # Support staff: no settings in their console, and the API refuses them.
     page = chromium.new_context(viewport=WIDTHS["desktop"], base_url=world.base).new_page()
     sign_in(page, "sam")
-    assert page.get_by_role("button", name="Settings").count() == 0
+    assert page.get_by_role("button", name="Settings", exact=True).count() == 0
     assert page.request.get("/api/v1/branding").status == 403
     assert page.request.patch("/api/v1/branding", data={"display_name": "Not allowed"}).status == 403
     page.context.close()

@@ -46,16 +46,9 @@ public struct TenantBranding: Codable, Sendable, Equatable {
     /// the email lower-cased, the URL absolute.
     public func validated() throws(DoorstepError) -> TenantBranding {
         var checked = self
-        checked.displayName = try displayName.flatMap(Self.blankIsNone).map { name throws(DoorstepError) in
-            guard name.unicodeScalars.count <= Self.displayNameLimit, !Validate.hasControlCharacters(name) else {
-                throw .invalidInput(field: "display_name", reason: "must be 1 to \(Self.displayNameLimit) characters on one line")
-            }
-            return name
-        }
+        checked.displayName = try displayName.flatMap(Self.blankIsNone).map(Self.checkedName)
         checked.accentColor = try accentColor.flatMap(Self.blankIsNone).map(Self.checkedColor)
-        checked.supportEmail = try supportEmail.flatMap(Self.blankIsNone).map { email throws(DoorstepError) in
-            do { return try Validate.email(email) } catch { throw .invalidInput(field: "support_email", reason: "must be an email address") }
-        }
+        checked.supportEmail = try supportEmail.flatMap(Self.blankIsNone).map(Self.checkedEmail)
         checked.supportURL = try supportURL.flatMap(Self.blankIsNone).map(Self.checkedURL)
         return checked
     }
@@ -66,6 +59,39 @@ public struct TenantBranding: Codable, Sendable, Equatable {
     private static func blankIsNone(_ text: String) -> String? {
         let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
         return trimmed.isEmpty ? nil : trimmed
+    }
+
+    /// A name customers read as the sender's: NFC, one line, at least one letter or digit, and no
+    /// format or default-ignorable characters (U+3164, a "letter" that shows as nothing) but the
+    /// joiners some scripts need (U+200C, U+200D). A right-to-left
+    /// override (U+202E) would turn "… via Doorstep" around in an email's From; an invisible
+    /// mark alone would make a sender with no name at all.
+    static func checkedName(_ text: String) throws(DoorstepError) -> String {
+        let name = text.precomposedStringWithCanonicalMapping
+        let joiners: Set<Unicode.Scalar> = ["\u{200C}", "\u{200D}"]
+        guard name.unicodeScalars.count <= displayNameLimit, !Validate.hasControlCharacters(name),
+              !name.unicodeScalars.contains(where: {
+                  ($0.properties.generalCategory == .format || $0.properties.isDefaultIgnorableCodePoint) && !joiners.contains($0)
+              }),
+              name.unicodeScalars.contains(where: { $0.properties.isAlphabetic || $0.properties.numericType != nil })
+        else {
+            throw .invalidInput(field: "display_name", reason: "must be 1 to \(displayNameLimit) characters on one line, with a letter or a digit and no invisible formatting")
+        }
+        return name
+    }
+
+    /// Plain ASCII `local@domain.tld`, lower-cased: it goes into a mailto: link and an email body,
+    /// where quotes and percent signs have no business.
+    static func checkedEmail(_ text: String) throws(DoorstepError) -> String {
+        let email = text.lowercased()
+        let parts = email.split(separator: "@", omittingEmptySubsequences: false)
+        let local = Set("abcdefghijklmnopqrstuvwxyz0123456789._+-")
+        let domain = Set("abcdefghijklmnopqrstuvwxyz0123456789.-")
+        guard email.utf8.count <= 254, parts.count == 2, !parts[0].isEmpty, parts[0].allSatisfy(local.contains),
+              parts[1].allSatisfy(domain.contains), parts[1].contains("."), !parts[1].hasPrefix("."), !parts[1].hasSuffix("."),
+              !parts[1].contains("..")
+        else { throw .invalidInput(field: "support_email", reason: "must be an email address such as help@shop.example") }
+        return email
     }
 
     static func checkedColor(_ text: String) throws(DoorstepError) -> String {
@@ -101,13 +127,18 @@ public struct TenantBranding: Codable, Sendable, Equatable {
         return 1.05 / (luminance + 0.05)
     }
 
+    /// The address as parsed (`absoluteString`, with what a URL may not hold percent-encoded), not
+    /// as typed: it goes into an href.
     static func checkedURL(_ text: String) throws(DoorstepError) -> String {
+        let refused = DoorstepError.invalidInput(field: "support_url", reason: "must be an http or https address of at most \(urlLimit) characters")
         guard text.utf8.count <= urlLimit, !text.contains(where: \.isWhitespace), !Validate.hasControlCharacters(text),
               let url = URL(string: text), let scheme = url.scheme?.lowercased(), ["http", "https"].contains(scheme),
               let host = url.host, !host.isEmpty, url.user == nil, url.password == nil
-        else {
-            throw .invalidInput(field: "support_url", reason: "must be an http or https address of at most \(urlLimit) characters")
+        else { throw refused }
+        let address = url.absoluteString
+        guard address.utf8.count <= urlLimit, address.unicodeScalars.allSatisfy({ $0.isASCII && !"\"<>\\` ".unicodeScalars.contains($0) }) else {
+            throw refused
         }
-        return text
+        return address
     }
 }

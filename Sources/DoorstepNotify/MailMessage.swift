@@ -87,17 +87,34 @@ public struct MailMessage: Sendable {
         return lines
     }
 
+    /// Header text as written when it is printable ASCII, else RFC 2047 encoded words.
     static func encodedWord(_ text: String) -> String {
-        text.allSatisfy { $0.isASCII && !$0.isNewline } ? text : "=?UTF-8?B?\(Data(text.utf8).base64EncodedString())?="
+        text.allSatisfy { $0.isASCII && !$0.isNewline } && !text.contains("=?") ? text : encodedWords(text)
     }
 
-    /// A display name as an RFC 5322 phrase: as written when it is only letters, digits, spaces
-    /// and atext; otherwise an encoded word, so a tenant's "Acme, Inc." or "<x@y>" cannot become
-    /// a second address or a forged one.
+    /// A display name as an RFC 5322 phrase: as written only when it is letters, digits and
+    /// spaces; anything else (a tenant's "Acme, Inc.", "<x@y>", a name that looks like an encoded
+    /// word) goes encoded, so it cannot become a second address or a forged one.
     static func phrase(_ text: String) -> String {
-        let atext = Set("!#$%&'*+-/=?^_`{|}~ ")
-        return text.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || atext.contains($0)) } ? text
-            : "=?UTF-8?B?\(Data(text.utf8).base64EncodedString())?="
+        text.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == " ") } ? text : encodedWords(text)
+    }
+
+    /// Base64 encoded words of at most 75 characters each (RFC 2047 §2), each whole UTF-8 (cut
+    /// between scalars), on folded lines.
+    static func encodedWords(_ text: String) -> String {
+        var words: [String] = []
+        var chunk: [UInt8] = []
+        for scalar in text.unicodeScalars {
+            let bytes = Array(String(scalar).utf8)
+            // "=?UTF-8?B?" + base64 + "?=": 45 bytes make 60 base64 characters, 72 in all.
+            if chunk.count + bytes.count > 45 {
+                words.append("=?UTF-8?B?\(Data(chunk).base64EncodedString())?=")
+                chunk = []
+            }
+            chunk += bytes
+        }
+        if !chunk.isEmpty || words.isEmpty { words.append("=?UTF-8?B?\(Data(chunk).base64EncodedString())?=") }
+        return words.joined(separator: "\r\n ")
     }
 
     static func rfc5322Date(_ date: Date) -> String {

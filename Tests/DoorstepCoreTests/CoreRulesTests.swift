@@ -172,5 +172,31 @@ import Testing
         }
         #expect(throws: DoorstepError.self) { try TenantBranding(displayName: "Acme\u{0007}").validated() }
         #expect(try TenantBranding(displayName: String(repeating: "é", count: 80)).validated().displayName?.count == 80)
+        // Invisible or reordering marks: an override, an isolate, a lone mark, a blank letter.
+        for name in ["Acme\u{202E}srevo", "\u{2066}Acme", "\u{200E}", "\u{FEFF}Acme", "\u{3164}"] {
+            #expect(throws: DoorstepError.self, "\(name.unicodeScalars.map { String($0.value, radix: 16) })") {
+                try TenantBranding(displayName: name).validated()
+            }
+        }
+        // The joiners some scripts need stay; the name is stored NFC.
+        #expect(try TenantBranding(displayName: "می\u{200C}خواهم").validated().displayName == "می\u{200C}خواهم")
+        #expect(try TenantBranding(displayName: "Cafe\u{0301}").validated().displayName == "Caf\u{00E9}")
+        // A support address goes into an href as parsed, never as typed.
+        let odd = try? TenantBranding(supportURL: "https://acme.example/x\"\u{0301}/style=a").validated()
+        #expect(odd?.supportURL?.contains("\"") != true)
+        for email in ["\"x\"@acme.example", "a%b@acme.example", "help@acme", "help@acme..example", "hélp@acme.example"] {
+            #expect(throws: DoorstepError.self, "\(email)") { try TenantBranding(supportEmail: email).validated() }
+        }
+    }
+}
+
+@Suite struct HTMLTextTests {
+    /// A quote fused into one Character with a combining mark, or after a prepended U+0600, is
+    /// still a quote to an HTML parser: escaped scalar by scalar, it cannot close an attribute.
+    @Test func everySpecialScalarIsEscapedWhateverItIsFusedWith() {
+        #expect(HTMLText.escape("a\u{0600}\"onclick=x") == "a\u{0600}&quot;onclick=x")
+        #expect(HTMLText.escape("x\"\u{0301}/style=y") == "x&quot;\u{0301}/style=y")
+        #expect(HTMLText.escape("\u{0600}<a href=//evil\u{0600}>") == "\u{0600}&lt;a href=//evil\u{0600}&gt;")
+        #expect(HTMLText.escape("Tom & Jerry's") == "Tom &amp; Jerry&#39;s")
     }
 }

@@ -32,7 +32,7 @@ import Testing
 
                 let page = try await client.execute(uri: app.customerPath(delivery), method: .get).text
                 #expect(page.contains("<title>Your parcel is on its way · Acme Parcels</title>"))
-                #expect(page.contains("<header class=\"brand\"><span>Acme Parcels</span></header>"))
+                #expect(page.contains("<header class=\"brand\"><bdi>Acme Parcels</bdi></header>"))
                 #expect(page.contains("<link rel=\"stylesheet\" href=\"/brand/accent/0b5394.css\">"))
                 #expect(page.contains("Questions about your order? Contact Acme Parcels: <a href=\"mailto:help@acme.example\">help@acme.example</a> · <a href=\"https://acme.example/help\" rel=\"noopener\">acme.example</a>"))
                 #expect(page.contains("Delivery photos by Doorstep"))
@@ -44,7 +44,7 @@ import Testing
                 // The preferences page is the sender's too, in the recipient's language.
                 let french = try await app.delivery(language: .fr)
                 let preferences = try await client.execute(uri: app.preferencesPath(french), method: .get).text
-                #expect(preferences.contains("<span>Acme Parcels</span>") && preferences.contains("Une question sur votre commande ? Contactez Acme Parcels :"))
+                #expect(preferences.contains("<bdi>Acme Parcels</bdi>") && preferences.contains("Une question sur votre commande ? Contactez Acme Parcels :"))
 
                 // A patch changes what it names; null (or blank) takes a member away.
                 let cleared = try await client.execute(uri: "/api/v1/branding", method: .patch, headers: app.apiHeaders,
@@ -52,7 +52,7 @@ import Testing
                 let after = try cleared.json()
                 #expect(after["display_name"] as? String == "Acme Parcels" && after["support_url"] == nil && after["support_email"] == nil)
                 let plain = try await client.execute(uri: app.customerPath(delivery), method: .get).text
-                #expect(!plain.contains("Questions about your order") && plain.contains("<span>Acme Parcels</span>"))
+                #expect(!plain.contains("Questions about your order") && plain.contains("<bdi>Acme Parcels</bdi>"))
             }
         }
     }
@@ -145,7 +145,7 @@ import Testing
             // The name's comma and angle brackets cannot make another address: it goes encoded.
             let from = try #require(mail.rendered().split(separator: "\r\n").first { $0.hasPrefix("From: ") })
             #expect(from.hasPrefix("From: =?UTF-8?B?") && from.hasSuffix("<\(app.services.configuration.mailFrom)>") && !from.contains("evil"))
-            #expect(mail.html.contains("<p><strong>Acme, Inc. &lt;ceo@evil.example&gt;</strong></p>"))
+            #expect(mail.html.contains("<p><strong><bdi>Acme, Inc. &lt;ceo@evil.example&gt;</bdi></strong></p>"))
             #expect(mail.text.contains("Questions about your order? Contact Acme, Inc. <ceo@evil.example>: help@acme.example"))
         }
     }

@@ -11,6 +11,7 @@ import Hummingbird
 struct BrandingController {
     let authenticator: TenantAuthenticator
     let branding: BrandingService
+    let rateLimits: RateLimits
 
     func addRoutes(api: RouterGroup<AppRequestContext>, public router: Router<AppRequestContext>) {
         api.add(middleware: authenticator)
@@ -29,7 +30,9 @@ struct BrandingController {
     /// A JSON merge patch of the branding as GET shows it; `null` or "" removes a member.
     @Sendable func patch(_ request: Request, context: AppRequestContext) async throws -> Response {
         let tenant = try context.requireTenant(.admin).tenant
-        let patched = try await request.mergePatch(BrandingResource(tenant.branding), context: context) {
+        let patched = try await request.mergePatch(
+            BrandingResource(tenant.branding), context: context, unknown: "is not part of the branding (the logo is uploaded on its own)"
+        ) {
             // The logo is read-only here: it is uploaded (PUT …/logo), never named.
             BrandingResource.CodingKeys(stringValue: $0).map { $0 != .logo } ?? false
         }
@@ -37,9 +40,16 @@ struct BrandingController {
     }
 
     /// The logo as an image (JPEG, PNG, WebP or HEIF, at most 1 MB), re-encoded before it is kept.
+    /// `application/octet-stream` is taken too (a browser sends it for a file it cannot type): the
+    /// decoder goes by the bytes, never by the label.
     @Sendable func uploadLogo(_ request: Request, context: AppRequestContext) async throws -> Response {
         let tenant = try context.requireTenant(.admin).tenant
-        guard request.headers[.contentType].flatMap(ImageFormat.fromMediaType) != nil else { throw DoorstepError.unsupportedMediaType }
+        // Decoded on the image workers couriers' photos use: a tenant's uploads are counted.
+        try rateLimits.check(.logo, tenant.id)
+        let type = request.headers[.contentType]
+        guard type.flatMap(ImageFormat.fromMediaType) != nil || type?.lowercased().hasPrefix("application/octet-stream") == true else {
+            throw DoorstepError.unsupportedMediaType
+        }
         let body = try await request.body.collect(upTo: BrandingService.maxLogoBytes)
         return try JSONResponse.make(BrandingResource(try await branding.setLogo(Array(buffer: body), of: tenant)))
     }

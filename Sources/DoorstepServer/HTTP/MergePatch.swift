@@ -60,12 +60,13 @@ extension Request {
     /// `isMember` does not accept is refused: a misspelt one would otherwise change nothing and
     /// answer 200, and the client must hear it.
     func mergePatch<Resource: Codable>(
-        _ current: Resource, context: AppRequestContext, limit: Int = 64 * 1024, isMember: (String) -> Bool
+        _ current: Resource, context: AppRequestContext, limit: Int = 64 * 1024, unknown reason: String = "is not a setting",
+        isMember: (String) -> Bool
     ) async throws -> Resource {
         let patch = try await decodeJSON(as: JSONValue.self, context: context, limit: limit)
         guard case .object(let members) = patch else { throw DoorstepError.invalidInput(field: "body", reason: "must be a JSON object") }
         if let unknown = members.keys.sorted().first(where: { !isMember($0) }) {
-            throw DoorstepError.invalidInput(field: unknown, reason: "is not a setting")
+            throw DoorstepError.invalidInput(field: unknown, reason: reason)
         }
         let shown = try context.requestDecoder.decode(JSONValue.self, from: JSONResponse.encoder.encode(current))
         return try context.requestDecoder.decode(Resource.self, from: JSONResponse.encoder.encode(shown.merging(patch)))

@@ -9,7 +9,16 @@ import Mustache
 struct PageRenderer: Sendable {
     private let library: MustacheLibrary
 
+    /// The content type every template declares (`{{% CONTENT_TYPE: DOORSTEP_HTML }}`, checked by
+    /// PageRendererTests): mustache's default HTML escaping works by `Character` (`HTMLText`).
+    static let contentType = "DOORSTEP_HTML"
+    private struct ScalarHTML: MustacheContentType {
+        func escapeText(_ text: String) -> String { HTMLText.escape(text) }
+    }
+
     init() throws {
+        // Before any template is parsed: the pragma is looked up as the parser meets it.
+        MustacheContentTypes.register(ScalarHTML(), named: Self.contentType)
         var library = MustacheLibrary()
         for (name, template) in [
             ("head", Assets.head), ("layout", Assets.layout), ("delivery", Assets.delivery), ("message", Assets.message),

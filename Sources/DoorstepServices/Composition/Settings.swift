@@ -228,7 +228,7 @@ extension Setting {
             configuration.trustedProxies = try TrustedProxies.parse(text)
         },
         Setting("rateLimits", .server, placeholder: "LIMITS", default: "on",
-                "`on`, `off` (load tests), or overrides `NAME=COUNT/SECONDS,…` of login (per client address), upload and ticket (per courier), link (a customer link's actions), address (links that do not verify, per client address), webhook_test and evidence_pack (per tenant); see docs/security.md.") { text, configuration in
+                "`on`, `off` (load tests), or overrides `NAME=COUNT/SECONDS,…` of login (per client address), upload and ticket (per courier), link (a customer link's actions), address (links that do not verify, per client address), webhook_test, evidence_pack and logo (per tenant); see docs/security.md.") { text, configuration in
             configuration.rateLimits = try RateLimits.parse(text)
         },
         Setting("metricsToken", .server, secret: true, placeholder: "TOKEN", default: "created in keys/metrics.token",

@@ -25,6 +25,8 @@ public struct RateLimits: Sendable {
         /// A tenant's evidence-pack PDFs: each is rendered on the blocking pool (photo decode,
         /// layout, JPEG re-encode), the costliest read the API offers.
         case evidencePack = "evidence_pack"
+        /// A tenant's logo uploads: each is decoded on the image workers that couriers' photos use.
+        case logo
     }
 
     /// Defaults: a courier's busiest honest minute (a queue of photos sent after a tunnel) and a
@@ -37,6 +39,7 @@ public struct RateLimits: Sendable {
         .address: RatePolicy(count: 60, per: 600),
         .webhookTest: RatePolicy(count: 10, per: 600),
         .evidencePack: RatePolicy(count: 30, per: 600),
+        .logo: RatePolicy(count: 10, per: 600),
     ]
 
     /// nil: off (`--rate-limits off`, for load tests and benchmarks, which say so).

@@ -57,7 +57,7 @@ public struct EmailChannel: Sendable {
         let brand = tenant?.branding ?? TenantBranding()
         var text: [String] = []
         // The shop's name first: the recipient knows it, not Doorstep.
-        var html: [String] = brand.displayName.map { ["<p><strong>\(escape($0))</strong></p>"] } ?? []
+        var html: [String] = brand.displayName.map { ["<p><strong><bdi>\(escape($0))</bdi></strong></p>"] } ?? []
         let subject: String
         var image: MailMessage.InlineImage?
         switch message.event.type {
@@ -123,7 +123,6 @@ public struct EmailChannel: Sendable {
     }
 
     private func escape(_ text: String) -> String {
-        text.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
-            .replacingOccurrences(of: ">", with: "&gt;").replacingOccurrences(of: "\"", with: "&quot;")
+        HTMLText.escape(text)
     }
 }

@@ -37,52 +37,87 @@
     method, headers: { "Content-Type": type || "application/json" }, body: type ? body : JSON.stringify(body),
   });
 
+  // Only what the admin changed is sent (a JSON merge patch): what the API set and this form
+  // cannot show exactly (seconds that are not whole hours, say) stays as it is.
+  function changes(before, after) {
+    const patch = {};
+    for (const [name, value] of Object.entries(after)) {
+      if (JSON.stringify(value) !== JSON.stringify(before[name])) patch[name] = value;
+    }
+    return patch;
+  }
+
   function brandingCard(brand) {
-    const region = el("div", { "aria-live": "polite" });
+    const region = el("div", {});
     const name = input({ name: "display_name", maxlength: "80", value: brand.display_name || "", autocomplete: "organization" });
     const colour = input({ name: "accent_color", type: "color", value: brand.accent_color || "#0b6e4f" });
+    const noColour = check("brand-no-colour", T.defaultColour, !brand.accent_color, T.accentColorHint);
     const email = input({ name: "support_email", type: "email", value: brand.support_email || "", autocomplete: "off" });
     const url = input({ name: "support_url", type: "url", value: brand.support_url || "", autocomplete: "off" });
+    const shown = (b) => ({ display_name: b.display_name || null, accent_color: b.accent_color || null,
+      support_email: b.support_email || null, support_url: b.support_url || null });
+    let saved = shown(brand);
     const form = el("form", { onsubmit: async (e) => {
       e.preventDefault();
-      await answer(await send("/api/v1/branding", "PATCH", {
-        display_name: name.value, accent_color: colour.value, support_email: email.value, support_url: url.value,
-      }), region);
+      const wanted = { display_name: name.value.trim() || null, accent_color: noColour.querySelector("input").checked ? null : colour.value,
+        support_email: email.value.trim() || null, support_url: url.value.trim() || null };
+      const done = await answer(await send("/api/v1/branding", "PATCH", changes(saved, wanted)), region);
+      if (done) saved = shown(done);
     } },
     field("brand-name", T.displayName, name, T.displayNameHint),
-    field("brand-colour", T.accentColor, colour, T.accentColorHint),
+    field("brand-colour", T.accentColor, colour), noColour,
     field("brand-email", T.supportEmail, email),
     field("brand-url", T.supportURL, url, T.supportHint),
     el("button", { type: "submit" }, T.saveBranding));
+    return el("section", { class: "card", "aria-labelledby": "branding-title" },
+      el("h2", { id: "branding-title" }, T.brandingTitle), el("p", {}, T.brandingIntro), region, form, logoForm(brand.logo));
+  }
 
-    const file = input({ type: "file", accept: "image/jpeg,image/png,image/webp,image/heic" });
-    const logo = el("form", { class: "logo", onsubmit: async (e) => {
+  // The logo is replaced in place: the forms around it keep what is being typed.
+  function logoForm(current) {
+    const region = el("div", {});
+    const preview = el("div", {});
+    const file = input({ type: "file", accept: "image/jpeg,image/png,image/webp,image/heic,image/heif,image/avif" });
+    const remove = el("button", { type: "button", class: "link", onclick: async () => {
+      const done = await answer(await api("/api/v1/branding/logo", { method: "DELETE" }), region);
+      if (done) showLogo(null);
+    } }, T.removeLogo);
+    function showLogo(logo) {
+      preview.replaceChildren(logo
+        ? el("img", { src: logo.url, alt: T.logoAlt, width: logo.width, height: logo.height, class: "logo" })
+        : el("p", {}, T.noLogo));
+      remove.hidden = !logo;
+    }
+    showLogo(current);
+    return el("form", { class: "logo", onsubmit: async (e) => {
       e.preventDefault();
       const chosen = file.files[0];
       if (!chosen) return;
       const done = await answer(await send("/api/v1/branding/logo", "PUT", chosen, chosen.type || "application/octet-stream"), region);
-      if (done) settings(T.saved);
+      if (done) { showLogo(done.logo); file.value = ""; }
     } },
-    el("h3", {}, T.logo),
-    brand.logo ? el("img", { src: brand.logo.url, alt: T.logoAlt, width: brand.logo.width, height: brand.logo.height, class: "logo" })
-      : el("p", {}, T.noLogo),
+    el("h3", {}, T.logo), region, preview,
     field("brand-logo", T.logoFile, file, T.logoHint),
-    el("div", { class: "actions" }, el("button", { type: "submit" }, T.uploadLogo),
-      brand.logo ? el("button", { type: "button", class: "link", onclick: async () => {
-        if (await answer(await api("/api/v1/branding/logo", { method: "DELETE" }), region)) settings(T.saved);
-      } }, T.removeLogo) : null));
-    return el("section", { class: "card", "aria-labelledby": "branding-title" },
-      el("h2", { id: "branding-title" }, T.brandingTitle), el("p", {}, T.brandingIntro), region, form, logo);
+    el("div", { class: "actions" }, el("button", { type: "submit" }, T.uploadLogo), remove));
   }
 
   // Per-country consent: one row per country, added and removed in place.
   function consentRows(modes) {
     const rows = el("div", {});
     const row = (country, mode) => {
-      const code = input({ value: country, maxlength: "2", "aria-label": T.country, class: "country", autocapitalize: "characters" });
-      const line = el("div", { class: "consent" }, code, select("consent", ["opt_out", "opt_in", "off"], mode),
-        el("button", { type: "button", class: "link", "aria-label": C.fill(T.removeCountry, { country: country || "—" }),
-          onclick: () => line.remove() }, "✕"));
+      // Two letters (ISO 3166-1): "*" is the default above, never a row.
+      const code = input({ value: country, maxlength: "2", pattern: "[A-Za-z]{2}", required: true, "aria-label": T.country, class: "country",
+        autocapitalize: "characters" });
+      const choice = select("consent", ["opt_out", "opt_in", "off"], mode);
+      const remove = el("button", { type: "button", class: "link", onclick: () => line.remove() }, "✕");
+      // Each row's controls say which country they are about, as it is typed.
+      const label = () => {
+        choice.setAttribute("aria-label", T.consentTitle + ": " + (code.value || "—"));
+        remove.setAttribute("aria-label", C.fill(T.removeCountry, { country: code.value || "—" }));
+      };
+      code.addEventListener("input", label);
+      label();
+      const line = el("div", { class: "consent" }, code, choice, remove);
       rows.append(line);
       return code;
     };
@@ -99,12 +134,12 @@
   }
 
   function settingsCard(s) {
-    const region = el("div", { "aria-live": "polite" });
+    const region = el("div", {});
     const retention = input({ type: "number", min: "1", max: "2160", step: "1", value: Math.round(s.retention_seconds / HOUR) });
     const dispute = input({ type: "number", min: "0", max: "540", step: "1", value: Math.round(s.dispute_window_seconds / DAY) });
     const photos = input({ type: "number", min: "1", max: "3", step: "1", value: s.photos_per_delivery });
-    const atAddress = input({ type: "number", min: "1", step: "1", value: s.location_radii.at_address_m });
-    const near = input({ type: "number", min: "1", step: "1", value: s.location_radii.near_m });
+    const atAddress = input({ type: "number", min: "5", max: "5000", step: "any", value: s.location_radii.at_address_m });
+    const near = input({ type: "number", min: "5", max: "5000", step: "any", value: s.location_radii.near_m });
     const quality = select("quality", ["flag", "reject"], s.quality_policy);
     const ticket = select("ticket", ["flag", "refuse"], s.ticket_policy);
     const people = select("people", ["blur", "retake", "off"], s.people_policy);
@@ -114,16 +149,26 @@
     const emailPhoto = check("set-email-photo", T.emailIncludesPhoto, s.email_includes_photo, T.emailIncludesPhotoHint);
     const consentDefault = select("consent", ["opt_out", "opt_in", "off"], s.consent_modes["*"] || "opt_out");
     const countries = consentRows(s.consent_modes);
+    // The form's values as the API takes them; untouched fields compare equal to what was loaded.
+    const read = () => ({
+      retention_seconds: Math.round(Number(retention.value) * HOUR), dispute_window_seconds: Math.round(Number(dispute.value) * DAY),
+      photos_per_delivery: Number(photos.value), location_radii: { at_address_m: Number(atAddress.value), near_m: Number(near.value) },
+      quality_policy: quality.value, ticket_policy: ticket.value, people_policy: people.value,
+      people_policy_reason: people.value === "off" ? reason.value : null, handover_proof: handover.value,
+      email_includes_photo: emailPhoto.querySelector("input").checked,
+      consent_modes: Object.assign({ "*": consentDefault.value }, countries.read()),
+    });
+    let loaded = read();
+    let saved = s;
     const form = el("form", { onsubmit: async (e) => {
       e.preventDefault();
-      const modes = Object.assign({ "*": consentDefault.value }, countries.read());
-      await answer(await send("/api/v1/settings", "PUT", {
-        retention_seconds: Number(retention.value) * HOUR, dispute_window_seconds: Number(dispute.value) * DAY,
-        photos_per_delivery: Number(photos.value), location_radii: { at_address_m: Number(atAddress.value), near_m: Number(near.value) },
-        quality_policy: quality.value, ticket_policy: ticket.value, people_policy: people.value,
-        people_policy_reason: people.value === "off" ? reason.value : null, handover_proof: handover.value,
-        email_includes_photo: emailPhoto.querySelector("input").checked, consent_modes: modes,
-      }), region);
+      const patch = changes(loaded, read());
+      // A country taken out is removed with null (a merge patch merges objects member by member).
+      if (patch.consent_modes) {
+        for (const country of Object.keys(saved.consent_modes)) if (!(country in patch.consent_modes)) patch.consent_modes[country] = null;
+      }
+      const done = await answer(await send("/api/v1/settings", "PATCH", patch), region);
+      if (done) { saved = done; loaded = read(); }
     } },
     field("set-retention", T.retention, retention, T.retentionHint),
     emailPhoto,
