@@ -51,7 +51,11 @@ def test_an_admin_brands_the_customer_page_and_changes_a_setting(server, chromiu
     # form saves something else: a dispute window of 36 hours (1.5 days), radii of 7.5 m.
     assert world.api("/api/v1/settings", "PATCH", {"dispute_window_seconds": 129600,
                                                    "location_radii": {"at_address_m": 7.5, "near_m": 250}})[0] == 200
+    # Opened again so the form shows them; the old view stays until the new one replaces it, so
+    # wait for that (filling the old one would be lost when it goes).
+    old = page.query_selector("[data-view=settings]")
     page.get_by_role("button", name="Settings", exact=True).click()
+    page.wait_for_function("old => !old.isConnected", arg=old)
     page.wait_for_selector("[data-view=settings] form")
     # A setting: photos kept 48 hours instead of 30 days, and opt-in in France.
     page.get_by_label("Keep photos for (hours)").fill("48")

@@ -63,19 +63,27 @@ public struct TenantBranding: Codable, Sendable, Equatable {
 
     /// A name customers read as the sender's: NFC, one line, at least one letter or digit, and no
     /// format or default-ignorable characters (U+3164, a "letter" that shows as nothing) but the
-    /// joiners some scripts need (U+200C, U+200D). A right-to-left
-    /// override (U+202E) would turn "… via Doorstep" around in an email's From; an invisible
-    /// mark alone would make a sender with no name at all.
+    /// joiners some scripts need (U+200C, U+200D). A right-to-left override (U+202E) would turn
+    /// "… via Doorstep" around in an email's From; an invisible mark alone would make a sender
+    /// with no name at all. No `@ < >` either: "Acme <ceo@bank.example>" in a From reads as an
+    /// address; and no line or paragraph separators, private-use or unassigned code points.
     static func checkedName(_ text: String) throws(DoorstepError) -> String {
         let name = text.precomposedStringWithCanonicalMapping
         let joiners: Set<Unicode.Scalar> = ["\u{200C}", "\u{200D}"]
+        let refused: Set<Unicode.GeneralCategory> = [.format, .lineSeparator, .paragraphSeparator, .privateUse, .unassigned, .surrogate]
+        let letters: Set<Unicode.GeneralCategory> = [
+            .uppercaseLetter, .lowercaseLetter, .titlecaseLetter, .modifierLetter, .otherLetter, .decimalNumber, .letterNumber, .otherNumber,
+        ]
         guard name.unicodeScalars.count <= displayNameLimit, !Validate.hasControlCharacters(name),
               !name.unicodeScalars.contains(where: {
-                  ($0.properties.generalCategory == .format || $0.properties.isDefaultIgnorableCodePoint) && !joiners.contains($0)
+                  (refused.contains($0.properties.generalCategory) || $0.properties.isDefaultIgnorableCodePoint || "@<>".unicodeScalars.contains($0))
+                      && !joiners.contains($0)
               }),
-              name.unicodeScalars.contains(where: { $0.properties.isAlphabetic || $0.properties.numericType != nil })
+              name.unicodeScalars.contains(where: { letters.contains($0.properties.generalCategory) && !$0.properties.isDefaultIgnorableCodePoint })
         else {
-            throw .invalidInput(field: "display_name", reason: "must be 1 to \(displayNameLimit) characters on one line, with a letter or a digit and no invisible formatting")
+            throw .invalidInput(
+                field: "display_name",
+                reason: "must be 1 to \(displayNameLimit) characters on one line, with a letter or a digit, no invisible formatting and no @ < >")
         }
         return name
     }

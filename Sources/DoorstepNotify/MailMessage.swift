@@ -42,7 +42,7 @@ public struct MailMessage: Sendable {
     public func rendered() -> String {
         let boundary = "b1_" + messageID.filter { $0.isLetter || $0.isNumber }
         var lines = [
-            "From: \(Self.phrase(fromName)) <\(from)>",
+            "From: \(Self.fromField(name: fromName, address: from))",
             "To: <\(to)>",
             "Subject: \(Self.encodedWord(subject))",
             "Date: \(Self.rfc5322Date(date))",
@@ -99,15 +99,23 @@ public struct MailMessage: Sendable {
         text.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == " ") } ? text : encodedWords(text)
     }
 
-    /// Base64 encoded words of at most 75 characters each (RFC 2047 §2), each whole UTF-8 (cut
-    /// between scalars), on folded lines.
+    /// The From field's value: the address after the name, on a folded line of its own when the
+    /// name is encoded (a line holding an encoded word stays within 76 characters, RFC 2047 §2).
+    static func fromField(name: String, address: String) -> String {
+        let written = Self.phrase(name)
+        return written == name ? "\(name) <\(address)>" : "\(written)\r\n <\(address)>"
+    }
+
+    /// Base64 encoded words of 64 characters at most (RFC 2047 allows 75, on lines of 76 with the
+    /// header's name: "Subject: " and a word make 73), each whole UTF-8 (cut between scalars), on
+    /// folded lines.
     static func encodedWords(_ text: String) -> String {
         var words: [String] = []
         var chunk: [UInt8] = []
         for scalar in text.unicodeScalars {
             let bytes = Array(String(scalar).utf8)
-            // "=?UTF-8?B?" + base64 + "?=": 45 bytes make 60 base64 characters, 72 in all.
-            if chunk.count + bytes.count > 45 {
+            // "=?UTF-8?B?" + base64 + "?=": 39 bytes make 52 base64 characters, 64 in all.
+            if chunk.count + bytes.count > 39 {
                 words.append("=?UTF-8?B?\(Data(chunk).base64EncodedString())?=")
                 chunk = []
             }

@@ -105,6 +105,12 @@ extension SQLMetadataStore {
         }
     }
 
+    public func outboxMessage(id: String) async throws -> OutboxMessage? {
+        try await source.withConnection { db in
+            try await Self.messages(where: "m.id = \(bind: id)", on: db, limit: 1).first
+        }
+    }
+
     public func replayOutboxMessage(id: String, endpointID: String?, at: Date) async throws -> Bool {
         try await source.withConnection { db in
             var condition: SQLQueryString = "id = \(bind: id) AND state = 'dead'"

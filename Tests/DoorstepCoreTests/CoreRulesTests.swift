@@ -173,7 +173,8 @@ import Testing
         #expect(throws: DoorstepError.self) { try TenantBranding(displayName: "Acme\u{0007}").validated() }
         #expect(try TenantBranding(displayName: String(repeating: "é", count: 80)).validated().displayName?.count == 80)
         // Invisible or reordering marks: an override, an isolate, a lone mark, a blank letter.
-        for name in ["Acme\u{202E}srevo", "\u{2066}Acme", "\u{200E}", "\u{FEFF}Acme", "\u{3164}"] {
+        for name in ["Acme\u{202E}srevo", "\u{2066}Acme", "\u{200E}", "\u{FEFF}Acme", "\u{3164}", "Acme <ceo@bank.example>",
+                     "Acme\u{2028}Bank", "Acme\u{F8FF}", "\u{0345}\u{0301}", "Acme\u{0378}"] {
             #expect(throws: DoorstepError.self, "\(name.unicodeScalars.map { String($0.value, radix: 16) })") {
                 try TenantBranding(displayName: name).validated()
             }

@@ -131,7 +131,8 @@ import Testing
 
     @Test func theEmailIsFromTheSenderViaDoorstepAndSaysWhomToAsk() async throws {
         try await TestApp.run(configure: { $0.outboxWorker = false }) { app in
-            var branding = TenantBranding(displayName: "Acme, Inc. <ceo@evil.example>", supportEmail: "help@acme.example")
+            // Commas, quotes and a look-alike encoded word: plain in a From they would split or forge it.
+            var branding = TenantBranding(displayName: #"Acme, Inc. "Parcels" =?x?= — Colis Express"#, supportEmail: "help@acme.example")
             branding = try branding.validated()
             try await app.services.store.updateBranding(branding, tenantID: app.tenant.id)
             let delivery = try await app.delivery()
@@ -141,12 +142,21 @@ import Testing
             let messages = try await app.services.store.outboxMessages(state: nil, endpointID: nil, limit: 100)
             let message = try #require(messages.first { $0.channel == .email && $0.event.type == .delivered })
             let mail = try #require(try await app.services.email.compose(message))
-            #expect(mail.fromName == "Acme, Inc. <ceo@evil.example> via Doorstep")
-            // The name's comma and angle brackets cannot make another address: it goes encoded.
-            let from = try #require(mail.rendered().split(separator: "\r\n").first { $0.hasPrefix("From: ") })
-            #expect(from.hasPrefix("From: =?UTF-8?B?") && from.hasSuffix("<\(app.services.configuration.mailFrom)>") && !from.contains("evil"))
-            #expect(mail.html.contains("<p><strong><bdi>Acme, Inc. &lt;ceo@evil.example&gt;</bdi></strong></p>"))
-            #expect(mail.text.contains("Questions about your order? Contact Acme, Inc. <ceo@evil.example>: help@acme.example"))
+            #expect(mail.fromName == #"Acme, Inc. "Parcels" =?x?= — Colis Express via Doorstep"#)
+            // Encoded, in words of at most 75 characters on lines of at most 76, the address on its own line.
+            let rendered = mail.rendered()
+            let headerEnd = try #require(rendered.range(of: "\r\n\r\n")).lowerBound
+            let header = rendered[..<headerEnd].replacingOccurrences(of: "\r\n ", with: "\u{1}")
+            let from = try #require(header.split(separator: "\r\n").first { $0.hasPrefix("From: ") }).split(separator: "\u{1}")
+            #expect(from.first?.hasPrefix("From: =?UTF-8?B?") == true && from.last == "<\(app.services.configuration.mailFrom)>")
+            #expect(from.allSatisfy { $0.count <= 76 } && !from.joined().contains("Parcels") && !from.joined().contains(","))
+            let decoded = from.dropLast().map { word in
+                let text = word.replacingOccurrences(of: "From: ", with: "")
+                return String(decoding: Data(base64Encoded: String(text.dropFirst(10).dropLast(2))) ?? Data(), as: UTF8.self)
+            }.joined()
+            #expect(decoded == mail.fromName)
+            #expect(mail.html.contains("<p><strong><bdi>Acme, Inc. &quot;Parcels&quot; =?x?= — Colis Express</bdi></strong></p>"))
+            #expect(mail.text.contains(#"Questions about your order? Contact Acme, Inc. "Parcels" =?x?= — Colis Express: help@acme.example"#))
         }
     }
 }

@@ -129,6 +129,7 @@ class UnimplementedStore: MetadataStore, @unchecked Sendable {
     func completeOutboxMessage(id: String, at: Date) async throws { throw unimplemented() }
     func failOutboxMessage(id: String, error: String, retryAt: Date?) async throws { throw unimplemented() }
     func outboxMessages(state: OutboxMessage.State?, endpointID: String?, limit: Int) async throws -> [OutboxMessage] { throw unimplemented() }
+    func outboxMessage(id: String) async throws -> OutboxMessage? { throw unimplemented() }
     func replayOutboxMessage(id: String, endpointID: String?, at: Date) async throws -> Bool { throw unimplemented() }
 
     // MARK: WebhookStore

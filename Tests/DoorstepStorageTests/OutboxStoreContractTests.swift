@@ -87,6 +87,11 @@ import Testing
             #expect(try await seed.store.outboxMessages(state: .dead, endpointID: nil, limit: 10).map(\.id) == [third[0].id])
             #expect(try await seed.store.replayOutboxMessage(id: third[0].id, endpointID: nil, at: now.addingTimeInterval(400)))
             #expect(try await !seed.store.replayOutboxMessage(id: third[0].id, endpointID: nil, at: now.addingTimeInterval(400)))
+            // Scoped to an endpoint, a message of no endpoint (an email) is not found; read by id, it is pending again.
+            #expect(try await !seed.store.replayOutboxMessage(id: third[0].id, endpointID: Seed.id(), at: now.addingTimeInterval(400)))
+            let reread = try await seed.store.outboxMessage(id: third[0].id)
+            #expect(reread?.state == .pending && reread?.attempts == 0 && reread?.lastError == "HTTP 500")
+            #expect(try await seed.store.outboxMessage(id: Seed.id()) == nil)
             let replayed = try await seed.store.claimOutboxMessages(now: now.addingTimeInterval(400), leaseUntil: now.addingTimeInterval(500), limit: 10)
             #expect(replayed.count == 1 && replayed[0].attempts == 1)
             try await seed.store.completeOutboxMessage(id: replayed[0].id, at: now.addingTimeInterval(401))

@@ -20,13 +20,23 @@ struct PageRenderer: Sendable {
         // Before any template is parsed: the pragma is looked up as the parser meets it.
         MustacheContentTypes.register(ScalarHTML(), named: Self.contentType)
         var library = MustacheLibrary()
-        for (name, template) in [
-            ("head", Assets.head), ("layout", Assets.layout), ("delivery", Assets.delivery), ("message", Assets.message),
-            ("preferences", Assets.preferences), ("courier-shell", Assets.courierShell), ("operator-shell", Assets.operatorShell),
-        ] {
+        for (name, template) in Self.templates {
+            // A template without the pragma would fall back to mustache's escaping by Character.
+            guard template.hasPrefix("{{% CONTENT_TYPE: \(Self.contentType) }}") else {
+                throw TemplateError(description: "template \(name) does not declare CONTENT_TYPE \(Self.contentType)")
+            }
             try library.register(template, named: name)
         }
         self.library = library
+    }
+
+    static let templates = [
+        ("head", Assets.head), ("layout", Assets.layout), ("delivery", Assets.delivery), ("message", Assets.message),
+        ("preferences", Assets.preferences), ("courier-shell", Assets.courierShell), ("operator-shell", Assets.operatorShell),
+    ]
+
+    struct TemplateError: Error, CustomStringConvertible {
+        let description: String
     }
 
     /// A customer page inside the customer layout, under the tenant's name and logo where it has them.

@@ -92,13 +92,14 @@ public struct WebhookService: Sendable {
     /// message is one that does not exist (404).
     public func replay(_ messageID: String, of endpoint: WebhookEndpoint) async throws -> OutboxMessage {
         guard Identifier.isValid(messageID) else { throw DoorstepError.notFound }
-        guard try await store.replayOutboxMessage(id: messageID, endpointID: endpoint.id, at: effects.now()) else {
-            let known = try await store.outboxMessages(state: nil, endpointID: endpoint.id, limit: Self.logLength).contains { $0.id == messageID }
-            throw known ? DoorstepError.conflict(reason: "only a dead letter can be sent again") : DoorstepError.notFound
+        let replayed = try await store.replayOutboxMessage(id: messageID, endpointID: endpoint.id, at: effects.now())
+        // Read back by id, whatever its state: the woken worker may have sent it already, and a
+        // backlog may hold it behind any number of newer messages.
+        guard let message = try await store.outboxMessage(id: messageID), message.endpointID == endpoint.id else {
+            throw DoorstepError.notFound
         }
+        guard replayed else { throw DoorstepError.conflict(reason: "only a dead letter can be sent again") }
         signal.notify()
-        guard let message = try await store.outboxMessages(state: .pending, endpointID: endpoint.id, limit: Self.logLength)
-            .first(where: { $0.id == messageID }) else { throw DoorstepError.notFound }
         return message
     }
 

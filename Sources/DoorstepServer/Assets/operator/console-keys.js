@@ -16,6 +16,8 @@
     const boxes = SCOPES.map((scope) => el("input", { type: "checkbox", value: scope, id: "key-" + scope, checked: scope === "read" }));
     return el("form", { class: "card", onsubmit: async (e) => {
       e.preventDefault();
+      // One request per press: a second one would make a second endpoint or key nobody saw the secret of.
+      if (e.submitter) e.submitter.disabled = true;
       const response = await api("/api/v1/api-keys", {
         method: "POST", headers: { "Content-Type": "application/json" },
         body: JSON.stringify({ name: name.value.trim(), scopes: boxes.filter((b) => b.checked).map((b) => b.value) }),

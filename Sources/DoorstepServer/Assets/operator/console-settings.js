@@ -135,11 +135,11 @@
 
   function settingsCard(s) {
     const region = el("div", {});
-    const retention = input({ type: "number", min: "1", max: "2160", step: "1", value: Math.round(s.retention_seconds / HOUR) });
-    const dispute = input({ type: "number", min: "0", max: "540", step: "1", value: Math.round(s.dispute_window_seconds / DAY) });
-    const photos = input({ type: "number", min: "1", max: "3", step: "1", value: s.photos_per_delivery });
-    const atAddress = input({ type: "number", min: "5", max: "5000", step: "any", value: s.location_radii.at_address_m });
-    const near = input({ type: "number", min: "5", max: "5000", step: "any", value: s.location_radii.near_m });
+    const retention = input({ type: "number", required: true, min: "1", max: "2160", step: "1", value: Math.round(s.retention_seconds / HOUR) });
+    const dispute = input({ type: "number", required: true, min: "0", max: "540", step: "1", value: Math.round(s.dispute_window_seconds / DAY) });
+    const photos = input({ type: "number", required: true, min: "1", max: "3", step: "1", value: s.photos_per_delivery });
+    const atAddress = input({ type: "number", required: true, min: "5", max: "5000", step: "any", value: s.location_radii.at_address_m });
+    const near = input({ type: "number", required: true, min: "5", max: "5000", step: "any", value: s.location_radii.near_m });
     const quality = select("quality", ["flag", "reject"], s.quality_policy);
     const ticket = select("ticket", ["flag", "refuse"], s.ticket_policy);
     const people = select("people", ["blur", "retake", "off"], s.people_policy);

@@ -20,6 +20,8 @@
     const boxes = EVENTS.map((name) => el("input", { type: "checkbox", value: name, id: "hook-" + name }));
     return el("form", { class: "card", onsubmit: async (e) => {
       e.preventDefault();
+      // One request per press: a second one would make a second endpoint or key nobody saw the secret of.
+      if (e.submitter) e.submitter.disabled = true;
       const response = await post("/api/v1/webhooks", { url: url.value.trim(), event_types: boxes.filter((b) => b.checked).map((b) => b.value) });
       webhooks(response.status === 201 ? secretNotice(await response.json()) : await problem(response));
     } },
@@ -77,7 +79,8 @@
     if (!response.ok) { show(await problem(response)); return; }
     const items = (await response.json()).items;
     const resend = (m) => el("button", { type: "button", class: "link", "aria-label": T.sendAgain + ": " + m.event_type + ", " + m.id,
-      onclick: async () => {
+      onclick: async (e) => {
+        e.currentTarget.disabled = true;
         const result = await post(path + "/" + encodeURIComponent(m.id) + "/replay");
         log(endpoint, result.ok ? note(T.replayed, true) : await problem(result));
       } }, T.sendAgain);
