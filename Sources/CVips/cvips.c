@@ -41,6 +41,22 @@ int dsv_init(char *err, size_t err_length) {
 }
 
 // shrink: JPEG shrink-on-load factor (1, 2, 4, 8); WebP takes a scale. Ignored by PNG and HEIF.
+// libpng allocates a chunk's buffer from its declared length before reading it: an 18 KB file
+// declaring a 1.7 GB zTXt chunk made a 1.7 GB allocation (found by the fuzzer). The whole file is in
+// memory here, so a chunk that claims more than what is left of it is a broken file, refused before
+// libpng sees it. (The decoder helpers' address-space limit stops it too; this stops it cheaply.)
+static int png_chunks_fit(const unsigned char *bytes, size_t length) {
+    if (length < 8) return 0;
+    size_t at = 8;
+    while (at + 8 <= length) {
+        size_t declared = ((size_t)bytes[at] << 24) | ((size_t)bytes[at + 1] << 16) | ((size_t)bytes[at + 2] << 8) | bytes[at + 3];
+        if (declared > length - at - 8) return 0;
+        if (memcmp(bytes + at + 4, "IEND", 4) == 0) return 1;
+        at += 8 + declared + 4;  // the chunk's type and length, its data, its CRC
+    }
+    return 1;  // cut between chunks: libpng reports it (fail_on error)
+}
+
 static VipsImage *load(dsv_format format, const void *data, size_t length, int shrink, int sequential) {
     VipsImage *image = NULL;
     VipsAccess access = sequential ? VIPS_ACCESS_SEQUENTIAL : VIPS_ACCESS_RANDOM;
@@ -51,6 +67,7 @@ static VipsImage *load(dsv_format format, const void *data, size_t length, int s
                                   "fail_on", VIPS_FAIL_ON_ERROR, NULL);
         break;
     case DSV_FORMAT_PNG:
+        if (!png_chunks_fit(data, length)) break;
         rc = vips_pngload_buffer((void *)data, length, &image, "access", access,
                                  "fail_on", VIPS_FAIL_ON_ERROR, NULL);
         break;

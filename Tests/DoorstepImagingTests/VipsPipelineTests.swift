@@ -232,6 +232,21 @@ import Testing
         #expect(throws: DoorstepError.undecodableImage) { try processor.process(bytes, limits: ImageLimits(), output: ImageOutputSpec()) }
     }
 
+    /// A PNG chunk that claims more bytes than the file holds is refused before libpng, which would
+    /// allocate the claimed size first: the fuzzer's 18 KB file claimed a 1.7 GB zTXt chunk. (libpng
+    /// refuses the file too, after that allocation: what catches the allocation is the fuzz run's
+    /// memory limit, with the fuzzer's file in its corpus; this pins the refusal.)
+    @Test func aPNGChunkLongerThanTheFileIsRefusedBeforeAnyAllocation() throws {
+        let png = Array(FileManager.default.contents(atPath: TestPhotos.fixtures.appendingPathComponent("r18_coffee_600x400.png").path) ?? Data())
+        // The signature and IHDR as they are, then a zTXt chunk declaring 0x6A00_0000 bytes and holding 16.
+        let header = Array(png.prefix(8 + 8 + 13 + 4))
+        let bomb = header + [0x6A, 0x00, 0x00, 0x00] + Array("zTXt".utf8) + [UInt8](repeating: 0x41, count: 16)
+        let processor = try VipsImageProcessor()
+        #expect(throws: DoorstepError.undecodableImage) { try processor.process(bomb, limits: ImageLimits(), output: ImageOutputSpec()) }
+        // The file it was cut from is fine.
+        #expect(try processor.process(png, limits: ImageLimits(), output: ImageOutputSpec()).display.width == 600)
+    }
+
     /// Every format's decoding is bounded in time: past the budget it stops and the image is
     /// refused like a broken one (libjpeg-turbo's progress monitor for JPEG, libvips's progress
     /// signal for the rest). With the default budget the same files go through.
