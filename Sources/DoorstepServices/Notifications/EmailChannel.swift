@@ -103,10 +103,11 @@ public struct EmailChannel: Sendable {
         }
         if let name = brand.displayName, brand.hasSupportContact {
             let contact = [brand.supportEmail, brand.supportURL].compactMap { $0 }
-            text += ["", String(format: strings.brandContact, name) + " " + contact.joined(separator: " · ")]
+            let sentence = String(format: strings.brandContact, name)
+            text += ["", sentence + " " + contact.joined(separator: " · ")]
             let links = [brand.supportEmail.map { "<a href=\"mailto:\(escape($0))\">\(escape($0))</a>" },
                          brand.supportURL.map { "<a href=\"\(escape($0))\">\(escape($0))</a>" }].compactMap { $0 }
-            html.append("<p>\(escape(String(format: strings.brandContact, name))) \(links.joined(separator: " · "))</p>")
+            html.append("<p>\(escape(sentence)) \(links.joined(separator: " · "))</p>")
         }
         text += ["", "\(strings.emailOptOutLine) \(optOutURL)", "", strings.emailFooter]
         html.append("<p>\(escape(strings.emailOptOutLine)) <a href=\"\(escape(optOutURL))\">\(escape(strings.preferencesLink))</a></p>")

@@ -2,14 +2,9 @@
 // The console's API keys, for admins: one per system or person, with only the scopes it needs;
 // a new key is shown once (the server keeps its digest), and a leaked one is revoked at once.
 (function (C) {
-  const { T, el, api, show, when } = C;
+  const { T, el, api, show, when, note, problem } = C;
   const SCOPES = ["read", "deliveries", "admin"];
 
-  const note = (text, ok) => el("p", { class: "card " + (ok ? "notice" : "flag"), role: ok ? "status" : "alert", tabindex: "-1" }, text);
-  async function problem(response) {
-    const body = (response.headers.get("Content-Type") || "").startsWith("application/problem+json") ? await response.json() : {};
-    return note(body.detail || T.actionFailed, false);
-  }
 
   function createForm() {
     const name = el("input", { id: "key-name", required: true, maxlength: "100", autocomplete: "off" });

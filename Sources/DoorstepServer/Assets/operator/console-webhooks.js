@@ -3,15 +3,10 @@
 // test send, a new secret, deletion, and each endpoint's delivery log, where a dead letter can be
 // sent again once the receiving system is fixed.
 (function (C) {
-  const { T, el, api, show, when } = C;
+  const { T, el, api, show, when, note, problem } = C;
   const EVENTS = T.webhookEvents.split(" ");
 
   const post = (path, body) => api(path, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body || {}) });
-  const note = (text, ok) => el("p", { class: "card " + (ok ? "notice" : "flag"), role: ok ? "status" : "alert", tabindex: "-1" }, text);
-  async function problem(response) {
-    const body = (response.headers.get("Content-Type") || "").startsWith("application/problem+json") ? await response.json() : {};
-    return note(body.detail || T.actionFailed, false);
-  }
   const secretNotice = (endpoint) => el("p", { class: "card notice", role: "status", tabindex: "-1" },
     C.fill(T.secretOnce, { url: endpoint.url }), " ", el("code", {}, endpoint.secret));
 

@@ -164,9 +164,17 @@
     setTimeout(() => URL.revokeObjectURL(url), 10000);
   }
 
+  // A result for the top of a view, announced (status or alert) and focusable; and a refusal's
+  // own words (its RFC 9457 detail) as one.
+  const note = (text, ok) => el("p", { class: "card " + (ok ? "notice" : "flag"), role: ok ? "status" : "alert", tabindex: "-1" }, text);
+  async function problem(response) {
+    const body = (response.headers.get("Content-Type") || "").startsWith("application/problem+json") ? await response.json() : {};
+    return note(body.detail || T.actionFailed, false);
+  }
+
   // What the console's other views (console-deliveries.js) share with this one.
   const views = {};
-  window.DoorstepConsole = { T, el, api, show, when, fill, keepURL, verdictRows, downloadPack, views, role: () => role };
+  window.DoorstepConsole = { T, el, api, show, when, fill, keepURL, verdictRows, downloadPack, note, problem, views, role: () => role };
 
   // Signed in already (the cookie outlives a reload)? Then straight to the cases.
   fetch(SESSION).then(async (response) => {
