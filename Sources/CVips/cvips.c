@@ -236,6 +236,12 @@ int dsv_process(dsv_format format, const void *data, size_t length, int w, int h
     int fw = 0, fh = 0, uw = 0, uh = 0, tw = 0, th = 0;
     int rc = format == DSV_FORMAT_JPEG ? dsj_decode_fitted(data, length, display_max, deadline_us, &fitted, &fw, &fh, &icc, &icc_length, err, err_length) : 1;
     if (rc == 1) rc = vips_decode_fitted(format, data, length, w, h, display_max, deadline_us, &fitted, &fw, &fh);
+    // The decoders' own checks run every few rows or tiles, so a small image can finish between
+    // two of them: a decode that ended past the deadline fails all the same, whatever its size.
+    if (rc == 0 && ds_budget_now_us() > deadline_us) {
+        snprintf(err, err_length, "decoding took longer than its time budget");
+        rc = -1;
+    }
     if (rc) goto done;
     rc = -1;
     if (icc) dsc_to_srgb(fitted, (size_t)fw * fh, icc, icc_length);
