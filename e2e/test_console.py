@@ -17,6 +17,14 @@ PHOTO = ROOT / "Tests/Fixtures/quality/r01_sunset.original.jpg"
 WIDTHS = {"desktop": {"width": 1280, "height": 900}, "phone": {"width": 390, "height": 844}}
 
 
+def axe_clean(axe, page, name):
+    """axe-core on the page as it stands: what passed and what did not printed, nothing may fail."""
+    report = axe.run(page)
+    violations = [(v["id"], v["impact"], len(v["nodes"])) for v in report.response["violations"]]
+    print(f"\naxe-core on the console's {name}: {len(report.response['passes'])} rules passed, violations: {violations}")
+    assert violations == [], json.dumps(report.response["violations"], indent=1)[:3000]
+
+
 def sign_in(page, username):
     page.goto("/operator")
     page.get_by_label("Username").fill(username)

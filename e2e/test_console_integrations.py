@@ -5,23 +5,15 @@ from the endpoint's log and which then arrives with the same webhook-id. A test 
 what the receiver answered; a new secret is shown once. A key is created (shown once, working),
 then revoked (refused from then on). axe-core finds nothing on these pages, light or dark, at
 desktop and phone widths."""
-import json
 
 from axe_playwright_python.sync_playwright import Axe
 
 from browser import World, chromium, screenshot  # noqa: F401 (chromium: the fixture)
 from conftest import wait_for
-from test_console import WIDTHS, sign_in
+from test_console import WIDTHS, axe_clean, sign_in
 from test_notifications import receiver  # noqa: F401 (the fixture)
 
 ONE_ATTEMPT = ["--outbox-retry-base", "0.2", "--outbox-max-attempts", "1"]
-
-
-def axe_clean(axe, page, name):
-    report = axe.run(page)
-    violations = [(v["id"], v["impact"], len(v["nodes"])) for v in report.response["violations"]]
-    print(f"\naxe-core on the console's {name}: {len(report.response['passes'])} rules passed, violations: {violations}")
-    assert violations == [], json.dumps(report.response["violations"], indent=1)[:3000]
 
 
 def test_an_admin_replays_a_dead_webhook_and_manages_keys(tmp_path, servers, receiver, chromium):  # noqa: F811

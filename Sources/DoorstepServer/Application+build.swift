@@ -70,6 +70,7 @@ func buildRouter(_ services: AppServices, outermost: (any MiddlewareProtocol<Req
     CourierController(accounts: services.accounts).addRoutes(to: router.group("api/v1/couriers").add(middleware: tenants))
     APIKeyController(accounts: services.accounts, authenticator: tenants).addRoutes(to: router.group("api/v1/api-keys"))
     BrandingController(authenticator: tenants, branding: services.branding, rateLimits: services.rateLimits).addRoutes(api: router.group("api/v1/branding"), public: router)
+    DashboardController(authenticator: tenants, dashboard: services.dashboard).addRoutes(to: router.group("api/v1/dashboard"))
     WebhookController(authenticator: tenants, webhooks: services.webhookEndpoints, rateLimits: services.rateLimits).addRoutes(to: router.group("api/v1/webhooks"))
     LiveController(customerAccess: services.customerAccess, authenticator: tenants, live: services.live).addRoutes(to: router)
     SecurityTxtController(contact: services.configuration.securityContact, baseURL: services.configuration.resolvedBaseURL, effects: services.effects)

@@ -411,6 +411,30 @@ enum Migrations {
             "CREATE TABLE brand_logos (tenant_id TEXT PRIMARY KEY REFERENCES tenants(id), digest TEXT NOT NULL, jpeg TEXT NOT NULL)",
             "CREATE INDEX brand_logos_by_digest ON brand_logos (digest)",
         ]),
+        // The operators' dashboard (DashboardStore): each family of figures is counted on an index
+        // by tenant and time, and a closed day's figures are kept, one small row per figure.
+        (23, [
+            """
+            CREATE TABLE dashboard_days (
+                tenant_id TEXT NOT NULL REFERENCES tenants(id),
+                day BIGINT NOT NULL,
+                metric TEXT NOT NULL,
+                n BIGINT NOT NULL,
+                total BIGINT NOT NULL,
+                PRIMARY KEY (tenant_id, day, metric))
+            """,
+            // When a delivery was first delivered: a retake or a photo after "delivered without a
+            // photo" moves delivered_at, and a delivery must not count on two days.
+            "ALTER TABLE deliveries ADD COLUMN first_delivered_at BIGINT",
+            "UPDATE deliveries SET first_delivered_at = delivered_at",
+            "CREATE INDEX deliveries_by_tenant_first_delivered ON deliveries (tenant_id, first_delivered_at)",
+            "CREATE INDEX delivery_attempts_by_tenant ON delivery_attempts (tenant_id, created_at)",
+            "CREATE INDEX outbox_events_by_tenant ON outbox_events (tenant_id, occurred_at)",
+            "CREATE INDEX outbox_messages_by_event ON outbox_messages (event_id)",
+            "CREATE INDEX access_events_by_tenant_action ON access_events (tenant_id, action, at)",
+            // On PostgreSQL these indexes are built inside the migration's transaction: writes to
+            // those tables wait while they are (seconds per million rows, measured in BENCHMARKS.md).
+        ]),
     ]
 
     static var latest: Int { steps.map(\.version).max() ?? 0 }

@@ -198,7 +198,8 @@ extension SQLMetadataStore {
                     placement = CASE WHEN \(right) THEN \(bind: Placement.handedToResident.rawValue) ELSE placement END,
                     note = CASE WHEN \(right) THEN \(bind: note) ELSE note END,
                     delivered_at = CASE WHEN \(right) THEN \(bind: at.epochMilliseconds) ELSE delivered_at END,
-                    handed_over_at = CASE WHEN \(right) THEN \(bind: at.epochMilliseconds) ELSE handed_over_at END
+                    handed_over_at = CASE WHEN \(right) THEN \(bind: at.epochMilliseconds) ELSE handed_over_at END,
+                    first_delivered_at = CASE WHEN \(right) THEN COALESCE(first_delivered_at, \(bind: at.epochMilliseconds)) ELSE first_delivered_at END
                 WHERE id = \(bind: deliveryID) AND handover_failures < \(bind: maxFailures) AND \(unsafeRaw: open)
                 RETURNING \(unsafeRaw: DeliveryRow.columns), handover_failures
                 """).first() {
@@ -222,7 +223,8 @@ extension SQLMetadataStore {
             // itself: they may withdraw it while the courier's request is on its way.
             let changed = try await db.raw("""
                 UPDATE deliveries SET state = \(bind: DeliveryState.delivered.rawValue), placement = \(bind: placement.rawValue),
-                    note = \(bind: note), delivered_at = \(bind: at.epochMilliseconds)
+                    note = \(bind: note), delivered_at = \(bind: at.epochMilliseconds),
+                    first_delivered_at = COALESCE(first_delivered_at, \(bind: at.epochMilliseconds))
                 WHERE id = \(bind: deliveryID) AND state <> \(bind: DeliveryState.delivered.rawValue)
                 \(unsafeRaw: placement == .withNeighbour ? "AND drop_kind = '\(DropChoice.Kind.neighbour.rawValue)'" : "")
                 RETURNING id

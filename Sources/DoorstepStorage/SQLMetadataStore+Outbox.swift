@@ -112,14 +112,17 @@ extension SQLMetadataStore {
     }
 
     public func replayOutboxMessage(id: String, endpointID: String?, at: Date) async throws -> Bool {
-        try await source.withConnection { db in
+        try await source.withTransaction { db in
             var condition: SQLQueryString = "id = \(bind: id) AND state = 'dead'"
             if let endpointID { condition = "\(condition) AND endpoint_id = \(bind: endpointID)" }
-            return try await db.raw("""
+            guard try await db.raw("""
                 UPDATE outbox_messages SET state = 'pending', attempts = 0, next_attempt_at = \(bind: at.epochMilliseconds),
                     claimed_until = NULL
                 WHERE \(condition) RETURNING id
-                """).first() != nil
+                """).first() != nil else { return false }
+            // The dashboard kept that day's figures with this message as failed: counted again.
+            try await Self.forgetKeptDay(ofMessage: id, on: db)
+            return true
         }
     }
 

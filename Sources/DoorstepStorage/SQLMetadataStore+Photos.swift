@@ -92,7 +92,8 @@ extension SQLMetadataStore {
             let placement: SQLQueryString = announce || photo.slot == 1
                 ? "placement = \(bind: photo.placement.rawValue), note = \(bind: photo.note), " : ""
             let update: SQLQueryString = announce
-                ? "\(placement)delivered_at = \(bind: now)" : "\(placement)delivered_at = COALESCE(delivered_at, \(bind: now))"
+                ? "\(placement)delivered_at = \(bind: now), first_delivered_at = COALESCE(first_delivered_at, \(bind: now))"
+                : "\(placement)delivered_at = COALESCE(delivered_at, \(bind: now)), first_delivered_at = COALESCE(first_delivered_at, \(bind: now))"
             guard let delivery = try await db.raw("""
                 UPDATE deliveries SET state = \(bind: DeliveryState.delivered.rawValue), \(update)
                 WHERE id = \(bind: photo.deliveryID)

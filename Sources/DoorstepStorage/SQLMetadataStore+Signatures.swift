@@ -10,7 +10,8 @@ extension SQLMetadataStore {
             let at = photo.createdAt.epochMilliseconds
             guard let delivery = try await db.raw("""
                 UPDATE deliveries SET state = \(bind: DeliveryState.delivered.rawValue), placement = \(bind: Placement.handedToResident.rawValue),
-                    note = \(bind: note), delivered_at = \(bind: at), handed_over_at = \(bind: at)
+                    note = \(bind: note), delivered_at = \(bind: at), handed_over_at = \(bind: at),
+                    first_delivered_at = COALESCE(first_delivered_at, \(bind: at))
                 WHERE id = \(bind: photo.deliveryID) AND state <> \(bind: DeliveryState.delivered.rawValue) AND erased_at IS NULL
                 RETURNING \(unsafeRaw: DeliveryRow.columns)
                 """).first(decoding: DeliveryRow.self, with: snakeCase)?.delivery()

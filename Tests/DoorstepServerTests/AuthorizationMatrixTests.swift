@@ -111,6 +111,8 @@ import Testing
         "GET /brand/logo/{file}": .init(allowed: everyone), "GET /brand/accent/{file}": .init(allowed: everyone),
         "GET /operator/console-settings.js": .init(allowed: everyone), "GET /operator/console-webhooks.js": .init(allowed: everyone),
         "GET /operator/console-keys.js": .init(allowed: everyone),
+        "GET /operator/console-dashboard.js": .init(allowed: everyone), "GET /operator/chart.js": .init(allowed: everyone),
+        "GET /api/v1/dashboard": .init(allowed: staff),
         // Couriers: their own list; only the assigned courier acts on a stop.
         "GET /api/v1/courier/deliveries": .init(allowed: [.courier, .otherTenantCourier]),
         "POST /api/v1/courier/deliveries/{id}/photo": .init(allowed: [.courier], body: Photos.jpeg, contentType: "image/jpeg",

@@ -23,6 +23,12 @@ class UnimplementedStore: MetadataStore, @unchecked Sendable {
     func migrate() async throws { throw unimplemented() }
     func ping() async throws { throw unimplemented() }
 
+    // MARK: DashboardStore
+
+    func countsFromRecords(tenantID: String, days: ClosedRange<Int>) async throws -> [DailyCount] { throw unimplemented() }
+    func keptCounts(tenantID: String, days: ClosedRange<Int>) async throws -> (counts: [DailyCount], keptDays: Set<Int>) { throw unimplemented() }
+    func keepCounts(tenantID: String, days: [Int], counts: [DailyCount]) async throws { throw unimplemented() }
+
     // MARK: BroadcastStore
 
     var isShared: Bool { false }

@@ -32,6 +32,13 @@ struct WebAppsController {
         router.get("operator/console-settings.js") { _, _ in Assets.response(Assets.operatorSettingsScript, type: "text/javascript; charset=utf-8") }
         router.get("operator/console-webhooks.js") { _, _ in Assets.response(Assets.operatorWebhooksScript, type: "text/javascript; charset=utf-8") }
         router.get("operator/console-keys.js") { _, _ in Assets.response(Assets.operatorKeysScript, type: "text/javascript; charset=utf-8") }
+        router.get("operator/console-dashboard.js") { _, _ in
+            Assets.response(Assets.operatorDashboardScript, type: "text/javascript; charset=utf-8")
+        }
+        router.get("operator/chart.js") { _, _ in
+            guard let script = Assets.chartScript else { throw DoorstepError.notFound }
+            return Assets.response(script, type: "text/javascript; charset=utf-8")
+        }
     }
 
     /// The operators' case desk (see OperatorApp).

@@ -19,6 +19,7 @@ public struct AppServices: Sendable {
     public let accounts: AccountService
     public let operators: OperatorAccounts
     public let branding: BrandingService
+    public let dashboard: DashboardService
     public let deliveries: DeliveryService
     public let privacy: PrivacyService
     public let evidence: EvidenceService
@@ -62,6 +63,7 @@ public struct AppServices: Sendable {
             store: store, passwords: PasswordWork(hasher: infrastructure.passwords, pool: passwordPool),
             lifetime: configuration.operatorSessionLifetime, idleTimeout: configuration.operatorIdleTimeout, effects: effects)
         branding = BrandingService(store: store, images: infrastructure.images)
+        dashboard = DashboardService(store: store, effects: effects)
         privacy = PrivacyService(
             store: store, subjects: infrastructure.subjects, announcer: announcer, vault: vault, audit: audit, effects: effects)
         deliveries = DeliveryService(store: store, privacy: privacy, announcer: announcer, links: links, effects: effects)

@@ -67,7 +67,7 @@
     });
     const link = (label, action) => el("button", { class: "link", type: "button", onclick: action }, label);
     document.getElementById("nav").replaceChildren(
-      link(T.navCases, cases), link(T.deliveriesTitle, () => views.deliveries()), link(T.couriersTitle, () => views.couriers()),
+      link(T.navCases, cases), link(T.dashboardTitle, () => views.dashboard()), link(T.deliveriesTitle, () => views.deliveries()), link(T.couriersTitle, () => views.couriers()),
       // Settings and branding are the admins' (the server refuses support staff all the same).
       ...(role === "admin" ? [link(T.settingsTitle, () => views.settings()), link(T.webhooksTitle, () => views.webhooks()),
         link(T.keysTitle, () => views.keys())] : []),

@@ -1,0 +1,143 @@
+import DoorstepCore
+import Foundation
+import SQLKit
+
+extension SQLMetadataStore {
+    /// Marks a kept day, so that a day with no activity is not counted again on every view.
+    static let keptMarker = "_kept"
+
+    public func countsFromRecords(tenantID: String, days: ClosedRange<Int>) async throws -> [DailyCount] {
+        let (from, to) = (days.lowerBound * DailyCount.dayLength, (days.upperBound + 1) * DailyCount.dayLength)
+        return try await source.withConnection { db in
+            var counts: [DailyCount] = []
+            for query in Self.dashboardQueries(tenantID: tenantID, from: from, to: to) {
+                for row in try await db.raw(query).all() {
+                    let day = try row.decode(column: "day", as: Int.self)
+                    // Rows are (day, metric, n, total), or one row a day with a column per figure
+                    // (the photos', which one pass over each photo counts together).
+                    if row.allColumns.contains("metric") {
+                        counts.append(DailyCount(
+                            day: day, metric: try row.decode(column: "metric", as: String.self), count: try row.decode(column: "n", as: Int.self),
+                            total: try row.decode(column: "total", as: Int?.self) ?? 0))
+                    } else {
+                        for column in row.allColumns where column != "day" {
+                            let count = try row.decode(column: column, as: Int?.self) ?? 0
+                            if count > 0 { counts.append(DailyCount(day: day, metric: column, count: count)) }
+                        }
+                    }
+                }
+            }
+            return counts
+        }
+    }
+
+    /// Each family of figures in one grouped statement over an index by tenant and time.
+    static func dashboardQueries(tenantID: String, from: Int, to: Int) -> [SQLQueryString] {
+        let day = "/ \(DailyCount.dayLength)"
+        // Issues are stored comma-separated; matched whole (`_` escaped, as LIKE reads it as any character).
+        let issues = QualityIssue.allCases.map {
+            "SUM(CASE WHEN ',' || quality_issues || ',' LIKE '%,\($0.rawValue.replacingOccurrences(of: "_", with: "\\_")),%' ESCAPE '\\' "
+                + "THEN 1 ELSE 0 END) AS \(DashboardMetric.quality($0))"
+        }
+        let verdicts = LocationVerdict.allCases.map {
+            "SUM(CASE WHEN location_verdict = '\($0.rawValue)' THEN 1 ELSE 0 END) AS \(DashboardMetric.location($0))"
+        }
+        let customerActions = [AccessEvent.Action.viewPage, .optOut].map { "'\($0.rawValue)'" }.joined(separator: ", ")
+        return [
+            // Deliveries on the day they were first delivered (a retake moves delivered_at, not
+            // this), with a photo of the parcel or without.
+            """
+            SELECT first_delivered_at \(unsafeRaw: day) AS day, CASE WHEN EXISTS (
+                       SELECT 1 FROM photos p WHERE p.delivery_id = d.id AND p.attempt_id IS NULL AND p.kind = 'parcel')
+                   THEN '\(unsafeRaw: DashboardMetric.deliveredWithPhoto)' ELSE '\(unsafeRaw: DashboardMetric.deliveredWithoutPhoto)' END AS metric,
+                   COUNT(*) AS n, 0 AS total
+            FROM deliveries d
+            WHERE tenant_id = \(bind: tenantID) AND first_delivered_at >= \(bind: from) AND first_delivered_at < \(bind: to)
+            GROUP BY 1, 2
+            """,
+            """
+            SELECT created_at \(unsafeRaw: day) AS day, '\(unsafeRaw: DashboardMetric.attempted)' AS metric, COUNT(*) AS n, 0 AS total
+            FROM delivery_attempts WHERE tenant_id = \(bind: tenantID) AND created_at >= \(bind: from) AND created_at < \(bind: to)
+            GROUP BY 1
+            """,
+            // Photos of delivered parcels as taken (a later deletion does not change what was
+            // taken); an attempt's door photo is not one.
+            """
+            SELECT created_at \(unsafeRaw: day) AS day, COUNT(*) AS \(unsafeRaw: DashboardMetric.photos),
+                   SUM(CASE WHEN quality_issues <> '' THEN 1 ELSE 0 END) AS \(unsafeRaw: DashboardMetric.photosFlagged),
+                   \(unsafeRaw: (issues + verdicts).joined(separator: ", ")),
+                   SUM(CASE WHEN EXISTS (SELECT 1 FROM reuse_flags r WHERE r.photo_id = p.id) THEN 1 ELSE 0 END)
+                       AS \(unsafeRaw: DashboardMetric.reuseFlagged)
+            FROM photos p WHERE tenant_id = \(bind: tenantID) AND created_at >= \(bind: from) AND created_at < \(bind: to)
+              AND kind = 'parcel' AND attempt_id IS NULL
+            GROUP BY 1
+            """,
+            // What customers did: visits to their page, opt-outs.
+            """
+            SELECT at \(unsafeRaw: day) AS day, action AS metric, COUNT(*) AS n, 0 AS total
+            FROM access_events WHERE tenant_id = \(bind: tenantID) AND action IN (\(unsafeRaw: customerActions))
+              AND at >= \(bind: from) AND at < \(bind: to)
+            GROUP BY 1, 2
+            """,
+            // Notifications by the day of what they announce, per channel and state; the time
+            // from queued to sent summed for the average (cast: PostgreSQL sums BIGINTs as NUMERIC).
+            """
+            SELECT e.occurred_at \(unsafeRaw: day) AS day, m.channel || '_' || m.state AS metric, COUNT(*) AS n,
+                   CAST(SUM(CASE WHEN m.sent_at IS NULL THEN 0 ELSE m.sent_at - m.created_at END) AS BIGINT) AS total
+            FROM outbox_events e JOIN outbox_messages m ON m.event_id = e.id
+            WHERE e.tenant_id = \(bind: tenantID) AND e.occurred_at >= \(bind: from) AND e.occurred_at < \(bind: to)
+            GROUP BY 1, 2
+            """,
+        ]
+    }
+
+    public func keptCounts(tenantID: String, days: ClosedRange<Int>) async throws -> (counts: [DailyCount], keptDays: Set<Int>) {
+        let rows = try await source.withConnection { db in
+            try await db.raw("""
+                SELECT day, metric, n, total FROM dashboard_days
+                WHERE tenant_id = \(bind: tenantID) AND day >= \(bind: days.lowerBound) AND day <= \(bind: days.upperBound)
+                """).all().map {
+                DailyCount(day: try $0.decode(column: "day", as: Int.self), metric: try $0.decode(column: "metric", as: String.self),
+                           count: try $0.decode(column: "n", as: Int.self), total: try $0.decode(column: "total", as: Int.self))
+            }
+        }
+        let kept = Set(rows.lazy.filter { $0.metric == Self.keptMarker }.map(\.day))
+        return (rows.filter { $0.metric != Self.keptMarker }, kept)
+    }
+
+    public func keepCounts(tenantID: String, days: [Int], counts: [DailyCount]) async throws {
+        guard !days.isEmpty else { return }
+        let byDay = Dictionary(grouping: counts, by: \.day)
+        try await source.withTransaction { db in
+            for day in days {
+                // The marker first: whoever places it keeps the day, with its own figures only, so
+                // two servers counting at once never leave a mixture of both.
+                guard try await db.insertIfAbsent("""
+                    INSERT INTO dashboard_days (tenant_id, day, metric, n, total)
+                    VALUES (\(bind: tenantID), \(bind: day), \(bind: Self.keptMarker), 1, 0)
+                    ON CONFLICT (tenant_id, day, metric) DO NOTHING RETURNING 1 AS inserted
+                    """) else { continue }
+                let figures = byDay[day] ?? []
+                // In slices: SQLite takes at most 32,766 bound values a statement.
+                for start in stride(from: 0, to: figures.count, by: 500) {
+                    let values = figures[start..<min(start + 500, figures.count)].map { row -> SQLQueryString in
+                        "(\(bind: tenantID), \(bind: row.day), \(bind: row.metric), \(bind: row.count), \(bind: row.total))"
+                    }
+                    try await db.raw("INSERT INTO dashboard_days (tenant_id, day, metric, n, total) VALUES \(values.joined(separator: ", "))").run()
+                }
+            }
+        }
+    }
+
+    /// Forgets the kept figures of the day of a message's event (its outcome changed after the
+    /// day was kept): the next view counts that day from the records again.
+    static func forgetKeptDay(ofMessage id: String, on db: any SQLDatabase) async throws {
+        guard let event = try await db.raw("""
+            SELECT e.tenant_id, e.occurred_at FROM outbox_events e JOIN outbox_messages m ON m.event_id = e.id WHERE m.id = \(bind: id)
+            """).first() else { return }
+        try await db.raw("""
+            DELETE FROM dashboard_days WHERE tenant_id = \(bind: try event.decode(column: "tenant_id", as: String.self))
+              AND day = \(bind: try event.decode(column: "occurred_at", as: Int.self) / DailyCount.dayLength)
+            """).run()
+    }
+}
