@@ -5,6 +5,7 @@ opt-outs, emails sent or failed) are seeded by the database itself, then `GET /a
 is timed on a release server: the first 90-day view (which counts every closed day from the
 records and keeps it), then repeated 7-, 30- and 90-day views (kept days read back, today counted
 afresh). The figures are checked against the records. Writes results/dashboard.{md,json}."""
+import datetime
 import json
 import os
 import sqlite3
@@ -114,7 +115,10 @@ def measure(engine):
 
             first_ms, figures = get(base, made["api_key"], 90)
             # The figures are what was seeded, worked out here from the generator's rules, not by SQL.
-            step, start, end = max(1, (90 * DAY - 3_600_000) // N), (now // DAY - 89) * DAY, (now // DAY + 1) * DAY
+            # The window the server counted (seeding may have crossed midnight since `now`).
+            first_day = datetime.date.fromisoformat(figures["from"]) - datetime.date(1970, 1, 1)
+            step, start = max(1, (90 * DAY - 3_600_000) // N), first_day.days * DAY
+            end = start + 90 * DAY
             delivered = [n for n in range(N) if n % 20 != 0 and start <= now - n * step + 600_000 < end]
             with_photo = sum(1 for n in delivered if n % 10 != 5)
             opt_outs = sum(1 for n in range(N) if n % 100 == 3 and start <= now - n * step + 720_000 < end)

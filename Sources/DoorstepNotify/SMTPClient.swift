@@ -3,6 +3,7 @@ import Foundation
 import NIOCore
 import NIOPosix
 import NIOSSL
+import NIOTLS
 
 /// An SMTP client (RFC 5321) on SwiftNIO: one message per connection, STARTTLS (RFC 3207) or TLS
 /// from the first byte, certificates verified against the host name, AUTH PLAIN or LOGIN
@@ -122,10 +123,16 @@ public struct SMTPClient: Sendable {
             guard session.buffer.isEmpty else {
                 throw Failure(stage: "STARTTLS", hint: "the server sent more before TLS began: refused, as someone on the path may have added it")
             }
+            // EHLO waits for the handshake: written at once, it raced it, and a refused certificate
+            // could close the connection under the write, which then read as "ended early"
+            // (retried, and reported without the reason) instead of the TLS failure it was.
+            let established = channel.eventLoop.makePromise(of: Void.self)
             try await channel.eventLoop.submit { [tls, server] in
-                try channel.pipeline.syncOperations.addHandler(
-                    NIOSSLClientHandler(context: tls!, serverHostname: HostName.tlsServerName(server.host)), position: .first)
+                let handler = try NIOSSLClientHandler(context: tls!, serverHostname: HostName.tlsServerName(server.host))
+                try channel.pipeline.syncOperations.addHandler(handler, position: .first)
+                try channel.pipeline.syncOperations.addHandler(TLSEstablished(established), position: .after(handler))
             }.get()
+            try await established.futureResult.get()
             // RFC 3207: what the server said before TLS counts for nothing; ask again.
             capabilities = try await session.command("EHLO \(heloName)", expect: 250, stage: "EHLO after STARTTLS")
         }
@@ -231,5 +238,41 @@ public struct SMTPClient: Sendable {
                 guard buffer.count < 64 * 1024 else { throw Failure(stage: stage, hint: "the server's reply is too long") }
             }
         }
+    }
+}
+
+/// Succeeds once the TLS handshake that follows STARTTLS is complete; fails with its error (a
+/// certificate refused, a protocol mismatch), or when the connection closes first. Passes
+/// everything on. Runs on the channel's event loop only.
+final class TLSEstablished: ChannelInboundHandler, RemovableChannelHandler, @unchecked Sendable {
+    typealias InboundIn = ByteBuffer
+    private let promise: EventLoopPromise<Void>
+    private var settled = false
+
+    init(_ promise: EventLoopPromise<Void>) { self.promise = promise }
+
+    private func settle(_ result: Result<Void, any Error>) {
+        guard !settled else { return }
+        settled = true
+        promise.completeWith(result)
+    }
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if case .handshakeCompleted? = event as? TLSUserEvent { settle(.success(())) }
+        context.fireUserInboundEventTriggered(event)
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        settle(.failure(error))
+        context.fireErrorCaught(error)
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        settle(.failure(ChannelError.ioOnClosedChannel))
+        context.fireChannelInactive()
+    }
+
+    func handlerRemoved(context: ChannelHandlerContext) {
+        settle(.failure(ChannelError.ioOnClosedChannel))
     }
 }

@@ -79,17 +79,25 @@ extension SQLMetadataStore {
               AND at >= \(bind: from) AND at < \(bind: to)
             GROUP BY 1, 2
             """,
-            // Notifications by the day of what they announce, per channel and state; the time
-            // from queued to sent summed for the average (cast: PostgreSQL sums BIGINTs as NUMERIC).
-            """
-            SELECT e.occurred_at \(unsafeRaw: day) AS day, m.channel || '_' || m.state AS metric, COUNT(*) AS n,
-                   CAST(SUM(CASE WHEN m.sent_at IS NULL THEN 0 ELSE m.sent_at - m.created_at END) AS BIGINT) AS total
-            FROM outbox_events e JOIN outbox_messages m ON m.event_id = e.id
-            WHERE e.tenant_id = \(bind: tenantID) AND e.occurred_at >= \(bind: from) AND e.occurred_at < \(bind: to)
-            GROUP BY 1, 2
-            """,
+            notificationsQuery(tenantID: tenantID, from: from, to: to),
         ]
     }
+
+    /// Notifications by the day of what they announce, per channel and state; the time from
+    /// queued to sent summed for the average (cast: PostgreSQL sums BIGINTs as NUMERIC).
+    static func notificationsQuery(tenantID: String, from: Int, to: Int) -> SQLQueryString {
+        """
+        SELECT e.occurred_at / \(unsafeRaw: "\(DailyCount.dayLength)") AS day, m.channel || '_' || m.state AS metric, COUNT(*) AS n,
+               CAST(SUM(CASE WHEN m.sent_at IS NULL THEN 0 ELSE m.sent_at - m.created_at END) AS BIGINT) AS total
+        FROM outbox_events e JOIN outbox_messages m ON m.event_id = e.id
+        WHERE e.tenant_id = \(bind: tenantID) AND e.occurred_at >= \(bind: from) AND e.occurred_at < \(bind: to)
+        GROUP BY 1, 2
+        """
+    }
+
+    static let notificationMetrics = Set([OutboxMessage.Channel.email, .sms, .webhook].flatMap { channel in
+        [OutboxMessage.State.pending, .done, .dead].map { DashboardMetric.notification(channel, $0) }
+    })
 
     public func keptCounts(tenantID: String, days: ClosedRange<Int>) async throws -> (counts: [DailyCount], keptDays: Set<Int>) {
         let rows = try await source.withConnection { db in
@@ -108,8 +116,21 @@ extension SQLMetadataStore {
     public func keepCounts(tenantID: String, days: [Int], counts: [DailyCount]) async throws {
         guard !days.isEmpty else { return }
         let byDay = Dictionary(grouping: counts, by: \.day)
+        let engine = source.engine
         try await source.withTransaction { db in
             for day in days {
+                try await Self.lockDashboardDay(tenantID: tenantID, day: day, engine: engine, on: db)
+                let figures = byDay[day] ?? []
+                // The day's notifications as they stand now, under the lock a replay takes too: one
+                // sent again (or finished) since the counting would leave the kept figures wrong for
+                // good, so such a day waits for the next view.
+                let counted = Set(figures.filter { Self.notificationMetrics.contains($0.metric) })
+                let now = try await db.raw(Self.notificationsQuery(
+                    tenantID: tenantID, from: day * DailyCount.dayLength, to: (day + 1) * DailyCount.dayLength)).all().map {
+                    DailyCount(day: try $0.decode(column: "day", as: Int.self), metric: try $0.decode(column: "metric", as: String.self),
+                               count: try $0.decode(column: "n", as: Int.self), total: try $0.decode(column: "total", as: Int?.self) ?? 0)
+                }
+                guard Set(now) == counted else { continue }
                 // The marker first: whoever places it keeps the day, with its own figures only, so
                 // two servers counting at once never leave a mixture of both.
                 guard try await db.insertIfAbsent("""
@@ -117,7 +138,6 @@ extension SQLMetadataStore {
                     VALUES (\(bind: tenantID), \(bind: day), \(bind: Self.keptMarker), 1, 0)
                     ON CONFLICT (tenant_id, day, metric) DO NOTHING RETURNING 1 AS inserted
                     """) else { continue }
-                let figures = byDay[day] ?? []
                 // In slices: SQLite takes at most 32,766 bound values a statement.
                 for start in stride(from: 0, to: figures.count, by: 500) {
                     let values = figures[start..<min(start + 500, figures.count)].map { row -> SQLQueryString in
@@ -131,13 +151,21 @@ extension SQLMetadataStore {
 
     /// Forgets the kept figures of the day of a message's event (its outcome changed after the
     /// day was kept): the next view counts that day from the records again.
-    static func forgetKeptDay(ofMessage id: String, on db: any SQLDatabase) async throws {
+    static func forgetKeptDay(ofMessage id: String, engine: SQLEngine, on db: any SQLDatabase) async throws {
         guard let event = try await db.raw("""
             SELECT e.tenant_id, e.occurred_at FROM outbox_events e JOIN outbox_messages m ON m.event_id = e.id WHERE m.id = \(bind: id)
             """).first() else { return }
-        try await db.raw("""
-            DELETE FROM dashboard_days WHERE tenant_id = \(bind: try event.decode(column: "tenant_id", as: String.self))
-              AND day = \(bind: try event.decode(column: "occurred_at", as: Int.self) / DailyCount.dayLength)
-            """).run()
+        let tenantID = try event.decode(column: "tenant_id", as: String.self)
+        let day = try event.decode(column: "occurred_at", as: Int.self) / DailyCount.dayLength
+        try await lockDashboardDay(tenantID: tenantID, day: day, engine: engine, on: db)
+        try await db.raw("DELETE FROM dashboard_days WHERE tenant_id = \(bind: tenantID) AND day = \(bind: day)").run()
+    }
+
+    /// Keeping a day and forgetting it take turns, until the transaction ends: PostgreSQL by an
+    /// advisory lock on the tenant and day (READ COMMITTED would let a replay miss a marker not
+    /// yet committed); SQLite's write transactions take turns already.
+    static func lockDashboardDay(tenantID: String, day: Int, engine: SQLEngine, on db: any SQLDatabase) async throws {
+        guard engine == .postgres else { return }
+        try await db.raw("SELECT pg_advisory_xact_lock(hashtext(\(bind: tenantID)), CAST(\(bind: day) AS INTEGER))").run()
     }
 }

@@ -112,7 +112,8 @@ extension SQLMetadataStore {
     }
 
     public func replayOutboxMessage(id: String, endpointID: String?, at: Date) async throws -> Bool {
-        try await source.withTransaction { db in
+        let engine = source.engine
+        return try await source.withTransaction { db in
             var condition: SQLQueryString = "id = \(bind: id) AND state = 'dead'"
             if let endpointID { condition = "\(condition) AND endpoint_id = \(bind: endpointID)" }
             guard try await db.raw("""
@@ -121,7 +122,7 @@ extension SQLMetadataStore {
                 WHERE \(condition) RETURNING id
                 """).first() != nil else { return false }
             // The dashboard kept that day's figures with this message as failed: counted again.
-            try await Self.forgetKeptDay(ofMessage: id, on: db)
+            try await Self.forgetKeptDay(ofMessage: id, engine: engine, on: db)
             return true
         }
     }

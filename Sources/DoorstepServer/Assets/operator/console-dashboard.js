@@ -51,7 +51,7 @@
     // Counts are whole (precision 0 applies to the value axis, whichever way the bars run).
     const axis = { stacked, beginAtZero: true, grid: { color: p.grid }, ticks: { color: p.text, precision: 0 } };
     return Object.assign({
-      responsive: true, maintainAspectRatio: false, animation: false,
+      responsive: true, maintainAspectRatio: false, animation: false, locale: lang,
       scales: { x: axis, y: axis },
       plugins: { legend: { labels: { color: p.text } } },
     }, extra || {});
