@@ -95,9 +95,6 @@ extension SQLMetadataStore {
         """
     }
 
-    static let notificationMetrics = Set([OutboxMessage.Channel.email, .sms, .webhook].flatMap { channel in
-        [OutboxMessage.State.pending, .done, .dead].map { DashboardMetric.notification(channel, $0) }
-    })
 
     public func keptCounts(tenantID: String, days: ClosedRange<Int>) async throws -> (counts: [DailyCount], keptDays: Set<Int>) {
         let rows = try await source.withConnection { db in
@@ -124,7 +121,7 @@ extension SQLMetadataStore {
                 // The day's notifications as they stand now, under the lock a replay takes too: one
                 // sent again (or finished) since the counting would leave the kept figures wrong for
                 // good, so such a day waits for the next view.
-                let counted = Set(figures.filter { Self.notificationMetrics.contains($0.metric) })
+                let counted = Set(figures.filter { DashboardMetric.notifications[$0.metric] != nil })
                 let now = try await db.raw(Self.notificationsQuery(
                     tenantID: tenantID, from: day * DailyCount.dayLength, to: (day + 1) * DailyCount.dayLength)).all().map {
                     DailyCount(day: try $0.decode(column: "day", as: Int.self), metric: try $0.decode(column: "metric", as: String.self),

@@ -85,7 +85,7 @@ import Testing
                 #expect(kept.counts.contains { $0.day == day - 2 && $0.metric == "delivered_with_photo" && $0.count == 1 })
 
                 // A day is kept once, whole: a second keeper (another server) adds nothing to it.
-                let notifications = kept.counts.filter { $0.day == day - 2 && ["email", "sms", "webhook"].contains(String($0.metric.prefix { $0 != "_" })) }
+                let notifications = kept.counts.filter { $0.day == day - 2 && DashboardMetric.notifications[$0.metric] != nil }
                 #expect(!notifications.isEmpty)
                 try await app.services.store.keepCounts(
                     tenantID: app.tenant.id, days: [day - 2], counts: notifications + [DailyCount(day: day - 2, metric: "attempted", count: 99)])

@@ -33,9 +33,12 @@ public struct DashboardFigures: Encodable, Sendable, Equatable {
             case DashboardMetric.photosFlagged: photosFlagged += count.count
             case DashboardMetric.optOuts: optOuts += count.count
             case DashboardMetric.pageViews: pageViews += count.count
-            case let metric where Channel.all.contains(where: { metric == DashboardMetric.notification($0, .done) }): notificationsSent += count.count
-            case let metric where Channel.all.contains(where: { metric == DashboardMetric.notification($0, .dead) }): notificationsFailed += count.count
-            default: break
+            default:
+                switch DashboardMetric.notifications[count.metric]?.state {
+                case .done?: notificationsSent += count.count
+                case .dead?: notificationsFailed += count.count
+                case .pending?, nil: break
+                }
             }
         }
     }
@@ -64,7 +67,6 @@ public struct DashboardFigures: Encodable, Sendable, Equatable {
         public var averageLatencyMs: Int? { sent == 0 ? nil : Int((Double(sentMilliseconds) / Double(sent)).rounded()) }
 
         enum CodingKeys: String, CodingKey { case channel, sent, failed, pending, averageLatencyMs = "average_latency_ms" }
-        static let all: [OutboxMessage.Channel] = [.email, .sms, .webhook]
 
         public func encode(to encoder: any Encoder) throws {
             var container = encoder.container(keyedBy: CodingKeys.self)
@@ -103,11 +105,7 @@ public struct DashboardFigures: Encodable, Sendable, Equatable {
         var issueOf: [String: String] = [:], placeOf: [String: String] = [:]
         for issue in QualityIssue.allCases { issueOf[DashboardMetric.quality(issue)] = issue.rawValue }
         for verdict in LocationVerdict.allCases { placeOf[DashboardMetric.location(verdict)] = Self.key(verdict) }
-        var channels = Channel.all.map { Channel(channel: $0.rawValue) }
-        var messages: [String: (index: Int, state: OutboxMessage.State)] = [:]
-        for (index, channel) in Channel.all.enumerated() {
-            for state in [OutboxMessage.State.pending, .done, .dead] { messages[DashboardMetric.notification(channel, state)] = (index, state) }
-        }
+        var channels = DashboardMetric.channels.map { Channel(channel: $0.rawValue) }
         var byDay: [Int: Figures] = [:]
         for count in counts where window.contains(count.day) {
             byDay[count.day, default: Figures()].add(count)
@@ -115,7 +113,8 @@ public struct DashboardFigures: Encodable, Sendable, Equatable {
             if let issue = issueOf[count.metric] { qualityIssues[issue, default: 0] += count.count }
             if let place = placeOf[count.metric] { location[place, default: 0] += count.count }
             if count.metric == DashboardMetric.reuseFlagged { reuseFlagged += count.count }
-            if let (index, state) = messages[count.metric] {
+            if let (channel, state) = DashboardMetric.notifications[count.metric],
+               let index = DashboardMetric.channels.firstIndex(of: channel) {
                 switch state {
                 case .done:
                     channels[index].sent += count.count

@@ -38,7 +38,7 @@ public struct DashboardService: Sendable {
             // that is down keeps that day counted afresh on every view until it is). A dead letter
             // sent again makes its day forgotten (`replayOutboxMessage`).
             let settled = Set(run.filter { day in
-                let retrying = fresh.contains { $0.day == day && $0.metric.hasSuffix("_" + OutboxMessage.State.pending.rawValue) }
+                let retrying = fresh.contains { $0.day == day && DashboardMetric.notifications[$0.metric]?.state == .pending }
                 return now >= (day + 1) * Self.day + Self.settle && !retrying
             })
             try await store.keepCounts(tenantID: tenantID, days: settled.sorted(), counts: fresh.filter { settled.contains($0.day) })

@@ -37,6 +37,14 @@ public enum DashboardMetric {
     public static func notification(_ channel: OutboxMessage.Channel, _ state: OutboxMessage.State) -> String {
         channel.rawValue + "_" + state.rawValue
     }
+
+    /// The channels the dashboard shows, in its order.
+    public static let channels: [OutboxMessage.Channel] = [.email, .sms, .webhook]
+    /// Every notification figure's name, with the channel and state it counts.
+    public static let notifications: [String: (channel: OutboxMessage.Channel, state: OutboxMessage.State)] = Dictionary(
+        uniqueKeysWithValues: channels.flatMap { channel in
+            [OutboxMessage.State.pending, .done, .dead].map { (notification(channel, $0), (channel, $0)) }
+        })
 }
 
 /// The dashboard's figures. Counted by the database from the records (each family of figures one
