@@ -3,8 +3,9 @@ of one tenant spread over the last 90 days, on SQLite and on PostgreSQL: the rec
 would have (photos with quality and location verdicts, attempts, customers' page views and
 opt-outs, emails sent or failed) are seeded by the database itself, then `GET /api/v1/dashboard`
 is timed on a release server: the first 90-day view (which counts every closed day from the
-records and keeps it), then repeated 7-, 30- and 90-day views (kept days read back, today counted
-afresh). The figures are checked against the records. Writes results/dashboard.{md,json}."""
+records and keeps it, and today's closed hours), then repeated 7-, 30- and 90-day views (kept days
+and hours read back, the hour or so since counted afresh). The figures are checked against the
+records. Writes results/dashboard.{md,json}."""
 import datetime
 import json
 import os
@@ -25,6 +26,8 @@ from serving import BIN, demo, publish, serving  # noqa: E402
 N = int(os.environ.get("DASHBOARD_DELIVERIES", "1000000"))
 VIEWS = int(os.environ.get("DASHBOARD_VIEWS", "20"))
 DAY = 86_400_000
+HOUR = 3_600_000
+SETTLE_HOUR = 600_000  # DashboardService.settle(.hour)
 
 
 def seed_statements(engine, tenant, courier, now):
@@ -126,13 +129,16 @@ def measure(engine):
             assert figures["totals"]["delivered_without_photo"] == len(delivered) - with_photo, figures["totals"]
             assert figures["totals"]["opt_outs"] == opt_outs, (figures["totals"], opt_outs)
             today = figures["daily"][-1]["delivered_with_photo"] + figures["daily"][-1]["delivered_without_photo"]
+            # What a view counts from the records: today's hours not yet closed ten minutes.
+            live_from = (int(time.time() * 1000) - SETTLE_HOUR) // HOUR * HOUR
+            live = sum(1 for n in delivered if now - n * step + 600_000 >= max(live_from, end - DAY))
             views = {}
             for days in (7, 30, 90):
                 times = sorted(get(base, made["api_key"], days)[0] for _ in range(VIEWS))
                 views[f"{days}_days"] = {"median_ms": round(statistics.median(times), 2),
                                          "p95_ms": round(times[min(len(times) - 1, int(len(times) * 0.95))], 2)}
             return {"rows": rows, "seed_s": round(seeded_s, 1), "first_90_day_view_ms": round(first_ms, 1),
-                    "deliveries_today_counted_afresh": today, "views": views,
+                    "deliveries_today": today, "deliveries_counted_afresh_per_view": live, "views": views,
                     "delivered_with_photo_90_days": with_photo}
     finally:
         if engine == "postgres":
@@ -145,8 +151,9 @@ def main():
     for engine in engines:
         report[engine] = measure(engine)
     report["note"] = ("Each view: one HTTP request on loopback (API key checked, figures read, JSON written), timed by the client. "
-                      "The first 90-day view counts 89 closed days from the records and keeps them; later views read the kept days "
-                      "and count only today. PostgreSQL analysed after the bulk load, SQLite not.")
+                      "The first 90-day view counts 89 closed days and today's closed hours from the records and keeps them; later views "
+                      "read the kept days and hours and count only the hours not closed ten minutes ago. "
+                      "PostgreSQL analysed after the bulk load, SQLite not.")
     publish("dashboard", f"Dashboard with {N:,} deliveries over 90 days", report)
 
 

@@ -435,6 +435,19 @@ enum Migrations {
             // On PostgreSQL these indexes are built inside the migration's transaction: writes to
             // those tables wait while they are (seconds per million rows, measured in BENCHMARKS.md).
         ]),
+        // The closed hours of a day not yet kept, so that a view counts from the records only the
+        // last hour or so of today, not the whole of it.
+        (24, [
+            """
+            CREATE TABLE dashboard_hours (
+                tenant_id TEXT NOT NULL REFERENCES tenants(id),
+                hour BIGINT NOT NULL,
+                metric TEXT NOT NULL,
+                n BIGINT NOT NULL,
+                total BIGINT NOT NULL,
+                PRIMARY KEY (tenant_id, hour, metric))
+            """,
+        ]),
     ]
 
     static var latest: Int { steps.map(\.version).max() ?? 0 }

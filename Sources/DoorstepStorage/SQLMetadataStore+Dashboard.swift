@@ -3,26 +3,24 @@ import Foundation
 import SQLKit
 
 extension SQLMetadataStore {
-    /// Marks a kept day, so that a day with no activity is not counted again on every view.
+    /// Marks a kept bucket, so that one with no activity is not counted again on every view.
     static let keptMarker = "_kept"
 
-    public func countsFromRecords(tenantID: String, days: ClosedRange<Int>) async throws -> [DailyCount] {
-        let (from, to) = (days.lowerBound * DailyCount.dayLength, (days.upperBound + 1) * DailyCount.dayLength)
+    public func countsFromRecords(tenantID: String, span: DashboardSpan, buckets: ClosedRange<Int>) async throws -> [DashboardCount] {
+        let (from, to) = (buckets.lowerBound * span.length, (buckets.upperBound + 1) * span.length)
         return try await source.withConnection { db in
-            var counts: [DailyCount] = []
-            for query in Self.dashboardQueries(tenantID: tenantID, from: from, to: to) {
+            var counts: [DashboardCount] = []
+            for query in Self.dashboardQueries(tenantID: tenantID, span: span, from: from, to: to) {
                 for row in try await db.raw(query).all() {
-                    let day = try row.decode(column: "day", as: Int.self)
-                    // Rows are (day, metric, n, total), or one row a day with a column per figure
-                    // (the photos', which one pass over each photo counts together).
+                    let bucket = try row.decode(column: "bucket", as: Int.self)
+                    // Rows are (bucket, metric, n, total), or one row a bucket with a column per
+                    // figure (the photos', which one pass over each photo counts together).
                     if row.allColumns.contains("metric") {
-                        counts.append(DailyCount(
-                            day: day, metric: try row.decode(column: "metric", as: String.self), count: try row.decode(column: "n", as: Int.self),
-                            total: try row.decode(column: "total", as: Int?.self) ?? 0))
+                        counts.append(try Self.count(row))
                     } else {
-                        for column in row.allColumns where column != "day" {
+                        for column in row.allColumns where column != "bucket" {
                             let count = try row.decode(column: column, as: Int?.self) ?? 0
-                            if count > 0 { counts.append(DailyCount(day: day, metric: column, count: count)) }
+                            if count > 0 { counts.append(DashboardCount(bucket: bucket, metric: column, count: count)) }
                         }
                     }
                 }
@@ -31,9 +29,16 @@ extension SQLMetadataStore {
         }
     }
 
+    /// A (bucket, metric, n, total) row.
+    static func count(_ row: any SQLRow) throws -> DashboardCount {
+        DashboardCount(
+            bucket: try row.decode(column: "bucket", as: Int.self), metric: try row.decode(column: "metric", as: String.self),
+            count: try row.decode(column: "n", as: Int.self), total: try row.decode(column: "total", as: Int?.self) ?? 0)
+    }
+
     /// Each family of figures in one grouped statement over an index by tenant and time.
-    static func dashboardQueries(tenantID: String, from: Int, to: Int) -> [SQLQueryString] {
-        let day = "/ \(DailyCount.dayLength)"
+    static func dashboardQueries(tenantID: String, span: DashboardSpan, from: Int, to: Int) -> [SQLQueryString] {
+        let bucket = "/ \(span.length)"
         // Issues are stored comma-separated; matched whole (`_` escaped, as LIKE reads it as any character).
         let issues = QualityIssue.allCases.map {
             "SUM(CASE WHEN ',' || quality_issues || ',' LIKE '%,\($0.rawValue.replacingOccurrences(of: "_", with: "\\_")),%' ESCAPE '\\' "
@@ -47,7 +52,7 @@ extension SQLMetadataStore {
             // Deliveries on the day they were first delivered (a retake moves delivered_at, not
             // this), with a photo of the parcel or without.
             """
-            SELECT first_delivered_at \(unsafeRaw: day) AS day, CASE WHEN EXISTS (
+            SELECT first_delivered_at \(unsafeRaw: bucket) AS bucket, CASE WHEN EXISTS (
                        SELECT 1 FROM photos p WHERE p.delivery_id = d.id AND p.attempt_id IS NULL AND p.kind = 'parcel')
                    THEN '\(unsafeRaw: DashboardMetric.deliveredWithPhoto)' ELSE '\(unsafeRaw: DashboardMetric.deliveredWithoutPhoto)' END AS metric,
                    COUNT(*) AS n, 0 AS total
@@ -56,14 +61,14 @@ extension SQLMetadataStore {
             GROUP BY 1, 2
             """,
             """
-            SELECT created_at \(unsafeRaw: day) AS day, '\(unsafeRaw: DashboardMetric.attempted)' AS metric, COUNT(*) AS n, 0 AS total
+            SELECT created_at \(unsafeRaw: bucket) AS bucket, '\(unsafeRaw: DashboardMetric.attempted)' AS metric, COUNT(*) AS n, 0 AS total
             FROM delivery_attempts WHERE tenant_id = \(bind: tenantID) AND created_at >= \(bind: from) AND created_at < \(bind: to)
             GROUP BY 1
             """,
             // Photos of delivered parcels as taken (a later deletion does not change what was
             // taken); an attempt's door photo is not one.
             """
-            SELECT created_at \(unsafeRaw: day) AS day, COUNT(*) AS \(unsafeRaw: DashboardMetric.photos),
+            SELECT created_at \(unsafeRaw: bucket) AS bucket, COUNT(*) AS \(unsafeRaw: DashboardMetric.photos),
                    SUM(CASE WHEN quality_issues <> '' THEN 1 ELSE 0 END) AS \(unsafeRaw: DashboardMetric.photosFlagged),
                    \(unsafeRaw: (issues + verdicts).joined(separator: ", ")),
                    SUM(CASE WHEN EXISTS (SELECT 1 FROM reuse_flags r WHERE r.photo_id = p.id) THEN 1 ELSE 0 END)
@@ -74,20 +79,20 @@ extension SQLMetadataStore {
             """,
             // What customers did: visits to their page, opt-outs.
             """
-            SELECT at \(unsafeRaw: day) AS day, action AS metric, COUNT(*) AS n, 0 AS total
+            SELECT at \(unsafeRaw: bucket) AS bucket, action AS metric, COUNT(*) AS n, 0 AS total
             FROM access_events WHERE tenant_id = \(bind: tenantID) AND action IN (\(unsafeRaw: customerActions))
               AND at >= \(bind: from) AND at < \(bind: to)
             GROUP BY 1, 2
             """,
-            notificationsQuery(tenantID: tenantID, from: from, to: to),
+            notificationsQuery(tenantID: tenantID, span: span, from: from, to: to),
         ]
     }
 
-    /// Notifications by the day of what they announce, per channel and state; the time from
+    /// Notifications by the day (or hour) of what they announce, per channel and state; the time from
     /// queued to sent summed for the average (cast: PostgreSQL sums BIGINTs as NUMERIC).
-    static func notificationsQuery(tenantID: String, from: Int, to: Int) -> SQLQueryString {
+    static func notificationsQuery(tenantID: String, span: DashboardSpan, from: Int, to: Int) -> SQLQueryString {
         """
-        SELECT e.occurred_at / \(unsafeRaw: "\(DailyCount.dayLength)") AS day, m.channel || '_' || m.state AS metric, COUNT(*) AS n,
+        SELECT e.occurred_at / \(unsafeRaw: "\(span.length)") AS bucket, m.channel || '_' || m.state AS metric, COUNT(*) AS n,
                CAST(SUM(CASE WHEN m.sent_at IS NULL THEN 0 ELSE m.sent_at - m.created_at END) AS BIGINT) AS total
         FROM outbox_events e JOIN outbox_messages m ON m.event_id = e.id
         WHERE e.tenant_id = \(bind: tenantID) AND e.occurred_at >= \(bind: from) AND e.occurred_at < \(bind: to)
@@ -96,71 +101,82 @@ extension SQLMetadataStore {
     }
 
 
-    public func keptCounts(tenantID: String, days: ClosedRange<Int>) async throws -> (counts: [DailyCount], keptDays: Set<Int>) {
+    public func keptCounts(tenantID: String, span: DashboardSpan, buckets: ClosedRange<Int>) async throws
+        -> (counts: [DashboardCount], kept: Set<Int>) {
         let rows = try await source.withConnection { db in
             try await db.raw("""
-                SELECT day, metric, n, total FROM dashboard_days
-                WHERE tenant_id = \(bind: tenantID) AND day >= \(bind: days.lowerBound) AND day <= \(bind: days.upperBound)
-                """).all().map {
-                DailyCount(day: try $0.decode(column: "day", as: Int.self), metric: try $0.decode(column: "metric", as: String.self),
-                           count: try $0.decode(column: "n", as: Int.self), total: try $0.decode(column: "total", as: Int.self))
-            }
+                SELECT \(unsafeRaw: span.column) AS bucket, metric, n, total FROM \(unsafeRaw: span.table)
+                WHERE tenant_id = \(bind: tenantID) AND \(unsafeRaw: span.column) >= \(bind: buckets.lowerBound)
+                  AND \(unsafeRaw: span.column) <= \(bind: buckets.upperBound)
+                """).all().map(Self.count)
         }
-        let kept = Set(rows.lazy.filter { $0.metric == Self.keptMarker }.map(\.day))
+        let kept = Set(rows.lazy.filter { $0.metric == Self.keptMarker }.map(\.bucket))
         return (rows.filter { $0.metric != Self.keptMarker }, kept)
     }
 
-    public func keepCounts(tenantID: String, days: [Int], counts: [DailyCount]) async throws {
-        guard !days.isEmpty else { return }
-        let byDay = Dictionary(grouping: counts, by: \.day)
-        let engine = source.engine
+    public func keepCounts(tenantID: String, span: DashboardSpan, buckets: [Int], counts: [DashboardCount]) async throws {
+        guard !buckets.isEmpty else { return }
+        let byBucket = Dictionary(grouping: counts, by: \.bucket)
+        let (engine, table, column) = (source.engine, span.table, span.column)
         try await source.withTransaction { db in
-            for day in days {
-                try await Self.lockDashboardDay(tenantID: tenantID, day: day, engine: engine, on: db)
-                let figures = byDay[day] ?? []
-                // The day's notifications as they stand now, under the lock a replay takes too: one
-                // sent again (or finished) since the counting would leave the kept figures wrong for
-                // good, so such a day waits for the next view.
+            for bucket in buckets {
+                try await Self.lockDashboardDay(tenantID: tenantID, day: bucket * span.length / DashboardSpan.day.length, engine: engine, on: db)
+                let figures = byBucket[bucket] ?? []
+                // The bucket's notifications as they stand now, under the lock a replay takes too:
+                // one sent again (or finished) since the counting would leave the kept figures
+                // wrong for good, so such a bucket waits for the next view.
                 let counted = Set(figures.filter { DashboardMetric.notifications[$0.metric] != nil })
                 let now = try await db.raw(Self.notificationsQuery(
-                    tenantID: tenantID, from: day * DailyCount.dayLength, to: (day + 1) * DailyCount.dayLength)).all().map {
-                    DailyCount(day: try $0.decode(column: "day", as: Int.self), metric: try $0.decode(column: "metric", as: String.self),
-                               count: try $0.decode(column: "n", as: Int.self), total: try $0.decode(column: "total", as: Int?.self) ?? 0)
-                }
+                    tenantID: tenantID, span: span, from: bucket * span.length, to: (bucket + 1) * span.length)).all().map(Self.count)
                 guard Set(now) == counted else { continue }
-                // The marker first: whoever places it keeps the day, with its own figures only, so
-                // two servers counting at once never leave a mixture of both.
+                // The marker first: whoever places it keeps the bucket, with its own figures only,
+                // so two servers counting at once never leave a mixture of both.
                 guard try await db.insertIfAbsent("""
-                    INSERT INTO dashboard_days (tenant_id, day, metric, n, total)
-                    VALUES (\(bind: tenantID), \(bind: day), \(bind: Self.keptMarker), 1, 0)
-                    ON CONFLICT (tenant_id, day, metric) DO NOTHING RETURNING 1 AS inserted
+                    INSERT INTO \(unsafeRaw: table) (tenant_id, \(unsafeRaw: column), metric, n, total)
+                    VALUES (\(bind: tenantID), \(bind: bucket), \(bind: Self.keptMarker), 1, 0)
+                    ON CONFLICT (tenant_id, \(unsafeRaw: column), metric) DO NOTHING RETURNING 1 AS inserted
                     """) else { continue }
                 // In slices: SQLite takes at most 32,766 bound values a statement.
                 for start in stride(from: 0, to: figures.count, by: 500) {
                     let values = figures[start..<min(start + 500, figures.count)].map { row -> SQLQueryString in
-                        "(\(bind: tenantID), \(bind: row.day), \(bind: row.metric), \(bind: row.count), \(bind: row.total))"
+                        "(\(bind: tenantID), \(bind: row.bucket), \(bind: row.metric), \(bind: row.count), \(bind: row.total))"
                     }
-                    try await db.raw("INSERT INTO dashboard_days (tenant_id, day, metric, n, total) VALUES \(values.joined(separator: ", "))").run()
+                    try await db.raw("""
+                        INSERT INTO \(unsafeRaw: table) (tenant_id, \(unsafeRaw: column), metric, n, total) VALUES \(values.joined(separator: ", "))
+                        """).run()
                 }
+            }
+            // A view reads hours only for a day it does not keep yet: a settled day's hours are
+            // never read again (nor those of older days a view never kept).
+            if span == .day, let last = buckets.max() {
+                try await db.raw("""
+                    DELETE FROM dashboard_hours WHERE tenant_id = \(bind: tenantID) AND hour < \(bind: (last + 1) * Self.hoursADay)
+                    """).run()
             }
         }
     }
 
-    /// Forgets the kept figures of the day of a message's event (its outcome changed after the
-    /// day was kept): the next view counts that day from the records again.
+    static let hoursADay = DashboardSpan.day.length / DashboardSpan.hour.length
+
+    /// Forgets the kept figures of the day and hour of a message's event (its outcome changed
+    /// after they were kept): the next view counts them from the records again.
     static func forgetKeptDay(ofMessage id: String, engine: SQLEngine, on db: any SQLDatabase) async throws {
         guard let event = try await db.raw("""
             SELECT e.tenant_id, e.occurred_at FROM outbox_events e JOIN outbox_messages m ON m.event_id = e.id WHERE m.id = \(bind: id)
             """).first() else { return }
         let tenantID = try event.decode(column: "tenant_id", as: String.self)
-        let day = try event.decode(column: "occurred_at", as: Int.self) / DailyCount.dayLength
+        let occurred = try event.decode(column: "occurred_at", as: Int.self)
+        let day = occurred / DashboardSpan.day.length
         try await lockDashboardDay(tenantID: tenantID, day: day, engine: engine, on: db)
         try await db.raw("DELETE FROM dashboard_days WHERE tenant_id = \(bind: tenantID) AND day = \(bind: day)").run()
+        try await db.raw("""
+            DELETE FROM dashboard_hours WHERE tenant_id = \(bind: tenantID) AND hour = \(bind: occurred / DashboardSpan.hour.length)
+            """).run()
     }
 
-    /// Keeping a day and forgetting it take turns, until the transaction ends: PostgreSQL by an
-    /// advisory lock on the tenant and day (READ COMMITTED would let a replay miss a marker not
-    /// yet committed); SQLite's write transactions take turns already.
+    /// Keeping a day or one of its hours and forgetting them take turns, until the transaction
+    /// ends: PostgreSQL by an advisory lock on the tenant and day (READ COMMITTED would let a
+    /// replay miss a marker not yet committed); SQLite's write transactions take turns already.
     static func lockDashboardDay(tenantID: String, day: Int, engine: SQLEngine, on db: any SQLDatabase) async throws {
         guard engine == .postgres else { return }
         try await db.raw("SELECT pg_advisory_xact_lock(hashtext(\(bind: tenantID)), CAST(\(bind: day) AS INTEGER))").run()

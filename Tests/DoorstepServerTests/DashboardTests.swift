@@ -46,6 +46,12 @@ import Testing
                 let last = try #require((today["daily"] as? [[String: Any]])?.last)
                 #expect(last["date"] as? String == today["to"] as? String && last["delivered_with_photo"] as? Int == 1)
                 #expect((today["location"] as? [String: Int])?["at_address"] == 1)
+                // Today's hours that ended ten minutes ago or more are kept (with no figures: all of
+                // the above happened just now); the hour going on is counted afresh.
+                let (now, hour) = (Int(app.clock.now.timeIntervalSince1970 * 1000), DashboardSpan.hour.length)
+                let todaysHours = (now / DashboardSpan.day.length * 24)...(now / hour)
+                let hours = try await app.services.store.keptCounts(tenantID: app.tenant.id, span: .hour, buckets: todaysHours)
+                #expect(hours.kept == Set(todaysHours.filter { ($0 + 1) * hour + 600_000 <= now }) && hours.counts.isEmpty)
                 // Every message queued for these events is counted once, in one of three states
                 // (no SMTP server here: emails fail for good at once).
                 let email = try #require((today["notifications"] as? [[String: Any]])?.first { $0["channel"] as? String == "email" })
@@ -80,28 +86,38 @@ import Testing
                 #expect(((later["daily"] as? [[String: Any]])?.last?["delivered_with_photo"]) as? Int == 0)
                 #expect(((later["daily"] as? [[String: Any]])?.last?["photos"]) as? Int == 1)
                 let day = Int(app.clock.now.timeIntervalSince1970 / 86_400)
-                let kept = try await app.services.store.keptCounts(tenantID: app.tenant.id, days: (day - 6)...day)
-                #expect(kept.keptDays.contains(day - 2) && !kept.keptDays.contains(day))
-                #expect(kept.counts.contains { $0.day == day - 2 && $0.metric == "delivered_with_photo" && $0.count == 1 })
+                let kept = try await app.services.store.keptCounts(tenantID: app.tenant.id, span: .day, buckets: (day - 6)...day)
+                #expect(kept.kept.contains(day - 2) && !kept.kept.contains(day))
+                #expect(kept.counts.contains { $0.bucket == day - 2 && $0.metric == "delivered_with_photo" && $0.count == 1 })
+                // Hours stand in for a day only until it is kept: that day's are let go.
+                #expect(try await app.services.store.keptCounts(
+                    tenantID: app.tenant.id, span: .hour, buckets: todaysHours.lowerBound...(todaysHours.lowerBound + 23)).kept.isEmpty)
 
                 // A day is kept once, whole: a second keeper (another server) adds nothing to it.
-                let notifications = kept.counts.filter { $0.day == day - 2 && DashboardMetric.notifications[$0.metric] != nil }
+                let notifications = kept.counts.filter { $0.bucket == day - 2 && DashboardMetric.notifications[$0.metric] != nil }
                 #expect(!notifications.isEmpty)
                 try await app.services.store.keepCounts(
-                    tenantID: app.tenant.id, days: [day - 2], counts: notifications + [DailyCount(day: day - 2, metric: "attempted", count: 99)])
-                let again = try await app.services.store.keptCounts(tenantID: app.tenant.id, days: (day - 2)...(day - 2))
-                #expect(Set(again.counts) == Set(kept.counts.filter { $0.day == day - 2 }))
+                    tenantID: app.tenant.id, span: .day, buckets: [day - 2],
+                    counts: notifications + [DashboardCount(bucket: day - 2, metric: "attempted", count: 99)])
+                let again = try await app.services.store.keptCounts(tenantID: app.tenant.id, span: .day, buckets: (day - 2)...(day - 2))
+                #expect(Set(again.counts) == Set(kept.counts.filter { $0.bucket == day - 2 }))
 
                 // A dead letter sent again changes its day's outcome: the kept figures are forgotten.
                 let dead = try #require(try await app.services.store.outboxMessages(state: .dead, endpointID: nil, limit: 100).first {
                     Int($0.event.occurredAt.timeIntervalSince1970 / 86_400) == day - 2
                 })
+                // (Its hour kept too, as a view on that day would have kept it.)
+                let deadHour = Int(dead.event.occurredAt.timeIntervalSince1970 * 1000) / hour
+                let hourly = try await app.services.store.countsFromRecords(tenantID: app.tenant.id, span: .hour, buckets: deadHour...deadHour)
+                try await app.services.store.keepCounts(tenantID: app.tenant.id, span: .hour, buckets: [deadHour], counts: hourly)
+                #expect(try await app.services.store.keptCounts(tenantID: app.tenant.id, span: .hour, buckets: deadHour...deadHour).kept == [deadHour])
                 #expect(try await app.services.store.replayOutboxMessage(id: dead.id, endpointID: nil, at: app.clock.now))
-                #expect(try await !app.services.store.keptCounts(tenantID: app.tenant.id, days: (day - 2)...(day - 2)).keptDays.contains(day - 2))
+                #expect(try await app.services.store.keptCounts(tenantID: app.tenant.id, span: .hour, buckets: deadHour...deadHour).kept.isEmpty)
+                #expect(try await !app.services.store.keptCounts(tenantID: app.tenant.id, span: .day, buckets: (day - 2)...(day - 2)).kept.contains(day - 2))
                 // …and figures counted before the replay are not kept after it: the day's
                 // notifications are counted again as the day is kept, and they differ.
-                try await app.services.store.keepCounts(tenantID: app.tenant.id, days: [day - 2], counts: kept.counts.filter { $0.day == day - 2 })
-                #expect(try await !app.services.store.keptCounts(tenantID: app.tenant.id, days: (day - 2)...(day - 2)).keptDays.contains(day - 2))
+                try await app.services.store.keepCounts(tenantID: app.tenant.id, span: .day, buckets: [day - 2], counts: kept.counts.filter { $0.bucket == day - 2 })
+                #expect(try await !app.services.store.keptCounts(tenantID: app.tenant.id, span: .day, buckets: (day - 2)...(day - 2)).kept.contains(day - 2))
 
                 // The window is one of three, and another tenant's activity is not counted.
                 let wrong = try await client.execute(uri: "/api/v1/dashboard?days=8", method: .get, headers: app.apiHeaders)

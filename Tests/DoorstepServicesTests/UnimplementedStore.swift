@@ -25,9 +25,10 @@ class UnimplementedStore: MetadataStore, @unchecked Sendable {
 
     // MARK: DashboardStore
 
-    func countsFromRecords(tenantID: String, days: ClosedRange<Int>) async throws -> [DailyCount] { throw unimplemented() }
-    func keptCounts(tenantID: String, days: ClosedRange<Int>) async throws -> (counts: [DailyCount], keptDays: Set<Int>) { throw unimplemented() }
-    func keepCounts(tenantID: String, days: [Int], counts: [DailyCount]) async throws { throw unimplemented() }
+    func countsFromRecords(tenantID: String, span: DashboardSpan, buckets: ClosedRange<Int>) async throws -> [DashboardCount] { throw unimplemented() }
+    func keptCounts(tenantID: String, span: DashboardSpan, buckets: ClosedRange<Int>) async throws
+        -> (counts: [DashboardCount], kept: Set<Int>) { throw unimplemented() }
+    func keepCounts(tenantID: String, span: DashboardSpan, buckets: [Int], counts: [DashboardCount]) async throws { throw unimplemented() }
 
     // MARK: BroadcastStore
 

@@ -24,7 +24,7 @@ public struct DashboardFigures: Encodable, Sendable, Equatable {
             case notificationsSent = "notifications_sent", notificationsFailed = "notifications_failed"
         }
 
-        mutating func add(_ count: DailyCount) {
+        mutating func add(_ count: DashboardCount) {
             switch count.metric {
             case DashboardMetric.deliveredWithPhoto: deliveredWithPhoto += count.count
             case DashboardMetric.deliveredWithoutPhoto: deliveredWithoutPhoto += count.count
@@ -94,7 +94,7 @@ public struct DashboardFigures: Encodable, Sendable, Equatable {
         case days, from, to, daily, totals, qualityIssues = "quality_issues", location, reuseFlagged = "reuse_flagged", notifications
     }
 
-    init(window: ClosedRange<Int>, counts: [DailyCount]) {
+    init(window: ClosedRange<Int>, counts: [DashboardCount]) {
         let dates = Dictionary(uniqueKeysWithValues: window.map { ($0, Self.date(ofDay: $0)) })
         days = window.count
         from = dates[window.lowerBound]!
@@ -107,8 +107,8 @@ public struct DashboardFigures: Encodable, Sendable, Equatable {
         for verdict in LocationVerdict.allCases { placeOf[DashboardMetric.location(verdict)] = Self.key(verdict) }
         var channels = DashboardMetric.channels.map { Channel(channel: $0.rawValue) }
         var byDay: [Int: Figures] = [:]
-        for count in counts where window.contains(count.day) {
-            byDay[count.day, default: Figures()].add(count)
+        for count in counts where window.contains(count.bucket) {
+            byDay[count.bucket, default: Figures()].add(count)
             totals.add(count)
             if let issue = issueOf[count.metric] { qualityIssues[issue, default: 0] += count.count }
             if let place = placeOf[count.metric] { location[place, default: 0] += count.count }
@@ -135,7 +135,7 @@ public struct DashboardFigures: Encodable, Sendable, Equatable {
         var calendar = Calendar(identifier: .gregorian)
         calendar.timeZone = TimeZone(identifier: "UTC")!
         let parts = calendar.dateComponents(
-            [.year, .month, .day], from: Date(timeIntervalSince1970: TimeInterval(day * DailyCount.dayLength) / 1000))
+            [.year, .month, .day], from: Date(timeIntervalSince1970: TimeInterval(day * DashboardSpan.day.length) / 1000))
         return String(format: "%04d-%02d-%02d", parts.year!, parts.month!, parts.day!)
     }
 }

@@ -1,18 +1,30 @@
 import DoorstepCore
 import Foundation
 
-/// One figure of one day of a tenant's dashboard: how many (`count`) and, for durations, their
-/// sum in milliseconds (`total`). Days are UTC epoch days (milliseconds ÷ `DailyCount.dayLength`).
-public struct DailyCount: Sendable, Equatable, Hashable {
-    public static let dayLength = 86_400_000
+/// How long a bucket of dashboard figures lasts. Closed days are kept; so are the closed hours of
+/// a day not yet kept (today), so that a view counts from the records only the last hour or so.
+public enum DashboardSpan: Int, Sendable, CaseIterable {
+    case hour = 3_600_000
+    case day = 86_400_000
 
-    public var day: Int
+    /// Milliseconds.
+    public var length: Int { rawValue }
+    /// Where its kept figures are, and the column numbering its buckets.
+    var table: String { self == .day ? "dashboard_days" : "dashboard_hours" }
+    var column: String { self == .day ? "day" : "hour" }
+}
+
+/// One figure of one bucket (a day or an hour) of a tenant's dashboard: how many (`count`) and,
+/// for durations, their sum in milliseconds (`total`). A bucket is numbered from the UTC epoch:
+/// its start in milliseconds ÷ its span's length.
+public struct DashboardCount: Sendable, Equatable, Hashable {
+    public var bucket: Int
     public var metric: String
     public var count: Int
     public var total: Int
 
-    public init(day: Int, metric: String, count: Int, total: Int = 0) {
-        self.day = day
+    public init(bucket: Int, metric: String, count: Int, total: Int = 0) {
+        self.bucket = bucket
         self.metric = metric
         self.count = count
         self.total = total
@@ -48,15 +60,17 @@ public enum DashboardMetric {
 }
 
 /// The dashboard's figures. Counted by the database from the records (each family of figures one
-/// grouped query on an index by tenant and time), and kept per closed day, so a 90-day view reads
-/// at most 90 days of small rows plus what the days not yet kept hold.
+/// grouped query on an index by tenant and time), and kept per closed bucket, so a 90-day view
+/// reads at most 90 days and 24 hours of small rows plus what the buckets not yet kept hold.
 public protocol DashboardStore: Sendable {
-    /// Figures computed from the records, for every day in `days` that has any.
-    func countsFromRecords(tenantID: String, days: ClosedRange<Int>) async throws -> [DailyCount]
-    /// Figures kept for closed days in `days`, and which of those days were kept (a day with no
-    /// activity is kept too, with no figures).
-    func keptCounts(tenantID: String, days: ClosedRange<Int>) async throws -> (counts: [DailyCount], keptDays: Set<Int>)
-    /// Keeps the figures of closed days (`counts` holds only those days'). A day already kept is
-    /// left as it is, whole: of two servers keeping the same day at once, one keeps it.
-    func keepCounts(tenantID: String, days: [Int], counts: [DailyCount]) async throws
+    /// Figures computed from the records, for every bucket in `buckets` that has any.
+    func countsFromRecords(tenantID: String, span: DashboardSpan, buckets: ClosedRange<Int>) async throws -> [DashboardCount]
+    /// Figures kept for closed buckets in `buckets`, and which of those buckets were kept (one with
+    /// no activity is kept too, with no figures).
+    func keptCounts(tenantID: String, span: DashboardSpan, buckets: ClosedRange<Int>) async throws
+        -> (counts: [DashboardCount], kept: Set<Int>)
+    /// Keeps the figures of closed buckets (`counts` holds only those buckets'). A bucket already
+    /// kept is left as it is, whole: of two servers keeping the same one at once, one keeps it.
+    /// Keeping a day lets go of the hours kept for it and before it.
+    func keepCounts(tenantID: String, span: DashboardSpan, buckets: [Int], counts: [DashboardCount]) async throws
 }
