@@ -49,14 +49,15 @@ def by_day(times, days, to):
 
 def expected(server, tenant, days, to):
     delivered = query(server, f"""SELECT first_delivered_at, (SELECT COUNT(*) FROM photos p WHERE p.delivery_id = d.id
-                                   AND p.attempt_id IS NULL AND p.kind = 'parcel') FROM deliveries d
+                                   AND p.attempt_id IS NULL AND p.kind = 'parcel'), photo_withheld FROM deliveries d
                                    WHERE tenant_id = '{tenant}' AND first_delivered_at IS NOT NULL""")
     photos = query(server, f"""SELECT created_at, quality_issues, location_verdict FROM photos WHERE tenant_id = '{tenant}' AND kind = 'parcel'
                                 AND attempt_id IS NULL""")
     events = query(server, f"SELECT at, action FROM access_events WHERE tenant_id = '{tenant}'")
     return {
-        "with": by_day([t for t, n in delivered if int(n) > 0], days, to),
-        "without": by_day([t for t, n in delivered if int(n) == 0], days, to),
+        "with": by_day([t for t, n, _ in delivered if int(n) > 0], days, to),
+        "without": by_day([t for t, n, withheld in delivered if int(n) == 0 and withheld != "opted_out"], days, to),
+        "opted_out": by_day([t for t, n, withheld in delivered if int(n) == 0 and withheld == "opted_out"], days, to),
         "attempted": by_day([t for (t,) in query(server, f"SELECT created_at FROM delivery_attempts WHERE tenant_id = '{tenant}'")], days, to),
         "photos": by_day([t for t, _, _ in photos], days, to),
         "flagged": by_day([t for t, issues, _ in photos if issues], days, to),
@@ -110,6 +111,9 @@ def test_the_dashboard_draws_what_the_database_holds(server, chromium):
     page.get_by_role("button", name="Don't photograph my deliveries").click()
     page.wait_for_selector("text=will not be photographed")
     page.context.close()
+    # That customer's next parcel is left without a photo: counted as an opt-out.
+    opted_out = world.delivery(email="w0@example.com")
+    assert world.api(f"/api/v1/courier/deliveries/{opted_out['id']}/delivered", "POST", {"placement": "porch"}, token=token)[0] == 200
     # Spread over days: one photographed delivery and its photo three days back, another nine.
     for delivery, days in ((photographed[0], 3), (photographed[1], 9)):
         execute(server, f"UPDATE deliveries SET delivered_at = delivered_at - {days * DAY_MS}, first_delivered_at = first_delivered_at - {days * DAY_MS} WHERE id = '{delivery['id']}'")
@@ -124,8 +128,9 @@ def test_the_dashboard_draws_what_the_database_holds(server, chromium):
         want = expected(server, world.tenant_id, days, page.get_attribute("[data-view=dashboard]", "data-to"))
         deliveries = chart(page, "deliveries")
         assert len(deliveries["labels"]) == days
-        assert deliveries["data"] == [want["with"], want["without"], want["attempted"]], (days, deliveries["data"], want)
+        assert deliveries["data"] == [want["with"], want["without"], want["opted_out"], want["attempted"]], (days, deliveries["data"], want)
         assert sum(want["with"]) == (3 if days >= 30 else 2) and sum(want["without"]) == 2 and sum(want["attempted"]) == 1
+        assert sum(want["opted_out"]) == 1
         quality = chart(page, "quality")["data"][0]
         # A share per day with photos; none (a gap in the line) without.
         assert quality == [round(1000 * f / p) / 10 if p else None for f, p in zip(want["flagged"], want["photos"])], (quality, want)

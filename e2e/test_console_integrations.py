@@ -3,8 +3,8 @@ signing secret shown once) whose receiver fails the first time it sees a message
 attempt allowed, the out-for-delivery event becomes a dead letter, which the admin sends again
 from the endpoint's log and which then arrives with the same webhook-id. A test send reports
 what the receiver answered; a new secret is shown once. A key is created (shown once, working),
-then revoked (refused from then on). axe-core finds nothing on these pages, light or dark, at
-desktop and phone widths."""
+then revoked (refused from then on). The activity log lists each of these changes with who made
+it. axe-core finds nothing on these pages, light or dark, at desktop and phone widths."""
 
 from axe_playwright_python.sync_playwright import Axe
 
@@ -71,6 +71,40 @@ def test_an_admin_replays_a_dead_webhook_and_manages_keys(tmp_path, servers, rec
     page.get_by_role("button", name="Revoke: Warehouse").click()
     page.wait_for_selector("[data-view=keys] [role=status]:has-text('is revoked')")
     assert world.api("/api/v1/deliveries", token=key)[0] == 401
+
+    # The activity log: every one of these changes, newest first, with who made it; the refused
+    # change (the read-only key's PUT) is not one. The page shows what the API lists.
+    page.get_by_role("button", name="Activity").click()
+    page.wait_for_selector("[data-view=activity] table")
+    rows = page.eval_on_selector_all("[data-view=activity] tbody tr", "rows => rows.map(r => [...r.cells].map(c => c.innerText.trim()))")
+    whats = [row[2] for row in rows]
+    made = ["Revoked an API key", "Created an API key", "Rotated a webhook secret", "Sent a test webhook", "Sent a failed webhook again",
+            "Sent a delivery out", "Created a delivery", "Added a webhook endpoint", "Signed in to the console", "Created a staff account"]
+    remaining = iter(whats)
+    assert all(what in remaining for what in made), whats  # in this order, others (if any) between
+    assert "Changed settings" not in whats, whats
+    who = {row[2]: row[1] for row in reversed(rows)}
+    assert who["Revoked an API key"] == "Ada" and who["Added a webhook endpoint"] == "Ada", rows
+    assert who["Sent a delivery out"].startswith("API key "), rows
+    assert who["Created a staff account"] == "Command line", rows
+    listed = world.api("/api/v1/activity?limit=200")[1]["items"]
+    assert len(listed) == len(rows) and [e["target_id"][:8] if e.get("target_id") else "—" for e in listed] == [r[3] for r in rows]
+    assert not page.query_selector("[data-view=activity] button") and "null" not in page.inner_text("[data-view=activity]")
+
+    # Fifty entries a page: older ones come under them on request, each entry once.
+    for n in range(45):
+        assert world.api("/api/v1/settings", "PATCH", {"email_includes_photo": n % 2 == 0})[0] == 200
+    old = page.query_selector("[data-view=activity]")
+    page.get_by_role("button", name="Activity").click()
+    page.wait_for_function("old => !old.isConnected", arg=old)
+    assert page.eval_on_selector_all("[data-view=activity] tbody tr", "rows => rows.length") == 50
+    page.get_by_role("button", name="Show older entries").click()
+    page.wait_for_function("n => document.querySelectorAll('[data-view=activity] tbody tr').length > n", arg=50)
+    shown = page.eval_on_selector_all("[data-view=activity] tbody tr td:first-child time", "times => times.map(t => t.getAttribute('datetime'))")
+    listed = world.api("/api/v1/activity?limit=200")[1]["items"]
+    assert shown == [e["at"] for e in listed] and len(shown) == len(rows) + 45, (len(shown), len(listed))
+    assert page.evaluate("document.activeElement === document.querySelectorAll('[data-view=activity] tbody tr')[50]")
+    assert not page.query_selector("[data-view=activity] button")  # the last page
     page.context.close()
 
     axe = Axe()
@@ -93,4 +127,9 @@ def test_an_admin_replays_a_dead_webhook_and_manages_keys(tmp_path, servers, rec
             axe_clean(axe, page, f"API keys, {scheme}, {size}")
             if scheme == "light":
                 screenshot(page, f"console-keys-{size}")
+            page.get_by_role("button", name="Activity").click()
+            page.wait_for_selector("[data-view=activity] table")
+            axe_clean(axe, page, f"activity, {scheme}, {size}")
+            if scheme == "light":
+                screenshot(page, f"console-activity-{size}")
             page.context.close()

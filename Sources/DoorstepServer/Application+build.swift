@@ -45,7 +45,7 @@ func buildRouter(_ services: AppServices, outermost: (any MiddlewareProtocol<Req
     MetricsController(metrics: services.metrics, tokenDigest: SecretToken.digest(services.infrastructure.metricsToken))
         .addRoutes(to: router)
     // Tenant routes take an API key, or an operator's console session (`ConsoleCookie`).
-    let tenants = TenantAuthenticator(accounts: services.accounts, operators: services.operators)
+    let tenants = TenantAuthenticator(accounts: services.accounts, operators: services.operators, activity: services.activity)
     TenantAPIController(
         accounts: services.accounts, authenticator: tenants, deliveries: services.deliveries, privacy: services.privacy, evidence: services.evidence,
         links: services.links
@@ -71,6 +71,7 @@ func buildRouter(_ services: AppServices, outermost: (any MiddlewareProtocol<Req
     APIKeyController(accounts: services.accounts, authenticator: tenants).addRoutes(to: router.group("api/v1/api-keys"))
     BrandingController(authenticator: tenants, branding: services.branding, rateLimits: services.rateLimits).addRoutes(api: router.group("api/v1/branding"), public: router)
     DashboardController(authenticator: tenants, dashboard: services.dashboard).addRoutes(to: router.group("api/v1/dashboard"))
+    ActivityController(authenticator: tenants, activity: services.activity).addRoutes(to: router.group("api/v1/activity"))
     WebhookController(authenticator: tenants, webhooks: services.webhookEndpoints, rateLimits: services.rateLimits).addRoutes(to: router.group("api/v1/webhooks"))
     LiveController(customerAccess: services.customerAccess, authenticator: tenants, live: services.live).addRoutes(to: router)
     SecurityTxtController(contact: services.configuration.securityContact, baseURL: services.configuration.resolvedBaseURL, effects: services.effects)

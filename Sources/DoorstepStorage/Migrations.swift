@@ -448,6 +448,27 @@ enum Migrations {
                 PRIMARY KEY (tenant_id, hour, metric))
             """,
         ]),
+        // The tenant's activity log (ActivityStore): who changed what. Read newest first by tenant,
+        // with the access log's entries by staff and keys (hence its index by tenant, actor and time).
+        (25, [
+            """
+            CREATE TABLE activity_log (
+                id TEXT PRIMARY KEY,
+                tenant_id TEXT NOT NULL REFERENCES tenants(id),
+                actor TEXT NOT NULL,
+                actor_id TEXT,
+                action TEXT NOT NULL,
+                target_id TEXT,
+                detail TEXT,
+                at BIGINT NOT NULL)
+            """,
+            "CREATE INDEX activity_log_by_tenant ON activity_log (tenant_id, at, id)",
+            "CREATE INDEX access_events_by_tenant_actor ON access_events (tenant_id, actor, at)",
+        ]),
+        // Why a delivery was left without a photo, when the photo policy said no at the time (the
+        // recipient opted out, photos are off in the region, consent is needed): the dashboard
+        // tells "opted out" from "no photo" by it.
+        (26, ["ALTER TABLE deliveries ADD COLUMN photo_withheld TEXT"]),
     ]
 
     static var latest: Int { steps.map(\.version).max() ?? 0 }

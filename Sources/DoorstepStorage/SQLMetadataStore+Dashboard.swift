@@ -50,11 +50,13 @@ extension SQLMetadataStore {
         let customerActions = [AccessEvent.Action.viewPage, .optOut].map { "'\($0.rawValue)'" }.joined(separator: ", ")
         return [
             // Deliveries on the day they were first delivered (a retake moves delivered_at, not
-            // this), with a photo of the parcel or without.
+            // this), with a photo of the parcel, without one as the recipient opted out, or without.
             """
             SELECT first_delivered_at \(unsafeRaw: bucket) AS bucket, CASE WHEN EXISTS (
                        SELECT 1 FROM photos p WHERE p.delivery_id = d.id AND p.attempt_id IS NULL AND p.kind = 'parcel')
-                   THEN '\(unsafeRaw: DashboardMetric.deliveredWithPhoto)' ELSE '\(unsafeRaw: DashboardMetric.deliveredWithoutPhoto)' END AS metric,
+                   THEN '\(unsafeRaw: DashboardMetric.deliveredWithPhoto)'
+                   WHEN d.photo_withheld = '\(unsafeRaw: PhotoPolicy.Reason.optedOut.rawValue)' THEN '\(unsafeRaw: DashboardMetric.deliveredOptedOut)'
+                   ELSE '\(unsafeRaw: DashboardMetric.deliveredWithoutPhoto)' END AS metric,
                    COUNT(*) AS n, 0 AS total
             FROM deliveries d
             WHERE tenant_id = \(bind: tenantID) AND first_delivered_at >= \(bind: from) AND first_delivered_at < \(bind: to)

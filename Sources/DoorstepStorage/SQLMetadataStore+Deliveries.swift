@@ -216,7 +216,7 @@ extension SQLMetadataStore {
     }
 
     public func markDeliveredWithoutPhoto(
-        deliveryID: String, placement: Placement, note: String?, at: Date, events: [OutboxEvent]
+        deliveryID: String, placement: Placement, note: String?, withheld: PhotoPolicy.Reason?, at: Date, events: [OutboxEvent]
     ) async throws -> Bool {
         try await source.withTransaction { db in
             // With a neighbour only while the recipient's choice says so, checked in the statement
@@ -224,7 +224,7 @@ extension SQLMetadataStore {
             let changed = try await db.raw("""
                 UPDATE deliveries SET state = \(bind: DeliveryState.delivered.rawValue), placement = \(bind: placement.rawValue),
                     note = \(bind: note), delivered_at = \(bind: at.epochMilliseconds),
-                    first_delivered_at = COALESCE(first_delivered_at, \(bind: at.epochMilliseconds))
+                    first_delivered_at = COALESCE(first_delivered_at, \(bind: at.epochMilliseconds)), photo_withheld = \(bind: withheld?.rawValue)
                 WHERE id = \(bind: deliveryID) AND state <> \(bind: DeliveryState.delivered.rawValue)
                 \(unsafeRaw: placement == .withNeighbour ? "AND drop_kind = '\(DropChoice.Kind.neighbour.rawValue)'" : "")
                 RETURNING id

@@ -27,7 +27,7 @@ struct OperatorCommand: AsyncParsableCommand {
             let given = Environment.value("DOORSTEP_OPERATOR_PASSWORD")
             let password = given ?? GeneratedPassword.make()
             let account = try await withOperators(configuration, logger: common.logger(configuration)) {
-                try await $0.create(tenantID: tenant, username: username, displayName: name, role: role, password: password)
+                try await $0.create(tenantID: tenant, username: username, displayName: name, role: role, password: password, by: .operatorCLI, actorID: nil)
             }
             print("operator id: \(account.id)")
             print("username:    \(account.username)")
@@ -61,10 +61,12 @@ struct OperatorCommand: AsyncParsableCommand {
 
         func setDisabled(_ disabled: Bool) async throws {
             let configuration = try common.configuration()
-            try await withStore(configuration, logger: common.logger(configuration)) { store in
-                guard let account = try await store.operators(tenantID: tenant).first(where: { $0.account.username == username.lowercased() })?.account
-                else { throw ValidationError("the tenant has no operator with that username") }
-                _ = try await store.setOperatorDisabled(id: account.id, tenantID: tenant, at: disabled ? Date() : nil)
+            try await withOperators(configuration, logger: common.logger(configuration)) { operators in
+                do {
+                    try await operators.setDisabled(disabled, username: username, tenantID: tenant, by: .operatorCLI, actorID: nil)
+                } catch DoorstepError.notFound {
+                    throw ValidationError("the tenant has no operator with that username")
+                }
             }
             print("\(disabled ? "disabled" : "enabled") \(username.lowercased())")
         }

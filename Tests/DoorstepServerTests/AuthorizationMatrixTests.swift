@@ -110,9 +110,11 @@ import Testing
         "DELETE /api/v1/branding/logo": .init(allowed: tenantKeys),
         "GET /brand/logo/{file}": .init(allowed: everyone), "GET /brand/accent/{file}": .init(allowed: everyone),
         "GET /operator/console-settings.js": .init(allowed: everyone), "GET /operator/console-webhooks.js": .init(allowed: everyone),
-        "GET /operator/console-keys.js": .init(allowed: everyone),
+        "GET /operator/console-keys.js": .init(allowed: everyone), "GET /operator/console-activity.js": .init(allowed: everyone),
         "GET /operator/console-dashboard.js": .init(allowed: everyone), "GET /operator/chart.js": .init(allowed: everyone),
         "GET /api/v1/dashboard": .init(allowed: staff),
+        // Who changed what: admins and keys, never support staff.
+        "GET /api/v1/activity": .init(allowed: tenantKeys),
         // Couriers: their own list; only the assigned courier acts on a stop.
         "GET /api/v1/courier/deliveries": .init(allowed: [.courier, .otherTenantCourier]),
         "POST /api/v1/courier/deliveries/{id}/photo": .init(allowed: [.courier], body: Photos.jpeg, contentType: "image/jpeg",

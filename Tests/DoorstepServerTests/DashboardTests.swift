@@ -34,11 +34,18 @@ import Testing
                 let optOut = try await client.execute(
                     uri: app.preferencesPath(visited), method: .post, headers: .form, body: .init(string: "choice=opted_out"))
                 #expect(optOut.status == .ok)
+                // Their next parcel is left without a photo: an opt-out, not a courier's choice.
+                let optedOut = try await app.delivery(email: "bo@example.com", address: "2 Elm St", latitude: 48.86)
+                let left = try await client.execute(
+                    uri: "/api/v1/courier/deliveries/\(optedOut.id)/delivered", method: .post,
+                    headers: app.courierHeaders(contentType: "application/json"), body: try JSONSerialization.body(["placement": "porch"]))
+                #expect(left.status == .ok, "\(left.text)")
 
                 let today = try await Self.dashboard(client, app, days: 7)
                 #expect(today["days"] as? Int == 7 && (today["daily"] as? [[String: Any]])?.count == 7)
                 let totals = try #require(today["totals"] as? [String: Int])
                 #expect(totals["delivered_with_photo"] == 1 && totals["delivered_without_photo"] == 1 && totals["attempted"] == 1)
+                #expect(totals["delivered_opted_out"] == 1, "\(totals)")
                 // The attempt's door photo is not a photo of a parcel.
                 #expect(totals["photos"] == 1, "\(totals)")
                 #expect(totals["page_views"] == 2, "\(totals)")

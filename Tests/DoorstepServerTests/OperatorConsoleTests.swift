@@ -167,7 +167,7 @@ import Testing
                 // Disabling the account ends its sessions now, and its password signs in no more.
                 let third = try await admin.session()
                 let account = third.account
-                try await app.services.operators.setDisabled(true, operatorID: account.id, of: app.tenant)
+                try await app.services.operators.setDisabled(true, username: account.username, tenantID: app.tenant.id, by: .operatorCLI, actorID: nil)
                 #expect(try await reaches(third) == false)
                 await #expect(throws: DoorstepError.unauthenticated) { try await admin.session() }
             }

@@ -133,7 +133,8 @@ struct TestApp: Sendable {
     ) async throws -> (username: String, session: @Sendable () async throws -> OperatorAccounts.Session) {
         let username = "\(role.rawValue)-\(UUID().uuidString.prefix(8))".lowercased()
         _ = try await services.operators.create(
-            tenantID: (tenant ?? self.tenant).id, username: username, displayName: "Olga", role: role, password: "correct horse battery")
+            tenantID: (tenant ?? self.tenant).id, username: username, displayName: "Olga", role: role, password: "correct horse battery",
+            by: .operatorCLI, actorID: nil)
         let operators = services.operators
         return (username, { try await operators.signIn(username: username, password: "correct horse battery") })
     }

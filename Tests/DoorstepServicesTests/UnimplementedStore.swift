@@ -30,6 +30,12 @@ class UnimplementedStore: MetadataStore, @unchecked Sendable {
         -> (counts: [DashboardCount], kept: Set<Int>) { throw unimplemented() }
     func keepCounts(tenantID: String, span: DashboardSpan, buckets: [Int], counts: [DashboardCount]) async throws { throw unimplemented() }
 
+    // MARK: ActivityStore
+
+    func recordActivity(_ entry: ActivityEntry) async throws { throw unimplemented() }
+    func activity(tenantID: String, before cursor: ActivityCursor?, limit: Int) async throws
+        -> (entries: [ActivityEntry], next: ActivityCursor?) { throw unimplemented() }
+
     // MARK: BroadcastStore
 
     var isShared: Bool { false }
@@ -85,7 +91,9 @@ class UnimplementedStore: MetadataStore, @unchecked Sendable {
     func markOutForDelivery(deliveryID: String, at: Date, events: [OutboxEvent]) async throws -> Bool { throw unimplemented() }
     func setDropChoice(deliveryID: String, _ choice: DropChoice?) async throws -> Delivery? { throw unimplemented() }
     func handOver(deliveryID: String, code: String, note: String?, maxFailures: Int, at: Date, events: [OutboxEvent]) async throws -> HandoverResult { throw unimplemented() }
-    func markDeliveredWithoutPhoto(deliveryID: String, placement: Placement, note: String?, at: Date, events: [OutboxEvent]) async throws -> Bool { throw unimplemented() }
+    func markDeliveredWithoutPhoto(
+        deliveryID: String, placement: Placement, note: String?, withheld: PhotoPolicy.Reason?, at: Date, events: [OutboxEvent]
+    ) async throws -> Bool { throw unimplemented() }
     func recordAttempt(_ attempt: DeliveryAttempt, photo: Photo?, events: [OutboxEvent], audit: AccessEvent?) async throws -> RecordAttemptResult { throw unimplemented() }
     func attempts(deliveryID: String) async throws -> [DeliveryAttempt] { throw unimplemented() }
 

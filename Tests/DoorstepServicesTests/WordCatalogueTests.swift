@@ -24,6 +24,8 @@ import Testing
         for placement in Placement.allCases { #expect(english.placements[placement.rawValue] != nil, "\(placement)") }
         for kind in ProblemReport.Kind.allCases { #expect(english.problemKinds[kind.rawValue] != nil, "\(kind)") }
         for actor in [AccessEvent.Actor.customerLink, .courier, .operatorCLI, .staff, .apiKey, .system] { #expect(english.actors[actor.rawValue] != nil) }
+        // The console's activity log names every action.
+        for action in Activity.allCases { #expect(english.operatorApp["activity." + action.rawValue] != nil, "\(action)") }
         // Counted words come in the forms the browser's Intl.PluralRules picks for these languages.
         #expect(english.courierApp["waiting.one"] != nil && english.courierApp["waiting.other"] != nil)
     }

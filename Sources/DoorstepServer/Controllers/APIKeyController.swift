@@ -27,6 +27,7 @@ struct APIKeyController {
         let tenant = try context.requireTenant(.admin).tenant
         let body = try await request.decodeJSON(as: CreateAPIKeyRequest.self, context: context, limit: 4096)
         let made = try await accounts.createAPIKey(tenantID: tenant.id, name: body.name, scopes: body.scopes)
+        context.activity.target = made.key.id
         var resource = APIKeyResource(made.key)
         resource.key = made.secret
         return try JSONResponse.make(resource, status: .created)

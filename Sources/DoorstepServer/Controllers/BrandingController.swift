@@ -36,7 +36,9 @@ struct BrandingController {
             // The logo is read-only here: it is uploaded (PUT …/logo), never named.
             BrandingResource.CodingKeys(stringValue: $0).map { $0 != .logo } ?? false
         }
-        return try JSONResponse.make(BrandingResource(try await branding.update(patched.branding, of: tenant)))
+        let updated = try await branding.update(patched.branding, of: tenant)
+        context.activity.detail = try JSONValue.changedMembers(BrandingResource(tenant.branding), BrandingResource(updated), context: context)
+        return try JSONResponse.make(BrandingResource(updated))
     }
 
     /// The logo as an image (JPEG, PNG, WebP or HEIF, at most 1 MB), re-encoded before it is kept.

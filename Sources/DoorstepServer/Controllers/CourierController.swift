@@ -29,6 +29,7 @@ struct CourierController {
         let body = try await request.decodeJSON(as: CreateCourierRequest.self, context: context, limit: 4096)
         let password = body.password ?? GeneratedPassword.make()
         let courier = try await accounts.createCourier(tenantID: tenant.id, username: body.username, displayName: body.displayName, password: password)
+        context.activity.target = courier.id
         var resource = CourierResource(courier, disabledAt: nil)
         if body.password == nil { resource.password = password }
         return try JSONResponse.make(resource, status: .created)

@@ -80,6 +80,8 @@ struct TenantAPIController {
         let (input, idempotency) = try await idempotentBody(CreateDeliveryRequest.self, operation: "delivery", limit: 1 << 20, request, context)
         let made = try await deliveries.create([input.newDelivery], for: tenant, idempotency: idempotency, asBatch: false)
         let delivery = made.deliveries[0]
+        context.activity.target = delivery.id
+        context.activity.isReplay = made.replayed
         var headers = Self.replayHeaders(made.replayed)
         headers[.location] = "/api/v1/deliveries/\(delivery.id)"
         return try JSONResponse.make(try await resource(delivery, detailed: true, for: context), status: .created, headers: headers)
@@ -92,6 +94,8 @@ struct TenantAPIController {
         // 500 deliveries of up to ~8 KB each fit; more is refused before it is parsed.
         let (batch, idempotency) = try await idempotentBody(CreateDeliveryBatchRequest.self, operation: "batch", limit: 4 << 20, request, context)
         let made = try await deliveries.create(batch.deliveries.map(\.newDelivery), for: tenant, idempotency: idempotency, asBatch: true)
+        context.activity.detail = String(made.deliveries.count)
+        context.activity.isReplay = made.replayed
         var items: [DeliveryResource] = []
         for delivery in made.deliveries { items.append(try await resource(delivery, detailed: false, for: context)) }
         return try JSONResponse.make(["items": items], status: .created, headers: Self.replayHeaders(made.replayed))
@@ -179,6 +183,7 @@ struct TenantAPIController {
         let tenant = try context.requireTenant(.admin).tenant
         let settings = try await accounts.updateSettings(
             try await request.decodeJSON(as: SettingsResource.self, context: context).settings, of: tenant)
+        context.activity.detail = try JSONValue.changedMembers(SettingsResource(tenant.settings), SettingsResource(settings), context: context)
         return try JSONResponse.make(SettingsResource(settings))
     }
 
@@ -189,7 +194,9 @@ struct TenantAPIController {
         let patched = try await request.mergePatch(SettingsResource(tenant.settings), context: context) {
             SettingsResource.CodingKeys(stringValue: $0) != nil
         }
-        return try JSONResponse.make(SettingsResource(try await accounts.updateSettings(patched.settings, of: tenant)))
+        let settings = try await accounts.updateSettings(patched.settings, of: tenant)
+        context.activity.detail = try JSONValue.changedMembers(SettingsResource(tenant.settings), SettingsResource(settings), context: context)
+        return try JSONResponse.make(SettingsResource(settings))
     }
 
     /// Export and erasure act on a person's data across deliveries: admins only, in the console.

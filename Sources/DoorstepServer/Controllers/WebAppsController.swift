@@ -32,6 +32,9 @@ struct WebAppsController {
         router.get("operator/console-settings.js") { _, _ in Assets.response(Assets.operatorSettingsScript, type: "text/javascript; charset=utf-8") }
         router.get("operator/console-webhooks.js") { _, _ in Assets.response(Assets.operatorWebhooksScript, type: "text/javascript; charset=utf-8") }
         router.get("operator/console-keys.js") { _, _ in Assets.response(Assets.operatorKeysScript, type: "text/javascript; charset=utf-8") }
+        router.get("operator/console-activity.js") { _, _ in
+            Assets.response(Assets.operatorActivityScript, type: "text/javascript; charset=utf-8")
+        }
         router.get("operator/console-dashboard.js") { _, _ in
             Assets.response(Assets.operatorDashboardScript, type: "text/javascript; charset=utf-8")
         }

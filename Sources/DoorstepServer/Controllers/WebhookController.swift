@@ -30,6 +30,7 @@ struct WebhookController {
         let tenant = try context.requireTenant(.admin).tenant
         let body = try await request.decodeJSON(as: CreateWebhookRequest.self, context: context)
         let endpoint = try await webhooks.create(url: body.url, eventTypes: body.eventTypes ?? [], for: tenant)
+        context.activity.target = endpoint.id
         return try JSONResponse.make(WebhookResource(endpoint, showSecret: true), status: .created)
     }
 

@@ -16,6 +16,8 @@ public struct AppRequestContext: AuthRequestContext, RemoteAddressRequestContext
     /// The client's address as `TrustedProxies` reads it; nil until the middleware has run, or
     /// for a peer that is not an IP address (tests' in-process clients).
     public var clientAddress: IPAddress?
+    /// What the handler adds to its change's entry in the activity log (`ActivityNote`).
+    let activity = ActivityNote()
 
     public init(source: ApplicationRequestContextSource) {
         self.coreContext = .init(source: source)

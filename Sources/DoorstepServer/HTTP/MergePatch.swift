@@ -54,6 +54,19 @@ enum JSONValue: Codable, Equatable, Sendable {
     }
 }
 
+extension JSONValue {
+    /// The names of the members that differ between a resource before and after a change, as
+    /// the API shows it: what the activity log says changed (names only: values may be a
+    /// tenant's own text). Nothing when nothing changed.
+    static func changedMembers(_ before: some Encodable, _ after: some Encodable, context: AppRequestContext) throws -> String? {
+        let old = try context.requestDecoder.decode(JSONValue.self, from: JSONResponse.encoder.encode(before))
+        let new = try context.requestDecoder.decode(JSONValue.self, from: JSONResponse.encoder.encode(after))
+        guard case .object(let was) = old, case .object(let now) = new else { return nil }
+        let names = Set(was.keys).union(now.keys).filter { was[$0] != now[$0] }.sorted()
+        return names.isEmpty ? nil : names.joined(separator: ", ")
+    }
+}
+
 extension Request {
     /// `current` changed by the JSON merge patch (RFC 7396) in the body, applied to the very JSON
     /// the API shows for it, so PATCH changes exactly what GET returns and nothing else. A member

@@ -34,6 +34,7 @@ enum Assets {
     static let operatorSettingsScript = text(PackageResources.console_settings_js)
     static let operatorWebhooksScript = text(PackageResources.console_webhooks_js)
     static let operatorKeysScript = text(PackageResources.console_keys_js)
+    static let operatorActivityScript = text(PackageResources.console_activity_js)
     static let operatorDashboardScript = text(PackageResources.console_dashboard_js)
     /// Chart.js, from Debian's libjs-chart.js (scripts/setup installs it; not ours to copy into
     /// the tree), read once at start. Without it the dashboard shows its figures as tables only.

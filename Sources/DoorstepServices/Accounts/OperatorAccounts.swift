@@ -6,7 +6,7 @@ import Foundation
 /// The tenant's staff: their accounts, and their console sessions. A session is a secret in an
 /// HttpOnly cookie; it ends when signed out, after `lifetime`, or once unused for `idleTimeout`.
 public struct OperatorAccounts: Sendable {
-    let store: any OperatorStore & AccountStore
+    let store: any OperatorStore & AccountStore & ActivityStore
     let passwords: PasswordWork
     let throttle: LoginThrottle
     public let lifetime: TimeInterval
@@ -16,12 +16,16 @@ public struct OperatorAccounts: Sendable {
     /// keeps authenticating a read.
     let touches = KeyUseLog()
 
+    /// Sign-ins, sign-outs and changes to accounts, for the tenant's admins.
+    let activity: ActivityLog
+
     public init(
-        store: any OperatorStore & AccountStore, passwords: PasswordWork, throttle: LoginThrottle = LoginThrottle(),
+        store: any OperatorStore & AccountStore & ActivityStore, passwords: PasswordWork, throttle: LoginThrottle = LoginThrottle(),
         lifetime: TimeInterval, idleTimeout: TimeInterval, effects: Effects
     ) {
         (self.store, self.passwords, self.throttle, self.lifetime, self.idleTimeout, self.effects) =
             (store, passwords, throttle, lifetime, idleTimeout, effects)
+        activity = ActivityLog(store: store, effects: effects)
     }
 
     /// What the anti-forgery token is derived for (`SecretToken.companion`).
@@ -42,12 +46,14 @@ public struct OperatorAccounts: Sendable {
     }
 
     public func create(
-        tenantID: String, username: String, displayName: String, role: OperatorRole, password: String
+        tenantID: String, username: String, displayName: String, role: OperatorRole, password: String,
+        by actor: AccessEvent.Actor, actorID: String?
     ) async throws -> OperatorAccount {
         let new = try await NewAccount(tenantID: tenantID, username: username, displayName: displayName, password: password, accounts: store)
         let account = OperatorAccount(
             id: effects.newID(), tenantID: tenantID, username: new.username, displayName: new.displayName, role: role, createdAt: effects.now())
         try await store.createOperator(account, passwordHash: try await passwords.hash(password))
+        await activity.record(.operatorCreated, tenantID: tenantID, by: actor, actorID: actorID, target: account.id, detail: role.rawValue)
         return account
     }
 
@@ -60,6 +66,13 @@ public struct OperatorAccounts: Sendable {
         let credentials = try await store.operatorCredentials(username: name)
         let valid = try await passwords.verify(password, against: credentials?.passwordHash ?? AccountService.dummyHash)
         guard valid, let account = credentials?.account, let tenant = try await store.tenant(id: account.tenantID) else {
+            // Tried against one of a tenant's accounts: its admins see it (who tried is not known).
+            // Written off the answer's path: a refusal for a name that exists must take no longer
+            // than one for a name that does not, or the time would tell which names exist.
+            if let account = credentials?.account {
+                let activity = activity
+                Task { await activity.record(.signInRefused, tenantID: account.tenantID, by: .staff, actorID: nil, target: account.id) }
+            }
             throw DoorstepError.unauthenticated
         }
         throttle.succeeded(name)
@@ -68,6 +81,7 @@ public struct OperatorAccounts: Sendable {
         let expiresAt = now.addingTimeInterval(lifetime)
         let idleUntil = min(expiresAt, now.addingTimeInterval(idleTimeout))
         try await store.addOperatorSession(digest: SecretToken.digest(token), operatorID: account.id, expiresAt: expiresAt, idleUntil: idleUntil)
+        await activity.record(.signedIn, tenantID: tenant.id, by: .staff, actorID: account.id)
         return Session(
             token: token, csrfToken: Self.csrfToken(for: token), expiresAt: expiresAt, idleUntil: idleUntil,
             endsIn: idleUntil.timeIntervalSince(now), account: account, tenant: tenant)
@@ -94,7 +108,12 @@ public struct OperatorAccounts: Sendable {
     }
 
     public func signOut(token: String) async throws {
-        try await store.deleteOperatorSession(digest: SecretToken.digest(token))
+        let digest = SecretToken.digest(token)
+        let session = try await store.operatorSession(digest: digest, now: effects.now())
+        try await store.deleteOperatorSession(digest: digest)
+        if let account = session?.account {
+            await activity.record(.signedOut, tenantID: account.tenantID, by: .staff, actorID: account.id)
+        }
     }
 
     public static func csrfToken(for sessionToken: String) -> String {
@@ -110,10 +129,12 @@ public struct OperatorAccounts: Sendable {
         try await store.operators(tenantID: tenant.id)
     }
 
-    /// Disables (or enables again) one of the tenant's operators; their sessions end now either way.
-    public func setDisabled(_ disabled: Bool, operatorID: String, of tenant: Tenant) async throws {
-        guard Identifier.isValid(operatorID),
-              try await store.setOperatorDisabled(id: operatorID, tenantID: tenant.id, at: disabled ? effects.now() : nil)
+    /// Disables (or enables again) one of the tenant's operators by sign-in name; their sessions
+    /// end now either way.
+    public func setDisabled(_ disabled: Bool, username: String, tenantID: String, by actor: AccessEvent.Actor, actorID: String?) async throws {
+        guard let account = try await store.operators(tenantID: tenantID).first(where: { $0.account.username == username.lowercased() })?.account,
+              try await store.setOperatorDisabled(id: account.id, tenantID: tenantID, at: disabled ? effects.now() : nil)
         else { throw DoorstepError.notFound }
+        await activity.record(disabled ? .operatorDisabled : .operatorEnabled, tenantID: tenantID, by: actor, actorID: actorID, target: account.id)
     }
 }

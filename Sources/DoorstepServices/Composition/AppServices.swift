@@ -15,6 +15,7 @@ public struct AppServices: Sendable {
     public let outboxSignal = OutboxSignal()
     public let announcer: Announcer
     public let audit: AccessAudit
+    public let activity: ActivityLog
     public let vault: PhotoVault
     public let accounts: AccountService
     public let operators: OperatorAccounts
@@ -53,6 +54,7 @@ public struct AppServices: Sendable {
             effects: effects)
         announcer = Announcer(bus: store, live: live, outboxSignal: outboxSignal, effects: effects, logger: logger)
         audit = AccessAudit(store: store, effects: effects)
+        activity = ActivityLog(store: store, effects: effects)
         vault = PhotoVault(blobs: infrastructure.blobs, keys: infrastructure.keys, logger: logger)
         // bcrypt on one thread of its own: a login flood queues behind itself, never behind photos.
         passwordPool = BlockingWorkPool(threads: 1, maxQueued: 64)

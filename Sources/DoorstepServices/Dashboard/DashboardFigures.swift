@@ -8,7 +8,11 @@ public struct DashboardFigures: Encodable, Sendable, Equatable {
     /// What happened on one day (or in the whole window, for `totals`).
     public struct Figures: Encodable, Sendable, Equatable {
         public var deliveredWithPhoto = 0
+        /// Without a photo for another reason than an opt-out: the courier took none, photos are
+        /// off in the region or need consent first.
         public var deliveredWithoutPhoto = 0
+        /// Without a photo because the recipient had opted out.
+        public var deliveredOptedOut = 0
         public var attempted = 0
         public var photos = 0
         /// Photos kept with a quality issue (the courier was asked to retake, or the tenant's policy only flags).
@@ -19,7 +23,8 @@ public struct DashboardFigures: Encodable, Sendable, Equatable {
         public var notificationsFailed = 0
 
         enum CodingKeys: String, CodingKey {
-            case deliveredWithPhoto = "delivered_with_photo", deliveredWithoutPhoto = "delivered_without_photo", attempted, photos
+            case deliveredWithPhoto = "delivered_with_photo", deliveredWithoutPhoto = "delivered_without_photo"
+            case deliveredOptedOut = "delivered_opted_out", attempted, photos
             case photosFlagged = "photos_flagged", optOuts = "opt_outs", pageViews = "page_views"
             case notificationsSent = "notifications_sent", notificationsFailed = "notifications_failed"
         }
@@ -28,6 +33,7 @@ public struct DashboardFigures: Encodable, Sendable, Equatable {
             switch count.metric {
             case DashboardMetric.deliveredWithPhoto: deliveredWithPhoto += count.count
             case DashboardMetric.deliveredWithoutPhoto: deliveredWithoutPhoto += count.count
+            case DashboardMetric.deliveredOptedOut: deliveredOptedOut += count.count
             case DashboardMetric.attempted: attempted += count.count
             case DashboardMetric.photos: photos += count.count
             case DashboardMetric.photosFlagged: photosFlagged += count.count

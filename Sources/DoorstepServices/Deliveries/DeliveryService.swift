@@ -187,8 +187,12 @@ public struct DeliveryService: Sendable {
         try DropChoice.check(placement, for: delivery)
         let note = try Self.note(note)
         let events = [announcer.event(.delivered, tenantID: delivery.tenantID, deliveryID: delivery.id)]
+        // Why there is no photo, when the policy said no (the dashboard counts opt-outs by it);
+        // otherwise the courier chose to take none.
+        var withheld: PhotoPolicy.Reason?
+        if case .notAllowed(let reason) = try await privacy.policy(for: delivery) { withheld = reason }
         if try await store.markDeliveredWithoutPhoto(
-            deliveryID: delivery.id, placement: placement, note: note, at: effects.now(), events: events) {
+            deliveryID: delivery.id, placement: placement, note: note, withheld: withheld, at: effects.now(), events: events) {
             await announcer.committed(events)
         }
         guard let updated = try await store.delivery(id: delivery.id) else { throw DoorstepError.notFound }

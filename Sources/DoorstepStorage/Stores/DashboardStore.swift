@@ -36,6 +36,8 @@ public struct DashboardCount: Sendable, Equatable, Hashable {
 public enum DashboardMetric {
     public static let deliveredWithPhoto = "delivered_with_photo"
     public static let deliveredWithoutPhoto = "delivered_without_photo"
+    /// Delivered without a photo because the recipient had opted out.
+    public static let deliveredOptedOut = "delivered_opted_out"
     public static let attempted = "attempted"
     public static let photos = "photos"
     public static let photosFlagged = "photos_flagged"

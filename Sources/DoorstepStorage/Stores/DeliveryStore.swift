@@ -35,5 +35,8 @@ public protocol DeliveryStore: Sendable {
     func recordAttempt(_ attempt: DeliveryAttempt, photo: Photo?, events: [OutboxEvent], audit: AccessEvent?) async throws -> RecordAttemptResult
     /// The delivery's attempts, oldest first.
     func attempts(deliveryID: String) async throws -> [DeliveryAttempt]
-    func markDeliveredWithoutPhoto(deliveryID: String, placement: Placement, note: String?, at: Date, events: [OutboxEvent]) async throws -> Bool
+    /// `withheld`: why no photo could be taken (the photo policy at the time), if it could not.
+    func markDeliveredWithoutPhoto(
+        deliveryID: String, placement: Placement, note: String?, withheld: PhotoPolicy.Reason?, at: Date, events: [OutboxEvent]
+    ) async throws -> Bool
 }

@@ -6,7 +6,7 @@
 /// cannot leak another tenant's row.
 public typealias MetadataStore = DatabaseStore & BroadcastStore & AccountStore & DeliveryStore & PhotoStore
     & PhotoKeyStore & PrivacyStore & OutboxStore & WebhookStore & CaseStore & EvidenceStore & HousekeepingStore & OperatorStore
-    & DashboardStore
+    & DashboardStore & ActivityStore
 
 /// The database itself: its schema and whether it answers.
 public protocol DatabaseStore: Sendable {

@@ -11,8 +11,8 @@
   const dark = () => window.matchMedia("(prefers-color-scheme: dark)").matches;
   // Series colours that read on the card in either scheme (and against each other).
   const palette = () => (dark()
-    ? { good: "#4fd1a5", plain: "#8ab4f8", warn: "#f6c26b", bad: "#ff8a80", grid: "#3a3a44", text: "#ececf1" }
-    : { good: "#1f7a5a", plain: "#2b6cb0", warn: "#9a5b00", bad: "#b3261e", grid: "#dddddd", text: "#1b1b1f" });
+    ? { good: "#4fd1a5", plain: "#8ab4f8", quiet: "#c9a7ff", warn: "#f6c26b", bad: "#ff8a80", grid: "#3a3a44", text: "#ececf1" }
+    : { good: "#1f7a5a", plain: "#2b6cb0", quiet: "#6b46c1", warn: "#9a5b00", bad: "#b3261e", grid: "#dddddd", text: "#1b1b1f" });
   const dayLabel = (iso) => new Date(iso + "T00:00:00Z").toLocaleDateString(document.documentElement.lang, {
     month: "short", day: "numeric", timeZone: "UTC",
   });
@@ -71,10 +71,11 @@
         data: { labels, datasets: [
           { label: T.dashWithPhoto, data: series("delivered_with_photo"), backgroundColor: p.good },
           { label: T.dashWithoutPhoto, data: series("delivered_without_photo"), backgroundColor: p.plain },
+          { label: T.dashOptedOutDeliveries, data: series("delivered_opted_out"), backgroundColor: p.quiet },
           { label: T.dashAttempted, data: series("attempted"), backgroundColor: p.warn },
         ] },
-      }, [T.dashDay, T.dashWithPhoto, T.dashWithoutPhoto, T.dashAttempted],
-      figures.daily.map((d, i) => [labels[i], d.delivered_with_photo, d.delivered_without_photo, d.attempted])),
+      }, [T.dashDay, T.dashWithPhoto, T.dashWithoutPhoto, T.dashOptedOutDeliveries, T.dashAttempted],
+      figures.daily.map((d, i) => [labels[i], d.delivered_with_photo, d.delivered_without_photo, d.delivered_opted_out, d.attempted])),
       chart("quality", T.dashQuality, {
         type: "line", options: options(false, { plugins: { legend: { display: false } } }),
         data: { labels, datasets: [{ label: T.dashFlaggedShare, data: flaggedShare, borderColor: p.bad, backgroundColor: p.bad }] },
@@ -113,7 +114,7 @@
 
   // The window's totals in a few words, above the charts.
   function summary(totals, figures) {
-    const delivered = totals.delivered_with_photo + totals.delivered_without_photo;
+    const delivered = totals.delivered_with_photo + totals.delivered_without_photo + totals.delivered_opted_out;
     const item = (label, value) => el("div", {}, el("dt", {}, label), el("dd", {}, shown(value)));
     return el("dl", { class: "card tiles" },
       item(T.dashDelivered, delivered),

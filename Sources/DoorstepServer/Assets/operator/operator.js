@@ -70,7 +70,7 @@
       link(T.navCases, cases), link(T.dashboardTitle, () => views.dashboard()), link(T.deliveriesTitle, () => views.deliveries()), link(T.couriersTitle, () => views.couriers()),
       // Settings and branding are the admins' (the server refuses support staff all the same).
       ...(role === "admin" ? [link(T.settingsTitle, () => views.settings()), link(T.webhooksTitle, () => views.webhooks()),
-        link(T.keysTitle, () => views.keys())] : []),
+        link(T.keysTitle, () => views.keys()), link(T.activityTitle, () => views.activity())] : []),
       link(T.signOut, signOut));
   }
 
