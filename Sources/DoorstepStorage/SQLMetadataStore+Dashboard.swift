@@ -171,8 +171,15 @@ extension SQLMetadataStore {
         let day = occurred / DashboardSpan.day.length
         try await lockDashboardDay(tenantID: tenantID, day: day, engine: engine, on: db)
         try await db.raw("DELETE FROM dashboard_days WHERE tenant_id = \(bind: tenantID) AND day = \(bind: day)").run()
+        try await forgetKeptHour(tenantID: tenantID, at: occurred, engine: engine, on: db)
+    }
+
+    /// Forgets the kept figures of the hour holding `at` (epoch milliseconds): the next view that
+    /// reads hours counts it from the records again. A kept day is left as it was kept.
+    static func forgetKeptHour(tenantID: String, at: Int, engine: SQLEngine, on db: any SQLDatabase) async throws {
+        try await lockDashboardDay(tenantID: tenantID, day: at / DashboardSpan.day.length, engine: engine, on: db)
         try await db.raw("""
-            DELETE FROM dashboard_hours WHERE tenant_id = \(bind: tenantID) AND hour = \(bind: occurred / DashboardSpan.hour.length)
+            DELETE FROM dashboard_hours WHERE tenant_id = \(bind: tenantID) AND hour = \(bind: at / DashboardSpan.hour.length)
             """).run()
     }
 

@@ -71,11 +71,13 @@ extension SQLMetadataStore {
         }
     }
 
+    // Complete and fail change a message only while it is pending: a worker whose claim ran out
+    // while another sent the message must not overwrite that outcome (the dashboard may have kept it).
     public func completeOutboxMessage(id: String, at: Date) async throws {
         try await source.withConnection { db in
             try await db.raw("""
                 UPDATE outbox_messages SET state = 'done', sent_at = \(bind: at.epochMilliseconds), claimed_until = NULL, last_error = NULL
-                WHERE id = \(bind: id)
+                WHERE id = \(bind: id) AND state = 'pending'
                 """).run()
         }
     }
@@ -86,11 +88,12 @@ extension SQLMetadataStore {
                 try await db.raw("""
                     UPDATE outbox_messages SET next_attempt_at = \(bind: retryAt.epochMilliseconds), claimed_until = NULL,
                         last_error = \(bind: error)
-                    WHERE id = \(bind: id)
+                    WHERE id = \(bind: id) AND state = 'pending'
                     """).run()
             } else {
                 try await db.raw("""
-                    UPDATE outbox_messages SET state = 'dead', claimed_until = NULL, last_error = \(bind: error) WHERE id = \(bind: id)
+                    UPDATE outbox_messages SET state = 'dead', claimed_until = NULL, last_error = \(bind: error)
+                    WHERE id = \(bind: id) AND state = 'pending'
                     """).run()
             }
         }

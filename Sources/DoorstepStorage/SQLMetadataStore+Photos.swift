@@ -6,7 +6,8 @@ extension SQLMetadataStore {
     public func recordPhoto(
         _ photo: Photo, idempotency: IdempotencyClaim?, events: [OutboxEvent], audit: AccessEvent?, raising: RaisedCase?
     ) async throws -> RecordPhotoResult {
-        try await source.withTransaction { db in
+        let engine = source.engine
+        return try await source.withTransaction { db in
             if let claim = idempotency {
                 // Claiming the key first makes a concurrent twin wait on the row lock, then see it taken.
                 let claimed = try await db.insertIfAbsent("""
@@ -23,10 +24,16 @@ extension SQLMetadataStore {
             // The delivery's row lock first (as an attempt or a handover takes it): concurrent photos
             // of one delivery then agree on which of them made it delivered.
             guard let before = try await db.raw("""
-                UPDATE deliveries SET state = state WHERE id = \(bind: photo.deliveryID) RETURNING state
+                UPDATE deliveries SET state = state WHERE id = \(bind: photo.deliveryID) RETURNING state, tenant_id, first_delivered_at
                 """).first()
             else { throw DoorstepError.notFound }
             let wasDelivered = try before.decode(column: "state", as: String.self) == DeliveryState.delivered.rawValue
+            // A photo for a delivery already delivered (without one, or a retake) can change the
+            // outcome the dashboard kept for the hour it was delivered in: counted again.
+            if wasDelivered, let delivered = try before.decode(column: "first_delivered_at", as: Int64?.self) {
+                try await Self.forgetKeptHour(
+                    tenantID: try before.decode(column: "tenant_id", as: String.self), at: Int(delivered), engine: engine, on: db)
+            }
             // The photo this one replaces in its slot (a retake), retired in the same statement that names its blobs.
             let retired = try await db.raw("""
                 UPDATE photos SET deleted_at = \(bind: now), deleted_reason = \(bind: PhotoDeletionReason.replaced.rawValue), wrapped_key = NULL
