@@ -6,8 +6,9 @@ import Foundation
 /// are counted by the database from the records; a closed day's are kept the first time a view
 /// needs them, and so are the closed hours of a day not kept yet, so a view counts afresh only the
 /// last hour or so (and a day or hour whose notifications are still being retried). Deliveries
-/// count on the day they were first delivered, with the outcome (photo or none) they had when
-/// their day was kept.
+/// count on the day they were first delivered, with the outcome (a photo, none, none as the
+/// recipient opted out) they had when their day was kept; until then a photo added later counts
+/// (it makes the hour it was delivered in counted again).
 public struct DashboardService: Sendable {
     public static let windows = [7, 30, 90]
     static let hoursADay = DashboardSpan.day.length / DashboardSpan.hour.length
@@ -34,7 +35,8 @@ public struct DashboardService: Sendable {
         let now = Int((effects.now().timeIntervalSince1970 * 1000).rounded())
         let today = now / DashboardSpan.day.length
         let window = (today - days + 1)...today
-        var (counts, open) = try await gather(tenantID: tenantID, span: .day, buckets: window, now: now)
+        let (daily, open) = try await gather(tenantID: tenantID, span: .day, buckets: window, now: now)
+        var counts = daily
         // The days that cannot be kept yet (today; yesterday just after midnight), by their hours:
         // those closed a while are kept, the rest counted afresh (to the day's end, for a writer
         // whose clock runs ahead).
