@@ -67,9 +67,12 @@ public enum Activity: String, Codable, Sendable, CaseIterable {
     case photoViewed = "data.view_photo"
     case recipientExported = "data.export"
 
-    /// The access log's actions an activity log lists, under their `data.` names; the access log
-    /// itself keeps them (with the delivery as target), so they are never written twice.
-    public static func ofAccess(_ action: AccessEvent.Action) -> Activity? {
-        Activity(rawValue: "data." + action.rawValue)
+    /// What the access log's own actions are named here (`data.download`).
+    public static let accessPrefix = "data."
+
+    /// The access log's actions the activity log lists, read from the access log (with the
+    /// delivery as target), so they are never written twice: the `data.` cases above.
+    public static let fromAccessLog: [AccessEvent.Action] = allCases.compactMap {
+        $0.rawValue.hasPrefix(accessPrefix) ? AccessEvent.Action(rawValue: String($0.rawValue.dropFirst(accessPrefix.count))) : nil
     }
 }

@@ -23,10 +23,10 @@ extension SQLMetadataStore {
         let newest: SQLQueryString = "ORDER BY at DESC, id DESC LIMIT \(bind: limit)"
         // Each part walks its own index backwards (by tenant and time; the access log's by tenant,
         // actor and time, one part per actor) and stops at a page; the union is cut to the page.
-        let actions = [AccessEvent.Action.viewPhoto, .download, .delete, .export, .erase].map(\.rawValue)
+        let actions = Activity.fromAccessLog.map(\.rawValue)
         let accessParts = [AccessEvent.Actor.staff, .apiKey, .operatorCLI].map { actor -> SQLQueryString in
             """
-            SELECT * FROM (SELECT id, actor, actor_id, 'data.' || action AS action, delivery_id AS target_id, NULL AS detail, at
+            SELECT * FROM (SELECT id, actor, actor_id, '\(unsafeRaw: Activity.accessPrefix)' || action AS action, delivery_id AS target_id, NULL AS detail, at
                 FROM access_events WHERE tenant_id = \(bind: tenantID) AND actor = \(bind: actor.rawValue)
                   AND action IN (\(binds: actions)) \(after) \(newest)) AS \(unsafeRaw: "by_" + actor.rawValue)
             """

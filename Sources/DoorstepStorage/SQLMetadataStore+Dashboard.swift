@@ -152,13 +152,11 @@ extension SQLMetadataStore {
             // never read again (nor those of older days a view never kept).
             if span == .day, let last = buckets.max() {
                 try await db.raw("""
-                    DELETE FROM dashboard_hours WHERE tenant_id = \(bind: tenantID) AND hour < \(bind: (last + 1) * Self.hoursADay)
+                    DELETE FROM dashboard_hours WHERE tenant_id = \(bind: tenantID) AND hour < \(bind: (last + 1) * DashboardSpan.hoursADay)
                     """).run()
             }
         }
     }
-
-    static let hoursADay = DashboardSpan.day.length / DashboardSpan.hour.length
 
     /// Forgets the kept figures of the day and hour of a message's event (its outcome changed
     /// after they were kept): the next view counts them from the records again.
@@ -168,10 +166,11 @@ extension SQLMetadataStore {
             """).first() else { return }
         let tenantID = try event.decode(column: "tenant_id", as: String.self)
         let occurred = try event.decode(column: "occurred_at", as: Int.self)
-        let day = occurred / DashboardSpan.day.length
-        try await lockDashboardDay(tenantID: tenantID, day: day, engine: engine, on: db)
-        try await db.raw("DELETE FROM dashboard_days WHERE tenant_id = \(bind: tenantID) AND day = \(bind: day)").run()
+        // The hour first: it takes the day's lock, which the day's deletion needs too.
         try await forgetKeptHour(tenantID: tenantID, at: occurred, engine: engine, on: db)
+        try await db.raw("""
+            DELETE FROM dashboard_days WHERE tenant_id = \(bind: tenantID) AND day = \(bind: occurred / DashboardSpan.day.length)
+            """).run()
     }
 
     /// Forgets the kept figures of the hour holding `at` (epoch milliseconds): the next view that

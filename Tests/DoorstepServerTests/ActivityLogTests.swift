@@ -21,6 +21,8 @@ import Testing
         let named = Set(ActivityRoutes.actions.keys).union(ActivityRoutes.inAccessLog)
         #expect(Set(changes).subtracting(named).isEmpty, "changes without an activity name: \(Set(changes).subtracting(named).sorted())")
         #expect(named.subtracting(changes).isEmpty, "names for no change: \(named.subtracting(changes).sorted())")
+        // Every `data.` name is an access-log action, read from there.
+        #expect(Activity.fromAccessLog.count == Activity.allCases.filter { $0.rawValue.hasPrefix(Activity.accessPrefix) }.count)
     }
 
     @Test func changesAreRecordedWithWhoMadeThemAndReadBackByAdmins() async throws {

@@ -11,8 +11,6 @@ import Foundation
 /// (it makes the hour it was delivered in counted again).
 public struct DashboardService: Sendable {
     public static let windows = [7, 30, 90]
-    static let hoursADay = DashboardSpan.day.length / DashboardSpan.hour.length
-
     /// How long after a bucket ends it may be kept: by then what was stamped inside it has
     /// committed (a record is stamped just before its transaction commits, so seconds would do)
     /// and the servers' clocks (the viewer's says when a bucket ended, the writers' stamped the
@@ -41,14 +39,14 @@ public struct DashboardService: Sendable {
         // those closed a while are kept, the rest counted afresh (to the day's end, for a writer
         // whose clock runs ahead).
         if let first = open.min(), let last = open.max() {
-            let hours = (first * Self.hoursADay)...((last + 1) * Self.hoursADay - 1)
+            let hours = (first * DashboardSpan.hoursADay)...((last + 1) * DashboardSpan.hoursADay - 1)
             let (hourly, live) = try await gather(tenantID: tenantID, span: .hour, buckets: hours, now: now)
             var fresh: [DashboardCount] = []
             for run in Self.runs(of: live) {
                 fresh += try await store.countsFromRecords(tenantID: tenantID, span: .hour, buckets: run)
             }
             counts += (hourly + fresh).map {
-                DashboardCount(bucket: $0.bucket / Self.hoursADay, metric: $0.metric, count: $0.count, total: $0.total)
+                DashboardCount(bucket: $0.bucket / DashboardSpan.hoursADay, metric: $0.metric, count: $0.count, total: $0.total)
             }
         }
         return DashboardFigures(window: window, counts: counts)

@@ -9,6 +9,7 @@ public enum DashboardSpan: Int, Sendable, CaseIterable {
 
     /// Milliseconds.
     public var length: Int { rawValue }
+    public static let hoursADay = day.length / hour.length
     /// Where its kept figures are, and the column numbering its buckets.
     var table: String { self == .day ? "dashboard_days" : "dashboard_hours" }
     var column: String { self == .day ? "day" : "hour" }
