@@ -60,6 +60,7 @@ let package = Package(
             "DoorstepCore",
             .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
+            .product(name: "HummingbirdOTP", package: "hummingbird-auth"),
         ]),
         .target(name: "DoorstepStorage", dependencies: [
             "DoorstepCore",

@@ -99,6 +99,10 @@ def test_operators_find_a_delivery_and_look_at_its_photo(server, chromium):
     text = page.inner_text("main")
     assert "7 Elm Row" in text and "Taken at the delivery address" in text
     assert "Delivery registered" in text and "Photo received" in text and "Delivered" in text
+    # What the delivery sent: the customer's email (and its outcome), in words.
+    assert "key ed25519-" in text  # the signed receipt's key
+    sent = page.inner_text("[data-part=notifications]")
+    assert "Email" in sent and "delivery.delivered" in sent, sent
     # The photo is not fetched until asked for: opening the page left no trace in the audit.
     audit = run("audit", "--data", world.data, "--delivery", delivered["id"])
     assert "staff" not in audit, audit

@@ -105,6 +105,7 @@ def test_a_receipt_verifies_offline_and_a_changed_one_does_not(server, tmp_path)
 
 
 def test_an_operator_reviews_a_case_with_its_evidence_and_resolves_it(server, tmp_path):
+    from axe_playwright_python.sync_playwright import Axe
     from playwright.sync_api import sync_playwright
 
     from browser import camera_file, launch, phone, screenshot
@@ -161,6 +162,40 @@ def test_an_operator_reviews_a_case_with_its_evidence_and_resolves_it(server, tm
         assert f"ANOTHER ADDRESS: near-duplicate of the photo of delivery {first['id']}" in text and "same courier" in text
         assert "key ed25519-" in text
         screenshot(page, "operator-1-case")
+        # She takes the case (support staff may) and notes what she did: for her team, not the customer.
+        assert "Nobody yet" in page.inner_text("[data-view=case]")
+        page.get_by_label("Give the case to").select_option(label="Olga (you)")
+        page.get_by_role("button", name="Save").click()
+        page.wait_for_selector("text=The case is now handled by: Olga.")
+        page.get_by_label("Add a note (customers never see notes)").fill("Called the customer: not at number 5.\nAsked the courier.")
+        page.get_by_role("button", name="Add the note").click()
+        page.wait_for_selector("[data-part=notes] li")
+        notes = page.inner_text("[data-part=notes]")
+        assert "Called the customer: not at number 5." in notes and "Olga" in notes, notes
+        # The desk's "Mine" shows it; "Not taken yet" does not.
+        page.get_by_role("button", name="Back to cases").click()
+        page.get_by_role("button", name="Mine").click()
+        page.wait_for_selector("button[aria-pressed=true]:has-text('Mine')")
+        assert "Handled by: Olga" in page.inner_text("[data-view=cases]")
+        page.get_by_role("button", name="Not taken yet").click()
+        page.wait_for_selector("button[aria-pressed=true]:has-text('Not taken yet')")
+        assert "No open cases." in page.inner_text("[data-view=cases]")
+        page.get_by_role("button", name="Mine").click()
+        page.get_by_role("button", name="The parcel is not there", exact=False).click()
+        page.wait_for_selector("[data-part=notes] li")
+        # The case page, light and dark, desktop and phone: axe-core finds nothing.
+        axe = Axe()
+        for scheme in ("light", "dark"):
+            page.emulate_media(color_scheme=scheme)
+            for size, viewport in (("desktop", {"width": 1280, "height": 900}), ("phone", {"width": 390, "height": 844})):
+                page.set_viewport_size(viewport)
+                violations = [(v["id"], v["nodes"][0]["target"]) for v in axe.run(page).response["violations"]]
+                assert violations == [], (scheme, size, violations)
+                if scheme == "light":
+                    page.locator("[data-part=notes]").scroll_into_view_if_needed()
+                    screenshot(page, f"console-case-{size}")
+        page.emulate_media(color_scheme="light")
+        page.set_viewport_size({"width": 1280, "height": 900})
         # The evidence pack for the processor, straight from the case: a PDF named after the order.
         with page.expect_download() as download:
             page.get_by_role("button", name="Download the evidence pack (PDF)").click()
@@ -179,6 +214,10 @@ def test_an_operator_reviews_a_case_with_its_evidence_and_resolves_it(server, tm
         browser.close()
     status, all_cases = world.api("/api/v1/cases?status=all")
     assert [c["status"] for c in all_cases["items"]] == ["resolved", "resolved"]
+    worked = next(c for c in all_cases["items"] if c["kind"] == "not_there")
+    assert worked["assignee"] == {"id": operator_id, "display_name": "Olga"}, worked
+    status, file = world.api(f"/api/v1/cases/{worked['id']}")
+    assert [n["author"]["name"] for n in file["notes"]] == ["Olga"]
     # The photo she looked at, and the pack she downloaded, are audited under her account.
     audit = run("audit", "--data", world.data, "--delivery", second["id"])
     assert re.search(rf"download\s+staff\s+{operator_id}", audit), audit

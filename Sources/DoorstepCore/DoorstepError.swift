@@ -55,6 +55,8 @@ public enum DoorstepError: Error, Sendable, Equatable {
     /// A change made with an operator's console session, without the console's anti-forgery
     /// token or from another site: a page elsewhere trying to act with the operator's cookie.
     case crossSiteRequest
+    /// The password was right, and the account also asks for a code from an authenticator app.
+    case codeRequired
 }
 
 extension DoorstepError: CustomStringConvertible {
@@ -87,6 +89,7 @@ extension DoorstepError: CustomStringConvertible {
         case .captureNotFresh(let freshness): "captureNotFresh(\(freshness.rawValue))"
         case .peopleInFrame(let redaction): "peopleInFrame(faces: \(redaction.faces))"
         case .crossSiteRequest: "crossSiteRequest"
+        case .codeRequired: "codeRequired"
         }
     }
 }

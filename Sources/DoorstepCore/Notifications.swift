@@ -148,11 +148,14 @@ public struct ProblemReport: Codable, Sendable, Equatable {
     /// A report is a case the tenant's operators work on until they resolve it.
     public var resolution: String?
     public var resolvedAt: Date?
+    /// The operator working on the case, if someone has taken it.
+    public var assigneeID: String?
 
     public var isOpen: Bool { resolvedAt == nil }
 
     public init(id: String, tenantID: String, deliveryID: String, kind: Kind, details: String, createdAt: Date,
-                resolution: String? = nil, resolvedAt: Date? = nil) {
+                resolution: String? = nil, resolvedAt: Date? = nil, assigneeID: String? = nil) {
+        self.assigneeID = assigneeID
         self.resolution = resolution
         self.resolvedAt = resolvedAt
         self.id = id

@@ -1,7 +1,7 @@
 import Foundation
 
-/// An RFC 5322 message: plain text and HTML alternatives, optionally an inline image the HTML
-/// shows by `cid:`. Bodies are UTF-8 in base64; non-ASCII headers are RFC 2047 encoded words.
+/// An RFC 5322 message: plain text and HTML alternatives, optionally inline images the HTML
+/// shows by `cid:` (the sender's logo, the photo). Bodies are UTF-8 in base64; non-ASCII headers are RFC 2047 encoded words.
 public struct MailMessage: Sendable {
     public var from: String
     public var fromName: String
@@ -13,7 +13,9 @@ public struct MailMessage: Sendable {
     public var html: String
     /// Extra headers, e.g. List-Unsubscribe.
     public var headers: [(String, String)]
-    public var inlineImage: InlineImage?
+    /// Carried in the message, not fetched from a server when it is read: no image request tells
+    /// anyone when or where the recipient opened it.
+    public var inlineImages: [InlineImage]
 
     public struct InlineImage: Sendable {
         public var contentID: String
@@ -26,7 +28,7 @@ public struct MailMessage: Sendable {
     }
 
     public init(from: String, fromName: String, to: String, subject: String, messageID: String, date: Date, text: String, html: String,
-                headers: [(String, String)] = [], inlineImage: InlineImage? = nil) {
+                headers: [(String, String)] = [], inlineImages: [InlineImage] = []) {
         self.from = from
         self.fromName = fromName
         self.to = to
@@ -36,7 +38,7 @@ public struct MailMessage: Sendable {
         self.text = text
         self.html = html
         self.headers = headers
-        self.inlineImage = inlineImage
+        self.inlineImages = inlineImages
     }
 
     public func rendered() -> String {
@@ -56,14 +58,16 @@ public struct MailMessage: Sendable {
         lines.append("--\(boundary)")
         lines += Self.part(type: "text/plain; charset=utf-8", body: Array(text.utf8))
         lines.append("--\(boundary)")
-        if let image = inlineImage {
+        if !inlineImages.isEmpty {
             let related = "b2_" + messageID.filter { $0.isLetter || $0.isNumber }
             lines.append("Content-Type: multipart/related; boundary=\"\(related)\"")
             lines.append("")
             lines.append("--\(related)")
             lines += Self.part(type: "text/html; charset=utf-8", body: Array(html.utf8))
-            lines.append("--\(related)")
-            lines += Self.part(type: "image/jpeg", body: image.jpeg, extra: ["Content-ID: <\(image.contentID)>", "Content-Disposition: inline"])
+            for image in inlineImages {
+                lines.append("--\(related)")
+                lines += Self.part(type: "image/jpeg", body: image.jpeg, extra: ["Content-ID: <\(image.contentID)>", "Content-Disposition: inline"])
+            }
             lines.append("--\(related)--")
         } else {
             lines += Self.part(type: "text/html; charset=utf-8", body: Array(html.utf8))

@@ -50,6 +50,10 @@ func buildRouter(_ services: AppServices, outermost: (any MiddlewareProtocol<Req
         accounts: services.accounts, authenticator: tenants, deliveries: services.deliveries, privacy: services.privacy, evidence: services.evidence,
         links: services.links
     ).addRoutes(to: router.group("api/v1"))
+    CaseController(authenticator: tenants, evidence: services.evidence, desk: services.caseDesk, links: services.links)
+        .addRoutes(to: router.group("api/v1/cases"))
+    OperatorController(authenticator: tenants, operators: services.operators).addRoutes(to: router.group("api/v1/operators"))
+    TwoStepController(authenticator: tenants, twoStep: services.operators.twoStep).addRoutes(to: router.group("api/v1/operator/two-step"))
     EvidencePackController(authenticator: tenants, deliveries: services.deliveries, packs: services.evidencePacks, rateLimits: services.rateLimits)
         .addRoutes(to: router.group("api/v1"))
     CourierAPIController(

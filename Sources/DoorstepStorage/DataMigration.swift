@@ -11,7 +11,7 @@ public struct DataMigration: Sendable {
         "tenants", "api_keys", "couriers", "courier_sessions", "deliveries", "photos", "idempotency_keys",
         "recipient_choices", "access_events", "webhook_endpoints", "outbox_events", "outbox_messages", "problem_reports",
         "capture_tickets", "reuse_flags", "delivery_requests", "delivery_attempts", "operators", "operator_sessions",
-        "brand_logos", "dashboard_days", "dashboard_hours", "activity_log",
+        "brand_logos", "dashboard_days", "dashboard_hours", "activity_log", "case_notes",
     ]
 
     let source: SQLiteConnectionPool

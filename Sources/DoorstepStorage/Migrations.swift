@@ -469,6 +469,31 @@ enum Migrations {
         // recipient opted out, photos are off in the region, consent is needed): the dashboard
         // tells "opted out" from "no photo" by it.
         (26, ["ALTER TABLE deliveries ADD COLUMN photo_withheld TEXT"]),
+        // Cases are worked by someone, with notes. The assignee is an operator's id, checked by the
+        // service (operators are disabled, never deleted); a note names its author as the
+        // activity log does. Both are internal to the tenant.
+        (27, [
+            "ALTER TABLE problem_reports ADD COLUMN assignee_id TEXT",
+            """
+            CREATE TABLE case_notes (
+                id TEXT PRIMARY KEY,
+                tenant_id TEXT NOT NULL REFERENCES tenants(id),
+                case_id TEXT NOT NULL REFERENCES problem_reports(id),
+                author TEXT NOT NULL,
+                author_id TEXT,
+                body TEXT NOT NULL,
+                created_at BIGINT NOT NULL)
+            """,
+            "CREATE INDEX case_notes_by_case ON case_notes (case_id, created_at)",
+            // A delivery's page lists the notifications it caused.
+            "CREATE INDEX outbox_events_by_delivery ON outbox_events (delivery_id, occurred_at)",
+        ]),
+        // Two-step sign-in: an operator's authenticator secret, sealed with the key ring and bound
+        // to the account, and the last time step a code was taken for (a code works once).
+        (28, [
+            "ALTER TABLE operators ADD COLUMN totp_secret TEXT",
+            "ALTER TABLE operators ADD COLUMN totp_step BIGINT",
+        ]),
     ]
 
     static var latest: Int { steps.map(\.version).max() ?? 0 }

@@ -40,11 +40,16 @@ extension SQLMetadataStore {
         }
     }
 
-    public func problemReports(tenantID: String, openOnly: Bool, limit: Int) async throws -> [ProblemReport] {
-        try await source.withConnection { db in
+    public func problemReports(tenantID: String, openOnly: Bool, assignee: CaseAssignee, limit: Int) async throws -> [ProblemReport] {
+        let whose: SQLQueryString = switch assignee {
+        case .anyone: ""
+        case .nobody: " AND assignee_id IS NULL"
+        case .someone(let id): " AND assignee_id = \(bind: id)"
+        }
+        return try await source.withConnection { db in
             try await db.raw("""
                 SELECT \(unsafeRaw: ProblemRow.columns) FROM problem_reports
-                WHERE tenant_id = \(bind: tenantID)\(unsafeRaw: openOnly ? " AND resolved_at IS NULL" : "")
+                WHERE tenant_id = \(bind: tenantID)\(unsafeRaw: openOnly ? " AND resolved_at IS NULL" : "")\(whose)
                 ORDER BY created_at DESC, id DESC LIMIT \(bind: limit)
                 """).all(decoding: ProblemRow.self, with: snakeCase).map(\.report)
         }
@@ -68,10 +73,55 @@ extension SQLMetadataStore {
             return changed
         }
     }
+
+    public func assignProblemReport(id: String, operatorID: String?) async throws -> Bool {
+        try await source.withConnection { db in
+            try await db.raw("""
+                UPDATE problem_reports SET assignee_id = \(bind: operatorID) WHERE id = \(bind: id) AND resolved_at IS NULL RETURNING id
+                """).first() != nil
+        }
+    }
+
+    public func addCaseNote(_ note: CaseNote, maxPerCase limit: Int) async throws -> Bool {
+        try await insert(underCap: limit, parent: ("problem_reports", note.caseID), count: """
+            SELECT COUNT(*) AS n FROM case_notes WHERE case_id = \(bind: note.caseID)
+            """) { db in
+            try await db.raw("""
+                INSERT INTO case_notes (id, tenant_id, case_id, author, author_id, body, created_at)
+                VALUES (\(bind: note.id), \(bind: note.tenantID), \(bind: note.caseID), \(bind: note.author.rawValue),
+                        \(bind: note.authorID), \(bind: note.text), \(bind: note.createdAt.epochMilliseconds))
+                """).run()
+        }
+    }
+
+    public func caseNotes(caseID: String) async throws -> [CaseNote] {
+        try await source.withConnection { db in
+            try await db.raw("""
+                SELECT id, tenant_id, case_id, author, author_id, body, created_at FROM case_notes
+                WHERE case_id = \(bind: caseID) ORDER BY created_at, id
+                """).all(decoding: CaseNoteRow.self, with: snakeCase).map(\.note)
+        }
+    }
+}
+
+struct CaseNoteRow: Decodable {
+    var id: String
+    var tenantId: String
+    var caseId: String
+    var author: String
+    var authorId: String?
+    var body: String
+    var createdAt: Int64
+
+    var note: CaseNote {
+        CaseNote(id: id, tenantID: tenantId, caseID: caseId, author: AccessEvent.Actor(rawValue: author) ?? .system, authorID: authorId,
+                 text: body, createdAt: Date(epochMilliseconds: createdAt))
+    }
 }
 
 struct ProblemRow: Decodable {
-    static let columns = columnList(["id", "tenant_id", "delivery_id", "kind", "details", "created_at", "resolution", "resolved_at"], of: nil)
+    static let columns = columnList(
+        ["id", "tenant_id", "delivery_id", "kind", "details", "created_at", "resolution", "resolved_at", "assignee_id"], of: nil)
     var id: String
     var tenantId: String
     var deliveryId: String
@@ -80,10 +130,11 @@ struct ProblemRow: Decodable {
     var createdAt: Int64
     var resolution: String?
     var resolvedAt: Int64?
+    var assigneeId: String?
 
     var report: ProblemReport {
         ProblemReport(id: id, tenantID: tenantId, deliveryID: deliveryId, kind: ProblemReport.Kind(rawValue: kind) ?? .other,
                       details: details, createdAt: Date(epochMilliseconds: createdAt), resolution: resolution,
-                      resolvedAt: resolvedAt.map(Date.init(epochMilliseconds:)))
+                      resolvedAt: resolvedAt.map(Date.init(epochMilliseconds:)), assigneeID: assigneeId)
     }
 }

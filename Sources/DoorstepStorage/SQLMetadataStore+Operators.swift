@@ -51,6 +51,46 @@ extension SQLMetadataStore {
         }
     }
 
+    public func operatorTOTPSecret(id: String) async throws -> String? {
+        try await source.withConnection { db in
+            try await db.raw("SELECT totp_secret FROM operators WHERE id = \(bind: id)").first()?.decode(column: "totp_secret", as: String?.self)
+        }
+    }
+
+    public func setOperatorTOTP(id: String, tenantID: String, sealedSecret: String?, step: Int64?) async throws -> Bool {
+        try await source.withConnection { db in
+            try await db.raw("""
+                UPDATE operators SET totp_secret = \(bind: sealedSecret), totp_step = \(bind: step)
+                WHERE id = \(bind: id) AND tenant_id = \(bind: tenantID) RETURNING 1 AS changed
+                """).first() != nil
+        }
+    }
+
+    public func useOperatorTOTPStep(id: String, step: Int64) async throws -> Bool {
+        try await source.withConnection { db in
+            try await db.raw("""
+                UPDATE operators SET totp_step = \(bind: step)
+                WHERE id = \(bind: id) AND totp_secret IS NOT NULL AND (totp_step IS NULL OR totp_step < \(bind: step)) RETURNING 1 AS taken
+                """).first() != nil
+        }
+    }
+
+    public func operatorTOTPSecrets() async throws -> [(operatorID: String, sealed: String)] {
+        try await source.withConnection { db in
+            try await db.raw("SELECT id, totp_secret FROM operators WHERE totp_secret IS NOT NULL ORDER BY id").all().map {
+                (try $0.decode(column: "id", as: String.self), try $0.decode(column: "totp_secret", as: String.self))
+            }
+        }
+    }
+
+    public func replaceOperatorTOTPSecret(operatorID: String, old: String, new: String) async throws -> Bool {
+        try await source.withConnection { db in
+            try await db.raw("""
+                UPDATE operators SET totp_secret = \(bind: new) WHERE id = \(bind: operatorID) AND totp_secret = \(bind: old) RETURNING 1 AS changed
+                """).first() != nil
+        }
+    }
+
     public func addOperatorSession(digest: String, operatorID: String, expiresAt: Date, idleUntil: Date) async throws {
         try await source.withConnection { db in
             try await db.raw("""

@@ -108,6 +108,12 @@ extension SQLMetadataStore {
         }
     }
 
+    public func outboxMessages(deliveryID: String, limit: Int) async throws -> [OutboxMessage] {
+        try await source.withConnection { db in
+            try await Self.messages(where: "e.delivery_id = \(bind: deliveryID)", on: db, order: "e.occurred_at, m.created_at, m.id", limit: limit)
+        }
+    }
+
     public func outboxMessage(id: String) async throws -> OutboxMessage? {
         try await source.withConnection { db in
             try await Self.messages(where: "m.id = \(bind: id)", on: db, limit: 1).first

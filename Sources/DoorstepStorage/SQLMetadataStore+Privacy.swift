@@ -125,6 +125,10 @@ extension SQLMetadataStore {
                 WHERE delivery_id = \(bind: deliveryID)
                 """).run()
             try await db.raw("UPDATE problem_reports SET details = '' WHERE delivery_id = \(bind: deliveryID)").run()
+            // Staff's notes on the customer's cases may name them: they go too.
+            try await db.raw("""
+                DELETE FROM case_notes WHERE case_id IN (SELECT id FROM problem_reports WHERE delivery_id = \(bind: deliveryID))
+                """).run()
             try await db.raw("UPDATE delivery_attempts SET note = NULL WHERE delivery_id = \(bind: deliveryID)").run()
         }
     }

@@ -108,7 +108,7 @@ func withAccounts<T>(_ configuration: AppConfiguration, logger: Logger, _ body: 
 func withOperators<T>(_ configuration: AppConfiguration, logger: Logger, _ body: (OperatorAccounts) async throws -> T) async throws -> T {
     try await withPasswordWork(configuration, logger: logger) { store, passwords in
         try await body(OperatorAccounts(
-            store: store, passwords: passwords, lifetime: configuration.operatorSessionLifetime,
+            store: store, passwords: passwords, keys: try KeyRingStore(folder: configuration.kekFolder), lifetime: configuration.operatorSessionLifetime,
             idleTimeout: configuration.operatorIdleTimeout, effects: .live))
     }
 }

@@ -9,7 +9,7 @@ extension OperatorRole: ExpressibleByArgument {}
 struct OperatorCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "operator", abstract: "Manage the accounts of a tenant's staff, who sign in to the operator console at /operator.",
-        subcommands: [Create.self, List.self, Disable.self, Enable.self])
+        subcommands: [Create.self, List.self, Disable.self, Enable.self, ResetTwoStep.self])
 
     struct Create: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
@@ -84,5 +84,24 @@ struct OperatorCommand: AsyncParsableCommand {
         @OptionGroup var account: OperatorName
 
         func run() async throws { try await account.setDisabled(false) }
+    }
+
+    struct ResetTwoStep: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "reset-two-step",
+            abstract: "Turn off an operator's two-step sign-in (a lost phone): they sign in with their password until they turn it on again.")
+        @OptionGroup var account: OperatorName
+
+        func run() async throws {
+            let configuration = try account.common.configuration()
+            try await withOperators(configuration, logger: account.common.logger(configuration)) { operators in
+                do {
+                    try await operators.resetTwoStep(username: account.username, tenantID: account.tenant, by: .operatorCLI, actorID: nil)
+                } catch DoorstepError.notFound {
+                    throw ValidationError("the tenant has no operator with that username")
+                }
+            }
+            print("two-step sign-in is off for \(account.username.lowercased())")
+        }
     }
 }

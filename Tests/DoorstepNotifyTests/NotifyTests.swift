@@ -43,12 +43,17 @@ import Testing
                 == "Bonjour.\n.ligne qui commence par un point")
     }
 
-    @Test func anInlinePhotoTravelsAsARelatedPart() {
+    @Test func inlineImagesTravelAsRelatedParts() {
         let message = MailMessage(
             from: "a@b.test", fromName: "A", to: "c@d.test", subject: "Hi", messageID: "m@d", date: Date(), text: "t",
-            html: "<img src=\"cid:p@d\">", inlineImage: .init(contentID: "p@d", jpeg: [0xFF, 0xD8, 0xFF]))
+            html: "<img src=\"cid:l@d\"><img src=\"cid:p@d\">",
+            inlineImages: [.init(contentID: "l@d", jpeg: [0xFF, 0xD8, 0xFF, 1]), .init(contentID: "p@d", jpeg: [0xFF, 0xD8, 0xFF])])
         let rendered = message.rendered()
-        #expect(rendered.contains("Content-Type: multipart/related;") && rendered.contains("Content-ID: <p@d>"))
-        #expect(rendered.contains("Content-Type: image/jpeg"))
+        #expect(rendered.contains("Content-Type: multipart/related;") && rendered.contains("Content-ID: <p@d>") && rendered.contains("Content-ID: <l@d>"))
+        #expect(rendered.components(separatedBy: "Content-Type: image/jpeg").count == 3)
+        // The HTML comes first in the related part, the images after it, and the part is closed once.
+        let related = rendered.components(separatedBy: "boundary=\"b2_md\"")[1]
+        #expect(related.range(of: "text/html")!.lowerBound < related.range(of: "image/jpeg")!.lowerBound)
+        #expect(rendered.components(separatedBy: "--b2_md--").count == 2)
     }
 }

@@ -62,7 +62,7 @@ import Testing
         "GET /api/v1/operator/session": .init(allowed: operators),
         "GET /metrics": .init(allowed: [.metricsToken]),
         // A tenant's own objects: another tenant's key sees nothing.
-        "GET /api/v1/deliveries/{id}": .init(allowed: tenantStaff),
+        "GET /api/v1/deliveries/{id}": .init(allowed: tenantStaff), "GET /api/v1/deliveries/{id}/notifications": .init(allowed: tenantStaff),
         "POST /api/v1/deliveries/{id}/out-for-delivery": .init(allowed: tenantStaff),
         "GET /api/v1/deliveries/{id}/photo": .init(allowed: tenantStaff),
         "DELETE /api/v1/deliveries/{id}/photo": .init(allowed: tenantStaff),
@@ -71,6 +71,8 @@ import Testing
         "GET /api/v1/deliveries/{id}/evidence.pdf": .init(allowed: tenantStaff),
         "GET /api/v1/cases/{id}": .init(allowed: tenantStaff),
         "POST /api/v1/cases/{id}/resolve": .init(allowed: tenantStaff, body: json(#"{"resolution": "refunded"}"#)),
+        "POST /api/v1/cases/{id}/assign": .init(allowed: tenantStaff, body: json(#"{"operator_id": null}"#)),
+        "POST /api/v1/cases/{id}/notes": .init(allowed: tenantStaff, body: json(#"{"text": "Called the customer"}"#)),
         "DELETE /api/v1/webhooks/{id}": .init(allowed: tenantAdmins),
         "DELETE /api/v1/api-keys/{id}": .init(allowed: tenantAdmins),
         "POST /api/v1/webhooks/{id}/rotate-secret": .init(allowed: tenantAdmins),
@@ -92,7 +94,12 @@ import Testing
         "PATCH /api/v1/settings": .init(allowed: tenantKeys, body: json(#"{"email_includes_photo": false}"#)),
         "GET /api/v1/recipients/export": .init(allowed: tenantKeys, query: "email=ann%40example.com"),
         "POST /api/v1/recipients/erase": .init(allowed: tenantKeys, body: json(#"{"email": "nobody@example.com"}"#)),
-        "GET /api/v1/cases": .init(allowed: staff),
+        "GET /api/v1/cases": .init(allowed: staff), "GET /api/v1/operators": .init(allowed: staff),
+        // One's own two-step sign-in: any operator, for their own account only. Turning it on or
+        // off needs a code, so an allowed call is a well-formed refusal (422), never a change.
+        "GET /api/v1/operator/two-step": .init(allowed: operators), "GET /api/v1/operator/two-step/new": .init(allowed: operators),
+        "PUT /api/v1/operator/two-step": .init(allowed: operators, body: json(#"{"secret": "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", "code": "000000"}"#)),
+        "POST /api/v1/operator/two-step/off": .init(allowed: operators, body: json(#"{"code": "000000"}"#)),
         "POST /api/v1/webhooks": .init(allowed: tenantKeys, body: json(#"{"url": "https://hooks.example.com/"}"#)),
         "GET /api/v1/webhooks": .init(allowed: tenantKeys),
         "GET /api/v1/events": .init(allowed: staff, streams: true),
@@ -111,6 +118,8 @@ import Testing
         "GET /brand/logo/{file}": .init(allowed: everyone), "GET /brand/accent/{file}": .init(allowed: everyone),
         "GET /operator/console-settings.js": .init(allowed: everyone), "GET /operator/console-webhooks.js": .init(allowed: everyone),
         "GET /operator/console-keys.js": .init(allowed: everyone), "GET /operator/console-activity.js": .init(allowed: everyone),
+        "GET /operator/console-cases.js": .init(allowed: everyone), "GET /operator/console-account.js": .init(allowed: everyone),
+        "GET /operator/qrcode.js": .init(allowed: everyone),
         "GET /operator/console-dashboard.js": .init(allowed: everyone), "GET /operator/chart.js": .init(allowed: everyone),
         "GET /api/v1/dashboard": .init(allowed: staff),
         // Who changed what: admins and keys, never support staff.

@@ -24,7 +24,7 @@ import Testing
             }
             let plain = try #require(try await app.services.email.compose(try await deliveredEmail(app, linked)))
             #expect(plain.subject == "Votre colis a été livré" && plain.to == "ann@example.com")
-            #expect(plain.inlineImage == nil && plain.text.contains("/d/\(linked.id)?e="))
+            #expect(plain.inlineImages.isEmpty && plain.text.contains("/d/\(linked.id)?e="))
             #expect(plain.headers.contains { $0.0 == "List-Unsubscribe" && $0.1.contains("/o/\(linked.id)?") })
 
             var settings = app.tenant.settings
@@ -35,13 +35,67 @@ import Testing
                 try await app.upload(attached, client: client)
             }
             let withPhoto = try #require(try await app.services.email.compose(try await deliveredEmail(app, attached)))
-            let image = try #require(withPhoto.inlineImage)
+            let image = try #require(withPhoto.inlineImages.first)
             #expect(Array(image.jpeg.prefix(3)) == [0xFF, 0xD8, 0xFF])
             #expect(withPhoto.html.contains("cid:\(image.contentID)") && withPhoto.subject == "Your order has been delivered")
+
+            // The shop's logo heads the email, carried in it (no image fetched from a server when
+            // it is read), with the shop's name as its text.
+            _ = try await app.services.branding.update(TenantBranding(displayName: "Acme Parcels"), of: app.tenant)
+            let branded = try await app.services.branding.setLogo(Photos.jpeg, of: app.tenant)
+            let logo = try #require(branded.logo)
+            let withLogo = try #require(try await app.services.email.compose(try await deliveredEmail(app, attached)))
+            let carried = try #require(withLogo.inlineImages.first)
+            #expect(carried.jpeg == (try await app.services.store.brandLogo(digest: logo.digest)))
+            #expect(withLogo.inlineImages.count == 2 && withLogo.inlineImages[1].contentID == image.contentID)
+            #expect(withLogo.html.contains("<img src=\"cid:\(carried.contentID)\" alt=\"Acme Parcels\""))
+            #expect(withLogo.html.range(of: carried.contentID)!.lowerBound < withLogo.html.range(of: "Acme Parcels</bdi>")!.lowerBound)
+            #expect(!withLogo.html.contains("/brand/logo/"))
+            #expect(withLogo.rendered().components(separatedBy: "Content-Type: image/jpeg").count == 3)
 
             // Once the recipient's data is erased, there is nobody to write to.
             _ = try await app.services.privacy.erase(tenantID: app.tenant.id, contact: try RecipientContact(email: "ann@example.com", phone: nil), by: .operatorCLI, actorID: nil)
             #expect(try await app.services.email.compose(try await deliveredEmail(app, attached)) == nil)
+        }
+    }
+
+    /// Support answers "did the customer get the email?" from the delivery: every message its
+    /// events caused, on every channel, with its outcome; another tenant finds nothing.
+    @Test func aDeliveryListsWhatItsEventsSentAndHowEachWent() async throws {
+        try await TestApp.run(configure: { $0.outboxWorker = false }) { app in
+            let endpoint = try await app.services.webhookEndpoints.create(url: "https://hooks.example.com/n", eventTypes: [], for: app.tenant)
+            let delivery = try await app.delivery()
+            let quiet = try await app.delivery()
+            try await app.application.test(.router) { client in
+                try await app.upload(delivery, client: client)
+                let email = try await deliveredEmail(app, delivery)
+                try await app.services.store.completeOutboxMessage(id: email.id, at: Date())
+                let hook = try #require(try await app.services.store.outboxMessages(state: nil, endpointID: endpoint.id, limit: 50)
+                    .first { $0.event.deliveryID == delivery.id && $0.event.type == .delivered })
+                try await app.services.store.failOutboxMessage(id: hook.id, error: "HTTP 503", retryAt: nil)
+
+                let answer = try await client.execute(uri: "/api/v1/deliveries/\(delivery.id)/notifications", method: .get, headers: app.apiHeaders)
+                #expect(answer.status == .ok)
+                let items = try #require(try answer.json()["items"] as? [[String: Any]])
+                let sent = try #require(items.first { $0["id"] as? String == email.id })
+                #expect(sent["channel"] as? String == "email" && sent["state"] as? String == "done" && sent["sent_at"] is String)
+                #expect(sent["event_type"] as? String == "delivery.delivered" && sent["endpoint_id"] == nil && sent["occurred_at"] is String)
+                let dead = try #require(items.first { $0["id"] as? String == hook.id })
+                #expect(dead["channel"] as? String == "webhook" && dead["endpoint_id"] as? String == endpoint.id)
+                #expect(dead["state"] as? String == "dead" && dead["last_error"] as? String == "HTTP 503")
+                // Only this delivery's messages, oldest event first.
+                let events = try await app.services.store.outboxMessages(state: nil, endpointID: nil, limit: 500).filter { $0.event.deliveryID == delivery.id }
+                #expect(Set(items.compactMap { $0["id"] as? String }) == Set(events.map(\.id)))
+                let times = items.compactMap { $0["occurred_at"] as? String }
+                #expect(times == times.sorted())
+                let none = try await client.execute(uri: "/api/v1/deliveries/\(quiet.id)/notifications", method: .get, headers: app.apiHeaders)
+                #expect((try none.json()["items"] as? [Any])?.isEmpty == true)
+
+                let other = try await app.services.accounts.createTenant(name: "Other")
+                let foreign = try await client.execute(
+                    uri: "/api/v1/deliveries/\(delivery.id)/notifications", method: .get, headers: [.authorization: "Bearer \(other.apiKey)"])
+                #expect(foreign.status == .notFound)
+            }
         }
     }
 

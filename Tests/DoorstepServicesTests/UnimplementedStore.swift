@@ -71,6 +71,11 @@ class UnimplementedStore: MetadataStore, @unchecked Sendable {
     func operatorCredentials(username: String) async throws -> (account: OperatorAccount, passwordHash: String)? { throw unimplemented() }
     func operators(tenantID: String) async throws -> [(account: OperatorAccount, disabledAt: Date?)] { throw unimplemented() }
     func setOperatorDisabled(id: String, tenantID: String, at: Date?) async throws -> Bool { throw unimplemented() }
+    func operatorTOTPSecret(id: String) async throws -> String? { throw unimplemented() }
+    func setOperatorTOTP(id: String, tenantID: String, sealedSecret: String?, step: Int64?) async throws -> Bool { throw unimplemented() }
+    func useOperatorTOTPStep(id: String, step: Int64) async throws -> Bool { throw unimplemented() }
+    func operatorTOTPSecrets() async throws -> [(operatorID: String, sealed: String)] { throw unimplemented() }
+    func replaceOperatorTOTPSecret(operatorID: String, old: String, new: String) async throws -> Bool { throw unimplemented() }
     func addOperatorSession(digest: String, operatorID: String, expiresAt: Date, idleUntil: Date) async throws { throw unimplemented() }
     func operatorSession(digest: String, now: Date) async throws -> OperatorSessionRecord? { throw unimplemented() }
     func touchOperatorSession(digest: String, idleUntil: Date) async throws { throw unimplemented() }
@@ -144,6 +149,7 @@ class UnimplementedStore: MetadataStore, @unchecked Sendable {
     func completeOutboxMessage(id: String, at: Date) async throws { throw unimplemented() }
     func failOutboxMessage(id: String, error: String, retryAt: Date?) async throws { throw unimplemented() }
     func outboxMessages(state: OutboxMessage.State?, endpointID: String?, limit: Int) async throws -> [OutboxMessage] { throw unimplemented() }
+    func outboxMessages(deliveryID: String, limit: Int) async throws -> [OutboxMessage] { throw unimplemented() }
     func outboxMessage(id: String) async throws -> OutboxMessage? { throw unimplemented() }
     func replayOutboxMessage(id: String, endpointID: String?, at: Date) async throws -> Bool { throw unimplemented() }
 
@@ -159,9 +165,12 @@ class UnimplementedStore: MetadataStore, @unchecked Sendable {
 
     func addProblemReport(_ report: ProblemReport, events: [OutboxEvent], maxOpen: Int) async throws -> Bool { throw unimplemented() }
     func problemReports(deliveryID: String) async throws -> [ProblemReport] { throw unimplemented() }
-    func problemReports(tenantID: String, openOnly: Bool, limit: Int) async throws -> [ProblemReport] { throw unimplemented() }
+    func problemReports(tenantID: String, openOnly: Bool, assignee: CaseAssignee, limit: Int) async throws -> [ProblemReport] { throw unimplemented() }
     func problemReport(id: String, tenantID: String) async throws -> ProblemReport? { throw unimplemented() }
     func resolveProblemReport(id: String, resolution: String, at: Date, events: [OutboxEvent]) async throws -> Bool { throw unimplemented() }
+    func assignProblemReport(id: String, operatorID: String?) async throws -> Bool { throw unimplemented() }
+    func addCaseNote(_ note: CaseNote, maxPerCase: Int) async throws -> Bool { throw unimplemented() }
+    func caseNotes(caseID: String) async throws -> [CaseNote] { throw unimplemented() }
 
     // MARK: EvidenceStore
 

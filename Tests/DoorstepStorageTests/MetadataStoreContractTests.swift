@@ -138,6 +138,21 @@ import Testing
             }
             #expect(reports == 5)
             #expect(try await store.problemReports(deliveryID: delivery.id).count == 5)
+            // A case's notes, likewise.
+            let caseID = try #require(try await store.problemReports(deliveryID: delivery.id).first?.id)
+            let notes = try await withThrowingTaskGroup(of: Bool.self) { group in
+                for index in 0..<12 {
+                    group.addTask {
+                        try await store.addCaseNote(
+                            CaseNote(id: "note-\(index)-\(delivery.id)", tenantID: delivery.tenantID, caseID: caseID, author: .staff,
+                                     authorID: "someone", text: "note \(index)", createdAt: clock),
+                            maxPerCase: 4)
+                    }
+                }
+                return try await group.reduce(into: 0) { $0 += $1 ? 1 : 0 }
+            }
+            #expect(notes == 4)
+            #expect(try await store.caseNotes(caseID: caseID).count == 4)
         }
     }
 

@@ -26,7 +26,7 @@ struct OperatorSessionController {
         }
         let body = try await request.decodeJSON(as: LoginRequest.self, context: context, limit: 4096)
         let session = try await rateLimits.signIn(from: context.clientKey) {
-            try await operators.signIn(username: body.username, password: body.password)
+            try await operators.signIn(username: body.username, password: body.password, code: body.code)
         }
         var response = try JSONResponse.make(OperatorSessionResource(session), status: .created)
         response.setCookie(ConsoleCookie.cookie(session.token, maxAge: Int(operators.lifetime)))

@@ -1,5 +1,6 @@
 import DoorstepCore
 import DoorstepSecurity
+import DoorstepServices
 import Foundation
 
 /// The JSON shapes of the public API (snake_case, ISO 8601 times). Kept apart from domain types
@@ -346,6 +347,8 @@ struct AttemptResource: Encodable {
 struct LoginRequest: Decodable {
     var username: String
     var password: String
+    /// The authenticator app's code, for an operator who turned two-step sign-in on.
+    var code: String?
 }
 
 /// A tenant's privacy settings as the API shows and takes them.
@@ -424,9 +427,23 @@ struct ProblemResource: Encodable {
     var status: String
     var resolution: String?
     var resolvedAt: Date?
+    /// Who works the case: an operator's id, and their name where the caller looked it up.
+    var assignee: Assignee?
+
+    struct Assignee: Encodable {
+        var id: String
+        var displayName: String?
+
+        enum CodingKeys: String, CodingKey { case id, displayName = "display_name" }
+    }
 
     enum CodingKeys: String, CodingKey {
-        case id, deliveryID = "delivery_id", kind, details, createdAt = "created_at", status, resolution, resolvedAt = "resolved_at"
+        case id, deliveryID = "delivery_id", kind, details, createdAt = "created_at", status, resolution, resolvedAt = "resolved_at", assignee
+    }
+
+    init(_ report: ProblemReport, names: ActorNames) {
+        self.init(report)
+        assignee?.displayName = names.name(of: .staff, id: report.assigneeID)
     }
 
     init(_ report: ProblemReport) {
@@ -438,6 +455,7 @@ struct ProblemResource: Encodable {
         status = report.isOpen ? "open" : "resolved"
         resolution = report.resolution
         resolvedAt = report.resolvedAt
+        assignee = report.assigneeID.map { Assignee(id: $0) }
     }
 }
 
@@ -451,9 +469,11 @@ struct CaseResource: Encodable {
     var proofs: [ProofResource]
     var reuse: [ReuseResource]
     var receipt: SignedReceipt?
+    /// What staff noted on the case, oldest first.
+    var notes: [CaseNoteResource]
 
     enum CodingKeys: String, CodingKey {
-        case problem, delivery, photo, photoURL = "photo_url", proofs, reuse, receipt
+        case problem, delivery, photo, photoURL = "photo_url", proofs, reuse, receipt, notes
     }
 }
 

@@ -19,6 +19,7 @@ struct TenantAPIController {
         group.post("deliveries/batch", use: createBatch)
         group.get("deliveries", use: list)
         group.get("deliveries/:id", use: show)
+        group.get("deliveries/:id/notifications", use: notifications)
         group.post("deliveries/:id/out-for-delivery", use: outForDelivery)
         group.get("deliveries/:id/photo", use: downloadPhoto)
         group.delete("deliveries/:id/photo", use: deletePhoto)
@@ -28,9 +29,6 @@ struct TenantAPIController {
         group.get("recipients/export", use: exportRecipient)
         group.post("recipients/erase", use: eraseRecipient)
         group.get("deliveries/:id/receipt", use: receipt)
-        group.get("cases", use: cases)
-        group.get("cases/:id", use: caseFile)
-        group.post("cases/:id/resolve", use: resolveCase)
     }
 
     /// The signed receipt of a delivered parcel (verifiable offline with `doorstep receipt verify`,
@@ -47,30 +45,6 @@ struct TenantAPIController {
             return EntityTag.apply(to: response, body: body, request: request)
         }
         return try JSONResponse.make(receipt, validating: request)
-    }
-
-    /// The tenant's cases (customers' problem reports), newest first; `?status=all` for closed ones too.
-    @Sendable func cases(_ request: Request, context: AppRequestContext) async throws -> Response {
-        let tenant = try context.requireTenant(.read).tenant
-        let openOnly = request.uri.queryParameters["status"] != "all"
-        let reports = try await evidence.cases(of: tenant, openOnly: openOnly)
-        return try JSONResponse.make(["items": reports.map(ProblemResource.init)])
-    }
-
-    @Sendable func caseFile(_ request: Request, context: AppRequestContext) async throws -> Response {
-        let tenant = try context.requireTenant(.read).tenant
-        let file = try await evidence.caseFile(id: context.parameters.get("id") ?? "", tenant: tenant)
-        return try JSONResponse.make(CaseResource(
-            problem: ProblemResource(file.report), delivery: try await resource(file.delivery, detailed: false, for: context),
-            photo: file.photo.map(PhotoResource.init), photoURL: file.photo.map { "/api/v1/deliveries/\(file.delivery.id)/photo" + ($0.slot > 1 ? "?slot=\($0.slot)" : "") },
-            proofs: file.proofs.map(ProofResource.init), reuse: file.reuse.map(ReuseResource.init), receipt: file.receipt))
-    }
-
-    @Sendable func resolveCase(_ request: Request, context: AppRequestContext) async throws -> Response {
-        let tenant = try context.requireTenant(.deliveries).tenant
-        let body = try await request.decodeJSON(as: ResolveRequest.self, context: context)
-        let report = try await evidence.resolve(caseID: context.parameters.get("id") ?? "", resolution: body.resolution, tenant: tenant)
-        return try JSONResponse.make(ProblemResource(report))
     }
 
     /// With an Idempotency-Key, a retry of the same body answers the delivery it made (201,
@@ -128,6 +102,14 @@ struct TenantAPIController {
         (unsigned.customerURL, unsigned.preferencesURL) = (nil, nil)
         return EntityTag.apply(
             to: try JSONResponse.make(resource), body: Array(try JSONResponse.encoder.encode(unsigned)), request: request, weak: true)
+    }
+
+    /// What the delivery's events sent (emails and text messages to the customer, webhooks to the
+    /// tenant) and how each went: support answers "did the customer get the email?" from here.
+    @Sendable func notifications(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let tenant = try context.requireTenant(.read).tenant
+        let delivery = try await deliveries.get(context.parameters.get("id") ?? "", for: tenant)
+        return try JSONResponse.make(["items": try await deliveries.notifications(of: delivery).map(NotificationEntry.init)])
     }
 
     @Sendable func list(_ request: Request, context: AppRequestContext) async throws -> Response {
@@ -219,11 +201,7 @@ struct TenantAPIController {
     /// console: a link would let staff see the photo as "the recipient", outside their own audit.
     private func resource(_ delivery: Delivery, detailed: Bool, for context: AppRequestContext) async throws -> DeliveryResource {
         let details = detailed ? try await deliveries.details(of: delivery) : nil
-        var resource = DeliveryResource(delivery, photo: details?.photo, customerURL: nil, uploadURL: links.uploadURL(for: delivery))
-        if case .tenant = context.identity {
-            resource.customerURL = links.customerURL(for: delivery)
-            resource.preferencesURL = links.preferencesURL(for: delivery)
-        }
+        var resource = DeliveryResource(delivery, photo: details?.photo, links: links, for: context)
         if let details {
             resource.photoPolicy = details.policy.code
             resource.photos = details.photos.map(PhotoResource.init)
@@ -260,5 +238,17 @@ extension DeliveryFilter {
             recipientEmail: try query["recipient_email"].map { text throws(DoorstepError) in
                 do { return try Validate.email(String(text)) } catch { throw .invalidInput(field: "recipient_email", reason: "must be an email address") }
             })
+    }
+}
+
+extension DeliveryResource {
+    /// A delivery as its tenant reads it. The customer's links go to an API key only (the
+    /// tenant's systems send them on): an operator is never handed a link that acts as the customer.
+    init(_ delivery: Delivery, photo: Photo?, links: CustomerLinks, for context: AppRequestContext) {
+        self.init(delivery, photo: photo, customerURL: nil, uploadURL: links.uploadURL(for: delivery))
+        if case .tenant = context.identity {
+            customerURL = links.customerURL(for: delivery)
+            preferencesURL = links.preferencesURL(for: delivery)
+        }
     }
 }

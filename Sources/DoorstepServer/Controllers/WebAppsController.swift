@@ -32,6 +32,7 @@ struct WebAppsController {
         router.get("operator/console-settings.js") { _, _ in Assets.response(Assets.operatorSettingsScript, type: "text/javascript; charset=utf-8") }
         router.get("operator/console-webhooks.js") { _, _ in Assets.response(Assets.operatorWebhooksScript, type: "text/javascript; charset=utf-8") }
         router.get("operator/console-keys.js") { _, _ in Assets.response(Assets.operatorKeysScript, type: "text/javascript; charset=utf-8") }
+        router.get("operator/console-cases.js") { _, _ in Assets.response(Assets.operatorCasesScript, type: "text/javascript; charset=utf-8") }
         router.get("operator/console-activity.js") { _, _ in
             Assets.response(Assets.operatorActivityScript, type: "text/javascript; charset=utf-8")
         }
@@ -42,6 +43,11 @@ struct WebAppsController {
             guard let script = Assets.chartScript else { throw DoorstepError.notFound }
             return Assets.response(script, type: "text/javascript; charset=utf-8")
         }
+        router.get("operator/qrcode.js") { _, _ in
+            guard let script = Assets.qrScript else { throw DoorstepError.notFound }
+            return Assets.response(script, type: "text/javascript; charset=utf-8")
+        }
+        router.get("operator/console-account.js") { _, _ in Assets.response(Assets.operatorAccountScript, type: "text/javascript; charset=utf-8") }
     }
 
     /// The operators' case desk (see OperatorApp).

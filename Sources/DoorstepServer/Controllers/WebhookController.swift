@@ -129,3 +129,26 @@ struct DeliveryLogEntry: Encodable {
         sentAt = message.sentAt
     }
 }
+
+/// One message a delivery's event caused, on any channel: the webhook log's entry, with the
+/// channel, the endpoint (for webhooks) and when its event happened.
+struct NotificationEntry: Encodable {
+    var channel: OutboxMessage.Channel
+    var endpointID: String?
+    var occurredAt: Date
+    var message: DeliveryLogEntry
+
+    init(_ message: OutboxMessage) {
+        (channel, endpointID, occurredAt, self.message) = (message.channel, message.endpointID, message.event.occurredAt, DeliveryLogEntry(message))
+    }
+
+    enum CodingKeys: String, CodingKey { case channel, endpointID = "endpoint_id", occurredAt = "occurred_at" }
+
+    func encode(to encoder: any Encoder) throws {
+        try message.encode(to: encoder)
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(channel, forKey: .channel)
+        try container.encodeIfPresent(endpointID, forKey: .endpointID)
+        try container.encode(occurredAt, forKey: .occurredAt)
+    }
+}

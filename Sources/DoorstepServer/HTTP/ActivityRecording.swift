@@ -16,7 +16,9 @@ enum ActivityRoutes {
         "POST /api/v1/webhooks/{id}/rotate-secret": .webhookSecretRotated, "POST /api/v1/webhooks/{id}/test": .webhookTested,
         "POST /api/v1/webhooks/{id}/deliveries/{message}/replay": .webhookReplayed,
         "POST /api/v1/api-keys": .apiKeyCreated, "DELETE /api/v1/api-keys/{id}": .apiKeyRevoked,
-        "POST /api/v1/cases/{id}/resolve": .caseResolved,
+        "POST /api/v1/cases/{id}/resolve": .caseResolved, "POST /api/v1/cases/{id}/assign": .caseAssigned,
+        "POST /api/v1/cases/{id}/notes": .caseNoted,
+        "PUT /api/v1/operator/two-step": .twoStepOn, "POST /api/v1/operator/two-step/off": .twoStepOff,
         "POST /api/v1/deliveries": .deliveryCreated, "POST /api/v1/deliveries/batch": .deliveriesCreated,
         "POST /api/v1/deliveries/{id}/out-for-delivery": .deliveryOutForDelivery,
     ]

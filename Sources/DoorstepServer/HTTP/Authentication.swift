@@ -42,6 +42,16 @@ extension AppRequestContext {
         }
     }
 
+    /// The operator whose console session made this request, for what concerns their own account
+    /// (two-step sign-in). An API key is no person and has no such account: 404; no session: 401.
+    func requireOperator() throws -> (tenant: Tenant, account: OperatorAccount) {
+        switch identity {
+        case .staff(let tenant, let account, _): return (tenant, account)
+        case .tenant: throw DoorstepError.notFound
+        case .courier, nil: throw DoorstepError.unauthenticated
+        }
+    }
+
     /// The courier whose session authenticated this request; 401 otherwise.
     func requireCourier() throws -> Courier {
         guard case .courier(let courier) = identity else { throw DoorstepError.unauthenticated }

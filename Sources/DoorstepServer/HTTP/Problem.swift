@@ -123,6 +123,9 @@ struct Problem: Encodable, Sendable {
         case .rateLimited(let seconds):
             self.init(slug: "rate-limited", title: "Too many requests", status: .tooManyRequests,
                       detail: "This was asked too often. Try again in \(seconds) seconds.", retryAfter: seconds)
+        case .codeRequired:
+            self.init(slug: "code-required", title: "Code required", status: .unauthorized,
+                      detail: "This account signs in in two steps: send the six-digit code from the authenticator app with the password (`code`).")
         case .uploadTooSlow(let rate):
             self.init(slug: "upload-too-slow", title: "Upload too slow", status: .requestTimeout,
                       detail: "The upload arrived slower than \(rate / 1024) KB a second. Send it again with the same Idempotency-Key on a better connection.")

@@ -35,10 +35,15 @@ enum Assets {
     static let operatorWebhooksScript = text(PackageResources.console_webhooks_js)
     static let operatorKeysScript = text(PackageResources.console_keys_js)
     static let operatorActivityScript = text(PackageResources.console_activity_js)
+    static let operatorCasesScript = text(PackageResources.console_cases_js)
     static let operatorDashboardScript = text(PackageResources.console_dashboard_js)
     /// Chart.js, from Debian's libjs-chart.js (scripts/setup installs it; not ours to copy into
     /// the tree), read once at start. Without it the dashboard shows its figures as tables only.
     static let chartScript = try? String(contentsOfFile: "/usr/share/javascript/chart.js/chart.min.js", encoding: .utf8)
+    /// qrcode-generator, from Debian's node-qrcode-generator (likewise): draws the authenticator
+    /// app's QR code for two-step sign-in. Without it the console shows the key to type instead.
+    static let qrScript = try? String(contentsOfFile: "/usr/share/javascript/qrcode-generator/qrcode.js", encoding: .utf8)
+    static let operatorAccountScript = text(PackageResources.console_account_js)
 
     // The API contract and its reference for people (APIDocsController).
     static let openAPI = text(PackageResources.openapi_json)

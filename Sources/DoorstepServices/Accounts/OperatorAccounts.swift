@@ -18,14 +18,17 @@ public struct OperatorAccounts: Sendable {
 
     /// Sign-ins, sign-outs and changes to accounts, for the tenant's admins.
     let activity: ActivityLog
+    /// The code after the password, for those who turned it on.
+    public let twoStep: TwoStepSignIn
 
     public init(
-        store: any OperatorStore & AccountStore & ActivityStore, passwords: PasswordWork, throttle: LoginThrottle = LoginThrottle(),
-        lifetime: TimeInterval, idleTimeout: TimeInterval, effects: Effects
+        store: any OperatorStore & AccountStore & ActivityStore, passwords: PasswordWork, keys: KeyRingStore,
+        throttle: LoginThrottle = LoginThrottle(), lifetime: TimeInterval, idleTimeout: TimeInterval, effects: Effects
     ) {
         (self.store, self.passwords, self.throttle, self.lifetime, self.idleTimeout, self.effects) =
             (store, passwords, throttle, lifetime, idleTimeout, effects)
         activity = ActivityLog(store: store, effects: effects)
+        twoStep = TwoStepSignIn(store: store, keys: keys, effects: effects)
     }
 
     /// What the anti-forgery token is derived for (`SecretToken.companion`).
@@ -57,15 +60,19 @@ public struct OperatorAccounts: Sendable {
         return account
     }
 
-    /// Checks the password and opens a session; unknown names and wrong passwords look alike and
-    /// lock alike, as couriers' do (`AccountService.login`).
-    public func signIn(username: String, password: String) async throws -> Session {
+    /// Checks the password (and, for an account with two-step sign-in, the `code`) and opens a
+    /// session; unknown names and wrong passwords look alike and lock alike, as couriers' do
+    /// (`AccountService.login`). A wrong code counts as a wrong password; a right password without
+    /// a code answers `codeRequired` and counts as an attempt too, so codes cannot be guessed faster
+    /// than passwords.
+    public func signIn(username: String, password: String, code: String? = nil) async throws -> Session {
         let name = username.lowercased()
-        guard name.utf8.count <= 100 else { throw DoorstepError.unauthenticated }
+        guard name.utf8.count <= 100, (code?.utf8.count ?? 0) <= 20 else { throw DoorstepError.unauthenticated }
         try throttle.attempt(name, now: effects.now())
         let credentials = try await store.operatorCredentials(username: name)
         let valid = try await passwords.verify(password, against: credentials?.passwordHash ?? AccountService.dummyHash)
-        guard valid, let account = credentials?.account, let tenant = try await store.tenant(id: account.tenantID) else {
+        let secondStep = valid ? try await credentials.asyncMap { try await twoStep.check(code, for: $0.account) } ?? false : false
+        guard secondStep, let account = credentials?.account, let tenant = try await store.tenant(id: account.tenantID) else {
             // Tried against one of a tenant's accounts: its admins see it (who tried is not known).
             // Written off the answer's path: a refusal for a name that exists must take no longer
             // than one for a name that does not, or the time would tell which names exist.
@@ -131,6 +138,15 @@ public struct OperatorAccounts: Sendable {
 
     /// Disables (or enables again) one of the tenant's operators by sign-in name; their sessions
     /// end now either way.
+    /// Turns off two-step sign-in for one of the tenant's operators by sign-in name (a lost
+    /// phone); they sign in with their password alone until they turn it on again.
+    public func resetTwoStep(username: String, tenantID: String, by actor: AccessEvent.Actor, actorID: String?) async throws {
+        guard let account = try await store.operators(tenantID: tenantID).first(where: { $0.account.username == username.lowercased() })?.account
+        else { throw DoorstepError.notFound }
+        try await twoStep.reset(account)
+        await activity.record(.twoStepReset, tenantID: tenantID, by: actor, actorID: actorID, target: account.id)
+    }
+
     public func setDisabled(_ disabled: Bool, username: String, tenantID: String, by actor: AccessEvent.Actor, actorID: String?) async throws {
         guard let account = try await store.operators(tenantID: tenantID).first(where: { $0.account.username == username.lowercased() })?.account,
               try await store.setOperatorDisabled(id: account.id, tenantID: tenantID, at: disabled ? effects.now() : nil)

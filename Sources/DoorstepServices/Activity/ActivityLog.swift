@@ -56,17 +56,8 @@ public struct ActivityLog: Sendable {
         }
         let cursor = try before.map(Self.cursor)
         let (entries, next) = try await store.activity(tenantID: tenantID, before: cursor, limit: limit)
-        let operators = Dictionary(try await store.operators(tenantID: tenantID).map { ($0.account.id, $0.account.displayName) }, uniquingKeysWith: { a, _ in a })
-        let keys = Dictionary(try await store.apiKeys(tenantID: tenantID).map { ($0.prefix, $0.name) }, uniquingKeysWith: { a, _ in a })
-        let lines = entries.map { entry in
-            Line(entry: entry, actorName: entry.actorID.flatMap { id in
-                switch entry.actor {
-                case .staff: operators[id]
-                case .apiKey: keys[id]
-                default: nil
-                }
-            })
-        }
+        let names = try await ActorNames.of(tenantID: tenantID, in: store)
+        let lines = entries.map { Line(entry: $0, actorName: names.name(of: $0.actor, id: $0.actorID)) }
         return Page(lines: lines, next: next.map { "\($0.milliseconds)_\($0.id)" })
     }
 

@@ -24,6 +24,7 @@ public struct AppServices: Sendable {
     public let deliveries: DeliveryService
     public let privacy: PrivacyService
     public let evidence: EvidenceService
+    public let caseDesk: CaseDesk
     public let evidencePacks: EvidencePackService
     public let ingest: PhotoIngestService
     public let uploadBudget: UploadBudget
@@ -62,7 +63,7 @@ public struct AppServices: Sendable {
             store: store, passwords: PasswordWork(hasher: infrastructure.passwords, pool: passwordPool),
             sessionLifetime: configuration.courierSessionLifetime, effects: effects)
         operators = OperatorAccounts(
-            store: store, passwords: PasswordWork(hasher: infrastructure.passwords, pool: passwordPool),
+            store: store, passwords: PasswordWork(hasher: infrastructure.passwords, pool: passwordPool), keys: infrastructure.keys,
             lifetime: configuration.operatorSessionLifetime, idleTimeout: configuration.operatorIdleTimeout, effects: effects)
         branding = BrandingService(store: store, images: infrastructure.images)
         dashboard = DashboardService(store: store, effects: effects)
@@ -71,6 +72,7 @@ public struct AppServices: Sendable {
         deliveries = DeliveryService(store: store, privacy: privacy, announcer: announcer, links: links, effects: effects)
         evidence = EvidenceService(
             store: store, receipts: infrastructure.receipts, deliveries: deliveries, announcer: announcer, holds: privacy.holds, effects: effects)
+        caseDesk = CaseDesk(store: store, effects: effects)
         // Evidence packs are rare and take tens of milliseconds: one thread, a few waiting.
         documentPool = BlockingWorkPool(threads: 1, maxQueued: 8)
         evidencePacks = EvidencePackService(

@@ -5,15 +5,15 @@ import Foundation
 
 /// Deliveries as a tenant sees them.
 public struct DeliveryService: Sendable {
-    let store: any DeliveryStore & AccountStore & PhotoStore & EvidenceStore & CaseStore
+    let store: any DeliveryStore & AccountStore & PhotoStore & EvidenceStore & CaseStore & OutboxStore
     let privacy: PrivacyService
     let announcer: Announcer
     let links: CustomerLinks
     let effects: Effects
 
     public init(
-        store: any DeliveryStore & AccountStore & PhotoStore & EvidenceStore & CaseStore, privacy: PrivacyService, announcer: Announcer,
-        links: CustomerLinks, effects: Effects
+        store: any DeliveryStore & AccountStore & PhotoStore & EvidenceStore & CaseStore & OutboxStore, privacy: PrivacyService,
+        announcer: Announcer, links: CustomerLinks, effects: Effects
     ) {
         self.store = store
         self.privacy = privacy
@@ -232,6 +232,16 @@ public struct DeliveryService: Sendable {
             photos: try await photos(of: delivery), policy: try await privacy.policy(for: delivery),
             proofs: try await store.photoProofs(deliveryID: delivery.id), problems: try await store.problemReports(deliveryID: delivery.id),
             attempts: try await store.attempts(deliveryID: delivery.id))
+    }
+
+    /// A delivery causes a handful of events, each a message per channel and endpoint: a page of
+    /// this many is every one a real delivery has.
+    public static let maxNotificationsShown = 200
+
+    /// What the delivery's events sent or are sending to the customer (email, text message) and
+    /// to the tenant's webhooks, with each one's outcome, oldest first.
+    public func notifications(of delivery: Delivery) async throws -> [OutboxMessage] {
+        try await store.outboxMessages(deliveryID: delivery.id, limit: Self.maxNotificationsShown)
     }
 
     /// The tenant's settings, as its couriers' stops need them (how many photos, which handover proof).

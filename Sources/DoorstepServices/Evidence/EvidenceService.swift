@@ -104,12 +104,7 @@ public struct EvidenceService: Sendable {
         receipts.published(tenantIDs: try await store.tenants().map(\.id))
     }
 
-    // MARK: Cases
-
-    /// The tenant's cases, newest first; open ones only unless `openOnly` is false.
-    public func cases(of tenant: Tenant, openOnly: Bool) async throws -> [ProblemReport] {
-        try await store.problemReports(tenantID: tenant.id, openOnly: openOnly, limit: 200)
-    }
+    // MARK: Cases (who works them, and their notes: `CaseDesk`)
 
     public struct Case: Sendable {
         public var report: ProblemReport

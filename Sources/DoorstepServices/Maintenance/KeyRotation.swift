@@ -4,13 +4,14 @@ import DoorstepStorage
 import Foundation
 
 /// Rotates the key-encryption key: a new KEK wraps new data keys, every existing data key is
-/// rewrapped under it (blobs are not touched) and every webhook secret resealed (ones stored
-/// before secrets were sealed get sealed), then KEKs nothing depends on are deleted.
+/// rewrapped under it (blobs are not touched), every webhook secret and operator's authenticator
+/// secret resealed (webhook secrets stored before secrets were sealed get sealed), then KEKs
+/// nothing depends on are deleted.
 public struct KeyRotation: Sendable {
-    let store: any PhotoKeyStore & WebhookStore
+    let store: any PhotoKeyStore & WebhookStore & OperatorStore
     let keys: KeyRingStore
 
-    public init(store: any PhotoKeyStore & WebhookStore, keys: KeyRingStore) {
+    public init(store: any PhotoKeyStore & WebhookStore & OperatorStore, keys: KeyRingStore) {
         self.store = store
         self.keys = keys
     }
@@ -29,7 +30,7 @@ public struct KeyRotation: Sendable {
         var rewrapped = try await rewrapAll(to: ring)
         try await Task.sleep(for: settle)
         rewrapped += try await rewrapAll(to: ring)
-        let secretVersions = try await resealWebhookSecrets(with: ring)
+        let secretVersions = try await resealWebhookSecrets(with: ring).union(try await resealOperatorSecrets(with: ring))
         let inUse = try await store.kekVersionsInUse().union(secretVersions)
         let retired = ring.versions.filter { $0 != ring.current && !inUse.contains($0) }
         for version in retired { try ring.retire(version: version) }
@@ -53,6 +54,22 @@ public struct KeyRotation: Sendable {
             for sealed in [kept.secret] + (kept.previousSecret.map { [$0] } ?? []) {
                 if let version = KeyRing.kekVersion(ofSealedSecret: sealed) { needed.insert(version) }
             }
+        }
+        return needed
+    }
+
+    /// Reseals every operator's authenticator secret under the current KEK; returns the versions
+    /// still needed (a secret turned on meanwhile is sealed under the current one already).
+    private func resealOperatorSecrets(with ring: KeyRing) async throws -> Set<Int> {
+        var needed: Set<Int> = []
+        for (operatorID, sealed) in try await store.operatorTOTPSecrets() {
+            var kept = sealed
+            if KeyRing.kekVersion(ofSealedSecret: sealed) != ring.current {
+                let context = TwoStepSignIn.context(operatorID)
+                let fresh = try ring.seal(secret: try ring.open(secret: sealed, context: context), context: context)
+                if try await store.replaceOperatorTOTPSecret(operatorID: operatorID, old: sealed, new: fresh) { kept = fresh }
+            }
+            if let version = KeyRing.kekVersion(ofSealedSecret: kept) { needed.insert(version) }
         }
         return needed
     }

@@ -56,10 +56,18 @@ public struct EmailChannel: Sendable {
         let tenant = try await store.tenant(id: delivery.tenantID)
         let brand = tenant?.branding ?? TenantBranding()
         var text: [String] = []
-        // The shop's name first: the recipient knows it, not Doorstep.
-        var html: [String] = brand.displayName.map { ["<p><strong><bdi>\(escape($0))</bdi></strong></p>"] } ?? []
+        // The shop's logo and name first: the recipient knows them, not Doorstep.
+        var images: [MailMessage.InlineImage] = []
+        var html: [String] = []
+        if let logo = brand.logo, let jpeg = try await store.brandLogo(digest: logo.digest) {
+            let contentID = "logo-\(logo.digest.prefix(16))@doorstep"
+            images.append(.init(contentID: contentID, jpeg: jpeg))
+            // 40 px high, as on the customer's page; the name is its text for clients that show no images.
+            let width = max(1, Int((40 * Double(logo.width) / Double(max(1, logo.height))).rounded()))
+            html.append("<p><img src=\"cid:\(contentID)\" alt=\"\(escape(brand.displayName ?? ""))\" width=\"\(width)\" height=\"40\"></p>")
+        }
+        if let name = brand.displayName { html.append("<p><strong><bdi>\(escape(name))</bdi></strong></p>") }
         let subject: String
-        var image: MailMessage.InlineImage?
         switch message.event.type {
         case .delivered:
             subject = strings.emailDeliveredSubject
@@ -75,7 +83,7 @@ public struct EmailChannel: Sendable {
                 html.append("<p>\(escape(strings.courierNote)): \(escape(note))</p>")
             }
             if tenant?.settings.emailIncludesPhoto == true, let photo = try await store.currentPhoto(deliveryID: delivery.id) {
-                image = .init(contentID: "photo-\(photo.id)@doorstep", jpeg: try await vault.read(photo, variant: .thumbnail))
+                images.append(.init(contentID: "photo-\(photo.id)@doorstep", jpeg: try await vault.read(photo, variant: .thumbnail)))
                 html.append("<p><img src=\"cid:photo-\(photo.id)@doorstep\" alt=\"\(escape(strings.photoAlt))\" width=\"\(photo.thumbnail.width)\" height=\"\(photo.thumbnail.height)\"></p>")
             }
             text.append("\(strings.emailSeePhoto): \(pageURL)")
@@ -120,7 +128,7 @@ public struct EmailChannel: Sendable {
             text: text.joined(separator: "\n"),
             html: "<!doctype html><html lang=\"\(strings.lang)\"><body>\(html.joined())</body></html>",
             headers: [("List-Unsubscribe", "<\(optOutURL)>"), ("List-Unsubscribe-Post", "List-Unsubscribe=One-Click")],
-            inlineImage: image)
+            inlineImages: images)
     }
 
     private func escape(_ text: String) -> String {

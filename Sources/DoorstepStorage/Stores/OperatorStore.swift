@@ -14,6 +14,19 @@ public protocol OperatorStore: Sendable {
     /// same transaction. False when the tenant has no such operator.
     func setOperatorDisabled(id: String, tenantID: String, at: Date?) async throws -> Bool
 
+    /// The operator's sealed authenticator secret, nil while two-step sign-in is off.
+    func operatorTOTPSecret(id: String) async throws -> String?
+    /// Turns two-step sign-in on with a sealed secret and the step of the code that proved it, or
+    /// off (nil). False when the tenant has no such operator.
+    func setOperatorTOTP(id: String, tenantID: String, sealedSecret: String?, step: Int64?) async throws -> Bool
+    /// Takes `step` for the operator unless it, or a later one, was taken: a code works once,
+    /// even when two sign-ins race with it.
+    func useOperatorTOTPStep(id: String, step: Int64) async throws -> Bool
+    /// Every sealed authenticator secret, by operator (key rotation reseals them).
+    func operatorTOTPSecrets() async throws -> [(operatorID: String, sealed: String)]
+    /// Replaces a sealed secret unless it changed meanwhile (turned off, or on again).
+    func replaceOperatorTOTPSecret(operatorID: String, old: String, new: String) async throws -> Bool
+
     func addOperatorSession(digest: String, operatorID: String, expiresAt: Date, idleUntil: Date) async throws
     /// The session's operator and tenant, unless the session has expired or gone idle, or the
     /// account is disabled.

@@ -2,15 +2,9 @@
 // The activity log, for admins: who changed what (operators, API keys, the command line), and
 // what staff and keys did with customers' data, newest first, a page at a time.
 (function (C) {
-  const { T, el, api, show, problem } = C;
+  const { T, el, api, show, problem, who } = C;
   // To the second: two changes a minute apart must not read as one.
   const at = (iso) => new Date(iso).toLocaleString(document.documentElement.lang, { dateStyle: "medium", timeStyle: "medium" });
-
-  function who(actor) {
-    if (actor.kind === "operator") return T.activityCommandLine;
-    if (actor.kind === "api_key") return C.fill(T.activityKey, { name: actor.name || actor.id + "…" });
-    return actor.name || (actor.id ? el("code", {}, actor.id.slice(0, 8)) : T.activityUnknown);
-  }
 
   function row(entry) {
     return el("tr", {},

@@ -111,10 +111,29 @@
     return el("div", { class: "card" }, el("h3", {}, T.photo + " " + photo.slot), holder, el("dl", {}, C.verdictRows(photo, null)));
   }
 
+  // What the delivery's events sent, and how each went: "did the customer get the email?"
+  function notificationsCard(items) {
+    const channel = (m) => T["channel." + m.channel] + (m.endpoint_id ? " " + m.endpoint_id.slice(0, 8) : "");
+    return el("div", { class: "card", "data-part": "notifications" }, el("h3", {}, T.notificationsTitle),
+      items === null ? el("p", { class: "flag" }, T.actionFailed) : items.length ? el("table", { class: "deliveries" },
+        el("thead", {}, el("tr", {}, [T.channel, T.eventType, T.stateLabel, T.attempts, T.when].map((h) => el("th", { scope: "col" }, h)))),
+        el("tbody", {}, items.map((m) => el("tr", { "data-state": m.state },
+          el("th", { scope: "row" }, channel(m)),
+          el("td", {}, el("code", {}, m.event_type)),
+          el("td", { class: m.state === "dead" ? "flag" : null }, T["webhookState." + m.state] || m.state, m.last_error ? el("div", {}, m.last_error) : null),
+          el("td", {}, String(m.attempts)),
+          el("td", {}, when(m.sent_at || m.next_attempt_at || m.occurred_at)))))) : el("p", {}, T.noNotifications));
+  }
+
   async function delivery(id) {
     const response = await api("/api/v1/deliveries/" + encodeURIComponent(id));
     if (!response.ok) { alert(T.actionFailed); return; }
     const d = await response.json();
+    const sent = await api("/api/v1/deliveries/" + encodeURIComponent(id) + "/notifications");
+    const notifications = sent.ok ? (await sent.json()).items : null;
+    // The signed receipt, once delivered: which key signed it (verifiable offline).
+    const signed = d.delivered_at ? await api("/api/v1/deliveries/" + encodeURIComponent(id) + "/receipt") : null;
+    const receipt = signed && signed.ok ? await signed.json() : null;
     const photos = (d.photos || []).filter((p) => p.kind === "parcel");
     show(el("section", { "data-view": "delivery" },
       el("p", {}, el("button", { class: "link", type: "button", onclick: () => deliveries(lastSearch) }, T.backToDeliveries)),
@@ -124,11 +143,13 @@
           el("dt", {}, T.recipient), el("dd", {}, d.recipient.name + (d.recipient.email ? " <" + d.recipient.email + ">" : "")),
           el("dt", {}, T.address), el("dd", {}, d.address),
           el("dt", {}, T.stateLabel), el("dd", {}, T["state." + d.state] || d.state),
-          el("dt", {}, T.placement), el("dd", {}, T["placement." + d.placement] || "—")),
+          el("dt", {}, T.placement), el("dd", {}, T["placement." + d.placement] || "—"),
+          el("dt", {}, T.receipt), el("dd", {}, receipt ? el("code", {}, T.receiptKey + " " + receipt.kid) : T.noReceipt)),
         el("button", { type: "button", onclick: () => C.downloadPack(d.id) }, T.evidencePack)),
       el("div", { class: "card" }, el("h3", {}, T.photo), el("p", {}, photos.length ? T.photoViewNote : T.noPhotos)),
       photos.map((p) => photoCard(d, p)),
-      el("div", { class: "card" }, el("h3", {}, T.timeline), timeline(d))));
+      el("div", { class: "card" }, el("h3", {}, T.timeline), timeline(d)),
+      notificationsCard(notifications)));
   }
 
   C.views.deliveries = deliveries;

@@ -6,6 +6,7 @@
   // must go with every change lives in this tab's memory only.
   let csrf = null;
   let role = null;  // what the console offers (the server decides what is allowed)
+  let me = null;  // the signed-in operator's id ("my cases")
   const SESSION = "/api/v1/operator/session";
   // Earlier versions kept the tenant's API key in the tab: gone for good.
   sessionStorage.removeItem("doorstep.apiKey");
@@ -47,31 +48,53 @@
     const password = el("input", { id: "password", type: "password", autocomplete: "current-password", required: true });
     show(el("form", { class: "card", "data-view": "sign-in", onsubmit: async (e) => {
       e.preventDefault();
-      const response = await fetch(SESSION, {
-        method: "POST", headers: { "Content-Type": "application/json" },
-        body: JSON.stringify({ username: username.value.trim(), password: password.value }),
-      });
-      if (response.status === 201) { signedIn(await response.json()); cases(); }
-      else signIn(response.status === 429 ? T.tooMany : T.failed);
+      await submit({ username: username.value.trim(), password: password.value });
     } }, message ? el("p", { class: "flag", role: "alert" }, message) : null,
       el("label", { for: "username" }, T.username), username,
       el("label", { for: "password" }, T.password), password,
       el("button", { type: "submit" }, T.signIn)));
   }
 
+  // Posts the sign-in; an account with two-step sign-in answers `code-required` to a right
+  // password, and the code step follows (the password waits in this function's memory only).
+  async function submit(credentials) {
+    const response = await fetch(SESSION, {
+      method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(credentials),
+    });
+    if (response.status === 201) { signedIn(await response.json()); views.cases(); return; }
+    const body = (response.headers.get("Content-Type") || "").startsWith("application/problem+json") ? await response.json() : {};
+    if (body.type === "/problems/code-required") codeStep(credentials, null);
+    else if (response.status === 401 && credentials.code) codeStep(credentials, T.codeWrong);
+    else signIn(response.status === 429 ? T.tooMany : T.failed);
+  }
+
+  function codeStep(credentials, message) {
+    const code = el("input", { id: "code", autocomplete: "one-time-code", inputmode: "numeric", pattern: "[0-9 ]{6,7}", maxlength: "7", required: true,
+      "aria-describedby": "code-hint" });
+    show(el("form", { class: "card", "data-view": "sign-in-code", onsubmit: async (e) => {
+      e.preventDefault();
+      await submit(Object.assign({}, credentials, { code: code.value.replace(/\s/g, "") }));
+    } }, message ? el("p", { class: "flag", role: "alert" }, message) : null,
+      el("label", { for: "code" }, T.codeLabel), el("p", { class: "hint", id: "code-hint" }, T.codeHint), code,
+      el("button", { type: "submit" }, T.signIn),
+      el("p", {}, el("button", { type: "button", class: "link", onclick: () => signIn() }, T.codeCancel))));
+    code.focus();
+  }
+
   function signedIn(session) {
     csrf = session.csrf_token;
     role = session.operator.role;
+    me = session.operator.id;
     document.getElementById("who").textContent = fill(T.signedInAs, {
       name: session.operator.display_name, role: T["role." + session.operator.role] || session.operator.role, tenant: session.tenant.name,
     });
     const link = (label, action) => el("button", { class: "link", type: "button", onclick: action }, label);
     document.getElementById("nav").replaceChildren(
-      link(T.navCases, cases), link(T.dashboardTitle, () => views.dashboard()), link(T.deliveriesTitle, () => views.deliveries()), link(T.couriersTitle, () => views.couriers()),
+      link(T.navCases, () => views.cases()), link(T.dashboardTitle, () => views.dashboard()), link(T.deliveriesTitle, () => views.deliveries()), link(T.couriersTitle, () => views.couriers()),
       // Settings and branding are the admins' (the server refuses support staff all the same).
       ...(role === "admin" ? [link(T.settingsTitle, () => views.settings()), link(T.webhooksTitle, () => views.webhooks()),
         link(T.keysTitle, () => views.keys()), link(T.activityTitle, () => views.activity())] : []),
-      link(T.signOut, signOut));
+      link(T.accountTitle, () => views.account()), link(T.signOut, signOut));
   }
 
   // Ends the session on the server too: a copy of the cookie is worthless afterwards.
@@ -79,15 +102,6 @@
     let response = null;
     try { response = await fetch(SESSION, { method: "DELETE", headers: { "X-CSRF-Token": csrf } }); } catch (_) { /* offline */ }
     if (response && response.ok) signIn(); else alert(T.actionFailed);
-  }
-
-  async function cases() {
-    const list = (await (await api("/api/v1/cases")).json()).items;
-    show(el("section", { class: "card", "data-view": "cases" },
-      el("h2", {}, T.casesTitle),
-      list.length ? el("ul", { class: "cases" }, list.map((c) => el("li", {},
-        el("button", { class: "link", type: "button", onclick: () => open(c.id) }, T["kind." + c.kind] + " — " + when(c.created_at)),
-        c.details ? el("div", {}, c.details) : null))) : el("p", {}, T.noCases)));
   }
 
   // A photo's verdicts in sentences, as the evidence pack words them: from the live photo, or
@@ -108,46 +122,6 @@
       el("dt", {}, T.freshness), el("dd", { class: verdicts && verdicts.freshness !== "fresh" ? "flag" : null },
         verdicts ? T["freshness." + verdicts.freshness] || verdicts.freshness : "—"),
     ];
-  }
-
-  async function open(id) {
-    const file = await (await api("/api/v1/cases/" + encodeURIComponent(id))).json();
-    const photo = file.photo;
-    // The delivery's own last photo: a failed attempt's door photo is not the delivery's evidence.
-    // Nor is a signature (never judged as a photo of a place).
-    const last = file.proofs.filter((p) => !p.attempt_id && p.kind === "parcel").pop();
-    const image = photo ? el("img", { alt: T.photo }) : null;
-    const blob = photo ? await (await api(file.photo_url)).blob() : null;
-    const picture = el("div", {}, image || el("p", {}, T.photoGone));
-    const reuse = file.reuse.length ? el("ul", {}, file.reuse.map((r) => el("li", { class: r.kind === "other_address" ? "flag" : "" },
-      T["reuse." + r.kind] + " " + r.delivery_id + " (" + r.distance_bits + " " + T.bits + (r.same_courier ? ", " + T.sameCourier : "") + ")")))
-      : T.noReuse;
-    const resolution = el("textarea", { id: "resolution", rows: "3", required: true });
-    show(el("section", { "data-view": "case" },
-      el("p", {}, el("button", { class: "link", type: "button", onclick: cases }, T.back)),
-      el("div", { class: "card" },
-        el("h2", {}, T["kind." + file.problem.kind]),
-        el("p", {}, T.reported + ": " + when(file.problem.created_at)),
-        file.problem.details ? el("blockquote", {}, T.customerSaid + ": " + file.problem.details) : null),
-      el("div", { class: "side" },
-        el("div", { class: "card" }, el("h3", {}, T.photo), picture),
-        el("div", { class: "card" }, el("h3", {}, T.evidence), el("dl", {},
-          el("dt", {}, T.placement), el("dd", {}, T["placement." + file.delivery.placement] || "—"),
-          verdictRows(photo, last),
-          el("dt", {}, T.reuse), el("dd", {}, reuse),
-          el("dt", {}, T.receipt), el("dd", {}, file.receipt ? el("code", {}, T.receiptKey + " " + file.receipt.kid) : T.noReceipt)),
-          el("button", { type: "button", onclick: () => downloadPack(file.delivery.id) }, T.evidencePack))),
-      file.problem.status === "open"
-        ? el("form", { class: "card", onsubmit: async (e) => {
-            e.preventDefault();
-            const response = await api("/api/v1/cases/" + encodeURIComponent(id) + "/resolve", {
-              method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ resolution: resolution.value }),
-            });
-            if (response.ok) cases(); else alert(T.actionFailed);
-          } }, el("label", { for: "resolution" }, T.resolution), resolution, el("button", { type: "submit" }, T.resolve))
-        : el("p", { class: "card" }, T.resolved + ": " + file.problem.resolution)));
-    // After show(), which revokes the previous view's photos.
-    if (image) image.src = keepURL(URL.createObjectURL(blob));
   }
 
   // The pack is fetched by the script (a plain link would leave the page) and handed to the browser
@@ -172,14 +146,23 @@
     return note(body.detail || T.actionFailed, false);
   }
 
-  // What the console's other views (console-deliveries.js) share with this one.
+  // Who did something, as a person reads it: an operator by name, a key by its name, the command line.
+  function who(actor) {
+    if (actor.kind === "operator") return T.activityCommandLine;
+    if (actor.kind === "api_key") return fill(T.activityKey, { name: actor.name || actor.id + "…" });
+    return actor.name || (actor.id ? el("code", {}, actor.id.slice(0, 8)) : T.activityUnknown);
+  }
+
+  // What the console's other views (console-cases.js, console-deliveries.js, …) share with this one.
   const views = {};
-  window.DoorstepConsole = { T, el, api, show, when, fill, keepURL, verdictRows, downloadPack, note, problem, views, role: () => role };
+  window.DoorstepConsole = {
+    T, el, api, show, when, fill, keepURL, verdictRows, downloadPack, note, problem, who, views, role: () => role, me: () => me,
+  };
 
   // Signed in already (the cookie outlives a reload)? Then straight to the cases.
   fetch(SESSION).then(async (response) => {
     if (!response.ok) { signIn(); return; }
     signedIn(await response.json());
-    await cases();
+    await views.cases();
   }).catch(() => signIn());
 })();
