@@ -74,10 +74,11 @@ extension SQLMetadataStore {
         }
     }
 
-    public func assignProblemReport(id: String, operatorID: String?) async throws -> Bool {
+    public func assignProblemReport(id: String, tenantID: String, operatorID: String?) async throws -> Bool {
         try await source.withConnection { db in
             try await db.raw("""
-                UPDATE problem_reports SET assignee_id = \(bind: operatorID) WHERE id = \(bind: id) AND resolved_at IS NULL RETURNING id
+                UPDATE problem_reports SET assignee_id = \(bind: operatorID)
+                WHERE id = \(bind: id) AND tenant_id = \(bind: tenantID) AND resolved_at IS NULL RETURNING id
                 """).first() != nil
         }
     }
@@ -86,19 +87,23 @@ extension SQLMetadataStore {
         try await insert(underCap: limit, parent: ("problem_reports", note.caseID), count: """
             SELECT COUNT(*) AS n FROM case_notes WHERE case_id = \(bind: note.caseID)
             """) { db in
-            try await db.raw("""
+            let inserted = try await db.insertIfAbsent("""
                 INSERT INTO case_notes (id, tenant_id, case_id, author, author_id, body, created_at)
-                VALUES (\(bind: note.id), \(bind: note.tenantID), \(bind: note.caseID), \(bind: note.author.rawValue),
-                        \(bind: note.authorID), \(bind: note.text), \(bind: note.createdAt.epochMilliseconds))
-                """).run()
+                SELECT \(bind: note.id), \(bind: note.tenantID), \(bind: note.caseID), \(bind: note.author.rawValue),
+                       \(bind: note.authorID), \(bind: note.text), \(bind: note.createdAt.epochMilliseconds)
+                WHERE NOT EXISTS (SELECT 1 FROM problem_reports r JOIN deliveries d ON d.id = r.delivery_id
+                                  WHERE r.id = \(bind: note.caseID) AND d.erased_at IS NOT NULL)
+                RETURNING 1 AS inserted
+                """)
+            guard inserted else { throw DoorstepError.conflict(reason: "the customer's data was erased: notes on their case are not kept") }
         }
     }
 
-    public func caseNotes(caseID: String) async throws -> [CaseNote] {
+    public func caseNotes(caseID: String, tenantID: String) async throws -> [CaseNote] {
         try await source.withConnection { db in
             try await db.raw("""
                 SELECT id, tenant_id, case_id, author, author_id, body, created_at FROM case_notes
-                WHERE case_id = \(bind: caseID) ORDER BY created_at, id
+                WHERE case_id = \(bind: caseID) AND tenant_id = \(bind: tenantID) ORDER BY created_at, id
                 """).all(decoding: CaseNoteRow.self, with: snakeCase).map(\.note)
         }
     }

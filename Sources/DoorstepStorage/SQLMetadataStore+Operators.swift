@@ -61,7 +61,8 @@ extension SQLMetadataStore {
         try await source.withConnection { db in
             try await db.raw("""
                 UPDATE operators SET totp_secret = \(bind: sealedSecret), totp_step = \(bind: step)
-                WHERE id = \(bind: id) AND tenant_id = \(bind: tenantID) RETURNING 1 AS changed
+                WHERE id = \(bind: id) AND tenant_id = \(bind: tenantID)\(unsafeRaw: sealedSecret == nil ? "" : " AND totp_secret IS NULL")
+                RETURNING 1 AS changed
                 """).first() != nil
         }
     }

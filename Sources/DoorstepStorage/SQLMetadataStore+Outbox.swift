@@ -110,7 +110,10 @@ extension SQLMetadataStore {
 
     public func outboxMessages(deliveryID: String, limit: Int) async throws -> [OutboxMessage] {
         try await source.withConnection { db in
-            try await Self.messages(where: "e.delivery_id = \(bind: deliveryID)", on: db, order: "e.occurred_at, m.created_at, m.id", limit: limit)
+            // The newest `limit`, handed back oldest first.
+            Array(try await Self.messages(
+                where: "e.delivery_id = \(bind: deliveryID)", on: db, order: "e.occurred_at DESC, m.created_at DESC, m.id DESC", limit: limit
+            ).reversed())
         }
     }
 

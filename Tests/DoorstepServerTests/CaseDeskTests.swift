@@ -37,7 +37,7 @@ import Testing
                 // Whom a case can be given to: the tenant's own operators, not another tenant's.
                 let team = try #require(try await call(.get, "/api/v1/operators").json()["items"] as? [[String: Any]])
                 #expect(Set(team.compactMap { $0["id"] as? String }) == [support.account.id, colleague.account.id])
-                #expect(team.allSatisfy { $0["password_hash"] == nil && $0["display_name"] as? String == "Olga" })
+                #expect(team.allSatisfy { $0["password_hash"] == nil && $0["username"] == nil && $0["display_name"] as? String == "Olga" })
 
                 // Support staff take a case themselves.
                 let taken = try await call(.post, "/api/v1/cases/\(caseID)/assign", #"{"operator_id": "\#(support.account.id)"}"#)
@@ -88,9 +88,17 @@ import Testing
                 #expect(log.filter { $0.action == .caseNoted }.count == 3)
                 #expect(log.allSatisfy { ($0.detail ?? "").contains("neighbour") == false })
 
-                // Erasing the customer's data takes the notes with it (they may name the customer).
+                // The customer's data export includes what staff noted on their case.
+                let export = try await call(.get, "/api/v1/recipients/export?email=ann%40example.com", as: app.apiHeaders).json()
+                let exported = try #require((export["deliveries"] as? [[String: Any]])?.first { ($0["delivery"] as? [String: Any])?["id"] as? String == delivery.id })
+                #expect((exported["caseNotes"] as? [[String: Any]])?.compactMap { $0["text"] as? String }.last == "Customer thanked us")
+
+                // Erasing the customer's data takes the notes with it (they may name the customer),
+                // and none is written after.
                 #expect(try await call(.post, "/api/v1/recipients/erase", #"{"email": "ann@example.com"}"#, as: app.apiHeaders).status == .ok)
-                #expect(try await app.services.store.caseNotes(caseID: caseID).isEmpty)
+                #expect(try await app.services.store.caseNotes(caseID: caseID, tenantID: app.tenant.id).isEmpty)
+                #expect(try await call(.post, "/api/v1/cases/\(caseID)/notes", #"{"text": "After the erasure"}"#).status == .conflict)
+                #expect(try await app.services.store.caseNotes(caseID: caseID, tenantID: app.tenant.id).isEmpty)
             }
         }
     }

@@ -83,6 +83,13 @@ import Testing
                 let dead = try #require(items.first { $0["id"] as? String == hook.id })
                 #expect(dead["channel"] as? String == "webhook" && dead["endpoint_id"] as? String == endpoint.id)
                 #expect(dead["state"] as? String == "dead" && dead["last_error"] as? String == "HTTP 503")
+                // Support staff see the outcome, not the webhook's endpoint or error (they read no
+                // webhooks); nobody reads an email's error (the server's own mail set-up).
+                let support = try await app.operatorSignIn(.support).session()
+                let seen = try #require(try await client.execute(
+                    uri: "/api/v1/deliveries/\(delivery.id)/notifications", method: .get, headers: TestApp.consoleHeaders(support)).json()["items"] as? [[String: Any]])
+                let deadForSupport = try #require(seen.first { $0["id"] as? String == hook.id })
+                #expect(deadForSupport["state"] as? String == "dead" && deadForSupport["last_error"] == nil && deadForSupport["endpoint_id"] == nil)
                 // Only this delivery's messages, oldest event first.
                 let events = try await app.services.store.outboxMessages(state: nil, endpointID: nil, limit: 500).filter { $0.event.deliveryID == delivery.id }
                 #expect(Set(items.compactMap { $0["id"] as? String }) == Set(events.map(\.id)))
@@ -90,6 +97,15 @@ import Testing
                 #expect(times == times.sorted())
                 let none = try await client.execute(uri: "/api/v1/deliveries/\(quiet.id)/notifications", method: .get, headers: app.apiHeaders)
                 #expect((try none.json()["items"] as? [Any])?.isEmpty == true)
+                _ = try await client.execute(uri: "/api/v1/deliveries/\(quiet.id)/out-for-delivery", method: .post, headers: app.apiHeaders)
+                let onTheWay = try #require(try await app.services.store.outboxMessages(state: nil, endpointID: nil, limit: 500)
+                    .first { $0.event.deliveryID == quiet.id && $0.channel == .email })
+                try await app.services.store.failOutboxMessage(id: onTheWay.id, error: "cannot reach smtp.internal:587", retryAt: app.clock.now.addingTimeInterval(60))
+                let mailed = try #require(try await client.execute(
+                    uri: "/api/v1/deliveries/\(quiet.id)/notifications", method: .get, headers: app.apiHeaders).json()["items"] as? [[String: Any]])
+                let retried = try #require(mailed.first { $0["id"] as? String == onTheWay.id })
+                #expect(try await app.services.store.outboxMessage(id: onTheWay.id)?.lastError == "cannot reach smtp.internal:587")
+                #expect(retried["state"] as? String == "pending" && retried["last_error"] == nil)
 
                 let other = try await app.services.accounts.createTenant(name: "Other")
                 let foreign = try await client.execute(

@@ -40,7 +40,11 @@ import Testing
                 let fresh = try await call(.get, "/api/v1/operator/two-step/new")
                 #expect(fresh.headers[.cacheControl] == "no-store")
                 let enrollment = try fresh.json()
-                let secret = try #require(enrollment["secret"] as? String)
+                // What the console sends back is the secret sealed for this account; the app gets
+                // the secret itself, in the address and the key to type.
+                let token = try #require(enrollment["secret"] as? String)
+                let secret = try app.services.infrastructure.keys.open(secret: token, context: TwoStepSignIn.enrolmentContext(staff.account.id))
+                #expect(secret != token && OneTimeCode(secret: secret) != nil)
                 let url = try #require(enrollment["otpauth_url"] as? String)
                 #expect(url.hasPrefix("otpauth://totp/") && url.contains("issuer=Doorstep"))
                 // The key a person types is the URL's base-32 secret, in groups of four.
@@ -50,13 +54,26 @@ import Testing
                 // Nothing is on until a code from the app matches; a secret the server did not make is refused.
                 let now = app.clock.now
                 let wrong = Self.code(secret, at: now) == "000000" ? "111111" : "000000"
-                #expect(try await call(.put, "/api/v1/operator/two-step", #"{"secret": "\#(secret)", "code": "\#(wrong)"}"#).status.code == 422)
-                let forged = try await call(.put, "/api/v1/operator/two-step", #"{"secret": "not-ours", "code": "\#(Self.code(secret, at: now))"}"#)
-                let field = try forged.json()["field"] as? String
-                #expect(forged.status.code == 422 && field == "secret")
+                #expect(try await call(.put, "/api/v1/operator/two-step", #"{"secret": "\#(token)", "code": "\#(wrong)"}"#).status.code == 422)
+                // A secret of the client's own choosing, or one made for someone else, is refused.
+                _ = try await app.operatorSignIn(.support)
+                let colleague = try #require(try await app.services.operators.operators(of: app.tenant).first { $0.account.id != staff.account.id }?.account)
+                let theirs = try app.services.operators.twoStep.enrollment(for: colleague, tenant: app.tenant).token
+                for forged in [secret, "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", theirs] {
+                    let refused = try await call(.put, "/api/v1/operator/two-step", #"{"secret": "\#(forged)", "code": "\#(Self.code(secret, at: now))"}"#)
+                    let field = try refused.json()["field"] as? String
+                    #expect(refused.status.code == 422 && field == "secret")
+                }
                 #expect(try await call(.get, "/api/v1/operator/two-step").json()["on"] as? Bool == false)
-                let on = try await call(.put, "/api/v1/operator/two-step", #"{"secret": "\#(secret)", "code": "\#(Self.code(secret, at: now))"}"#)
+                let on = try await call(.put, "/api/v1/operator/two-step", #"{"secret": "\#(token)", "code": "\#(Self.code(secret, at: now))"}"#)
                 #expect(on.status == .ok)
+                // Once on, a session cannot swap in another phone's secret without turning it off (with a code).
+                let swap = try await call(.get, "/api/v1/operator/two-step/new").json()
+                let swapSecret = try app.services.infrastructure.keys.open(
+                    secret: try #require(swap["secret"] as? String), context: TwoStepSignIn.enrolmentContext(staff.account.id))
+                let swapped = try await call(
+                    .put, "/api/v1/operator/two-step", #"{"secret": "\#(try #require(swap["secret"] as? String))", "code": "\#(Self.code(swapSecret, at: now))"}"#)
+                #expect(swapped.status == .conflict)
                 #expect(try await call(.get, "/api/v1/operator/two-step").json()["on"] as? Bool == true)
                 // Sealed at rest, bound to the account.
                 let stored = try #require(try await app.services.store.operatorTOTPSecret(id: staff.account.id))
@@ -94,8 +111,9 @@ import Testing
             let (username, session) = try await app.operatorSignIn(.admin)
             let admin = try await session()
             let twoStep = app.services.operators.twoStep
-            let enrollment = twoStep.enrollment(for: admin.account, tenant: app.tenant)
-            try await twoStep.turnOn(for: admin.account, secret: enrollment.secret, code: Self.code(enrollment.secret, at: app.clock.now))
+            let enrollment = try twoStep.enrollment(for: admin.account, tenant: app.tenant)
+            let secret = try app.services.infrastructure.keys.open(secret: enrollment.token, context: TwoStepSignIn.enrolmentContext(admin.account.id))
+            try await twoStep.turnOn(for: admin.account, token: enrollment.token, code: Self.code(secret, at: app.clock.now))
             var locked = false
             for _ in 0..<20 {
                 do {
@@ -106,6 +124,11 @@ import Testing
                 } catch DoorstepError.unauthenticated {}
             }
             #expect(locked)
+            // The code that turns it off meets the same lockout: while locked, not even a right one works.
+            do {
+                try await twoStep.turnOff(for: admin.account, code: Self.code(secret, at: app.clock.now.addingTimeInterval(30)))
+                Issue.record("turned off while the account is locked")
+            } catch DoorstepError.tooManyAttempts {}
             // A key rotation reseals the secret under the new key and retires the old one; the
             // app's codes still work (the lock aside: checked on the service below it).
             let before = try #require(try await app.services.store.operatorTOTPSecret(id: admin.account.id))
@@ -114,7 +137,8 @@ import Testing
             let after = try #require(try await app.services.store.operatorTOTPSecret(id: admin.account.id))
             #expect(after != before && after.hasPrefix("dss1:2:"))
             app.clock.advance(by: 30)
-            #expect(try await twoStep.check(Self.code(enrollment.secret, at: app.clock.now), for: admin.account))
+            #expect(try await twoStep.check(Self.code(secret, at: app.clock.now), for: admin.account))
+
             try await app.services.operators.resetTwoStep(username: username, tenantID: app.tenant.id, by: .operatorCLI, actorID: nil)
             #expect(try await !twoStep.isOn(for: admin.account))
             let log = try await app.services.store.activity(tenantID: app.tenant.id, before: nil, limit: 50).entries

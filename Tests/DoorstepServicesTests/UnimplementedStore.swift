@@ -168,9 +168,9 @@ class UnimplementedStore: MetadataStore, @unchecked Sendable {
     func problemReports(tenantID: String, openOnly: Bool, assignee: CaseAssignee, limit: Int) async throws -> [ProblemReport] { throw unimplemented() }
     func problemReport(id: String, tenantID: String) async throws -> ProblemReport? { throw unimplemented() }
     func resolveProblemReport(id: String, resolution: String, at: Date, events: [OutboxEvent]) async throws -> Bool { throw unimplemented() }
-    func assignProblemReport(id: String, operatorID: String?) async throws -> Bool { throw unimplemented() }
+    func assignProblemReport(id: String, tenantID: String, operatorID: String?) async throws -> Bool { throw unimplemented() }
     func addCaseNote(_ note: CaseNote, maxPerCase: Int) async throws -> Bool { throw unimplemented() }
-    func caseNotes(caseID: String) async throws -> [CaseNote] { throw unimplemented() }
+    func caseNotes(caseID: String, tenantID: String) async throws -> [CaseNote] { throw unimplemented() }
 
     // MARK: EvidenceStore
 

@@ -152,7 +152,7 @@ import Testing
                 return try await group.reduce(into: 0) { $0 += $1 ? 1 : 0 }
             }
             #expect(notes == 4)
-            #expect(try await store.caseNotes(caseID: caseID).count == 4)
+            #expect(try await store.caseNotes(caseID: caseID, tenantID: delivery.tenantID).count == 4)
         }
     }
 

@@ -21,18 +21,19 @@ struct OperatorController {
     }
 }
 
+/// No username: sign-in names are unique across the server, and a list of them would help whoever
+/// guesses passwords (or locks colleagues out). A name and an id are enough to give a case to.
 struct OperatorResource: Encodable {
     var id: String
-    var username: String
     var displayName: String
     var role: OperatorRole
     var disabledAt: Date?
 
     init(_ account: OperatorAccount, disabledAt: Date?) {
-        (id, username, displayName, role, self.disabledAt) = (account.id, account.username, account.displayName, account.role, disabledAt)
+        (id, displayName, role, self.disabledAt) = (account.id, account.displayName, account.role, disabledAt)
     }
 
     enum CodingKeys: String, CodingKey {
-        case id, username, displayName = "display_name", role, disabledAt = "disabled_at"
+        case id, displayName = "display_name", role, disabledAt = "disabled_at"
     }
 }

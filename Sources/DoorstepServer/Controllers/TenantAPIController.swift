@@ -109,7 +109,16 @@ struct TenantAPIController {
     @Sendable func notifications(_ request: Request, context: AppRequestContext) async throws -> Response {
         let tenant = try context.requireTenant(.read).tenant
         let delivery = try await deliveries.get(context.parameters.get("id") ?? "", for: tenant)
-        return try JSONResponse.make(["items": try await deliveries.notifications(of: delivery).map(NotificationEntry.init)])
+        // Webhooks' endpoints and errors are for keys and admins, as the webhook log is; an email's
+        // or a text message's error describes the server's own mail and SMS set-up, not the tenant's.
+        let readsWebhooks = (try? context.requireTenant(.read, adminOnlyForOperators: true)) != nil
+        let items = try await deliveries.notifications(of: delivery).map { message in
+            var entry = NotificationEntry(message)
+            if message.channel != .webhook || !readsWebhooks { entry.message.lastError = nil }
+            if !readsWebhooks { entry.endpointID = nil }
+            return entry
+        }
+        return try JSONResponse.make(["items": items])
     }
 
     @Sendable func list(_ request: Request, context: AppRequestContext) async throws -> Response {

@@ -26,14 +26,14 @@ struct TwoStepController {
     /// A secret made now and kept nowhere until a code proves the app has it: never cached.
     @Sendable func enrollment(_ request: Request, context: AppRequestContext) async throws -> Response {
         let (tenant, account) = try context.requireOperator()
-        let new = twoStep.enrollment(for: account, tenant: tenant)
-        return try JSONResponse.make(TwoStepEnrollment(secret: new.secret, manualKey: new.manualKey, url: new.url))
+        let new = try twoStep.enrollment(for: account, tenant: tenant)
+        return try JSONResponse.make(TwoStepEnrollment(secret: new.token, manualKey: new.manualKey, url: new.url))
     }
 
     @Sendable func turnOn(_ request: Request, context: AppRequestContext) async throws -> Response {
         let (_, account) = try context.requireOperator()
         let body = try await request.decodeJSON(as: TurnOnRequest.self, context: context, limit: 4096)
-        try await twoStep.turnOn(for: account, secret: body.secret, code: body.code)
+        try await twoStep.turnOn(for: account, token: body.secret, code: body.code)
         return try JSONResponse.make(TwoStepState(on: true))
     }
 

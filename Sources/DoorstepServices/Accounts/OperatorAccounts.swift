@@ -28,7 +28,7 @@ public struct OperatorAccounts: Sendable {
         (self.store, self.passwords, self.throttle, self.lifetime, self.idleTimeout, self.effects) =
             (store, passwords, throttle, lifetime, idleTimeout, effects)
         activity = ActivityLog(store: store, effects: effects)
-        twoStep = TwoStepSignIn(store: store, keys: keys, effects: effects)
+        twoStep = TwoStepSignIn(store: store, keys: keys, throttle: throttle, effects: effects)
     }
 
     /// What the anti-forgery token is derived for (`SecretToken.companion`).
@@ -136,8 +136,6 @@ public struct OperatorAccounts: Sendable {
         try await store.operators(tenantID: tenant.id)
     }
 
-    /// Disables (or enables again) one of the tenant's operators by sign-in name; their sessions
-    /// end now either way.
     /// Turns off two-step sign-in for one of the tenant's operators by sign-in name (a lost
     /// phone); they sign in with their password alone until they turn it on again.
     public func resetTwoStep(username: String, tenantID: String, by actor: AccessEvent.Actor, actorID: String?) async throws {
@@ -147,6 +145,8 @@ public struct OperatorAccounts: Sendable {
         await activity.record(.twoStepReset, tenantID: tenantID, by: actor, actorID: actorID, target: account.id)
     }
 
+    /// Disables (or enables again) one of the tenant's operators by sign-in name; their sessions
+    /// end now either way.
     public func setDisabled(_ disabled: Bool, username: String, tenantID: String, by actor: AccessEvent.Actor, actorID: String?) async throws {
         guard let account = try await store.operators(tenantID: tenantID).first(where: { $0.account.username == username.lowercased() })?.account,
               try await store.setOperatorDisabled(id: account.id, tenantID: tenantID, at: disabled ? effects.now() : nil)

@@ -33,14 +33,15 @@ public struct CaseDesk: Sendable {
             let active = try await store.operators(tenantID: tenant.id).contains { $0.account.id == operatorID && $0.disabledAt == nil }
             guard active else { throw DoorstepError.invalidInput(field: "operator_id", reason: "is not an active operator of this tenant") }
         }
-        guard report.isOpen, try await store.assignProblemReport(id: report.id, operatorID: operatorID) else {
+        guard report.isOpen, try await store.assignProblemReport(id: report.id, tenantID: tenant.id, operatorID: operatorID) else {
             throw DoorstepError.conflict(reason: "this case is resolved")
         }
         return try await store.problemReport(id: report.id, tenantID: tenant.id) ?? report
     }
 
     /// Adds a note by an operator or an API key. A resolved case takes notes too (what happened
-    /// after, for the record).
+    /// after, for the record); a case whose customer's data was erased does not (`conflict`):
+    /// erasure took the notes with it, and one written after would outlive it.
     public func addNote(caseID: String, text: String, by author: AccessEvent.Actor, authorID: String, tenant: Tenant) async throws -> CaseNote {
         let body = try Validate.text(text, field: "text", max: Self.maxNoteLength)
         let report = try await existingCase(caseID, tenant: tenant)
@@ -54,7 +55,7 @@ public struct CaseDesk: Sendable {
 
     /// A case's notes, oldest first.
     public func notes(caseID: String, tenant: Tenant) async throws -> [CaseNote] {
-        try await store.caseNotes(caseID: try await existingCase(caseID, tenant: tenant).id)
+        try await store.caseNotes(caseID: try await existingCase(caseID, tenant: tenant).id, tenantID: tenant.id)
     }
 
     /// Names for the assignees and authors of a page of cases or notes.

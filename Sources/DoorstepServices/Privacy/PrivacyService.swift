@@ -223,6 +223,8 @@ public struct PrivacyService: Sendable {
             public var proofThumbnailsJPEGBase64: [String]
             public var accessEvents: [AccessEvent]
             public var problemReports: [ProblemReport]
+            /// What the tenant's staff noted on those cases: it may be about the recipient.
+            public var caseNotes: [CaseNote]
         }
     }
 
@@ -246,11 +248,14 @@ public struct PrivacyService: Sendable {
             for proof in try await store.proofThumbnails(deliveryID: delivery.id) {
                 proofs.append(Data(try await vault.read(proof)).base64EncodedString())
             }
+            let reports = try await store.problemReports(deliveryID: delivery.id)
+            var notes: [CaseNote] = []
+            for report in reports { notes += try await store.caseNotes(caseID: report.id, tenantID: tenantID) }
             items.append(.init(
                 delivery: delivery, photos: proofsOfPhotos,
                 photoJPEGBase64: jpeg.map { Data($0).base64EncodedString() }, morePhotos: more, proofThumbnailsJPEGBase64: proofs,
                 accessEvents: try await store.accessEvents(deliveryID: delivery.id),
-                problemReports: try await store.problemReports(deliveryID: delivery.id)))
+                problemReports: reports, caseNotes: notes))
             for (scope, choice) in try await choices(for: delivery) { recorded[scope.rawValue] = choice.rawValue }
             try await audit.record(.export, tenantID: tenantID, deliveryID: delivery.id, photoID: nil, by: actor, actorID: actorID)
         }

@@ -14,10 +14,10 @@ public protocol CaseStore: Sendable {
     /// Closes a case once, with its event. False when it was already resolved.
     func resolveProblemReport(id: String, resolution: String, at: Date, events: [OutboxEvent]) async throws -> Bool
     /// Gives an open case to an operator, or to nobody (nil). False when the case is resolved.
-    func assignProblemReport(id: String, operatorID: String?) async throws -> Bool
+    func assignProblemReport(id: String, tenantID: String, operatorID: String?) async throws -> Bool
     /// Adds a note while the case has fewer than `maxPerCase` (counted and inserted atomically);
-    /// false, and nothing written, otherwise.
+    /// false, and nothing written, otherwise. Throws `conflict` when the case's delivery was erased.
     func addCaseNote(_ note: CaseNote, maxPerCase: Int) async throws -> Bool
     /// A case's notes, oldest first.
-    func caseNotes(caseID: String) async throws -> [CaseNote]
+    func caseNotes(caseID: String, tenantID: String) async throws -> [CaseNote]
 }

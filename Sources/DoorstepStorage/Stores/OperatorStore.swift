@@ -16,8 +16,9 @@ public protocol OperatorStore: Sendable {
 
     /// The operator's sealed authenticator secret, nil while two-step sign-in is off.
     func operatorTOTPSecret(id: String) async throws -> String?
-    /// Turns two-step sign-in on with a sealed secret and the step of the code that proved it, or
-    /// off (nil). False when the tenant has no such operator.
+    /// Turns two-step sign-in on with a sealed secret and the step of the code that proved it
+    /// (only while it is off), or off (nil). False when nothing changed: no such operator of the
+    /// tenant, or it was on already.
     func setOperatorTOTP(id: String, tenantID: String, sealedSecret: String?, step: Int64?) async throws -> Bool
     /// Takes `step` for the operator unless it, or a later one, was taken: a code works once,
     /// even when two sign-ins race with it.

@@ -13,7 +13,8 @@ public protocol OutboxStore: Sendable {
     /// Schedules another try at `retryAt`, or with nil moves the message to the dead letters.
     func failOutboxMessage(id: String, error: String, retryAt: Date?) async throws
     func outboxMessages(state: OutboxMessage.State?, endpointID: String?, limit: Int) async throws -> [OutboxMessage]
-    /// What one delivery's events sent or are sending (emails, text messages, webhooks), oldest first.
+    /// What one delivery's events sent or are sending (emails, text messages, webhooks): the
+    /// newest `limit`, oldest first.
     func outboxMessages(deliveryID: String, limit: Int) async throws -> [OutboxMessage]
     /// One message by its id, in whatever state.
     func outboxMessage(id: String) async throws -> OutboxMessage?
