@@ -38,10 +38,11 @@ let package = Package(
         // libjpeg-turbo and LittleCMS come with libvips-dev; the shim calls them directly too.
         .target(name: "CVips", dependencies: ["CVipsSys", "CDetect"], cSettings: [.unsafeFlags(["-O3"])],
                 linkerSettings: [.linkedLibrary("jpeg"), .linkedLibrary("lcms2")]),
-        // Redaction's detector: OpenCV's dnn module (Debian: libopencv-dev) behind a C face.
+        // Redaction's detectors: OpenCV's dnn module (Debian: libopencv-dev) behind a C face.
         // Only the three modules it uses are linked (pkg-config's list pulls in GUI and video
         // libraries every process would then load); the headers are where Debian puts them.
-        .target(name: "CDetect", cxxSettings: [.unsafeFlags(["-O2", "-I/usr/include/opencv4"])],
+        // models/ holds the person network, which people.c compiles in with #embed.
+        .target(name: "CDetect", exclude: ["models"], cxxSettings: [.unsafeFlags(["-O2", "-I/usr/include/opencv4"])],
                 linkerSettings: [.linkedLibrary("opencv_dnn"), .linkedLibrary("opencv_imgproc"), .linkedLibrary("opencv_core")]),
 
         // cairo and Pango (Debian: libpango1.0-dev, which brings libcairo2-dev), for the

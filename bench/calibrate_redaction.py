@@ -4,8 +4,12 @@ redaction; a labelled face counts as found when redaction changed at least 30 % 
 stored display photo, which a detection elsewhere in the frame does not do).
 
 Positives: bench/redaction/people_set.py's labelled set (three freely licensed people at face
-widths of 30 to 150 px in 1600 px photos, day and dusk). Negatives: that set's scenes alone and
-every photo of ../shared/photos/corpus without people. Writes BENCH_RESULTS/redaction.{json,md}.
+widths of 30 to 600 px in 1600 px photos, day and dusk), and bodies_set.py's (two people 250 to
+900 px tall in the 1065 px high photos, face visible or head covered, day and dusk; a body counts
+as found when redaction changed at least 30 % of its box), measured once, at the last size: people
+are searched for on a 600 px copy whatever the face search's. Negatives: the people set's
+scenes alone and every photo of ../shared/photos/corpus without people; a false redaction is any
+face or person pixelated there. Writes BENCH_RESULTS/redaction.{json,md}.
 
 usage: calibrate_redaction.py BENCH_BINARY [SIDE...]      (default sides: 640 960 1280)"""
 import json
@@ -19,6 +23,7 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE / "redaction"))
+import bodies_set  # noqa: E402
 import people_set  # noqa: E402
 
 CORPUS = HERE.parent.parent / "shared/photos/corpus"
@@ -35,12 +40,16 @@ def main():
     binary, sides = sys.argv[1], [int(s) for s in sys.argv[2:]] or [640, 960, 1280]
     with tempfile.TemporaryDirectory() as folder:
         people_set.main(folder)
+        bodies_set.main(f"{folder}/bodies")
         rows = [line.split("\t") for line in (Path(folder) / "labels.tsv").read_text().splitlines()[1:]]
         labelled = {name: (kind, width, light, box) for name, kind, width, light, box in rows}
         files = [f"{folder}/{name}" + (f"@{box}" if kind == "face" else "") for name, (kind, _, _, box) in labelled.items()]
+        body_rows = [line.split("\t") for line in (Path(folder) / "bodies/labels.tsv").read_text().splitlines()[1:]]
+        bodies = {name: (kind, int(height), box) for name, kind, height, _, box in body_rows}
+        body_files = [f"{folder}/bodies/{name}@{box}" for name, (_, _, box) in bodies.items()]
         corpus = sorted(p for p in CORPUS.glob("*") if p.suffix in (".jpg", ".png", ".heic") and not p.name.startswith(WITH_PEOPLE)) \
             if CORPUS.exists() else []
-        report = {"positives": sum(k == "face" for k, *_ in labelled.values()),
+        report = {"positives": sum(k == "face" for k, *_ in labelled.values()), "bodies": len(bodies),
                   "negatives": sum(k == "negative" for k, *_ in labelled.values()) + len(corpus), "sides": {}}
         for side in sides:
             results = check(binary, side, files) + (check(binary, side, [str(p) for p in corpus]) if corpus else [])
@@ -53,9 +62,10 @@ def main():
                     by_light[light].append(found)
                     ms.append(result["ms"])
                     ms_without.append(result["ms_without"])
-                elif result["faces"] > 0:
+                elif result["faces"] > 0 or result.get("people", 0) > 0:
                     false.append(result["file"])
             everything = [f for v in by_width.values() for f in v]
+
             report["sides"][side] = {
                 "recall": round(sum(everything) / len(everything), 3),
                 "recall_by_face_width": {w: round(sum(v) / len(v), 3) for w, v in sorted(by_width.items())},
@@ -64,6 +74,15 @@ def main():
                 "falsely_redacted": false,
                 "ms_per_1600px_photo": round(statistics.median(ms), 1), "ms_per_1600px_photo_without": round(statistics.median(ms_without), 1),
             }
+        # Once, at the last size: people are searched for on a 600 px copy whatever the face search's.
+        by_body = defaultdict(list)
+        for result in check(binary, sides[-1], body_files):
+            kind, height, _ = bodies[result["file"]]
+            by_body[(kind.removeprefix("body-"), height)].append(result["changed"] >= FOUND)
+        every_body = [f for v in by_body.values() for f in v]
+        report["person_recall"] = round(sum(every_body) / len(every_body), 3)
+        report["person_recall_by_head_and_height"] = {f"{head} {height}": round(sum(v) / len(v), 3)
+                                                      for (head, height), v in sorted(by_body.items())}
     results_dir = Path(os.environ.get("BENCH_RESULTS") or HERE / "results")
     results_dir.mkdir(parents=True, exist_ok=True)
     (results_dir / "redaction.json").write_text(json.dumps(report, indent=1) + "\n")
@@ -75,6 +94,10 @@ def main():
         lines.append(f"| {side} px | {s['recall']} | " + " | ".join(str(s["recall_by_face_width"][w]) for w in widths)
                      + f" | {s['recall_by_light'].get('day')} / {s['recall_by_light'].get('dusk')} | {s['false_redactions']}/{report['negatives']}"
                      + f" | {s['ms_per_1600px_photo']} / {s['ms_per_1600px_photo_without']} |")
+    cells = report["person_recall_by_head_and_height"]
+    lines += ["", f"People (bodies): {report['bodies']} labelled photos (the head shown, or covered: hidden; height in px of 1065).", "",
+              "| person recall | " + " | ".join(cells) + " |", "|---|" + "---|" * len(cells),
+              f"| {report['person_recall']} | " + " | ".join(str(v) for v in cells.values()) + " |"]
     (results_dir / "redaction.md").write_text("\n".join(lines) + "\n")
     print("\n".join(lines))
 

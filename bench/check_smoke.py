@@ -23,7 +23,7 @@ EXPECTED = {
                               ("single_thread", "vips_thumbnail", "median_images_per_s"), ("quality", "ours", "psnr_db"),
                               ("single_thread", "ours_without_redaction", "median_images_per_s")],
     "quality-calibration.json": [("corpus", "legible"), ("corpus", "retake_recall"), ("reuse", "recall")],
-    "redaction.json": [("positives",), ("sides", "1280", "recall"), ("sides", "1280", "ms_per_1600px_photo")],
+    "redaction.json": [("positives",), ("sides", "1280", "recall"), ("sides", "1280", "ms_per_1600px_photo"), ("person_recall",)],
     "dashboard.json": [("sqlite", "first_90_day_view_ms"), ("sqlite", "views", "90_days", "median_ms"),
                        ("postgres", "views", "90_days", "median_ms"), ("postgres", "delivered_with_photo_90_days")],
 }

@@ -157,7 +157,7 @@ def test_an_operator_reviews_a_case_with_its_evidence_and_resolves_it(server, tm
         assert "Nothing here" in text
         # The evidence in sentences, as the pack words it, not the API's machine words.
         assert "Taken at the delivery address" in text and "Not shown: the upload named no capture ticket" in text
-        assert "No face detected" in text and "Sharp, well lit and large enough" in text
+        assert "No face or person detected" in text and "Sharp, well lit and large enough" in text
         assert "at-address" not in text and "no_ticket" not in text
         assert f"ANOTHER ADDRESS: near-duplicate of the photo of delivery {first['id']}" in text and "same courier" in text
         assert "key ed25519-" in text

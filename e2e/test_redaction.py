@@ -1,7 +1,9 @@
 """Redaction end to end: photos with a person in them, uploaded through the API and through the
 courier app's camera, are stored with the face pixelated; an independent detector (OpenCV's Haar
 cascades, not the YuNet network the server uses) finds the face in what was sent and none in what
-is served. Under `people_policy: retake` the same photo is refused, and the courier is told why."""
+is served. People whose faces cannot be seen are pixelated whole: OpenCV's HOG people detector
+(not the server's SSD network) finds the body in what was sent and none in what is served. Under
+`people_policy: retake` the same photo is refused, and the courier is told why."""
 import io
 import json
 import random
@@ -31,6 +33,21 @@ def faces(jpeg):
     for cascade in CASCADES:
         found += [tuple(int(v) for v in box) for box in cascade.detectMultiScale(grey, 1.05, 3, minSize=(20, 20))]
     return found
+
+
+HOG = cv2.HOGDescriptor()
+HOG.setSVMDetector(cv2.HOGDescriptor_getDefaultPeopleDetector())
+BODIES = ROOT / "Tests/Fixtures/bodies"
+
+
+def bodies(jpeg):
+    """Every person HOG finds with some confidence (SVM weight over 0.8), as (x, y, w, h) in the
+    photo's pixels (searched on an 800 px wide copy, where its 64 x 128 window fits a person)."""
+    image = numpy.array(Image.open(io.BytesIO(jpeg)).convert("RGB"))
+    scale = 800 / image.shape[1]
+    small = cv2.resize(image, (800, round(image.shape[0] * scale)), interpolation=cv2.INTER_AREA)
+    boxes, weights = HOG.detectMultiScale(small, winStride=(8, 8), scale=1.05)
+    return [tuple(round(v / scale) for v in box) for box, weight in zip(boxes, numpy.ravel(weights)) if weight > 0.8]
 
 
 def near(found, box):
@@ -70,7 +87,7 @@ def test_photos_with_a_face_are_served_with_none_an_independent_detector_can_fin
         status, raw = upload(world, delivery, sent, f"face-{checked}")
         assert status == 201, raw
         answer = json.loads(raw)
-        assert answer["photo"]["redaction"] == {"searched": True, "faces": 1}
+        assert answer["photo"]["redaction"]["searched"] and answer["photo"]["redaction"]["faces"] == 1
         served = served_display(delivery)
         assert near(faces(served), box) == [], f"{path.name}: a face is still found where it was"
         # And what the tenant downloads is the same redacted photo.
@@ -78,10 +95,27 @@ def test_photos_with_a_face_are_served_with_none_an_independent_detector_can_fin
                                         headers={"Authorization": f"Bearer {world.api_key}"})
         assert status == 200 and downloaded == served
         status, details = world.api(f"/api/v1/deliveries/{delivery['id']}")
-        assert details["proofs"][0]["redaction"] == {"searched": True, "faces": 1}
+        assert details["proofs"][0]["redaction"] == answer["photo"]["redaction"]
         page = request(delivery["customer_url"])[2].decode()
-        assert "One face was blurred." in page and "Faces are blurred automatically" in page
+        assert "One face was blurred." in page and "Faces and people are blurred automatically" in page
     assert checked >= 2, "the independent detector found the face in too few of the photos sent"
+
+
+def test_a_person_whose_face_cannot_be_seen_is_served_with_no_body_an_independent_detector_can_find(server):
+    world = World(server, username="redaction-bodies")
+    name, boxes = (BODIES / "MANIFEST.tsv").read_text().splitlines()[1].split("\t")[:2]
+    thrower = tuple(int(v) for v in boxes.split(";")[0].split(","))
+    sent = (BODIES / name).read_bytes()
+    assert near(bodies(sent), thrower), "the independent detector finds the person in what is sent"
+    assert near(faces(sent), (thrower[0], thrower[1], thrower[2], thrower[3] // 6)) == [], "and no face where the head is"
+    delivery = world.delivery()
+    status, raw = upload(world, delivery, sent, "bodies")
+    assert status == 201, raw
+    redaction = json.loads(raw)["photo"]["redaction"]
+    assert redaction["searched"] and redaction["people"] >= 1
+    assert near(bodies(served_display(delivery)), thrower) == [], "a person is still found where one was"
+    page = request(delivery["customer_url"])[2].decode()
+    assert ("One person was blurred." if redaction["people"] == 1 else f"{redaction['people']} people were blurred.") in page
 
 
 def test_retake_refuses_a_photo_with_a_face(server):
@@ -157,7 +191,7 @@ def test_the_courier_is_told_at_once(server, tmp_path, policy):
             page.get_by_role("button", name="Take photo").click()
             if policy == "blur":
                 page.wait_for_selector("[data-view=verdict] [data-redaction]")
-                assert "faces were blurred" in page.inner_text("main")
+                assert "Someone was in the photo and was blurred" in page.inner_text("main")
                 screenshot(page, "courier-redaction-blurred")
                 served = served_display(delivery)
                 assert near(faces(served), box) == [], "the face is still found in the served photo"

@@ -264,10 +264,13 @@ int dsv_process(dsv_format format, const void *data, size_t length, int w, int h
         snprintf(err, err_length, "redaction failed");  // never stored unsearched
         goto done;
     }
+    for (int i = 0; i < found && i < DSV_MAX_REGIONS; i++) {
+        if (regions[i].kind == DSD_FACE) output->faces++;
+        else output->people++;
+    }
     if (found > DSV_MAX_REGIONS) {
         regions[0] = (dsd_region){0, 0, uw, uh, 1.0f, DSD_FACE};
         found = 1;
-        output->faces = DSV_MAX_REGIONS;
     }
     dsr_fit(uw, uh, thumbnail_max, &tw, &th);
     if (!(thumb = malloc((size_t)tw * th * 4)) || dsr_resize_memory(upright, (size_t)uw * 4, uw, uh, thumb, tw, th)) goto done;
@@ -275,7 +278,6 @@ int dsv_process(dsv_format format, const void *data, size_t length, int w, int h
     if (dsm_measure(thumb, tw, th, &output->signals, &output->dhash)) goto done;
     dsx_pixelate(upright, uw, uh, regions, found, 1.0, 1.0);
     dsx_pixelate(thumb, tw, th, regions, found, (double)tw / uw, (double)th / uh);
-    if (output->faces == 0) output->faces = found;
     if (dsj_encode(upright, uw, uh, quality, &output->display, &output->display_length, err, err_length)) goto done;
     if (dsj_encode(thumb, tw, th, quality, &output->thumbnail, &output->thumbnail_length, err, err_length)) goto done;
     output->display_width = uw;

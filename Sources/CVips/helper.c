@@ -34,7 +34,7 @@
 
 #define CHANNEL_FD 3
 #define IMAGE_FD 4  // a memfd: the upload's bytes, written by the server, mapped by the helper
-#define MAGIC 0x44534832u               // "DSH2": the answer carries the quality signals
+#define MAGIC 0x44534833u               // "DSH3": the answer carries the people redacted
 #define MAX_REQUEST ((uint64_t)256 << 20)  // the server's own limit is far lower; this bounds the helper's allocation
 #define MAX_DISPLAY ((uint64_t)64 << 20)
 #define MAX_THUMBNAIL ((uint64_t)8 << 20)
@@ -55,7 +55,7 @@ typedef struct {
     uint64_t display_length, thumbnail_length;
     dsv_signals signals;
     uint64_t dhash;
-    int32_t faces;
+    int32_t faces, people;
 } response;
 
 static int64_t now_ms(void) {
@@ -293,7 +293,8 @@ dsv_job_result dsv_helper_run(dsv_helper *helper, const dsv_job *job, const void
         answer.header.width < 1 || answer.header.height < 1 ||
         (int64_t)answer.header.width * answer.header.height > job->max_pixels ||
         answer.header.orientation < 1 || answer.header.orientation > 8 ||
-        !signals_valid(&answer.signals) || answer.faces < 0 || answer.faces > DSV_MAX_REGIONS ||
+        !signals_valid(&answer.signals) || answer.faces < 0 || answer.people < 0 ||
+        answer.faces + (int64_t)answer.people > DSV_MAX_REGIONS ||
         (answer.header.has_gps && (!isfinite(answer.header.gps_latitude) || !isfinite(answer.header.gps_longitude)))) {
         return lost(helper, output, wait_status);
     }
@@ -314,6 +315,7 @@ dsv_job_result dsv_helper_run(dsv_helper *helper, const dsv_job *job, const void
     output->signals = answer.signals;
     output->dhash = answer.dhash;
     output->faces = answer.faces;
+    output->people = answer.people;
     return DSV_JOB_DONE;
 }
 
@@ -497,6 +499,7 @@ _Noreturn void dsv_helper_serve(int memory_mb) {
                 answer.signals = output.signals;
                 answer.dhash = output.dhash;
                 answer.faces = output.faces;
+                answer.people = output.people;
             }
         }
         arm(cpu_timer, 0);

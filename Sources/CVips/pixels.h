@@ -72,8 +72,9 @@ void dsm_init(void);
 int dsm_measure(const uint8_t *rgbx, int width, int height, dsv_signals *signals, uint64_t *dhash);
 
 /// Finds what must be redacted on a copy of `upright` reduced to `longest` px (detection costs
-/// grow with the area; BENCHMARKS.md has the recall at each size), and again on a 320 px copy for
-/// faces too large for the first search. Regions come back in `upright`'s pixels; returns how
+/// grow with the area; BENCHMARKS.md has the recall at each size), again on a 320 px copy for
+/// faces too large for the first search, and for people (whole or partial bodies) on a 600 px
+/// copy. Regions come back in `upright`'s pixels; returns how
 /// many (at most `capacity`), or -1 when either search failed.
 int dsx_find(const uint8_t *upright, int width, int height, int longest, dsd_region *regions, int capacity);
 

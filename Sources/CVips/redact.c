@@ -9,9 +9,14 @@
 // YuNet finds faces up to about 500 px of the image it searches: a face that fills much of the
 // frame (a face at the lens, a selfie by mistake) is looked for again on a copy this small.
 #define COARSE_SIDE 320
+// The person network looks at square tiles of this copy at 300 x 300: a 3:2 photo this long gives
+// two tiles of about 400 px, a little over what the network sees.
+#define PEOPLE_SIDE 600
+
+typedef int (*finder)(const uint8_t *rgbx, int width, int height, dsd_region *regions, int capacity);
 
 // One search on a copy at most `longest` px long; regions come back in `upright`'s pixels.
-static int search_at(const uint8_t *upright, int width, int height, int longest, dsd_region *regions, int capacity) {
+static int search_at(finder find, const uint8_t *upright, int width, int height, int longest, dsd_region *regions, int capacity) {
     int sw = width, sh = height;
     dsr_fit(width, height, longest, &sw, &sh);
     const uint8_t *searched = upright;
@@ -23,7 +28,7 @@ static int search_at(const uint8_t *upright, int width, int height, int longest,
         }
         searched = reduced;
     }
-    int count = dsd_find(searched, sw, sh, regions, capacity);
+    int count = find(searched, sw, sh, regions, capacity);
     free(reduced);
     // Back to the upright image's pixels (rounded outwards, so a region never shrinks).
     double sx = (double)width / sw, sy = (double)height / sh;
@@ -45,18 +50,28 @@ static int same_face(const dsd_region *a, const dsd_region *b) {
            (bx >= a->x && bx < a->x + a->width && by >= a->y && by < a->y + a->height);
 }
 
-int dsx_find(const uint8_t *upright, int width, int height, int longest, dsd_region *regions, int capacity) {
-    int count = search_at(upright, width, height, longest, regions, capacity);
-    if (count < 0 || longest <= COARSE_SIDE || (width <= COARSE_SIDE && height <= COARSE_SIDE)) return count;
-    dsd_region *coarse = malloc(sizeof(dsd_region) * (size_t)(capacity > 0 ? capacity : 1));
-    int more = coarse ? search_at(upright, width, height, COARSE_SIDE, coarse, capacity) : -1;
-    for (int i = 0; i < more && count < capacity; i++) {
+// Regions found on a coarse copy that are not already in `regions` (or all of them, for another
+// kind) are added while there is room. Returns the new count, or -1 when the search failed.
+static int add_search(finder find, int dedupe, const uint8_t *upright, int width, int height, int longest,
+                      dsd_region *regions, int count, int capacity) {
+    dsd_region *more = malloc(sizeof(dsd_region) * (size_t)(capacity > 0 ? capacity : 1));
+    int found = more ? search_at(find, upright, width, height, longest, more, capacity) : -1;
+    for (int i = 0; i < found && count < capacity; i++) {
         int seen = 0;
-        for (int j = 0; j < count && !seen; j++) seen = same_face(&coarse[i], &regions[j]);
-        if (!seen) regions[count++] = coarse[i];
+        for (int j = 0; j < count && dedupe && !seen; j++) seen = regions[j].kind == more[i].kind && same_face(&more[i], &regions[j]);
+        if (!seen) regions[count++] = more[i];
     }
-    free(coarse);
-    return more < 0 ? -1 : count;
+    free(more);
+    return found < 0 ? -1 : count;
+}
+
+int dsx_find(const uint8_t *upright, int width, int height, int longest, dsd_region *regions, int capacity) {
+    int count = search_at(dsd_find, upright, width, height, longest, regions, capacity);
+    if (count >= 0 && longest > COARSE_SIDE && (width > COARSE_SIDE || height > COARSE_SIDE))
+        count = add_search(dsd_find, 1, upright, width, height, COARSE_SIDE, regions, count, capacity);
+    // People from behind or too far for a face: their bodies, on a small copy.
+    if (count >= 0) count = add_search(dsd_find_people, 0, upright, width, height, PEOPLE_SIDE, regions, count, capacity);
+    return count;
 }
 
 // Each cell of the mosaic becomes its mean colour: a face spans about four cells across, which no
@@ -86,15 +101,20 @@ static int clamp_to(double value, double (*round)(double), int limit) {
 
 void dsx_pixelate(uint8_t *rgbx, int width, int height, const dsd_region *regions, int count, double sx, double sy) {
     for (int i = 0; i < count; i++) {
-        // The detector's box is the face from brows to chin: the margin takes in hair, ears and
-        // the neck, which recognise a person as well. Rounded outwards, then clamped to the image.
+        // A face box runs from brows to chin: the margin takes in hair, ears and the neck, which
+        // recognise a person as well. A person box holds the whole body already: a small margin
+        // for what the network's box cut short. Rounded outwards, then clamped to the image.
+        int face = regions[i].kind == DSD_FACE;
         double w = regions[i].width * sx, h = regions[i].height * sy;
-        double x = regions[i].x * sx - w * 0.3, y = regions[i].y * sy - h * 0.35;
+        double left = face ? 0.3 : 0.05, top = face ? 0.35 : 0.05, across = face ? 1.6 : 1.1, down = face ? 1.7 : 1.1;
+        double x = regions[i].x * sx - w * left, y = regions[i].y * sy - h * top;
         int x0 = clamp_to(x, floor, width), y0 = clamp_to(y, floor, height);
-        int x1 = clamp_to(x + w * 1.6, ceil, width), y1 = clamp_to(y + h * 1.7, ceil, height);
+        int x1 = clamp_to(x + w * across, ceil, width), y1 = clamp_to(y + h * down, ceil, height);
         if (x1 <= x0 || y1 <= y0) continue;
+        // About six cells across a face, and a face's worth per cell on a body (a head is about an
+        // eighth of a person's height).
         int longest = (x1 - x0) > (y1 - y0) ? (x1 - x0) : (y1 - y0);
-        int cell = longest / 6;
+        int cell = longest / (face ? 6 : 8);
         mosaic(rgbx, width, x0, y0, x1, y1, cell < 2 ? 2 : cell);
     }
 }

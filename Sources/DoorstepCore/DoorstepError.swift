@@ -87,7 +87,7 @@ extension DoorstepError: CustomStringConvertible {
         case .photoUnusable(let issues): "photoUnusable(\(issues.map(\.rawValue).joined(separator: ",")))"
         case .sealedUploadInvalid: "sealedUploadInvalid"
         case .captureNotFresh(let freshness): "captureNotFresh(\(freshness.rawValue))"
-        case .peopleInFrame(let redaction): "peopleInFrame(faces: \(redaction.faces))"
+        case .peopleInFrame(let redaction): "peopleInFrame(faces: \(redaction.faces), people: \(redaction.people))"
         case .crossSiteRequest: "crossSiteRequest"
         case .codeRequired: "codeRequired"
         }

@@ -1,5 +1,5 @@
 /// What a tenant's photos do about people in the frame. No stored photo should show a
-/// recognisable person: `blur` pixelates faces before anything is written; `retake` refuses the
+/// recognisable person: `blur` pixelates faces and people before anything is written; `retake` refuses the
 /// photo so the courier frames the parcel alone; `off` stores pixels as taken, and only with a
 /// lawful reason on record (a tenant whose couriers photograph the recipient with consent, say).
 public enum PeoplePolicy: String, Codable, Sendable, CaseIterable {
@@ -12,17 +12,31 @@ public enum PeoplePolicy: String, Codable, Sendable, CaseIterable {
 /// It records what was done, never what was seen (no positions, no scores).
 public struct Redaction: Codable, Sendable, Equatable {
     public var faces: Int
+    /// Whole or partial people (bodies, from any side), each pixelated whole: a person whose face
+    /// was also found counts once in each.
+    public var people: Int
     /// False when redaction was off for this photo (`people_policy` `off`).
     public var searched: Bool
 
-    public init(faces: Int = 0, searched: Bool = true) {
+    public init(faces: Int = 0, people: Int = 0, searched: Bool = true) {
         self.faces = faces
+        self.people = people
         self.searched = searched
     }
 
-    public static let notSearched = Redaction(faces: 0, searched: false)
+    public static let notSearched = Redaction(faces: 0, people: 0, searched: false)
 
-    public var isEmpty: Bool { faces == 0 }
+    public var isEmpty: Bool { faces == 0 && people == 0 }
+
+    private enum CodingKeys: String, CodingKey { case faces, people, searched }
+
+    /// `people` is absent from what was written before people were searched for: none.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        faces = try container.decode(Int.self, forKey: .faces)
+        people = try container.decodeIfPresent(Int.self, forKey: .people) ?? 0
+        searched = try container.decode(Bool.self, forKey: .searched)
+    }
 }
 
 extension TenantSettings {

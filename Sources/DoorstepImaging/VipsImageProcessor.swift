@@ -92,7 +92,7 @@ extension ProcessedImage {
                 darkShare: out.signals.dark_share, clippedShare: out.signals.clipped_share,
                 sharpness: out.signals.sharpness, weakerSharpness: out.signals.weaker_sharpness),
             perceptualHash: out.dhash,
-            redaction: searched ? Redaction(faces: Int(out.faces)) : .notSearched
+            redaction: searched ? Redaction(faces: Int(out.faces), people: Int(out.people)) : .notSearched
         )
     }
 }

@@ -494,6 +494,9 @@ enum Migrations {
             "ALTER TABLE operators ADD COLUMN totp_secret TEXT",
             "ALTER TABLE operators ADD COLUMN totp_step BIGINT",
         ]),
+        // Redaction finds people (bodies) too: how many were pixelated in each photo (NULL for
+        // photos from before, which were searched for faces only, or not searched).
+        (29, ["ALTER TABLE photos ADD COLUMN people_redacted INTEGER"]),
     ]
 
     static var latest: Int { steps.map(\.version).max() ?? 0 }

@@ -128,7 +128,7 @@ extension SQLMetadataStore {
                 mean_brightness, display_key, display_width, display_height, display_bytes, display_sha256,
                 thumbnail_key, thumbnail_width, thumbnail_height, thumbnail_bytes, thumbnail_sha256, created_at,
                 wrapped_key, kek_version, expires_at, sharpness, quality_issues, perceptual_hash, location_verdict,
-                capture_ticket, freshness, faces_redacted, attempt_id, slot, kind)
+                capture_ticket, freshness, faces_redacted, people_redacted, attempt_id, slot, kind)
             VALUES (\(bind: photo.id), \(bind: photo.deliveryID), \(bind: photo.tenantID), \(bind: photo.courierID),
                 \(bind: photo.placement.rawValue), \(bind: photo.note), \(bind: photo.capturedAt?.epochMilliseconds),
                 \(bind: photo.imagePosition?.latitude), \(bind: photo.imagePosition?.longitude),
@@ -141,7 +141,8 @@ extension SQLMetadataStore {
                 \(bind: photo.dataKey.sealed), \(bind: photo.dataKey.kekVersion), \(bind: photo.expiresAt.epochMilliseconds),
                 \(bind: photo.quality.sharpness), \(bind: PhotoRow.encode(photo.quality.issues)),
                 \(bind: Int64(bitPattern: photo.perceptualHash)), \(bind: photo.locationVerdict.rawValue),
-                \(bind: photo.captureTicket), \(bind: photo.freshness.rawValue), \(bind: photo.redaction.storedFaces), \(bind: photo.attemptID),
+                \(bind: photo.captureTicket), \(bind: photo.freshness.rawValue), \(bind: photo.redaction.storedFaces),
+                \(bind: photo.redaction.storedPeople), \(bind: photo.attemptID),
                 \(bind: photo.slot), \(bind: photo.kind.rawValue))
             """).run()
     }
@@ -226,7 +227,7 @@ struct PhotoRow: Decodable {
         "display_key", "display_width", "display_height", "display_bytes", "display_sha256",
         "thumbnail_key", "thumbnail_width", "thumbnail_height", "thumbnail_bytes", "thumbnail_sha256", "created_at",
         "wrapped_key", "kek_version", "expires_at", "sharpness", "quality_issues", "perceptual_hash", "location_verdict",
-        "capture_ticket", "freshness", "faces_redacted", "attempt_id", "slot", "kind",
+        "capture_ticket", "freshness", "faces_redacted", "people_redacted", "attempt_id", "slot", "kind",
     ], of: nil)
 
     var id: String
@@ -263,6 +264,7 @@ struct PhotoRow: Decodable {
     var captureTicket: String?
     var freshness: String
     var facesRedacted: Int?
+    var peopleRedacted: Int?
     var attemptId: String?
     var slot: Int
     var kind: String
@@ -295,7 +297,7 @@ struct PhotoRow: Decodable {
             dataKey: WrappedDataKey(kekVersion: kekVersion, sealed: wrappedKey),
             createdAt: Date(epochMilliseconds: createdAt), expiresAt: Date(epochMilliseconds: expiresAt),
             captureTicket: captureTicket, freshness: Freshness(rawValue: freshness) ?? .noTicket,
-            redaction: Redaction(stored: facesRedacted)
+            redaction: Redaction(storedFaces: facesRedacted, people: peopleRedacted)
         )
         photo.attemptID = attemptId
         photo.slot = slot
@@ -336,7 +338,7 @@ extension SQLMetadataStore {
             try await db.raw("""
                 SELECT id, delivery_id, placement, created_at, captured_at, display_sha256, distance_to_address,
                        expires_at, deleted_at, deleted_reason, location_verdict, quality_issues, freshness, faces_redacted,
-                       proof_key, proof_until, attempt_id, slot, kind, note
+                       people_redacted, proof_key, proof_until, attempt_id, slot, kind, note
                 FROM photos WHERE delivery_id = \(bind: deliveryID) ORDER BY created_at, id
                 """).all(decoding: ProofRow.self, with: snakeCase).map(\.proof)
         }
@@ -358,6 +360,7 @@ struct ProofRow: Decodable {
     var qualityIssues: String
     var freshness: String
     var facesRedacted: Int?
+    var peopleRedacted: Int?
     var proofKey: String?
     var proofUntil: Int64?
     var attemptId: String?
@@ -373,7 +376,7 @@ struct ProofRow: Decodable {
             expiresAt: Date(epochMilliseconds: expiresAt ?? createdAt), deletedAt: deletedAt.map(Date.init(epochMilliseconds:)),
             deletedReason: deletedReason.flatMap(PhotoDeletionReason.init(rawValue:)), locationVerdict: LocationVerdict(rawValue: locationVerdict) ?? .unknown,
             qualityIssues: qualityIssues.split(separator: ",").compactMap { QualityIssue(rawValue: String($0)) },
-            freshness: Freshness(rawValue: freshness) ?? .noTicket, redaction: Redaction(stored: facesRedacted),
+            freshness: Freshness(rawValue: freshness) ?? .noTicket, redaction: Redaction(storedFaces: facesRedacted, people: peopleRedacted),
             proofThumbnailUntil: proofKey == nil ? nil : proofUntil.map(Date.init(epochMilliseconds:)), attemptID: attemptId)
         proof.slot = slot
         proof.kind = PhotoKind(rawValue: kind) ?? .door
@@ -384,11 +387,13 @@ struct ProofRow: Decodable {
 }
 
 extension Redaction {
-    /// Stored as one column: the faces pixelated, NULL when the photo was not searched (a
-    /// `people_policy` of `off`, or a photo older than redaction).
+    /// Stored as two columns: the faces and the people pixelated; faces NULL when the photo was
+    /// not searched (a `people_policy` of `off`, or a photo older than redaction), people NULL
+    /// when it was searched for faces only (before people were looked for: read as none).
     var storedFaces: Int? { searched ? faces : nil }
+    var storedPeople: Int? { searched ? people : nil }
 
-    init(stored faces: Int?) {
-        self = faces.map { Redaction(faces: $0) } ?? .notSearched
+    init(storedFaces faces: Int?, people: Int?) {
+        self = faces.map { Redaction(faces: $0, people: people ?? 0) } ?? .notSearched
     }
 }

@@ -152,12 +152,12 @@ import Testing
     /// catch those; the image itself is in shared memory, the socket carries 40 bytes), speaks
     /// before it is asked, or exits.
     @Test(arguments: [
-        ("crash", "printf 2HSD >&3; /usr/bin/head -c 16 <&3 >/dev/null; kill -SEGV $$", IsolatedImageProcessor.Loss.signal(SIGSEGV), true),
-        ("silent", "printf 2HSD >&3; exec /bin/sleep 600", .signal(SIGKILL), false),
-        ("nonsense", "printf 2HSD >&3; /usr/bin/head -c 40 <&3 >/dev/null; printf '%0300d' 7 >&3; exec /bin/sleep 600", .signal(SIGKILL), true),
-        ("no such status", "printf 2HSD >&3; /usr/bin/head -c 40 <&3 >/dev/null; printf '2HSD\\007\\000\\000\\000' >&3; /usr/bin/head -c 300 /dev/zero >&3; exec /bin/sleep 600", .signal(SIGKILL), true),
-        ("unasked", "printf 2HSDx >&3; exec /bin/sleep 600", .signal(SIGKILL), true),
-        ("exits", "printf 2HSD >&3; /usr/bin/head -c 16 <&3 >/dev/null; exit 3", .exited(3), true),
+        ("crash", "printf 3HSD >&3; /usr/bin/head -c 16 <&3 >/dev/null; kill -SEGV $$", IsolatedImageProcessor.Loss.signal(SIGSEGV), true),
+        ("silent", "printf 3HSD >&3; exec /bin/sleep 600", .signal(SIGKILL), false),
+        ("nonsense", "printf 3HSD >&3; /usr/bin/head -c 40 <&3 >/dev/null; printf '%0300d' 7 >&3; exec /bin/sleep 600", .signal(SIGKILL), true),
+        ("no such status", "printf 3HSD >&3; /usr/bin/head -c 40 <&3 >/dev/null; printf '3HSD\\007\\000\\000\\000' >&3; /usr/bin/head -c 300 /dev/zero >&3; exec /bin/sleep 600", .signal(SIGKILL), true),
+        ("unasked", "printf 3HSDx >&3; exec /bin/sleep 600", .signal(SIGKILL), true),
+        ("exits", "printf 3HSD >&3; /usr/bin/head -c 16 <&3 >/dev/null; exit 3", .exited(3), true),
     ])
     func aHelperGoneWrongCostsOneImageInBoundedTime(_ name: String, script: String, expected: IsolatedImageProcessor.Loss, promptly: Bool) throws {
         let image = Self.fixture("x01_wine_stored3837x2560_o6_gps.jpg")

@@ -195,7 +195,7 @@ import Testing
     /// costs that upload a 422; the server answers the next request, logs and counts the loss.
     @Test func aDecoderCrashCostsOneUploadA422AndNotTheServer() async throws {
         let script = FileManager.default.temporaryDirectory.appendingPathComponent("doorstep-crashing-helper-\(UUID().uuidString).sh")
-        try Data("#!/bin/sh\nprintf 2HSD >&3\n/usr/bin/head -c 16 <&3 >/dev/null\nkill -SEGV $$\n".utf8).write(to: script)
+        try Data("#!/bin/sh\nprintf 3HSD >&3\n/usr/bin/head -c 16 <&3 >/dev/null\nkill -SEGV $$\n".utf8).write(to: script)
         defer { try? FileManager.default.removeItem(at: script) }
         chmod(script.path, 0o755)
         try await TestApp.run(configure: { $0.decoderExecutable = script.path }) { app in

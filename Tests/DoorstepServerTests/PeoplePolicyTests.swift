@@ -42,7 +42,7 @@ import Testing
 
                 let page = try await client.execute(uri: app.customerPath(delivery), method: .get).text
                 #expect(page.contains("One face was blurred."))
-                #expect(page.contains("Faces are blurred automatically"))
+                #expect(page.contains("Faces and people are blurred automatically"))
             }
         }
     }
@@ -68,6 +68,38 @@ import Testing
                 #expect(retake.status == .created)
                 let photo = try #require(try retake.json()["photo"] as? [String: Any])
                 #expect(redaction(photo) == (true, 0))
+            }
+        }
+    }
+
+    /// People whose faces cannot be seen (Tests/Fixtures/bodies) are people all the same: blurred
+    /// and counted by default, the reason for a retake under `retake`.
+    @Test func aPersonWithoutAVisibleFaceIsBlurredOrRefusedToo() async throws {
+        let bodies = Array(FileManager.default.contents(
+            atPath: TestApp.repositoryRoot.appendingPathComponent("Tests/Fixtures/bodies/basketball_faces_hidden.jpg").path) ?? Data())
+        try await TestApp.run { app in
+            try await app.application.test(.router) { client in
+                let blurred = try await app.delivery()
+                let upload = try await client.execute(
+                    uri: app.uploadPath(blurred), method: .post, headers: app.courierHeaders(key: "bodies"), body: ByteBuffer(bytes: bodies))
+                #expect(upload.status == .created)
+                let photo = try #require(try upload.json()["photo"] as? [String: Any])
+                let people = (photo["redaction"] as? [String: Any])?["people"] as? Int ?? 0
+                #expect(people >= 1)
+                let page = try await client.execute(uri: app.customerPath(blurred), method: .get).text
+                #expect(page.contains(people == 1 ? "One person was blurred." : "\(people) people were blurred."))
+                let proofs = try #require(try await client.execute(uri: "/api/v1/deliveries/\(blurred.id)", method: .get, headers: app.apiHeaders)
+                    .json()["proofs"] as? [[String: Any]])
+                #expect((proofs.first?["redaction"] as? [String: Any])?["people"] as? Int == people)
+
+                #expect(try await patch(["people_policy": "retake"], app: app, client: client).status == .ok)
+                let refused = try await app.delivery()
+                let again = try await client.execute(
+                    uri: app.uploadPath(refused), method: .post, headers: app.courierHeaders(key: "bodies-again"), body: ByteBuffer(bytes: bodies))
+                #expect(again.status == .unprocessableContent)
+                let problem = try again.json()
+                #expect(problem["type"] as? String == "/problems/people-in-frame")
+                #expect((problem["detail"] as? String)?.contains(people == 1 ? "a person" : "\(people) people") == true)
             }
         }
     }
@@ -101,7 +133,7 @@ import Testing
                 let photo = try #require(try upload.json()["photo"] as? [String: Any])
                 #expect(redaction(photo) == (false, 0))
                 let page = try await client.execute(uri: app.customerPath(delivery), method: .get).text
-                #expect(!page.contains("Faces are blurred automatically"))
+                #expect(!page.contains("Faces and people are blurred automatically"))
 
                 // Turning redaction back on drops the reason.
                 let back = try await patch(["people_policy": "blur"], app: app, client: client)

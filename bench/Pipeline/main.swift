@@ -15,7 +15,7 @@ import Synchronization
 //   doorstep-pipeline-bench --write DIR FILE...     writes our 1600 px output of each file (quality check)
 //   --no-redaction, --search-side N                 redaction off, or faces searched at N px (default 1280)
 //   doorstep-pipeline-bench --redaction-check FILE[@X,Y,W,H]...
-//                                                   per file: faces redacted, the share of the labelled face's
+//                                                   per file: faces and people redacted, the share of the labelled face's
 //                                                   box that redaction changed (display with vs without), and
 //                                                   the milliseconds with and without (bench/calibrate_redaction.py)
 
@@ -119,7 +119,7 @@ if parsed.redactionCheck {
         var with: ProcessedImage?, without: ProcessedImage?
         let onSeconds = try seconds { with = try inProcess.process(photo, limits: ImageLimits(), output: spec) }
         let offSeconds = try seconds { without = try inProcess.process(photo, limits: ImageLimits(), output: off) }
-        var row: [String: Any] = ["file": files[index].lastPathComponent, "faces": with!.redaction.faces,
+        var row: [String: Any] = ["file": files[index].lastPathComponent, "faces": with!.redaction.faces, "people": with!.redaction.people,
                                   "ms": (onSeconds * 10000).rounded() / 10, "ms_without": (offSeconds * 10000).rounded() / 10]
         if labels[index].count == 4 {
             let a = try inProcess.decodePixels(with!.display.jpeg), b = try inProcess.decodePixels(without!.display.jpeg)

@@ -72,11 +72,20 @@ def main(out_dir):
                     name = f"{person_name}_{stem}_{width}px_{light}.jpg"
                     photo.save(out / name, quality=90)
                     rows.append(f"{name}\tface\t{width}\t{light}\t{','.join(map(str, box))}")
+    finish(out, rows)
+
+
+def finish(out, rows):
+    """Writes the labels (a header row, then one row a photo) and says how many."""
     (out / "labels.tsv").write_text("\n".join(rows) + "\n")
     print(f"{len(rows) - 1} photos in {out}")
 
 
-if __name__ == "__main__":
+def command_line(main, usage):
     if len(sys.argv) != 2:
-        sys.exit(__doc__)
+        sys.exit(usage)
     main(sys.argv[1])
+
+
+if __name__ == "__main__":
+    command_line(main, __doc__)

@@ -49,12 +49,13 @@ typedef struct {
     int thumbnail_height;
     dsv_signals signals;    // on the thumbnail
     uint64_t dhash;         // difference hash of the thumbnail: 9×8 grey, bit = left < right
-    int faces;              // faces pixelated in both variants; DSV_MAX_REGIONS: that many or more,
+    int faces;              // faces pixelated in both variants,
+    int people;             // and people (bodies); together DSV_MAX_REGIONS: that many or more,
                             // and then the whole photo is pixelated
 } dsv_output;
 
-/// Faces redacted one by one in a photo; with more (a crowd is not a doorstep photo) the whole
-/// photo is pixelated.
+/// Regions (faces and people) redacted one by one in a photo; with more (a crowd is not a
+/// doorstep photo) the whole photo is pixelated.
 #define DSV_MAX_REGIONS 64
 
 /// Starts libvips once per process: blocks untrusted and unused loaders, turns off the operation
@@ -69,8 +70,8 @@ int dsv_read_header(dsv_format format, const void *data, size_t length, dsv_head
 /// and encodes two JPEGs with every metadata field stripped. JPEGs in YCbCr or grey go
 /// through libjpeg-turbo directly; everything else through libvips.
 /// `width`, `height`, `orientation`: as dsv_read_header gave them (not read a second time here).
-/// `detect_max`: faces are searched for on a copy this size (longest side) and pixelated in both
-/// variants; 0 turns redaction off. A search that fails fails the job (never stored unsearched).
+/// `detect_max`: faces are searched for on a copy this size (longest side), people on a 600 px
+/// copy, and both pixelated in both variants; 0 turns redaction off. A search that fails fails the job (never stored unsearched).
 /// `budget_ms`: decoding that takes longer is stopped and fails (a CPU bound on hostile input).
 int dsv_process(dsv_format format, const void *data, size_t length, int width, int height, int orientation,
                 int display_max, int thumbnail_max, int quality, int detect_max, int budget_ms, dsv_output *output,

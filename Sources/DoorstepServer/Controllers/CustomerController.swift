@@ -83,10 +83,11 @@ struct CustomerController {
                     caption: [number, takenFrom].compactMap { $0 }.joined(separator: " · "))
             }
             // What was blurred, over all the photos: the page says it once.
-            let faces = view.photos.reduce(0) { $0 + $1.redaction.faces }
+            let blurred = Redaction(faces: view.photos.reduce(0) { $0 + $1.redaction.faces },
+                                    people: view.photos.reduce(0) { $0 + $1.redaction.people })
             page.photo = .init(
                 deleteURL: "/d/\(delivery.id)/photo/delete?\(link.query)",
-                redacted: strings.facesBlurred(Redaction(faces: faces)), searched: view.photos.contains { $0.redaction.searched })
+                redacted: strings.blurred(blurred), searched: view.photos.contains { $0.redaction.searched })
         } else if let proof = view.proofThumbnail {
             page.proof = .init(
                 url: "/d/\(delivery.id)/photo/proof?\(link.query)", width: proof.width, height: proof.height, until: moment(proof.until),

@@ -103,7 +103,7 @@ struct Problem: Encodable, Sendable {
                       reason: freshness.rawValue)
         case .peopleInFrame(let redaction):
             self.init(slug: "people-in-frame", title: "Someone in the photo", status: .unprocessableContent,
-                      detail: "The photo shows \(redaction.faces == 1 ? "a face" : "\(redaction.faces) faces"). Take it again with only the parcel and the door in the frame. Nothing was stored.",
+                      detail: "The photo shows \(Self.seen(redaction)). Take it again with only the parcel and the door in the frame. Nothing was stored.",
                       reason: "people_in_frame")
         case .incompleteUpload:
             self.init(slug: "incomplete-upload", title: "Upload incomplete", status: .badRequest,
@@ -130,6 +130,12 @@ struct Problem: Encodable, Sendable {
             self.init(slug: "upload-too-slow", title: "Upload too slow", status: .requestTimeout,
                       detail: "The upload arrived slower than \(rate / 1024) KB a second. Send it again with the same Idempotency-Key on a better connection.")
         }
+    }
+
+    /// "a face and a person", "2 faces": what `people-in-frame` saw, in counts only.
+    static func seen(_ redaction: Redaction) -> String {
+        func count(_ n: Int, _ one: String, _ many: String) -> String? { n == 0 ? nil : n == 1 ? "a \(one)" : "\(n) \(many)" }
+        return [count(redaction.faces, "face", "faces"), count(redaction.people, "person", "people")].compactMap { $0 }.joined(separator: " and ")
     }
 
     func response() throws -> Response {

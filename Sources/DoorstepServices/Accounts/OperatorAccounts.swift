@@ -139,8 +139,7 @@ public struct OperatorAccounts: Sendable {
     /// Turns off two-step sign-in for one of the tenant's operators by sign-in name (a lost
     /// phone); they sign in with their password alone until they turn it on again.
     public func resetTwoStep(username: String, tenantID: String, by actor: AccessEvent.Actor, actorID: String?) async throws {
-        guard let account = try await store.operators(tenantID: tenantID).first(where: { $0.account.username == username.lowercased() })?.account
-        else { throw DoorstepError.notFound }
+        let account = try await account(username: username, tenantID: tenantID)
         try await twoStep.reset(account)
         await activity.record(.twoStepReset, tenantID: tenantID, by: actor, actorID: actorID, target: account.id)
     }
@@ -148,9 +147,16 @@ public struct OperatorAccounts: Sendable {
     /// Disables (or enables again) one of the tenant's operators by sign-in name; their sessions
     /// end now either way.
     public func setDisabled(_ disabled: Bool, username: String, tenantID: String, by actor: AccessEvent.Actor, actorID: String?) async throws {
-        guard let account = try await store.operators(tenantID: tenantID).first(where: { $0.account.username == username.lowercased() })?.account,
-              try await store.setOperatorDisabled(id: account.id, tenantID: tenantID, at: disabled ? effects.now() : nil)
+        let account = try await account(username: username, tenantID: tenantID)
+        guard try await store.setOperatorDisabled(id: account.id, tenantID: tenantID, at: disabled ? effects.now() : nil)
         else { throw DoorstepError.notFound }
         await activity.record(disabled ? .operatorDisabled : .operatorEnabled, tenantID: tenantID, by: actor, actorID: actorID, target: account.id)
+    }
+
+    /// One of the tenant's operators by sign-in name (names are kept lower-case); not found otherwise.
+    private func account(username: String, tenantID: String) async throws -> OperatorAccount {
+        guard let account = try await store.operators(tenantID: tenantID).first(where: { $0.account.username == username.lowercased() })?.account
+        else { throw DoorstepError.notFound }
+        return account
     }
 }

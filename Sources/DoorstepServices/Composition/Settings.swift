@@ -115,7 +115,7 @@ extension Setting {
             configuration.limits.decodeBudget = .seconds(try whole(text, in: 1...120))
         },
         Setting("redactionSearchSide", .server, placeholder: "PIXELS", default: "1280",
-                "Faces are searched for on a copy of each photo this size (longest side) and pixelated before it is stored. Smaller is cheaper and misses small faces: on the labelled set, at 1280 px every face from 40 px wide in the 1600 px photo was found (30 px: 83 %), at 640 px every face from 100 px (BENCHMARKS.md, \"Redaction\"). Tenants turn redaction off with people_policy, never here.") { text, configuration in
+                "Faces are searched for on a copy of each photo this size (longest side) and pixelated before it is stored. Smaller is cheaper and misses small faces: on the labelled set, at 1280 px every face from 40 px wide in the 1600 px photo was found (30 px: 83 %), at 640 px every face from 100 px (BENCHMARKS.md, \"Redaction\"). People (bodies) are searched for on a 600 px copy whatever this says. Tenants turn redaction off with people_policy, never here.") { text, configuration in
             configuration.output.redactionSearchSide = try whole(text, in: 320...1600)
         },
         Setting("decoderIsolation", .server, placeholder: "process|off", default: "process",

@@ -72,7 +72,9 @@ struct EvidencePackDocument {
 
     func people(_ redaction: Redaction) -> String {
         guard redaction.searched else { return word("peopleNotSearched") }
-        return redaction.faces == 0 ? word("peopleNone") : word("peopleBlurred", ["n": String(redaction.faces)])
+        guard !redaction.isEmpty else { return word("peopleNone") }
+        return [(redaction.faces, "peopleBlurred"), (redaction.people, "peopleBodiesBlurred")].filter { $0.0 > 0 }
+            .map { word($0.1, ["n": String($0.0)]) }.joined(separator: "; ")
     }
 
     /// "Neighbour chosen by the recipient: no. 12 (chosen 3 Dec 2026, 09:12 UTC)": the recipient's own instruction,

@@ -21,11 +21,15 @@ public struct Strings: Sendable, Decodable {
     public var photoAlt: String
     public var noPhoto: String
     public var privacyNote: String
-    /// Says that faces are blurred and what to do if one was missed (detection is never perfect).
+    /// Says that faces and people are blurred and what to do if one was missed (detection is
+    /// never perfect).
     public var redactionNote: String
     public var facesBlurredOne: String
     /// With %d: how many faces were blurred.
     public var facesBlurredMany: String
+    public var peopleBlurredOne: String
+    /// With %d: how many people (bodies) were blurred.
+    public var peopleBlurredMany: String
     public var linkInvalidTitle: String
     public var linkInvalidBody: String
     public var linkExpiredTitle: String
@@ -180,12 +184,13 @@ public struct Strings: Sendable, Decodable {
 }
 
 extension Strings {
-    /// "2 faces were blurred." for a redacted photo; nil when nothing was.
-    public func facesBlurred(_ redaction: Redaction) -> String? {
-        switch redaction.faces {
-        case 0: nil
-        case 1: facesBlurredOne
-        case let count: String(format: facesBlurredMany, count)
+    /// "2 faces were blurred. One person was blurred." for a redacted photo; nil when nothing was.
+    public func blurred(_ redaction: Redaction) -> String? {
+        func sentence(_ count: Int, _ one: String, _ many: String) -> String? {
+            count == 0 ? nil : count == 1 ? one : String(format: many, count)
         }
+        let sentences = [sentence(redaction.faces, facesBlurredOne, facesBlurredMany),
+                         sentence(redaction.people, peopleBlurredOne, peopleBlurredMany)].compactMap { $0 }
+        return sentences.isEmpty ? nil : sentences.joined(separator: " ")
     }
 }

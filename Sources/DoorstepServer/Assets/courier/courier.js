@@ -160,7 +160,7 @@
       let message = T.sentLater;
       if (status !== 201) message = T.lost;
       else if (body.photo.quality.verdict !== "ok") message = T.verdictRetake + " " + issues(body.photo.quality.issues) + ".";
-      else if (body.photo.redaction.faces > 0) message = T.facesBlurred;
+      else if (blurredSomeone(body.photo)) message = T.facesBlurred;
       toast((stop ? stopTitle(stop) + " — " : "") + message, message === T.sentLater ? 4000 : 15000);
       if (document.querySelector("[data-view=stops]")) showStops();  // refresh the list's badges only
       return;
@@ -172,6 +172,9 @@
     }
     verdict(stop, entry, status, body);
   }
+
+  // Whether redaction pixelated anyone (a face or a whole person) in a kept photo.
+  const blurredSomeone = (photo) => Boolean(photo && (photo.redaction.faces > 0 || photo.redaction.people > 0));
 
   function verdict(stop, entry, status, body) {
     const slot = entry.slot || 1;
@@ -186,7 +189,7 @@
       const quality = body.photo.quality;
       const location = el("p", { class: "muted" }, T["location." + body.photo.location] || "");
       // Told at once, so the courier learns to frame the parcel and the threshold only.
-      const blurred = body.photo.redaction.faces > 0 ? el("div", { class: "notice warn", role: "status", "data-redaction": "" }, T.facesBlurred) : null;
+      const blurred = blurredSomeone(body.photo) ? el("div", { class: "notice warn", role: "status", "data-redaction": "" }, T.facesBlurred) : null;
       if (quality.verdict === "ok") {
         return show(el("section", { "data-view": "verdict", "data-verdict": "ok" },
           el("div", { class: "notice ok", role: "status" }, "✓ " + T.verdictOk), blurred, location,
@@ -467,7 +470,7 @@
         el("div", { class: "notice bad", role: "alert" }, text),
         el("div", { class: "actions" }, el("button", { class: "secondary", type: "button", onclick: () => showStop(stop) }, T.back))));
     }
-    const blurred = body.photo && body.photo.redaction.faces > 0
+    const blurred = blurredSomeone(body.photo)
       ? el("div", { class: "notice warn", role: "status", "data-redaction": "" }, T.facesBlurred) : null;
     show(el("section", { "data-view": "verdict", "data-verdict": "attempted" },
       el("div", { class: "notice ok", role: "status" }, "✓ " + T.attemptRecorded), blurred,

@@ -3,7 +3,7 @@
 // shows a fresh secret (as a QR code drawn by qrcode-generator, and as a key to type), and takes
 // effect once a code from the app matches; turning it off needs a current code.
 (function (C) {
-  const { T, el, api, show, note, problem } = C;
+  const { T, el, api, show, note, problem, codeInput } = C;
   const SVG = "http://www.w3.org/2000/svg";
 
   // The QR code as SVG built node by node (no markup strings), black on white whatever the theme,
@@ -31,8 +31,6 @@
     return svg;
   }
 
-  const codeInput = () => el("input", { id: "two-step-code", autocomplete: "one-time-code", inputmode: "numeric", pattern: "[0-9 ]{6,7}",
-    maxlength: "7", required: true });
   const send = (method, path, body) => api(path, { method, headers: { "Content-Type": "application/json" }, body: JSON.stringify(body) });
 
   async function setUp() {
@@ -44,7 +42,7 @@
   // The fresh secret stays on screen until a code matches it: a mistyped code is tried again
   // against the same secret the app already holds.
   function prove(fresh, notice) {
-    const code = codeInput();
+    const code = codeInput("two-step-code");
     show(el("section", { "data-view": "two-step-setup" },
       el("h2", {}, T.twoStepTitle),
       notice,
@@ -66,7 +64,7 @@
     const response = await api("/api/v1/operator/two-step");
     if (!response.ok) { show(await problem(response)); return; }
     const { on } = await response.json();
-    const code = codeInput();
+    const code = codeInput("two-step-code");
     show(el("section", { "data-view": "account" },
       el("h2", {}, T.accountTitle),
       notice || null,

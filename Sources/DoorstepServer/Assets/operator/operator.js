@@ -68,9 +68,12 @@
     else signIn(response.status === 429 ? T.tooMany : T.failed);
   }
 
+  // A six-digit code from an authenticator app (a space in the middle is allowed, as apps show it).
+  const codeInput = (id, more) => el("input", Object.assign({ id, autocomplete: "one-time-code", inputmode: "numeric",
+    pattern: "[0-9 ]{6,7}", maxlength: "7", required: true }, more));
+
   function codeStep(credentials, message) {
-    const code = el("input", { id: "code", autocomplete: "one-time-code", inputmode: "numeric", pattern: "[0-9 ]{6,7}", maxlength: "7", required: true,
-      "aria-describedby": "code-hint" });
+    const code = codeInput("code", { "aria-describedby": "code-hint" });
     show(el("form", { class: "card", "data-view": "sign-in-code", onsubmit: async (e) => {
       e.preventDefault();
       await submit(Object.assign({}, credentials, { code: code.value.replace(/\s/g, "") }));
@@ -112,7 +115,8 @@
     const quality = !issues ? "—" : issues.length ? issues.map((i) => T["quality." + i] || i).join(", ") : T.qualityOK;
     const redaction = verdicts && verdicts.redaction;
     const people = !redaction ? "—" : !redaction.searched ? T.peopleNotSearched
-      : redaction.faces ? fill(T.peopleBlurred, { n: redaction.faces }) : T.peopleNone;
+      : redaction.faces || redaction.people ? [[redaction.faces, T.peopleBlurred], [redaction.people, T.peopleBodiesBlurred]]
+        .filter(([n]) => n > 0).map(([n, words]) => fill(words, { n })).join("; ") : T.peopleNone;
     return [
       el("dt", {}, T.location), el("dd", {}, verdicts ? T["location." + verdicts.location] || verdicts.location : "—"),
       el("dt", {}, T.distance), el("dd", {}, verdicts && verdicts.distance_to_address_m != null
@@ -156,7 +160,7 @@
   // What the console's other views (console-cases.js, console-deliveries.js, …) share with this one.
   const views = {};
   window.DoorstepConsole = {
-    T, el, api, show, when, fill, keepURL, verdictRows, downloadPack, note, problem, who, views, role: () => role, me: () => me,
+    T, el, api, show, when, fill, keepURL, verdictRows, downloadPack, note, problem, who, codeInput, views, role: () => role, me: () => me,
   };
 
   // Signed in already (the cookie outlives a reload)? Then straight to the cases.

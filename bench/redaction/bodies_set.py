@@ -1,0 +1,90 @@
+#!/usr/bin/env python3
+"""Makes the labelled set for people without a visible face: doorstep-like photos with a whole or
+partial body in them, at known heights and in two lights, from the freely licensed sources in
+sources/ (body_*.png; MANIFEST.tsv there has their licences and body boxes).
+
+Each body is pasted (a rectangle with feathered edges: the sources are cut from an indoor photo)
+onto a scene without people so that it is H px tall in the 1200 px high photo, for H in HEIGHTS
+(a person 5 m to 1 m from a phone held upright, about), as taken (face visible) and with the head
+covered by a dark oval (a person seen from behind, or a face the face detector cannot find), each
+by day and dimmed to dusk. The scenes alone are people_set.py's negatives. Deterministic: the same
+files and labels every run. Needs Pillow.
+
+    bodies_set.py OUT_DIR      writes OUT_DIR/*.jpg and OUT_DIR/labels.tsv (body boxes)
+"""
+import random
+from pathlib import Path
+
+from PIL import Image, ImageDraw, ImageEnhance, ImageFilter
+
+from people_set import LIGHTS, SOURCES, command_line, finish, scenes
+
+HEIGHTS = (250, 400, 600, 900)
+# Each source's head, as an ellipse (centre x, centre y, radius x, radius y) in its own pixels.
+HEADS = {"body_thrower.png": (60, 42, 26, 32), "body_catcher.png": (130, 65, 48, 55)}
+
+
+def bodies():
+    """(name, image, body box) for each body source, from its MANIFEST line."""
+    for line in (SOURCES / "MANIFEST.tsv").read_text().splitlines()[1:]:
+        name, _, _, box, _ = line.split("\t")
+        if name.startswith("body_"):
+            yield name, Image.open(SOURCES / name).convert("RGB"), tuple(int(v) for v in box.split(","))
+
+
+def covered(image, name):
+    out = image.copy()
+    x, y, rx, ry = HEADS[name]
+    ImageDraw.Draw(out).ellipse((x - rx, y - ry, x + rx, y + ry), fill=(38, 36, 34))
+    return out
+
+
+def feathered_mask(size):
+    w, h = size
+    edge = max(2, round(min(w, h) * 0.04))
+    mask = Image.new("L", size, 0)
+    ImageDraw.Draw(mask).rectangle((edge, edge, w - edge, h - edge), fill=255)
+    return mask.filter(ImageFilter.GaussianBlur(edge / 2))
+
+
+def composite(scene, body, box, height, rng):
+    scale = height / box[3]
+    pw, ph = max(1, round(body.width * scale)), max(1, round(body.height * scale))
+    cut = body.resize((pw, ph), Image.LANCZOS)
+    bx, by, bw, bh = (round(v * scale) for v in box)
+    # Standing on the lower part of the frame, anywhere across; the body may run off an edge by a
+    # tenth at most (a partial person), never its head.
+    x = rng.randint(-bx - bw // 10, scene.width - bx - bw + bw // 10)
+    y = rng.randint(max(-by, scene.height - by - bh - scene.height // 3), scene.height - by - bh + bh // 10)
+    out = scene.copy()
+    out.paste(cut, (x, y), feathered_mask(cut.size))
+    # The label is the body's box clipped to the frame.
+    x0, y0 = max(0, x + bx), max(0, y + by)
+    x1, y1 = min(scene.width, x + bx + bw), min(scene.height, y + by + bh)
+    return out, (x0, y0, x1 - x0, y1 - y0)
+
+
+def main(out_dir):
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    rng = random.Random(20261207)
+    rows = ["file\tkind\theight\tlight\tbody_box_x_y_w_h"]
+    for scene_path in scenes():
+        scene = Image.open(scene_path).convert("RGB")
+        stem = scene_path.stem[len("scene_"):]
+        for light, factor in LIGHTS.items():
+            lit = ImageEnhance.Brightness(scene).enhance(factor)
+            for name, body, box in bodies():
+                for head in ("face", "hidden"):
+                    person = body if head == "face" else covered(body, name)
+                    person = ImageEnhance.Brightness(person).enhance(factor)
+                    for height in HEIGHTS:
+                        photo, label = composite(lit, person, box, height, rng)
+                        file = f"{name[5:-4]}_{head}_{stem}_{height}px_{light}.jpg"
+                        photo.save(out / file, quality=90)
+                        rows.append(f"{file}\tbody-{head}\t{height}\t{light}\t{','.join(map(str, label))}")
+    finish(out, rows)
+
+
+if __name__ == "__main__":
+    command_line(main, __doc__)
