@@ -5,7 +5,7 @@ stored display photo, which a detection elsewhere in the frame does not do).
 
 Positives: bench/redaction/people_set.py's labelled set (three freely licensed people at face
 widths of 30 to 600 px in 1600 px photos, day and dusk), and bodies_set.py's (two people 250 to
-900 px tall in the 1065 px high photos, face visible or head covered, day and dusk; a body counts
+900 px tall in photos 900 to 1200 px high, face visible or head covered, day and dusk; a body counts
 as found when redaction changed at least 30 % of its box), measured once, at the last size: people
 are searched for on a 600 px copy whatever the face search's. Negatives: the people set's
 scenes alone and every photo of ../shared/photos/corpus without people; a false redaction is any
@@ -95,7 +95,7 @@ def main():
                      + f" | {s['recall_by_light'].get('day')} / {s['recall_by_light'].get('dusk')} | {s['false_redactions']}/{report['negatives']}"
                      + f" | {s['ms_per_1600px_photo']} / {s['ms_per_1600px_photo_without']} |")
     cells = report["person_recall_by_head_and_height"]
-    lines += ["", f"People (bodies): {report['bodies']} labelled photos (the head shown, or covered: hidden; height in px of 1065).", "",
+    lines += ["", f"People (bodies): {report['bodies']} labelled photos (the head shown, or covered: hidden; height in px, in photos 900 to 1200 px high).", "",
               "| person recall | " + " | ".join(cells) + " |", "|---|" + "---|" * len(cells),
               f"| {report['person_recall']} | " + " | ".join(str(v) for v in cells.values()) + " |"]
     (results_dir / "redaction.md").write_text("\n".join(lines) + "\n")

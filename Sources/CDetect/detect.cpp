@@ -79,8 +79,8 @@ int findPeopleIn(const cv::Mat &rgb, const cv::Rect &tile, std::vector<cv::Rect2
     cv::dnn::Net &net = personNetwork();
     net.setInput(cv::dnn::blobFromImage(rgb(tile), 1.0 / 127.5, cv::Size(personSide, personSide), cv::Scalar(127.5, 127.5, 127.5), false));
     cv::Mat out = net.forward();
-    // [1, 1, N, 7]: image, class, score, x0, y0, x1, y1. Checked, never trusted for its size.
-    if (out.dims != 4 || out.size[3] != 7 || out.total() % 7 != 0 || out.total() / 7 > 1000) return -1;
+    // [1, 1, N, 7] floats: image, class, score, x0, y0, x1, y1. Checked, never trusted for its size.
+    if (out.type() != CV_32F || !out.isContinuous() || out.dims != 4 || out.size[3] != 7 || out.total() / 7 > 1000) return -1;
     const float *row = out.ptr<float>();
     for (size_t i = 0, rows = out.total() / 7; i < rows; i++, row += 7) {
         if (row[1] != 1.f || !(row[2] >= personThreshold)) continue;  // NaN too
@@ -104,39 +104,48 @@ bool centreInside(const cv::Rect2d &a, const cv::Rect2d &b) {
 
 // Whole or partial people, seen from any side. The network sees 300 x 300: a whole 3:2 photo
 // squeezed into it makes a standing person too thin and small to find, so it looks at square
-// tiles instead, overlapping, across the photo's long side (two for 4:3 or 3:2). A person the
-// tiles' overlap shows twice, or cut in two, is one: a box whose centre lies in a surer one's (or
-// the other way round) is dropped.
+// tiles instead, across the photo's long side, one more than fit so that neighbours always overlap
+// (two for 4:3 or 3:2, three for 2:1). A shape longer than 4:1 gets one squeezed look: nobody is
+// recognisable in such a strip, and a 1 x 5000 image must not cost thousands of passes. A person
+// the tiles show twice, or cut in two, is one: a box whose centre lies in a kept one's (or the
+// other way round) widens that one to cover both, so no part of anyone is left out.
 int findPeople(const cv::Mat &rgbx, dsd_region *regions, int capacity) {
     cv::Mat rgb;
     cv::cvtColor(rgbx, rgb, cv::COLOR_RGBA2RGB);
     int side = std::min(rgb.cols, rgb.rows), longest = std::max(rgb.cols, rgb.rows);
-    int tiles = longest <= side * 21 / 20 ? 1 : (longest + side - 1) / side;
+    int tiles = longest <= side * 21 / 20 || longest > side * 4 ? 1 : longest / side + 1;
     std::vector<cv::Rect2d> boxes;
     std::vector<float> scores;
     for (int i = 0; i < tiles; i++) {
         int offset = tiles == 1 ? 0 : (int)std::lround((double)i * (longest - side) / (tiles - 1));
-        cv::Rect tile = rgb.cols >= rgb.rows ? cv::Rect(offset, 0, side, side) : cv::Rect(0, offset, side, side);
-        if (tiles == 1) tile = cv::Rect(0, 0, rgb.cols, rgb.rows);
+        cv::Rect tile = tiles == 1                ? cv::Rect(0, 0, rgb.cols, rgb.rows)
+                        : rgb.cols >= rgb.rows ? cv::Rect(offset, 0, side, side)
+                                               : cv::Rect(0, offset, side, side);
         if (findPeopleIn(rgb, tile, boxes, scores) < 0) return -1;
     }
     std::vector<size_t> order(boxes.size());
     for (size_t i = 0; i < order.size(); i++) order[i] = i;
     std::sort(order.begin(), order.end(), [&](size_t a, size_t b) { return scores[a] > scores[b]; });
     std::vector<cv::Rect2d> kept;
-    int count = 0;
+    std::vector<float> keptScores;
     for (size_t index : order) {
-        if (count == capacity) break;
         const cv::Rect2d &box = boxes[index];
         if (!(box.width >= 1 && box.height >= 1)) continue;  // NaN too
-        bool seen = false;
-        for (const cv::Rect2d &other : kept) seen = seen || centreInside(box, other) || centreInside(other, box);
-        if (seen) continue;
-        kept.push_back(box);
-        regions[count++] = {(int)std::floor(box.x), (int)std::floor(box.y), (int)std::ceil(box.width),
-                            (int)std::ceil(box.height), scores[index], DSD_PERSON};
+        auto same = std::find_if(kept.begin(), kept.end(), [&](const cv::Rect2d &other) {
+            return centreInside(box, other) || centreInside(other, box);
+        });
+        if (same != kept.end()) {
+            *same |= box;
+        } else if ((int)kept.size() < capacity) {
+            kept.push_back(box);
+            keptScores.push_back(scores[index]);
+        }
     }
-    return count;
+    for (size_t i = 0; i < kept.size(); i++) {
+        regions[i] = {(int)std::floor(kept[i].x), (int)std::floor(kept[i].y), (int)std::ceil(kept[i].width),
+                      (int)std::ceil(kept[i].height), keptScores[i], DSD_PERSON};
+    }
+    return (int)kept.size();
 }
 
 int find(const cv::Mat &rgbx, dsd_region *regions, int capacity) {

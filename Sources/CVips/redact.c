@@ -70,7 +70,9 @@ int dsx_find(const uint8_t *upright, int width, int height, int longest, dsd_reg
     if (count >= 0 && longest > COARSE_SIDE && (width > COARSE_SIDE || height > COARSE_SIDE))
         count = add_search(dsd_find, 1, upright, width, height, COARSE_SIDE, regions, count, capacity);
     // People from behind or too far for a face: their bodies, on a small copy.
-    if (count >= 0) count = add_search(dsd_find_people, 0, upright, width, height, PEOPLE_SIDE, regions, count, capacity);
+    // (Not when faces filled every place: then the whole photo is pixelated anyway.)
+    if (count >= 0 && count < capacity)
+        count = add_search(dsd_find_people, 0, upright, width, height, PEOPLE_SIDE, regions, count, capacity);
     return count;
 }
 

@@ -134,6 +134,17 @@ import Testing
         #expect(share > 0.5, "the thrower's body is pixelated (\(share) of its box changed)")
     }
 
+    /// A 4800 x 2 strip (a 600 x 1 copy for people): in square tiles the person search would look 600 times (about 15 s
+    /// of CPU, past the helper's 10 s budget, so the upload would fail); it looks once.
+    @Test func anExtremelyLongStripIsSearchedInOneLookWithinTheHelpersBudget() throws {
+        let helpers = IsolatedImageProcessor(executable: IsolatedProcessorTests.doorstep, memoryLimitMB: IsolatedImageProcessor.defaultMemoryLimitMB)
+        defer { helpers.shutdown() }
+        let strip = Array(FileManager.default.contents(atPath: TestPhotos.repositoryRoot.appendingPathComponent("Tests/Fixtures/bodies/strip_4800x2.png").path) ?? Data())
+        let output = try helpers.process(strip, limits: ImageLimits(), output: ImageOutputSpec())
+        #expect(output.redaction.searched && output.redaction.isEmpty)
+        #expect(output.display.width == 1600)
+    }
+
     @Test func theAstronautIsRedactedInTheIsolatedHelperToo() throws {
         let processor = IsolatedImageProcessor(executable: IsolatedProcessorTests.doorstep, memoryLimitMB: IsolatedImageProcessor.defaultMemoryLimitMB)
         defer { processor.shutdown() }

@@ -4,7 +4,8 @@ partial body in them, at known heights and in two lights, from the freely licens
 sources/ (body_*.png; MANIFEST.tsv there has their licences and body boxes).
 
 Each body is pasted (a rectangle with feathered edges: the sources are cut from an indoor photo)
-onto a scene without people so that it is H px tall in the 1200 px high photo, for H in HEIGHTS
+onto a scene without people so that it is H px tall in the 1600 px wide photo (the scenes are 900 to 1200 px
+high), for H in HEIGHTS
 (a person 5 m to 1 m from a phone held upright, about), as taken (face visible) and with the head
 covered by a dark oval (a person seen from behind, or a face the face detector cannot find), each
 by day and dimmed to dusk. The scenes alone are people_set.py's negatives. Deterministic: the same

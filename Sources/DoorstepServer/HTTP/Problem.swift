@@ -132,10 +132,12 @@ struct Problem: Encodable, Sendable {
         }
     }
 
-    /// "a face and a person", "2 faces": what `people-in-frame` saw, in counts only.
+    /// "someone (found: a face, a person)": what `people-in-frame` saw, in counts only (one person
+    /// whose face was found too counts in both).
     static func seen(_ redaction: Redaction) -> String {
         func count(_ n: Int, _ one: String, _ many: String) -> String? { n == 0 ? nil : n == 1 ? "a \(one)" : "\(n) \(many)" }
-        return [count(redaction.faces, "face", "faces"), count(redaction.people, "person", "people")].compactMap { $0 }.joined(separator: " and ")
+        return "someone (found: " + [count(redaction.faces, "face", "faces"), count(redaction.people, "person", "people")]
+            .compactMap { $0 }.joined(separator: ", ") + ")"
     }
 
     func response() throws -> Response {
