@@ -107,19 +107,6 @@ import Testing
         thrower: (x: 74, y: 194, width: 335, height: 1002)
     )
 
-    /// The share of the box's pixels that differ (by more than JPEG noise) between two decodings.
-    static func changed(_ a: DecodedPixels, _ b: DecodedPixels, _ box: (x: Int, y: Int, width: Int, height: Int)) -> Double {
-        var changed = 0, total = 0
-        for y in box.y..<min(box.y + box.height, a.height, b.height) {
-            for x in box.x..<min(box.x + box.width, a.width, b.width) {
-                let offset = (y * a.width + x) * 3
-                if (0..<3).contains(where: { abs(Int(a.rgb[offset + $0]) - Int(b.rgb[offset + $0])) > 8 }) { changed += 1 }
-                total += 1
-            }
-        }
-        return Double(changed) / Double(max(total, 1))
-    }
-
     @Test(arguments: [false, true])
     func aPersonWithoutAVisibleFaceIsPixelatedWhole(isolated: Bool) throws {
         let helpers = IsolatedImageProcessor(executable: IsolatedProcessorTests.doorstep, memoryLimitMB: IsolatedImageProcessor.defaultMemoryLimitMB)
@@ -130,7 +117,7 @@ import Testing
         }
         let on = try process(ImageOutputSpec()), off = try process(ImageOutputSpec(redactionSearchSide: nil))
         #expect(on.redaction.searched && on.redaction.people >= 1 && on.redaction.people <= 2, "\(on.redaction)")
-        let share = Self.changed(try processor.decodePixels(on.display.jpeg), try processor.decodePixels(off.display.jpeg), Self.bodies.thrower)
+        let share = try processor.decodePixels(on.display.jpeg).changedShare(to: try processor.decodePixels(off.display.jpeg), in: Self.bodies.thrower)
         #expect(share > 0.5, "the thrower's body is pixelated (\(share) of its box changed)")
     }
 

@@ -123,16 +123,8 @@ if parsed.redactionCheck {
                                   "ms": (onSeconds * 10000).rounded() / 10, "ms_without": (offSeconds * 10000).rounded() / 10]
         if labels[index].count == 4 {
             let a = try inProcess.decodePixels(with!.display.jpeg), b = try inProcess.decodePixels(without!.display.jpeg)
-            let (x, y, w, h) = (labels[index][0], labels[index][1], labels[index][2], labels[index][3])
-            var changed = 0, total = 0
-            for row in max(0, y)..<min(a.height, y + h) {
-                for column in max(0, x)..<min(a.width, x + w) {
-                    let offset = (row * a.width + column) * 3
-                    if (0..<3).contains(where: { abs(Int(a.rgb[offset + $0]) - Int(b.rgb[offset + $0])) > 8 }) { changed += 1 }
-                    total += 1
-                }
-            }
-            row["changed"] = total > 0 ? (Double(changed) / Double(total) * 1000).rounded() / 1000 : 0
+            let box = (x: labels[index][0], y: labels[index][1], width: labels[index][2], height: labels[index][3])
+            row["changed"] = (a.changedShare(to: b, in: box) * 1000).rounded() / 1000
         }
         rows.append(row)
     }

@@ -22,6 +22,24 @@ public struct DecodedPixels: Sendable {
         for index in rgb.indices { total += abs(Int(rgb[index]) - Int(other.rgb[index])) }
         return Double(total) / Double(rgb.count)
     }
+
+    /// The share of the box's pixels (clipped to both images) where any channel differs from
+    /// `other`'s by more than JPEG noise (8 levels): what redaction changed there, when redaction is
+    /// the only difference between the two. 0 for a box outside the images.
+    public func changedShare(to other: DecodedPixels, in box: (x: Int, y: Int, width: Int, height: Int)) -> Double {
+        let top = max(0, box.y), bottom = min(height, other.height, box.y + box.height)
+        let left = max(0, box.x), right = min(width, other.width, box.x + box.width)
+        guard top < bottom, left < right else { return 0 }
+        let rows = top..<bottom, columns = left..<right
+        var changed = 0
+        for row in rows {
+            for column in columns {
+                let a = (row * width + column) * 3, b = (row * other.width + column) * 3
+                if (0..<3).contains(where: { abs(Int(rgb[a + $0]) - Int(other.rgb[b + $0])) > 8 }) { changed += 1 }
+            }
+        }
+        return Double(changed) / Double(rows.count * columns.count)
+    }
 }
 
 extension VipsImageProcessor {
