@@ -24,6 +24,7 @@ namespace {
 constexpr float scoreThreshold = 0.75f;
 constexpr float overlapThreshold = 0.3f;
 constexpr int strides[3] = {8, 16, 32};
+constexpr int minimumSide = 64;
 // Candidates kept for non-maximum suppression (quadratic): an image crafted to light every cell
 // costs a bounded sort, not millions of comparisons.
 constexpr size_t candidateLimit = 4096;
@@ -152,7 +153,10 @@ int find(const cv::Mat &rgbx, dsd_region *regions, int capacity) {
     cv::Mat bgr;
     cv::cvtColor(rgbx, bgr, cv::COLOR_RGBA2BGR);
     // The network's strides need sides that are multiples of 32: padded with black, below and right.
-    int paddedWidth = (bgr.cols + 31) / 32 * 32, paddedHeight = (bgr.rows + 31) / 32 * 32;
+    // And at least 64: with a side of 32 (a strip's one row, padded) and the other 640 or longer,
+    // OpenCV 4.6's convolutions read past their buffers (valgrind: thousands of invalid reads, and
+    // faces "found" in random pixels that changed from run to run). minimumSide has the test.
+    int paddedWidth = std::max((bgr.cols + 31) / 32 * 32, minimumSide), paddedHeight = std::max((bgr.rows + 31) / 32 * 32, minimumSide);
     cv::Mat padded;
     cv::copyMakeBorder(bgr, padded, 0, paddedHeight - bgr.rows, 0, paddedWidth - bgr.cols, cv::BORDER_CONSTANT, 0);
     cv::dnn::Net &net = network(std::max(paddedWidth, paddedHeight) <= 352);

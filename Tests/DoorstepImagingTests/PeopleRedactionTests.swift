@@ -128,10 +128,10 @@ import Testing
         defer { helpers.shutdown() }
         let strip = Array(FileManager.default.contents(atPath: TestPhotos.repositoryRoot.appendingPathComponent("Tests/Fixtures/bodies/strip_4800x2.png").path) ?? Data())
         let output = try helpers.process(strip, limits: ImageLimits(), output: ImageOutputSpec())
-        // What is found in random pixels is not what this is about, and it is not steady: in the
-        // helper, about one run in three reports a region in this strip, in-process none (open
-        // question, issue 18's note). The strip was searched, in budget, and stored.
-        #expect(output.redaction.searched)
+        // Random pixels hold nobody. (Before the face search's input had 64 px a side at least,
+        // OpenCV read past its buffers on this strip's 1280 x 1 copy, and "found" faces here in
+        // about one run in three: fuzz/detector-shapes now runs the detectors under valgrind.)
+        #expect(output.redaction.searched && output.redaction.faces == 0 && output.redaction.people == 0, "\(output.redaction)")
         #expect(output.display.width == 1600)
     }
 
