@@ -1,6 +1,6 @@
 // The detectors on the shapes a hostile upload can give them, under valgrind (fuzz/detector-shapes):
 // OpenCV is not built with AddressSanitizer, so the fuzzing harness cannot see it read past a
-// buffer; valgrind can. Found this way: a 1280 x 1 strip made OpenCV 4.6's convolutions read
+// buffer; valgrind can. Found this way: a 1280 x 1 strip made OpenCV 4.6's dnn read
 // thousands of times past their buffers (the face search's input is now at least 64 px a side).
 // Pixels are random (seeded): what is found does not matter, only that nothing is read that was
 // never written. Exit 1 when a search fails; valgrind's own exit code reports what it saw.
@@ -23,11 +23,13 @@ int main(int argc, char **argv) {
         fprintf(stderr, "%s\n", err);
         return 1;
     }
-    // (width, height, people?): strips either way at the sizes redact.c searches (1280 for faces,
-    // 320 for big faces, 600 for people), and a pixel. Few, as valgrind runs the networks about
-    // 50 times slower; 96 shapes from 64 to 1280 px a side, each way, passed once by hand.
+    // (width, height, people?): strips either way at the sizes redact.c searches (1280 for faces
+    // by default, 1600 at most, 320 for big faces, 600 for people), and a pixel. Few, as valgrind
+    // runs the networks about 50 times slower; a wider sweep (widths 64-1280 against heights 1-130,
+    // each way) passed once by hand (BENCHMARKS.md, 2026-12-07 night).
     const struct { int width, height; bool people; } shapes[] = {
-        {1280, 1, false}, {1, 1280, false}, {640, 1, false}, {320, 1, false}, {1, 1, false}, {600, 1, true}, {1, 1, true},
+        {1280, 1, false}, {1, 1280, false}, {1600, 1, false}, {1, 1600, false}, {640, 1, false},
+        {320, 1, false}, {1, 1, false}, {600, 1, true}, {1, 1, true},
     };
     srand(5);
     int failed = 0;

@@ -153,9 +153,9 @@ int find(const cv::Mat &rgbx, dsd_region *regions, int capacity) {
     cv::Mat bgr;
     cv::cvtColor(rgbx, bgr, cv::COLOR_RGBA2BGR);
     // The network's strides need sides that are multiples of 32: padded with black, below and right.
-    // And at least 64: with a side of 32 (a strip's one row, padded) and the other 640 or longer,
-    // OpenCV 4.6's convolutions read past their buffers (valgrind: thousands of invalid reads, and
-    // faces "found" in random pixels that changed from run to run). minimumSide has the test.
+    // And at least 64: with a side of 32 (a strip's one row, padded) and the other 576 or longer,
+    // OpenCV 4.6's dnn read past its buffers (valgrind: thousands of invalid reads, and
+    // faces "found" in random pixels that changed from run to run): fuzz/detector-shapes checks it.
     int paddedWidth = std::max((bgr.cols + 31) / 32 * 32, minimumSide), paddedHeight = std::max((bgr.rows + 31) / 32 * 32, minimumSide);
     cv::Mat padded;
     cv::copyMakeBorder(bgr, padded, 0, paddedHeight - bgr.rows, 0, paddedWidth - bgr.cols, cv::BORDER_CONSTANT, 0);
