@@ -177,8 +177,9 @@ int dsv_helper_start(const char *const *argv, dsv_helper *helper, char *err, siz
     fcntl(pair[0], F_SETFL, fcntl(pair[0], F_GETFL) | O_NONBLOCK);
     // The helper says it is ready once libvips has started and its sandbox holds; a helper that
     // cannot (no seccomp here, libvips missing) is an error now, at start, not a 422 per upload.
+    // 30 s: a start takes well under a second of CPU, but a saturated machine may give it little.
     uint32_t ready = 0;
-    if (transfer(pair[0], &ready, sizeof(ready), 0, now_ms() + 15000) || ready != MAGIC) {
+    if (transfer(pair[0], &ready, sizeof(ready), 0, now_ms() + 30000) || ready != MAGIC) {
         int status = 0;
         kill(pid, SIGKILL);
         while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {}

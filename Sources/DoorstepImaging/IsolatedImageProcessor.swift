@@ -161,7 +161,15 @@ public final class IsolatedImageProcessor: ImageProcessor {
         }
     }
 
+    /// Helpers that may be starting at once in this process, whatever the number of processors
+    /// (tests run many servers in one). A start is CPU work (loading the binary and the detection
+    /// models, about 0.3 s of one core): a burst of them started together shares the cores and
+    /// every one misses its deadline, where taking turns lets each finish in its own time.
+    private static let starting = DispatchSemaphore(value: max(1, ProcessInfo.processInfo.activeProcessorCount))
+
     private func spawn() throws(StartError) -> dsv_helper {
+        Self.starting.wait()
+        defer { Self.starting.signal() }
         var helper = dsv_helper()
         var message = [CChar](repeating: 0, count: 512)
         let started = command.withCStrings { argv in dsv_helper_start(argv, &helper, &message, message.count) }

@@ -48,13 +48,8 @@ import Testing
                 try await withThrowingTaskGroup(of: Void.self) { group in
                     for delivery in deliveries {
                         group.addTask {
-                            var request = HTTPClientRequest(url: "http://127.0.0.1:\(port)\(app.uploadPath(delivery))")
-                            request.method = .POST
-                            request.headers.add(name: "Authorization", value: "Bearer \(app.courierToken)")
-                            request.headers.add(name: "Content-Type", value: "image/jpeg")
-                            request.body = .bytes(ByteBuffer(bytes: photo))
-                            let response = try await HTTPClient.shared.execute(request, timeout: .seconds(120))
-                            #expect(response.status.code == 201)
+                            let response = try await Self.patientUpload(port: port, path: app.uploadPath(delivery), headers: app.courierHeaders(), photo: photo)
+                            #expect(response.status == .created)
                             events.append("upload")
                         }
                     }

@@ -1,0 +1,41 @@
+import Foundation
+import Logging
+import SQLKit
+import Testing
+
+@testable import DoorstepStorage
+
+/// Write transactions in one process take turns before SQLite's lock, so none of them waits on
+/// SQLite's polling busy handler: together they may hold the lock far longer than its timeout.
+@Suite struct SQLiteWriteTurnTests {
+    @Test func manyWritersInOneProcessOutlastTheBusyTimeoutAndAllCommit() async throws {
+        let path = NSTemporaryDirectory() + "doorstep-turns-\(UUID().uuidString).sqlite"
+        defer { for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) } }
+        let source = try await SQLiteConnectionPool.open(path: path, size: 4, busyTimeout: .milliseconds(200), logger: Logger(label: "test"))
+        try await source.withConnection { try await $0.raw("CREATE TABLE written (n INTEGER)").run() }
+        // Closed whatever happens: a connection left open is an assertion, not a failed test.
+        let outcome: Result<Int?, any Error>
+        do {
+            // Eight transactions of 100 ms each: 800 ms of lock held, four times the busy timeout.
+            // Waiting on SQLite's lock, the later ones would fail with "database is locked".
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for n in 0..<8 {
+                    group.addTask {
+                        try await source.withTransaction { db in
+                            try await db.raw("INSERT INTO written (n) VALUES (\(bind: n))").run()
+                            try await Task.sleep(for: .milliseconds(100))
+                        }
+                    }
+                }
+                try await group.waitForAll()
+            }
+            outcome = .success(try await source.withConnection {
+                try await $0.raw("SELECT count(*) AS c FROM written").first(decodingColumn: "c", as: Int.self)
+            })
+        } catch {
+            outcome = .failure(error)
+        }
+        try await source.shutdown()
+        #expect(try outcome.get() == 8)
+    }
+}
