@@ -1,5 +1,5 @@
 // Face detection with YuNet (libfacedetection's model, MIT, Sources/DoorstepImaging/Models) and
-// person detection with SSDLite MobileNetV2 (MIT, models/LICENSE.md) through OpenCV's dnn module. Debian's OpenCV 4.6 has cv::FaceDetectorYN, but it cannot run the 2023
+// person detection with MobileNet-SSD (MIT, models/LICENSE.md) through OpenCV's dnn module. Debian's OpenCV 4.6 has cv::FaceDetectorYN, but it cannot run the 2023
 // model (whose outputs are split into class, objectness and box per stride); the decoding below
 // follows OpenCV 4.8's FaceDetectorYN::postProcess for that model.
 #include "CDetect.h"
@@ -29,11 +29,12 @@ constexpr int minimumSide = 64;
 // costs a bounded sort, not millions of comparisons.
 constexpr size_t candidateLimit = 4096;
 
-// A person counts from this score. On the corpus photos without people nothing scored over 0.3;
-// on the labelled bodies 0.5, the network's usual bar, loses a fifth of what 0.4 finds (0.35 →
-// 0.29 recall; BENCHMARKS.md, "People"). A false person costs a pixelated patch of the scene, and
-// the one kind of false person seen so far (a whole tile) is refused below whatever its score.
+// A person counts from this score (the network's output, class "person" of its 21). 0.4 was the
+// bar for the SSDLite network before this one and keeps no false person on the corpus photos
+// without people nor on the scenes of the labelled set (BENCHMARKS.md, "People"). A false person
+// costs a pixelated patch of the scene; the one kind seen (a whole tile) is refused below.
 constexpr float personThreshold = 0.4f;
+constexpr float personClass = 15.f;
 constexpr int personSide = 300;
 
 extern "C" const unsigned char dsd_person_model[];
@@ -66,8 +67,8 @@ cv::dnn::Net &personNetwork() {
     thread_local std::unique_ptr<cv::dnn::Net> net;
     if (!net) {
         std::lock_guard<std::mutex> guard(modelLock);
-        net = std::make_unique<cv::dnn::Net>(cv::dnn::readNetFromTensorflow(
-            (const char *)dsd_person_model, dsd_person_model_length, dsd_person_graph, dsd_person_graph_length));
+        net = std::make_unique<cv::dnn::Net>(cv::dnn::readNetFromCaffe(
+            dsd_person_graph, dsd_person_graph_length, (const char *)dsd_person_model, dsd_person_model_length));
         net->setPreferableBackend(cv::dnn::DNN_BACKEND_OPENCV);
         net->setPreferableTarget(cv::dnn::DNN_TARGET_CPU);
     }
@@ -76,22 +77,22 @@ cv::dnn::Net &personNetwork() {
 
 // One look of the network at a square part of the image: its boxes (normalised, after its own
 // non-maximum suppression) in the image's pixels.
-int findPeopleIn(const cv::Mat &rgb, const cv::Rect &tile, std::vector<cv::Rect2d> &boxes, std::vector<float> &scores) {
+int findPeopleIn(const cv::Mat &bgr, const cv::Rect &tile, std::vector<cv::Rect2d> &boxes, std::vector<float> &scores) {
     cv::dnn::Net &net = personNetwork();
-    net.setInput(cv::dnn::blobFromImage(rgb(tile), 1.0 / 127.5, cv::Size(personSide, personSide), cv::Scalar(127.5, 127.5, 127.5), false));
+    net.setInput(cv::dnn::blobFromImage(bgr(tile), 1.0 / 127.5, cv::Size(personSide, personSide), cv::Scalar(127.5, 127.5, 127.5), false));
     cv::Mat out = net.forward();
     // [1, 1, N, 7] floats: image, class, score, x0, y0, x1, y1. Checked, never trusted for its size.
     if (out.type() != CV_32F || !out.isContinuous() || out.dims != 4 || out.size[3] != 7 || out.total() / 7 > 1000) return -1;
     const float *row = out.ptr<float>();
     for (size_t i = 0, rows = out.total() / 7; i < rows; i++, row += 7) {
-        if (row[1] != 1.f || !(row[2] >= personThreshold)) continue;  // NaN too
+        if (row[1] != personClass || !(row[2] >= personThreshold)) continue;  // NaN too
         cv::Rect2d box(tile.x + row[3] * tile.width, tile.y + row[4] * tile.height, (row[5] - row[3]) * tile.width,
                        (row[6] - row[4]) * tile.height);
         box &= cv::Rect2d(tile);
-        // "The whole tile is a person" is this network's way of being wrong on close-ups of
-        // texture (a dragonfly on leaves, through the courier app's camera, scored over 0.5): a
-        // person so close that their body fills a square of the photo edge to edge shows their
-        // face to the face search, or is no longer recognisable as anyone.
+        // "The whole tile is a person" is how these networks go wrong on close-ups of texture
+        // (the SSDLite one before this saw one in a dragonfly on leaves, over 0.5): a person so
+        // close that their body fills a square of the photo edge to edge shows their face to the
+        // face search, or is no longer recognisable as anyone.
         if (box.area() > 0.9 * tile.area()) continue;
         boxes.push_back(box);
         scores.push_back(row[2]);
@@ -111,18 +112,18 @@ bool centreInside(const cv::Rect2d &a, const cv::Rect2d &b) {
 // the tiles show twice, or cut in two, is one: a box whose centre lies in a kept one's (or the
 // other way round) widens that one to cover both, so no part of anyone is left out.
 int findPeople(const cv::Mat &rgbx, dsd_region *regions, int capacity) {
-    cv::Mat rgb;
-    cv::cvtColor(rgbx, rgb, cv::COLOR_RGBA2RGB);
-    int side = std::min(rgb.cols, rgb.rows), longest = std::max(rgb.cols, rgb.rows);
+    cv::Mat bgr;  // the network was trained on Caffe's BGR
+    cv::cvtColor(rgbx, bgr, cv::COLOR_RGBA2BGR);
+    int side = std::min(bgr.cols, bgr.rows), longest = std::max(bgr.cols, bgr.rows);
     int tiles = longest <= side * 21 / 20 || longest > side * 4 ? 1 : longest / side + 1;
     std::vector<cv::Rect2d> boxes;
     std::vector<float> scores;
     for (int i = 0; i < tiles; i++) {
         int offset = tiles == 1 ? 0 : (int)std::lround((double)i * (longest - side) / (tiles - 1));
-        cv::Rect tile = tiles == 1                ? cv::Rect(0, 0, rgb.cols, rgb.rows)
-                        : rgb.cols >= rgb.rows ? cv::Rect(offset, 0, side, side)
+        cv::Rect tile = tiles == 1                ? cv::Rect(0, 0, bgr.cols, bgr.rows)
+                        : bgr.cols >= bgr.rows ? cv::Rect(offset, 0, side, side)
                                                : cv::Rect(0, offset, side, side);
-        if (findPeopleIn(rgb, tile, boxes, scores) < 0) return -1;
+        if (findPeopleIn(bgr, tile, boxes, scores) < 0) return -1;
     }
     std::vector<size_t> order(boxes.size());
     for (size_t i = 0; i < order.size(); i++) order[i] = i;
