@@ -75,6 +75,14 @@ cv::dnn::Net &personNetwork() {
     return *net;
 }
 
+// The whole pixels a box touches: from the floor of its start to the ceiling of its end (a box
+// from x 10.6 wide 5.6 ends at 16.2, so it covers pixels 10 to 16: 7 wide, where the ceiling of
+// its width alone would say 6 and leave its last column out).
+dsd_region covering(const cv::Rect2d &box, float score, dsd_kind kind) {
+    int x = (int)std::floor(box.x), y = (int)std::floor(box.y);
+    return {x, y, (int)std::ceil(box.x + box.width) - x, (int)std::ceil(box.y + box.height) - y, score, kind};
+}
+
 // One look of the network at a square part of the image: its boxes (normalised, after its own
 // non-maximum suppression) in the image's pixels.
 int findPeopleIn(const cv::Mat &bgr, const cv::Rect &tile, std::vector<cv::Rect2d> &boxes, std::vector<float> &scores) {
@@ -144,8 +152,7 @@ int findPeople(const cv::Mat &rgbx, dsd_region *regions, int capacity) {
         }
     }
     for (size_t i = 0; i < kept.size(); i++) {
-        regions[i] = {(int)std::floor(kept[i].x), (int)std::floor(kept[i].y), (int)std::ceil(kept[i].width),
-                      (int)std::ceil(kept[i].height), keptScores[i], DSD_PERSON};
+        regions[i] = covering(kept[i], keptScores[i], DSD_PERSON);
     }
     return (int)kept.size();
 }
@@ -209,8 +216,7 @@ int find(const cv::Mat &rgbx, dsd_region *regions, int capacity) {
         // Clipped to the image: a region is only ever used to blur pixels that exist.
         cv::Rect2d clipped = boxes[index] & cv::Rect2d(0, 0, rgbx.cols, rgbx.rows);
         if (!(clipped.width >= 1 && clipped.height >= 1)) continue;  // NaN too
-        regions[count++] = {(int)std::floor(clipped.x), (int)std::floor(clipped.y), (int)std::ceil(clipped.width),
-                            (int)std::ceil(clipped.height), scores[index], DSD_FACE};
+        regions[count++] = covering(clipped, scores[index], DSD_FACE);
     }
     return count;
 }

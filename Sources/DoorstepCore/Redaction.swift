@@ -17,6 +17,9 @@ public struct Redaction: Codable, Sendable, Equatable {
     public var people: Int
     /// False when redaction was off for this photo (`people_policy` `off`).
     public var searched: Bool
+    /// False for a photo searched for faces only, stored before people were looked for: its
+    /// `people` is 0 because nobody looked, which the evidence must not read as "no person".
+    public var peopleSearched = true
 
     public init(faces: Int = 0, people: Int = 0, searched: Bool = true) {
         self.faces = faces
@@ -30,12 +33,14 @@ public struct Redaction: Codable, Sendable, Equatable {
 
     private enum CodingKeys: String, CodingKey { case faces, people, searched }
 
-    /// `people` is absent from what was written before people were searched for: none.
+    /// `people` is absent from what was written before people were searched for: none pixelated,
+    /// none looked for.
     public init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
         faces = try container.decode(Int.self, forKey: .faces)
         people = try container.decodeIfPresent(Int.self, forKey: .people) ?? 0
         searched = try container.decode(Bool.self, forKey: .searched)
+        peopleSearched = container.contains(.people)
     }
 }
 

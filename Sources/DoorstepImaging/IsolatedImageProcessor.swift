@@ -161,10 +161,11 @@ public final class IsolatedImageProcessor: ImageProcessor {
         }
     }
 
-    /// Helpers that may be starting at once in this process, whatever the number of processors
-    /// (tests run many servers in one). A start is CPU work (loading the binary and the detection
-    /// models, about 0.3 s of one core): a burst of them started together shares the cores and
-    /// every one misses its deadline, where taking turns lets each finish in its own time.
+    /// Helpers that may be starting at once in this process, one a core, shared by every
+    /// processor in it (tests run many servers in one process). A start is CPU work (loading the
+    /// binary and the detection models, 0.2–0.4 s of one core measured): a burst of them started
+    /// together shares the cores and every one misses its deadline, where taking turns lets each
+    /// finish in its own time. A caller waits here blocked: call from the worker threads.
     private static let starting = DispatchSemaphore(value: max(1, ProcessInfo.processInfo.activeProcessorCount))
 
     private func spawn() throws(StartError) -> dsv_helper {

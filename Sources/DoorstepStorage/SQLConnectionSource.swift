@@ -49,6 +49,11 @@ extension SQLConnectionSource {
         try await body()
     }
 
+    /// Runs `body`, statements that write outside a transaction, in this process's write turn.
+    func withWrite<T: Sendable>(_ body: @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
+        try await withWriteTurn { try await withConnection(body) }
+    }
+
     /// Runs `body` in a transaction: committed if it returns, rolled back if it throws.
     func withTransaction<T: Sendable>(_ body: @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
         try await withWriteTurn {

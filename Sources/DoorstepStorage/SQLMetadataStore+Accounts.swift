@@ -4,7 +4,7 @@ import SQLKit
 
 extension SQLMetadataStore {
     public func createTenant(_ tenant: Tenant) async throws {
-        try await source.withConnection { db in
+        try await source.withWrite { db in
             try await db.raw("""
                 INSERT INTO tenants (id, name, created_at, retention_seconds, consent_modes, email_includes_photo,
                                      quality_policy, radius_at_address_m, radius_near_m, ticket_policy,
@@ -36,7 +36,7 @@ extension SQLMetadataStore {
     }
 
     public func updateSettings(_ settings: TenantSettings, tenantID: String) async throws {
-        try await source.withConnection { db in
+        try await source.withWrite { db in
             try await db.raw("""
                 UPDATE tenants SET retention_seconds = \(bind: Int64(settings.retention)),
                     consent_modes = \(bind: try TenantRow.encode(settings.consentModes)),
@@ -56,7 +56,7 @@ extension SQLMetadataStore {
     }
 
     public func updateBranding(_ branding: TenantBranding, tenantID: String) async throws {
-        try await source.withConnection { db in
+        try await source.withWrite { db in
             try await db.raw("""
                 UPDATE tenants SET brand_display_name = \(bind: branding.displayName), brand_accent_color = \(bind: branding.accentColor),
                     brand_support_email = \(bind: branding.supportEmail), brand_support_url = \(bind: branding.supportURL)
@@ -152,7 +152,7 @@ extension SQLMetadataStore {
     }
 
     public func revokeAPIKey(id: String, tenantID: String, at: Date) async throws -> Bool {
-        try await source.withConnection { db in
+        try await source.withWrite { db in
             try await !db.raw("""
                 UPDATE api_keys SET revoked_at = \(bind: at.epochMilliseconds)
                 WHERE id = \(bind: id) AND tenant_id = \(bind: tenantID) AND revoked_at IS NULL RETURNING id
@@ -161,13 +161,13 @@ extension SQLMetadataStore {
     }
 
     public func markAPIKeyUsed(id: String, at: Date) async throws {
-        try await source.withConnection { db in
+        try await source.withWrite { db in
             try await db.raw("UPDATE api_keys SET last_used_at = \(bind: at.epochMilliseconds) WHERE id = \(bind: id)").run()
         }
     }
 
     public func createCourier(_ courier: Courier, passwordHash: String) async throws {
-        let inserted = try await source.withConnection { db in
+        let inserted = try await source.withWrite { db in
             try await db.insertIfAbsent("""
                 INSERT INTO couriers (id, tenant_id, username, display_name, password_hash, created_at)
                 VALUES (\(bind: courier.id), \(bind: courier.tenantID), \(bind: courier.username),
@@ -221,7 +221,7 @@ extension SQLMetadataStore {
     }
 
     public func addCourierSession(digest: String, courierID: String, expiresAt: Date) async throws {
-        try await source.withConnection { db in
+        try await source.withWrite { db in
             try await db.raw("""
                 INSERT INTO courier_sessions (digest, courier_id, expires_at)
                 VALUES (\(bind: digest), \(bind: courierID), \(bind: expiresAt.epochMilliseconds))
@@ -264,7 +264,7 @@ extension SQLMetadataStore {
     }
 
     public func revokeCourierSessions(courierID: String) async throws -> Int {
-        try await source.withConnection { db in
+        try await source.withWrite { db in
             try await db.raw("DELETE FROM courier_sessions WHERE courier_id = \(bind: courierID) RETURNING 1 AS gone").all().count
         }
     }

@@ -4,7 +4,7 @@ import SQLKit
 
 extension SQLMetadataStore {
     public func recordActivity(_ entry: ActivityEntry) async throws {
-        try await source.withConnection { db in
+        try await source.withWrite { db in
             try await db.raw("""
                 INSERT INTO activity_log (id, tenant_id, actor, actor_id, action, target_id, detail, at)
                 VALUES (\(bind: entry.id), \(bind: entry.tenantID), \(bind: entry.actor.rawValue), \(bind: entry.actorID),

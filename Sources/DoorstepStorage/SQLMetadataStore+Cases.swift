@@ -75,7 +75,7 @@ extension SQLMetadataStore {
     }
 
     public func assignProblemReport(id: String, tenantID: String, operatorID: String?) async throws -> Bool {
-        try await source.withConnection { db in
+        try await source.withWrite { db in
             try await db.raw("""
                 UPDATE problem_reports SET assignee_id = \(bind: operatorID)
                 WHERE id = \(bind: id) AND tenant_id = \(bind: tenantID) AND resolved_at IS NULL RETURNING id

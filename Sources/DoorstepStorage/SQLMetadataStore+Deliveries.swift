@@ -169,7 +169,7 @@ extension SQLMetadataStore {
     }
 
     public func setDropChoice(deliveryID: String, _ choice: DropChoice?) async throws -> Delivery? {
-        try await source.withConnection { db in
+        try await source.withWrite { db in
             // Conditional on the state in the same statement: a choice that arrives after the
             // courier has delivered changes nothing, and says so.
             try await db.raw("""

@@ -20,7 +20,7 @@ extension SQLMetadataStore {
         let row = source.engine == .postgres ? "ctid" : "rowid"
         var total = 0
         while true {
-            let deleted = try await source.withConnection { db in
+            let deleted = try await source.withWrite { db in
                 try await db.raw("""
                     DELETE FROM \(unsafeRaw: table) WHERE \(unsafeRaw: row) IN (
                         SELECT \(unsafeRaw: row) FROM \(unsafeRaw: table) WHERE \(condition) LIMIT \(unsafeRaw: String(batch)))

@@ -4,7 +4,7 @@ import SQLKit
 
 extension SQLMetadataStore {
     public func createOperator(_ account: OperatorAccount, passwordHash: String) async throws {
-        let inserted = try await source.withConnection { db in
+        let inserted = try await source.withWrite { db in
             try await db.insertIfAbsent("""
                 INSERT INTO operators (id, tenant_id, username, display_name, role, password_hash, created_at)
                 VALUES (\(bind: account.id), \(bind: account.tenantID), \(bind: account.username), \(bind: account.displayName),
@@ -58,7 +58,7 @@ extension SQLMetadataStore {
     }
 
     public func setOperatorTOTP(id: String, tenantID: String, sealedSecret: String?, step: Int64?) async throws -> Bool {
-        try await source.withConnection { db in
+        try await source.withWrite { db in
             try await db.raw("""
                 UPDATE operators SET totp_secret = \(bind: sealedSecret), totp_step = \(bind: step)
                 WHERE id = \(bind: id) AND tenant_id = \(bind: tenantID)\(unsafeRaw: sealedSecret == nil ? "" : " AND totp_secret IS NULL")
@@ -68,7 +68,7 @@ extension SQLMetadataStore {
     }
 
     public func useOperatorTOTPStep(id: String, step: Int64) async throws -> Bool {
-        try await source.withConnection { db in
+        try await source.withWrite { db in
             try await db.raw("""
                 UPDATE operators SET totp_step = \(bind: step)
                 WHERE id = \(bind: id) AND totp_secret IS NOT NULL AND (totp_step IS NULL OR totp_step < \(bind: step)) RETURNING 1 AS taken
@@ -85,7 +85,7 @@ extension SQLMetadataStore {
     }
 
     public func replaceOperatorTOTPSecret(operatorID: String, old: String, new: String) async throws -> Bool {
-        try await source.withConnection { db in
+        try await source.withWrite { db in
             try await db.raw("""
                 UPDATE operators SET totp_secret = \(bind: new) WHERE id = \(bind: operatorID) AND totp_secret = \(bind: old) RETURNING 1 AS changed
                 """).first() != nil
@@ -93,7 +93,7 @@ extension SQLMetadataStore {
     }
 
     public func addOperatorSession(digest: String, operatorID: String, expiresAt: Date, idleUntil: Date) async throws {
-        try await source.withConnection { db in
+        try await source.withWrite { db in
             try await db.raw("""
                 INSERT INTO operator_sessions (digest, operator_id, expires_at, idle_until)
                 VALUES (\(bind: digest), \(bind: operatorID), \(bind: expiresAt.epochMilliseconds), \(bind: idleUntil.epochMilliseconds))
@@ -120,7 +120,7 @@ extension SQLMetadataStore {
     }
 
     public func touchOperatorSession(digest: String, idleUntil: Date) async throws {
-        try await source.withConnection { db in
+        try await source.withWrite { db in
             try await db.raw("""
                 UPDATE operator_sessions SET idle_until = \(bind: idleUntil.epochMilliseconds)
                 WHERE digest = \(bind: digest) AND idle_until < \(bind: idleUntil.epochMilliseconds)
@@ -130,7 +130,7 @@ extension SQLMetadataStore {
     }
 
     public func deleteOperatorSession(digest: String) async throws {
-        try await source.withConnection { db in
+        try await source.withWrite { db in
             try await db.raw("DELETE FROM operator_sessions WHERE digest = \(bind: digest)").run()
         }
     }

@@ -64,7 +64,7 @@ extension SQLMetadataStore {
     }
 
     public func releaseOutboxMessage(id: String) async throws {
-        try await source.withConnection { db in
+        try await source.withWrite { db in
             try await db.raw("""
                 UPDATE outbox_messages SET claimed_until = NULL, attempts = attempts - 1 WHERE id = \(bind: id) AND state = 'pending'
                 """).run()
@@ -74,7 +74,7 @@ extension SQLMetadataStore {
     // Complete and fail change a message only while it is pending: a worker whose claim ran out
     // while another sent the message must not overwrite that outcome (the dashboard may have kept it).
     public func completeOutboxMessage(id: String, at: Date) async throws {
-        try await source.withConnection { db in
+        try await source.withWrite { db in
             try await db.raw("""
                 UPDATE outbox_messages SET state = 'done', sent_at = \(bind: at.epochMilliseconds), claimed_until = NULL, last_error = NULL
                 WHERE id = \(bind: id) AND state = 'pending'
@@ -83,7 +83,7 @@ extension SQLMetadataStore {
     }
 
     public func failOutboxMessage(id: String, error: String, retryAt: Date?) async throws {
-        try await source.withConnection { db in
+        try await source.withWrite { db in
             if let retryAt {
                 try await db.raw("""
                     UPDATE outbox_messages SET next_attempt_at = \(bind: retryAt.epochMilliseconds), claimed_until = NULL,

@@ -13,7 +13,7 @@ extension SQLMetadataStore {
     }
 
     public func replacePhotoKey(photoID: String, old: WrappedDataKey, new: WrappedDataKey) async throws -> Bool {
-        try await source.withConnection { db in
+        try await source.withWrite { db in
             // Only if nothing changed meanwhile: a photo deleted during rotation stays deleted.
             try await db.raw("""
                 UPDATE photos SET wrapped_key = \(bind: new.sealed), kek_version = \(bind: new.kekVersion)

@@ -389,11 +389,13 @@ struct ProofRow: Decodable {
 extension Redaction {
     /// Stored as two columns: the faces and the people pixelated; faces NULL when the photo was
     /// not searched (a `people_policy` of `off`, or a photo older than redaction), people NULL
-    /// when it was searched for faces only (before people were looked for: read as none).
+    /// when it was searched for faces only (before people were looked for: none pixelated, and
+    /// `peopleSearched` false).
     var storedFaces: Int? { searched ? faces : nil }
-    var storedPeople: Int? { searched ? people : nil }
+    var storedPeople: Int? { searched && peopleSearched ? people : nil }
 
     init(storedFaces faces: Int?, people: Int?) {
         self = faces.map { Redaction(faces: $0, people: people ?? 0) } ?? .notSearched
+        if faces != nil && people == nil { peopleSearched = false }
     }
 }

@@ -5,7 +5,7 @@ import SQLKit
 extension SQLMetadataStore {
 
     public func recordAccess(_ event: AccessEvent) async throws {
-        try await source.withConnection { db in try await Self.insertAccess(event, on: db) }
+        try await source.withWrite { db in try await Self.insertAccess(event, on: db) }
     }
 
     static func insertAccess(_ event: AccessEvent, on db: any SQLDatabase) async throws {

@@ -48,7 +48,7 @@ extension SQLMetadataStore {
     }
 
     public func endProofThumbnail(photoID: String, dueBy: Date?, reason: PhotoDeletionReason?) async throws -> Bool {
-        try await source.withConnection { db in
+        try await source.withWrite { db in
             // proof_until stays: the record says how long the proof was to be kept.
             var due: SQLQueryString = ""
             if let dueBy { due = " AND proof_until <= \(bind: dueBy.epochMilliseconds) AND \(unsafeRaw: Self.notHeld)" }

@@ -32,7 +32,7 @@ extension SQLMetadataStore {
     }
 
     public func rotateWebhookSecret(id: String, newSecret: String, previousValidUntil: Date) async throws {
-        try await source.withConnection { db in
+        try await source.withWrite { db in
             try await db.raw("""
                 UPDATE webhook_endpoints SET previous_secret = secret, previous_secret_until = \(bind: previousValidUntil.epochMilliseconds),
                     secret = \(bind: newSecret)
@@ -52,7 +52,7 @@ extension SQLMetadataStore {
     }
 
     public func replaceWebhookSecrets(_ old: StoredWebhookSecrets, with new: StoredWebhookSecrets) async throws -> Bool {
-        try await source.withConnection { db in
+        try await source.withWrite { db in
             let previousMatches: SQLQueryString = old.previousSecret.map { "previous_secret = \(bind: $0)" } ?? "previous_secret IS NULL"
             return try await db.raw("""
                 UPDATE webhook_endpoints SET secret = \(bind: new.secret), previous_secret = \(bind: new.previousSecret)
@@ -63,7 +63,7 @@ extension SQLMetadataStore {
     }
 
     public func deleteWebhookEndpoint(id: String, at: Date) async throws {
-        try await source.withConnection { db in
+        try await source.withWrite { db in
             try await db.raw("UPDATE webhook_endpoints SET deleted_at = \(bind: at.epochMilliseconds) WHERE id = \(bind: id)").run()
         }
     }

@@ -10,10 +10,13 @@ import SQLiteKit
 public final class SQLiteConnectionPool: SQLConnectionSource {
     public let engine = SQLEngine.sqlite
     private let lender: ConnectionLender<SQLiteConnection>
-    /// One turn, lent in the order asked. SQLite's own lock (BEGIN IMMEDIATE with a busy timeout)
-    /// then arbitrates only between processes: its waiters poll, sleeping up to 100 ms between
-    /// tries, so on a saturated machine one of many waiters in a process could lose every race
-    /// until its timeout ("database is locked" after 10 s, seen in CI with 20 writers at once).
+    /// One turn, lent in the order asked, for every write (`withTransaction`, `withWrite`; a write
+    /// through plain `withConnection` would skip it). SQLite's own lock (BEGIN IMMEDIATE with a
+    /// busy timeout) then arbitrates only between processes: its waiters poll, sleeping up to
+    /// 100 ms between tries, so on a saturated machine one of many waiters in a process could
+    /// lose every race until its timeout ("database is locked" after 10 s, seen in CI with 20
+    /// writers at once). A turn's wait has no deadline of its own: each turn ahead ends within
+    /// its statements' time, or the busy timeout when another process holds the lock.
     private let writeTurn = ConnectionLender([()])
     private let connections: [SQLiteConnection]
     private let threadPool: NIOThreadPool
@@ -70,8 +73,14 @@ public final class SQLiteConnectionPool: SQLConnectionSource {
             // The disk (or a size limit) is full: an answer (503, storage-full), not an accident.
             // SQLite rolled the statement back; nothing half-written stays.
             throw DoorstepError.storageFull
+        } catch let error as SQLiteError where Self.busy.contains(error.reason) {
+            // Another process held the write lock past the busy timeout (a migration, a second
+            // server on the same file): a moment's overload (503, Retry-After), not a 500.
+            throw DoorstepError.overloaded
         }
     }
+
+    private static let busy: Set<SQLiteError.Reason> = [.busy, .busyTimeout, .busyInRecovery, .busyInSnapshot, .locked]
 
     public func withWriteTurn<T: Sendable>(_ body: @Sendable () async throws -> T) async throws -> T {
         try await writeTurn.lend { _ in try await body() }

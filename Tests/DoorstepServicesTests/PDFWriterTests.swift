@@ -39,9 +39,25 @@ import Testing
         keys += ["expired", "replaced", "customer_link", "courier", "operator", "staff", "api_key", "system"].map { "deleted." + $0 }
         keys += EvidenceFacts.TimelineEntry.Kind.allCases.map { "event." + $0.rawValue }
         keys += ["reuse", "reuse.none", "reuse.same_address", "reuse.other_address"]
+        keys += ["peopleNone", "peopleNotSearched", "peopleBlurred", "peopleBodiesBlurred", "facesNone", "peopleFacesOnly"]
         for key in keys { #expect(words[key] != nil, "\(language.rawValue) lacks \(key)") }
         // Placeholders are filled once: a value holding braces is not expanded again.
         #expect(EvidencePackDocument.fill("{a} and {b}", ["a": "{b}", "b": "x"]) == "{b} and x")
         #expect(EvidencePackDocument.fill("{unknown} {a", ["a": "1"]) == "{unknown} {a")
+    }
+
+    /// What the pack says was done about people, including for a photo stored before people were
+    /// looked for (faces only): never "no face or person detected" when nobody looked for people.
+    @Test func thePeopleLineSaysWhatWasSearchedFor() {
+        let strings = Strings.forLanguage(.en)
+        func said(_ redaction: Redaction) -> String { EvidencePackDocument.people(redaction, in: strings) }
+        #expect(said(Redaction()) == "No face or person detected")
+        #expect(said(.notSearched).starts(with: "Not searched"))
+        #expect(said(Redaction(faces: 2, people: 1)) == "Faces blurred before the photo was stored: 2; People blurred before the photo was stored: 1")
+        var facesOnly = Redaction()
+        facesOnly.peopleSearched = false
+        #expect(said(facesOnly) == "No face detected; only faces were searched for (the photo is older than the search for people)")
+        facesOnly.faces = 1
+        #expect(said(facesOnly).starts(with: "Faces blurred before the photo was stored: 1; only faces were searched for"))
     }
 }

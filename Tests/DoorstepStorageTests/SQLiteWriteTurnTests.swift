@@ -1,3 +1,4 @@
+import DoorstepCore
 import Foundation
 import Logging
 import SQLKit
@@ -5,7 +6,7 @@ import Testing
 
 @testable import DoorstepStorage
 
-/// Write transactions in one process take turns before SQLite's lock, so none of them waits on
+/// Writes in one process take turns before SQLite's lock, so none of them waits on
 /// SQLite's polling busy handler: together they may hold the lock far longer than its timeout.
 @Suite struct SQLiteWriteTurnTests {
     @Test func manyWritersInOneProcessOutlastTheBusyTimeoutAndAllCommit() async throws {
@@ -16,8 +17,9 @@ import Testing
         // Closed whatever happens: a connection left open is an assertion, not a failed test.
         let outcome: Result<Int?, any Error>
         do {
-            // Eight transactions of 100 ms each: 800 ms of lock held, four times the busy timeout.
-            // Waiting on SQLite's lock, the later ones would fail with "database is locked".
+            // Eight transactions of 100 ms each: 800 ms of lock held, four times the busy timeout,
+            // and four writes outside a transaction among them. Waiting on SQLite's lock, the
+            // later ones would fail with "database is locked".
             try await withThrowingTaskGroup(of: Void.self) { group in
                 for n in 0..<8 {
                     group.addTask {
@@ -25,6 +27,11 @@ import Testing
                             try await db.raw("INSERT INTO written (n) VALUES (\(bind: n))").run()
                             try await Task.sleep(for: .milliseconds(100))
                         }
+                    }
+                }
+                for n in 8..<12 {
+                    group.addTask {
+                        try await source.withWrite { try await $0.raw("INSERT INTO written (n) VALUES (\(bind: n))").run() }
                     }
                 }
                 try await group.waitForAll()
@@ -36,6 +43,34 @@ import Testing
             outcome = .failure(error)
         }
         try await source.shutdown()
-        #expect(try outcome.get() == 8)
+        #expect(try outcome.get() == 12)
+    }
+
+    /// Between processes SQLite's lock still decides: a write kept waiting past the busy timeout
+    /// by another process's transaction is a moment's overload (503), not an internal error.
+    @Test func aWriteKeptWaitingByAnotherProcessIsOverloaded() async throws {
+        let path = NSTemporaryDirectory() + "doorstep-turns-\(UUID().uuidString).sqlite"
+        defer { for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) } }
+        // Two pools on one file stand for two processes: each has its own turns.
+        let other = try await SQLiteConnectionPool.open(path: path, size: 1, logger: Logger(label: "test"))
+        let source = try await SQLiteConnectionPool.open(path: path, size: 1, busyTimeout: .milliseconds(100), logger: Logger(label: "test"))
+        let outcome: Result<Void, any Error>
+        do {
+            try await other.withConnection { try await $0.raw("CREATE TABLE written (n INTEGER)").run() }
+            outcome = try await other.withTransaction { db in
+                try await db.raw("INSERT INTO written (n) VALUES (1)").run()
+                do {
+                    try await source.withWrite { try await $0.raw("INSERT INTO written (n) VALUES (2)").run() }
+                    return .success(())
+                } catch {
+                    return .failure(error)
+                }
+            }
+        } catch {
+            outcome = .failure(error)
+        }
+        try await source.shutdown()
+        try await other.shutdown()
+        #expect(throws: DoorstepError.overloaded) { try outcome.get() }
     }
 }

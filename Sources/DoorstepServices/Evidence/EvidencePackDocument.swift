@@ -29,7 +29,11 @@ struct EvidencePackDocument {
     // MARK: Words
 
     func word(_ key: String, _ values: [String: String] = [:]) -> String {
-        Self.fill(strings.evidencePack[key] ?? key, values)
+        Self.word(key, values, in: strings)
+    }
+
+    static func word(_ key: String, _ values: [String: String] = [:], in strings: Strings) -> String {
+        fill(strings.evidencePack[key] ?? key, values)
     }
 
     /// Replaces `{name}` placeholders in one pass, so a value that itself holds braces (a shop
@@ -70,11 +74,16 @@ struct EvidencePackDocument {
             .map { word($0.1, ["n": String($0.0)]) }.joined(separator: "; ")
     }
 
-    func people(_ redaction: Redaction) -> String {
+    func people(_ redaction: Redaction) -> String { Self.people(redaction, in: strings) }
+
+    static func people(_ redaction: Redaction, in strings: Strings) -> String {
+        func word(_ key: String, _ values: [String: String] = [:]) -> String { Self.word(key, values, in: strings) }
         guard redaction.searched else { return word("peopleNotSearched") }
-        guard !redaction.isEmpty else { return word("peopleNone") }
-        return [(redaction.faces, "peopleBlurred"), (redaction.people, "peopleBodiesBlurred")].filter { $0.0 > 0 }
+        let found = [(redaction.faces, "peopleBlurred"), (redaction.people, "peopleBodiesBlurred")].filter { $0.0 > 0 }
             .map { word($0.1, ["n": String($0.0)]) }.joined(separator: "; ")
+        // A photo from before people were looked for says so, rather than "no person detected".
+        guard redaction.peopleSearched else { return (found.isEmpty ? word("facesNone") : found) + "; " + word("peopleFacesOnly") }
+        return found.isEmpty ? word("peopleNone") : found
     }
 
     /// "Neighbour chosen by the recipient: no. 12 (chosen 3 Dec 2026, 09:12 UTC)": the recipient's own instruction,
