@@ -79,6 +79,6 @@ int dsm_measure(const uint8_t *rgbx, int width, int height, dsv_signals *signals
 int dsx_find(const uint8_t *upright, int width, int height, int longest, dsd_region *regions, int capacity);
 
 /// Pixelates each region, scaled by `sx`, `sy` (the variant's size over the searched image's, per
-/// axis: fitted sides are rounded separately) and widened by a margin, in place; every region is
-/// clamped to the image first, whatever it says.
+/// axis: fitted sides are rounded separately) and widened by a margin, in place, and below each
+/// face the body it would have; every region is clamped to the image first, whatever it says.
 void dsx_pixelate(uint8_t *rgbx, int width, int height, const dsd_region *regions, int count, double sx, double sy);

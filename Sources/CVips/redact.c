@@ -101,22 +101,35 @@ static int clamp_to(double value, double (*round)(double), int limit) {
     return !(rounded > 0) ? 0 : rounded > limit ? limit : (int)rounded;
 }
 
+// Pixelates [x, x + w) × [y, y + h) of the image, rounded outwards and clamped to it, in cells of
+// its longer side / `cells`.
+static void pixelate_box(uint8_t *rgbx, int width, int height, double x, double y, double w, double h, int cells) {
+    int x0 = clamp_to(x, floor, width), y0 = clamp_to(y, floor, height);
+    int x1 = clamp_to(x + w, ceil, width), y1 = clamp_to(y + h, ceil, height);
+    if (x1 <= x0 || y1 <= y0) return;
+    int longest = (x1 - x0) > (y1 - y0) ? (x1 - x0) : (y1 - y0);
+    int cell = longest / cells;
+    mosaic(rgbx, width, x0, y0, x1, y1, cell < 2 ? 2 : cell);
+}
+
 void dsx_pixelate(uint8_t *rgbx, int width, int height, const dsd_region *regions, int count, double sx, double sy) {
     for (int i = 0; i < count; i++) {
+        double x = regions[i].x * sx, y = regions[i].y * sy, w = regions[i].width * sx, h = regions[i].height * sy;
+        if (regions[i].kind != DSD_FACE) {
+            // A person box holds the whole body already: a small margin for what the network's box
+            // cut short, and a head's worth per cell (a head is about an eighth of a person's height).
+            pixelate_box(rgbx, width, height, x - w * 0.05, y - h * 0.05, w * 1.1, h * 1.1, 8);
+            continue;
+        }
         // A face box runs from brows to chin: the margin takes in hair, ears and the neck, which
-        // recognise a person as well. A person box holds the whole body already: a small margin
-        // for what the network's box cut short. Rounded outwards, then clamped to the image.
-        int face = regions[i].kind == DSD_FACE;
-        double w = regions[i].width * sx, h = regions[i].height * sy;
-        double left = face ? 0.3 : 0.05, top = face ? 0.35 : 0.05, across = face ? 1.6 : 1.1, down = face ? 1.7 : 1.1;
-        double x = regions[i].x * sx - w * left, y = regions[i].y * sy - h * top;
-        int x0 = clamp_to(x, floor, width), y0 = clamp_to(y, floor, height);
-        int x1 = clamp_to(x + w * across, ceil, width), y1 = clamp_to(y + h * down, ceil, height);
-        if (x1 <= x0 || y1 <= y0) continue;
-        // About six cells across a face, and a face's worth per cell on a body (a head is about an
-        // eighth of a person's height).
-        int longest = (x1 - x0) > (y1 - y0) ? (x1 - x0) : (y1 - y0);
-        int cell = longest / (face ? 6 : 8);
-        mosaic(rgbx, width, x0, y0, x1, y1, cell < 2 ? 2 : cell);
+        // recognise a person as well; about six cells across it.
+        pixelate_box(rgbx, width, height, x - w * 0.3, y - h * 0.35, w * 1.6, h * 1.7, 6);
+        // And the body below it: clothes, build and bearing recognise a person too, and the person
+        // network misses most people whose faces are still found (someone 10 m away: BENCHMARKS.md,
+        // "bodies under found faces"). A standing person is about 7.5 heads tall and 2.5 wide, and a
+        // face box about three quarters of a head: 3.5 face widths across (arms), 8.5 face heights
+        // down from the chin, clamped to the frame. Someone seated or cut by the frame costs some of
+        // the scene below their face; a face found by mistake would too (none on the corpus).
+        pixelate_box(rgbx, width, height, x + w / 2 - w * 1.75, y + h, w * 3.5, h * 8.5, 8);
     }
 }

@@ -38,7 +38,8 @@ public enum SQLEngine: Sendable {
 public protocol SQLConnectionSource: Sendable {
     var engine: SQLEngine { get }
     func withConnection<T: Sendable>(_ body: @Sendable (any SQLDatabase) async throws -> T) async throws -> T
-    /// Runs `body` (a whole write transaction) when this process's turn to write comes.
+    /// Runs `body`, a write transaction or writes outside one (`withTransaction`, `withWrite`),
+    /// when this process's turn to write comes.
     func withWriteTurn<T: Sendable>(_ body: @Sendable () async throws -> T) async throws -> T
     func shutdown() async throws
 }
@@ -56,17 +57,15 @@ extension SQLConnectionSource {
 
     /// Runs `body` in a transaction: committed if it returns, rolled back if it throws.
     func withTransaction<T: Sendable>(_ body: @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
-        try await withWriteTurn {
-            try await withConnection { db in
-                try await db.raw(SQLQueryString(engine.beginTransaction)).run()
-                do {
-                    let result = try await body(db)
-                    try await db.raw("COMMIT").run()
-                    return result
-                } catch {
-                    try? await db.raw("ROLLBACK").run()
-                    throw error
-                }
+        try await withWrite { db in
+            try await db.raw(SQLQueryString(engine.beginTransaction)).run()
+            do {
+                let result = try await body(db)
+                try await db.raw("COMMIT").run()
+                return result
+            } catch {
+                try? await db.raw("ROLLBACK").run()
+                throw error
             }
         }
     }

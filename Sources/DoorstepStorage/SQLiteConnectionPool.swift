@@ -20,6 +20,7 @@ public final class SQLiteConnectionPool: SQLConnectionSource {
     private let writeTurn = ConnectionLender([()])
     private let connections: [SQLiteConnection]
     private let threadPool: NIOThreadPool
+    private let logger: Logger
 
     /// - Parameter busyTimeout: how long a write waits for another process's write to end.
     public static func open(path: String, size: Int = 4, busyTimeout: Duration = .seconds(10), logger: Logger) async throws -> SQLiteConnectionPool {
@@ -48,7 +49,7 @@ public final class SQLiteConnectionPool: SQLConnectionSource {
             try? await threadPool.shutdownGracefully()
             throw error
         }
-        return SQLiteConnectionPool(connections: connections, threadPool: threadPool)
+        return SQLiteConnectionPool(connections: connections, threadPool: threadPool, logger: logger)
     }
 
     /// `hamming_distance(a, b)`: the bits in which two 64-bit integers differ (SQLite has no XOR
@@ -60,8 +61,9 @@ public final class SQLiteConnectionPool: SQLConnectionSource {
         }
     }
 
-    private init(connections: [SQLiteConnection], threadPool: NIOThreadPool) {
+    private init(connections: [SQLiteConnection], threadPool: NIOThreadPool, logger: Logger) {
         self.connections = connections
+        self.logger = logger
         self.lender = ConnectionLender(connections)
         self.threadPool = threadPool
     }
@@ -75,12 +77,16 @@ public final class SQLiteConnectionPool: SQLConnectionSource {
             throw DoorstepError.storageFull
         } catch let error as SQLiteError where Self.busy.contains(error.reason) {
             // Another process held the write lock past the busy timeout (a migration, a second
-            // server on the same file): a moment's overload (503, Retry-After), not a 500.
+            // server on the same file): a moment's overload (503, Retry-After), not a 500. Logged,
+            // so that a sweep or a migration kept waiting says why.
+            logger.warning("database busy past its timeout", metadata: ["reason": "\(error.reason)"])
             throw DoorstepError.overloaded
         }
     }
 
-    private static let busy: Set<SQLiteError.Reason> = [.busy, .busyTimeout, .busyInRecovery, .busyInSnapshot, .locked]
+    /// Another connection's lock. Not SQLITE_LOCKED: without a shared cache that is a conflict
+    /// within one connection, a bug to surface, not a wait to retry.
+    private static let busy: Set<SQLiteError.Reason> = [.busy, .busyTimeout, .busyInRecovery, .busyInSnapshot]
 
     public func withWriteTurn<T: Sendable>(_ body: @Sendable () async throws -> T) async throws -> T {
         try await writeTurn.lend { _ in try await body() }

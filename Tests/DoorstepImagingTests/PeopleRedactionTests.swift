@@ -67,6 +67,19 @@ import Testing
             photo.bytes, limits: ImageLimits(), output: ImageOutputSpec(redactionSearchSide: nil)).thumbnail.jpeg), small))
     }
 
+    /// A found face also hides the body below it (clothes and build recognise a person too): the
+    /// thrower 250 px tall (about 10 m away, Tests/Fixtures/bodies) is too far for the person
+    /// network, but their face is found, and most of their body's box comes out pixelated.
+    @Test func theBodyBelowAFoundFaceIsPixelatedToo() throws {
+        let bytes = Array(FileManager.default.contents(atPath: TestPhotos.repositoryRoot.appendingPathComponent("Tests/Fixtures/bodies/thrower_far_face_shown.jpg").path) ?? Data())
+        let body = (x: 1154, y: 921, width: 82, height: 250)
+        let on = try processor.process(bytes, limits: ImageLimits(), output: ImageOutputSpec())
+        let off = try processor.process(bytes, limits: ImageLimits(), output: ImageOutputSpec(redactionSearchSide: nil))
+        #expect(on.redaction.faces == 1 && on.redaction.people == 0, "\(on.redaction)")
+        let share = try processor.decodePixels(on.display.jpeg).changedShare(to: try processor.decodePixels(off.display.jpeg), in: body)
+        #expect(share > 0.5, "the body below the face is pixelated (\(share) of its box changed)")
+    }
+
     @Test(arguments: labelled)
     func offStoresThePixelsAsTaken(_ photo: Labelled) throws {
         let output = try processor.process(photo.bytes, limits: ImageLimits(), output: ImageOutputSpec(redactionSearchSide: nil))

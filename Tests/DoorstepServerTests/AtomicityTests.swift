@@ -53,7 +53,7 @@ struct FailingDatabase: SQLDatabase {
 
 @Suite struct AtomicityTests {
     @Test func aFailedCommitLeavesNoPhotoAndNoBlobs() async throws {
-        try await TestApp.run(failPhotoCommit: true) { app in
+        try await TestApp.run(failing: "INSERT INTO photos") { app in
             let delivery = try await app.delivery()
             try await app.application.test(.router) { client in
                 let response = try await client.execute(uri: app.uploadPath(delivery), method: .post, headers: app.courierHeaders(key: "x"), body: ByteBuffer(bytes: Photos.jpeg))

@@ -2,8 +2,11 @@ import DoorstepCore
 import DoorstepNotify
 import DoorstepStorage
 import Foundation
+import HTTPTypes
+import Hummingbird
 import HummingbirdTesting
 import NIOCore
+import Synchronization
 import Testing
 
 @testable import DoorstepServer
@@ -159,6 +162,40 @@ import Testing
             }
             let hooks = try await app.services.store.outboxMessages(state: .pending, endpointID: nil, limit: 10).filter { $0.channel == .webhook }
             #expect(hooks.map(\.event.type) == [.problemReported])
+        }
+    }
+}
+
+/// A send that succeeded is never recorded as a failed one because its outcome could not be
+/// written: that would count an attempt against a receiver that answered and send it again soon.
+@Suite struct OutboxRecordingTests {
+    @Test func aSentWebhookWhoseOutcomeCannotBeWrittenIsNotScheduledAgainAsAFailure() async throws {
+        let received = Mutex(0)
+        let router = Router()
+        router.post("hook") { _, _ in
+            received.withLock { $0 += 1 }
+            return HTTPResponse.Status.noContent
+        }
+        try await Application(router: router).test(.live) { live in
+            let port = try #require(live.port)
+            try await TestApp.run(configure: { $0.outboxWorker = false }, failing: "SET state = 'done'") { app in
+                let endpoint = try await app.services.webhookEndpoints.create(url: "http://127.0.0.1:\(port)/hook", eventTypes: [], for: app.tenant)
+                let delivery = try await app.delivery()
+                try await app.application.test(.router) { client in
+                    try await app.upload(delivery, client: client)
+                }
+                let store = app.services.store
+                let claimed = try await store.claimOutboxMessages(now: app.clock.now, leaseUntil: app.clock.now.addingTimeInterval(300), limit: 100)
+                let hook = try #require(claimed.first { $0.endpointID == endpoint.id && $0.event.deliveryID == delivery.id })
+                await app.services.outboxWorker.deliver(hook)
+
+                #expect(received.withLock { $0 } == 1)
+                let after = try #require(try await store.outboxMessage(id: hook.id))
+                #expect(after.state == .pending && after.lastError == nil && after.attempts == 1)
+                // Still this process's until its lease ends: nobody sends it again before then.
+                let again = try await store.claimOutboxMessages(now: app.clock.now.addingTimeInterval(60), leaseUntil: app.clock.now.addingTimeInterval(400), limit: 100)
+                #expect(!again.contains { $0.id == hook.id })
+            }
         }
     }
 }

@@ -40,7 +40,7 @@ struct TestApp: Sendable {
 
     static func run(
         configure: (inout AppConfiguration) -> Void = { _ in },
-        failPhotoCommit: Bool = false,
+        failing statement: String? = nil,
         _ body: (TestApp) async throws -> Void
     ) async throws {
         let folder = URL(fileURLWithPath: NSTemporaryDirectory() + "doorstep-app-\(UUID().uuidString)")
@@ -63,11 +63,11 @@ struct TestApp: Sendable {
         logger.logLevel = .warning
         var infrastructure = try await Infrastructure.open(
             configuration, effects: Effects(now: { clock.now }, newID: { UUID().uuidString.lowercased() }), logger: logger, migrate: true)
-        // The fault: a second store on the same database file whose photo INSERT fails, as a
-        // database that dies in the middle of the upload's transaction would.
-        if failPhotoCommit {
+        // The fault: a second store on the same database whose statements containing `statement`
+        // fail, as a database that dies in the middle of a change would.
+        if let statement {
             let faulty = SQLMetadataStore(source: FailingStatementSource(
-                base: try await Infrastructure.openDatabase(configuration, logger: logger), failing: "INSERT INTO photos"))
+                base: try await Infrastructure.openDatabase(configuration, logger: logger), failing: statement))
             let closeOpened = infrastructure.close
             infrastructure.store = faulty
             infrastructure.close = {

@@ -116,8 +116,6 @@ public struct OutboxWorker: Service {
             case .sms: try await sms.send(message)
             case .webhook: try await webhooks.send(message)
             }
-            try await store.completeOutboxMessage(id: message.id, at: effects.now())
-            metrics.outboxAttempt(channel: message.channel.rawValue, outcome: "delivered")
         } catch {
             // Cancelled (a hard stop): not the receiver's failure. The lease runs out and the
             // message is sent again, its attempt not held against it as a failure.
@@ -132,8 +130,35 @@ public struct OutboxWorker: Service {
             metrics.outboxAttempt(channel: message.channel.rawValue, outcome: delay == nil ? "dead" : "retry")
             try? await store.failOutboxMessage(
                 id: message.id, error: reason, retryAt: delay.map { effects.now().addingTimeInterval($0) })
+            return
+        }
+        metrics.outboxAttempt(channel: message.channel.rawValue, outcome: "delivered")
+        await recordSent(message)
+    }
+
+    /// Marks a sent message done. Its failure is not the send's: recorded as one, it would count an
+    /// attempt against a receiver that answered and schedule the message again within seconds. A
+    /// store that stays unreachable leaves the message claimed, and it is sent again only when
+    /// its lease runs out (at least once: webhooks carry `webhook-id` for a receiver to drop a
+    /// repeat).
+    func recordSent(_ message: OutboxMessage) async {
+        for attempt in 1...Self.recordAttempts {
+            do {
+                try await store.completeOutboxMessage(id: message.id, at: effects.now())
+                return
+            } catch {
+                logger.error("outbox message sent but not recorded as sent", metadata: [
+                    "message": "\(message.id)", "channel": "\(message.channel.rawValue)", "attempt": "\(attempt)",
+                    "error": "\(type(of: error))", "again": "\(attempt < Self.recordAttempts)",
+                ])
+                guard attempt < Self.recordAttempts, (try? await Task.sleep(for: .milliseconds(250 * attempt))) != nil else { return }
+            }
         }
     }
+
+    /// Tries at recording a send, a quarter second more apart each time: a store that is only
+    /// busy for a moment (a write turn, a failover) is waited out, well inside any lease.
+    static let recordAttempts = 3
 }
 
 /// The sends under way in this process: how many, and how many webhooks per tenant.
