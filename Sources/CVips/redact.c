@@ -125,11 +125,17 @@ void dsx_pixelate(uint8_t *rgbx, int width, int height, const dsd_region *region
         // recognise a person as well; about six cells across it.
         pixelate_box(rgbx, width, height, x - w * 0.3, y - h * 0.35, w * 1.6, h * 1.7, 6);
         // And the body below it: clothes, build and bearing recognise a person too, and the person
-        // network misses most people whose faces are still found (someone 10 m away: BENCHMARKS.md,
-        // "bodies under found faces"). A standing person is about 7.5 heads tall and 2.5 wide, and a
-        // face box about three quarters of a head: 3.5 face widths across (arms), 8.5 face heights
-        // down from the chin, clamped to the frame. Someone seated or cut by the frame costs some of
-        // the scene below their face; a face found by mistake would too (none on the corpus).
+        // network misses most people about 10 m away, some of whose faces are still found
+        // (BENCHMARKS.md, "bodies under found faces"). A standing person is about 7.5 heads tall
+        // and 2.5 wide, and a face box about three quarters of a head: 3.5 face widths across
+        // (arms), 8.5 face heights down from the chin, clamped to the frame. Someone seated or cut
+        // by the frame costs some of the scene below their face; a face found by mistake, or
+        // printed on a parcel, would too (none on the corpus). Not under a face wider than a
+        // twelfth of the frame: that body would span most of the frame or more, which the person
+        // network finds (every body 600 px and taller in the labelled set), and a selfie by
+        // mistake is not pixelated from the chin down.
+        int longest = width > height ? width : height;
+        if (w * 12 > longest) continue;
         pixelate_box(rgbx, width, height, x + w / 2 - w * 1.75, y + h, w * 3.5, h * 8.5, 8);
     }
 }

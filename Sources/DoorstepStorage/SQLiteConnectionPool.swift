@@ -79,7 +79,7 @@ public final class SQLiteConnectionPool: SQLConnectionSource {
             // Another process held the write lock past the busy timeout (a migration, a second
             // server on the same file): a moment's overload (503, Retry-After), not a 500. Logged,
             // so that a sweep or a migration kept waiting says why.
-            logger.warning("database busy past its timeout", metadata: ["reason": "\(error.reason)"])
+            logger.warning("database busy", metadata: ["reason": "\(error.reason)"])
             throw DoorstepError.overloaded
         }
     }

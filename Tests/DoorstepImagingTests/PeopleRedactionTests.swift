@@ -136,6 +136,19 @@ import Testing
 
     /// A 4800 x 2 strip (a 600 x 1 copy for people): in square tiles the person search would look 600 times (about 15 s
     /// of CPU, past the helper's 10 s budget, so the upload would fail); it looks once.
+    /// Someone at arm's length, seen from behind, fills a square of the photo: the network's box
+    /// then covers its whole tile, which counts from a higher score (texture close-ups are read
+    /// that way too) and is pixelated like any other.
+    @Test func aBodyFillingASquareOfThePhotoIsPixelated() throws {
+        let bytes = Array(FileManager.default.contents(atPath: TestPhotos.repositoryRoot.appendingPathComponent("Tests/Fixtures/bodies/catcher_close_face_hidden.jpg").path) ?? Data())
+        let middle = (x: 400, y: 300, width: 800, height: 600)
+        let on = try processor.process(bytes, limits: ImageLimits(), output: ImageOutputSpec())
+        let off = try processor.process(bytes, limits: ImageLimits(), output: ImageOutputSpec(redactionSearchSide: nil))
+        #expect(on.redaction.people >= 1, "\(on.redaction)")
+        let share = try processor.decodePixels(on.display.jpeg).changedShare(to: try processor.decodePixels(off.display.jpeg), in: middle)
+        #expect(share > 0.5, "the body is pixelated (\(share) of the middle changed)")
+    }
+
     @Test func anExtremelyLongStripIsSearchedInOneLookWithinTheHelpersBudget() throws {
         let helpers = IsolatedImageProcessor(executable: IsolatedProcessorTests.doorstep, memoryLimitMB: IsolatedImageProcessor.defaultMemoryLimitMB)
         defer { helpers.shutdown() }

@@ -22,6 +22,10 @@ struct FailingStatementSource: SQLConnectionSource {
         try await base.withConnection { db in try await body(FailingDatabase(base: db, failing: failing)) }
     }
 
+    func withWriteTurn<T: Sendable>(_ body: @Sendable () async throws -> T) async throws -> T {
+        try await base.withWriteTurn(body)
+    }
+
     func shutdown() async throws { try await base.shutdown() }
 }
 

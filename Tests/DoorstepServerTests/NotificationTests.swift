@@ -178,7 +178,11 @@ import Testing
         }
         try await Application(router: router).test(.live) { live in
             let port = try #require(live.port)
-            try await TestApp.run(configure: { $0.outboxWorker = false }, failing: "SET state = 'done'") { app in
+            let configure: (inout AppConfiguration) -> Void = {
+                $0.outboxWorker = false
+                $0.retry = RetryPolicy(maxAttempts: 2)
+            }
+            try await TestApp.run(configure: configure, failing: "SET state = 'done'") { app in
                 let endpoint = try await app.services.webhookEndpoints.create(url: "http://127.0.0.1:\(port)/hook", eventTypes: [], for: app.tenant)
                 let delivery = try await app.delivery()
                 try await app.application.test(.router) { client in
@@ -195,6 +199,19 @@ import Testing
                 // Still this process's until its lease ends: nobody sends it again before then.
                 let again = try await store.claimOutboxMessages(now: app.clock.now.addingTimeInterval(60), leaseUntil: app.clock.now.addingTimeInterval(400), limit: 100)
                 #expect(!again.contains { $0.id == hook.id })
+
+                // Sent again once the lease is over (at least once), and dead-lettered, not sent,
+                // once the policy's tries are spent without an outcome.
+                let afterLease = try await store.claimOutboxMessages(now: app.clock.now.addingTimeInterval(301), leaseUntil: app.clock.now.addingTimeInterval(601), limit: 100)
+                let second = try #require(afterLease.first { $0.id == hook.id })
+                await app.services.outboxWorker.deliver(second)
+                #expect(received.withLock { $0 } == 2)
+                let third = try #require(try await store.claimOutboxMessages(
+                    now: app.clock.now.addingTimeInterval(602), leaseUntil: app.clock.now.addingTimeInterval(900), limit: 100).first { $0.id == hook.id })
+                await app.services.outboxWorker.deliver(third)
+                #expect(received.withLock { $0 } == 2)
+                let dead = try #require(try await store.outboxMessage(id: hook.id))
+                #expect(dead.state == .dead && dead.lastError == "no outcome recorded after 2 attempts")
             }
         }
     }

@@ -110,6 +110,19 @@ public struct OutboxWorker: Service {
     }
 
     func deliver(_ message: OutboxMessage) async {
+        // Claimed more often than the policy allows tries: the sends before ended without an
+        // outcome recorded (a worker that died mid-send, a store that would not record a send).
+        // Dead-lettered, where the dashboard shows it and an operator can replay it, rather than
+        // sent again at every lease without end (an email or text has no id a person can drop).
+        if message.attempts > retry.maxAttempts {
+            logger.warning("outbox message dead: no outcome recorded", metadata: [
+                "message": "\(message.id)", "channel": "\(message.channel.rawValue)", "attempt": "\(message.attempts)",
+            ])
+            metrics.outboxAttempt(channel: message.channel.rawValue, outcome: "dead")
+            try? await store.failOutboxMessage(
+                id: message.id, error: "no outcome recorded after \(message.attempts - 1) attempts", retryAt: nil)
+            return
+        }
         do {
             switch message.channel {
             case .email: try await email.send(message)
@@ -138,26 +151,29 @@ public struct OutboxWorker: Service {
 
     /// Marks a sent message done. Its failure is not the send's: recorded as one, it would count an
     /// attempt against a receiver that answered and schedule the message again within seconds. A
-    /// store that stays unreachable leaves the message claimed, and it is sent again only when
-    /// its lease runs out (at least once: webhooks carry `webhook-id` for a receiver to drop a
-    /// repeat).
+    /// store that stays unreachable leaves the message claimed, and it is sent again when its lease
+    /// runs out (at least once: webhooks carry `webhook-id` for a receiver to drop a repeat), until
+    /// the tries run out (`deliver`).
     func recordSent(_ message: OutboxMessage) async {
         for attempt in 1...Self.recordAttempts {
             do {
                 try await store.completeOutboxMessage(id: message.id, at: effects.now())
                 return
             } catch {
-                logger.error("outbox message sent but not recorded as sent", metadata: [
+                // Tried again after a pause, even when stopping: one more write beats a repeat.
+                let last = attempt == Self.recordAttempts
+                logger.log(level: last ? .error : .warning, "outbox message sent but not recorded as sent", metadata: [
                     "message": "\(message.id)", "channel": "\(message.channel.rawValue)", "attempt": "\(attempt)",
-                    "error": "\(type(of: error))", "again": "\(attempt < Self.recordAttempts)",
+                    "error": "\(type(of: error))", "again": "\(!last)",
                 ])
-                guard attempt < Self.recordAttempts, (try? await Task.sleep(for: .milliseconds(250 * attempt))) != nil else { return }
+                if !last { try? await Task.sleep(for: .milliseconds(250 * attempt)) }
             }
         }
     }
 
-    /// Tries at recording a send, a quarter second more apart each time: a store that is only
-    /// busy for a moment (a write turn, a failover) is waited out, well inside any lease.
+    /// Tries at recording a send, a quarter second more apart each time: a store that is busy for
+    /// a moment (a failover, another process's write) is waited out. Each try may itself wait the
+    /// store's own timeout.
     static let recordAttempts = 3
 }
 
