@@ -113,6 +113,7 @@ static void pixelate_box(uint8_t *rgbx, int width, int height, double x, double 
 }
 
 void dsx_pixelate(uint8_t *rgbx, int width, int height, const dsd_region *regions, int count, double sx, double sy) {
+    int longest = width > height ? width : height;
     for (int i = 0; i < count; i++) {
         double x = regions[i].x * sx, y = regions[i].y * sy, w = regions[i].width * sx, h = regions[i].height * sy;
         if (regions[i].kind != DSD_FACE) {
@@ -134,7 +135,6 @@ void dsx_pixelate(uint8_t *rgbx, int width, int height, const dsd_region *region
         // twelfth of the frame: that body would span most of the frame or more, which the person
         // network finds (every body 600 px and taller in the labelled set), and a selfie by
         // mistake is not pixelated from the chin down.
-        int longest = width > height ? width : height;
         if (w * 12 > longest) continue;
         pixelate_box(rgbx, width, height, x + w / 2 - w * 1.75, y + h, w * 3.5, h * 8.5, 8);
     }

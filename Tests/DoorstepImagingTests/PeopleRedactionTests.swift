@@ -43,6 +43,19 @@ import Testing
         return Double(flat) / Double(max(pairs, 1))
     }
 
+    /// A fixture of Tests/Fixtures/bodies, as uploaded.
+    static func body(_ name: String) -> [UInt8] {
+        Array(FileManager.default.contents(atPath: TestPhotos.repositoryRoot.appendingPathComponent("Tests/Fixtures/bodies/\(name)").path) ?? Data())
+    }
+
+    /// `bytes` processed with redaction, and the share of `box` that redaction changed in the
+    /// display variant (against the same photo processed without it).
+    func redacted(_ bytes: [UInt8], in box: (x: Int, y: Int, width: Int, height: Int)) throws -> (output: ProcessedImage, share: Double) {
+        let on = try processor.process(bytes, limits: ImageLimits(), output: ImageOutputSpec())
+        let off = try processor.process(bytes, limits: ImageLimits(), output: ImageOutputSpec(redactionSearchSide: nil))
+        return (on, try processor.decodePixels(on.display.jpeg).changedShare(to: try processor.decodePixels(off.display.jpeg), in: box))
+    }
+
     @Test func theSetIsThere() {
         #expect(Self.labelled.count == 3)
     }
@@ -71,12 +84,8 @@ import Testing
     /// thrower 250 px tall (about 10 m away, Tests/Fixtures/bodies) is too far for the person
     /// network, but their face is found, and most of their body's box comes out pixelated.
     @Test func theBodyBelowAFoundFaceIsPixelatedToo() throws {
-        let bytes = Array(FileManager.default.contents(atPath: TestPhotos.repositoryRoot.appendingPathComponent("Tests/Fixtures/bodies/thrower_far_face_shown.jpg").path) ?? Data())
-        let body = (x: 1154, y: 921, width: 82, height: 250)
-        let on = try processor.process(bytes, limits: ImageLimits(), output: ImageOutputSpec())
-        let off = try processor.process(bytes, limits: ImageLimits(), output: ImageOutputSpec(redactionSearchSide: nil))
+        let (on, share) = try redacted(Self.body("thrower_far_face_shown.jpg"), in: (x: 1154, y: 921, width: 82, height: 250))
         #expect(on.redaction.faces == 1 && on.redaction.people == 0, "\(on.redaction)")
-        let share = try processor.decodePixels(on.display.jpeg).changedShare(to: try processor.decodePixels(off.display.jpeg), in: body)
         #expect(share > 0.5, "the body below the face is pixelated (\(share) of its box changed)")
     }
 
@@ -116,7 +125,7 @@ import Testing
     /// Tests/Fixtures/bodies. Their bodies are found and pixelated whole, in-process and in the
     /// sandboxed helper alike.
     static let bodies = (
-        bytes: Array(FileManager.default.contents(atPath: TestPhotos.repositoryRoot.appendingPathComponent("Tests/Fixtures/bodies/basketball_faces_hidden.jpg").path) ?? Data()),
+        bytes: body("basketball_faces_hidden.jpg"),
         thrower: (x: 74, y: 194, width: 335, height: 1002)
     )
 
@@ -134,25 +143,21 @@ import Testing
         #expect(share > 0.5, "the thrower's body is pixelated (\(share) of its box changed)")
     }
 
-    /// A 4800 x 2 strip (a 600 x 1 copy for people): in square tiles the person search would look 600 times (about 15 s
-    /// of CPU, past the helper's 10 s budget, so the upload would fail); it looks once.
     /// Someone at arm's length, seen from behind, fills a square of the photo: the network's box
     /// then covers its whole tile, which counts from a higher score (texture close-ups are read
     /// that way too) and is pixelated like any other.
     @Test func aBodyFillingASquareOfThePhotoIsPixelated() throws {
-        let bytes = Array(FileManager.default.contents(atPath: TestPhotos.repositoryRoot.appendingPathComponent("Tests/Fixtures/bodies/catcher_close_face_hidden.jpg").path) ?? Data())
-        let middle = (x: 400, y: 300, width: 800, height: 600)
-        let on = try processor.process(bytes, limits: ImageLimits(), output: ImageOutputSpec())
-        let off = try processor.process(bytes, limits: ImageLimits(), output: ImageOutputSpec(redactionSearchSide: nil))
+        let (on, share) = try redacted(Self.body("catcher_close_face_hidden.jpg"), in: (x: 400, y: 300, width: 800, height: 600))
         #expect(on.redaction.people >= 1, "\(on.redaction)")
-        let share = try processor.decodePixels(on.display.jpeg).changedShare(to: try processor.decodePixels(off.display.jpeg), in: middle)
         #expect(share > 0.5, "the body is pixelated (\(share) of the middle changed)")
     }
 
+    /// A 4800 x 2 strip (a 600 x 1 copy for people): in square tiles the person search would look 600 times (about 15 s
+    /// of CPU, past the helper's 10 s budget, so the upload would fail); it looks once.
     @Test func anExtremelyLongStripIsSearchedInOneLookWithinTheHelpersBudget() throws {
         let helpers = IsolatedImageProcessor(executable: IsolatedProcessorTests.doorstep, memoryLimitMB: IsolatedImageProcessor.defaultMemoryLimitMB)
         defer { helpers.shutdown() }
-        let strip = Array(FileManager.default.contents(atPath: TestPhotos.repositoryRoot.appendingPathComponent("Tests/Fixtures/bodies/strip_4800x2.png").path) ?? Data())
+        let strip = Self.body("strip_4800x2.png")
         let output = try helpers.process(strip, limits: ImageLimits(), output: ImageOutputSpec())
         // Random pixels hold nobody. (Before the face search's input had 64 px a side at least,
         // OpenCV read past its buffers on this strip's 1280 x 1 copy, and "found" faces here in
