@@ -122,6 +122,8 @@ def build():
     def add(name, arr, m):
         names.append(name); thumbs.append(arr); meta.append(m)
 
+    if not os.path.isdir(CORPUS):
+        sys.exit(f"no corpus at {os.path.normpath(CORPUS)}: this trial needs ../shared/photos beside the project")
     photos = sorted(f for f in os.listdir(CORPUS) if f.lower().endswith((".jpg", ".jpeg", ".png")))
     for i, f in enumerate(photos):
         im = load(os.path.join(CORPUS, f))
