@@ -152,6 +152,15 @@ import Testing
         #expect(share > 0.5, "the body is pixelated (\(share) of the middle changed)")
     }
 
+    /// The resident at the open door, a metre away, seen from behind: the body runs off the
+    /// bottom of the frame and no square tile shows it as a person; the whole frame, squeezed
+    /// into one look, does.
+    @Test func someoneAtTheDoorCutByTheFrameIsPixelated() throws {
+        let (on, share) = try redacted(Self.body("catcher_at_the_door_face_hidden.jpg"), in: (x: 1100, y: 100, width: 450, height: 700))
+        #expect(on.redaction.people >= 1, "\(on.redaction)")
+        #expect(share > 0.5, "the body is pixelated (\(share) of its box changed)")
+    }
+
     /// A 4800 x 2 strip (a 600 x 1 copy for people): in square tiles the person search would look 600 times (about 15 s
     /// of CPU, past the helper's 10 s budget, so the upload would fail); it looks once.
     @Test func anExtremelyLongStripIsSearchedInOneLookWithinTheHelpersBudget() throws {

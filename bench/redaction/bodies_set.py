@@ -5,8 +5,7 @@ sources/ (body_*.png; MANIFEST.tsv there has their licences and body boxes).
 
 Each body is pasted (a rectangle with feathered edges: the sources are cut from an indoor photo)
 onto a scene without people so that it is H px tall in the 1600 px wide photo (the scenes are 900 to 1200 px
-high), for H in HEIGHTS
-(a person 5 m to 1 m from a phone held upright, about), as taken (face visible) and with the head
+high), for H in HEIGHTS (DISTANCE_M says how far away that is), as taken (face visible) and with the head
 covered by a dark oval (a person seen from behind, or a face the face detector cannot find), each
 by day and dimmed to dusk. The scenes alone are people_set.py's negatives. Deterministic: the same
 files and labels every run. Needs Pillow.
@@ -20,7 +19,12 @@ from PIL import Image, ImageDraw, ImageEnhance, ImageFilter
 
 from people_set import LIGHTS, SOURCES, command_line, finish, scenes
 
-HEIGHTS = (250, 400, 600, 900)
+HEIGHTS = (250, 400, 600, 900, 1400, 2000)
+# How far away a person of each height is: a phone's main camera (about 26 mm equivalent) has a focal
+# length of about 1200 px in a 1600 px frame, so a person 1.7 m tall is 1200 * 1.7 / d px tall. The
+# issue asks for people 1 to 5 m away: 400 px and taller. At 1400 and 2000 px (1.5 m and 1 m: the
+# resident at the open door) the body runs off the bottom of the frame.
+DISTANCE_M = {height: round(1200 * 1.7 / height, 1) for height in HEIGHTS}
 # Each source's head, as an ellipse (centre x, centre y, radius x, radius y) in its own pixels.
 HEADS = {"body_thrower.png": (60, 42, 26, 32), "body_catcher.png": (130, 65, 48, 55)}
 
@@ -48,15 +52,20 @@ def feathered_mask(size):
     return mask.filter(ImageFilter.GaussianBlur(edge / 2))
 
 
-def composite(scene, body, box, height, rng):
+def composite(scene, body, box, height, rng, close_rng):
     scale = height / box[3]
     pw, ph = max(1, round(body.width * scale)), max(1, round(body.height * scale))
     cut = body.resize((pw, ph), Image.LANCZOS)
     bx, by, bw, bh = (round(v * scale) for v in box)
     # Standing on the lower part of the frame, anywhere across; the body may run off an edge by a
     # tenth at most (a partial person), never its head.
-    x = rng.randint(-bx - bw // 10, scene.width - bx - bw + bw // 10)
-    y = rng.randint(max(-by, scene.height - by - bh - scene.height // 3), scene.height - by - bh + bh // 10)
+    if bh <= scene.height:
+        x = rng.randint(-bx - bw // 10, scene.width - bx - bw + bw // 10)
+        y = rng.randint(max(-by, scene.height - by - bh - scene.height // 3), scene.height - by - bh + bh // 10)
+    else:  # too close to fit: the head near the top, the rest cut by the bottom (its own draws, so
+        # that the smaller heights' photos stay those of earlier runs)
+        x = close_rng.randint(-bx - bw // 10, scene.width - bx - bw + bw // 10)
+        y = close_rng.randint(-by, -by + scene.height // 10)
     out = scene.copy()
     out.paste(cut, (x, y), feathered_mask(cut.size))
     # The label is the body's box clipped to the frame.
@@ -68,7 +77,7 @@ def composite(scene, body, box, height, rng):
 def main(out_dir):
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    rng = random.Random(20261207)
+    rng, close_rng = random.Random(20261207), random.Random(20261208)
     rows = ["file\tkind\theight\tlight\tbody_box_x_y_w_h"]
     for scene_path in scenes():
         scene = Image.open(scene_path).convert("RGB")
@@ -80,7 +89,7 @@ def main(out_dir):
                     person = body if head == "face" else covered(body, name)
                     person = ImageEnhance.Brightness(person).enhance(factor)
                     for height in HEIGHTS:
-                        photo, label = composite(lit, person, box, height, rng)
+                        photo, label = composite(lit, person, box, height, rng, close_rng)
                         file = f"{name[5:-4]}_{head}_{stem}_{height}px_{light}.jpg"
                         photo.save(out / file, quality=90)
                         rows.append(f"{file}\tbody-{head}\t{height}\t{light}\t{','.join(map(str, label))}")
