@@ -15,15 +15,20 @@ public final class SQLiteConnectionPool: SQLConnectionSource {
     /// busy timeout) then arbitrates only between processes: its waiters poll, sleeping up to
     /// 100 ms between tries, so on a saturated machine one of many waiters in a process could
     /// lose every race until its timeout ("database is locked" after 10 s, seen in CI with 20
-    /// writers at once). A turn's wait has no deadline of its own: each turn ahead ends within
-    /// its statements' time, or the busy timeout when another process holds the lock.
-    private let writeTurn = ConnectionLender([()])
+    /// writers at once). Each turn ahead ends within its statements' time, or the busy timeout
+    /// when another process holds the lock; a wait past `queueLimit` is `overloaded`.
+    private let writeTurn: ConnectionLender<Void>
     private let connections: [SQLiteConnection]
     private let threadPool: NIOThreadPool
     private let logger: Logger
 
-    /// - Parameter busyTimeout: how long a write waits for another process's write to end.
-    public static func open(path: String, size: Int = 4, busyTimeout: Duration = .seconds(10), logger: Logger) async throws -> SQLiteConnectionPool {
+    /// - Parameters:
+    ///   - busyTimeout: how long a write waits for another process's write to end.
+    ///   - queueLimit: how long a caller waits in this process for a connection, and a write for
+    ///     its turn, before it is `overloaded`: long enough for a burst of uploads to pass one by
+    ///     one, short enough that a flood is answered with 503 and Retry-After instead of hanging.
+    public static func open(path: String, size: Int = 4, busyTimeout: Duration = .seconds(10), queueLimit: Duration = .seconds(30),
+                            logger: Logger) async throws -> SQLiteConnectionPool {
         // One thread per connection. A connection waiting for SQLite's write lock blocks its
         // thread; with a shared, smaller pool the lock holder could find no thread free to run
         // its COMMIT, and every writer would wait out the busy timeout.
@@ -49,7 +54,7 @@ public final class SQLiteConnectionPool: SQLConnectionSource {
             try? await threadPool.shutdownGracefully()
             throw error
         }
-        return SQLiteConnectionPool(connections: connections, threadPool: threadPool, logger: logger)
+        return SQLiteConnectionPool(connections: connections, threadPool: threadPool, queueLimit: queueLimit, logger: logger)
     }
 
     /// `hamming_distance(a, b)`: the bits in which two 64-bit integers differ (SQLite has no XOR
@@ -61,10 +66,11 @@ public final class SQLiteConnectionPool: SQLConnectionSource {
         }
     }
 
-    private init(connections: [SQLiteConnection], threadPool: NIOThreadPool, logger: Logger) {
+    private init(connections: [SQLiteConnection], threadPool: NIOThreadPool, queueLimit: Duration, logger: Logger) {
         self.connections = connections
         self.logger = logger
-        self.lender = ConnectionLender(connections)
+        self.lender = ConnectionLender(connections, patience: queueLimit)
+        self.writeTurn = ConnectionLender([()], patience: queueLimit)
         self.threadPool = threadPool
     }
 

@@ -73,4 +73,63 @@ import Testing
         try await other.shutdown()
         #expect(throws: DoorstepError.overloaded) { try outcome.get() }
     }
+
+    /// A write that cannot get its turn within the queue limit is overloaded (503) while the
+    /// turn is still held, and the turn passes on afterwards: nothing is lost to the one that gave up.
+    @Test func aWriteWaitingPastTheQueueLimitIsOverloadedAndTheTurnPassesOn() async throws {
+        try await withHeldTurn(queueLimit: .milliseconds(200)) { source, holderDone in
+            await #expect(throws: DoorstepError.overloaded) {
+                try await source.withWrite { try await $0.raw("INSERT INTO written (n) VALUES (2)").run() }
+            }
+            #expect(await !holderDone.isSet, "gave up while the turn was held, not after")
+        }
+    }
+
+    /// A caller cancelled while it waits (a worker told to stop) leaves the queue at once, and
+    /// the turn it would have had goes to the next write, not to no one.
+    @Test func aCancelledWaitLeavesTheQueueAndTheTurnPassesOn() async throws {
+        try await withHeldTurn(queueLimit: .seconds(30)) { source, holderDone in
+            let waiter = Task { try await source.withWrite { try await $0.raw("INSERT INTO written (n) VALUES (2)").run() } }
+            try await Task.sleep(for: .milliseconds(100))
+            waiter.cancel()
+            await #expect(throws: CancellationError.self) { try await waiter.value }
+            #expect(await !holderDone.isSet, "left while the turn was held, not after")
+        }
+    }
+
+    actor Flag {
+        var isSet = false
+        func set() { isSet = true }
+    }
+
+    /// A pool whose write turn is held for 800 ms by a first write (n = 1) while `body` runs;
+    /// then a third write (n = 3) must get the turn, and the table must hold 1 and 3 only.
+    func withHeldTurn(queueLimit: Duration, _ body: @Sendable (SQLiteConnectionPool, Flag) async throws -> Void) async throws {
+        let path = NSTemporaryDirectory() + "doorstep-turns-\(UUID().uuidString).sqlite"
+        defer { for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) } }
+        let source = try await SQLiteConnectionPool.open(path: path, size: 2, queueLimit: queueLimit, logger: Logger(label: "test"))
+        let outcome: Result<[Int], any Error>
+        do {
+            try await source.withConnection { try await $0.raw("CREATE TABLE written (n INTEGER)").run() }
+            let holderDone = Flag()
+            let holder = Task {
+                try await source.withWrite { db in
+                    try await db.raw("INSERT INTO written (n) VALUES (1)").run()
+                    try await Task.sleep(for: .milliseconds(800))
+                }
+                await holderDone.set()
+            }
+            try await Task.sleep(for: .milliseconds(100))  // the holder has the turn
+            try await body(source, holderDone)
+            try await holder.value
+            try await source.withWrite { try await $0.raw("INSERT INTO written (n) VALUES (3)").run() }
+            outcome = .success(try await source.withConnection {
+                try await $0.raw("SELECT n FROM written ORDER BY n").all().map { try $0.decode(column: "n", as: Int.self) }
+            })
+        } catch {
+            outcome = .failure(error)
+        }
+        try await source.shutdown()
+        #expect(try outcome.get() == [1, 3])
+    }
 }
