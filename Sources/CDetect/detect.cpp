@@ -73,9 +73,9 @@ cv::dnn::Net &network(bool small) {
 // Like the face networks, one per input size: the tiles' 300 x 300 and the whole frame's smaller
 // look. Fed both, one network reallocates its layers twice a photo: 98 ms a photo for the three
 // looks against 82 with two (OpenCV 4.6, one thread, this machine).
-cv::dnn::Net &personNetwork(int side) {
+cv::dnn::Net &personNetwork(bool wholeFrame) {
     thread_local std::unique_ptr<cv::dnn::Net> nets[2];
-    std::unique_ptr<cv::dnn::Net> &net = nets[side == personSide ? 0 : 1];
+    std::unique_ptr<cv::dnn::Net> &net = nets[wholeFrame ? 1 : 0];
     if (!net) {
         std::lock_guard<std::mutex> guard(modelLock);
         net = std::make_unique<cv::dnn::Net>(cv::dnn::readNetFromCaffe(
@@ -97,7 +97,7 @@ dsd_region covering(const cv::Rect2d &box, float score, dsd_kind kind) {
 // One look of the network at a part of the image, squeezed to side x side: its boxes (normalised, after its own
 // non-maximum suppression) in the image's pixels.
 int findPeopleIn(const cv::Mat &bgr, const cv::Rect &tile, int side, std::vector<cv::Rect2d> &boxes, std::vector<float> &scores) {
-    cv::dnn::Net &net = personNetwork(side);
+    cv::dnn::Net &net = personNetwork(side == wholeFrameSide);
     net.setInput(cv::dnn::blobFromImage(bgr(tile), 1.0 / 127.5, cv::Size(side, side), cv::Scalar(127.5, 127.5, 127.5), false));
     cv::Mat out = net.forward();
     // [1, 1, N, 7] floats: image, class, score, x0, y0, x1, y1. Checked, never trusted for its size.
@@ -144,9 +144,10 @@ int findPeople(const cv::Mat &rgbx, dsd_region *regions, int capacity) {
     // And the whole frame squeezed into one small look: someone at the open door, a metre or two
     // away, runs off the frame's bottom and is cut by every tile into shoulders the network does
     // not read as a person; squeezed, the same torso has a standing person's proportions. Such a
-    // person is large, so the look is 200 x 200, about half a tile's cost: it found all 36 of the
-    // labelled set's people at 1 to 1.5 m it was tried on (300 x 300 found 32), and scores no
-    // person even 0.2 on the photos without people (BENCHMARKS.md, "the resident at the door").
+    // person is large, so the look is 200 x 200, about half a tile's cost: on the labelled set's
+    // 36 hardest people at 1 and 1.5 m it found all (300 x 300: 32), and on 38 photos without
+    // people no person scored even 0.2 (OpenCV 4.10 from Python; through this code, 0 of 26
+    // photos without people redacted; bench/redaction/whole_frame_trial.py, BENCHMARKS.md).
     if (tiles > 1 && findPeopleIn(bgr, cv::Rect(0, 0, bgr.cols, bgr.rows), wholeFrameSide, boxes, scores) < 0) return -1;
     std::vector<size_t> order(boxes.size());
     for (size_t i = 0; i < order.size(); i++) order[i] = i;

@@ -1,10 +1,12 @@
-import DoorstepCore
+/// A wait for a connection or a turn that outlasted the lender's patience: its owner answers
+/// `overloaded` (503 with Retry-After), and says so in its log.
+struct QueueExhausted: Error {}
 
 /// Lends a fixed set of connections out one at a time, in order of asking, used by the SQLite
 /// pool for its connections and its write turn. A wait is bounded: past `patience` the caller
-/// gets `overloaded` (503 with Retry-After: under a flood of writes, an answer instead of a
-/// request that hangs), and a cancelled caller leaves the queue at once (a shutting-down worker
-/// does not wait for a turn it no longer wants, nor does its turn go to no one).
+/// gets `QueueExhausted` (under a flood of writes, an answer instead of a request that hangs),
+/// and a cancelled caller leaves the queue at once (a shutting-down worker does not wait for a
+/// turn it no longer wants, nor does its turn go to no one).
 actor ConnectionLender<Connection: Sendable> {
     private var idle: [Connection]
     private var waiters: [(id: UInt64, continuation: CheckedContinuation<Connection, any Error>)] = []
@@ -23,7 +25,7 @@ actor ConnectionLender<Connection: Sendable> {
         let patience = patience
         let timer = Task { [weak self] in
             try await Task.sleep(for: patience)
-            await self?.giveUp(id, DoorstepError.overloaded)
+            await self?.giveUp(id, QueueExhausted())
         }
         defer { timer.cancel() }
         return try await withTaskCancellationHandler {

@@ -87,6 +87,9 @@ public final class SQLiteConnectionPool: SQLConnectionSource {
             // so that a sweep or a migration kept waiting says why.
             logger.warning("database busy", metadata: ["reason": "\(error.reason)"])
             throw DoorstepError.overloaded
+        } catch is QueueExhausted {
+            logger.warning("database busy", metadata: ["reason": "no connection free within the queue limit"])
+            throw DoorstepError.overloaded
         }
     }
 
@@ -95,7 +98,12 @@ public final class SQLiteConnectionPool: SQLConnectionSource {
     private static let busy: Set<SQLiteError.Reason> = [.busy, .busyTimeout, .busyInRecovery, .busyInSnapshot]
 
     public func withWriteTurn<T: Sendable>(_ body: @Sendable () async throws -> T) async throws -> T {
-        try await writeTurn.lend { _ in try await body() }
+        do {
+            return try await writeTurn.lend { _ in try await body() }
+        } catch is QueueExhausted {
+            logger.warning("database busy", metadata: ["reason": "no write turn within the queue limit"])
+            throw DoorstepError.overloaded
+        }
     }
 
     public func shutdown() async throws {

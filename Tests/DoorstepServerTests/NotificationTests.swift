@@ -1,6 +1,6 @@
 import DoorstepCore
 import DoorstepNotify
-import DoorstepStorage
+@testable import DoorstepStorage
 import Foundation
 import HTTPTypes
 import Hummingbird
@@ -213,6 +213,40 @@ import Testing
                 let dead = try #require(try await store.outboxMessage(id: hook.id))
                 #expect(dead.state == .dead && dead.lastError == "no outcome recorded after 2 attempts")
             }
+        }
+    }
+}
+
+/// A worker made to stop just after a send (its task cancelled) still records it while the
+/// store's write turn is busy: the store turns a cancelled caller away at once, and a repeated
+/// email or text is worse than one more write.
+@Suite struct OutboxStoppingTests {
+    @Test func aSendIsRecordedByAWorkerMadeToStopWhileTheStoreIsBusy() async throws {
+        try await TestApp.run(configure: { $0.outboxWorker = false }) { app in
+            let delivery = try await app.delivery()
+            try await app.application.test(.router) { client in
+                try await app.upload(delivery, client: client)
+            }
+            let store = app.services.store
+            let claimed = try await store.claimOutboxMessages(now: app.clock.now, leaseUntil: app.clock.now.addingTimeInterval(300), limit: 100)
+            let message = try #require(claimed.first { $0.event.deliveryID == delivery.id })
+            // The write turn held for half a second (on PostgreSQL there is no turn to hold: the
+            // record must simply survive the cancellation).
+            let source = try #require(store as? SQLMetadataStore).source
+            let started = Mutex(false)
+            let holder = Task {
+                try await source.withWriteTurn {
+                    started.withLock { $0 = true }
+                    try await Task.sleep(for: .milliseconds(500))
+                }
+            }
+            while !started.withLock({ $0 }) { try await Task.sleep(for: .milliseconds(5)) }
+            let worker = Task { await app.services.outboxWorker.recordSent(message) }
+            worker.cancel()
+            await worker.value
+            try await holder.value
+            let after = try #require(try await store.outboxMessage(id: message.id))
+            #expect(after.state == .done)
         }
     }
 }

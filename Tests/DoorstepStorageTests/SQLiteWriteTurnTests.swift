@@ -102,7 +102,7 @@ import Testing
         func set() { isSet = true }
     }
 
-    /// A pool whose write turn is held for 800 ms by a first write (n = 1) while `body` runs;
+    /// A pool whose write turn is held by a first write (n = 1) for 800 ms after it began, while `body` runs;
     /// then a third write (n = 3) must get the turn, and the table must hold 1 and 3 only.
     func withHeldTurn(queueLimit: Duration, _ body: @Sendable (SQLiteConnectionPool, Flag) async throws -> Void) async throws {
         let path = NSTemporaryDirectory() + "doorstep-turns-\(UUID().uuidString).sqlite"
@@ -111,15 +111,16 @@ import Testing
         let outcome: Result<[Int], any Error>
         do {
             try await source.withConnection { try await $0.raw("CREATE TABLE written (n INTEGER)").run() }
-            let holderDone = Flag()
+            let holderStarted = Flag(), holderDone = Flag()
             let holder = Task {
                 try await source.withWrite { db in
                     try await db.raw("INSERT INTO written (n) VALUES (1)").run()
+                    await holderStarted.set()
                     try await Task.sleep(for: .milliseconds(800))
                 }
                 await holderDone.set()
             }
-            try await Task.sleep(for: .milliseconds(100))  // the holder has the turn
+            while await !holderStarted.isSet { try await Task.sleep(for: .milliseconds(5)) }
             try await body(source, holderDone)
             try await holder.value
             try await source.withWrite { try await $0.raw("INSERT INTO written (n) VALUES (3)").run() }

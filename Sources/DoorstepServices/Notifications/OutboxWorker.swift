@@ -153,8 +153,14 @@ public struct OutboxWorker: Service {
     /// attempt against a receiver that answered and schedule the message again within seconds. A
     /// store that stays unreachable leaves the message claimed, and it is sent again when its lease
     /// runs out (at least once: webhooks carry `webhook-id` for a receiver to drop a repeat), until
-    /// the tries run out (`deliver`).
+    /// the tries run out (`deliver`). In a task of its own, which does not inherit cancellation: a
+    /// worker made to stop mid-send still records it, pauses included, as the store's queues
+    /// turn a cancelled caller away at once.
     func recordSent(_ message: OutboxMessage) async {
+        await Task { await recordSentNow(message) }.value
+    }
+
+    private func recordSentNow(_ message: OutboxMessage) async {
         for attempt in 1...Self.recordAttempts {
             do {
                 try await store.completeOutboxMessage(id: message.id, at: effects.now())
