@@ -5,7 +5,7 @@ sources/ (body_*.png; MANIFEST.tsv there has their licences and body boxes).
 
 Each body is pasted (a rectangle with feathered edges: the sources are cut from an indoor photo)
 onto a scene without people so that it is H px tall in the 1600 px wide photo (the scenes are 900 to 1200 px
-high), for H in HEIGHTS (DISTANCE_M says how far away that is), as taken (face visible) and with the head
+high; and again on their middle 3:4, 1200 x 1600, a phone held upright), for H in HEIGHTS (DISTANCE_M says how far away that is), as taken (face visible) and with the head
 covered by a dark oval (a person seen from behind, or a face the face detector cannot find), each
 by day and dimmed to dusk. The scenes alone are people_set.py's negatives. Deterministic: the same
 files and labels every run. Needs Pillow.
@@ -74,13 +74,30 @@ def composite(scene, body, box, height, rng, close_rng):
     return out, (x0, y0, x1 - x0, y1 - y0)
 
 
+def portrait(scene):
+    """The middle 3:4 of a landscape scene, 1200 x 1600: a phone held upright."""
+    width = scene.height * 3 // 4
+    left = (scene.width - width) // 2
+    return scene.crop((left, 0, left + width, scene.height)).resize((1200, 1600), Image.LANCZOS)
+
+
 def main(out_dir):
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    rng, close_rng = random.Random(20261207), random.Random(20261208)
     rows = ["file\tkind\theight\tlight\tbody_box_x_y_w_h"]
+    # Landscape first, then the same in portrait (file names end _portrait), each with draws of
+    # its own, so that the landscape photos stay those of earlier runs.
+    for orientation, rng, close_rng in (("", random.Random(20261207), random.Random(20261208)),
+                                        ("_portrait", random.Random(20261209), random.Random(20261210))):
+        add_photos(out, rows, orientation, rng, close_rng)
+    finish(out, rows)
+
+
+def add_photos(out, rows, orientation, rng, close_rng):
     for scene_path in scenes():
         scene = Image.open(scene_path).convert("RGB")
+        if orientation:
+            scene = portrait(scene)
         stem = scene_path.stem[len("scene_"):]
         for light, factor in LIGHTS.items():
             lit = ImageEnhance.Brightness(scene).enhance(factor)
@@ -90,10 +107,9 @@ def main(out_dir):
                     person = ImageEnhance.Brightness(person).enhance(factor)
                     for height in HEIGHTS:
                         photo, label = composite(lit, person, box, height, rng, close_rng)
-                        file = f"{name[5:-4]}_{head}_{stem}_{height}px_{light}.jpg"
+                        file = f"{name[5:-4]}_{head}_{stem}_{height}px_{light}{orientation}.jpg"
                         photo.save(out / file, quality=90)
                         rows.append(f"{file}\tbody-{head}\t{height}\t{light}\t{','.join(map(str, label))}")
-    finish(out, rows)
 
 
 if __name__ == "__main__":
