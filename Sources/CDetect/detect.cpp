@@ -94,8 +94,8 @@ dsd_region covering(const cv::Rect2d &box, float score, dsd_kind kind) {
     return {x, y, (int)std::ceil(box.x + box.width) - x, (int)std::ceil(box.y + box.height) - y, score, kind};
 }
 
-// One look of the network at a part of the image, squeezed to side x side: its boxes (normalised, after its own
-// non-maximum suppression) in the image's pixels.
+// One look of the network at a part of the image, squeezed to side x side: its boxes (normalised,
+// after its own non-maximum suppression) in the image's pixels.
 int findPeopleIn(const cv::Mat &bgr, const cv::Rect &tile, int side, std::vector<cv::Rect2d> &boxes, std::vector<float> &scores) {
     cv::dnn::Net &net = personNetwork(side == wholeFrameSide);
     net.setInput(cv::dnn::blobFromImage(bgr(tile), 1.0 / 127.5, cv::Size(side, side), cv::Scalar(127.5, 127.5, 127.5), false));
