@@ -5,12 +5,12 @@ stored display photo, which a detection elsewhere in the frame does not do).
 
 Positives: bench/redaction/people_set.py's labelled set (three freely licensed people at face
 widths of 30 to 600 px in 1600 px photos, day and dusk), and bodies_set.py's (two people 250 to
-2000 px tall, 8 m to 1 m away, in landscape photos 900 to 1200 px high and in portrait ones 1200 x
-1600, face visible or head covered, day and dusk; a body counts as found when redaction changed at least 30 % of its box; recall is also given
-for the issue's 1 to 5 m), measured once, at the last size: people
-are searched for on a 600 px copy whatever the face search's. And the real photos with people of
-bench/quality/real (12 people in 5 photos, boxes by eye in bench/redaction/real_people.tsv). Negatives: the people set's
-scenes alone and every photo of ../shared/photos/corpus without people; a false redaction is any
+2000 px tall, 8 m to 1 m away, in landscape photos 900 to 1200 px high and in portrait ones
+1200 x 1600, face visible or head covered, day and dusk; a body counts as found when redaction
+changed at least 30 % of its box; recall is also given for the issue's 1 to 5 m), measured once,
+at the last size: people are searched for on a 600 px copy whatever the face search's. And the
+real photos with people of bench/quality/real (12 people in 5 photos, boxes by eye in
+bench/redaction/real_people.tsv). Negatives: the people set's scenes alone and every photo of ../shared/photos/corpus without people; a false redaction is any
 face or person pixelated there. Writes BENCH_RESULTS/redaction.{json,md}.
 
 usage: calibrate_redaction.py BENCH_BINARY [SIDE...]      (default sides: 640 960 1280)"""

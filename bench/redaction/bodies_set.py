@@ -4,10 +4,11 @@ partial body in them, at known heights and in two lights, from the freely licens
 sources/ (body_*.png; MANIFEST.tsv there has their licences and body boxes).
 
 Each body is pasted (a rectangle with feathered edges: the sources are cut from an indoor photo)
-onto a scene without people so that it is H px tall in the 1600 px wide photo (the scenes are 900 to 1200 px
-high; and again on their middle 3:4, 1200 x 1600, a phone held upright), for H in HEIGHTS (DISTANCE_M says how far away that is), as taken (face visible) and with the head
-covered by a dark oval (a person seen from behind, or a face the face detector cannot find), each
-by day and dimmed to dusk. The scenes alone are people_set.py's negatives. Deterministic: the same
+onto a scene without people so that it is H px tall for H in HEIGHTS (DISTANCE_M says how far away
+that is), in photos whose long side is 1600 px: the landscape scenes (900 to 1200 px high), and
+again their middle 3:4 at 1200 x 1600 (a phone held upright). Each is as taken (face visible) and
+with the head covered by a dark oval (a person seen from behind, or a face the face detector
+cannot find), each by day and dimmed to dusk. The scenes alone are people_set.py's negatives. Deterministic: the same
 files and labels every run. Needs Pillow.
 
     bodies_set.py OUT_DIR      writes OUT_DIR/*.jpg and OUT_DIR/labels.tsv (body boxes)
