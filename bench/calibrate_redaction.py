@@ -63,6 +63,9 @@ def main():
         body_files = [f"{folder}/bodies/{name}@{box}" for name, (_, _, box) in bodies.items()]
         corpus = sorted(p for p in CORPUS.glob("*") if p.suffix in (".jpg", ".png", ".heic") and not p.name.startswith(WITH_PEOPLE)) \
             if CORPUS.exists() else []
+        if not corpus:
+            print(f"calibrate_redaction: no corpus at {CORPUS} (../shared/photos beside the project): "
+                  "the negatives are the labelled set's scenes only", file=sys.stderr)
         report = {"positives": sum(k == "face" for k, *_ in labelled.values()), "bodies": len(bodies),
                   "negatives": sum(k == "negative" for k, *_ in labelled.values()) + len(corpus), "sides": {}}
         for side in sides:

@@ -6,8 +6,8 @@ finding people in photos that have none? Not part of bench/run: it needs OpenCV'
 so scores and times differ a little) and prints the table in BENCHMARKS.md, "the resident at the
 door".
 
-People: bodies_set.py's people 1,400 and 2,000 px tall (1.5 m and 1 m away) with the head covered,
-and 2,000 px tall with it shown (36 photos): the ones the square tiles miss most. Negatives: every photo of ../shared/photos/corpus without people (if present) and of
+People: bodies_set.py's landscape photos of people 1,400 and 2,000 px tall (1.5 m and 1 m away) with
+the head covered, and 2,000 px tall with it shown (36 photos): the ones the square tiles miss most. Negatives: every photo of ../shared/photos/corpus without people (if present) and of
 bench/quality/real without people. A person counts when the network's best "person" score over the
 photo's 600 px copy, squeezed to SIDE x SIDE, is at least 0.4 (the product's threshold); a negative
 is reported when any person scores 0.2 or more.
@@ -45,8 +45,12 @@ def main(sides):
     net = cv2.dnn.readNetFromCaffe(str(MODELS / "person_mobilenet_ssd.prototxt"), str(MODELS / "person_mobilenet_ssd_fp16.caffemodel"))
     with tempfile.TemporaryDirectory() as folder:
         bodies_set.main(folder)
-        people = [copy600(p) for p in sorted(Path(folder).glob("*.jpg"))
-                  if ("_hidden_" in p.name and ("_1400px_" in p.name or "_2000px_" in p.name)) or ("_face_" in p.name and "_2000px_" in p.name)]
+        # The landscape photos, as when the size was chosen (the set's portrait copies came later).
+        people = [copy600(p) for p in sorted(Path(folder).glob("*.jpg")) if not p.stem.endswith("_portrait")
+                  and (("_hidden_" in p.name and ("_1400px_" in p.name or "_2000px_" in p.name)) or ("_face_" in p.name and "_2000px_" in p.name))]
+    if not CORPUS.exists():
+        print(f"whole_frame_trial: no corpus at {CORPUS} (../shared/photos beside the project): "
+              "the negatives are bench/quality/real's only", file=sys.stderr)
     negatives = [p for folder in (CORPUS, HERE.parent / "quality/real") if folder.exists()
                  for p in sorted(folder.glob("*.jpg")) + sorted(folder.glob("*.png")) if not p.name.startswith(WITH_PEOPLE)]
     negative_copies = {p.name: copy600(p) for p in negatives}
